@@ -1,0 +1,61 @@
+package money
+
+import (
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
+
+func TestRoundHalfUp(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in, want string
+		places   int32
+	}{
+		{"2.345", "2.35", 2},
+		{"-2.345", "-2.35", 2},
+		{"2.344", "2.34", 2},
+		{"1234.5", "1235", 0},
+		{"0.0005", "0.001", 3},
+	} {
+		if got := RoundHalfUp(d(tc.in), tc.places); !got.Equal(d(tc.want)) {
+			t.Errorf("RoundHalfUp(%s, %d) = %s, want %s", tc.in, tc.places, got, tc.want)
+		}
+	}
+}
+
+func TestAllocateFloorRemainderInOrder(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		total   string
+		weights []string
+		want    []string
+	}{
+		{"thirds", "100.00", []string{"0.3333333333", "0.3333333333", "0.3333333334"}, []string{"33.34", "33.33", "33.33"}},
+		{"halves exact", "10.00", []string{"0.5", "0.5"}, []string{"5.00", "5.00"}},
+		{"negative refund", "-100.00", []string{"0.3333333333", "0.3333333333", "0.3333333334"}, []string{"-33.34", "-33.33", "-33.33"}},
+		{"one cent three ways", "0.01", []string{"0.34", "0.33", "0.33"}, []string{"0.01", "0", "0"}},
+		{"sixty forty", "999.99", []string{"0.6", "0.4"}, []string{"600.00", "399.99"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ws := make([]decimal.Decimal, len(tc.weights))
+			for i, w := range tc.weights {
+				ws[i] = d(w)
+			}
+			got := AllocateFloorRemainderInOrder(d(tc.total), ws, 2)
+			sum := decimal.Zero
+			for i := range got {
+				sum = sum.Add(got[i])
+				if !got[i].Equal(d(tc.want[i])) {
+					t.Errorf("share %d = %s, want %s", i, got[i], tc.want[i])
+				}
+			}
+			if !sum.Equal(d(tc.total)) {
+				t.Errorf("shares sum to %s, want %s", sum, tc.total)
+			}
+		})
+	}
+}

@@ -1,0 +1,198 @@
+// Package rules compiles and runs icomp's rule expressions. It is the only
+// package that imports expr.
+//
+// Every number in a rule is a decimal.Decimal: numeric literals are patched to
+// decimal constants, and + - * / < <= > >= == != and unary minus are
+// overloaded with exact decimal functions, so 0.1 + 0.2 == 0.3 holds in a
+// rule. Division keeps DivisionPlaces decimal places, rounding halves away
+// from zero. Rules cannot do I/O: the environments hold only data and the
+// functions below, and each program is limited to NodesMax nodes and
+// SourceBytesMax bytes of source.
+//
+// Functions available in rules: min(a, b, ...), max(a, b, ...),
+// round(x, places) (halves away from zero), clamp(x, lo, hi), abs(x),
+// floor(x), ceil(x), and the usual expr string operators.
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/vm"
+	"github.com/shopspring/decimal"
+)
+
+// DivisionPlaces is the number of decimal places a division in a rule
+// keeps; the last place is rounded half away from zero.
+const DivisionPlaces = 20
+
+// NodesMax is the largest rule, in expression nodes, that compiles.
+const NodesMax = 500
+
+// SourceBytesMax is the longest rule source that compiles.
+const SourceBytesMax = 4096
+
+// memoryBudgetMax bounds what one evaluation may allocate (expr's units).
+const memoryBudgetMax = 10_000
+
+// Kind is the type a rule must produce.
+type Kind int
+
+// The result kinds.
+const (
+	KindDecimal Kind = iota
+	KindBool
+)
+
+func (k Kind) String() string {
+	if k == KindBool {
+		return "a boolean (true/false)"
+	}
+	return "a number"
+}
+
+var (
+	decimalType = reflect.TypeOf(decimal.Decimal{})
+	boolType    = reflect.TypeOf(true)
+)
+
+// Error is a rule compile error at a 1-based line and 0-based column of
+// the rule's source.
+type Error struct {
+	Line, Column int
+	Message      string
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Program is a compiled rule, safe to share across goroutines.
+type Program struct {
+	Source string
+	kind   Kind
+	prog   *vm.Program
+	// constant is set when the whole rule is a single number literal: it
+	// then evaluates without the VM.
+	constant *decimal.Decimal
+}
+
+// Machine runs programs; it is not safe for concurrent use, so each worker
+// goroutine keeps its own.
+type Machine struct{ vm vm.VM }
+
+// Compile compiles src as a rule over env (a struct value of the
+// environment type) that must produce a value of kind.
+func Compile(src string, env any, kind Kind) (*Program, error) {
+	if len(src) > SourceBytesMax {
+		return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule is %d bytes long; the limit is %d", len(src), SourceBytesMax)}
+	}
+	opts := []expr.Option{
+		expr.Env(env),
+		expr.MaxNodes(NodesMax),
+		expr.Patch(literalPatcher{src: []rune(src)}),
+		expr.Patch(&negPatcher{}),
+	}
+	opts = append(opts, functionOptions...)
+	switch kind {
+	case KindBool:
+		opts = append(opts, expr.AsBool())
+	}
+	p, err := expr.Compile(src, opts...)
+	if err != nil {
+		return nil, toError(err)
+	}
+	if kind == KindDecimal {
+		if t := p.Node().Type(); t != decimalType {
+			return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule gives %s, want %s", typeName(t), kind)}
+		}
+	}
+	prog := &Program{Source: src, kind: kind, prog: p}
+	if c, ok := p.Node().(*ast.ConstantNode); ok {
+		if v, ok := c.Value.(decimal.Decimal); ok {
+			prog.constant = &v
+		}
+	}
+	return prog, nil
+}
+
+func typeName(t reflect.Type) string {
+	switch {
+	case t == nil:
+		return "an unknown type"
+	case t == decimalType:
+		return "a number"
+	case t == boolType:
+		return "a boolean (true/false)"
+	case t.Kind() == reflect.String:
+		return "a string"
+	case t.Kind() == reflect.Interface:
+		return "a value of unknown type"
+	}
+	return t.String()
+}
+
+func toError(err error) error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		line, col := fe.Line, fe.Column
+		if line == 0 {
+			line = 1
+		}
+		return &Error{Line: line, Column: col, Message: cleanMessage(fe.Message)}
+	}
+	return &Error{Line: 1, Column: 0, Message: err.Error()}
+}
+
+// cleanMessage rewrites expr's type names into the words comp admins use.
+func cleanMessage(m string) string {
+	return replacer.Replace(m)
+}
+
+// Decimal runs a KindDecimal program.
+func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
+	if p.constant != nil {
+		return *p.constant, nil
+	}
+	out, err := m.run(p, env)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	v, ok := out.(decimal.Decimal)
+	if !ok {
+		return decimal.Decimal{}, fmt.Errorf("rule %q gave %T, want a number", p.Source, out)
+	}
+	return v, nil
+}
+
+// Bool runs a KindBool program.
+func (p *Program) Bool(m *Machine, env any) (bool, error) {
+	out, err := m.run(p, env)
+	if err != nil {
+		return false, err
+	}
+	v, ok := out.(bool)
+	if !ok {
+		return false, fmt.Errorf("rule %q gave %T, want true or false", p.Source, out)
+	}
+	return v, nil
+}
+
+func (m *Machine) run(p *Program, env any) (any, error) {
+	m.vm.MemoryBudget = memoryBudgetMax
+	out, err := m.vm.Run(p.prog, env)
+	if err != nil {
+		return nil, fmt.Errorf("rule %q: %w", p.Source, runtimeError(err))
+	}
+	return out, nil
+}
+
+func runtimeError(err error) error {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return errors.New(fe.Message)
+	}
+	return err
+}

@@ -1,0 +1,137 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+)
+
+type testEnv struct {
+	Amount decimal.Decimal            `expr:"amount"`
+	Type   string                     `expr:"type"`
+	M      map[string]decimal.Decimal `expr:"measure"`
+	List   []decimal.Decimal          `expr:"list"`
+}
+
+func TestDecimalRules(t *testing.T) {
+	t.Parallel()
+	env := testEnv{
+		Amount: decimal.RequireFromString("1000.50"),
+		Type:   "new",
+		M:      map[string]decimal.Decimal{"bookings": decimal.RequireFromString("250000")},
+		List:   []decimal.Decimal{decimal.NewFromInt(7), decimal.NewFromInt(8)},
+	}
+	for _, tc := range []struct {
+		src  string
+		want string
+	}{
+		{"0.1 + 0.2", "0.3"},
+		{"amount * 0.04", "40.02"},
+		{"amount - 0.5", "1000"},
+		{"-amount", "-1000.5"},
+		{"-(amount + 1)", "-1001.5"},
+		{"- 2.5", "-2.5"},
+		{"1 / 3", "0.33333333333333333333"},
+		{"2 / 3", "0.66666666666666666667"},
+		{"min(amount, 10, 20)", "10"},
+		{"max(amount, 10, 20)", "1000.5"},
+		{"round(2.345, 2)", "2.35"},
+		{"round(-2.345, 2)", "-2.35"},
+		{"clamp(measure.bookings / 100000, 0, 2)", "2"},
+		{"clamp(measure.bookings / 1000000, 0, 2)", "0.25"},
+		{"type == 'new' ? amount * 0.1 : amount * 0.05", "100.05"},
+		{"abs(-3) + floor(1.7) + ceil(1.2)", "6"},
+		{"list[1] * 2", "16"},
+		{"0.123456789012345678901 * 1", "0.123456789012345678901"},
+		{"1_000.5", "1000.5"},
+	} {
+		p, err := Compile(tc.src, testEnv{}, KindDecimal)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", tc.src, err)
+		}
+		var m Machine
+		got, err := p.Decimal(&m, env)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if !got.Equal(decimal.RequireFromString(tc.want)) {
+			t.Errorf("%q = %s, want %s", tc.src, got, tc.want)
+		}
+	}
+}
+
+func TestBoolRules(t *testing.T) {
+	t.Parallel()
+	env := testEnv{Amount: decimal.RequireFromString("0.30")}
+	for _, tc := range []struct {
+		src  string
+		want bool
+	}{
+		{"0.1 + 0.2 == 0.3", true},
+		{"0.1 + 0.2 != 0.3", false},
+		{"amount == 0.3", true},
+		{"amount == 0.1 + 0.2", true},
+		{"amount > 0.29 && amount < 0.31", true},
+		{"amount >= 0.3 and amount <= 0.3", true},
+		{"-amount < 0", true},
+		{"type in ['new', 'upsell']", false},
+	} {
+		p, err := Compile(tc.src, testEnv{}, KindBool)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", tc.src, err)
+		}
+		var m Machine
+		got, err := p.Bool(&m, env)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		if got != tc.want {
+			t.Errorf("%q = %v, want %v", tc.src, got, tc.want)
+		}
+	}
+}
+
+func TestCompileErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		src       string
+		kind      Kind
+		line, col int
+		contains  string
+	}{
+		{"amount * 'x'", KindDecimal, 1, 7, "invalid operation"},
+		{"amount + nope", KindDecimal, 1, 9, "unknown name nope"},
+		{"amount", KindBool, 1, 0, "expected bool"},
+		{"type", KindDecimal, 1, 0, "rule gives a string, want a number"},
+		{"amount +", KindDecimal, 1, 7, "unexpected token"},
+		{"amount\n  * 'x'", KindDecimal, 2, 2, "invalid operation"},
+		{strings.Repeat("amount + ", 600) + "1", KindDecimal, 1, 0, ""},
+	} {
+		_, err := Compile(tc.src, testEnv{}, tc.kind)
+		if err == nil {
+			t.Errorf("Compile(%q) succeeded, want error", tc.src)
+			continue
+		}
+		re, ok := err.(*Error)
+		if !ok {
+			t.Errorf("Compile(%q) error %T, want *Error", tc.src, err)
+			continue
+		}
+		if re.Line != tc.line || re.Column != tc.col || !strings.Contains(re.Message, tc.contains) {
+			t.Errorf("Compile(%.30q) = %d:%d %q, want %d:%d containing %q", tc.src, re.Line, re.Column, re.Message, tc.line, tc.col, tc.contains)
+		}
+	}
+}
+
+func TestDivisionByZero(t *testing.T) {
+	t.Parallel()
+	p, err := Compile("amount / 0", testEnv{}, KindDecimal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Machine
+	if _, err := p.Decimal(&m, testEnv{Amount: decimal.NewFromInt(1)}); err == nil || !strings.Contains(err.Error(), "division by zero") {
+		t.Errorf("err = %v, want division by zero", err)
+	}
+}

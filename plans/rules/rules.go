@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strings"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -85,7 +86,9 @@ type Machine struct{ vm vm.VM }
 
 // Compile compiles src as a rule over env (a struct value of the
 // environment type) that must produce a value of kind.
-func Compile(src string, env any, kind Kind) (*Program, error) {
+//
+// names, when not nil, restricts the keys of map variables (see Names).
+func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	if len(src) > SourceBytesMax {
 		return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule is %d bytes long; the limit is %d", len(src), SourceBytesMax)}
 	}
@@ -103,6 +106,9 @@ func Compile(src string, env any, kind Kind) (*Program, error) {
 	p, err := expr.Compile(src, opts...)
 	if err != nil {
 		return nil, toError(err)
+	}
+	if err := checkNames(src, p.Node(), names); err != nil {
+		return nil, err
 	}
 	if kind == KindDecimal {
 		if t := p.Node().Type(); t != decimalType {
@@ -195,4 +201,103 @@ func runtimeError(err error) error {
 		return errors.New(fe.Message)
 	}
 	return err
+}
+
+// Names lists, per map variable of an environment (such as "measure"),
+// the keys a rule may use. A rule naming any other key does not compile.
+type Names map[string][]string
+
+// checkNames reports the first use of an unknown key of a map variable,
+// such as measure.bookigns, with a suggestion.
+func checkNames(src string, tree ast.Node, names Names) error {
+	if len(names) == 0 {
+		return nil
+	}
+	var found error
+	v := &nameVisitor{fn: func(n *ast.MemberNode) {
+		id, ok := n.Node.(*ast.IdentifierNode)
+		if !ok || found != nil {
+			return
+		}
+		keys, ok := names[id.Value]
+		if !ok {
+			return
+		}
+		s, ok := n.Property.(*ast.StringNode)
+		if !ok {
+			return
+		}
+		for _, k := range keys {
+			if k == s.Value {
+				return
+			}
+		}
+		line, col := lineCol(src, n.Property.Location().From)
+		msg := fmt.Sprintf("unknown %s %q", id.Value, s.Value)
+		if sug := Suggest(s.Value, keys); sug != "" {
+			msg += fmt.Sprintf("; did you mean %q?", sug)
+		} else if len(keys) > 0 {
+			msg += fmt.Sprintf("; known: %s", strings.Join(keys, ", "))
+		}
+		found = &Error{Line: line, Column: col, Message: msg}
+	}}
+	ast.Walk(&tree, v)
+	return found
+}
+
+type nameVisitor struct{ fn func(*ast.MemberNode) }
+
+func (v *nameVisitor) Visit(node *ast.Node) {
+	if m, ok := (*node).(*ast.MemberNode); ok {
+		v.fn(m)
+	}
+}
+
+func lineCol(src string, runeOffset int) (line, col int) {
+	line = 1
+	for i, r := range []rune(src) {
+		if i == runeOffset {
+			break
+		}
+		if r == '\n' {
+			line++
+			col = 0
+		} else {
+			col++
+		}
+	}
+	return line, col
+}
+
+// Suggest returns the candidate closest to word when it is close enough to
+// be a likely misspelling, or "".
+func Suggest(word string, candidates []string) string {
+	best, bestDist := "", len(word)/2+2
+	for _, c := range candidates {
+		if d := levenshtein(word, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
 }

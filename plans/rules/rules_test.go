@@ -46,7 +46,7 @@ func TestDecimalRules(t *testing.T) {
 		{"0.123456789012345678901 * 1", "0.123456789012345678901"},
 		{"1_000.5", "1000.5"},
 	} {
-		p, err := Compile(tc.src, testEnv{}, KindDecimal)
+		p, err := Compile(tc.src, testEnv{}, KindDecimal, nil)
 		if err != nil {
 			t.Fatalf("Compile(%q): %v", tc.src, err)
 		}
@@ -77,7 +77,7 @@ func TestBoolRules(t *testing.T) {
 		{"-amount < 0", true},
 		{"type in ['new', 'upsell']", false},
 	} {
-		p, err := Compile(tc.src, testEnv{}, KindBool)
+		p, err := Compile(tc.src, testEnv{}, KindBool, nil)
 		if err != nil {
 			t.Fatalf("Compile(%q): %v", tc.src, err)
 		}
@@ -108,7 +108,7 @@ func TestCompileErrors(t *testing.T) {
 		{"amount\n  * 'x'", KindDecimal, 2, 2, "invalid operation"},
 		{strings.Repeat("amount + ", 600) + "1", KindDecimal, 1, 0, ""},
 	} {
-		_, err := Compile(tc.src, testEnv{}, tc.kind)
+		_, err := Compile(tc.src, testEnv{}, tc.kind, nil)
 		if err == nil {
 			t.Errorf("Compile(%q) succeeded, want error", tc.src)
 			continue
@@ -126,12 +126,27 @@ func TestCompileErrors(t *testing.T) {
 
 func TestDivisionByZero(t *testing.T) {
 	t.Parallel()
-	p, err := Compile("amount / 0", testEnv{}, KindDecimal)
+	p, err := Compile("amount / 0", testEnv{}, KindDecimal, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m Machine
 	if _, err := p.Decimal(&m, testEnv{Amount: decimal.NewFromInt(1)}); err == nil || !strings.Contains(err.Error(), "division by zero") {
 		t.Errorf("err = %v, want division by zero", err)
+	}
+}
+
+func TestUnknownMapKey(t *testing.T) {
+	t.Parallel()
+	_, err := Compile("1 + measure.bookigns", testEnv{}, KindDecimal, Names{"measure": {"bookings", "meetings"}})
+	re, ok := err.(*Error)
+	if !ok {
+		t.Fatalf("err = %v, want *Error", err)
+	}
+	if re.Line != 1 || re.Column != 12 || re.Message != `unknown measure "bookigns"; did you mean "bookings"?` {
+		t.Errorf("got %d:%d %q", re.Line, re.Column, re.Message)
+	}
+	if _, err := Compile("measure.bookings * 2", testEnv{}, KindDecimal, Names{"measure": {"bookings"}}); err != nil {
+		t.Errorf("known key: %v", err)
 	}
 }

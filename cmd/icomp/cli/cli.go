@@ -1,0 +1,70 @@
+// Package cli holds icomp's cobra commands. Each command's logic returns an
+// error; Main maps errors to exit codes: 0 ok, 1 check or test failures,
+// 2 usage or I/O errors.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes.
+const (
+	ExitOK     = 0
+	ExitFailed = 1
+	ExitUsage  = 2
+)
+
+// errFailed reports that checks or tests failed; the details were printed.
+var errFailed = errors.New("failed")
+
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// env is what every command writes to and reads from.
+type env struct {
+	stdin  io.Reader
+	out    io.Writer
+	errOut io.Writer
+}
+
+// Main runs icomp with args and returns the exit code.
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, out: stdout, errOut: stderr}
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	switch {
+	case err == nil:
+		return ExitOK
+	case errors.Is(err, errFailed):
+		return ExitFailed
+	default:
+		fmt.Fprintf(stderr, "icomp: %v\n", err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			return ExitUsage
+		}
+		return ExitUsage
+	}
+}
+
+func newRoot(e *env) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "icomp",
+		Short:         "Rules-driven incentive compensation: exact, explained, reproducible payouts",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(newPlanCmd(e))
+	return root
+}

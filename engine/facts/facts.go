@@ -1,0 +1,51 @@
+// Package facts holds the inputs of a calculation: people, their
+// attributes, and sales transactions. It is a leaf: plans, engine and
+// storage all speak these types.
+package facts
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/period"
+)
+
+// Person is a payee as of the period being computed.
+type Person struct {
+	ID        string
+	Name      string
+	Role      string
+	Territory string
+	Manager   string
+	Currency  string
+	Attrs     map[string]string
+}
+
+// Split gives Person a Share (a fraction; a transaction's shares sum to 1)
+// of a transaction.
+type Split struct {
+	Person string
+	Share  decimal.Decimal
+}
+
+// Transaction is one sales event: a booking, a refund (negative amount), a
+// qualified meeting.
+type Transaction struct {
+	ID        string
+	Date      period.Date
+	Type      string
+	Owner     string
+	Territory string
+	Product   string
+	Amount    decimal.Decimal
+	Currency  string
+	Splits    []Split
+	Attrs     map[string]string
+}
+
+// PriorPayout is what a person already earned from a component in
+// earlier periods of the same fiscal year; cumulative components net it.
+type PriorPayout struct {
+	Person    string
+	Component string
+	Amount    decimal.Decimal
+}

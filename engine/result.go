@@ -1,0 +1,148 @@
+package engine
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+)
+
+// Input is everything one calculation needs.
+type Input struct {
+	Plan *plans.CompPlan
+	// Targets is the plan's target plan; required when the plan names one.
+	Targets *plans.TargetPlan
+	Period  period.Period
+	// People are the candidates; the plan's eligibility rule picks its payees.
+	People []facts.Person
+	// Transactions may span more than the period: those dated from the
+	// start of the fiscal year to the period's end are used (for
+	// quarter-to-date and year-to-date measures), the rest ignored.
+	Transactions []facts.Transaction
+	// Prior holds what earlier periods of the fiscal year already earned,
+	// for cumulative components.
+	Prior []facts.PriorPayout
+}
+
+// Result is a calculation's output, each slice sorted.
+type Result struct {
+	// Credits are the credits of transactions dated in the period, sorted
+	// by person, transaction and rule.
+	Credits []Credit
+	// Measures are sorted by person, then in plan order.
+	Measures []MeasureValue
+	// Attainment holds one row per person and measure with a target.
+	Attainment []Attainment
+	// Payouts holds one line per person and component (then step), in
+	// plan order per person.
+	Payouts []Payout
+}
+
+// Credit is one (transaction, person, rule) credit.
+type Credit struct {
+	Person string
+	TxnID  string
+	Rule   string
+	Date   period.Date
+	Type   string
+	// Share is the fraction of the transaction credited.
+	Share  decimal.Decimal
+	Amount decimal.Decimal
+}
+
+// MeasureValue is a measure's value for a person over its window.
+type MeasureValue struct {
+	Person  string
+	Measure string
+	Window  period.Window
+	Range   period.Range
+	Value   decimal.Decimal
+	// Credits is how many credits the measure took in.
+	Credits int
+}
+
+// Attainment is a measure against its target: Ratio = Value ÷ Target,
+// kept to rules.DivisionPlaces decimal places.
+type Attainment struct {
+	Person  string
+	Measure string
+	Value   decimal.Decimal
+	Target  decimal.Decimal
+	Ratio   decimal.Decimal
+}
+
+// Payout is one payout line: what a person earns from one component (or
+// plan step) in the period, rounded to the currency's minor unit.
+type Payout struct {
+	Person      string
+	Component   string
+	EarningCode string
+	Currency    string
+	Amount      decimal.Decimal
+	Trace       Trace
+}
+
+// Trace says how a payout line was computed, in enough detail to redo it
+// by hand.
+type Trace struct {
+	Component string `json:"component"`
+	Type      string `json:"type"`
+	// Rule is the source of the component's main rule (formula or per-credit amount).
+	Rule string `json:"rule,omitempty"`
+	// Inputs are the measures, targets and attainment the component read.
+	Inputs []TraceInput `json:"inputs,omitempty"`
+	Gate   *GateTrace   `json:"gate,omitempty"`
+	// Credits summarises a per-credit component.
+	Credits *CreditsTrace `json:"credits,omitempty"`
+	// Tiers lists the rate table rows that paid.
+	Tiers    []TierTrace      `json:"tiers,omitempty"`
+	Computed decimal.Decimal  `json:"computed"`
+	Cap      *decimal.Decimal `json:"cap,omitempty"`
+	Capped   bool             `json:"capped,omitempty"`
+	Rounded  decimal.Decimal  `json:"rounded"`
+	// Prior is what earlier periods earned, netted by cumulative components.
+	Prior  *decimal.Decimal `json:"prior,omitempty"`
+	Result decimal.Decimal  `json:"result"`
+}
+
+// TraceInput is one named value a component read.
+type TraceInput struct {
+	Name  string          `json:"name"`
+	Value decimal.Decimal `json:"value"`
+}
+
+// GateTrace is a component's gate and whether it opened.
+type GateTrace struct {
+	Rule   string `json:"rule"`
+	Passed bool   `json:"passed"`
+}
+
+// CreditsTrace summarises the credits a per-credit component priced.
+type CreditsTrace struct {
+	Count int             `json:"count"`
+	Basis decimal.Decimal `json:"basis"`
+}
+
+// TierTrace is one rate table row applied: Amount = Basis × Rate.
+type TierTrace struct {
+	Tier int `json:"tier"`
+	// From and To are the tier's bounds in the basis's units (attainment
+	// bounds multiplied by the target); To is empty for the top tier.
+	From   decimal.Decimal  `json:"from"`
+	To     *decimal.Decimal `json:"to,omitempty"`
+	Rate   decimal.Decimal  `json:"rate"`
+	Basis  decimal.Decimal  `json:"basis"`
+	Amount decimal.Decimal  `json:"amount"`
+}
+
+// TotalFor returns the sum of a person's payout lines.
+func (r *Result) TotalFor(person string) decimal.Decimal {
+	sum := decimal.Zero
+	for _, p := range r.Payouts {
+		if p.Person == person {
+			sum = sum.Add(p.Amount)
+		}
+	}
+	return sum
+}

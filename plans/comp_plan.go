@@ -1,0 +1,395 @@
+package plans
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans/rules"
+)
+
+// The file kinds, named by each file's top-level kind key.
+const (
+	KindCompPlan   = "comp_plan"
+	KindTargetPlan = "target_plan"
+	KindPlanTest   = "plan_test"
+)
+
+// Crediting targets: who a credit rule credits.
+const (
+	CreditToOwner     = "owner"     // the transaction's owner
+	CreditToSplits    = "splits"    // each person in the transaction's splits, by share
+	CreditToTerritory = "territory" // every plan participant whose territory is the transaction's
+)
+
+// Measure aggregates.
+const (
+	AggregateSum   = "sum"
+	AggregateCount = "count"
+)
+
+// Component types.
+const (
+	ComponentPerCredit = "per_credit"
+	ComponentRateTable = "rate_table"
+	ComponentFormula   = "formula"
+)
+
+// Rate table keys and modes.
+const (
+	KeyAmount        = "amount"
+	KeyAttainment    = "attainment"
+	ModeMarginal     = "marginal"
+	ModeRetroactive  = "retroactive"
+	StepCapTotal     = "cap_total"
+	componentsMax    = 100
+	tiersMax         = 50
+	measuresMax      = 100
+	creditRulesMax   = 50
+	stepsMax         = 20
+)
+
+// CompPlan is a validated, compiled compensation plan version.
+type CompPlan struct {
+	File        string
+	Name        string
+	Version     string
+	Description string
+	// Hash is the SHA-256 of the plan's source bytes: the plan version's identity.
+	Hash      string
+	Source    []byte
+	Effective period.Range // End is zero when open-ended
+	Currency  string
+	Frequency period.Frequency
+	Calendar  period.Calendar
+	// Targets names the target plan that holds this plan's quotas, if any.
+	Targets     string
+	Eligibility *Rule
+	Credits     []CreditRule
+	Measures    []Measure
+	Components  []Component
+	Steps       []Step
+}
+
+// CreditRule turns a transaction into credits.
+type CreditRule struct {
+	Name string
+	Pos  Pos
+	// To is one of CreditToOwner, CreditToSplits, CreditToTerritory.
+	To string
+	// When, if set, selects the transactions the rule credits.
+	When *Rule
+	// Amount, if set, is the amount credited (default txn.amount).
+	Amount *Rule
+}
+
+// Measure aggregates a person's credits over a window.
+type Measure struct {
+	Name      string
+	Pos       Pos
+	Aggregate string
+	// Value is what a sum adds per credit (default credit.amount).
+	Value  *Rule
+	Where  *Rule
+	Window period.Window
+}
+
+// Tier is one row of a rate table: [From, To) pays Rate. To is nil for
+// the open-ended top tier.
+type Tier struct {
+	Pos  Pos
+	From decimal.Decimal
+	To   *decimal.Decimal
+	Rate decimal.Decimal
+}
+
+// Component turns credits, measures and attainment into one payout line per
+// person and period.
+type Component struct {
+	Name        string
+	Pos         Pos
+	Description string
+	// EarningCode is the payroll earning code (default the component name).
+	EarningCode string
+	Type        string
+
+	// Rate tables.
+	Measure string
+	Key     string
+	Mode    string
+	Tiers   []Tier
+
+	// Per-credit components: Where filters credits, Amount prices one credit.
+	// Formula components: Amount is the whole payout.
+	Where  *Rule
+	Amount *Rule
+
+	Gate *Rule
+	Cap  *Rule
+	// Cumulative components compute on year-to-date measures and pay the
+	// result less what earlier periods of the fiscal year already earned.
+	Cumulative bool
+}
+
+// Step is a plan-level step applied after the components.
+type Step struct {
+	Name   string
+	Pos    Pos
+	Type   string
+	Amount *Rule
+}
+
+// MeasureByName returns the named measure.
+func (p *CompPlan) MeasureByName(name string) (*Measure, bool) {
+	for i := range p.Measures {
+		if p.Measures[i].Name == name {
+			return &p.Measures[i], true
+		}
+	}
+	return nil, false
+}
+
+// Precision is the number of decimal places of the plan's currency.
+func (p *CompPlan) Precision() int32 { return money.MustPrecision(p.Currency) }
+
+func hashSource(src []byte) string {
+	sum := sha256.Sum256(src)
+	return hex.EncodeToString(sum[:])
+}
+
+func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
+	m := r.mapping(root, "plan")
+	m.value("kind", true)
+	p := &CompPlan{File: r.file, Source: src, Hash: hashSource(src)}
+	p.Name = m.name("name", true)
+	p.Version = m.str("version", true)
+	p.Description = m.str("description", false)
+	if eff := m.value("effective", true); eff != nil {
+		em := r.mapping(eff, "effective")
+		p.Effective.Start = em.date("from", true)
+		p.Effective.End = em.date("to", false)
+		if !p.Effective.End.IsZero() && p.Effective.End.Before(p.Effective.Start) {
+			r.errorf(eff, "effective: to %s is before from %s", p.Effective.End, p.Effective.Start)
+		}
+		em.done()
+	}
+	if cur := m.scalar("currency", true); cur != nil {
+		if _, ok := money.Precision(cur.Value); !ok {
+			msg := fmt.Sprintf("currency: %q is not a supported ISO 4217 code", cur.Value)
+			if sug := rules.Suggest(cur.Value, money.Currencies()); sug != "" {
+				msg += fmt.Sprintf("; did you mean %q?", sug)
+			}
+			r.errorf(cur, "%s", msg)
+		} else {
+			p.Currency = cur.Value
+		}
+	}
+	p.Frequency = period.Frequency(m.enum("period", "", string(period.Monthly), string(period.Quarterly), string(period.Annual)))
+	if !m.has("period") {
+		m.value("period", true)
+	}
+	p.Calendar.FiscalYearStartMonth = m.integer("fiscal_year_start", 1, 1, 12)
+	p.Targets = m.name("targets", false)
+	p.Eligibility = m.rule("eligibility", false, rules.PersonEnv{}, rules.KindBool, nil)
+
+	creditNames := map[string]bool{}
+	creditNodes := m.list("credit", true)
+	if len(creditNodes) > creditRulesMax {
+		r.errorf(root, "plan: %d credit rules; the limit is %d", len(creditNodes), creditRulesMax)
+	}
+	for _, n := range creditNodes {
+		cm := r.mapping(n, "credit rule")
+		c := CreditRule{Pos: r.pos(n)}
+		c.Name = cm.name("name", true)
+		if c.Name != "" {
+			cm.what = fmt.Sprintf("credit rule %q", c.Name)
+			if creditNames[c.Name] {
+				r.errorf(n, "credit rule %q is defined twice", c.Name)
+			}
+			creditNames[c.Name] = true
+		}
+		c.To = cm.enum("to", CreditToOwner, CreditToOwner, CreditToSplits, CreditToTerritory)
+		c.When = cm.rule("when", false, rules.TxnEnv{}, rules.KindBool, nil)
+		c.Amount = cm.rule("amount", false, rules.TxnEnv{}, rules.KindDecimal, nil)
+		cm.done()
+		p.Credits = append(p.Credits, c)
+	}
+
+	measureNodes := m.list("measures", false)
+	if len(measureNodes) > measuresMax {
+		r.errorf(root, "plan: %d measures; the limit is %d", len(measureNodes), measuresMax)
+	}
+	for _, n := range measureNodes {
+		mm := r.mapping(n, "measure")
+		ms := Measure{Pos: r.pos(n)}
+		ms.Name = mm.name("name", true)
+		if ms.Name != "" {
+			mm.what = fmt.Sprintf("measure %q", ms.Name)
+			if _, dup := p.MeasureByName(ms.Name); dup {
+				r.errorf(n, "measure %q is defined twice", ms.Name)
+			}
+		}
+		ms.Aggregate = mm.enum("aggregate", AggregateSum, AggregateSum, AggregateCount)
+		ms.Value = mm.rule("value", false, rules.CreditEnv{}, rules.KindDecimal, nil)
+		if ms.Value != nil && ms.Aggregate == AggregateCount {
+			r.errorAtRule(ms.Value, "%s.value: a count measure counts credits and takes no value", mm.what)
+		}
+		ms.Where = mm.rule("where", false, rules.CreditEnv{}, rules.KindBool, nil)
+		ms.Window = period.Window(mm.enum("window", string(period.WindowPeriod), string(period.WindowPeriod), string(period.WindowQTD), string(period.WindowYTD)))
+		mm.done()
+		p.Measures = append(p.Measures, ms)
+	}
+	measureNames := make([]string, len(p.Measures))
+	for i, ms := range p.Measures {
+		measureNames[i] = ms.Name
+	}
+	componentNames := []string{}
+	names := func() rules.Names {
+		return rules.Names{"measure": measureNames, "target": measureNames, "attainment": measureNames, "payout": append([]string(nil), componentNames...)}
+	}
+
+	componentNodes := m.list("components", true)
+	if len(componentNodes) > componentsMax {
+		r.errorf(root, "plan: %d components; the limit is %d", len(componentNodes), componentsMax)
+	}
+	for _, n := range componentNodes {
+		c := r.component(n, p, measureNames, names())
+		if c.Name != "" {
+			for _, prev := range componentNames {
+				if prev == c.Name {
+					r.errorf(n, "component %q is defined twice", c.Name)
+				}
+			}
+			componentNames = append(componentNames, c.Name)
+		}
+		p.Components = append(p.Components, c)
+	}
+
+	stepNodes := m.list("steps", false)
+	if len(stepNodes) > stepsMax {
+		r.errorf(root, "plan: %d steps; the limit is %d", len(stepNodes), stepsMax)
+	}
+	for _, n := range stepNodes {
+		sm := r.mapping(n, "step")
+		s := Step{Pos: r.pos(n)}
+		s.Name = sm.name("name", true)
+		if s.Name != "" {
+			sm.what = fmt.Sprintf("step %q", s.Name)
+		}
+		s.Type = sm.enum("type", StepCapTotal, StepCapTotal)
+		s.Amount = sm.rule("amount", true, rules.ComponentEnv{}, rules.KindDecimal, names())
+		sm.done()
+		p.Steps = append(p.Steps, s)
+	}
+	m.done()
+	return p
+}
+
+func (r *reader) errorAtRule(rule *Rule, format string, args ...any) {
+	r.errAt(rule.Pos.Line, rule.Pos.Column, format, args...)
+}
+
+func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, names rules.Names) Component {
+	cm := r.mapping(n, "component")
+	c := Component{Pos: r.pos(n)}
+	c.Name = cm.name("name", true)
+	if c.Name != "" {
+		cm.what = fmt.Sprintf("component %q", c.Name)
+	}
+	c.Description = cm.str("description", false)
+	c.EarningCode = cm.name("earning_code", false)
+	if c.EarningCode == "" {
+		c.EarningCode = c.Name
+	}
+	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula)
+	if !cm.has("type") {
+		cm.value("type", true)
+	}
+	// Every key is asked for whatever the type, so that a key in the wrong
+	// kind of component gets a precise message instead of "unknown key".
+	measureNode := cm.scalar("measure", c.Type == ComponentRateTable)
+	c.Key = cm.enum("key", KeyAmount, KeyAmount, KeyAttainment)
+	c.Mode = cm.enum("mode", ModeMarginal, ModeMarginal, ModeRetroactive)
+	tierNodes := cm.list("tiers", c.Type == ComponentRateTable)
+	c.Where = cm.rule("where", false, rules.CreditEnv{}, rules.KindBool, nil)
+	if c.Type == ComponentPerCredit {
+		c.Amount = cm.rule("amount", true, rules.CreditEnv{}, rules.KindDecimal, nil)
+	} else {
+		c.Amount = cm.rule("amount", c.Type == ComponentFormula, rules.ComponentEnv{}, rules.KindDecimal, names)
+	}
+	c.Gate = cm.rule("gate", false, rules.ComponentEnv{}, rules.KindBool, names)
+	c.Cap = cm.rule("cap", false, rules.ComponentEnv{}, rules.KindDecimal, names)
+	c.Cumulative = cm.boolean("cumulative")
+	cm.done()
+
+	misplaced := func(key string, types string) {
+		if k, ok := cm.keys[key]; ok {
+			r.errorf(k, "%s: key %q applies only to %s components, not %s", cm.what, key, types, c.Type)
+		}
+	}
+	switch c.Type {
+	case ComponentRateTable:
+		misplaced("where", ComponentPerCredit)
+		misplaced("amount", ComponentPerCredit+" and "+ComponentFormula)
+	case ComponentPerCredit:
+		for _, k := range []string{"measure", "key", "mode", "tiers"} {
+			misplaced(k, ComponentRateTable)
+		}
+	case ComponentFormula:
+		for _, k := range []string{"measure", "key", "mode", "tiers"} {
+			misplaced(k, ComponentRateTable)
+		}
+		misplaced("where", ComponentPerCredit)
+	}
+
+	if measureNode != nil && c.Type == ComponentRateTable {
+		c.Measure = measureNode.Value
+		if _, ok := p.MeasureByName(c.Measure); !ok {
+			msg := fmt.Sprintf("%s.measure: no measure named %q in this plan", cm.what, c.Measure)
+			if sug := rules.Suggest(c.Measure, measureNames); sug != "" {
+				msg += fmt.Sprintf("; did you mean %q?", sug)
+			}
+			r.errorf(measureNode, "%s", msg)
+		}
+	}
+	if c.Type == ComponentRateTable && c.Key == KeyAttainment && p.Targets == "" {
+		r.errorf(n, "%s: key attainment needs the plan's targets key to name a target plan", cm.what)
+	}
+	if len(tierNodes) > tiersMax {
+		r.errorf(n, "%s: %d tiers; the limit is %d", cm.what, len(tierNodes), tiersMax)
+	}
+	for i, tn := range tierNodes {
+		tm := r.mapping(tn, fmt.Sprintf("%s tier %d", cm.what, i+1))
+		t := Tier{Pos: r.pos(tn)}
+		t.From, _ = tm.decimal("from", true)
+		if to, ok := tm.decimal("to", false); ok {
+			t.To = &to
+		}
+		t.Rate, _ = tm.decimal("rate", true)
+		tm.done()
+		if t.To != nil && !t.To.GreaterThan(t.From) {
+			r.errorf(tn, "%s tier %d: to %s must be above from %s", cm.what, i+1, t.To, t.From)
+		}
+		if i == 0 && t.From.Sign() != 0 && tm.has("from") {
+			r.errorf(tn, "%s tier 1: from must be 0, got %s; tiers cover every amount from 0 up", cm.what, t.From)
+		}
+		if i > 0 {
+			prev := c.Tiers[i-1]
+			switch {
+			case prev.To == nil:
+				r.errorf(tn, "%s tier %d: tier %d above has no upper bound, so this tier can never apply; only the last tier may omit to", cm.what, i+1, i)
+			case t.From.LessThan(*prev.To):
+				r.errorf(tn, "%s tier %d: from %s overlaps tier %d, which runs to %s; tiers must be in increasing order without overlap", cm.what, i+1, t.From, i, prev.To)
+			case t.From.GreaterThan(*prev.To):
+				r.errorf(tn, "%s tier %d: from %s leaves a gap after tier %d, which ends at %s; want from %s", cm.what, i+1, t.From, i, prev.To, prev.To)
+			}
+		}
+		c.Tiers = append(c.Tiers, t)
+	}
+	return c
+}

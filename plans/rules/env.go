@@ -1,0 +1,74 @@
+package rules
+
+import "github.com/shopspring/decimal"
+
+// Person is what a rule sees of a payee, as `person`.
+type Person struct {
+	ID        string            `expr:"id"`
+	Name      string            `expr:"name"`
+	Role      string            `expr:"role"`
+	Territory string            `expr:"territory"`
+	Manager   string            `expr:"manager"`
+	Currency  string            `expr:"currency"`
+	Attrs     map[string]string `expr:"attrs"`
+}
+
+// Txn is what a rule sees of a sales transaction, as `txn`.
+type Txn struct {
+	ID        string            `expr:"id"`
+	Date      string            `expr:"date"` // YYYY-MM-DD, so strings compare in date order
+	Type      string            `expr:"type"`
+	Owner     string            `expr:"owner"`
+	Territory string            `expr:"territory"`
+	Product   string            `expr:"product"`
+	Currency  string            `expr:"currency"`
+	Amount    decimal.Decimal   `expr:"amount"`
+	Attrs     map[string]string `expr:"attrs"`
+}
+
+// Credit is what a rule sees of one credit, as `credit`.
+type Credit struct {
+	Amount decimal.Decimal `expr:"amount"`
+	Rule   string          `expr:"rule"`
+	// Share is the fraction of the transaction credited (1 for direct credit).
+	Share decimal.Decimal `expr:"share"`
+}
+
+// Period is what a rule sees of the period being paid, as `period`.
+type Period struct {
+	Label      string          `expr:"label"`
+	FiscalYear decimal.Decimal `expr:"fiscal_year"`
+	Index      decimal.Decimal `expr:"index"`
+	Start      string          `expr:"start"`
+	End        string          `expr:"end"`
+}
+
+// PersonEnv is the environment of eligibility rules.
+type PersonEnv struct {
+	Person Person `expr:"person"`
+	Period Period `expr:"period"`
+}
+
+// TxnEnv is the environment of crediting rules (`when`, `amount`).
+type TxnEnv struct {
+	Txn Txn `expr:"txn"`
+}
+
+// CreditEnv is the environment of measure and per-credit rules.
+type CreditEnv struct {
+	Txn    Txn    `expr:"txn"`
+	Credit Credit `expr:"credit"`
+	Person Person `expr:"person"`
+}
+
+// ComponentEnv is the environment of component rules (formula, gate, cap)
+// and plan steps. Each map is keyed by measure name.
+type ComponentEnv struct {
+	Person     Person                     `expr:"person"`
+	Period     Period                     `expr:"period"`
+	Measure    map[string]decimal.Decimal `expr:"measure"`
+	Target     map[string]decimal.Decimal `expr:"target"`
+	Attainment map[string]decimal.Decimal `expr:"attainment"`
+	// Payout holds the amounts of the components computed before this one.
+	Payout map[string]decimal.Decimal `expr:"payout"`
+}

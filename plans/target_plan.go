@@ -1,0 +1,219 @@
+package plans
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/icomp/icomp/engine/period"
+)
+
+const targetEntriesMax = 100_000
+
+// TargetPlan is a validated target (quota) plan version: targets per
+// person or role, measure and period.
+type TargetPlan struct {
+	File        string
+	Name        string
+	Version     string
+	Description string
+	Hash        string
+	Source      []byte
+	Frequency   period.Frequency
+	Calendar    period.Calendar
+	Entries     []TargetEntry
+}
+
+// TargetEntry is the targets of one person (or of every person with a
+// role) for one measure, by period.
+type TargetEntry struct {
+	Pos     Pos
+	Person  string
+	Role    string
+	Measure string
+	// Periods holds one target per period, in period order.
+	Periods []PeriodTarget
+}
+
+// PeriodTarget is the target for one period.
+type PeriodTarget struct {
+	Period period.Period
+	Amount decimal.Decimal
+}
+
+func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
+	m := r.mapping(root, "target plan")
+	m.value("kind", true)
+	tp := &TargetPlan{File: r.file, Source: src, Hash: hashSource(src)}
+	tp.Name = m.name("name", true)
+	tp.Version = m.str("version", true)
+	tp.Description = m.str("description", false)
+	tp.Frequency = period.Frequency(m.enum("period", "", string(period.Monthly), string(period.Quarterly), string(period.Annual)))
+	if !m.has("period") {
+		m.value("period", true)
+	}
+	tp.Calendar.FiscalYearStartMonth = m.integer("fiscal_year_start", 1, 1, 12)
+	entries := m.list("targets", true)
+	m.done()
+	if len(entries) > targetEntriesMax {
+		r.errorf(root, "target plan: %d entries; the limit is %d", len(entries), targetEntriesMax)
+		return tp
+	}
+	seen := map[string]Pos{}
+	for i, n := range entries {
+		em := r.mapping(n, fmt.Sprintf("target %d", i+1))
+		e := TargetEntry{Pos: r.pos(n)}
+		e.Person = em.str("person", false)
+		e.Role = em.str("role", false)
+		if (e.Person == "") == (e.Role == "") {
+			r.errorf(n, "%s: give exactly one of person or role", em.what)
+		}
+		e.Measure = em.name("measure", true)
+		periodsNode := em.value("periods", false)
+		annualNode := em.value("annual", false)
+		fyNode := em.scalar("fiscal_year", annualNode != nil)
+		seasonNodes := em.list("seasonality", false)
+		em.done()
+		key := e.Person + "\x00" + e.Role + "\x00" + e.Measure
+		if prev, dup := seen[key]; dup && e.Measure != "" {
+			r.errorf(n, "%s: %s %s already has targets for measure %q at line %d", em.what, who(e), e.Person+e.Role, e.Measure, prev.Line)
+		}
+		seen[key] = e.Pos
+		switch {
+		case periodsNode != nil && annualNode != nil:
+			r.errorf(n, "%s: give periods or annual, not both", em.what)
+		case periodsNode != nil:
+			e.Periods = r.periodTargets(periodsNode, em.what, tp)
+		case annualNode != nil:
+			e.Periods = r.annualTargets(annualNode, fyNode, seasonNodes, em.what, tp)
+		default:
+			r.errorf(n, "%s: missing targets; give periods (a target per period label) or annual with fiscal_year", em.what)
+		}
+		tp.Entries = append(tp.Entries, e)
+	}
+	return tp
+}
+
+func who(e TargetEntry) string {
+	if e.Person != "" {
+		return "person"
+	}
+	return "role"
+}
+
+func (r *reader) periodTargets(n *yaml.Node, what string, tp *TargetPlan) []PeriodTarget {
+	if n.Kind != yaml.MappingNode {
+		r.errorf(n, "%s.periods: want a mapping of period label to target, such as 2027-Q1: 250000", what)
+		return nil
+	}
+	var out []PeriodTarget
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		p, err := tp.Calendar.Parse(k.Value)
+		if err != nil {
+			r.errorf(k, "%s.periods: %v", what, err)
+			continue
+		}
+		if tp.Frequency != "" && p.Frequency != tp.Frequency {
+			r.errorf(k, "%s.periods: %s is a %s period; this target plan is %s", what, k.Value, p.Frequency, tp.Frequency)
+			continue
+		}
+		amt, ok := r.decimalNode(v, what+".periods."+k.Value)
+		if !ok {
+			continue
+		}
+		if amt.Sign() < 0 {
+			r.errorf(v, "%s.periods.%s: a target cannot be negative", what, k.Value)
+		}
+		for _, prev := range out {
+			if prev.Period.Label == p.Label {
+				r.errorf(k, "%s.periods: %s appears twice", what, p.Label)
+			}
+		}
+		out = append(out, PeriodTarget{Period: p, Amount: amt})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Period.Start.Before(out[j].Period.Start) })
+	return out
+}
+
+func (r *reader) annualTargets(annual, fyNode *yaml.Node, seasons []*yaml.Node, what string, tp *TargetPlan) []PeriodTarget {
+	amt, ok := r.decimalNode(annual, what+".annual")
+	if !ok || fyNode == nil || tp.Frequency == "" {
+		return nil
+	}
+	p, err := tp.Calendar.Parse(fyNode.Value)
+	if err != nil || p.Frequency != period.Annual {
+		r.errorf(fyNode, "%s.fiscal_year: want a fiscal year such as 2027, got %q", what, fyNode.Value)
+		return nil
+	}
+	periods := tp.Calendar.Periods(p.FiscalYear, tp.Frequency)
+	if len(periods) == 1 {
+		if len(seasons) > 0 {
+			r.errorf(seasons[0], "%s.seasonality: an annual target plan has one period; seasonality does not apply", what)
+		}
+		return []PeriodTarget{{Period: periods[0], Amount: amt}}
+	}
+	if len(seasons) != len(periods) {
+		r.errorf(annual, "%s: an annual target on a %s plan needs seasonality: %d fractions, one per period, summing to 1", what, tp.Frequency, len(periods))
+		return nil
+	}
+	sum := decimal.Zero
+	out := make([]PeriodTarget, len(periods))
+	for i, sn := range seasons {
+		f, ok := r.decimalNode(sn, fmt.Sprintf("%s.seasonality[%d]", what, i))
+		if !ok {
+			return nil
+		}
+		sum = sum.Add(f)
+		out[i] = PeriodTarget{Period: periods[i], Amount: amt.Mul(f)}
+	}
+	if !sum.Equal(decimal.NewFromInt(1)) {
+		r.errorf(seasons[0], "%s.seasonality: fractions sum to %s; want exactly 1", what, sum)
+		return nil
+	}
+	return out
+}
+
+// Target returns the target of person (with role) for measure over
+// window: the sum of the targets of every target period inside the window.
+// A person's own entry wins over the entry for their role. ok is false when
+// there is no entry; an error means a target period straddles the window's
+// edge, so no exact target exists.
+func (tp *TargetPlan) Target(person, role, measure string, window period.Range) (amount decimal.Decimal, ok bool, err error) {
+	var entry *TargetEntry
+	for i := range tp.Entries {
+		e := &tp.Entries[i]
+		if e.Measure != measure {
+			continue
+		}
+		if e.Person == person && person != "" {
+			entry = e
+			break
+		}
+		if e.Role != "" && e.Role == role && entry == nil {
+			entry = e
+		}
+	}
+	if entry == nil {
+		return decimal.Zero, false, nil
+	}
+	sum := decimal.Zero
+	found := false
+	var straddling []string
+	for _, pt := range entry.Periods {
+		switch {
+		case window.ContainsRange(pt.Period.Range):
+			sum = sum.Add(pt.Amount)
+			found = true
+		case window.Overlaps(pt.Period.Range):
+			straddling = append(straddling, pt.Period.Label)
+		}
+	}
+	if len(straddling) > 0 {
+		return decimal.Zero, false, fmt.Errorf("target plan %s: target period %s only partly overlaps %s; target periods must nest inside the plan's measure windows", tp.Name, strings.Join(straddling, ", "), window)
+	}
+	return sum, found, nil
+}

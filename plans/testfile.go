@@ -1,0 +1,281 @@
+package plans
+
+import (
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+)
+
+// TestFile is a plan test file: cases of inputs and expected results for one
+// plan (and its target plan).
+type TestFile struct {
+	File string
+	// PlanPath and TargetsPath are resolved relative to the test file.
+	PlanPath    string
+	TargetsPath string
+	Plan        *CompPlan
+	Targets     *TargetPlan
+	Cases       []TestCase
+}
+
+// TestCase is one plan test: given these facts for a period, expect these
+// results.
+type TestCase struct {
+	Name         string
+	Pos          Pos
+	Period       period.Period
+	People       []facts.Person
+	Transactions []facts.Transaction
+	Prior        []facts.PriorPayout
+	// ExpectPayouts is person → component → amount, to the cent. Every
+	// non-zero payout must be listed.
+	ExpectPayouts map[string]map[string]Expected
+	// ExpectAttainment is person → measure → attainment, compared at the
+	// number of decimal places written.
+	ExpectAttainment map[string]map[string]Expected
+	// ExpectTotals is person → total payout.
+	ExpectTotals map[string]Expected
+}
+
+// Expected is an expected number and where it was written.
+type Expected struct {
+	Value decimal.Decimal
+	Pos   Pos
+}
+
+const testCasesMax = 1000
+
+func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagnostics)) *TestFile {
+	m := r.mapping(root, "plan test")
+	m.value("kind", true)
+	tf := &TestFile{File: r.file}
+	dir := filepath.Dir(r.file)
+	planNode := m.scalar("plan", true)
+	targetsNode := m.scalar("targets", false)
+	cases := m.list("cases", true)
+	m.done()
+	if planNode != nil {
+		tf.PlanPath = filepath.Join(dir, planNode.Value)
+		f, diags := load(tf.PlanPath)
+		switch {
+		case len(diags) > 0:
+			r.errorf(planNode, "plan %s has %d problem(s); run icomp plan check on it", planNode.Value, len(diags))
+		case f.Comp == nil:
+			r.errorf(planNode, "plan: %s is a %s file, want a %s", planNode.Value, f.Kind, KindCompPlan)
+		default:
+			tf.Plan = f.Comp
+		}
+	}
+	if targetsNode != nil {
+		tf.TargetsPath = filepath.Join(dir, targetsNode.Value)
+		f, diags := load(tf.TargetsPath)
+		switch {
+		case len(diags) > 0:
+			r.errorf(targetsNode, "targets %s has %d problem(s); run icomp plan check on it", targetsNode.Value, len(diags))
+		case f.Target == nil:
+			r.errorf(targetsNode, "targets: %s is a %s file, want a %s", targetsNode.Value, f.Kind, KindTargetPlan)
+		default:
+			tf.Targets = f.Target
+		}
+	}
+	if tf.Plan != nil && tf.Targets != nil {
+		if tf.Plan.Targets != tf.Targets.Name {
+			r.errorf(targetsNode, "targets: %s is target plan %q, but plan %q names targets %q", targetsNode.Value, tf.Targets.Name, tf.Plan.Name, tf.Plan.Targets)
+		}
+		if tf.Plan.Calendar != tf.Targets.Calendar {
+			r.errorf(targetsNode, "targets: fiscal_year_start %d differs from the plan's %d", tf.Targets.Calendar.FiscalYearStartMonth, tf.Plan.Calendar.FiscalYearStartMonth)
+		}
+	}
+	if tf.Plan != nil && tf.Plan.Targets != "" && targetsNode == nil {
+		r.errorf(root, "plan test: plan %q uses targets %q; add targets: with the path of that target plan file", tf.Plan.Name, tf.Plan.Targets)
+	}
+	if len(cases) > testCasesMax {
+		r.errorf(root, "plan test: %d cases; the limit is %d", len(cases), testCasesMax)
+		return tf
+	}
+	names := map[string]bool{}
+	for i, n := range cases {
+		c := r.testCase(n, i, tf)
+		if names[c.Name] {
+			r.errorf(n, "case %q appears twice", c.Name)
+		}
+		names[c.Name] = true
+		tf.Cases = append(tf.Cases, c)
+	}
+	return tf
+}
+
+func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
+	cm := r.mapping(n, fmt.Sprintf("case %d", i+1))
+	c := TestCase{Pos: r.pos(n)}
+	c.Name = cm.str("name", true)
+	if c.Name != "" {
+		cm.what = fmt.Sprintf("case %q", c.Name)
+	}
+	if pn := cm.scalar("period", true); pn != nil && tf.Plan != nil {
+		p, err := tf.Plan.Calendar.Parse(pn.Value)
+		switch {
+		case err != nil:
+			r.errorf(pn, "%s.period: %v", cm.what, err)
+		case p.Frequency != tf.Plan.Frequency:
+			r.errorf(pn, "%s.period: %s is a %s period; plan %q pays %s", cm.what, pn.Value, p.Frequency, tf.Plan.Name, tf.Plan.Frequency)
+		default:
+			c.Period = p
+		}
+	}
+	people := map[string]bool{}
+	for j, pn := range cm.list("people", true) {
+		pm := r.mapping(pn, fmt.Sprintf("%s person %d", cm.what, j+1))
+		p := facts.Person{
+			ID:        pm.str("id", true),
+			Name:      pm.str("name", false),
+			Role:      pm.str("role", false),
+			Territory: pm.str("territory", false),
+			Manager:   pm.str("manager", false),
+			Currency:  pm.str("currency", false),
+			Attrs:     r.stringMap(pm.value("attrs", false), pm.what+".attrs"),
+		}
+		pm.done()
+		if people[p.ID] {
+			r.errorf(pn, "%s: person %q appears twice", cm.what, p.ID)
+		}
+		people[p.ID] = true
+		c.People = append(c.People, p)
+	}
+	txnIDs := map[string]bool{}
+	for j, tn := range cm.list("transactions", false) {
+		tm := r.mapping(tn, fmt.Sprintf("%s transaction %d", cm.what, j+1))
+		t := facts.Transaction{
+			ID:        tm.str("id", true),
+			Date:      tm.date("date", true),
+			Type:      tm.str("type", false),
+			Owner:     tm.str("owner", false),
+			Territory: tm.str("territory", false),
+			Product:   tm.str("product", false),
+			Currency:  tm.str("currency", false),
+		}
+		t.Amount, _ = tm.decimal("amount", true)
+		if t.Currency == "" && tf.Plan != nil {
+			t.Currency = tf.Plan.Currency
+		}
+		for k, sn := range tm.list("splits", false) {
+			sm := r.mapping(sn, fmt.Sprintf("%s split %d", tm.what, k+1))
+			s := facts.Split{Person: sm.str("person", true)}
+			s.Share, _ = sm.decimal("share", true)
+			sm.done()
+			t.Splits = append(t.Splits, s)
+		}
+		t.Attrs = r.stringMap(tm.value("attrs", false), tm.what+".attrs")
+		tm.done()
+		if txnIDs[t.ID] {
+			r.errorf(tn, "%s: transaction %q appears twice", cm.what, t.ID)
+		}
+		txnIDs[t.ID] = true
+		c.Transactions = append(c.Transactions, t)
+	}
+	for j, pn := range cm.list("prior", false) {
+		pm := r.mapping(pn, fmt.Sprintf("%s prior %d", cm.what, j+1))
+		p := facts.PriorPayout{Person: pm.str("person", true), Component: pm.str("component", true)}
+		p.Amount, _ = pm.decimal("amount", true)
+		pm.done()
+		c.Prior = append(c.Prior, p)
+	}
+	if en := cm.value("expect", true); en != nil {
+		em := r.mapping(en, cm.what+".expect")
+		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)
+		c.ExpectAttainment = r.expectTable(em.value("attainment", false), em.what+".attainment", people, tf, false)
+		if tn := em.value("totals", false); tn != nil {
+			tm := r.mapping(tn, em.what+".totals")
+			c.ExpectTotals = map[string]Expected{}
+			for k, kn := range tm.keys {
+				if !people[k] {
+					r.errorf(kn, "%s: no person %q in this case", tm.what, k)
+				}
+				if v, ok := r.decimalNode(tm.values[k], tm.what+"."+k); ok {
+					c.ExpectTotals[k] = Expected{Value: v, Pos: r.pos(tm.values[k])}
+				}
+			}
+		}
+		em.done()
+	}
+	cm.done()
+	return c
+}
+
+// expectTable reads person → (component or measure) → number.
+func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, tf *TestFile, payouts bool) map[string]map[string]Expected {
+	if n == nil {
+		return nil
+	}
+	pm := r.mapping(n, what)
+	out := map[string]map[string]Expected{}
+	var known []string
+	if tf.Plan != nil {
+		if payouts {
+			for _, c := range tf.Plan.Components {
+				known = append(known, c.Name)
+			}
+			for _, s := range tf.Plan.Steps {
+				known = append(known, s.Name)
+			}
+		} else {
+			for _, m := range tf.Plan.Measures {
+				known = append(known, m.Name)
+			}
+		}
+	}
+	sort.Strings(known)
+	for person, kn := range pm.keys {
+		if !people[person] {
+			r.errorf(kn, "%s: no person %q in this case", what, person)
+		}
+		vm := r.mapping(pm.values[person], what+"."+person)
+		row := map[string]Expected{}
+		for name, nn := range vm.keys {
+			if tf.Plan != nil && !contains(known, name) {
+				kind := "measure"
+				if payouts {
+					kind = "component or step"
+				}
+				r.errorf(nn, "%s: plan %q has no %s %q (known: %v)", vm.what, tf.Plan.Name, kind, name, known)
+				continue
+			}
+			if v, ok := r.decimalNode(vm.values[name], vm.what+"."+name); ok {
+				row[name] = Expected{Value: v, Pos: r.pos(vm.values[name])}
+			}
+		}
+		out[person] = row
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *reader) stringMap(n *yaml.Node, what string) map[string]string {
+	if n == nil {
+		return nil
+	}
+	m := r.mapping(n, what)
+	out := make(map[string]string, len(m.keys))
+	for k, v := range m.values {
+		if v.Kind != yaml.ScalarNode {
+			r.errorf(v, "%s.%s: want a single value, got %s", what, k, kindName(v))
+			continue
+		}
+		out[k] = v.Value
+	}
+	return out
+}

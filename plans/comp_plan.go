@@ -42,16 +42,16 @@ const (
 
 // Rate table keys and modes.
 const (
-	KeyAmount        = "amount"
-	KeyAttainment    = "attainment"
-	ModeMarginal     = "marginal"
-	ModeRetroactive  = "retroactive"
-	StepCapTotal     = "cap_total"
-	componentsMax    = 100
-	tiersMax         = 50
-	measuresMax      = 100
-	creditRulesMax   = 50
-	stepsMax         = 20
+	KeyAmount       = "amount"
+	KeyAttainment   = "attainment"
+	ModeMarginal    = "marginal"
+	ModeRetroactive = "retroactive"
+	StepCapTotal    = "cap_total"
+	componentsMax   = 100
+	tiersMax        = 50
+	measuresMax     = 100
+	creditRulesMax  = 50
+	stepsMax        = 20
 )
 
 // CompPlan is a validated, compiled compensation plan version.

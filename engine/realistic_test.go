@@ -1,0 +1,179 @@
+package engine_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+)
+
+// realisticPlan is a typical account-executive plan: owner credit for
+// direct deals and split credit for team deals; bookings (a sum filtered on
+// the transaction type) and new logos (a count); a marginal rate table on
+// attainment with a cap, a per-credit SPIFF with a where filter, a formula
+// bonus behind a gate, and a cap on the total.
+const realisticPlan = `kind: comp_plan
+name: ae-realistic
+version: "1"
+effective: {from: 2027-01-01}
+currency: USD
+period: quarterly
+targets: quotas
+eligibility: person.role == "AE"
+credit:
+  - name: direct
+    to: owner
+    when: txn.product != "enterprise"
+  - name: team
+    to: splits
+    when: txn.product == "enterprise"
+measures:
+  - name: bookings
+    aggregate: sum
+    where: txn.type in ["new", "upsell", "refund"]
+  - name: new_logos
+    aggregate: count
+    where: txn.type == "new" && credit.amount >= 500
+    window: ytd
+components:
+  - name: commission
+    type: rate_table
+    measure: bookings
+    key: attainment
+    mode: marginal
+    tiers:
+      - {from: 0, to: 1, rate: 0.08}
+      - {from: 1, to: 1.5, rate: 0.12}
+      - {from: 1.5, rate: 0.15}
+    cap: 40000
+  - name: spiff
+    type: per_credit
+    where: txn.type == "new" && credit.amount >= 50000
+    amount: 250 * credit.share
+  - name: logo_bonus
+    type: formula
+    gate: attainment.bookings >= 0.5
+    amount: measure.new_logos * 100
+steps:
+  - name: total_cap
+    type: cap_total
+    amount: 45000
+`
+
+const realisticTargets = `kind: target_plan
+name: quotas
+version: "1"
+period: quarterly
+targets:
+  - role: AE
+    measure: bookings
+    periods: {2027-Q1: 250000, 2027-Q2: 250000, 2027-Q3: 300000, 2027-Q4: 300000}
+`
+
+var (
+	txnTypes    = []string{"new", "new", "upsell", "upsell", "renewal", "refund"}
+	txnProducts = []string{"core", "core", "addon", "enterprise"}
+)
+
+// realisticFacts makes nPeople account executives (and a few people of
+// other roles, who are not eligible) and nTxns transactions from the start
+// of fiscal 2027 to the end of Q2, deterministically from seed: a quarter
+// of them team deals split two or three ways, a sixth of them refunds.
+func realisticFacts(seed uint64, nPeople, nTxns int) ([]facts.Person, []facts.Transaction) {
+	rng := rand.New(rand.NewPCG(seed, 0x1c0a9))
+	people := make([]facts.Person, 0, nPeople+nPeople/10)
+	for i := range nPeople {
+		people = append(people, facts.Person{ID: fmt.Sprintf("ae-%03d", i), Name: fmt.Sprintf("AE %d", i), Role: "AE", Territory: fmt.Sprintf("T%d", i%7)})
+	}
+	for i := range nPeople / 10 {
+		people = append(people, facts.Person{ID: fmt.Sprintf("se-%03d", i), Role: "SE"})
+	}
+	start := period.MustDate("2027-01-01")
+	txns := make([]facts.Transaction, nTxns)
+	for i := range txns {
+		t := &txns[i]
+		t.ID = fmt.Sprintf("T%06d", i)
+		t.Date = start.AddDays(rng.IntN(181)) // 2027-01-01 .. 2027-06-30
+		t.Type = txnTypes[rng.IntN(len(txnTypes))]
+		t.Product = txnProducts[rng.IntN(len(txnProducts))]
+		owner := rng.IntN(len(people))
+		t.Owner = people[owner].ID
+		// Most deals are small, sized by the owner's productivity (so that
+		// attainment spreads from a fifth of target to above 150%); one in
+		// 500 is a large deal that earns the SPIFF.
+		cents := int64(rng.IntN(40_000) * (1 + owner%5))
+		if rng.IntN(500) == 0 {
+			cents = 5_000_000 + int64(rng.IntN(7_000_000))
+		}
+		if t.Type == "refund" {
+			cents = -cents / 4
+		}
+		t.Amount = decimal.New(cents, -2)
+		if t.Product == "enterprise" {
+			t.Splits = splitsFor(rng, people, t.Owner)
+		}
+	}
+	return people, txns
+}
+
+// splitsFor splits a deal between its owner and one or two others:
+// 60/40 or thirds written to ten places (which leave cents to hand out).
+func splitsFor(rng *rand.Rand, people []facts.Person, owner string) []facts.Split {
+	other := func(not ...string) string {
+		for {
+			id := people[rng.IntN(len(people))].ID
+			clash := false
+			for _, n := range not {
+				clash = clash || id == n
+			}
+			if !clash {
+				return id
+			}
+		}
+	}
+	if rng.IntN(2) == 0 {
+		return []facts.Split{{Person: owner, Share: d("0.6")}, {Person: other(owner), Share: d("0.4")}}
+	}
+	b := other(owner)
+	c := other(owner, b)
+	return []facts.Split{
+		{Person: owner, Share: d("0.3333333334")},
+		{Person: b, Share: d("0.3333333333")},
+		{Person: c, Share: d("0.3333333333")},
+	}
+}
+
+func realisticInput(tb testing.TB, people []facts.Person, txns []facts.Transaction) engine.Input {
+	return engine.Input{
+		Plan:         compPlan(tb, realisticPlan),
+		Targets:      targetPlan(tb, realisticTargets),
+		Period:       quarter(tb, "2027-Q2"),
+		People:       people,
+		Transactions: txns,
+	}
+}
+
+// BenchmarkCompute runs the realistic plan over 100 people and 100,000
+// transactions (half of them in the period, the rest earlier in the year
+// for the year-to-date measure) and reports the cost per transaction.
+func BenchmarkCompute(b *testing.B) {
+	const nPeople, nTxns = 100, 100_000
+	people, txns := realisticFacts(1, nPeople, nTxns)
+	in := realisticInput(b, people, txns)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := engine.Compute(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N) * nTxns
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/txn")
+	b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
+}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/checker/nature"
 	"github.com/shopspring/decimal"
 )
 
@@ -133,6 +134,24 @@ func (lp literalPatcher) Visit(node *ast.Node) {
 		}
 	}
 }
+
+// callRetyper forgets the types of function calls, so that expr's checker
+// visits their arguments again. The checker trusts a call's type once set
+// and skips its arguments; a call typed before the literals and operators
+// inside it were patched (abs(credit.amount - 10)) would keep an unpatched
+// operator that compiles and then fails at run time, and would hide type
+// errors in its arguments from the final check. Compile runs it before and
+// after the operator patchers in every round.
+type callRetyper struct{}
+
+func (callRetyper) Visit(node *ast.Node) {
+	if c, ok := (*node).(*ast.CallNode); ok {
+		c.SetNature(nature.Nature{})
+	}
+}
+
+func (callRetyper) Reset()             {}
+func (callRetyper) ShouldRepeat() bool { return false }
 
 // negPatcher rewrites unary minus on a number into a call of _dneg. It
 // repeats until types settle, like expr's own operator patcher.

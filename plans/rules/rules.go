@@ -96,9 +96,11 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 		expr.Env(env),
 		expr.MaxNodes(NodesMax),
 		expr.Patch(literalPatcher{src: []rune(src)}),
+		expr.Patch(callRetyper{}),
 		expr.Patch(&negPatcher{}),
 	}
 	opts = append(opts, functionOptions...)
+	opts = append(opts, expr.Patch(callRetyper{}))
 	switch kind {
 	case KindBool:
 		opts = append(opts, expr.AsBool())

@@ -45,6 +45,15 @@ func TestDecimalRules(t *testing.T) {
 		{"list[1] * 2", "16"},
 		{"0.123456789012345678901 * 1", "0.123456789012345678901"},
 		{"1_000.5", "1000.5"},
+		// Regression: operators inside the arguments of abs and of min/max
+		// after the first were left unpatched, compiled, and failed at run
+		// time with "invalid operation: decimal.Decimal - decimal.Decimal".
+		{"abs(amount - 2000)", "999.5"},
+		{"min(amount, amount + 1)", "1000.5"},
+		{"max(1, 2, amount * 2)", "2001"},
+		{"abs(-(amount + 1))", "1001.5"},
+		{"floor(ceil(amount / 3) * 2)", "668"},
+		{"round(abs(amount * 0.001 - 2), 1)", "1"},
 	} {
 		p, err := Compile(tc.src, testEnv{}, KindDecimal, nil)
 		if err != nil {
@@ -107,6 +116,10 @@ func TestCompileErrors(t *testing.T) {
 		{"amount +", KindDecimal, 1, 7, "unexpected token"},
 		{"amount\n  * 'x'", KindDecimal, 2, 2, "invalid operation"},
 		{strings.Repeat("amount + ", 600) + "1", KindDecimal, 1, 0, ""},
+		// Regression: a type error inside a function's argument was hidden
+		// from the checker and surfaced only at run time.
+		{"abs(amount - type)", KindDecimal, 1, 11, "invalid operation"},
+		{"min(amount, amount * type)", KindDecimal, 1, 19, "invalid operation"},
 	} {
 		_, err := Compile(tc.src, testEnv{}, tc.kind, nil)
 		if err == nil {

@@ -65,6 +65,8 @@ func newRoot(e *env) *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newPlanCmd(e))
+	db := root.PersistentFlags().String("db", "", "database: a SQLite file (default "+defaultDB+") or a postgres:// URL; also ICOMP_DATABASE_URL")
+	root.AddCommand(newPlanCmd(e, db), newImportCmd(e, db), newRunCmd(e, db), newStatementCmd(e, db),
+		newExportCmd(e, db), newLedgerCmd(e, db))
 	return root
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/icomp/icomp/plans/plantest"
 )
 
-func newPlanCmd(e *env) *cobra.Command {
+func newPlanCmd(e *env, db *string) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan",
 		Short: "Check and test compensation plans, target plans and plan tests",
@@ -30,6 +30,7 @@ summary line "N passed, M failed". Exits 1 if a file has problems or a case fail
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return planTest(e, args) },
 	})
+	cmd.AddCommand(newPublishCmd(e, db))
 	return cmd
 }
 

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/storage"
+)
+
+func newRunCmd(e *env, db *string) *cobra.Command {
+	var p jobs.StartParams
+	var workers int
+	cmd := &cobra.Command{
+		Use:   "run --period P [--plan NAME]",
+		Short: "Run a period: compute every published plan's payees in River batch jobs and post the ledgers",
+		Long: `Run a period. The run is enqueued as a River job that fans out into batch jobs;
+each batch computes its people and appends its ledger lines in one transaction
+with its job's completion. On SQLite the jobs are worked in this process, with
+progress, and the command exits when the run is done (1 if it failed). Re-running
+an unchanged period posts nothing; a changed input posts reversals and new lines
+for exactly what changed. A run interrupted by a crash resumes when run again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{runner: jobs.RunnerConfig{Workers: workers}})
+			if err != nil {
+				return err
+			}
+			defer ws.close()
+			_, err = runPeriod(cmd.Context(), e, ws, p, true)
+			return err
+		},
+	}
+	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
+	cmd.Flags().StringVar(&p.Plan, "plan", "", "run only this comp plan")
+	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
+	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
+	_ = cmd.MarkFlagRequired("period")
+	return cmd
+}
+
+// runPeriod starts (or resumes) a run, works it in-process and waits.
+func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, showProgress bool) (storage.Run, error) {
+	id, resumed, err := ws.runner.Start(ctx, p)
+	if err != nil {
+		return storage.Run{}, err
+	}
+	if resumed {
+		fmt.Fprintf(e.errOut, "resuming run %d of %s, which was interrupted\n", id, p.Period)
+	}
+	if err := ws.runner.Work(ctx); err != nil {
+		return storage.Run{}, err
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_ = ws.runner.Stop(stopCtx)
+	}()
+	start := time.Now()
+	tty := showProgress && isTerminal(e.errOut)
+	last := -1
+	run, err := ws.runner.Wait(ctx, id, 100*time.Millisecond, func(r storage.Run) {
+		if !showProgress || r.BatchesDone == last {
+			return
+		}
+		last = r.BatchesDone
+		line := fmt.Sprintf("run %d %s: %d/%d batches", r.ID, r.Period, r.BatchesDone, r.Batches)
+		if tty {
+			fmt.Fprintf(e.errOut, "\r%s", line)
+		} else if r.Batches > 0 && (r.BatchesDone == r.Batches || r.BatchesDone%10 == 0) {
+			fmt.Fprintln(e.errOut, line)
+		}
+	})
+	if tty {
+		fmt.Fprintln(e.errOut)
+	}
+	if err != nil {
+		return run, err
+	}
+	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d ledger line(s) posted, digest %s\n",
+		run.ID, run.Period, time.Since(start).Round(time.Millisecond), run.Batches, run.Lines, run.Digest)
+	return run, nil
+}

@@ -1,0 +1,78 @@
+package cli
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+
+	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/storage/sqlitestore"
+)
+
+// defaultDB is the embedded database file used when no --db is given.
+const defaultDB = "icomp.db"
+
+// workspace is an open database and its job runner.
+type workspace struct {
+	store  storage.Store
+	runner jobs.Service
+	where  string
+	close  func()
+}
+
+// dbTarget resolves --db and ICOMP_DATABASE_URL: a postgres:// URL or a
+// SQLite file path.
+func dbTarget(flag string) string {
+	if flag != "" {
+		return flag
+	}
+	if v := os.Getenv("ICOMP_DATABASE_URL"); v != "" {
+		return v
+	}
+	return defaultDB
+}
+
+func isPostgres(target string) bool {
+	return strings.HasPrefix(target, "postgres://") || strings.HasPrefix(target, "postgresql://")
+}
+
+type workspaceOptions struct {
+	runner jobs.RunnerConfig
+}
+
+func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*workspace, error) {
+	if isPostgres(target) {
+		return openPostgres(ctx, target, o)
+	}
+	release, err := sqlitestore.Lock(target)
+	if err != nil {
+		return nil, err
+	}
+	st, err := sqlitestore.Open(ctx, target)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	if _, err := st.RequeueOrphanedJobs(ctx); err != nil {
+		st.Close()
+		release()
+		return nil, err
+	}
+	deps := &jobs.Deps{Store: st, Plans: jobs.NewPlanCache()}
+	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, o.runner)
+	if err != nil {
+		st.Close()
+		release()
+		return nil, err
+	}
+	return &workspace{store: st, runner: runner, where: target, close: func() { st.Close(); release() }}, nil
+}
+
+func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspace, error) {
+	return nil, fmt.Errorf("postgres backend is not available in this build")
+}

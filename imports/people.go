@@ -1,0 +1,324 @@
+package imports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/storage"
+)
+
+// PeopleColumns are the people file's columns; id and name are required.
+var PeopleColumns = []string{"id", "name", "role", "territory", "manager", "currency", "effective_from", "hire_date", "termination_date", "plans"}
+
+// TransactionColumns are the transactions file's columns; id, date,
+// amount and currency are required.
+var TransactionColumns = []string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits"}
+
+var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$`)
+
+// defaultEffectiveFrom is the effective date of a people row without one:
+// before any plan year.
+var defaultEffectiveFrom = period.MustDate("1900-01-01")
+
+// Options are an import's settings.
+type Options struct {
+	// File names the input in problems.
+	File   string
+	Format Format
+	// Progress, if set, is called with the number of rows read so far.
+	Progress func(rows int)
+}
+
+// chunkRows is how many rows are staged per database round.
+const chunkRows = 5000
+
+// People imports a people file in one transaction.
+func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
+	var counts storage.ImportCounts
+	probs := &problems{file: o.File}
+	rr, err := newRowReader(o.File, o.Format, r, PeopleColumns, []string{"id", "name"}, probs)
+	if err != nil {
+		return counts, err
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		seen := map[string]int{}
+		var batch []storage.PersonRecord
+		rows := 0
+		flush := func() error {
+			if probs.n > 0 || len(batch) == 0 {
+				batch = batch[:0]
+				return nil
+			}
+			c, err := tx.PersonUpsertBatch(ctx, batch)
+			counts.Add(c)
+			batch = batch[:0]
+			return err
+		}
+		for {
+			rec, err := rr.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			rows++
+			if o.Progress != nil && rows%chunkRows == 0 {
+				o.Progress(rows)
+			}
+			if rowShapeProblems(rec, probs) {
+				continue
+			}
+			p, ok := personRow(rec, probs)
+			if !ok {
+				continue
+			}
+			key := p.ID + "\x00" + p.EffectiveFrom.String()
+			if first, dup := seen[key]; dup {
+				probs.add(rec.line, "id", "person %s with effective_from %s already appears on line %d", p.ID, p.EffectiveFrom, first)
+				continue
+			}
+			seen[key] = rec.line
+			batch = append(batch, p)
+			if len(batch) >= chunkRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if o.Progress != nil {
+			o.Progress(rows)
+		}
+		return probs.err()
+	})
+	if err != nil {
+		return storage.ImportCounts{}, err
+	}
+	return counts, nil
+}
+
+func parseDateField(rec record, field string, required bool, probs *problems) (period.Date, bool) {
+	v := rec.get(field)
+	if v == "" {
+		if required {
+			probs.add(rec.line, field, "required")
+			return period.Date{}, false
+		}
+		return period.Date{}, true
+	}
+	d, err := period.ParseDate(v)
+	if err != nil {
+		probs.add(rec.line, field, "%v", err)
+		return period.Date{}, false
+	}
+	return d, true
+}
+
+func checkID(rec record, field string, required bool, probs *problems) bool {
+	v := rec.get(field)
+	if v == "" {
+		if required {
+			probs.add(rec.line, field, "required")
+			return false
+		}
+		return true
+	}
+	if !idRE.MatchString(v) {
+		probs.add(rec.line, field, "%q is not a valid id (letters, digits and _ . : @ / -)", v)
+		return false
+	}
+	return true
+}
+
+func checkCurrency(rec record, required bool, probs *problems) bool {
+	v := rec.get("currency")
+	if v == "" {
+		if required {
+			probs.add(rec.line, "currency", "required (an ISO 4217 code such as USD)")
+			return false
+		}
+		return true
+	}
+	if _, ok := money.Precision(v); !ok {
+		probs.add(rec.line, "currency", "%q is not a supported ISO 4217 currency code", v)
+		return false
+	}
+	return true
+}
+
+func personRow(rec record, probs *problems) (storage.PersonRecord, bool) {
+	before := probs.n
+	p := storage.PersonRecord{Line: rec.line}
+	checkID(rec, "id", true, probs)
+	checkID(rec, "manager", false, probs)
+	if rec.get("name") == "" {
+		probs.add(rec.line, "name", "required")
+	}
+	checkCurrency(rec, false, probs)
+	p.Person = facts.Person{ID: rec.get("id"), Name: rec.get("name"), Role: rec.get("role"), Territory: rec.get("territory"),
+		Manager: rec.get("manager"), Currency: rec.get("currency"), Attrs: rec.attrs}
+	var ok bool
+	if p.EffectiveFrom, ok = parseDateField(rec, "effective_from", false, probs); ok && p.EffectiveFrom.IsZero() {
+		p.EffectiveFrom = defaultEffectiveFrom
+	}
+	p.HireDate, _ = parseDateField(rec, "hire_date", false, probs)
+	p.TerminationDate, _ = parseDateField(rec, "termination_date", false, probs)
+	if !p.HireDate.IsZero() && !p.TerminationDate.IsZero() && p.TerminationDate.Before(p.HireDate) {
+		probs.add(rec.line, "termination_date", "%s is before hire_date %s", p.TerminationDate, p.HireDate)
+	}
+	if v := rec.get("plans"); v != "" {
+		for _, name := range strings.Split(v, ";") {
+			name = strings.TrimSpace(name)
+			if name == "" {
+				continue
+			}
+			p.Plans = append(p.Plans, name)
+		}
+	}
+	if p.Manager != "" && p.Manager == p.ID {
+		probs.add(rec.line, "manager", "a person cannot manage themselves")
+	}
+	return p, probs.n == before
+}
+
+// Transactions imports a transactions file in one transaction. Owners and
+// split people must be known people.
+func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
+	var counts storage.ImportCounts
+	probs := &problems{file: o.File}
+	rr, err := newRowReader(o.File, o.Format, r, TransactionColumns, []string{"id", "date", "amount", "currency"}, probs)
+	if err != nil {
+		return counts, err
+	}
+	people, err := st.PersonIDs(ctx)
+	if err != nil {
+		return counts, err
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		var batch []storage.StagedTransaction
+		rows := 0
+		flush := func() error {
+			if probs.n > 0 || len(batch) == 0 {
+				batch = batch[:0]
+				return nil
+			}
+			err := tx.TransactionStage(ctx, batch)
+			batch = batch[:0]
+			var dup *storage.DuplicateError
+			if errors.As(err, &dup) {
+				probs.add(dup.Line, "id", "transaction %s already appears on line %d", dup.ID, dup.FirstLine)
+				return nil
+			}
+			return err
+		}
+		for {
+			rec, err := rr.next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return err
+			}
+			rows++
+			if o.Progress != nil && rows%chunkRows == 0 {
+				o.Progress(rows)
+			}
+			if rowShapeProblems(rec, probs) {
+				continue
+			}
+			t, ok := transactionRow(rec, people, probs)
+			if !ok {
+				continue
+			}
+			batch = append(batch, storage.StagedTransaction{Transaction: t, Line: rec.line})
+			if len(batch) >= chunkRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(); err != nil {
+			return err
+		}
+		if o.Progress != nil {
+			o.Progress(rows)
+		}
+		if err := probs.err(); err != nil {
+			return err
+		}
+		counts, err = tx.TransactionMergeStaged(ctx)
+		return err
+	})
+	if err != nil {
+		return storage.ImportCounts{}, err
+	}
+	return counts, nil
+}
+
+// amountDigitsMax bounds an amount's size: no sales amount needs more.
+const amountDigitsMax = 30
+
+func transactionRow(rec record, people map[string]bool, probs *problems) (facts.Transaction, bool) {
+	before := probs.n
+	t := facts.Transaction{ID: rec.get("id"), Type: rec.get("type"), Owner: rec.get("owner"), Territory: rec.get("territory"),
+		Product: rec.get("product"), Currency: rec.get("currency"), Attrs: rec.attrs}
+	checkID(rec, "id", true, probs)
+	t.Date, _ = parseDateField(rec, "date", true, probs)
+	if v := rec.get("amount"); v == "" {
+		probs.add(rec.line, "amount", "required")
+	} else if d, err := decimal.NewFromString(v); err != nil || strings.ContainsAny(v, "eE") || len(v) > amountDigitsMax {
+		probs.add(rec.line, "amount", "%q is not a decimal amount such as 1250.50", v)
+	} else {
+		t.Amount = d
+		if p, ok := money.Precision(t.Currency); ok && -d.Exponent() > p {
+			probs.add(rec.line, "amount", "%s has more decimal places than %s allows (%d)", v, t.Currency, p)
+		}
+	}
+	checkCurrency(rec, true, probs)
+	if checkID(rec, "owner", false, probs) && t.Owner != "" && !people[t.Owner] {
+		probs.add(rec.line, "owner", "unknown person %q; import people first", t.Owner)
+	}
+	if v := rec.get("splits"); v != "" {
+		sum := decimal.Zero
+		seen := map[string]bool{}
+		for _, part := range strings.Split(v, ";") {
+			person, share, ok := strings.Cut(strings.TrimSpace(part), ":")
+			d, err := decimal.NewFromString(strings.TrimSpace(share))
+			switch {
+			case !ok || err != nil:
+				probs.add(rec.line, "splits", "%q: want PERSON:SHARE, e.g. ae-1:0.6;ae-2:0.4", part)
+				continue
+			case !people[person]:
+				probs.add(rec.line, "splits", "unknown person %q; import people first", person)
+			case seen[person]:
+				probs.add(rec.line, "splits", "person %q appears twice", person)
+			case d.Sign() <= 0 || d.GreaterThan(decimal.NewFromInt(1)):
+				probs.add(rec.line, "splits", "share %s for %s must be above 0 and at most 1", d, person)
+			}
+			seen[person] = true
+			sum = sum.Add(d)
+			t.Splits = append(t.Splits, facts.Split{Person: person, Share: d})
+		}
+		if probs.n == before && !sum.Equal(decimal.NewFromInt(1)) {
+			probs.add(rec.line, "splits", "shares sum to %s; want 1", sum)
+		}
+	}
+	return t, probs.n == before
+}
+
+// String renders counts for the CLI.
+func String(kind string, c storage.ImportCounts) string {
+	return fmt.Sprintf("%s: %d inserted, %d changed, %d unchanged", kind, c.Inserted, c.Changed, c.Unchanged)
+}

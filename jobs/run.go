@@ -1,0 +1,405 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage"
+)
+
+// Batch sizing limits.
+const (
+	// BatchTxnsTarget is the number of transactions a batch aims for.
+	BatchTxnsTarget = 20_000
+	// BatchPeopleMax caps the people in one batch.
+	BatchPeopleMax = 500
+	// BatchTimeout is how long one batch may run before River retries it.
+	BatchTimeout = 10 * time.Minute
+)
+
+// Deps is what the workers share.
+type Deps struct {
+	Store storage.Store
+	Plans *PlanCache
+}
+
+// RunArgs starts a period run.
+type RunArgs struct {
+	RunID int64 `json:"run_id" river:"unique"`
+}
+
+// Kind is the job kind.
+func (RunArgs) Kind() string { return "icomp_run" }
+
+// BatchArgs computes one batch of people for one plan.
+type BatchArgs struct {
+	RunID      int64    `json:"run_id" river:"unique"`
+	Index      int      `json:"index" river:"unique"`
+	Period     string   `json:"period"`
+	PlanHash   string   `json:"plan_hash" river:"unique"`
+	TargetHash string   `json:"target_hash"`
+	People     []string `json:"people"`
+}
+
+// Kind is the job kind.
+func (BatchArgs) Kind() string { return "icomp_batch" }
+
+// FinalizeArgs records a run's digest once every batch is done.
+type FinalizeArgs struct {
+	RunID int64 `json:"run_id" river:"unique"`
+}
+
+// Kind is the job kind.
+func (FinalizeArgs) Kind() string { return "icomp_finalize" }
+
+// Register adds the workers, for River driver TDriver, to workers.
+func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, deps *Deps) {
+	river.AddWorker(workers, &RunWorker[TDriver, TTx]{deps: deps})
+	river.AddWorker(workers, &BatchWorker[TDriver, TTx]{deps: deps})
+	river.AddWorker(workers, &FinalizeWorker[TDriver, TTx]{deps: deps})
+}
+
+func rawTx[TTx any](tx storage.Tx) TTx {
+	raw, ok := tx.Raw().(TTx)
+	if !ok {
+		panic(fmt.Sprintf("invariant: storage transaction %T is not River's %T", tx.Raw(), *new(TTx)))
+	}
+	return raw
+}
+
+// failRun marks the run failed and cancels the job: retrying cannot fix a
+// plan error or bad input.
+func failRun(ctx context.Context, st storage.Store, runID int64, err error) error {
+	ferr := st.InTx(ctx, func(tx storage.Tx) error {
+		return tx.RunFinish(ctx, storage.RunFinishParams{ID: runID, Status: storage.RunFailed, Error: err.Error()})
+	})
+	if ferr != nil {
+		return fmt.Errorf("%v (and recording the failure: %v)", err, ferr)
+	}
+	return river.JobCancel(err)
+}
+
+// permanent reports errors no retry will fix.
+func permanent(err error) bool {
+	var re *engine.RuleError
+	return errors.As(err, &re) || errors.Is(err, engine.ErrInput) || errors.Is(err, errPlan)
+}
+
+var errPlan = errors.New("plan error")
+
+// RunWorker splits a run into batches.
+type RunWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
+	river.WorkerDefaults[RunArgs]
+	deps *Deps
+}
+
+// Work enqueues the run's batches and completes the run job in one transaction.
+func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+	st := w.deps.Store
+	run, err := st.RunGet(ctx, job.Args.RunID)
+	if err != nil {
+		return err
+	}
+	if run.Status != storage.RunRunning {
+		return st.InTx(ctx, func(tx storage.Tx) error {
+			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+			return err
+		})
+	}
+	var batches []BatchArgs
+	for _, hash := range run.Plans {
+		bs, err := w.planBatches(ctx, run, hash)
+		if err != nil {
+			if permanent(err) {
+				return failRun(ctx, st, run.ID, err)
+			}
+			return err
+		}
+		for _, b := range bs {
+			b.Index = len(batches)
+			batches = append(batches, b)
+		}
+	}
+	client := river.ClientFromContext[TTx](ctx)
+	return st.InTx(ctx, func(tx storage.Tx) error {
+		if err := tx.RunSetBatches(ctx, run.ID, len(batches)); err != nil {
+			return err
+		}
+		params := make([]river.InsertManyParams, 0, len(batches)+1)
+		for _, b := range batches {
+			params = append(params, river.InsertManyParams{Args: b, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+		}
+		if len(batches) == 0 {
+			params = append(params, river.InsertManyParams{Args: FinalizeArgs{RunID: run.ID}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+		}
+		if _, err := client.InsertManyTx(ctx, rawTx[TTx](tx), params); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		return err
+	})
+}
+
+// planBatches slices a plan's candidate payees into batches: in id order,
+// cut when a batch reaches BatchTxnsTarget owned transactions or
+// BatchPeopleMax people, or exactly run.BatchSize people when set.
+func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.Run, hash string) ([]BatchArgs, error) {
+	st := w.deps.Store
+	plan, err := w.deps.Plans.Comp(ctx, st, hash)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPlan, err)
+	}
+	p, err := plan.Calendar.Parse(run.Period)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPlan, err)
+	}
+	targetHash := ""
+	if plan.Targets != "" {
+		tv, err := st.PlanVersionLatest(ctx, plans.KindTargetPlan, plan.Targets)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("%w: plan %s needs target plan %s, which is not published (icomp plan publish FILE)", errPlan, plan.Name, plan.Targets)
+		}
+		if err != nil {
+			return nil, err
+		}
+		targetHash = tv.Hash
+	}
+	people, err := candidates(ctx, st, plan, p, nil)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := st.TransactionCountByOwner(ctx, period.Range{Start: p.Year.Start, End: p.End})
+	if err != nil {
+		return nil, err
+	}
+	var out []BatchArgs
+	var cur []string
+	txns := 0
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, BatchArgs{RunID: run.ID, Period: p.Label, PlanHash: hash, TargetHash: targetHash, People: cur})
+		}
+		cur, txns = nil, 0
+	}
+	for _, person := range people {
+		cur = append(cur, person.ID)
+		txns += counts[person.ID]
+		if (run.BatchSize > 0 && len(cur) >= run.BatchSize) ||
+			(run.BatchSize <= 0 && (txns >= BatchTxnsTarget || len(cur) >= BatchPeopleMax)) {
+			flush()
+		}
+	}
+	flush()
+	return out, nil
+}
+
+// candidates lists the people a plan may pay in period p: employed during
+// it and assigned to the plan (or unassigned), as of the period's last day.
+func candidates(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
+	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	out := all[:0]
+	for _, person := range all {
+		if person.ActiveIn(p.Range) && person.AssignedTo(plan.Name) {
+			out = append(out, person)
+		}
+	}
+	return out, nil
+}
+
+// BatchWorker computes and posts one batch.
+type BatchWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
+	river.WorkerDefaults[BatchArgs]
+	deps *Deps
+}
+
+// Timeout is the batch's time limit.
+func (w *BatchWorker[TDriver, TTx]) Timeout(*river.Job[BatchArgs]) time.Duration { return BatchTimeout }
+
+// Work computes the batch, then in one transaction appends the ledger
+// differences, counts the batch done (enqueueing the finalize job after
+// the last one) and completes the job.
+func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
+	st := w.deps.Store
+	a := job.Args
+	run, err := st.RunGet(ctx, a.RunID)
+	if err != nil {
+		return err
+	}
+	if run.Status != storage.RunRunning {
+		// The run failed elsewhere: nothing to post.
+		return st.InTx(ctx, func(tx storage.Tx) error {
+			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+			return err
+		})
+	}
+	lines, err := w.compute(ctx, a)
+	if err != nil {
+		if permanent(err) {
+			return failRun(ctx, st, a.RunID, fmt.Errorf("batch %d: %w", a.Index, err))
+		}
+		return err
+	}
+	client := river.ClientFromContext[TTx](ctx)
+	return st.InTx(ctx, func(tx storage.Tx) error {
+		plan, err := w.deps.Plans.Comp(ctx, tx, a.PlanHash)
+		if err != nil {
+			return err
+		}
+		posted, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Plan: plan.Name, Period: a.Period, People: a.People})
+		if err != nil {
+			return err
+		}
+		diff := storage.Diff(storage.Fold(posted), lines, a.RunID)
+		if _, err := tx.LedgerLineInsert(ctx, diff); err != nil {
+			return err
+		}
+		done, err := tx.RunBatchDone(ctx, a.RunID)
+		if err != nil {
+			return err
+		}
+		if done == run.Batches {
+			if _, err := client.InsertTx(ctx, rawTx[TTx](tx), FinalizeArgs{RunID: a.RunID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+				return err
+			}
+		}
+		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		return err
+	})
+}
+
+func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([]storage.LedgerLine, error) {
+	st := w.deps.Store
+	plan, err := w.deps.Plans.Comp(ctx, st, a.PlanHash)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPlan, err)
+	}
+	targets, err := w.deps.Plans.Target(ctx, st, a.TargetHash)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPlan, err)
+	}
+	p, err := plan.Calendar.Parse(a.Period)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPlan, err)
+	}
+	records, err := candidates(ctx, st, plan, p, a.People)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]facts.Person, len(records))
+	terrSet := map[string]bool{}
+	for i, r := range records {
+		people[i] = r.Person
+		if r.Territory != "" {
+			terrSet[r.Territory] = true
+		}
+	}
+	var territories []string
+	for _, c := range plan.Credits {
+		if c.To == plans.CreditToTerritory {
+			for t := range terrSet {
+				territories = append(territories, t)
+			}
+			sort.Strings(territories)
+			break
+		}
+	}
+	txns, err := st.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
+		Span: period.Range{Start: p.Year.Start, End: p.End}, People: a.People, Territories: territories,
+	})
+	if err != nil {
+		return nil, err
+	}
+	prior, err := priorPayouts(ctx, st, plan, p, a.People)
+	if err != nil {
+		return nil, err
+	}
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: targets, Period: p, People: people, Transactions: txns, Prior: prior})
+	if err != nil {
+		return nil, err
+	}
+	return Lines(plan, p.Label, res), nil
+}
+
+// priorPayouts sums what earlier periods of the fiscal year posted for the
+// plan's cumulative components.
+func priorPayouts(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, people []string) ([]facts.PriorPayout, error) {
+	cumulative := map[string]bool{}
+	for _, c := range plan.Components {
+		if c.Cumulative {
+			cumulative[c.Name] = true
+		}
+	}
+	if len(cumulative) == 0 {
+		return nil, nil
+	}
+	sums := map[[2]string]decimal.Decimal{}
+	for _, earlier := range plan.Calendar.Periods(p.FiscalYear, p.Frequency) {
+		if earlier.Index >= p.Index {
+			break
+		}
+		lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: storage.LedgerPayout, Plan: plan.Name, Period: earlier.Label, People: people})
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range storage.Fold(lines) {
+			if c.Current == nil || !cumulative[c.Current.Subject] {
+				continue
+			}
+			k := [2]string{c.Current.Person, c.Current.Subject}
+			sums[k] = sums[k].Add(c.Current.Amount)
+		}
+	}
+	out := make([]facts.PriorPayout, 0, len(sums))
+	for k, v := range sums {
+		out = append(out, facts.PriorPayout{Person: k[0], Component: k[1], Amount: v})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Person != out[j].Person {
+			return out[i].Person < out[j].Person
+		}
+		return out[i].Component < out[j].Component
+	})
+	return out, nil
+}
+
+// FinalizeWorker records the run's digest and closes it.
+type FinalizeWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
+	river.WorkerDefaults[FinalizeArgs]
+	deps *Deps
+}
+
+// Work computes the period's ledger digest and finishes the run.
+func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[FinalizeArgs]) error {
+	st := w.deps.Store
+	return st.InTx(ctx, func(tx storage.Tx) error {
+		run, err := tx.RunGet(ctx, job.Args.RunID)
+		if err != nil {
+			return err
+		}
+		if run.Status == storage.RunRunning {
+			lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Period: run.Period})
+			if err != nil {
+				return err
+			}
+			if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: run.ID, Status: storage.RunDone, Digest: storage.Digest(lines)}); err != nil {
+				return err
+			}
+		}
+		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		return err
+	})
+}

@@ -1,0 +1,204 @@
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage"
+)
+
+// RunnerConfig configures a Runner. The zero value is the default.
+type RunnerConfig struct {
+	// Workers is how many jobs this process works at once (default 1).
+	// SQLite has one connection, so more do not help there.
+	Workers int
+	// FetchCooldown is the minimum time between job fetches (default 20 ms).
+	FetchCooldown time.Duration
+	// ID names this process among River clients (default River's).
+	ID string
+	// NoWork makes a client that only inserts jobs (default false).
+	NoWork bool
+}
+
+// Runner owns a River client for driver TDriver and the run operations.
+type Runner[TDriver riverdriver.Driver[TTx], TTx any] struct {
+	Client *river.Client[TTx]
+	Deps   *Deps
+}
+
+// NewRunner builds the River client with icomp's workers registered.
+func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *Deps, cfg RunnerConfig) (*Runner[TDriver, TTx], error) {
+	workers := river.NewWorkers()
+	Register[TDriver, TTx](workers, deps)
+	rc := &river.Config{
+		Workers:           workers,
+		FetchCooldown:     cfg.FetchCooldown,
+		FetchPollInterval: 100 * time.Millisecond,
+		JobTimeout:        BatchTimeout,
+		MaxAttempts:       10,
+		ID:                cfg.ID,
+	}
+	if rc.FetchCooldown == 0 {
+		rc.FetchCooldown = 20 * time.Millisecond
+	}
+	if !cfg.NoWork {
+		n := cfg.Workers
+		if n <= 0 {
+			n = 1
+		}
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: n}}
+	}
+	client, err := river.NewClient[TTx](driver, rc)
+	if err != nil {
+		return nil, err
+	}
+	return &Runner[TDriver, TTx]{Client: client, Deps: deps}, nil
+}
+
+// StartParams starts a period run.
+type StartParams struct {
+	Period string
+	// Plan limits the run to one comp plan; empty runs every published plan
+	// effective in the period.
+	Plan string
+	// BatchSize fixes the people per batch; 0 sizes batches by transactions.
+	BatchSize int
+}
+
+// ErrNoPlans is returned when no published plan is effective in the period.
+var ErrNoPlans = errors.New("no published comp plan is effective in the period")
+
+// Start records a run and enqueues its job in one transaction. If the
+// period already has a run in progress (for example after a crash), it
+// returns that run's id and resumed=true instead.
+func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID int64, resumed bool, err error) {
+	st := r.Deps.Store
+	if active, err := st.RunActive(ctx, p.Period); err == nil {
+		return active.ID, true, nil
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return 0, false, err
+	}
+	hashes, err := r.plansFor(ctx, p)
+	if err != nil {
+		return 0, false, err
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		id, err := tx.RunInsert(ctx, storage.Run{Period: p.Period, BatchSize: p.BatchSize, Plans: hashes})
+		if err != nil {
+			return err
+		}
+		runID = id
+		_, err = r.Client.InsertTx(ctx, rawTx[TTx](tx), RunArgs{RunID: id}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		return err
+	})
+	return runID, false, err
+}
+
+func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]string, error) {
+	st := r.Deps.Store
+	versions, err := st.PlanVersionListLatest(ctx, plans.KindCompPlan)
+	if err != nil {
+		return nil, err
+	}
+	var hashes []string
+	var names []string
+	for _, v := range versions {
+		if p.Plan != "" && v.Name != p.Plan {
+			continue
+		}
+		names = append(names, v.Name)
+		plan, err := r.Deps.Plans.Comp(ctx, st, v.Hash)
+		if err != nil {
+			return nil, err
+		}
+		per, err := plan.Calendar.Parse(p.Period)
+		if err != nil {
+			return nil, err
+		}
+		if per.Frequency != plan.Frequency {
+			if p.Plan != "" {
+				return nil, fmt.Errorf("plan %s pays %s; %s is a %s period", plan.Name, plan.Frequency, p.Period, per.Frequency)
+			}
+			continue
+		}
+		if effectiveIn(plan, per) {
+			hashes = append(hashes, v.Hash)
+		}
+	}
+	if p.Plan != "" && len(names) == 0 {
+		return nil, fmt.Errorf("no published plan named %q (icomp plan publish FILE)", p.Plan)
+	}
+	if len(hashes) == 0 {
+		return nil, fmt.Errorf("%w %s", ErrNoPlans, p.Period)
+	}
+	sort.Strings(hashes)
+	return hashes, nil
+}
+
+func effectiveIn(plan *plans.CompPlan, p period.Period) bool {
+	eff := plan.Effective
+	if eff.End.IsZero() {
+		return !eff.Start.After(p.End)
+	}
+	return eff.Overlaps(p.Range)
+}
+
+// Progress is a run's state while it is worked.
+type Progress struct {
+	Run storage.Run
+}
+
+// Wait polls the run until it is done or failed, calling progress after
+// each poll. It returns the final run; a failed run returns an error with
+// the failing batch's message.
+func (r *Runner[TDriver, TTx]) Wait(ctx context.Context, runID int64, poll time.Duration, progress func(storage.Run)) (storage.Run, error) {
+	t := time.NewTicker(poll)
+	defer t.Stop()
+	for {
+		run, err := r.Deps.Store.RunGet(ctx, runID)
+		if err != nil {
+			return run, err
+		}
+		if progress != nil {
+			progress(run)
+		}
+		switch run.Status {
+		case storage.RunDone:
+			return run, nil
+		case storage.RunFailed:
+			return run, fmt.Errorf("run %d of %s failed: %s", run.ID, run.Period, run.Error)
+		}
+		select {
+		case <-ctx.Done():
+			return run, ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// Service is a Runner without its type parameters, for callers that do not
+// care which backend they drive.
+type Service interface {
+	Start(ctx context.Context, p StartParams) (runID int64, resumed bool, err error)
+	Wait(ctx context.Context, runID int64, poll time.Duration, progress func(storage.Run)) (storage.Run, error)
+	// Work starts working jobs in this process until Stop.
+	Work(ctx context.Context) error
+	// Stop stops fetching jobs and waits for the ones in flight.
+	Stop(ctx context.Context) error
+}
+
+var _ Service = (*Runner[riverdriver.Driver[any], any])(nil)
+
+// Work starts the River client.
+func (r *Runner[TDriver, TTx]) Work(ctx context.Context) error { return r.Client.Start(ctx) }
+
+// Stop stops the River client gracefully.
+func (r *Runner[TDriver, TTx]) Stop(ctx context.Context) error { return r.Client.Stop(ctx) }

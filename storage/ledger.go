@@ -1,0 +1,159 @@
+package storage
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"sort"
+	"strings"
+)
+
+// LogicalKey identifies what a ledger line is about: the same credit,
+// measure or payout line across runs.
+type LogicalKey struct {
+	Ledger, Plan, Period, Person, Subject string
+}
+
+// KeyOf returns l's logical key.
+func KeyOf(l LedgerLine) LogicalKey {
+	return LogicalKey{l.Ledger, l.Plan, l.Period, l.Person, l.Subject}
+}
+
+// Chain is the state of one logical key after folding its lines in
+// posting order.
+type Chain struct {
+	// Current is the line in force, or nil when the last line was a reversal.
+	Current *LedgerLine
+	// Last is the key of the newest line of the chain.
+	Last string
+}
+
+// Fold replays lines (in posting order) into the state of each logical key.
+func Fold(lines []LedgerLine) map[LogicalKey]*Chain {
+	out := map[LogicalKey]*Chain{}
+	for i := range lines {
+		l := &lines[i]
+		k := KeyOf(*l)
+		c := out[k]
+		if c == nil {
+			c = &Chain{}
+			out[k] = c
+		}
+		if l.Kind == LineReversal {
+			c.Current = nil
+		} else {
+			c.Current = l
+		}
+		c.Last = l.Key
+	}
+	return out
+}
+
+func lineHash(parts ...string) string {
+	h := sha256.New()
+	for _, p := range parts {
+		h.Write([]byte(p))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// PostKey is the idempotency key of posting l after the line prev of the
+// same chain ("" for the first): the same content after the same history
+// always gets the same key, so a retried batch cannot post twice, while
+// posting A again after A was replaced by B gets a new key.
+func PostKey(l LedgerLine, prev string) string {
+	return lineHash(LinePost, l.Ledger, l.Plan, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail, prev)
+}
+
+// Reverse returns the reversal of posted line l: the same line with the
+// amount negated, superseding it.
+func Reverse(l LedgerLine, runID int64) LedgerLine {
+	r := l
+	r.Seq = 0
+	r.Kind = LineReversal
+	r.Supersedes = l.Key
+	r.Amount = l.Amount.Neg()
+	r.RunID = runID
+	r.Key = lineHash(LineReversal, l.Key)
+	return r
+}
+
+// Diff compares freshly computed lines with the posted ones of the same
+// scope and returns what to append: nothing for an unchanged line, a
+// reversal plus a new line for a changed one, a new line for a new one and
+// a reversal for a line no longer produced. Lines come out sorted by
+// logical key, so the result does not depend on input order.
+func Diff(posted map[LogicalKey]*Chain, computed []LedgerLine, runID int64) []LedgerLine {
+	var out []LedgerLine
+	seen := make(map[LogicalKey]bool, len(computed))
+	sorted := append([]LedgerLine(nil), computed...)
+	sort.Slice(sorted, func(i, j int) bool { return lessKey(KeyOf(sorted[i]), KeyOf(sorted[j])) })
+	for _, l := range sorted {
+		k := KeyOf(l)
+		seen[k] = true
+		prev := ""
+		if c := posted[k]; c != nil {
+			if c.Current != nil && c.Current.Amount.Equal(l.Amount) && c.Current.Detail == l.Detail && c.Current.PlanHash == l.PlanHash {
+				continue
+			}
+			prev = c.Last
+			if c.Current != nil {
+				rev := Reverse(*c.Current, runID)
+				out = append(out, rev)
+				prev = rev.Key
+			}
+		}
+		l.Kind = LinePost
+		l.RunID = runID
+		l.Supersedes = prev
+		l.Key = PostKey(l, prev)
+		out = append(out, l)
+	}
+	keys := make([]LogicalKey, 0, len(posted))
+	for k, c := range posted {
+		if !seen[k] && c.Current != nil {
+			keys = append(keys, k)
+		}
+	}
+	sort.Slice(keys, func(i, j int) bool { return lessKey(keys[i], keys[j]) })
+	for _, k := range keys {
+		out = append(out, Reverse(*posted[k].Current, runID))
+	}
+	return out
+}
+
+func lessKey(a, b LogicalKey) bool {
+	for _, p := range [][2]string{{a.Ledger, b.Ledger}, {a.Plan, b.Plan}, {a.Period, b.Period}, {a.Person, b.Person}, {a.Subject, b.Subject}} {
+		if p[0] != p[1] {
+			return p[0] < p[1]
+		}
+	}
+	return false
+}
+
+// Digest is a SHA-256 over the canonical text of lines: sorted by logical
+// key and, within one key, in posting order, each line's content without
+// its run id or sequence number. The same ledger content gives the same
+// digest whatever the batch size, worker count or backend.
+func Digest(lines []LedgerLine) string {
+	sorted := append([]LedgerLine(nil), lines...)
+	sort.SliceStable(sorted, func(i, j int) bool {
+		ki, kj := KeyOf(sorted[i]), KeyOf(sorted[j])
+		if ki != kj {
+			return lessKey(ki, kj)
+		}
+		return sorted[i].Seq < sorted[j].Seq
+	})
+	h := sha256.New()
+	var b strings.Builder
+	for _, l := range sorted {
+		b.Reset()
+		for _, f := range []string{l.Key, l.Ledger, l.Kind, l.Supersedes, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail} {
+			b.WriteString(f)
+			b.WriteByte('\t')
+		}
+		b.WriteByte('\n')
+		h.Write([]byte(b.String()))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -1,0 +1,76 @@
+// Package sqlstore is the SQL shared by icomp's storage backends. A backend
+// (storage/sqlitestore, storage/pgstore) supplies a Conn and a Dialect; the
+// queries, the import merge and the ledger append live here once.
+package sqlstore
+
+import (
+	"context"
+	"strconv"
+	"strings"
+)
+
+// Rows is the part of *sql.Rows and pgx.Rows the store uses.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+	Close()
+}
+
+// Querier runs SQL written with ? placeholders (rebound by the dialect).
+type Querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (int64, error)
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+}
+
+// TxConn is one open database transaction.
+type TxConn interface {
+	Querier
+	Commit(ctx context.Context) error
+	Rollback(ctx context.Context) error
+	// Raw is the driver's own transaction, for River.
+	Raw() any
+}
+
+// Conn is a backend's connection pool.
+type Conn interface {
+	Querier
+	Begin(ctx context.Context) (TxConn, error)
+	Close() error
+}
+
+// Dialect holds what differs between backends.
+type Dialect struct {
+	// Name is "sqlite" or "postgres".
+	Name string
+	// Numbered placeholders ($1, $2…) instead of ?.
+	Numbered bool
+	// StageTransactions bulk-loads rows into the txn_stage and
+	// txn_split_stage tables; nil means the portable multi-row INSERT.
+	StageTransactions func(ctx context.Context, q Querier, rows [][]any, splits [][]any) error
+	// CreateStage creates the per-transaction staging tables.
+	CreateStage string
+	// Money renders a money column for SELECT as exact text.
+	Money func(col string) string
+	// InterpretError turns a driver error into a storage error.
+	InterpretError func(error) error
+}
+
+// rebind turns ? placeholders into $n for numbered dialects.
+func (d *Dialect) rebind(q string) string {
+	if !d.Numbered {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}

@@ -1,0 +1,805 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/storage"
+)
+
+// Store implements storage.Store over a Conn.
+type Store struct {
+	queries
+	conn Conn
+}
+
+var (
+	_ storage.Store = (*Store)(nil)
+	_ storage.Tx    = (*tx)(nil)
+)
+
+// New returns a Store over conn speaking dialect d.
+func New(conn Conn, d *Dialect) *Store {
+	return &Store{queries: queries{q: conn, d: d}, conn: conn}
+}
+
+// Backend names the backend.
+func (s *Store) Backend() string { return s.d.Name }
+
+// Close closes the connection pool.
+func (s *Store) Close() error { return s.conn.Close() }
+
+// Conn returns the underlying connection pool.
+func (s *Store) Conn() Conn { return s.conn }
+
+// InTx runs fn in one transaction.
+func (s *Store) InTx(ctx context.Context, fn func(storage.Tx) error) error {
+	tc, err := s.conn.Begin(ctx)
+	if err != nil {
+		return s.d.err(err)
+	}
+	t := &tx{queries: queries{q: tc, d: s.d}, tc: tc}
+	if err := fn(t); err != nil {
+		_ = tc.Rollback(ctx)
+		return err
+	}
+	if err := tc.Commit(ctx); err != nil {
+		return s.d.err(err)
+	}
+	return nil
+}
+
+func (d *Dialect) err(err error) error {
+	if err == nil || d.InterpretError == nil {
+		return err
+	}
+	return d.InterpretError(err)
+}
+
+type queries struct {
+	q Querier
+	d *Dialect
+}
+
+func (x queries) exec(ctx context.Context, q string, args ...any) (int64, error) {
+	n, err := x.q.Exec(ctx, x.d.rebind(q), args...)
+	return n, x.d.err(err)
+}
+
+func (x queries) query(ctx context.Context, q string, args ...any) (Rows, error) {
+	rows, err := x.q.Query(ctx, x.d.rebind(q), args...)
+	return rows, x.d.err(err)
+}
+
+// queryRow scans the first row; storage.ErrNotFound when there is none.
+func (x queries) queryRow(ctx context.Context, q string, args []any, dest ...any) error {
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return x.d.err(err)
+		}
+		return storage.ErrNotFound
+	}
+	return x.d.err(rows.Scan(dest...))
+}
+
+func (x queries) money(col string) string {
+	if x.d.Money == nil {
+		return col
+	}
+	return x.d.Money(col)
+}
+
+type tx struct {
+	queries
+	tc     TxConn
+	staged bool
+}
+
+func (t *tx) Raw() any { return t.tc.Raw() }
+
+func placeholders(n int) string {
+	if n == 0 {
+		return "NULL"
+	}
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+func strArgs(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func dateText(d period.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
+}
+
+func parseDate(s string) (period.Date, error) {
+	if s == "" {
+		return period.Date{}, nil
+	}
+	return period.ParseDate(s)
+}
+
+func attrsJSON(m map[string]string) string {
+	if len(m) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(m) // map keys marshal sorted: canonical
+	return string(b)
+}
+
+func parseAttrs(s string) (map[string]string, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var m map[string]string
+	err := json.Unmarshal([]byte(s), &m)
+	return m, err
+}
+
+func hashFields(fields ...string) string {
+	h := sha256.New()
+	for _, f := range fields {
+		h.Write([]byte(f))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// ---- people ----
+
+const personCols = `p.id, p.name, p.role, p.territory, p.manager, p.currency, p.effective_from, p.hire_date, p.termination_date, p.plans, p.attrs`
+
+func scanPerson(rows Rows) (storage.PersonRecord, error) {
+	var r storage.PersonRecord
+	var eff, hire, term, plans, attrs string
+	if err := rows.Scan(&r.ID, &r.Name, &r.Role, &r.Territory, &r.Manager, &r.Currency, &eff, &hire, &term, &plans, &attrs); err != nil {
+		return r, err
+	}
+	var err error
+	if r.EffectiveFrom, err = parseDate(eff); err != nil {
+		return r, err
+	}
+	if r.HireDate, err = parseDate(hire); err != nil {
+		return r, err
+	}
+	if r.TerminationDate, err = parseDate(term); err != nil {
+		return r, err
+	}
+	if plans != "" {
+		r.Plans = strings.Split(plans, ";")
+	}
+	r.Attrs, err = parseAttrs(attrs)
+	return r, err
+}
+
+func (x queries) PersonIDs(ctx context.Context) (map[string]bool, error) {
+	rows, err := x.query(ctx, `SELECT DISTINCT id FROM person_version`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) PersonCount(ctx context.Context) (int, error) {
+	var n int
+	err := x.queryRow(ctx, `SELECT COUNT(DISTINCT id) FROM person_version`, nil, &n)
+	return n, err
+}
+
+// PersonListAsOf returns, per person, the newest version of the row with
+// the latest effective_from on or before the day; people whose first row
+// starts later are left out. Sorted by id.
+func (x queries) PersonListAsOf(ctx context.Context, p storage.PersonListAsOfParams) ([]storage.PersonRecord, error) {
+	day := p.Date.String()
+	q := `SELECT ` + personCols + ` FROM person_version p
+		JOIN (SELECT id, MAX(effective_from) AS ef FROM person_version WHERE effective_from <= ? GROUP BY id) e
+		  ON e.id = p.id AND e.ef = p.effective_from
+		WHERE p.seq = (SELECT MAX(seq) FROM person_version v WHERE v.id = p.id AND v.effective_from = p.effective_from)`
+	args := []any{day}
+	if p.IDs != nil {
+		q += ` AND p.id IN (` + placeholders(len(p.IDs)) + `)`
+		args = append(args, strArgs(p.IDs)...)
+	}
+	q += ` ORDER BY p.id`
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.PersonRecord
+	for rows.Next() {
+		r, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func personHash(r storage.PersonRecord) string {
+	return hashFields(r.ID, r.Name, r.Role, r.Territory, r.Manager, r.Currency, dateText(r.EffectiveFrom),
+		dateText(r.HireDate), dateText(r.TerminationDate), strings.Join(r.Plans, ";"), attrsJSON(r.Attrs))
+}
+
+func (t *tx) PersonUpsertBatch(ctx context.Context, rows []storage.PersonRecord) (storage.ImportCounts, error) {
+	var c storage.ImportCounts
+	for _, r := range rows {
+		h := personHash(r)
+		eff := dateText(r.EffectiveFrom)
+		var cur string
+		var seq int64
+		err := t.queryRow(ctx, `SELECT hash, seq FROM person_version WHERE id = ? AND effective_from = ? ORDER BY seq DESC LIMIT 1`,
+			[]any{r.ID, eff}, &cur, &seq)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+			c.Inserted++
+		case err != nil:
+			return c, err
+		case cur == h:
+			c.Unchanged++
+			continue
+		default:
+			c.Changed++
+		}
+		_, err = t.exec(ctx, `INSERT INTO person_version (id, effective_from, seq, hash, name, role, territory, manager, currency, hire_date, termination_date, plans, attrs)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			r.ID, eff, seq+1, h, r.Name, r.Role, r.Territory, r.Manager, r.Currency, dateText(r.HireDate), dateText(r.TerminationDate), strings.Join(r.Plans, ";"), attrsJSON(r.Attrs))
+		if err != nil {
+			return c, fmt.Errorf("line %d: person %s: %w", r.Line, r.ID, err)
+		}
+	}
+	return c, nil
+}
+
+// ---- transactions ----
+
+const txnCols = `id, date, type, owner, territory, product, amount, currency, splits, attrs`
+
+func splitsText(ss []facts.Split) string {
+	parts := make([]string, len(ss))
+	for i, s := range ss {
+		parts[i] = s.Person + ":" + s.Share.String()
+	}
+	return strings.Join(parts, ";")
+}
+
+func parseSplits(s string) ([]facts.Split, error) {
+	if s == "" {
+		return nil, nil
+	}
+	var out []facts.Split
+	for _, part := range strings.Split(s, ";") {
+		person, share, ok := strings.Cut(part, ":")
+		if !ok {
+			return nil, fmt.Errorf("bad split %q", part)
+		}
+		d, err := decimal.NewFromString(share)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, facts.Split{Person: person, Share: d})
+	}
+	return out, nil
+}
+
+// TransactionHash is the content hash that decides whether a re-imported
+// transaction changed.
+func TransactionHash(t facts.Transaction) string {
+	return hashFields(t.ID, t.Date.String(), t.Type, t.Owner, t.Territory, t.Product, t.Amount.String(), t.Currency, splitsText(t.Splits), attrsJSON(t.Attrs))
+}
+
+func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
+	defer rows.Close()
+	var out []facts.Transaction
+	for rows.Next() {
+		var t facts.Transaction
+		var date, amount, splits, attrs string
+		if err := rows.Scan(&t.ID, &date, &t.Type, &t.Owner, &t.Territory, &t.Product, &amount, &t.Currency, &splits, &attrs); err != nil {
+			return nil, x.d.err(err)
+		}
+		var err error
+		if t.Date, err = period.ParseDate(date); err != nil {
+			return nil, err
+		}
+		if t.Amount, err = decimal.NewFromString(amount); err != nil {
+			return nil, fmt.Errorf("transaction %s: amount %q: %w", t.ID, amount, err)
+		}
+		if t.Splits, err = parseSplits(splits); err != nil {
+			return nil, fmt.Errorf("transaction %s: %w", t.ID, err)
+		}
+		if t.Attrs, err = parseAttrs(attrs); err != nil {
+			return nil, fmt.Errorf("transaction %s: attrs: %w", t.ID, err)
+		}
+		out = append(out, t)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) txnSelect() string {
+	return `SELECT id, date, type, owner, territory, product, ` + x.money("amount") + `, currency, splits, attrs FROM txn`
+}
+
+func (x queries) TransactionCount(ctx context.Context) (int, error) {
+	var n int
+	err := x.queryRow(ctx, `SELECT COUNT(*) FROM txn`, nil, &n)
+	return n, err
+}
+
+func (x queries) TransactionGet(ctx context.Context, id string) (facts.Transaction, error) {
+	rows, err := x.query(ctx, x.txnSelect()+` WHERE id = ?`, id)
+	if err != nil {
+		return facts.Transaction{}, err
+	}
+	ts, err := x.scanTxns(rows)
+	if err != nil {
+		return facts.Transaction{}, err
+	}
+	if len(ts) == 0 {
+		return facts.Transaction{}, storage.ErrNotFound
+	}
+	return ts[0], nil
+}
+
+func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range) (map[string]int, error) {
+	rows, err := x.query(ctx, `SELECT owner, COUNT(*) FROM txn WHERE date >= ? AND date <= ? GROUP BY owner`, span.Start.String(), span.End.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var o string
+		var n int
+		if err := rows.Scan(&o, &n); err != nil {
+			return nil, err
+		}
+		out[o] = n
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) TransactionListForPeople(ctx context.Context, p storage.TransactionListForPeopleParams) ([]facts.Transaction, error) {
+	if len(p.People) == 0 {
+		return nil, nil
+	}
+	args := []any{p.Span.Start.String(), p.Span.End.String()}
+	q := x.txnSelect() + ` WHERE date >= ? AND date <= ? AND (owner IN (` + placeholders(len(p.People)) + `)`
+	args = append(args, strArgs(p.People)...)
+	if len(p.Territories) > 0 {
+		q += ` OR territory IN (` + placeholders(len(p.Territories)) + `)`
+		args = append(args, strArgs(p.Territories)...)
+	}
+	q += ` OR id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `))) ORDER BY id`
+	args = append(args, strArgs(p.People)...)
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanTxns(rows)
+}
+
+func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransaction) error {
+	if !t.staged {
+		if _, err := t.exec(ctx, t.d.CreateStage); err != nil {
+			return fmt.Errorf("create staging table: %w", err)
+		}
+		t.staged = true
+	}
+	vals := make([][]any, 0, len(rows))
+	var splits [][]any
+	for _, r := range rows {
+		vals = append(vals, []any{r.ID, r.Line, TransactionHash(r.Transaction), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
+			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
+		for _, s := range r.Splits {
+			splits = append(splits, []any{r.ID, s.Person})
+		}
+	}
+	if t.d.StageTransactions != nil {
+		return t.d.StageTransactions(ctx, t.q, vals, splits)
+	}
+	return t.stageInsert(ctx, vals, splits)
+}
+
+// stageRowsPerInsert keeps multi-row INSERTs under SQLite's 32766-variable limit.
+const stageRowsPerInsert = 500
+
+func (t *tx) stageInsert(ctx context.Context, vals, splits [][]any) error {
+	for len(vals) > 0 {
+		n := min(len(vals), stageRowsPerInsert)
+		chunk := vals[:n]
+		vals = vals[n:]
+		q := `INSERT INTO txn_stage (id, line, hash, date, type, owner, territory, product, amount, currency, splits, attrs) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?),", len(chunk)), ",")
+		args := make([]any, 0, len(chunk)*12)
+		for _, v := range chunk {
+			args = append(args, v...)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			if dup := t.findDuplicate(ctx, chunk); dup != nil {
+				return dup
+			}
+			return err
+		}
+	}
+	for len(splits) > 0 {
+		n := min(len(splits), stageRowsPerInsert)
+		chunk := splits[:n]
+		splits = splits[n:]
+		q := `INSERT INTO txn_split_stage (txn_id, person) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",") + ` ON CONFLICT DO NOTHING`
+		args := make([]any, 0, len(chunk)*2)
+		for _, v := range chunk {
+			args = append(args, v...)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// findDuplicate explains a failed staging insert: an id seen twice.
+func (t *tx) findDuplicate(ctx context.Context, chunk [][]any) error {
+	seen := map[string]int{}
+	for _, v := range chunk {
+		id, line := v[0].(string), v[1].(int)
+		if first, ok := seen[id]; ok {
+			return &storage.DuplicateError{ID: id, Line: line, FirstLine: first}
+		}
+		seen[id] = line
+		var first int
+		err := t.queryRow(ctx, `SELECT line FROM txn_stage WHERE id = ?`, []any{id}, &first)
+		if err == nil {
+			return &storage.DuplicateError{ID: id, Line: line, FirstLine: first}
+		}
+	}
+	return nil
+}
+
+func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, error) {
+	var c storage.ImportCounts
+	if !t.staged {
+		return c, nil
+	}
+	var ins, chg, same *int64
+	err := t.queryRow(ctx, `SELECT
+		SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END),
+		SUM(CASE WHEN t.id IS NOT NULL AND t.hash <> s.hash THEN 1 ELSE 0 END),
+		SUM(CASE WHEN t.hash = s.hash THEN 1 ELSE 0 END)
+		FROM txn_stage s LEFT JOIN txn t ON t.id = s.id`, nil, &ins, &chg, &same)
+	if err != nil {
+		return c, err
+	}
+	deref := func(p *int64) int {
+		if p == nil {
+			return 0
+		}
+		return int(*p)
+	}
+	c = storage.ImportCounts{Inserted: deref(ins), Changed: deref(chg), Unchanged: deref(same)}
+	if c.Inserted+c.Changed == 0 {
+		return c, nil
+	}
+	steps := []string{
+		`INSERT INTO txn_version (id, version, hash, date, type, owner, territory, product, amount, currency, splits, attrs)
+		 SELECT s.id, COALESCE(t.version, 0) + 1, s.hash, s.date, s.type, s.owner, s.territory, s.product, ` + t.castMoney("s.amount") + `, s.currency, s.splits, s.attrs
+		 FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash`,
+		`DELETE FROM txn_split WHERE txn_id IN (SELECT s.id FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash)`,
+		`INSERT INTO txn_split (txn_id, person) SELECT ss.txn_id, ss.person FROM txn_split_stage ss
+		 JOIN txn_stage s ON s.id = ss.txn_id LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash`,
+		`INSERT INTO txn (id, version, hash, date, type, owner, territory, product, amount, currency, splits, attrs)
+		 SELECT s.id, COALESCE(t.version, 0) + 1, s.hash, s.date, s.type, s.owner, s.territory, s.product, ` + t.castMoney("s.amount") + `, s.currency, s.splits, s.attrs
+		 FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash
+		 ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, date = excluded.date, type = excluded.type,
+		   owner = excluded.owner, territory = excluded.territory, product = excluded.product, amount = excluded.amount,
+		   currency = excluded.currency, splits = excluded.splits, attrs = excluded.attrs`,
+	}
+	for _, q := range steps {
+		if _, err := t.exec(ctx, q); err != nil {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+func (x queries) castMoney(col string) string {
+	if x.d.Name == "postgres" {
+		return col + "::numeric"
+	}
+	return col
+}
+
+// ---- plans ----
+
+func (x queries) scanPlans(rows Rows) ([]storage.PlanVersion, error) {
+	defer rows.Close()
+	var out []storage.PlanVersion
+	for rows.Next() {
+		var v storage.PlanVersion
+		if err := rows.Scan(&v.Seq, &v.Hash, &v.Kind, &v.Name, &v.Version, &v.File, &v.Source); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, v)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+const planCols = `seq, hash, kind, name, version, file, source`
+
+func (x queries) onePlan(ctx context.Context, q string, args ...any) (storage.PlanVersion, error) {
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return storage.PlanVersion{}, err
+	}
+	vs, err := x.scanPlans(rows)
+	if err != nil {
+		return storage.PlanVersion{}, err
+	}
+	if len(vs) == 0 {
+		return storage.PlanVersion{}, storage.ErrNotFound
+	}
+	return vs[0], nil
+}
+
+func (x queries) PlanVersionGet(ctx context.Context, hash string) (storage.PlanVersion, error) {
+	return x.onePlan(ctx, `SELECT `+planCols+` FROM plan_version WHERE hash = ?`, hash)
+}
+
+func (x queries) PlanVersionLatest(ctx context.Context, kind, name string) (storage.PlanVersion, error) {
+	return x.onePlan(ctx, `SELECT `+planCols+` FROM plan_version WHERE kind = ? AND name = ? ORDER BY seq DESC LIMIT 1`, kind, name)
+}
+
+func (x queries) PlanVersionListLatest(ctx context.Context, kind string) ([]storage.PlanVersion, error) {
+	rows, err := x.query(ctx, `SELECT `+planCols+` FROM plan_version p WHERE kind = ?
+		AND seq = (SELECT MAX(seq) FROM plan_version q WHERE q.kind = p.kind AND q.name = p.name) ORDER BY name`, kind)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanPlans(rows)
+}
+
+func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool, error) {
+	if latest, err := t.PlanVersionLatest(ctx, v.Kind, v.Name); err == nil && latest.Hash == v.Hash {
+		return false, nil
+	}
+	// Re-publishing an older version makes it the latest again: a new seq row.
+	n, err := t.exec(ctx, `INSERT INTO plan_version (hash, kind, name, version, file, source) VALUES (?,?,?,?,?,?)
+		ON CONFLICT (hash) DO NOTHING`, v.Hash, v.Kind, v.Name, v.Version, v.File, v.Source)
+	if err != nil {
+		return false, err
+	}
+	return n > 0, nil
+}
+
+// ---- runs ----
+
+const runCols = `id, period, status, batch_size, batches, batches_done, plans, digest, error, lines`
+
+func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
+	defer rows.Close()
+	var out []storage.Run
+	for rows.Next() {
+		var r storage.Run
+		var plans string
+		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &plans, &r.Digest, &r.Error, &r.Lines); err != nil {
+			return nil, x.d.err(err)
+		}
+		if plans != "" {
+			r.Plans = strings.Split(plans, ",")
+		}
+		out = append(out, r)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) oneRun(ctx context.Context, q string, args ...any) (storage.Run, error) {
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return storage.Run{}, err
+	}
+	rs, err := x.scanRuns(rows)
+	if err != nil {
+		return storage.Run{}, err
+	}
+	if len(rs) == 0 {
+		return storage.Run{}, storage.ErrNotFound
+	}
+	return rs[0], nil
+}
+
+func (x queries) RunGet(ctx context.Context, id int64) (storage.Run, error) {
+	return x.oneRun(ctx, `SELECT `+runCols+` FROM run WHERE id = ?`, id)
+}
+
+func (x queries) RunActive(ctx context.Context, periodLabel string) (storage.Run, error) {
+	return x.oneRun(ctx, `SELECT `+runCols+` FROM run WHERE active_period = ?`, periodLabel)
+}
+
+func (x queries) RunList(ctx context.Context) ([]storage.Run, error) {
+	rows, err := x.query(ctx, `SELECT `+runCols+` FROM run ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanRuns(rows)
+}
+
+func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
+	if _, err := t.RunActive(ctx, r.Period); err == nil {
+		return 0, storage.ErrRunInProgress
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return 0, err
+	}
+	var id int64
+	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, digest, error, lines)
+		VALUES (?, ?, ?, ?, 0, 0, ?, '', '', 0) RETURNING id`,
+		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ",")}, &id)
+	return id, err
+}
+
+func (t *tx) RunSetBatches(ctx context.Context, id int64, batches int) error {
+	_, err := t.exec(ctx, `UPDATE run SET batches = ? WHERE id = ?`, batches, id)
+	return err
+}
+
+func (t *tx) RunBatchDone(ctx context.Context, id int64) (int, error) {
+	var n int
+	err := t.queryRow(ctx, `UPDATE run SET batches_done = batches_done + 1 WHERE id = ? RETURNING batches_done`, []any{id}, &n)
+	return n, err
+}
+
+func (t *tx) RunFinish(ctx context.Context, p storage.RunFinishParams) error {
+	_, err := t.exec(ctx, `UPDATE run SET status = ?, digest = ?, error = ?, active_period = NULL,
+		lines = (SELECT COUNT(*) FROM ledger_line WHERE run_id = ?) WHERE id = ?`, p.Status, p.Digest, p.Error, p.ID, p.ID)
+	return err
+}
+
+// ---- ledger ----
+
+func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListParams) ([]storage.LedgerLine, error) {
+	q := `SELECT seq, key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, ` + x.money("amount") + `, detail FROM ledger_line WHERE 1=1`
+	var args []any
+	if p.Ledger != "" {
+		q += ` AND ledger = ?`
+		args = append(args, p.Ledger)
+	}
+	if p.Plan != "" {
+		q += ` AND plan = ?`
+		args = append(args, p.Plan)
+	}
+	if p.Period != "" {
+		q += ` AND period = ?`
+		args = append(args, p.Period)
+	}
+	if p.People != nil {
+		q += ` AND person IN (` + placeholders(len(p.People)) + `)`
+		args = append(args, strArgs(p.People)...)
+	}
+	q += ` ORDER BY seq`
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.LedgerLine
+	for rows.Next() {
+		var l storage.LedgerLine
+		var amount string
+		if err := rows.Scan(&l.Seq, &l.Key, &l.Ledger, &l.Kind, &l.Supersedes, &l.RunID, &l.Plan, &l.PlanHash, &l.Period, &l.Person, &l.Subject, &amount, &l.Detail); err != nil {
+			return nil, x.d.err(err)
+		}
+		var err error
+		if l.Amount, err = decimal.NewFromString(amount); err != nil {
+			return nil, fmt.Errorf("ledger line %s: amount %q: %w", l.Key, amount, err)
+		}
+		out = append(out, l)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+// ledgerRowsPerInsert keeps multi-row INSERTs under SQLite's variable limit.
+const ledgerRowsPerInsert = 1000
+
+func (t *tx) LedgerLineInsert(ctx context.Context, lines []storage.LedgerLine) (int, error) {
+	total := 0
+	for len(lines) > 0 {
+		n := min(len(lines), ledgerRowsPerInsert)
+		chunk := lines[:n]
+		lines = lines[n:]
+		q := `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount, detail) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,"+t.castMoney("?")+",?),", len(chunk)), ",") + ` ON CONFLICT (key) DO NOTHING`
+		args := make([]any, 0, len(chunk)*12)
+		for _, l := range chunk {
+			args = append(args, l.Key, l.Ledger, l.Kind, l.Supersedes, l.RunID, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail)
+		}
+		added, err := t.exec(ctx, q, args...)
+		if err != nil {
+			return total, err
+		}
+		total += int(added)
+	}
+	return total, nil
+}
+
+// ---- exports ----
+
+func (x queries) ExportList(ctx context.Context, periodLabel string) ([]storage.Export, error) {
+	rows, err := x.query(ctx, `SELECT id, period, pay_date, digest, csv, lines FROM export WHERE period = ? ORDER BY id`, periodLabel)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.Export
+	for rows.Next() {
+		var e storage.Export
+		if err := rows.Scan(&e.ID, &e.Period, &e.PayDate, &e.Digest, &e.CSV, &e.Lines); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, e)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) ExportedKeys(ctx context.Context, periodLabel string) (map[string]bool, error) {
+	rows, err := x.query(ctx, `SELECT l.line_key FROM export_line l JOIN export e ON e.id = l.export_id WHERE e.period = ?`, periodLabel)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		out[k] = true
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (t *tx) ExportInsert(ctx context.Context, e storage.Export, keys []string) (int64, error) {
+	var id int64
+	err := t.queryRow(ctx, `INSERT INTO export (period, pay_date, digest, csv, lines) VALUES (?,?,?,?,?) RETURNING id`,
+		[]any{e.Period, e.PayDate, e.Digest, e.CSV, e.Lines}, &id)
+	if err != nil {
+		return 0, err
+	}
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if _, err := t.exec(ctx, `INSERT INTO export_line (export_id, line_key) VALUES (?, ?)`, id, k); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}

@@ -1,0 +1,275 @@
+// Package storage is icomp's repository seam: one interface, Store, with an
+// embedded SQLite backend (the default, storage/sqlitestore) and a Postgres
+// backend, both built on the shared SQL of storage/sqlstore.
+//
+// Methods are named NounVerb and take *Params structs where they take more
+// than one value. Ledgers are append-only: there is no method that updates
+// or deletes a posted line. Money is stored as exact decimal text (SQLite)
+// or NUMERIC (Postgres), never as floating point.
+package storage
+
+import (
+	"context"
+	"errors"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrRunInProgress is returned when a period already has a run in progress.
+var ErrRunInProgress = errors.New("a run of this period is in progress")
+
+// Store is the repository. Reads may be called on the Store or inside a Tx;
+// writes happen only inside InTx, all or nothing.
+type Store interface {
+	Reader
+	// InTx runs fn in one transaction, committed when fn returns nil and
+	// rolled back otherwise.
+	InTx(ctx context.Context, fn func(tx Tx) error) error
+	// Backend names the backend: "sqlite" or "postgres".
+	Backend() string
+	Close() error
+}
+
+// Reader is every read.
+type Reader interface {
+	PersonIDs(ctx context.Context) (map[string]bool, error)
+	PersonListAsOf(ctx context.Context, p PersonListAsOfParams) ([]PersonRecord, error)
+	PersonCount(ctx context.Context) (int, error)
+	TransactionCount(ctx context.Context) (int, error)
+	// TransactionCountByOwner counts the current transactions dated in
+	// span, by owner.
+	TransactionCountByOwner(ctx context.Context, span period.Range) (map[string]int, error)
+	// TransactionListForPeople lists the current transactions dated in Span
+	// that are owned by, split to, or in the territory of the given people.
+	TransactionListForPeople(ctx context.Context, p TransactionListForPeopleParams) ([]facts.Transaction, error)
+	TransactionGet(ctx context.Context, id string) (facts.Transaction, error)
+
+	PlanVersionGet(ctx context.Context, hash string) (PlanVersion, error)
+	// PlanVersionLatest returns the newest published version of the named
+	// plan of kind (a comp_plan or target_plan).
+	PlanVersionLatest(ctx context.Context, kind, name string) (PlanVersion, error)
+	PlanVersionListLatest(ctx context.Context, kind string) ([]PlanVersion, error)
+
+	RunGet(ctx context.Context, id int64) (Run, error)
+	RunActive(ctx context.Context, periodLabel string) (Run, error)
+	RunList(ctx context.Context) ([]Run, error)
+
+	// LedgerLineList lists ledger lines, in posting order (Seq).
+	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]LedgerLine, error)
+
+	ExportList(ctx context.Context, periodLabel string) ([]Export, error)
+	// ExportedKeys returns the keys of payout lines already exported.
+	ExportedKeys(ctx context.Context, periodLabel string) (map[string]bool, error)
+}
+
+// Tx is a transaction: every read, plus the writes.
+type Tx interface {
+	Reader
+	// PersonUpsertBatch stores people rows: an identical row is a no-op, a
+	// changed row becomes a new version. Line numbers in rows are for errors.
+	PersonUpsertBatch(ctx context.Context, rows []PersonRecord) (ImportCounts, error)
+	// TransactionStage adds rows to this transaction's staging area; a
+	// duplicate id returns a *DuplicateError naming both lines.
+	TransactionStage(ctx context.Context, rows []StagedTransaction) error
+	// TransactionMergeStaged moves the staged rows into the store: identical
+	// rows are no-ops, changed rows new versions.
+	TransactionMergeStaged(ctx context.Context) (ImportCounts, error)
+
+	PlanVersionInsert(ctx context.Context, v PlanVersion) (inserted bool, err error)
+
+	RunInsert(ctx context.Context, r Run) (int64, error)
+	RunSetBatches(ctx context.Context, id int64, batches int) error
+	// RunBatchDone counts one finished batch and returns how many are done.
+	RunBatchDone(ctx context.Context, id int64) (int, error)
+	RunFinish(ctx context.Context, p RunFinishParams) error
+
+	// LedgerLineInsert appends lines; a line whose Key exists already is
+	// skipped (idempotency). It returns how many were appended.
+	LedgerLineInsert(ctx context.Context, lines []LedgerLine) (int, error)
+
+	ExportInsert(ctx context.Context, e Export, keys []string) (int64, error)
+
+	// Raw returns the driver's transaction (*sql.Tx or pgx.Tx), for River's
+	// ...Tx calls that must share it.
+	Raw() any
+}
+
+// ImportCounts says what an import did.
+type ImportCounts struct {
+	Inserted, Changed, Unchanged int
+}
+
+// Add adds o to c.
+func (c *ImportCounts) Add(o ImportCounts) {
+	c.Inserted += o.Inserted
+	c.Changed += o.Changed
+	c.Unchanged += o.Unchanged
+}
+
+// DuplicateError is a row whose id already appeared earlier in the same import.
+type DuplicateError struct {
+	ID              string
+	Line, FirstLine int
+}
+
+func (e *DuplicateError) Error() string {
+	return "duplicate id " + e.ID
+}
+
+// PersonRecord is one effective-dated version of a person.
+type PersonRecord struct {
+	facts.Person
+	EffectiveFrom   period.Date
+	HireDate        period.Date
+	TerminationDate period.Date // zero while employed
+	// Plans lists the comp plans the person is assigned to; empty means the
+	// plans' eligibility rules decide.
+	Plans []string
+	// Line is the source line, for errors; not stored.
+	Line int
+}
+
+// ActiveIn reports whether the person is employed on any day of r.
+func (p PersonRecord) ActiveIn(r period.Range) bool {
+	if !p.HireDate.IsZero() && p.HireDate.After(r.End) {
+		return false
+	}
+	if !p.TerminationDate.IsZero() && p.TerminationDate.Before(r.Start) {
+		return false
+	}
+	return true
+}
+
+// AssignedTo reports whether plan applies to the person.
+func (p PersonRecord) AssignedTo(plan string) bool {
+	if len(p.Plans) == 0 {
+		return true
+	}
+	for _, x := range p.Plans {
+		if x == plan {
+			return true
+		}
+	}
+	return false
+}
+
+// PersonListAsOfParams selects people as of a day.
+type PersonListAsOfParams struct {
+	Date period.Date
+	// IDs limits the list; nil means everyone.
+	IDs []string
+}
+
+// StagedTransaction is a transaction row being imported.
+type StagedTransaction struct {
+	facts.Transaction
+	Line int
+}
+
+// TransactionListForPeopleParams selects transactions for a batch of people.
+type TransactionListForPeopleParams struct {
+	Span        period.Range
+	People      []string
+	Territories []string
+}
+
+// PlanVersion is one published plan or target plan version.
+type PlanVersion struct {
+	Hash    string
+	Kind    string
+	Name    string
+	Version string
+	File    string
+	Source  string
+	Seq     int64
+}
+
+// Run statuses.
+const (
+	RunRunning = "running"
+	RunDone    = "done"
+	RunFailed  = "failed"
+)
+
+// Run is one period run.
+type Run struct {
+	ID          int64
+	Period      string
+	Status      string
+	BatchSize   int
+	Batches     int
+	BatchesDone int
+	// Plans holds the comp plan version hashes the run computes.
+	Plans  []string
+	Digest string
+	Error  string
+	// Lines is how many ledger lines the run appended.
+	Lines int
+}
+
+// RunFinishParams closes a run.
+type RunFinishParams struct {
+	ID     int64
+	Status string
+	Digest string
+	Error  string
+}
+
+// The ledgers.
+const (
+	LedgerCredit     = "credit"
+	LedgerAttainment = "attainment"
+	LedgerPayout     = "payout"
+)
+
+// Line kinds.
+const (
+	LinePost     = "post"
+	LineReversal = "reversal"
+)
+
+// LedgerLine is one append-only ledger line. Subject identifies what the
+// line is about within its ledger (for a payout line, the component); with
+// Ledger, Plan, Period and Person it forms the line's logical key.
+type LedgerLine struct {
+	Seq    int64
+	Key    string // idempotency key
+	Ledger string
+	Kind   string
+	// Supersedes is the key of the line this line reverses or replaces.
+	Supersedes string
+	RunID      int64
+	Plan       string
+	PlanHash   string
+	Period     string
+	Person     string
+	Subject    string
+	// Amount is the money (credit or payout) or measure value.
+	Amount decimal.Decimal
+	// Detail is canonical JSON of everything else (trace, target, dates).
+	Detail string
+}
+
+// LedgerLineListParams filters ledger lines; empty fields match all.
+type LedgerLineListParams struct {
+	Ledger string
+	Plan   string
+	Period string
+	People []string
+}
+
+// Export is one payroll export of a period.
+type Export struct {
+	ID      int64
+	Period  string
+	PayDate string
+	Digest  string
+	CSV     string
+	Lines   int
+}

@@ -363,22 +363,33 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	if len(tierNodes) > tiersMax {
 		r.errorf(n, "%s: %d tiers; the limit is %d", cm.what, len(tierNodes), tiersMax)
 	}
+	// valid[i] is whether tier i's bounds were read; the order of tiers is
+	// checked only between valid tiers, so that one bad bound is reported
+	// once rather than again as a gap or an open tier.
+	valid := make([]bool, 0, len(tierNodes))
 	for i, tn := range tierNodes {
 		tm := r.mapping(tn, fmt.Sprintf("%s tier %d", cm.what, i+1))
 		t := Tier{Pos: r.pos(tn)}
-		t.From, _ = tm.decimal("from", true)
+		var fromOK, toOK bool
+		t.From, fromOK = tm.decimal("from", true)
 		if to, ok := tm.decimal("to", false); ok {
 			t.To = &to
+			toOK = true
 		}
 		t.Rate, _ = tm.decimal("rate", true)
+		valid = append(valid, tn.Kind == yaml.MappingNode && fromOK && (toOK || tm.value("to", false) == nil))
 		tm.done()
+		if !valid[i] {
+			c.Tiers = append(c.Tiers, t)
+			continue
+		}
 		if t.To != nil && !t.To.GreaterThan(t.From) {
 			r.errorf(tn, "%s tier %d: to %s must be above from %s", cm.what, i+1, t.To, t.From)
 		}
 		if i == 0 && t.From.Sign() != 0 && tm.has("from") {
 			r.errorf(tn, "%s tier 1: from must be 0, got %s; tiers cover every amount from 0 up", cm.what, t.From)
 		}
-		if i > 0 {
+		if i > 0 && valid[i-1] {
 			prev := c.Tiers[i-1]
 			switch {
 			case prev.To == nil:

@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/icomp/icomp/plans/rules"
 )
 
@@ -83,14 +85,26 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 	if root == nil {
 		return f, r.diags
 	}
-	if root.Kind != 4 { // yaml.MappingNode
+	if root.Kind != yaml.MappingNode {
 		r.errorf(root, "want a mapping with a kind key (%s, %s or %s), got %s", KindCompPlan, KindTargetPlan, KindPlanTest, kindName(root))
 		return f, r.diags
 	}
 	kinds := []string{KindCompPlan, KindTargetPlan, KindPlanTest}
-	m := r.mapping(root, "file")
-	kn := m.scalar("kind", true)
-	if kn == nil {
+	// The kind key is looked up directly: each kind's reader reads the
+	// root mapping again and reports its duplicate and unknown keys.
+	var kn *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		if root.Content[i].Value == "kind" {
+			kn = root.Content[i+1]
+			break
+		}
+	}
+	switch {
+	case kn == nil || (kn.Kind == yaml.ScalarNode && kn.Tag == "!!null"):
+		r.errorf(root, "missing required key \"kind\"; want kind: %s, %s or %s", KindCompPlan, KindTargetPlan, KindPlanTest)
+		return f, r.diags
+	case kn.Kind != yaml.ScalarNode:
+		r.errorf(kn, "kind: want %s, %s or %s, got %s", KindCompPlan, KindTargetPlan, KindPlanTest, kindName(kn))
 		return f, r.diags
 	}
 	f.Kind = kn.Value

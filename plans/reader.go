@@ -1,10 +1,14 @@
 package plans
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
@@ -46,21 +50,50 @@ func (r *reader) errorf(n *yaml.Node, format string, args ...any) {
 
 func (r *reader) pos(n *yaml.Node) Pos { return Pos{File: r.file, Line: n.Line, Column: n.Column} }
 
-var yamlLineRE = regexp.MustCompile(`^yaml: (?:line (\d+): )?(.*)$`)
+var yamlErrorRE = regexp.MustCompile(`(?s)^yaml: (?:line (\d+): )?(.*)$`)
 
-// parse parses src into its document node, or records the syntax error.
-func (r *reader) parse(src []byte) *yaml.Node {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
-		msg := err.Error()
-		line := 1
-		if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-			if m[1] != "" {
-				line, _ = strconv.Atoi(m[1])
-			}
-			msg = m[2]
+// splitYAMLError splits a yaml.v3 error into the line it names (0 when
+// none) and its message.
+func splitYAMLError(err error) (int, string) {
+	m := yamlErrorRE.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, err.Error()
+	}
+	line, _ := strconv.Atoi(m[1])
+	return line, m[2]
+}
+
+// decode decodes the one YAML document of src. second is the start of a
+// second document, if the file has one; yaml.Unmarshal would silently
+// ignore it, and any syntax error in it.
+func decode(src []byte) (doc *yaml.Node, second *yaml.Node, err error) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
+	var first, next yaml.Node
+	if err := dec.Decode(&first); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &first, nil, nil
 		}
-		r.errAt(line, 1, "YAML syntax error: %s", msg)
+		return nil, nil, err
+	}
+	if err := dec.Decode(&next); err != nil {
+		if errors.Is(err, io.EOF) {
+			return &first, nil, nil
+		}
+		return nil, nil, err
+	}
+	return &first, &next, nil
+}
+
+// parse parses src into its document's root node, or records the syntax
+// error.
+func (r *reader) parse(src []byte) *yaml.Node {
+	doc, second, err := decode(src)
+	if err != nil {
+		r.syntaxError(src, err)
+		return nil
+	}
+	if second != nil {
+		r.errAt(max(second.Line, 1), 1, "a second YAML document starts here; a plan file holds one document, so remove this --- line or split the file")
 		return nil
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
@@ -68,6 +101,120 @@ func (r *reader) parse(src []byte) *yaml.Node {
 		return nil
 	}
 	return doc.Content[0]
+}
+
+// keyNoSpaceRE matches a line such as "name:value", a key without the
+// space after its colon.
+var keyNoSpaceRE = regexp.MustCompile(`^\s*[^\s:#"']+:[^\s:]`)
+
+// valueColonRE matches "key: value: more"; group 1 is the second colon.
+var valueColonRE = regexp.MustCompile(`^\s*(?:- )?[^\s:#"'][^:#]*:\s+[^:#]*?(:)(?:\s|$)`)
+
+// syntaxBytesMax is the largest file whose syntax error line is searched
+// for (see syntaxErrorLine): the search parses the file up to about 30
+// times, and yaml.v3 parses about 7 MB a second. Larger files get yaml.v3's
+// line, which is at or above the offending line.
+const syntaxBytesMax = 512 << 10
+
+// syntaxError records a YAML syntax error at the offending line.
+func (r *reader) syntaxError(src []byte, err error) {
+	reported, msg := splitYAMLError(err)
+	line := max(reported, 1)
+	if len(src) <= syntaxBytesMax {
+		line = r.syntaxErrorLine(reported, msg)
+	} else {
+		msg += " (at or below this line)"
+	}
+	// Point at the first character of the line that is not a space: a tab
+	// used for indentation, or the misplaced key.
+	text := []rune(r.lineText(line))
+	col := 1
+	for col <= len(text) && text[col-1] == ' ' {
+		col++
+	}
+	if col > len(text) {
+		col = 1
+	}
+	s := string(text)
+	// at moves the caret to byte offset i of the line, when found.
+	at := func(i int) {
+		if i >= 0 {
+			col = utf8.RuneCountInString(s[:i]) + 1
+		}
+	}
+	switch {
+	case col <= len(text) && text[col-1] == '\t':
+		msg += "; indent with spaces: YAML does not allow tabs in indentation"
+	case msg == "found unexpected end of stream" && strings.ContainsAny(s, `"'`):
+		msg += "; is a quote left unclosed?"
+		at(strings.IndexAny(s, `"'`))
+	case strings.HasPrefix(msg, "did not find expected ',' or "):
+		open := "["
+		if strings.HasSuffix(msg, "'}'") {
+			open = "{"
+		}
+		msg += "; is a [ or { left unclosed, or a comma missing?"
+		at(strings.LastIndex(s, open))
+	case strings.HasPrefix(msg, "unknown anchor '"):
+		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
+		at(strings.Index(s, "*"+name))
+	case msg == "could not find expected ':'" && keyNoSpaceRE.MatchString(s):
+		msg += "; put a space after the colon of key: value"
+	case msg == "did not find expected key" || msg == "did not find expected '-' indicator" || msg == "could not find expected ':'":
+		msg += "; check the indentation of this line"
+	case msg == "mapping values are not allowed in this context":
+		if m := valueColonRE.FindStringSubmatchIndex(s); m != nil {
+			// key: value: more, the value has a colon of its own.
+			msg += "; quote a value that contains \": \""
+			at(m[2])
+		} else {
+			msg += "; check the indentation of this line"
+		}
+	}
+	r.errAt(line, col, "YAML syntax error: %s", msg)
+}
+
+// syntaxErrorLine finds the line of a YAML syntax error. yaml.v3 names
+// the line where the enclosing block or flow collection started (counted
+// from 0), not the offending line: for a mis-indented key deep in a list it
+// names the line above the list. The offending line is the first line at
+// which the file, cut after that line, fails with the same message; it is
+// never above the line yaml.v3 names. The search gallops then bisects, so
+// it parses O(log n) prefixes.
+func (r *reader) syntaxErrorLine(reported int, msg string) int {
+	n := len(r.lines)
+	fails := func(k int) bool {
+		_, _, err := decode([]byte(strings.Join(r.lines[:k], "\n") + "\n"))
+		if err == nil {
+			return false
+		}
+		_, m := splitYAMLError(err)
+		return m == msg
+	}
+	lo := min(max(reported, 1), n)
+	if fails(lo) {
+		return lo
+	}
+	hi := lo + 1
+	for step := 1; hi < n && !fails(hi); step *= 2 {
+		lo, hi = hi, hi+step
+	}
+	if hi >= n {
+		hi = n
+		if !fails(n) {
+			return min(max(reported, 1), n)
+		}
+	}
+	// !fails(lo) and fails(hi): find the first failing line between.
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid
+		}
+	}
+	return hi
 }
 
 func kindName(n *yaml.Node) string {
@@ -109,8 +256,12 @@ func (r *reader) mapping(n *yaml.Node, what string) *mapping {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
-		if _, dup := m.values[k.Value]; dup {
-			r.errorf(k, "%s: key %q appears twice", what, k.Value)
+		if first, dup := m.keys[k.Value]; dup {
+			where := fmt.Sprintf("line %d", first.Line)
+			if first.Line == k.Line {
+				where = fmt.Sprintf("column %d", first.Column)
+			}
+			r.errorf(k, "%s: key %q appears twice; it is first at %s", what, k.Value, where)
 			continue
 		}
 		m.values[k.Value] = v
@@ -143,22 +294,21 @@ func (m *mapping) done() {
 	if m.node == nil || m.node.Kind != yaml.MappingNode {
 		return
 	}
+	var known []string
+	for _, a := range m.asked {
+		if !contains(known, a) {
+			known = append(known, a)
+		}
+	}
 	for i := 0; i+1 < len(m.node.Content); i += 2 {
 		k := m.node.Content[i]
-		known := false
-		for _, a := range m.asked {
-			if a == k.Value {
-				known = true
-				break
-			}
-		}
-		if known {
+		if contains(known, k.Value) {
 			continue
 		}
-		if sug := rules.Suggest(k.Value, m.asked); sug != "" {
+		if sug := rules.Suggest(k.Value, known); sug != "" {
 			m.r.errorf(k, "%s: unknown key %q; did you mean %q?", m.what, k.Value, sug)
 		} else {
-			m.r.errorf(k, "%s: unknown key %q; known keys: %s", m.what, k.Value, strings.Join(m.asked, ", "))
+			m.r.errorf(k, "%s: unknown key %q; known keys: %s", m.what, k.Value, strings.Join(known, ", "))
 		}
 	}
 }
@@ -325,35 +475,4 @@ func (r *reader) ruleNode(v *yaml.Node, what string, env any, kind rules.Kind, n
 		return nil
 	}
 	return &Rule{Source: src, Pos: r.pos(v), Program: prog}
-}
-
-// exprPos maps a 1-based line and 0-based column inside a rule to the
-// 1-based line and column of the YAML file.
-func (r *reader) exprPos(v *yaml.Node, line, col int) (int, int) {
-	switch v.Style {
-	case yaml.LiteralStyle, yaml.FoldedStyle:
-		// Block scalar: content starts on the next line, at its indentation.
-		return v.Line + line, firstContentIndent(r, v) + col + 1
-	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
-		if line == 1 {
-			return v.Line, v.Column + 1 + col
-		}
-		return v.Line + line - 1, col + 1
-	default:
-		if line == 1 {
-			return v.Line, v.Column + col
-		}
-		return v.Line + line - 1, col + 1
-	}
-}
-
-func firstContentIndent(r *reader, v *yaml.Node) int {
-	for l := v.Line + 1; l <= len(r.lines); l++ {
-		text := r.lineText(l)
-		if strings.TrimSpace(text) == "" {
-			continue
-		}
-		return len(text) - len(strings.TrimLeft(text, " "))
-	}
-	return 0
 }

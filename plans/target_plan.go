@@ -75,6 +75,7 @@ func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
 		periodsNode := em.value("periods", false)
 		annualNode := em.value("annual", false)
 		fyNode := em.scalar("fiscal_year", annualNode != nil)
+		seasonNode := em.value("seasonality", false)
 		seasonNodes := em.list("seasonality", false)
 		em.done()
 		key := e.Person + "\x00" + e.Role + "\x00" + e.Measure
@@ -88,13 +89,21 @@ func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
 		case periodsNode != nil:
 			e.Periods = r.periodTargets(periodsNode, em.what, tp)
 		case annualNode != nil:
-			e.Periods = r.annualTargets(annualNode, fyNode, seasonNodes, em.what, tp)
+			e.Periods = r.annualTargets(annualNode, fyNode, seasonNode, seasonNodes, em.what, tp)
 		default:
 			r.errorf(n, "%s: missing targets; give periods (a target per period label) or annual with fiscal_year", em.what)
 		}
 		tp.Entries = append(tp.Entries, e)
 	}
 	return tp
+}
+
+// article is "an" before a word starting with a vowel, else "a".
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func who(e TargetEntry) string {
@@ -118,7 +127,7 @@ func (r *reader) periodTargets(n *yaml.Node, what string, tp *TargetPlan) []Peri
 			continue
 		}
 		if tp.Frequency != "" && p.Frequency != tp.Frequency {
-			r.errorf(k, "%s.periods: %s is a %s period; this target plan is %s", what, k.Value, p.Frequency, tp.Frequency)
+			r.errorf(k, "%s.periods: %s is %s %s period; this target plan is %s", what, k.Value, article(string(p.Frequency)), p.Frequency, tp.Frequency)
 			continue
 		}
 		amt, ok := r.decimalNode(v, what+".periods."+k.Value)
@@ -139,7 +148,7 @@ func (r *reader) periodTargets(n *yaml.Node, what string, tp *TargetPlan) []Peri
 	return out
 }
 
-func (r *reader) annualTargets(annual, fyNode *yaml.Node, seasons []*yaml.Node, what string, tp *TargetPlan) []PeriodTarget {
+func (r *reader) annualTargets(annual, fyNode, seasonNode *yaml.Node, seasons []*yaml.Node, what string, tp *TargetPlan) []PeriodTarget {
 	amt, ok := r.decimalNode(annual, what+".annual")
 	if !ok || fyNode == nil || tp.Frequency == "" {
 		return nil
@@ -151,13 +160,19 @@ func (r *reader) annualTargets(annual, fyNode *yaml.Node, seasons []*yaml.Node, 
 	}
 	periods := tp.Calendar.Periods(p.FiscalYear, tp.Frequency)
 	if len(periods) == 1 {
-		if len(seasons) > 0 {
-			r.errorf(seasons[0], "%s.seasonality: an annual target plan has one period; seasonality does not apply", what)
+		if seasonNode != nil {
+			r.errorf(seasonNode, "%s.seasonality: an annual target plan has one period; seasonality does not apply", what)
 		}
 		return []PeriodTarget{{Period: periods[0], Amount: amt}}
 	}
-	if len(seasons) != len(periods) {
+	switch {
+	case seasonNode == nil:
 		r.errorf(annual, "%s: an annual target on a %s plan needs seasonality: %d fractions, one per period, summing to 1", what, tp.Frequency, len(periods))
+		return nil
+	case seasonNode.Kind != yaml.SequenceNode:
+		return nil // reported by list
+	case len(seasons) != len(periods):
+		r.errorf(seasonNode, "%s.seasonality: %d fractions; a %s plan needs %d, one per period, summing to 1", what, len(seasons), tp.Frequency, len(periods))
 		return nil
 	}
 	sum := decimal.Zero
@@ -171,7 +186,7 @@ func (r *reader) annualTargets(annual, fyNode *yaml.Node, seasons []*yaml.Node, 
 		out[i] = PeriodTarget{Period: periods[i], Amount: amt.Mul(f)}
 	}
 	if !sum.Equal(decimal.NewFromInt(1)) {
-		r.errorf(seasons[0], "%s.seasonality: fractions sum to %s; want exactly 1", what, sum)
+		r.errorf(seasonNode, "%s.seasonality: fractions sum to %s; want exactly 1", what, sum)
 		return nil
 	}
 	return out

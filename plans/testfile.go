@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans/rules"
 )
 
 // TestFile is a plan test file: cases of inputs and expected results for one
@@ -124,7 +126,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		case err != nil:
 			r.errorf(pn, "%s.period: %v", cm.what, err)
 		case p.Frequency != tf.Plan.Frequency:
-			r.errorf(pn, "%s.period: %s is a %s period; plan %q pays %s", cm.what, pn.Value, p.Frequency, tf.Plan.Name, tf.Plan.Frequency)
+			r.errorf(pn, "%s.period: %s is %s %s period; plan %q pays %s", cm.what, pn.Value, article(string(p.Frequency)), p.Frequency, tf.Plan.Name, tf.Plan.Frequency)
 		default:
 			c.Period = p
 		}
@@ -195,7 +197,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 			c.ExpectTotals = map[string]Expected{}
 			for k, kn := range tm.keys {
 				if !people[k] {
-					r.errorf(kn, "%s: no person %q in this case", tm.what, k)
+					r.errorf(kn, "%s: no person %q in this case%s", tm.what, k, peopleHint(people))
 				}
 				if v, ok := r.decimalNode(tm.values[k], tm.what+"."+k); ok {
 					c.ExpectTotals[k] = Expected{Value: v, Pos: r.pos(tm.values[k])}
@@ -233,7 +235,7 @@ func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, 
 	sort.Strings(known)
 	for person, kn := range pm.keys {
 		if !people[person] {
-			r.errorf(kn, "%s: no person %q in this case", what, person)
+			r.errorf(kn, "%s: no person %q in this case%s", what, person, peopleHint(people))
 		}
 		vm := r.mapping(pm.values[person], what+"."+person)
 		row := map[string]Expected{}
@@ -243,7 +245,7 @@ func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, 
 				if payouts {
 					kind = "component or step"
 				}
-				r.errorf(nn, "%s: plan %q has no %s %q (known: %v)", vm.what, tf.Plan.Name, kind, name, known)
+				r.errorf(nn, "%s: plan %q has no %s %q%s", vm.what, tf.Plan.Name, kind, name, didYouMean(name, known))
 				continue
 			}
 			if v, ok := r.decimalNode(vm.values[name], vm.what+"."+name); ok {
@@ -253,6 +255,39 @@ func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, 
 		out[person] = row
 	}
 	return out
+}
+
+// didYouMean is "; did you mean X?" for the known word closest to word,
+// or "; known: A, B" when none is close, or "" when nothing is known.
+func didYouMean(word string, known []string) string {
+	if sug := rules.Suggest(word, known); sug != "" {
+		return fmt.Sprintf("; did you mean %q?", sug)
+	}
+	if len(known) == 0 {
+		return ""
+	}
+	return "; known: " + strings.Join(known, ", ")
+}
+
+// peopleHint lists the people of a case, for a message about a person the
+// case does not list. Person ids are short codes (ae-1, ae-2), too alike
+// for a "did you mean".
+func peopleHint(people map[string]bool) string {
+	ids := make([]string, 0, len(people))
+	for id := range people {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		return "; the case lists no people"
+	}
+	sort.Strings(ids)
+	const shown = 10
+	more := ""
+	if len(ids) > shown {
+		more = fmt.Sprintf(" and %d more", len(ids)-shown)
+		ids = ids[:shown]
+	}
+	return "; the case lists " + strings.Join(ids, ", ") + more
 }
 
 func contains(list []string, s string) bool {

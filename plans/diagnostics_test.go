@@ -1,0 +1,317 @@
+package plans_test
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/icomp/icomp/plans"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// diagnosticsDir holds plan, target plan and plan test files with known
+// problems; each x.yaml has its diagnostics, word for word with the
+// offending line and caret, in x.golden.
+const diagnosticsDir = "testdata/diagnostics"
+
+// TestDiagnostics loads every file in diagnosticsDir and compares its
+// diagnostics with the golden file. want lists each diagnostic's
+// "line:col: start of message", in order, so that a position is checked
+// even when the golden files are refreshed with -update.
+func TestDiagnostics(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want []string
+	}{
+		// Valid files, used by the plan test fixtures.
+		{"plan.yaml", nil},
+		{"targets.yaml", nil},
+
+		// YAML syntax errors name the offending line, not the line yaml.v3
+		// names (the line above the enclosing collection).
+		{"yaml-syntax-line7.yaml", []string{"7:12: YAML syntax error: did not find expected ',' or ']'; is a [ or { left unclosed"}},
+		{"yaml-bad-indent.yaml", []string{"11:4: YAML syntax error: did not find expected '-' indicator; check the indentation"}},
+		{"yaml-bad-indent-less.yaml", []string{"8:3: YAML syntax error: did not find expected '-' indicator"}},
+		{"yaml-unclosed-quote.yaml", []string{"4:10: YAML syntax error: found unexpected end of stream; is a quote left unclosed?"}},
+		{"yaml-tab.yaml", []string{"6:1: YAML syntax error: found character that cannot start any token; indent with spaces"}},
+		{"yaml-tab-after-spaces.yaml", []string{"7:1: YAML syntax error: found a tab character that violates indentation; indent with spaces"}},
+		{"yaml-key-no-space.yaml", []string{"4:1: YAML syntax error: could not find expected ':'; put a space after the colon"}},
+		{"yaml-mapping-in-value.yaml", []string{`5:18: YAML syntax error: mapping values are not allowed in this context; quote a value that contains ": "`}},
+		{"yaml-unknown-anchor.yaml", []string{"5:11: YAML syntax error: unknown anchor 'cur' referenced"}},
+		// yaml.Unmarshal silently dropped a second document.
+		{"yaml-second-document.yaml", []string{"7:1: a second YAML document starts here"}},
+		// Duplicate keys were reported twice, as "file:" and "plan:".
+		{"yaml-duplicate-key.yaml", []string{
+			`8:1: plan: key "currency" appears twice; it is first at line 6`,
+			`12:22: measure: key "name" appears twice; it is first at column 6`,
+		}},
+
+		// Rule errors point into the rule, whatever its YAML style.
+		{"rule-plain.yaml", []string{`12:37: component "bonus".amount: invalid operation: + (mismatched types number and string)`}},
+		{"rule-double-quoted.yaml", []string{`12:38: component "bonus".amount: invalid operation: + (mismatched types number and bool)`}},
+		{"rule-literal.yaml", []string{`12:31: component "bonus".amount: invalid operation: +`}},
+		{"rule-literal-line2.yaml", []string{`13:19: component "bonus".amount: unknown measure "bookigns"; did you mean "bookings"?`}},
+		// Positions that were wrong: escapes, doubled quotes, folded lines,
+		// multi-line plain and quoted scalars, indentation indicators, tags.
+		{"rule-escapes.yaml", []string{`12:37: component "bonus".amount: invalid operation: + (mismatched types string and number)`}},
+		{"rule-unicode-escape.yaml", []string{`12:46: component "bonus".amount: invalid operation: +`}},
+		{"rule-single-quoted.yaml", []string{`12:37: component "bonus".amount: invalid operation: +`}},
+		{"rule-literal-indent-indicator.yaml", []string{`14:19: component "bonus".amount: unknown measure "bookigns"`}},
+		{"rule-literal-leading-blank.yaml", []string{`15:15: component "bonus".amount: unknown measure "bookigns"`}},
+		{"rule-folded.yaml", []string{`14:15: component "bonus".amount: unknown measure "bookigns"`}},
+		{"rule-plain-multiline.yaml", []string{`13:15: component "bonus".amount: unknown measure "bookigns"`}},
+		{"rule-double-quoted-multiline.yaml", []string{`14:15: component "bonus".amount: unknown measure "bookigns"`}},
+		{"rule-flow-mapping.yaml", []string{
+			`11:66: component "bonus".amount: invalid operation: +`,
+			`13:22: component "spiff".amount: unknown measure "bookigns"`,
+			`19:30: component "table" tier 2.rate: want a decimal number such as 1250.50, got "0.08x"`,
+		}},
+		{"rule-tagged.yaml", []string{
+			`13:27: component "bonus".amount: unknown measure "bookigns"`,
+			`16:45: component "spiff".amount: invalid operation: +`,
+		}},
+		{"rule-kind.yaml", []string{
+			`13:13: component "bonus".amount: rule gives a string, want a number`,
+			`14:11: component "bonus".gate: expected bool`,
+			`18:14: component "spiff".amount: rule gives a string, want a number`,
+		}},
+		{"rule-syntax.yaml", []string{
+			`13:36: component "bonus".amount: unexpected token EOF`,
+			`18:14: component "spiff".amount: unexpected token Bracket("]")`,
+		}},
+
+		// Plan errors.
+		{"misspelled-key.yaml", []string{
+			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,
+			`15:5: component "commission": unknown key "earning_cod"; did you mean "earning_code"?`,
+			`16:5: component "commission": unknown key "zzz"; known keys: name, description,`,
+		}},
+		{"three-errors.yaml", []string{
+			`7:9: plan.period: "quartrly" is not one of monthly, quarterly, annual; did you mean "quarterly"?`,
+			`8:28: credit rule "owner".to: "owners" is not one of owner, splits, territory; did you mean "owner"?`,
+			`13:27: component "commission".amount: invalid operation: * (mismatched types number and string)`,
+		}},
+		{"dangling-measure.yaml", []string{
+			`13:14: component "commission".measure: no measure named "booking" in this plan; did you mean "bookings"?`,
+			`17:14: component "kicker".measure: no measure named "logos" in this plan`,
+		}},
+		{"dangling-rule-name.yaml", []string{
+			`14:47: component "commission".amount: unknown measure "x"; known: bookings, renewals`,
+			`17:25: component "kicker".amount: unknown attainment "renewal"; did you mean "renewals"?`,
+			`20:20: component "later".amount: unknown payout "bonus"; known: commission, kicker`,
+			`24:42: component "bonus".gate: unknown measure "logos"; known: bookings, renewals`,
+			`27:20: step "cap".amount: unknown payout "commision"; did you mean "commission"?`,
+		}},
+		{"tiers-out-of-order.yaml", []string{
+			`16:9: component "commission" tier 2: from 100000 overlaps tier 1, which runs to 200000`,
+			`23:9: component "reversed" tier 2: to 200000 must be above from 300000`,
+			`23:9: component "reversed" tier 2: from 300000 leaves a gap after tier 1, which ends at 100000`,
+		}},
+		{"tiers-overlap.yaml", []string{
+			`15:9: component "commission" tier 1: from must be 0, got 10`,
+			`18:9: component "commission" tier 2: from 99999.99 overlaps tier 1, which runs to 100000`,
+		}},
+		{"tiers-gap.yaml", []string{`16:9: component "commission" tier 2: from 100001 leaves a gap after tier 1, which ends at 100000; want from 100000`}},
+		{"tiers-open-not-last.yaml", []string{`16:9: component "commission" tier 2: tier 1 above has no upper bound, so this tier can never apply`}},
+		{"missing-required.yaml", []string{
+			`3:1: plan: missing required key "version"`,
+			`5:12: effective: missing required key "from"`,
+			`9:5: credit rule: missing required key "name"`,
+			`11:5: component "commission": missing required key "type"`,
+			`13:5: component "table": missing required key "measure"`,
+			`13:5: component "table": missing required key "tiers"`,
+			`15:5: component "step": missing required key "amount"`,
+			`18:5: step "cap": missing required key "amount"`,
+		}},
+		// A bad tier bound used to be reported again as an open tier.
+		{"wrong-types.yaml", []string{
+			`4:7: plan.name: want a single value, got a list`,
+			`6:12: effective: want a mapping of keys to values, got a list`,
+			`9:20: plan.fiscal_year_start: want a whole number from 1 to 12, got "thirteen"`,
+			`11:3: plan.credit: want a list, got a mapping`,
+			`14:13: measure "bookings".window: want a single value, got a mapping`,
+			`19:17: component "commission".cumulative: want true or false, got "yes"`,
+			`21:23: component "commission" tier 1.to: want a number, got a list`,
+			`21:39: component "commission" tier 1.rate: want a decimal number such as 1250.50, got "5%"`,
+			`22:30: component "commission" tier 2.rate: want a decimal number such as 1250.50, got "1e-1"`,
+			`23:5: component: want a mapping of keys to values, got "just a string"`,
+		}},
+		{"unknown-currency.yaml", []string{`6:11: currency: "USDD" is not a supported ISO 4217 code; did you mean "USD"?`}},
+		{"unknown-kind.yaml", []string{`2:7: kind: "comp-plan" is not one of comp_plan, target_plan, plan_test; did you mean "comp_plan"?`}},
+
+		// Target plan errors.
+		{"target-person-and-role.yaml", []string{
+			`7:5: target 1: give exactly one of person or role`,
+			`11:5: target 2: give exactly one of person or role`,
+		}},
+		{"target-period-frequency.yaml", []string{
+			`12:7: target 1.periods: 2027-M04 is a monthly period; this target plan is quarterly`,
+			`13:7: target 1.periods: 2027 is an annual period; this target plan is quarterly`,
+			`14:7: target 1.periods: period "2027-Q5": want YYYY, YYYY-Qn`,
+			`15:16: target 1.periods.2027-Q2: a target cannot be negative`,
+			`17:7: target 1.periods: 2027-Q3 appears twice`,
+		}},
+		{"target-seasonality.yaml", []string{
+			`12:18: target 1.seasonality: fractions sum to 0.95; want exactly 1`,
+			`17:18: target 2.seasonality: 2 fractions; a quarterly plan needs 4, one per period, summing to 1`,
+			`20:13: target 3: an annual target on a quarterly plan needs seasonality: 4 fractions`,
+			`22:5: target 4: missing required key "fiscal_year"`,
+			`22:5: target 4: give periods or annual, not both`,
+		}},
+
+		// Plan test errors.
+		{"test-unknown-person.yaml", []string{
+			`13:9: case "unknown people".expect.payouts: no person "ae-3" in this case; the case lists ae-1, ae-2`,
+			`14:9: case "unknown people".expect.payouts: no person "se-9" in this case; the case lists ae-1, ae-2`,
+			`16:9: case "unknown people".expect.attainment: no person "ae-l" in this case`,
+			`18:9: case "unknown people".expect.totals: no person "ae-22" in this case`,
+		}},
+		{"test-unknown-component.yaml", []string{
+			`8:13: case "unknown names".period: 2027-M01 is a monthly period; plan "diag-plan" pays quarterly`,
+			`13:16: case "unknown names".expect.payouts.ae-1: plan "diag-plan" has no component or step "comission"; did you mean "commission"?`,
+			`13:30: case "unknown names".expect.payouts.ae-1: plan "diag-plan" has no component or step "spiff"; known: bonus, commission`,
+			`15:16: case "unknown names".expect.attainment.ae-1: plan "diag-plan" has no measure "booking"; did you mean "bookings"?`,
+		}},
+		{"test-bad-plan.yaml", []string{
+			`4:7: plan three-errors.yaml has 3 problem(s); run icomp plan check on it`,
+			`5:10: targets: plan.yaml is a comp_plan file, want a target_plan`,
+			`11:5: case "a" appears twice`,
+			`13:26: case "a": person "ae-1" appears twice`,
+			`15:24: case "a" transaction 1.date: "2027-02-30" is not a date (want YYYY-MM-DD)`,
+			`15:59: case "a" transaction 1: unknown key "000"`,
+		}},
+	}
+
+	listed := map[string]bool{}
+	for _, tc := range tests {
+		listed[tc.file] = true
+	}
+	files, err := filepath.Glob(filepath.Join(diagnosticsDir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !listed[filepath.Base(f)] {
+			t.Errorf("%s has no test case; add it to TestDiagnostics", f)
+		}
+	}
+
+	for _, tc := range tests {
+		t.Run(strings.TrimSuffix(tc.file, ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(diagnosticsDir, tc.file)
+			src, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, diags := plans.Load(path, src)
+			if f == nil {
+				t.Fatalf("Load(%s) returned a nil file", path)
+			}
+
+			var got []string
+			for _, d := range diags {
+				got = append(got, fmt.Sprintf("%d:%d: %s", d.Line, d.Column, d.Message))
+			}
+			if len(got) != len(tc.want) {
+				t.Errorf("got %d diagnostics, want %d:\n%s", len(got), len(tc.want), strings.Join(got, "\n"))
+			}
+			for i := range min(len(got), len(tc.want)) {
+				if !strings.HasPrefix(got[i], tc.want[i]) {
+					t.Errorf("diagnostic %d:\ngot  %s\nwant %s...", i+1, got[i], tc.want[i])
+				}
+			}
+			for _, d := range diags {
+				if d.File != path {
+					t.Errorf("diagnostic names file %q, want %q", d.File, path)
+				}
+			}
+
+			checkGolden(t, filepath.Join(diagnosticsDir, strings.TrimSuffix(tc.file, ".yaml")+".golden"), render(diags))
+		})
+	}
+}
+
+// render is what icomp plan check prints for diags: one diagnostic per
+// line, each followed by the offending line and a caret.
+func render(diags plans.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.String())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("diagnostics differ from %s (run go test -update to accept)\ngot:\n%s\nwant:\n%s", golden, got, want)
+	}
+}
+
+// TestSyntaxErrorLine checks the line of YAML syntax errors far from the
+// start of their enclosing collection, where yaml.v3 names a line
+// thousands of lines too early, and in small files.
+func TestSyntaxErrorLine(t *testing.T) {
+	t.Parallel()
+	targets := func(n, bad int, badLine string) string {
+		var b strings.Builder
+		b.WriteString("kind: target_plan\nname: t\nversion: \"1\"\nperiod: quarterly\ntargets:\n")
+		for i := range n {
+			if i == bad {
+				b.WriteString(badLine + "\n")
+				continue
+			}
+			fmt.Fprintf(&b, "  - person: p%d\n    measure: bookings\n    periods: {2027-Q1: 100}\n", i)
+		}
+		return b.String()
+	}
+	tests := []struct {
+		name string
+		src  string
+		want string
+	}{
+		// Entry i starts on line 6+3i; entry 2000 is replaced by the bad line.
+		{"bad indent deep in a long list", targets(1500, 1000, "   - person: x"), "3006:4:"},
+		{"unclosed flow mapping deep in a long list", targets(1500, 1234, "  - {person: x, measure: bookings"), "3708:5:"},
+		{"tab deep in a long list", targets(1500, 1499, "\t- person: x"), "4503:1:"},
+		// The first entry sets the list's indentation; the second entry is
+		// the one out of line.
+		{"bad indent in the first entry", targets(3, 0, "   - person: x"), "7:3:"},
+		{"bad indent in the last entry", targets(3, 2, "   - person: x"), "12:4:"},
+		{"error on the first line", "kind: comp_plan: x\n", "1:16:"},
+		{"error on the last line without a newline", "kind: comp_plan\nname: [x", "2:7:"},
+		{"unclosed quote at the end", "kind: comp_plan\nname: 'x", "2:7:"},
+		{"syntax error in a second document", "kind: comp_plan\n---\nname: [x\n", "3:7:"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, diags := plans.Load("big.yaml", []byte(tc.src))
+			if len(diags) != 1 {
+				t.Fatalf("got %d diagnostics, want 1:\n%s", len(diags), diags.Error())
+			}
+			got := fmt.Sprintf("%d:%d: %s", diags[0].Line, diags[0].Column, diags[0].Message)
+			if !strings.HasPrefix(got, tc.want) || !strings.Contains(got, "YAML syntax error") {
+				t.Errorf("got %s, want %s YAML syntax error...", got, tc.want)
+			}
+		})
+	}
+}

@@ -13,7 +13,14 @@ type Pos struct {
 	Column int
 }
 
-func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column) }
+// String is file:line:col, or just the file when the line is unknown (a
+// file that cannot be read).
+func (p Pos) String() string {
+	if p.Line <= 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Column)
+}
 
 // Diagnostic is one problem found in a plan, target plan or plan test file.
 type Diagnostic struct {

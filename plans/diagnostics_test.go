@@ -185,6 +185,14 @@ func TestDiagnostics(t *testing.T) {
 			`15:24: case "a" transaction 1.date: "2027-02-30" is not a date (want YYYY-MM-DD)`,
 			`15:59: case "a" transaction 1: unknown key "000"`,
 		}},
+		// A missing plan was "1 problem(s)", without saying which.
+		{"test-missing-plan.yaml", []string{
+			`3:7: plan: no-such-plan.yaml: cannot read: no such file or directory`,
+			`4:10: targets: .: cannot read: not a regular file`,
+		}},
+		{"test-no-targets.yaml", []string{
+			`2:1: plan test: plan "diag-plan" uses targets "diag-targets"; add targets: with the path of that target plan file`,
+		}},
 	}
 
 	listed := map[string]bool{}

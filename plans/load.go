@@ -1,7 +1,9 @@
 package plans
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -52,15 +54,20 @@ func (l *Loader) LoadFile(path string) (*File, Diagnostics) {
 	info, err := os.Stat(path)
 	switch {
 	case err != nil:
-		diags = Diagnostics{{Pos: Pos{File: path, Line: 0, Column: 0}, Message: fmt.Sprintf("cannot read: %v", err)}}
+		diags = Diagnostics{{Pos: Pos{File: path}, Message: fmt.Sprintf("cannot read: %v", pathErr(err))}}
+		f = &File{Path: path}
+	case !info.Mode().IsRegular():
+		// A directory, device or pipe: a test file's plan key can name
+		// any path, and reading /dev/zero would never end.
+		diags = Diagnostics{{Pos: Pos{File: path}, Message: "cannot read: not a regular file"}}
 		f = &File{Path: path}
 	case info.Size() > fileBytesMax:
 		diags = Diagnostics{{Pos: Pos{File: path, Line: 1, Column: 1}, Message: fmt.Sprintf("file is %d bytes; the limit is %d", info.Size(), fileBytesMax)}}
 		f = &File{Path: path}
 	default:
-		src, err := os.ReadFile(path)
+		src, err := readFileMax(path, fileBytesMax)
 		if err != nil {
-			diags = Diagnostics{{Pos: Pos{File: path}, Message: fmt.Sprintf("cannot read: %v", err)}}
+			diags = Diagnostics{{Pos: Pos{File: path}, Message: fmt.Sprintf("cannot read: %v", pathErr(err))}}
 			f = &File{Path: path}
 		} else {
 			// Cache a placeholder first so a test file naming itself as
@@ -71,6 +78,34 @@ func (l *Loader) LoadFile(path string) (*File, Diagnostics) {
 	}
 	l.cache[path] = loaded{f, diags}
 	return f, diags
+}
+
+// pathErr drops the operation and path from a *fs.PathError: the
+// diagnostic names the path already.
+func pathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// readFileMax reads the file at path, failing if it holds more than max
+// bytes (it may have grown since it was stat'ed).
+func readFileMax(path string, max int64) ([]byte, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer fh.Close()
+	src, err := io.ReadAll(io.LimitReader(fh, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(src)) > max {
+		return nil, fmt.Errorf("file is more than %d bytes", max)
+	}
+	return src, nil
 }
 
 // Load parses and validates src as the file named name.

@@ -66,6 +66,8 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 		tf.PlanPath = filepath.Join(dir, planNode.Value)
 		f, diags := load(tf.PlanPath)
 		switch {
+		case len(diags) == 1 && diags[0].Line <= 0:
+			r.errorf(planNode, "plan: %s: %s", planNode.Value, diags[0].Message)
 		case len(diags) > 0:
 			r.errorf(planNode, "plan %s has %d problem(s); run icomp plan check on it", planNode.Value, len(diags))
 		case f.Comp == nil:
@@ -78,6 +80,8 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 		tf.TargetsPath = filepath.Join(dir, targetsNode.Value)
 		f, diags := load(tf.TargetsPath)
 		switch {
+		case len(diags) == 1 && diags[0].Line <= 0:
+			r.errorf(targetsNode, "targets: %s: %s", targetsNode.Value, diags[0].Message)
 		case len(diags) > 0:
 			r.errorf(targetsNode, "targets %s has %d problem(s); run icomp plan check on it", targetsNode.Value, len(diags))
 		case f.Target == nil:

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/jobs"
 	"github.com/icomp/icomp/storage"
@@ -208,10 +209,10 @@ func (s *Statement) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", "date", "transaction", "rule", "type", "share", "amount")
 			sum := decimal.Zero
 			for _, c := range ps.Credits {
-				fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", c.Date, c.Txn, c.Rule, c.Type, c.Share, c.Amount.String())
+				fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", c.Date, c.Txn, c.Rule, c.Type, c.Share, moneyText(c.Amount, ps.Currency))
 				sum = sum.Add(c.Amount)
 			}
-			fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", "total", "", "", "", "", sum.String())
+			fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", "total", "", "", "", "", moneyText(sum, ps.Currency))
 		}
 		fmt.Fprintf(&b, "\n  Measures\n")
 		for _, m := range ps.Measures {
@@ -226,15 +227,15 @@ func (s *Statement) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "\n  Payouts\n")
 		for _, p := range ps.Payouts {
-			fmt.Fprintf(&b, "    %s [%s]: %s %s\n", p.Component, p.EarningCode, p.Amount.StringFixed(2), p.Currency)
+			fmt.Fprintf(&b, "    %s [%s]: %s %s\n", p.Component, p.EarningCode, moneyText(p.Amount, p.Currency), p.Currency)
 			for _, line := range TraceLines(p.Trace) {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}
 		}
-		fmt.Fprintf(&b, "\n  Plan total: %s %s\n", ps.Total.StringFixed(2), ps.Currency)
+		fmt.Fprintf(&b, "\n  Plan total: %s %s\n", moneyText(ps.Total, ps.Currency), ps.Currency)
 	}
 	for _, t := range s.Totals {
-		fmt.Fprintf(&b, "\nTotal earned in %s: %s %s\n", s.Period, t.Amount.StringFixed(2), t.Currency)
+		fmt.Fprintf(&b, "\nTotal earned in %s: %s %s\n", s.Period, moneyText(t.Amount, t.Currency), t.Currency)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -294,4 +295,13 @@ func TraceLines(t engine.Trace) []string {
 		out = append(out, fmt.Sprintf("less %s paid earlier this fiscal year = %s", t.Prior, t.Result))
 	}
 	return out
+}
+
+// moneyText shows an amount at its currency's precision (as stored when
+// the currency is unknown).
+func moneyText(d decimal.Decimal, currency string) string {
+	if p, ok := money.Precision(currency); ok {
+		return d.StringFixed(p)
+	}
+	return d.String()
 }

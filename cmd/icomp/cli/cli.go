@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -67,6 +68,8 @@ func newRoot(e *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	db := root.PersistentFlags().String("db", "", "database: a SQLite file (default "+defaultDB+") or a postgres:// URL; also ICOMP_DATABASE_URL")
 	root.AddCommand(newPlanCmd(e, db), newImportCmd(e, db), newRunCmd(e, db), newStatementCmd(e, db),
-		newExportCmd(e, db), newLedgerCmd(e, db))
+		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e))
 	return root
 }
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }

@@ -1,0 +1,265 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/spf13/cobra"
+
+	"github.com/icomp/icomp/examples"
+	"github.com/icomp/icomp/examples/datagen"
+	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/reports"
+	"github.com/icomp/icomp/storage"
+)
+
+// demoQuarter and demoMonths are the periods the demo runs.
+var (
+	demoQuarter = "2027-Q1"
+	demoMonths  = []string{"2027-M01", "2027-M02", "2027-M03"}
+)
+
+func newDemoCmd(e *env) *cobra.Command {
+	var dir string
+	cmd := &cobra.Command{
+		Use:   "demo [--dir DIR]",
+		Short: "Create a workspace with example data and plans, run a quarter, and show the results",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return demo(cmd.Context(), e, dir)
+		},
+	}
+	cmd.Flags().StringVar(&dir, "dir", "", "workspace directory to create (default: a new icomp-demo directory here)")
+	return cmd
+}
+
+func newDemoDir() (string, error) {
+	for i := 1; i < 1000; i++ {
+		name := "icomp-demo"
+		if i > 1 {
+			name = fmt.Sprintf("icomp-demo-%d", i)
+		}
+		if _, err := os.Stat(name); os.IsNotExist(err) {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("no free icomp-demo directory name here; pass --dir")
+}
+
+func demo(ctx context.Context, e *env, dir string) error {
+	start := time.Now()
+	if dir == "" {
+		var err error
+		if dir, err = newDemoDir(); err != nil {
+			return err
+		}
+	}
+	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
+		return usageError{fmt.Errorf("--dir %s exists and is not empty; the demo needs a fresh directory", dir)}
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.out, "icomp demo: workspace %s\n\n", dir)
+
+	// 1. Example plans, written out so the workspace is self-contained.
+	plansDir := filepath.Join(dir, "plans")
+	if err := fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := examples.Plans.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(plansDir, path)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, src, 0o644)
+	}); err != nil {
+		return err
+	}
+
+	// 2. A seeded dataset.
+	cfg := datagen.Config{}
+	peopleCSV, txnCSV := filepath.Join(dir, "people.csv"), filepath.Join(dir, "transactions.csv")
+	if err := writeFile(peopleCSV, func(f *os.File) error { return datagen.WritePeople(f, cfg) }); err != nil {
+		return err
+	}
+	if err := writeFile(txnCSV, func(f *os.File) error { return datagen.WriteTransactions(f, cfg) }); err != nil {
+		return err
+	}
+
+	dbPath := filepath.Join(dir, "icomp.db")
+	ws, err := openWorkspace(ctx, dbPath, workspaceOptions{})
+	if err != nil {
+		return err
+	}
+	defer ws.close()
+
+	fmt.Fprintln(e.out, "1. Import people and a fiscal year of transactions")
+	if err := runImport(ctx, e, ws.store, "people", peopleCSV); err != nil {
+		return err
+	}
+	if err := runImport(ctx, e, ws.store, "transactions", txnCSV); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(e.out, "\n2. Check, test and publish the example plans")
+	files, diags, err := plans.Check([]string{plansDir})
+	if err != nil {
+		return err
+	}
+	if len(diags) > 0 {
+		return fmt.Errorf("example plans have problems:\n%w", diags)
+	}
+	if err := planTest(e, []string{plansDir}); err != nil {
+		return err
+	}
+	if err := publish(ctx, e, ws.store, files); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(e.out, "\n3. Run %s (quarterly plans) and its months (the monthly SDR plan) as River jobs\n", demoQuarter)
+	periods := append([]string{demoQuarter}, demoMonths...)
+	for _, p := range periods {
+		if _, err := runPeriod(ctx, e, ws, jobs.StartParams{Period: p}, false); err != nil {
+			return err
+		}
+	}
+
+	fmt.Fprintf(e.out, "\n4. Summary for %s\n", demoQuarter)
+	top, err := demoSummary(ctx, e, ws.store, periods)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintf(e.out, "\n5. Statement of the top earner, %s\n\n", top)
+	s, err := reports.BuildStatement(ctx, ws.store, top, demoQuarter)
+	if err != nil {
+		return err
+	}
+	if err := s.WriteText(e.out); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(e.out, "\n6. Payroll export")
+	var written []string
+	for _, p := range periods {
+		out := filepath.Join(dir, "payroll-"+p+".csv")
+		pe, err := reports.ExportPayroll(ctx, ws.store, p, demoPayDate(p))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(out, []byte(pe.Export.CSV), 0o644); err != nil {
+			return err
+		}
+		written = append(written, fmt.Sprintf("   %s (%d rows)", out, pe.Rows))
+	}
+	fmt.Fprintln(e.out, strings.Join(written, "\n"))
+
+	db := "--db " + dbPath
+	fmt.Fprintf(e.out, `
+Done in %s. Next, try:
+  icomp statement %s --person %s --period %s --format json
+  icomp ledger digest %s --period %s
+  icomp run %s --period %s          # unchanged inputs: posts nothing new
+  icomp plan test %s
+  icomp export payroll %s --period %s --out payroll.csv
+(with go run ./cmd/icomp in place of icomp from a checkout)
+`, time.Since(start).Round(time.Millisecond), db, top, demoQuarter, db, demoQuarter, db, demoQuarter, plansDir, db, demoQuarter)
+	return nil
+}
+
+// demoPayDate is the 15th of the month after the period ends.
+func demoPayDate(label string) string {
+	ends := map[string]string{"2027-Q1": "2027-04-15", "2027-M01": "2027-02-15", "2027-M02": "2027-03-15", "2027-M03": "2027-04-15"}
+	return ends[label]
+}
+
+func writeFile(path string, fn func(*os.File) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := fn(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// demoSummary prints payouts by person and the attainment spread, and
+// returns the top earner.
+func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string) (string, error) {
+	totals := map[string]decimal.Decimal{}
+	roles := map[string]string{}
+	var ratios []decimal.Decimal
+	for _, p := range periods {
+		lines, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Period: p})
+		if err != nil {
+			return "", err
+		}
+		for _, c := range storage.Fold(lines) {
+			l := c.Current
+			if l == nil {
+				continue
+			}
+			switch l.Ledger {
+			case storage.LedgerPayout:
+				totals[l.Person] = totals[l.Person].Add(l.Amount)
+				roles[l.Person] = l.Plan
+			case storage.LedgerAttainment:
+				var d jobs.MeasureDetail
+				if err := jsonUnmarshal(l.Detail, &d); err == nil && d.Attainment != "" {
+					ratios = append(ratios, decimal.RequireFromString(d.Attainment))
+				}
+			}
+		}
+	}
+	people := make([]string, 0, len(totals))
+	for p := range totals {
+		people = append(people, p)
+	}
+	sort.Slice(people, func(i, j int) bool {
+		if c := totals[people[i]].Cmp(totals[people[j]]); c != 0 {
+			return c > 0
+		}
+		return people[i] < people[j]
+	})
+	grand := decimal.Zero
+	fmt.Fprintf(e.out, "   %-8s  %-22s  %12s\n", "person", "plan", "earned (USD)")
+	for _, p := range people {
+		fmt.Fprintf(e.out, "   %-8s  %-22s  %12s\n", p, roles[p], totals[p].StringFixed(2))
+		grand = grand.Add(totals[p])
+	}
+	fmt.Fprintf(e.out, "   %-8s  %-22s  %12s\n", "total", fmt.Sprintf("%d people", len(people)), grand.StringFixed(2))
+	buckets := []struct {
+		label  string
+		lo, hi string
+	}{{"below 50%", "-999", "0.5"}, {"50-100%", "0.5", "1"}, {"100-150%", "1", "1.5"}, {"150% and up", "1.5", "999999"}}
+	fmt.Fprintf(e.out, "\n   attainment spread (%d person-measures with targets)\n", len(ratios))
+	for _, b := range buckets {
+		lo, hi := decimal.RequireFromString(b.lo), decimal.RequireFromString(b.hi)
+		n := 0
+		for _, r := range ratios {
+			if !r.LessThan(lo) && r.LessThan(hi) {
+				n++
+			}
+		}
+		fmt.Fprintf(e.out, "   %-12s %3d %s\n", b.label, n, strings.Repeat("#", n))
+	}
+	if len(people) == 0 {
+		return "", fmt.Errorf("the demo run paid nobody")
+	}
+	return people[0], nil
+}

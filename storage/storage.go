@@ -81,6 +81,9 @@ type Tx interface {
 	// rows are no-ops, changed rows new versions.
 	TransactionMergeStaged(ctx context.Context) (ImportCounts, error)
 
+	// PlanVersionInsert publishes v, unless v is already the latest
+	// version of its plan (then inserted is false). Publishing an older
+	// version again makes it the latest again.
 	PlanVersionInsert(ctx context.Context, v PlanVersion) (inserted bool, err error)
 
 	RunInsert(ctx context.Context, r Run) (int64, error)

@@ -390,19 +390,24 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 	return out, x.d.err(rows.Err())
 }
 
+// TransactionListForPeople reads each way a transaction can reach the
+// batch (owner, territory, split) through its own index, in a UNION, so
+// no branch turns the query into a scan of every transaction.
 func (x queries) TransactionListForPeople(ctx context.Context, p storage.TransactionListForPeopleParams) ([]facts.Transaction, error) {
 	if len(p.People) == 0 {
 		return nil, nil
 	}
-	args := []any{p.Span.Start.String(), p.Span.End.String()}
-	q := x.txnSelect() + ` WHERE date >= ? AND date <= ? AND (owner IN (` + placeholders(len(p.People)) + `)`
-	args = append(args, strArgs(p.People)...)
+	from, to := p.Span.Start.String(), p.Span.End.String()
+	cols := `id, date, type, owner, territory, product, ` + x.money("amount") + `, currency, splits, attrs`
+	q := `SELECT ` + cols + ` FROM txn WHERE owner IN (` + placeholders(len(p.People)) + `) AND date >= ? AND date <= ?`
+	args := append(strArgs(p.People), from, to)
 	if len(p.Territories) > 0 {
-		q += ` OR territory IN (` + placeholders(len(p.Territories)) + `)`
-		args = append(args, strArgs(p.Territories)...)
+		q += ` UNION SELECT ` + cols + ` FROM txn WHERE territory IN (` + placeholders(len(p.Territories)) + `) AND date >= ? AND date <= ?`
+		args = append(append(args, strArgs(p.Territories)...), from, to)
 	}
-	q += ` OR id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `))) ORDER BY id`
-	args = append(args, strArgs(p.People)...)
+	q += ` UNION SELECT ` + cols + ` FROM txn WHERE id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `)) AND date >= ? AND date <= ?`
+	args = append(append(args, strArgs(p.People)...), from, to)
+	q += ` ORDER BY 1`
 	rows, err := x.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -572,8 +577,9 @@ func (x queries) onePlan(ctx context.Context, q string, args ...any) (storage.Pl
 	return vs[0], nil
 }
 
+// PlanVersionGet returns the version with hash; Seq is its first publication.
 func (x queries) PlanVersionGet(ctx context.Context, hash string) (storage.PlanVersion, error) {
-	return x.onePlan(ctx, `SELECT `+planCols+` FROM plan_version WHERE hash = ?`, hash)
+	return x.onePlan(ctx, `SELECT `+planCols+` FROM plan_version WHERE hash = ? ORDER BY seq LIMIT 1`, hash)
 }
 
 func (x queries) PlanVersionLatest(ctx context.Context, kind, name string) (storage.PlanVersion, error) {
@@ -590,16 +596,21 @@ func (x queries) PlanVersionListLatest(ctx context.Context, kind string) ([]stor
 }
 
 func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool, error) {
-	if latest, err := t.PlanVersionLatest(ctx, v.Kind, v.Name); err == nil && latest.Hash == v.Hash {
+	latest, err := t.PlanVersionLatest(ctx, v.Kind, v.Name)
+	switch {
+	case err == nil && latest.Hash == v.Hash:
 		return false, nil
+	case err != nil && !errors.Is(err, storage.ErrNotFound):
+		return false, err
 	}
-	// Re-publishing an older version makes it the latest again: a new seq row.
-	n, err := t.exec(ctx, `INSERT INTO plan_version (hash, kind, name, version, file, source) VALUES (?,?,?,?,?,?)
-		ON CONFLICT (hash) DO NOTHING`, v.Hash, v.Kind, v.Name, v.Version, v.File, v.Source)
+	// plan_version is a publication log: re-publishing an older version
+	// appends a row with a new seq, which makes it the latest again.
+	_, err = t.exec(ctx, `INSERT INTO plan_version (hash, kind, name, version, file, source) VALUES (?,?,?,?,?,?)`,
+		v.Hash, v.Kind, v.Name, v.Version, v.File, v.Source)
 	if err != nil {
 		return false, err
 	}
-	return n > 0, nil
+	return true, nil
 }
 
 // ---- runs ----

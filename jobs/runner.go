@@ -41,7 +41,7 @@ func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *D
 	rc := &river.Config{
 		Workers:           workers,
 		FetchCooldown:     cfg.FetchCooldown,
-		FetchPollInterval: 100 * time.Millisecond,
+		FetchPollInterval: 25 * time.Millisecond,
 		JobTimeout:        BatchTimeout,
 		MaxAttempts:       10,
 		ID:                cfg.ID,

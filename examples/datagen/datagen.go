@@ -29,6 +29,9 @@ type Config struct {
 	Transactions int
 	// FiscalYear is the year the transactions fall in (default 2027, January start).
 	FiscalYear int
+	// From and To, when set, narrow the transactions' dates to [From, To]
+	// (both days included); default the whole fiscal year.
+	From, To time.Time
 }
 
 func (c Config) withDefaults() Config {
@@ -127,7 +130,11 @@ func WriteTransactions(w io.Writer, c Config) error {
 	}
 	rng := rand.New(rand.NewPCG(c.Seed, 2))
 	start := time.Date(c.FiscalYear, 1, 1, 0, 0, 0, 0, time.UTC)
-	days := time.Date(c.FiscalYear+1, 1, 1, 0, 0, 0, 0, time.UTC).Sub(start).Hours() / 24
+	end := time.Date(c.FiscalYear+1, 1, 1, 0, 0, 0, 0, time.UTC)
+	if !c.From.IsZero() {
+		start, end = c.From, c.To.AddDate(0, 0, 1)
+	}
+	days := end.Sub(start).Hours() / 24
 	bw := bufio.NewWriterSize(w, 1<<16)
 	cw := csv.NewWriter(bw)
 	_ = cw.Write([]string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attr.split", "attr.new_logo", "attr.qualified", "attr.stage", "attr.term"})

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/examples"
 	"github.com/icomp/icomp/examples/datagen"
 	"github.com/icomp/icomp/jobs"
@@ -72,20 +73,7 @@ func demo(ctx context.Context, e *env, dir string) error {
 
 	// 1. Example plans, written out so the workspace is self-contained.
 	plansDir := filepath.Join(dir, "plans")
-	if err := fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		src, err := examples.Plans.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		out := filepath.Join(plansDir, path)
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-			return err
-		}
-		return os.WriteFile(out, src, 0o644)
-	}); err != nil {
+	if err := writeExamplePlans(plansDir); err != nil {
 		return err
 	}
 
@@ -263,3 +251,23 @@ func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string
 	}
 	return people[0], nil
 }
+
+// writeExamplePlans writes the embedded example plans under dir.
+func writeExamplePlans(dir string) error {
+	return fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := examples.Plans.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dir, path)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, src, 0o644)
+	})
+}
+
+var defaultCalendar = period.Calendar{FiscalYearStartMonth: 1}

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/icomp/icomp/examples/datagen"
+	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/plans"
+)
+
+func newBenchCmd(e *env, db *string) *cobra.Command {
+	var txns, people, workers, batchSize int
+	var dir, periodLabel, cpuProfile string
+	cmd := &cobra.Command{
+		Use:   "bench [--transactions N] [--people M]",
+		Short: "Generate synthetic data, import it and run a period; print throughput and peak memory",
+		Long: `Generate synthetic data (the demo's generator, scaled) with every transaction
+dated in the period, import people and transactions, publish the example plans and run a quarter, then print import
+and run throughput and this process's peak RSS. Uses a fresh SQLite file under
+--dir (default a temporary directory), or --db postgres://… (an empty database).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
+			return bench(cmd.Context(), e, benchParams{db: *db, dir: dir, txns: txns, people: people, period: periodLabel,
+				runner: jobs.RunnerConfig{Workers: workers}, batchSize: batchSize})
+		},
+	}
+	cmd.Flags().IntVar(&txns, "transactions", 100_000, "transactions to generate (over one fiscal year)")
+	cmd.Flags().IntVar(&people, "people", 100, "people to generate (about; in the demo's role mix)")
+	cmd.Flags().StringVar(&dir, "dir", "", "directory for the generated files and SQLite database (default: temporary, removed after)")
+	cmd.Flags().StringVar(&periodLabel, "period", "2027-Q1", "period to run")
+	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bench to this file")
+	cmd.Flags().IntVar(&batchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
+	return cmd
+}
+
+type benchParams struct {
+	db, dir      string
+	txns, people int
+	period       string
+	runner       jobs.RunnerConfig
+	batchSize    int
+}
+
+func bench(ctx context.Context, e *env, p benchParams) error {
+	dir := p.dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "icomp-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	target := p.db
+	if target == "" {
+		target = filepath.Join(dir, "icomp.db")
+		if _, err := os.Stat(target); err == nil {
+			return usageError{fmt.Errorf("%s exists; bench needs a fresh database", target)}
+		}
+	}
+	cfg := datagen.ForPeople(p.people, p.txns)
+	// Every transaction falls in the period run, so the run prices all N.
+	per, err := defaultCalendar.Parse(p.period)
+	if err != nil {
+		return usageError{err}
+	}
+	cfg.From, cfg.To = per.Start.Time(), per.End.Time()
+	peopleCSV, txnCSV := filepath.Join(dir, "people.csv"), filepath.Join(dir, "transactions.csv")
+	t0 := time.Now()
+	if err := writeFile(peopleCSV, func(f *os.File) error { return datagen.WritePeople(f, cfg) }); err != nil {
+		return err
+	}
+	if err := writeFile(txnCSV, func(f *os.File) error { return datagen.WriteTransactions(f, cfg) }); err != nil {
+		return err
+	}
+	genTime := time.Since(t0)
+	nPeople := len(datagen.People(cfg))
+	fmt.Fprintf(e.out, "generated %d people and %d transactions in %s\n", nPeople, p.txns, genTime.Round(time.Millisecond))
+
+	ws, err := openWorkspace(ctx, target, workspaceOptions{runner: p.runner})
+	if err != nil {
+		return err
+	}
+	defer ws.close()
+	quiet := &env{stdin: e.stdin, out: discard{}, errOut: discard{}}
+
+	t1 := time.Now()
+	if err := runImport(ctx, quiet, ws.store, "people", peopleCSV); err != nil {
+		return err
+	}
+	if err := runImport(ctx, quiet, ws.store, "transactions", txnCSV); err != nil {
+		return err
+	}
+	importTime := time.Since(t1)
+
+	plansDir := filepath.Join(dir, "plans")
+	if err := writeExamplePlans(plansDir); err != nil {
+		return err
+	}
+	files, diags, err := plans.Check([]string{plansDir})
+	if err != nil {
+		return err
+	}
+	if len(diags) > 0 {
+		return diags
+	}
+	if err := publish(ctx, quiet, ws.store, files); err != nil {
+		return err
+	}
+	t2 := time.Now()
+	run, err := runPeriod(ctx, quiet, ws, jobs.StartParams{Period: p.period, BatchSize: p.batchSize}, false)
+	if err != nil {
+		return err
+	}
+	runTime := time.Since(t2)
+	inRun := p.txns
+	fmt.Fprintf(e.out, "backend      %s\n", ws.store.Backend())
+	fmt.Fprintf(e.out, "import       %d rows in %s: %.0f rows/s\n", p.txns+nPeople, importTime.Round(time.Millisecond), float64(p.txns+nPeople)/importTime.Seconds())
+	fmt.Fprintf(e.out, "run %s  %d transactions in %s: %.0f transactions/s; %d batches, %d ledger lines\n",
+		p.period, inRun, runTime.Round(time.Millisecond), float64(inRun)/runTime.Seconds(), run.Batches, run.Lines)
+	fmt.Fprintf(e.out, "end to end   %s (import + run)\n", (importTime + runTime).Round(time.Millisecond))
+	fmt.Fprintf(e.out, "peak RSS     %s\n", peakRSS())
+	fmt.Fprintf(e.out, "digest       %s\n", run.Digest)
+	return nil
+}
+
+// peakRSS reads this process's peak resident set size from /proc.
+func peakRSS() string {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if v, ok := strings.CutPrefix(sc.Text(), "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), &kb); err == nil {
+				return fmt.Sprintf("%d MiB", kb/1024)
+			}
+		}
+	}
+	return "unknown"
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }

@@ -121,7 +121,10 @@ func newRowReader(file string, f Format, r io.Reader, known []string, required [
 	}
 	cr := csv.NewReader(r)
 	cr.ReuseRecord = true
-	cr.FieldsPerRecord = 0
+	// Rows with the wrong field count are reported by rowShapeProblems, as
+	// FILE:LINE problems like any other, and reading goes on: with 0,
+	// encoding/csv would stop the whole file at the first such row.
+	cr.FieldsPerRecord = -1
 	header, err := cr.Read()
 	if err == io.EOF {
 		probs.add(1, "", "empty file; want a header line naming the columns (%s)", strings.Join(required, ", "))

@@ -1,0 +1,470 @@
+package imports_test
+
+import (
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/imports"
+	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/storage/sqlitestore"
+)
+
+type testBundle struct {
+	st storage.Store
+}
+
+const peopleCSV = `id,name,role,territory,manager,currency,hire_date
+mgr-1,Mia,Manager,west,,USD,2021-03-01
+ae-1,Ana,AE,west,mgr-1,USD,2024-01-15
+ae-2,Bo,AE,west,mgr-1,USD,2024-02-01
+sdr-1,Cy,SDR,east,mgr-1,USD,2025-06-01
+`
+
+const txnHeader = "id,date,type,owner,territory,product,amount,currency,splits\n"
+
+// setup opens a fresh SQLite store with four people imported.
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	st, err := sqlitestore.Open(t.Context(), filepath.Join(t.TempDir(), "icomp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	b := &testBundle{st: st}
+	c, err := b.people(t, "people.csv", peopleCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c != (storage.ImportCounts{Inserted: 4}) {
+		t.Fatalf("people counts %+v, want 4 inserted", c)
+	}
+	return b
+}
+
+func (b *testBundle) people(t *testing.T, file, content string) (storage.ImportCounts, error) {
+	t.Helper()
+	return imports.People(t.Context(), b.st, strings.NewReader(content), imports.Options{File: file, Format: imports.FormatOf(file)})
+}
+
+func (b *testBundle) txns(t *testing.T, file, content string) (storage.ImportCounts, error) {
+	t.Helper()
+	return imports.Transactions(t.Context(), b.st, strings.NewReader(content), imports.Options{File: file, Format: imports.FormatOf(file)})
+}
+
+// counts is the number of people and transactions stored.
+func (b *testBundle) counts(t *testing.T) [2]int {
+	t.Helper()
+	p, err := b.st.PersonCount(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := b.st.TransactionCount(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return [2]int{p, n}
+}
+
+// problems returns err's problems as FILE:LINE: field: reason strings; it
+// fails the test unless err is an *imports.Error.
+func problems(t *testing.T, err error) []string {
+	t.Helper()
+	var ie *imports.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("error %v (%T), want an *imports.Error", err, err)
+	}
+	out := make([]string, len(ie.Problems))
+	for i, p := range ie.Problems {
+		out[i] = p.String()
+	}
+	return out
+}
+
+// wantProblems compares problems word for word; a want ending in "*" is a prefix.
+func wantProblems(t *testing.T, got, want []string) {
+	t.Helper()
+	ok := len(got) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		if prefix, isPrefix := strings.CutSuffix(want[i], "*"); isPrefix {
+			ok = strings.HasPrefix(got[i], prefix)
+		} else {
+			ok = got[i] == want[i]
+		}
+	}
+	if !ok {
+		t.Fatalf("problems:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+func TestTransactionsBadRowImportsNothing(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var base strings.Builder
+	base.WriteString(txnHeader)
+	for i := 1; i <= 5; i++ {
+		fmt.Fprintf(&base, "T%03d,2027-01-%02d,new,ae-1,west,core,%d00.00,USD,\n", i, i, i)
+	}
+	if c, err := b.txns(t, "base.csv", base.String()); err != nil || c != (storage.ImportCounts{Inserted: 5}) {
+		t.Fatalf("base import: %+v, %v", c, err)
+	}
+	before := b.counts(t)
+
+	// Lines 2-16 are good (a change to T001 and new rows), line 17 has a
+	// bad amount, lines 18-20 are good again.
+	var f strings.Builder
+	f.WriteString(txnHeader)
+	f.WriteString("T001,2027-01-01,new,ae-1,west,core,999.99,USD,\n")
+	for line := 3; line <= 20; line++ {
+		amount := fmt.Sprintf("%d.50", line)
+		if line == 17 {
+			amount = "1O0.00"
+		}
+		fmt.Fprintf(&f, "T1%02d,2027-02-%02d,upsell,ae-2,west,core,%s,USD,\n", line, line, amount)
+	}
+	c, err := b.txns(t, "txns.csv", f.String())
+	if err == nil {
+		t.Fatal("import of a file with a bad row succeeded")
+	}
+	wantProblems(t, problems(t, err), []string{`txns.csv:17: amount: "1O0.00" is not a decimal amount such as 1250.50`})
+	if !strings.Contains(err.Error(), ":17:") || !strings.Contains(err.Error(), "amount") {
+		t.Fatalf("error %q does not name line 17 and the amount field", err)
+	}
+	if !strings.HasSuffix(err.Error(), "1 problem(s); nothing was imported") {
+		t.Fatalf("error %q does not say nothing was imported", err)
+	}
+	if c != (storage.ImportCounts{}) {
+		t.Fatalf("a failed import reported counts %+v", c)
+	}
+	if after := b.counts(t); after != before {
+		t.Fatalf("people and transactions %v after the failed import, want %v", after, before)
+	}
+	got, err := b.st.TransactionGet(t.Context(), "T001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !got.Amount.Equal(decimal.NewFromInt(100)) {
+		t.Fatalf("T001 amount %s after the failed import, want 100", got.Amount)
+	}
+	if _, err := b.st.TransactionGet(t.Context(), "T103"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("T103 from the failed file: %v, want ErrNotFound", err)
+	}
+}
+
+func TestTransactionProblems(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, content string
+		want                []string
+	}{
+		{
+			name: "unknown owner", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,core,100,USD,\nT2,2027-01-10,new,zz-9,west,core,100,USD,\n",
+			want:    []string{`t.csv:3: owner: unknown person "zz-9"; import people first`},
+		},
+		{
+			name: "bad date", file: "t.csv",
+			content: txnHeader + "T1,2027-02-30,new,ae-1,west,core,100,USD,\nT2,10/01/2027,new,ae-1,west,core,100,USD,\nT3,,new,ae-1,west,core,100,USD,\n",
+			want: []string{
+				`t.csv:2: date: "2027-02-30" is not a date (want YYYY-MM-DD)`,
+				`t.csv:3: date: "10/01/2027" is not a date (want YYYY-MM-DD)`,
+				`t.csv:4: date: required`,
+			},
+		},
+		{
+			name: "bad currency", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,core,100,XYZ,\nT2,2027-01-10,new,ae-1,west,core,100,,\n",
+			want: []string{
+				`t.csv:2: currency: "XYZ" is not a supported ISO 4217 currency code`,
+				`t.csv:3: currency: required (an ISO 4217 code such as USD)`,
+			},
+		},
+		{
+			name: "bad amounts", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,core,100.001,USD,\nT2,2027-01-10,new,ae-1,west,core,1e3,USD,\nT3,2027-01-10,new,ae-1,west,core,,USD,\nT4,2027-01-10,new,ae-1,west,core,\"1,000\",USD,\n",
+			want: []string{
+				`t.csv:2: amount: 100.001 has more decimal places than USD allows (2)`,
+				`t.csv:3: amount: "1e3" is not a decimal amount such as 1250.50`,
+				`t.csv:4: amount: required`,
+				`t.csv:5: amount: "1,000" is not a decimal amount such as 1250.50`,
+			},
+		},
+		{
+			name: "duplicate id", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,core,100,USD,\nT2,2027-01-11,new,ae-1,west,core,100,USD,\nT1,2027-01-12,new,ae-2,west,core,200,USD,\n",
+			want:    []string{`t.csv:4: id: transaction T1 already appears on line 2`},
+		},
+		{
+			name: "bad splits", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,core,100,USD,ae-1:0.5;ae-2:0.4\nT2,2027-01-10,new,ae-1,west,core,100,USD,ae-1:0.5;zz:0.5\nT3,2027-01-10,new,ae-1,west,core,100,USD,ae-1\n",
+			want: []string{
+				`t.csv:2: splits: shares sum to 0.9; want 1`,
+				`t.csv:3: splits: unknown person "zz"; import people first`,
+				`t.csv:4: splits: "ae-1": want PERSON:SHARE, e.g. ae-1:0.6;ae-2:0.4`,
+			},
+		},
+		{
+			name: "wrong column count", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,core,100,USD,\nT2,2027-01-10,new,ae-1,west,core,100\nT3,2027-01-10,new,ae-1,west,core,100,USD,,extra\nT4,2027-01-10,new,ae-1,west,core,x,USD,\n",
+			want: []string{
+				`t.csv:3: row has 7 fields, the header 9`,
+				`t.csv:4: row has 10 fields, the header 9`,
+				`t.csv:5: amount: "x" is not a decimal amount such as 1250.50`,
+			},
+		},
+		{
+			name: "unknown header column", file: "t.csv",
+			content: "id,date,owner,ammount,currency\nT1,2027-01-10,ae-1,100,USD\n",
+			want: []string{
+				`t.csv:1: ammount: unknown column; did you mean "amount"?`,
+				`t.csv:1: amount: required column missing from the header`,
+			},
+		},
+		{
+			name: "unknown header column without suggestion", file: "t.csv",
+			content: "id,date,amount,currency,zzzzzz\nT1,2027-01-10,100,USD,red\n",
+			want:    []string{`t.csv:1: zzzzzz: unknown column; known columns: id, date, type, owner, territory, product, amount, currency, splits, and attr.NAME for attributes`},
+		},
+		{
+			name: "empty file", file: "t.csv", content: "",
+			want: []string{`t.csv:1: empty file; want a header line naming the columns (id, date, amount, currency)`},
+		},
+		{
+			name: "bare quote", file: "t.csv",
+			content: txnHeader + "T1,2027-01-10,new,ae-1,west,co\"re,100,USD,\n",
+			want:    []string{`t.csv:2: CSV: bare " in non-quoted-field`},
+		},
+		{
+			name: "jsonl bad amount", file: "t.jsonl",
+			content: `{"id":"T1","date":"2027-01-10","owner":"ae-1","amount":"12.5","currency":"USD"}` + "\n\n" +
+				`{"id":"T2","date":"2027-01-10","owner":"ae-1","amount":"abc","currency":"USD"}` + "\n" +
+				`{"id":"T3","date":"2027-01-10","owner":"ae-1","amount":1e3,"currency":"USD"}` + "\n",
+			want: []string{
+				`t.jsonl:3: amount: "abc" is not a decimal amount such as 1250.50`,
+				`t.jsonl:4: amount: "1e3" is not a decimal amount such as 1250.50`,
+			},
+		},
+		{
+			name: "jsonl unknown field and owner", file: "t.jsonl",
+			content: `{"id":"T1","date":"2027-01-10","owner":"zz","amout":5,"currency":"USD"}` + "\n",
+			want: []string{
+				`t.jsonl:1: amout: unknown field; did you mean "amount"?`,
+				`t.jsonl:1: amount: required`,
+				`t.jsonl:1: owner: unknown person "zz"; import people first`,
+			},
+		},
+		{
+			name: "jsonl not an object", file: "t.jsonl",
+			content: `{"id":"T1","date":"2027-01-10","owner":"ae-1","amount":1,"currency":"USD"}` + "\n[1, 2]\n{\"id\": \n",
+			want:    []string{`t.jsonl:2: not a JSON object: *`, `t.jsonl:3: not a JSON object: *`},
+		},
+		{
+			name: "jsonl duplicate id", file: "t.jsonl",
+			content: `{"id":"T1","date":"2027-01-10","owner":"ae-1","amount":1,"currency":"USD"}` + "\n" +
+				`{"id":"T1","date":"2027-01-11","owner":"ae-1","amount":2,"currency":"USD"}` + "\n",
+			want: []string{`t.jsonl:2: id: transaction T1 already appears on line 1`},
+		},
+		{
+			name: "jsonl bad splits", file: "t.jsonl",
+			content: `{"id":"T1","date":"2027-01-10","owner":"ae-1","amount":1,"currency":"USD","splits":[{"person":"ae-1","share":"x"}]}` + "\n",
+			want:    []string{`t.jsonl:1: splits: want a list of {"person": ID, "share": FRACTION}`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			before := b.counts(t)
+			_, err := b.txns(t, tt.file, tt.content)
+			wantProblems(t, problems(t, err), tt.want)
+			if after := b.counts(t); after != before {
+				t.Fatalf("people and transactions %v after the failed import, want %v", after, before)
+			}
+		})
+	}
+}
+
+func TestPeopleProblems(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, content string
+		want                []string
+	}{
+		{
+			name: "row problems", file: "p.csv",
+			content: "id,name,manager,currency,hire_date,termination_date,effective_from\n" +
+				"p1,Pia,p1,USD,,,\n" +
+				"p2,,,USD,,,\n" +
+				"p3,Cy,,usd,,,\n" +
+				"p4,Di,,USD,2025-05-01,2025-04-30,\n" +
+				"p 5,Ed,,USD,,,\n" +
+				"p6,Flo,,USD,,,2027-01-01\n" +
+				"p6,Flo,,USD,,,2027-01-01\n",
+			want: []string{
+				`p.csv:2: manager: a person cannot manage themselves`,
+				`p.csv:3: name: required`,
+				`p.csv:4: currency: "usd" is not a supported ISO 4217 currency code`,
+				`p.csv:5: termination_date: 2025-04-30 is before hire_date 2025-05-01`,
+				`p.csv:6: id: "p 5" is not a valid id (letters, digits and _ . : @ / -)`,
+				`p.csv:8: id: person p6 with effective_from 2027-01-01 already appears on line 7`,
+			},
+		},
+		{
+			name: "header", file: "p.csv",
+			content: "id,nmae,rol\np1,Pia,AE\n",
+			want: []string{
+				`p.csv:1: nmae: unknown column; did you mean "name"?`,
+				`p.csv:1: rol: unknown column; did you mean "role"?`,
+				`p.csv:1: name: required column missing from the header`,
+			},
+		},
+		{
+			name: "jsonl", file: "p.jsonl",
+			content: `{"id":"p1","name":"Pia","plans":["ae-quarterly"],"attrs":{"level":"senior"}}` + "\n" +
+				`{"id":"p2","name":"Bo","plans":"x","attrs":[1]}` + "\n",
+			want: []string{`p.jsonl:2: attrs: want an object of names to values`},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			before := b.counts(t)
+			_, err := b.people(t, tt.file, tt.content)
+			wantProblems(t, problems(t, err), tt.want)
+			if after := b.counts(t); after != before {
+				t.Fatalf("people and transactions %v after the failed import, want %v", after, before)
+			}
+		})
+	}
+}
+
+func TestManyProblemsListsFiftyThenCounts(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	var f strings.Builder
+	f.WriteString(txnHeader)
+	for i := range 60 {
+		fmt.Fprintf(&f, "T%d,2027-01-10,new,ae-1,west,core,bad%d,USD,\n", i, i)
+	}
+	_, err := b.txns(t, "t.csv", f.String())
+	var ie *imports.Error
+	if !errors.As(err, &ie) {
+		t.Fatalf("error %v, want an *imports.Error", err)
+	}
+	if len(ie.Problems) != imports.ProblemsShownMax || ie.Total != 60 {
+		t.Fatalf("%d problems listed of %d, want %d of 60", len(ie.Problems), ie.Total, imports.ProblemsShownMax)
+	}
+	if got := ie.Problems[49].String(); got != `t.csv:51: amount: "bad49" is not a decimal amount such as 1250.50` {
+		t.Fatalf("50th problem %q", got)
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 52 || lines[50] != "... and 10 more problem(s)" || lines[51] != "60 problem(s); nothing was imported" {
+		t.Fatalf("error ends %q, want 50 problems, then the count of the rest", lines[max(0, len(lines)-3):])
+	}
+	if got := b.counts(t); got != [2]int{4, 0} {
+		t.Fatalf("counts %v after the failed import, want 4 people and no transactions", got)
+	}
+}
+
+func TestReimport(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx := t.Context()
+	txns := txnHeader +
+		"T1,2027-01-10,new,ae-1,west,core,100.00,USD,\n" +
+		"T2,2027-01-11,new,ae-1,west,core,250.10,USD,ae-1:0.6;ae-2:0.4\n" +
+		"T3,2027-01-12,renewal,ae-2,west,core,-30,USD,\n"
+	if c, err := b.txns(t, "t.csv", txns); err != nil || c != (storage.ImportCounts{Inserted: 3}) {
+		t.Fatalf("first import: %+v, %v; want 3 inserted", c, err)
+	}
+
+	t.Run("same file twice", func(t *testing.T) {
+		if c, err := b.txns(t, "t.csv", txns); err != nil || c != (storage.ImportCounts{Unchanged: 3}) {
+			t.Fatalf("second import: %+v, %v; want 0 inserted, 0 changed, 3 unchanged", c, err)
+		}
+		if c, err := b.people(t, "people.csv", peopleCSV); err != nil || c != (storage.ImportCounts{Unchanged: 4}) {
+			t.Fatalf("second people import: %+v, %v; want 4 unchanged", c, err)
+		}
+		// The same rows as JSON Lines are the same transactions.
+		jsonl := `{"id":"T1","date":"2027-01-10","type":"new","owner":"ae-1","territory":"west","product":"core","amount":100.00,"currency":"USD"}` + "\n" +
+			`{"id":"T2","date":"2027-01-11","type":"new","owner":"ae-1","territory":"west","product":"core","amount":"250.10","currency":"USD","splits":[{"person":"ae-1","share":0.6},{"person":"ae-2","share":"0.4"}]}` + "\n"
+		if c, err := b.txns(t, "t.jsonl", jsonl); err != nil || c != (storage.ImportCounts{Unchanged: 2}) {
+			t.Fatalf("JSON Lines import of the same rows: %+v, %v; want 2 unchanged", c, err)
+		}
+	})
+
+	t.Run("changed row is a new version", func(t *testing.T) {
+		changed := strings.Replace(txns, "250.10", "260.10", 1)
+		if c, err := b.txns(t, "t.csv", changed); err != nil || c != (storage.ImportCounts{Changed: 1, Unchanged: 2}) {
+			t.Fatalf("import with one changed row: %+v, %v; want changed=1", c, err)
+		}
+		got, err := b.st.TransactionGet(ctx, "T2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Amount.String() != "260.1" || len(got.Splits) != 2 {
+			t.Fatalf("T2 = %+v, want amount 260.10 with two splits", got)
+		}
+		if n := b.counts(t)[1]; n != 3 {
+			t.Fatalf("%d transactions, want 3", n)
+		}
+		people := strings.Replace(peopleCSV, "ae-2,Bo,AE,west", "ae-2,Bo,AE,east", 1)
+		if c, err := b.people(t, "people.csv", people); err != nil || c != (storage.ImportCounts{Changed: 1, Unchanged: 3}) {
+			t.Fatalf("people import with one changed row: %+v, %v; want changed=1", c, err)
+		}
+	})
+}
+
+func TestJSONLinesExact(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	jsonl := `{"id":"J1","date":"2027-03-01","owner":"ae-1","amount":0.10,"currency":"USD","attrs":{"new_logo":true,"seats":12}}` + "\n" +
+		`{"id":"J2","date":"2027-03-02","owner":"ae-2","amount":12345678901234567890.12,"currency":"USD","splits":"ae-1:0.25;ae-2:0.75"}` + "\n"
+	if c, err := b.txns(t, "t.jsonl", jsonl); err != nil || c != (storage.ImportCounts{Inserted: 2}) {
+		t.Fatalf("import: %+v, %v", c, err)
+	}
+	j1, err := b.st.TransactionGet(t.Context(), "J1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j1.Amount.String() != "0.1" || j1.Attrs["new_logo"] != "true" || j1.Attrs["seats"] != "12" {
+		t.Fatalf("J1 = %+v", j1)
+	}
+	j2, err := b.st.TransactionGet(t.Context(), "J2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j2.Amount.String() != "12345678901234567890.12" || len(j2.Splits) != 2 || j2.Splits[1].Share.String() != "0.75" {
+		t.Fatalf("J2 = %+v, want its amount exact and two splits", j2)
+	}
+}
+
+func TestCSVAttributes(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	csv := "id,date,owner,amount,currency,attr.new_logo,attr.stage\nT1,2027-01-10,ae-1,5,USD,true,\n"
+	if _, err := b.txns(t, "t.csv", csv); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.st.TransactionGet(t.Context(), "T1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Attrs) != 1 || got.Attrs["new_logo"] != "true" {
+		t.Fatalf("attrs = %v, want only new_logo=true (empty attributes are left out)", got.Attrs)
+	}
+}
+
+func TestFormatOf(t *testing.T) {
+	t.Parallel()
+	for name, want := range map[string]imports.Format{"a.csv": imports.CSV, "a.jsonl": imports.JSONL, "a.ndjson": imports.JSONL, "a.txt": imports.CSV} {
+		if got := imports.FormatOf(name); got != want {
+			t.Errorf("FormatOf(%s) = %s, want %s", name, got, want)
+		}
+	}
+}

@@ -259,6 +259,11 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 			return err
 		}
 		counts, err = tx.TransactionMergeStaged(ctx)
+		var dup *storage.DuplicateError
+		if errors.As(err, &dup) {
+			probs.add(dup.Line, "id", "transaction %s already appears on line %d", dup.ID, dup.FirstLine)
+			return probs.err()
+		}
 		return err
 	})
 	if err != nil {

@@ -32,6 +32,8 @@ const (
 type Deps struct {
 	Store storage.Store
 	Plans *PlanCache
+	// JobTimeout bounds one batch (set by NewRunner; default BatchTimeout).
+	JobTimeout time.Duration
 }
 
 // RunArgs starts a period run.
@@ -227,7 +229,12 @@ type BatchWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 }
 
 // Timeout is the batch's time limit.
-func (w *BatchWorker[TDriver, TTx]) Timeout(*river.Job[BatchArgs]) time.Duration { return BatchTimeout }
+func (w *BatchWorker[TDriver, TTx]) Timeout(*river.Job[BatchArgs]) time.Duration {
+	if w.deps.JobTimeout > 0 {
+		return w.deps.JobTimeout
+	}
+	return BatchTimeout
+}
 
 // Work computes the batch, then in one transaction appends the ledger
 // differences, counts the batch done (enqueueing the finalize job after

@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -26,6 +27,12 @@ type RunnerConfig struct {
 	ID string
 	// NoWork makes a client that only inserts jobs (default false).
 	NoWork bool
+	// JobTimeout bounds one job's run (default BatchTimeout).
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River's
+	// rescuer makes it available again, e.g. after its worker died
+	// (default JobTimeout + 1 minute).
+	RescueAfter time.Duration
 }
 
 // Runner owns a River client for driver TDriver and the run operations.
@@ -42,10 +49,12 @@ func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *D
 		Workers:           workers,
 		FetchCooldown:     cfg.FetchCooldown,
 		FetchPollInterval: 25 * time.Millisecond,
-		JobTimeout:        BatchTimeout,
+		JobTimeout:        cmp.Or(cfg.JobTimeout, BatchTimeout),
 		MaxAttempts:       10,
 		ID:                cfg.ID,
 	}
+	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, rc.JobTimeout+time.Minute)
+	deps.JobTimeout = rc.JobTimeout
 	if rc.FetchCooldown == 0 {
 		rc.FetchCooldown = 20 * time.Millisecond
 	}
@@ -202,3 +211,8 @@ func (r *Runner[TDriver, TTx]) Work(ctx context.Context) error { return r.Client
 
 // Stop stops the River client gracefully.
 func (r *Runner[TDriver, TTx]) Stop(ctx context.Context) error { return r.Client.Stop(ctx) }
+
+// StopAndCancel stops the River client, cancelling in-flight jobs.
+func (r *Runner[TDriver, TTx]) StopAndCancel(ctx context.Context) error {
+	return r.Client.StopAndCancel(ctx)
+}

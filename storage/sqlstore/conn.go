@@ -45,11 +45,19 @@ type Dialect struct {
 	Name string
 	// Numbered placeholders ($1, $2…) instead of ?.
 	Numbered bool
-	// StageTransactions bulk-loads rows into the txn_stage and
-	// txn_split_stage tables; nil means the portable multi-row INSERT.
-	StageTransactions func(ctx context.Context, q Querier, rows [][]any, splits [][]any) error
+	// StageTransactions bulk-loads rows (the txn_stage columns, in
+	// order) and splits (txn_id, person) into the staging tables; nil means
+	// the portable multi-row INSERT.
+	StageTransactions func(ctx context.Context, tx TxConn, rows [][]any, splits [][]any) error
+	// InsertLedgerLines bulk-appends ledger rows (the ledger_line columns
+	// after seq, in order, amount as text), skipping existing keys, and
+	// returns how many were appended; nil means multi-row INSERT.
+	InsertLedgerLines func(ctx context.Context, tx TxConn, rows [][]any) (int, error)
 	// CreateStage creates the per-transaction staging tables.
 	CreateStage string
+	// BeforeMerge runs before staged transactions are merged (statistics
+	// for the planner); empty for none.
+	BeforeMerge string
 	// Money renders a money column for SELECT as exact text.
 	Money func(col string) string
 	// InterpretError turns a driver error into a storage error.

@@ -432,7 +432,7 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 		}
 	}
 	if t.d.StageTransactions != nil {
-		return t.d.StageTransactions(ctx, t.q, vals, splits)
+		return t.d.StageTransactions(ctx, t.tc, vals, splits)
 	}
 	return t.stageInsert(ctx, vals, splits)
 }
@@ -497,11 +497,27 @@ func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, 
 	if !t.staged {
 		return c, nil
 	}
+	if t.d.BeforeMerge != "" {
+		if _, err := t.exec(ctx, t.d.BeforeMerge); err != nil {
+			return c, err
+		}
+	}
+	// A backend whose staging table has no unique id (COPY cannot skip
+	// duplicates) finds them here.
+	var dupID string
+	var first, second int
+	err := t.queryRow(ctx, `SELECT id, MIN(line), MAX(line) FROM txn_stage GROUP BY id HAVING COUNT(*) > 1 ORDER BY MAX(line) LIMIT 1`, nil, &dupID, &first, &second)
+	switch {
+	case err == nil:
+		return c, &storage.DuplicateError{ID: dupID, Line: second, FirstLine: first}
+	case !errors.Is(err, storage.ErrNotFound):
+		return c, err
+	}
 	var ins, chg, same *int64
-	err := t.queryRow(ctx, `SELECT
-		SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END),
-		SUM(CASE WHEN t.id IS NOT NULL AND t.hash <> s.hash THEN 1 ELSE 0 END),
-		SUM(CASE WHEN t.hash = s.hash THEN 1 ELSE 0 END)
+	err = t.queryRow(ctx, `SELECT
+		CAST(SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END) AS BIGINT),
+		CAST(SUM(CASE WHEN t.id IS NOT NULL AND t.hash <> s.hash THEN 1 ELSE 0 END) AS BIGINT),
+		CAST(SUM(CASE WHEN t.hash = s.hash THEN 1 ELSE 0 END) AS BIGINT)
 		FROM txn_stage s LEFT JOIN txn t ON t.id = s.id`, nil, &ins, &chg, &same)
 	if err != nil {
 		return c, err
@@ -741,7 +757,17 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 // ledgerRowsPerInsert keeps multi-row INSERTs under SQLite's variable limit.
 const ledgerRowsPerInsert = 1000
 
+// LedgerColumns are ledger_line's columns after seq, in insert order.
+var LedgerColumns = []string{"key", "ledger", "kind", "supersedes", "run_id", "plan", "plan_hash", "period", "person", "subject", "amount", "detail"}
+
 func (t *tx) LedgerLineInsert(ctx context.Context, lines []storage.LedgerLine) (int, error) {
+	if t.d.InsertLedgerLines != nil {
+		rows := make([][]any, len(lines))
+		for i, l := range lines {
+			rows[i] = []any{l.Key, l.Ledger, l.Kind, l.Supersedes, l.RunID, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail}
+		}
+		return t.d.InsertLedgerLines(ctx, t.tc, rows)
+	}
 	total := 0
 	for len(lines) > 0 {
 		n := min(len(lines), ledgerRowsPerInsert)

@@ -106,6 +106,11 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 	}
 	defer ws.close()
 	quiet := &env{stdin: e.stdin, out: discard{}, errOut: discard{}}
+	if n, err := ws.store.TransactionCount(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		return usageError{fmt.Errorf("the database already holds %d transactions; bench needs an empty one", n)}
+	}
 
 	t1 := time.Now()
 	if err := runImport(ctx, quiet, ws.store, "people", peopleCSV); err != nil {
@@ -131,7 +136,7 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 		return err
 	}
 	t2 := time.Now()
-	run, err := runPeriod(ctx, quiet, ws, jobs.StartParams{Period: p.period, BatchSize: p.batchSize}, false)
+	run, err := runPeriod(ctx, quiet, ws, jobs.StartParams{Period: p.period, BatchSize: p.batchSize}, false, true)
 	if err != nil {
 		return err
 	}

@@ -120,7 +120,7 @@ func demo(ctx context.Context, e *env, dir string) error {
 	fmt.Fprintf(e.out, "\n3. Run %s (quarterly plans) and its months (the monthly SDR plan) as River jobs\n", demoQuarter)
 	periods := append([]string{demoQuarter}, demoMonths...)
 	for _, p := range periods {
-		if _, err := runPeriod(ctx, e, ws, jobs.StartParams{Period: p}, false); err != nil {
+		if _, err := runPeriod(ctx, e, ws, jobs.StartParams{Period: p}, false, true); err != nil {
 			return err
 		}
 	}

@@ -14,23 +14,27 @@ import (
 func newRunCmd(e *env, db *string) *cobra.Command {
 	var p jobs.StartParams
 	var workers int
+	var local bool
 	cmd := &cobra.Command{
 		Use:   "run --period P [--plan NAME]",
 		Short: "Run a period: compute every published plan's payees in River batch jobs and post the ledgers",
 		Long: `Run a period. The run is enqueued as a River job that fans out into batch jobs;
 each batch computes its people and appends its ledger lines in one transaction
-with its job's completion. On SQLite the jobs are worked in this process, with
-progress, and the command exits when the run is done (1 if it failed). Re-running
+with its job's completion. On SQLite the jobs are worked in this process; on
+Postgres, icomp worker processes work them (or this one too, with --local). The
+command shows progress and exits when the run is done (1 if it failed). Re-running
 an unchanged period posts nothing; a changed input posts reversals and new lines
 for exactly what changed. A run interrupted by a crash resumes when run again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{runner: jobs.RunnerConfig{Workers: workers}})
+			target := dbTarget(*db)
+			local = local || !isPostgres(target)
+			ws, err := openWorkspace(cmd.Context(), target, workspaceOptions{runner: jobs.RunnerConfig{Workers: workers, NoWork: !local}})
 			if err != nil {
 				return err
 			}
 			defer ws.close()
-			_, err = runPeriod(cmd.Context(), e, ws, p, true)
+			_, err = runPeriod(cmd.Context(), e, ws, p, true, local)
 			return err
 		},
 	}
@@ -38,12 +42,13 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 	cmd.Flags().StringVar(&p.Plan, "plan", "", "run only this comp plan")
 	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
+	cmd.Flags().BoolVar(&local, "local", false, "on Postgres, also work the jobs in this process (SQLite always does)")
 	_ = cmd.MarkFlagRequired("period")
 	return cmd
 }
 
 // runPeriod starts (or resumes) a run, works it in-process and waits.
-func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, showProgress bool) (storage.Run, error) {
+func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, showProgress, local bool) (storage.Run, error) {
 	id, resumed, err := ws.runner.Start(ctx, p)
 	if err != nil {
 		return storage.Run{}, err
@@ -51,14 +56,18 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	if resumed {
 		fmt.Fprintf(e.errOut, "resuming run %d of %s, which was interrupted\n", id, p.Period)
 	}
-	if err := ws.runner.Work(ctx); err != nil {
-		return storage.Run{}, err
+	if local {
+		if err := ws.runner.Work(ctx); err != nil {
+			return storage.Run{}, err
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			_ = ws.runner.Stop(stopCtx)
+		}()
+	} else {
+		fmt.Fprintf(e.errOut, "run %d of %s enqueued; waiting for icomp worker processes\n", id, p.Period)
 	}
-	defer func() {
-		stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		_ = ws.runner.Stop(stopCtx)
-	}()
 	start := time.Now()
 	tty := showProgress && isTerminal(e.errOut)
 	last := -1

@@ -3,14 +3,16 @@ package cli
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"os"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 
 	"github.com/icomp/icomp/jobs"
 	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/storage/pgstore"
 	"github.com/icomp/icomp/storage/sqlitestore"
 )
 
@@ -22,6 +24,8 @@ type workspace struct {
 	store  storage.Store
 	runner jobs.Service
 	where  string
+	// shared is true when other processes (icomp worker) may work the jobs.
+	shared bool
 	close  func()
 }
 
@@ -74,5 +78,15 @@ func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*wor
 }
 
 func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspace, error) {
-	return nil, fmt.Errorf("postgres backend is not available in this build")
+	st, err := pgstore.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	deps := &jobs.Deps{Store: st, Plans: jobs.NewPlanCache()}
+	runner, err := jobs.NewRunner[*riverpgxv5.Driver, pgx.Tx](riverpgxv5.New(st.Pool), deps, o.runner)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &workspace{store: st, runner: runner, where: "postgres", shared: true, close: func() { st.Close() }}, nil
 }

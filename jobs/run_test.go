@@ -1,0 +1,597 @@
+package jobs_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/examples/datagen"
+	"github.com/icomp/icomp/imports"
+	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/reports"
+	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/storage/sqlitestore"
+)
+
+// testPeriod is the quarter the tests run: the example plans' first.
+const testPeriod = "2027-Q1"
+
+// dataset is a generated org and fiscal year of transactions, small
+// enough that a run at batch size 1 takes about a second.
+var dataset = sync.OnceValues(func() (people, txns string) {
+	cfg := datagen.Config{Regions: 2, Transactions: 4000}
+	var p, tx bytes.Buffer
+	if err := datagen.WritePeople(&p, cfg); err != nil {
+		panic(err)
+	}
+	if err := datagen.WriteTransactions(&tx, cfg); err != nil {
+		panic(err)
+	}
+	return p.String(), tx.String()
+})
+
+type testBundle struct {
+	st     *sqlitestore.Store
+	runner *jobs.Runner[*riversqlite.Driver, *sql.Tx]
+	dir    string
+}
+
+// setup opens a fresh SQLite workspace, wired as the CLI wires it, with a
+// River client working jobs in this process. Nothing is imported yet.
+func setup(t *testing.T) *testBundle {
+	t.Helper()
+	b := setupIdle(t)
+	b.work(t)
+	return b
+}
+
+// setupIdle is setup with a River client that is not working jobs yet.
+func setupIdle(t *testing.T) *testBundle {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := sqlitestore.Open(t.Context(), filepath.Join(dir, "icomp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	deps := &jobs.Deps{Store: st, Plans: jobs.NewPlanCache()}
+	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, jobs.RunnerConfig{FetchCooldown: 5 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testBundle{st: st, runner: runner, dir: dir}
+}
+
+// work starts the River client working jobs until the test ends.
+func (b *testBundle) work(t *testing.T) {
+	t.Helper()
+	// Not t.Context(): it is cancelled before cleanups run, which would
+	// hard-stop the client under the Stop below.
+	if err := b.runner.Work(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := b.runner.Stop(ctx); err != nil {
+			t.Errorf("stop River client: %v", err)
+		}
+	})
+}
+
+// setupWithData is setup plus the example plans and the dataset.
+func setupWithData(t *testing.T) *testBundle {
+	t.Helper()
+	b := setup(t)
+	b.load(t)
+	return b
+}
+
+// load imports the dataset and publishes the example plans.
+func (b *testBundle) load(t *testing.T) {
+	t.Helper()
+	people, txns := dataset()
+	b.importPeople(t, people)
+	if c := b.importTxns(t, txns); c.Inserted == 0 {
+		t.Fatalf("transaction import %+v inserted nothing", c)
+	}
+	b.publish(t, "../examples")
+}
+
+func (b *testBundle) importPeople(t *testing.T, content string) storage.ImportCounts {
+	t.Helper()
+	c, err := imports.People(t.Context(), b.st, strings.NewReader(content), imports.Options{File: "people.csv", Format: imports.CSV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (b *testBundle) importTxns(t *testing.T, content string) storage.ImportCounts {
+	t.Helper()
+	// Through a file, as a user would.
+	path := filepath.Join(b.dir, "transactions.csv")
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	c, err := imports.Transactions(t.Context(), b.st, f, imports.Options{File: path, Format: imports.CSV})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// publish checks the plans under paths and stores every comp and target plan.
+func (b *testBundle) publish(t *testing.T, paths ...string) {
+	t.Helper()
+	files, diags, err := plans.Check(paths)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diags) > 0 {
+		t.Fatalf("plans have problems:\n%v", diags)
+	}
+	err = b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		for _, f := range files {
+			var v storage.PlanVersion
+			switch {
+			case f.Comp != nil:
+				v = storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name, Version: f.Comp.Version, File: f.Path, Source: string(f.Comp.Source)}
+			case f.Target != nil:
+				v = storage.PlanVersion{Hash: f.Target.Hash, Kind: plans.KindTargetPlan, Name: f.Target.Name, Version: f.Target.Version, File: f.Path, Source: string(f.Target.Source)}
+			default:
+				continue
+			}
+			if _, err := tx.PlanVersionInsert(t.Context(), v); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// run starts a run and waits for it; err is the run's failure.
+func (b *testBundle) run(t *testing.T, p jobs.StartParams) (storage.Run, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	id, resumed, err := b.runner.Start(ctx, p)
+	if err != nil {
+		t.Fatalf("start run of %s: %v", p.Period, err)
+	}
+	if resumed {
+		t.Fatalf("start run of %s resumed run %d, want a new run", p.Period, id)
+	}
+	return b.runner.Wait(ctx, id, 5*time.Millisecond, nil)
+}
+
+// mustRun runs a period and fails the test if the run fails.
+func (b *testBundle) mustRun(t *testing.T, p jobs.StartParams) storage.Run {
+	t.Helper()
+	run, err := b.run(t, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Status != storage.RunDone {
+		t.Fatalf("run %d status %s, want done", run.ID, run.Status)
+	}
+	return run
+}
+
+func (b *testBundle) lines(t *testing.T, periodLabel string) []storage.LedgerLine {
+	t.Helper()
+	lines, err := b.st.LedgerLineList(t.Context(), storage.LedgerLineListParams{Period: periodLabel})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lines
+}
+
+func (b *testBundle) digest(t *testing.T, periodLabel string) string {
+	t.Helper()
+	return storage.Digest(b.lines(t, periodLabel))
+}
+
+// inForce is the content of each logical key's line in force.
+func inForce(lines []storage.LedgerLine) map[storage.LogicalKey]string {
+	out := map[storage.LogicalKey]string{}
+	for k, c := range storage.Fold(lines) {
+		if c.Current != nil {
+			out[k] = c.Current.Amount.String() + "|" + c.Current.PlanHash + "|" + c.Current.Detail
+		}
+	}
+	return out
+}
+
+// changeAmount rewrites one transaction row of a CSV: the first new,
+// unsplit deal of an AE dated in the first quarter gets amount+delta.
+func changeAmount(t *testing.T, txns string, delta string) (changed, id string) {
+	t.Helper()
+	rows, err := csv.NewReader(strings.NewReader(txns)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range rows[1:] {
+		// id,date,type,owner,territory,product,amount,currency,splits,...
+		if r[2] == "new" && strings.HasPrefix(r[3], "ae-") && r[1] < "2027-04-01" && r[8] == "" {
+			r[6] = decimal.RequireFromString(r[6]).Add(decimal.RequireFromString(delta)).StringFixed(2)
+			rows[i+1] = r
+			var buf bytes.Buffer
+			w := csv.NewWriter(&buf)
+			if err := w.WriteAll(rows); err != nil {
+				t.Fatal(err)
+			}
+			return buf.String(), r[0]
+		}
+	}
+	t.Fatal("no first-quarter AE deal to change in the dataset")
+	return "", ""
+}
+
+// TestRunBatchSizes: the ledger does not depend on how the people are cut
+// into batches, neither on a first run nor on a re-run after a change.
+func TestRunBatchSizes(t *testing.T) {
+	t.Parallel()
+	type result struct {
+		first, rerun string
+		lines        int
+	}
+	var mu sync.Mutex
+	results := map[int]result{}
+	sizes := []int{0, 1, 7, 1000}
+	t.Run("sizes", func(t *testing.T) {
+		for _, size := range sizes {
+			t.Run(fmt.Sprint(size), func(t *testing.T) {
+				t.Parallel()
+				b := setupWithData(t)
+				run := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: size})
+				if run.Digest != b.digest(t, testPeriod) {
+					t.Fatalf("run digest %s, ledger digest %s", run.Digest, b.digest(t, testPeriod))
+				}
+				if size == 1 && run.Batches < 20 {
+					t.Fatalf("batch size 1 made %d batches, want one per candidate per plan", run.Batches)
+				}
+				_, txns := dataset()
+				changed, _ := changeAmount(t, txns, "5000")
+				b.importTxns(t, changed)
+				rerun := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: size})
+				mu.Lock()
+				results[size] = result{first: run.Digest, rerun: rerun.Digest, lines: run.Lines + rerun.Lines}
+				mu.Unlock()
+			})
+		}
+	})
+	if t.Failed() {
+		return
+	}
+	want := results[sizes[0]]
+	if want.lines == 0 {
+		t.Fatal("the runs posted no lines")
+	}
+	for _, size := range sizes[1:] {
+		if got := results[size]; got != want {
+			t.Errorf("batch size %d: digests %s then %s (%d lines); batch size %d: %s then %s (%d lines)",
+				size, got.first, got.rerun, got.lines, sizes[0], want.first, want.rerun, want.lines)
+		}
+	}
+}
+
+// TestRunRerunUnchanged: re-running a period, and re-importing the same
+// files before re-running, posts nothing.
+func TestRunRerunUnchanged(t *testing.T) {
+	t.Parallel()
+	b := setupWithData(t)
+	first := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: 7})
+	if first.Lines == 0 {
+		t.Fatal("first run posted nothing")
+	}
+	n := len(b.lines(t, testPeriod))
+	if n != first.Lines {
+		t.Fatalf("ledger has %d lines for %s, the run says it posted %d", n, testPeriod, first.Lines)
+	}
+
+	second := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: 7})
+	if second.Lines != 0 || len(b.lines(t, testPeriod)) != n {
+		t.Fatalf("re-run of unchanged inputs posted %d lines, want 0", second.Lines)
+	}
+	if second.Digest != first.Digest {
+		t.Fatalf("re-run digest %s, want %s", second.Digest, first.Digest)
+	}
+
+	people, txns := dataset()
+	if c := b.importPeople(t, people); c.Inserted+c.Changed != 0 {
+		t.Fatalf("re-importing people: %+v, want all unchanged", c)
+	}
+	if c := b.importTxns(t, txns); c.Inserted+c.Changed != 0 {
+		t.Fatalf("re-importing transactions: %+v, want all unchanged", c)
+	}
+	third := b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	if third.Lines != 0 || len(b.lines(t, testPeriod)) != n || third.Digest != first.Digest {
+		t.Fatalf("re-run after re-importing the same files posted %d lines (digest %s), want 0 (%s)", third.Lines, third.Digest, first.Digest)
+	}
+	runs, err := b.st.RunList(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 3 {
+		t.Fatalf("%d runs recorded, want 3", len(runs))
+	}
+}
+
+// TestRunChangedTransaction: a changed amount posts a reversal and a new
+// line for exactly the credit, measure and payout lines it changes, and
+// the next payroll export holds only the difference.
+func TestRunChangedTransaction(t *testing.T) {
+	t.Parallel()
+	people, txns := dataset()
+	changed, txnID := changeAmount(t, txns, "5000")
+
+	// The reference: the changed data computed from scratch.
+	ref := setup(t)
+	ref.importPeople(t, people)
+	ref.importTxns(t, changed)
+	ref.publish(t, "../examples")
+	ref.mustRun(t, jobs.StartParams{Period: testPeriod})
+	fresh := inForce(ref.lines(t, testPeriod))
+
+	b := setupWithData(t)
+	first := b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	before := b.lines(t, testPeriod)
+	old := inForce(before)
+	oldChains := storage.Fold(before)
+	export1, err := reports.ExportPayroll(t.Context(), b.st, testPeriod, "2027-04-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !export1.New || export1.Rows == 0 {
+		t.Fatalf("first export %+v, want new rows", export1)
+	}
+
+	if c := b.importTxns(t, changed); c != (storage.ImportCounts{Changed: 1, Unchanged: c.Unchanged}) {
+		t.Fatalf("import of the changed file: %+v, want changed=1", c)
+	}
+	second := b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	after := b.lines(t, testPeriod)
+	posted := after[len(before):]
+	if second.Lines != len(posted) {
+		t.Fatalf("run says it posted %d lines, the ledger grew by %d", second.Lines, len(posted))
+	}
+
+	// The re-run ledger is in the state a fresh run of the changed data
+	// computes.
+	now := inForce(after)
+	if len(now) != len(fresh) {
+		t.Fatalf("%d lines in force after the re-run, a fresh run has %d", len(now), len(fresh))
+	}
+	for k, v := range fresh {
+		if now[k] != v {
+			t.Fatalf("%+v: in force after the re-run %q, fresh %q", k, now[k], v)
+		}
+	}
+
+	// Exactly the lines whose content changed got a reversal and a new line.
+	var changedKeys []storage.LogicalKey
+	for k, v := range fresh {
+		if old[k] != v {
+			changedKeys = append(changedKeys, k)
+		}
+	}
+	for k := range old {
+		if _, ok := fresh[k]; !ok {
+			t.Fatalf("%+v is no longer produced after changing an amount", k)
+		}
+	}
+	if len(posted) != 2*len(changedKeys) {
+		t.Fatalf("re-run posted %d lines for %d changed lines, want a reversal and a new line each", len(posted), len(changedKeys))
+	}
+	byKey := map[storage.LogicalKey][]storage.LedgerLine{}
+	for _, l := range posted {
+		byKey[storage.KeyOf(l)] = append(byKey[storage.KeyOf(l)], l)
+	}
+	credited := map[string]bool{} // people credited with the changed deal
+	ledgers := map[string]int{}
+	for _, k := range changedKeys {
+		ls := byKey[k]
+		if len(ls) != 2 || ls[0].Kind != storage.LineReversal || ls[1].Kind != storage.LinePost {
+			t.Fatalf("%+v: re-run posted %+v, want a reversal then a new line", k, ls)
+		}
+		prev := oldChains[k].Current
+		if ls[0].Supersedes != prev.Key || !ls[0].Amount.Equal(prev.Amount.Neg()) || ls[1].Supersedes != ls[0].Key || ls[1].RunID != second.ID {
+			t.Fatalf("%+v: reversal %+v and new line %+v do not chain onto %s", k, ls[0], ls[1], prev.Key)
+		}
+		ledgers[k.Ledger]++
+		if k.Ledger == storage.LedgerCredit {
+			if !strings.HasPrefix(k.Subject, txnID+"/") {
+				t.Fatalf("credit line %+v changed, but only %s did", k, txnID)
+			}
+			credited[k.Plan+"/"+k.Person] = true
+		}
+	}
+	for _, k := range changedKeys {
+		if k.Ledger != storage.LedgerCredit && !credited[k.Plan+"/"+k.Person] {
+			t.Fatalf("%+v changed, but %s was not credited with %s", k, k.Person, txnID)
+		}
+	}
+	for _, l := range []string{storage.LedgerCredit, storage.LedgerAttainment, storage.LedgerPayout} {
+		if ledgers[l] == 0 {
+			t.Fatalf("no %s line changed (changed: %v); pick a transaction that reaches the payouts", l, ledgers)
+		}
+	}
+	if first.Digest == second.Digest {
+		t.Fatal("the digest did not change")
+	}
+
+	// Payroll gets the difference only.
+	export2, err := reports.ExportPayroll(t.Context(), b.st, testPeriod, "2027-05-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !export2.New {
+		t.Fatal("export after the re-run found nothing new")
+	}
+	names := map[string]string{}
+	all, err := b.st.PersonListAsOf(t.Context(), storage.PersonListAsOfParams{Date: period.MustDate("9999-12-31")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range all {
+		names[p.ID] = p.Name
+	}
+	delta := map[string]decimal.Decimal{}
+	for _, l := range posted {
+		if l.Ledger != storage.LedgerPayout {
+			continue
+		}
+		var d jobs.PayoutDetail
+		if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
+			t.Fatal(err)
+		}
+		delta[l.Person+","+d.EarningCode] = delta[l.Person+","+d.EarningCode].Add(l.Amount)
+	}
+	var want []string
+	for k, v := range delta {
+		if !v.IsZero() {
+			person, code, _ := strings.Cut(k, ",")
+			want = append(want, strings.Join([]string{person, names[person], code, v.StringFixed(2), "USD", testPeriod, "2027-05-15"}, ","))
+		}
+	}
+	sort.Strings(want)
+	if len(want) == 0 {
+		t.Fatal("the change did not change any payout")
+	}
+	got := strings.Split(strings.TrimSuffix(export2.Export.CSV, "\n"), "\n")
+	if got[0] != strings.Join(reports.PayrollHeader, ",") || strings.Join(got[1:], "\n") != strings.Join(want, "\n") {
+		t.Fatalf("second export:\n%s\nwant the header and only the difference:\n%s", export2.Export.CSV, strings.Join(want, "\n"))
+	}
+
+	// Nothing new: the same file again, no new export.
+	export3, err := reports.ExportPayroll(t.Context(), b.st, testPeriod, "2027-06-15")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if export3.New || export3.Export.ID != export2.Export.ID || export3.Export.CSV != export2.Export.CSV {
+		t.Fatalf("third export %+v, want export %d again", export3, export2.Export.ID)
+	}
+}
+
+const divZeroPlan = `kind: comp_plan
+name: div-zero
+version: "1"
+effective:
+  from: 2027-01-01
+currency: USD
+period: quarterly
+fiscal_year_start: 1
+eligibility: person.role == "AE"
+credit:
+  - name: owner
+    to: owner
+    when: txn.type == "new"
+measures:
+  - name: bookings
+    aggregate: sum
+    window: period
+components:
+  - name: ratio
+    earning_code: COMM
+    type: formula
+    amount: measure.bookings / (measure.bookings - measure.bookings)
+`
+
+// TestRunRuleErrorFailsRun: a rule that fails at run time fails the run
+// with the rule's position, and posts nothing.
+func TestRunRuleErrorFailsRun(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	people, txns := dataset()
+	b.importPeople(t, people)
+	b.importTxns(t, txns)
+	planPath := filepath.Join(b.dir, "plans", "div-zero.yaml")
+	if err := os.MkdirAll(filepath.Dir(planPath), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planPath, []byte(divZeroPlan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, planPath)
+
+	run, err := b.run(t, jobs.StartParams{Period: testPeriod, BatchSize: 5})
+	if err == nil {
+		t.Fatalf("run of a plan that divides by zero succeeded: %+v", run)
+	}
+	if run.Status != storage.RunFailed {
+		t.Fatalf("run status %s, want failed", run.Status)
+	}
+	// The amount rule's value starts at line 20, column 13.
+	pos := planPath + ":20:13"
+	for _, msg := range []string{run.Error, err.Error()} {
+		if !strings.Contains(msg, pos) || !strings.Contains(msg, "division by zero") {
+			t.Fatalf("error %q does not name %s and the division by zero", msg, pos)
+		}
+	}
+	if n := len(b.lines(t, testPeriod)); n != 0 {
+		t.Fatalf("the failed run left %d ledger lines, want 0", n)
+	}
+	if _, err := b.st.RunActive(t.Context(), testPeriod); err == nil {
+		t.Fatal("the failed run is still active")
+	}
+}
+
+// TestRunStartResumes: starting a period whose run is in progress returns
+// that run instead of a second one.
+func TestRunStartResumes(t *testing.T) {
+	t.Parallel()
+	// Not working jobs yet, so the run stays in progress.
+	b := setupIdle(t)
+	b.load(t)
+	id, resumed, err := b.runner.Start(t.Context(), jobs.StartParams{Period: testPeriod})
+	if err != nil || resumed {
+		t.Fatalf("first start: run %d, resumed %v, %v", id, resumed, err)
+	}
+	id2, resumed, err := b.runner.Start(t.Context(), jobs.StartParams{Period: testPeriod, BatchSize: 3})
+	if err != nil || !resumed || id2 != id {
+		t.Fatalf("second start: run %d, resumed %v, %v; want run %d resumed", id2, resumed, err, id)
+	}
+	b.work(t)
+	run, err := b.runner.Wait(t.Context(), id, 5*time.Millisecond, nil)
+	if err != nil || run.Status != storage.RunDone {
+		t.Fatalf("run %+v, %v; want done", run, err)
+	}
+	runs, err := b.st.RunList(t.Context())
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("%d runs, %v; want 1", len(runs), err)
+	}
+}
+
+// TestRunNoPlans: a period no published plan covers is refused up front.
+func TestRunNoPlans(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, _, err := b.runner.Start(t.Context(), jobs.StartParams{Period: testPeriod})
+	if err == nil || !strings.Contains(err.Error(), jobs.ErrNoPlans.Error()) {
+		t.Fatalf("start with no plans: %v, want %v", err, jobs.ErrNoPlans)
+	}
+}

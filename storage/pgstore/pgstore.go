@@ -1,0 +1,329 @@
+// Package pgstore is icomp's Postgres storage backend (pgx v5), for
+// deployments that outgrow one machine: any number of `icomp worker`
+// processes share one database through River (riverpgxv5). Bulk paths use
+// COPY: imports copy into a staging table and ledger writes copy into a
+// staging table and then INSERT … SELECT … ON CONFLICT DO NOTHING, which
+// keeps the idempotency keys' guarantee. Money is NUMERIC. Triggers reject
+// UPDATE, DELETE and TRUNCATE on the ledger.
+//
+// Unlike the embedded backend, Postgres is migrated explicitly (`icomp
+// migrate`); Open refuses a database whose schema is missing or newer
+// than this build.
+package pgstore
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivermigrate"
+
+	"github.com/icomp/icomp/storage/sqlstore"
+)
+
+//go:embed migration/*.up.sql
+var migrations embed.FS
+
+// SchemaVersion is the app schema version this build expects; the SQLite
+// backend's is the same (a test checks).
+const SchemaVersion = 2
+
+// ErrSchema is returned by Open when the database is not at SchemaVersion.
+var ErrSchema = errors.New("database schema does not match this icomp")
+
+// Store is the Postgres backend.
+type Store struct {
+	*sqlstore.Store
+	Pool *pgxpool.Pool
+}
+
+// Connect opens a pool without checking the schema.
+func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("database URL: %w", err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect %s: %w", redact(url), err)
+	}
+	return pool, nil
+}
+
+func redact(url string) string {
+	if i := strings.Index(url, "@"); i > 0 {
+		if j := strings.Index(url, "://"); j > 0 && j < i {
+			return url[:j+3] + "…" + url[i:]
+		}
+	}
+	return url
+}
+
+// Open connects and checks that the app's and River's schemas are current.
+func Open(ctx context.Context, url string) (*Store, error) {
+	pool, err := Connect(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if err := CheckSchema(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{Store: sqlstore.New(&conn{pool: pool}, Dialect), Pool: pool}, nil
+}
+
+// SchemaVersionOf returns the app schema version of the database (0 when
+// it was never migrated).
+func SchemaVersionOf(ctx context.Context, pool *pgxpool.Pool) (int, error) {
+	var exists bool
+	if err := pool.QueryRow(ctx, `SELECT to_regclass('icomp_migration') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, err
+	}
+	if !exists {
+		return 0, nil
+	}
+	var v int
+	err := pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM icomp_migration`).Scan(&v)
+	return v, err
+}
+
+// CheckSchema returns an ErrSchema error, saying what to do, unless both
+// the app's and River's migrations are current.
+func CheckSchema(ctx context.Context, pool *pgxpool.Pool) error {
+	v, err := SchemaVersionOf(ctx, pool)
+	if err != nil {
+		return err
+	}
+	switch {
+	case v == 0:
+		return fmt.Errorf("%w: the database has no icomp schema; run icomp migrate --db URL first", ErrSchema)
+	case v < SchemaVersion:
+		return fmt.Errorf("%w: the database schema is version %d, this icomp needs %d; run icomp migrate --db URL", ErrSchema, v, SchemaVersion)
+	case v > SchemaVersion:
+		return fmt.Errorf("%w: the database schema is version %d, newer than this icomp (%d); upgrade icomp", ErrSchema, v, SchemaVersion)
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return err
+	}
+	have, err := m.ExistingVersions(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: River's tables are missing (%v); run icomp migrate --db URL", ErrSchema, err)
+	}
+	all := m.AllVersions()
+	if len(have) == 0 || have[len(have)-1].Version < all[len(all)-1].Version {
+		return fmt.Errorf("%w: River's schema is not current; run icomp migrate --db URL", ErrSchema)
+	}
+	return nil
+}
+
+// Migrate applies the app's and River's pending migrations and returns the
+// app versions applied. A newer schema is refused.
+func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
+	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS icomp_migration (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
+		return nil, err
+	}
+	current, err := SchemaVersionOf(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	if current > SchemaVersion {
+		return nil, fmt.Errorf("%w: the database schema is version %d, newer than this icomp (%d); upgrade icomp", ErrSchema, current, SchemaVersion)
+	}
+	files, err := fs.Glob(migrations, "migration/*.up.sql")
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files)
+	var applied []int
+	for _, f := range files {
+		base := strings.TrimPrefix(f, "migration/")
+		v, err := strconv.Atoi(base[:strings.IndexByte(base, '_')])
+		if err != nil || v <= current {
+			continue
+		}
+		src, err := migrations.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			// Serialise concurrent migrators.
+			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(727001)`); err != nil {
+				return err
+			}
+			var done bool
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM icomp_migration WHERE version = $1)`, v).Scan(&done); err != nil || done {
+				return err
+			}
+			if _, err := tx.Exec(ctx, string(src)); err != nil {
+				return fmt.Errorf("%s: %w", f, err)
+			}
+			_, err := tx.Exec(ctx, `INSERT INTO icomp_migration (version) VALUES ($1)`, v)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		applied = append(applied, v)
+	}
+	m, err := rivermigrate.New(riverpgxv5.New(pool), nil)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return nil, fmt.Errorf("river migrations: %w", err)
+	}
+	return applied, nil
+}
+
+// Dialect is Postgres's SQL dialect.
+var Dialect = &sqlstore.Dialect{
+	Name:     "postgres",
+	Numbered: true,
+	CreateStage: `CREATE TEMP TABLE txn_stage (
+		id TEXT NOT NULL, line INTEGER NOT NULL, hash TEXT NOT NULL, date TEXT NOT NULL, type TEXT NOT NULL,
+		owner TEXT NOT NULL, territory TEXT NOT NULL, product TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
+		splits TEXT NOT NULL, attrs TEXT NOT NULL) ON COMMIT DROP;
+		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
+	BeforeMerge:       `CREATE INDEX ON txn_stage (id); ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	Money:             func(col string) string { return col + "::text" },
+	StageTransactions: stageTransactions,
+	InsertLedgerLines: insertLedgerLines,
+	InterpretError:    interpretError,
+}
+
+var stageCols = []string{"id", "line", "hash", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attrs"}
+
+func pgxTx(tx sqlstore.TxConn) pgx.Tx {
+	t, ok := tx.Raw().(pgx.Tx)
+	if !ok {
+		panic(fmt.Sprintf("invariant: pgstore transaction is %T, not pgx.Tx", tx.Raw()))
+	}
+	return t
+}
+
+func stageTransactions(ctx context.Context, tx sqlstore.TxConn, rows [][]any, splits [][]any) error {
+	t := pgxTx(tx)
+	if _, err := t.CopyFrom(ctx, pgx.Identifier{"txn_stage"}, stageCols, pgx.CopyFromRows(rows)); err != nil {
+		return interpretError(err)
+	}
+	if len(splits) > 0 {
+		if _, err := t.CopyFrom(ctx, pgx.Identifier{"txn_split_stage"}, []string{"txn_id", "person"}, pgx.CopyFromRows(splits)); err != nil {
+			return interpretError(err)
+		}
+	}
+	return nil
+}
+
+func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (int, error) {
+	if len(rows) == 0 {
+		return 0, nil
+	}
+	t := pgxTx(tx)
+	// ord keeps the lines' order, so that seq follows it: a reversal comes
+	// before the line that replaces it.
+	if _, err := t.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS ledger_stage (ord INTEGER NOT NULL, key TEXT NOT NULL, ledger TEXT NOT NULL,
+		kind TEXT NOT NULL, supersedes TEXT NOT NULL, run_id BIGINT NOT NULL, plan TEXT NOT NULL, plan_hash TEXT NOT NULL,
+		period TEXT NOT NULL, person TEXT NOT NULL, subject TEXT NOT NULL, amount TEXT NOT NULL, detail TEXT NOT NULL) ON COMMIT DELETE ROWS;
+		TRUNCATE ledger_stage`); err != nil {
+		return 0, interpretError(err)
+	}
+	cols := append([]string{"ord"}, sqlstore.LedgerColumns...)
+	withOrd := make([][]any, len(rows))
+	for i, r := range rows {
+		withOrd[i] = append([]any{i}, r...)
+	}
+	if _, err := t.CopyFrom(ctx, pgx.Identifier{"ledger_stage"}, cols, pgx.CopyFromRows(withOrd)); err != nil {
+		return 0, interpretError(err)
+	}
+	tag, err := t.Exec(ctx, `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount, detail)
+		SELECT key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount::numeric, detail
+		FROM ledger_stage ORDER BY ord ON CONFLICT (key) DO NOTHING`)
+	if err != nil {
+		return 0, interpretError(err)
+	}
+	return int(tag.RowsAffected()), nil
+}
+
+func interpretError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, pgx.ErrNoRows) {
+		return err
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("postgres: %s (%s): %w", pe.Message, pe.Code, err)
+	}
+	return err
+}
+
+type conn struct{ pool *pgxpool.Pool }
+
+func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := c.pool.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (c *conn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return c.pool.Query(ctx, q, args...)
+}
+
+func (c *conn) Begin(ctx context.Context) (sqlstore.TxConn, error) {
+	tx, err := c.pool.Begin(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &txConn{tx: tx}, nil
+}
+
+func (c *conn) Close() error {
+	c.pool.Close()
+	return nil
+}
+
+type txConn struct{ tx pgx.Tx }
+
+func (t *txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
+	tag, err := t.tx.Exec(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (t *txConn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
+	return t.tx.Query(ctx, q, args...)
+}
+
+func (t *txConn) Commit(ctx context.Context) error { return t.tx.Commit(ctx) }
+
+func (t *txConn) Rollback(ctx context.Context) error {
+	err := t.tx.Rollback(ctx)
+	if errors.Is(err, pgx.ErrTxClosed) {
+		return nil
+	}
+	return err
+}
+
+func (t *txConn) Raw() any { return t.tx }

@@ -45,6 +45,14 @@ func TestDiagnostics(t *testing.T) {
 		{"yaml-unknown-anchor.yaml", []string{"5:11: YAML syntax error: unknown anchor 'cur' referenced"}},
 		// yaml.Unmarshal silently dropped a second document.
 		{"yaml-second-document.yaml", []string{"7:1: a second YAML document starts here"}},
+		// An alias was "got an alias", a merge key an unknown key.
+		{"yaml-alias.yaml", []string{
+			`10:1: plan: unknown key "tiers"`,
+			`12:1: plan: unknown key "base"`,
+			`14:5: component "c": missing required key "type"`,
+			`15:5: component "c": plans do not expand YAML merge keys (<<); write the keys out`,
+			`16:12: component "c".tiers: want a list, got an alias (*std); plans do not expand YAML aliases, so write the value out`,
+		}},
 		// Duplicate keys were reported twice, as "file:" and "plan:".
 		{"yaml-duplicate-key.yaml", []string{
 			`8:1: plan: key "currency" appears twice; it is first at line 6`,
@@ -321,5 +329,34 @@ func TestSyntaxErrorLine(t *testing.T) {
 				t.Errorf("got %s, want %s YAML syntax error...", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPlanTestAbsolutePaths is a regression test: a plan test's plan and
+// targets given as absolute paths were joined to the test's directory.
+func TestPlanTestAbsolutePaths(t *testing.T) {
+	t.Parallel()
+	plan, err := filepath.Abs(filepath.Join(diagnosticsDir, "plan.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := filepath.Abs(filepath.Join(diagnosticsDir, "targets.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := fmt.Sprintf("kind: plan_test\nplan: %q\ntargets: %q\ncases: []\n", plan, targets)
+	path := filepath.Join(t.TempDir(), "plan_test.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, diags := plans.NewLoader().LoadFile(path)
+	if len(diags) > 0 {
+		t.Fatalf("LoadFile(%s): %v", path, diags)
+	}
+	if f.Test == nil {
+		t.Fatalf("LoadFile(%s) is kind %q, want %s", path, f.Kind, plans.KindPlanTest)
+	}
+	if f.Test.PlanPath != plan || f.Test.Plan == nil || f.Test.TargetsPath != targets || f.Test.Targets == nil {
+		t.Errorf("got plan %q (loaded %t), targets %q (loaded %t); want %q and %q", f.Test.PlanPath, f.Test.Plan != nil, f.Test.TargetsPath, f.Test.Targets != nil, plan, targets)
 	}
 }

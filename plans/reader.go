@@ -229,7 +229,7 @@ func kindName(n *yaml.Node) string {
 		}
 		return fmt.Sprintf("%q", n.Value)
 	case yaml.AliasNode:
-		return "an alias"
+		return fmt.Sprintf("an alias (*%s); plans do not expand YAML aliases, so write the value out", n.Value)
 	}
 	return "a document"
 }
@@ -303,6 +303,10 @@ func (m *mapping) done() {
 	for i := 0; i+1 < len(m.node.Content); i += 2 {
 		k := m.node.Content[i]
 		if contains(known, k.Value) {
+			continue
+		}
+		if k.Value == "<<" && k.Tag == "!!merge" {
+			m.r.errorf(k, "%s: plans do not expand YAML merge keys (<<); write the keys out", m.what)
 			continue
 		}
 		if sug := rules.Suggest(k.Value, known); sug != "" {

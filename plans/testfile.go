@@ -63,7 +63,7 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 	cases := m.list("cases", true)
 	m.done()
 	if planNode != nil {
-		tf.PlanPath = filepath.Join(dir, planNode.Value)
+		tf.PlanPath = resolve(dir, planNode.Value)
 		f, diags := load(tf.PlanPath)
 		switch {
 		case len(diags) == 1 && diags[0].Line <= 0:
@@ -77,7 +77,7 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 		}
 	}
 	if targetsNode != nil {
-		tf.TargetsPath = filepath.Join(dir, targetsNode.Value)
+		tf.TargetsPath = resolve(dir, targetsNode.Value)
 		f, diags := load(tf.TargetsPath)
 		switch {
 		case len(diags) == 1 && diags[0].Line <= 0:
@@ -259,6 +259,15 @@ func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, 
 		out[person] = row
 	}
 	return out
+}
+
+// resolve is path relative to dir, unless it is absolute: filepath.Join
+// would turn /plans/plan.yaml into dir/plans/plan.yaml.
+func resolve(dir, path string) string {
+	if filepath.IsAbs(path) {
+		return filepath.Clean(path)
+	}
+	return filepath.Join(dir, path)
 }
 
 // didYouMean is "; did you mean X?" for the known word closest to word,

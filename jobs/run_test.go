@@ -55,13 +55,14 @@ type testBundle struct {
 // River client working jobs in this process. Nothing is imported yet.
 func setup(t *testing.T) *testBundle {
 	t.Helper()
-	b := setupIdle(t)
+	b := setupIdle(t, 2)
 	b.work(t)
 	return b
 }
 
-// setupIdle is setup with a River client that is not working jobs yet.
-func setupIdle(t *testing.T) *testBundle {
+// setupIdle is setup with a River client that works up to workers jobs at
+// once, not started yet.
+func setupIdle(t *testing.T, workers int) *testBundle {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := sqlitestore.Open(t.Context(), filepath.Join(dir, "icomp.db"))
@@ -70,7 +71,7 @@ func setupIdle(t *testing.T) *testBundle {
 	}
 	t.Cleanup(func() { st.Close() })
 	deps := &jobs.Deps{Store: st, Plans: jobs.NewPlanCache()}
-	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, jobs.RunnerConfig{FetchCooldown: 5 * time.Millisecond})
+	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, jobs.RunnerConfig{FetchCooldown: 5 * time.Millisecond, Workers: workers})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,7 +253,8 @@ func changeAmount(t *testing.T, txns string, delta string) (changed, id string) 
 }
 
 // TestRunBatchSizes: the ledger does not depend on how the people are cut
-// into batches, neither on a first run nor on a re-run after a change.
+// into batches or how many batches run at once, neither on a first run nor
+// on a re-run after a change.
 func TestRunBatchSizes(t *testing.T) {
 	t.Parallel()
 	type result struct {
@@ -261,12 +263,16 @@ func TestRunBatchSizes(t *testing.T) {
 	}
 	var mu sync.Mutex
 	results := map[int]result{}
+	// Batch size 0 sizes batches by transaction count: one per plan here.
 	sizes := []int{0, 1, 7, 1000}
+	workers := map[int]int{0: 1, 1: 2, 7: 2, 1000: 1}
 	t.Run("sizes", func(t *testing.T) {
 		for _, size := range sizes {
-			t.Run(fmt.Sprint(size), func(t *testing.T) {
+			t.Run(fmt.Sprintf("batch size %d, %d workers", size, workers[size]), func(t *testing.T) {
 				t.Parallel()
-				b := setupWithData(t)
+				b := setupIdle(t, workers[size])
+				b.work(t)
+				b.load(t)
 				run := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: size})
 				if run.Digest != b.digest(t, testPeriod) {
 					t.Fatalf("run digest %s, ledger digest %s", run.Digest, b.digest(t, testPeriod))
@@ -545,8 +551,8 @@ func TestRunRuleErrorFailsRun(t *testing.T) {
 	if run.Status != storage.RunFailed {
 		t.Fatalf("run status %s, want failed", run.Status)
 	}
-	// The amount rule's value starts at line 20, column 13.
-	pos := planPath + ":20:13"
+	// The amount rule's value starts at line 22, column 13.
+	pos := planPath + ":22:13"
 	for _, msg := range []string{run.Error, err.Error()} {
 		if !strings.Contains(msg, pos) || !strings.Contains(msg, "division by zero") {
 			t.Fatalf("error %q does not name %s and the division by zero", msg, pos)
@@ -565,7 +571,7 @@ func TestRunRuleErrorFailsRun(t *testing.T) {
 func TestRunStartResumes(t *testing.T) {
 	t.Parallel()
 	// Not working jobs yet, so the run stays in progress.
-	b := setupIdle(t)
+	b := setupIdle(t, 1)
 	b.load(t)
 	id, resumed, err := b.runner.Start(t.Context(), jobs.StartParams{Period: testPeriod})
 	if err != nil || resumed {

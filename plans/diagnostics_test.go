@@ -360,3 +360,38 @@ func TestPlanTestAbsolutePaths(t *testing.T) {
 		t.Errorf("got plan %q (loaded %t), targets %q (loaded %t); want %q and %q", f.Test.PlanPath, f.Test.Plan != nil, f.Test.TargetsPath, f.Test.Targets != nil, plan, targets)
 	}
 }
+
+// TestLineBreaks is a regression test: lines were split at LF only, but
+// yaml.v3 also breaks lines at CR, NEL, LS and PS, so diagnostics in files
+// with those named lines the file did not have and showed no source.
+func TestLineBreaks(t *testing.T) {
+	t.Parallel()
+	plan := "kind: comp_plan{}name: breaks{}version: \"1\"{}effective: {from: 2027-01-01}{}currency: USD{}period: quarterly{}" +
+		"credit: [{name: owner}]{}components:{}  - name: c{}    type: formula{}    amount: 1 +{}      measure.x{}"
+	tests := []struct {
+		name string
+		br   string
+	}{
+		{"LF", "\n"},
+		{"CR LF", "\r\n"},
+		{"CR", "\r"},
+		{"NEL", "\u0085"},
+		{"LS", "\u2028"},
+		{"PS", "\u2029"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, diags := plans.Load("breaks.yaml", []byte(strings.ReplaceAll(plan, "{}", tc.br)))
+			if len(diags) != 1 {
+				t.Fatalf("got %d diagnostics, want 1:\n%s", len(diags), diags.Error())
+			}
+			d := diags[0]
+			got := fmt.Sprintf("%d:%d: %s | %s", d.Line, d.Column, d.Message, d.SourceLine)
+			want := `12:15: component "c".amount: unknown measure "x" | ` + "      measure.x"
+			if got != want {
+				t.Errorf("got  %q\nwant %q", got, want)
+			}
+		})
+	}
+}

@@ -26,12 +26,35 @@ type reader struct {
 }
 
 func newReader(file string, src []byte) *reader {
-	return &reader{file: file, lines: strings.Split(string(src), "\n")}
+	return &reader{file: file, lines: splitLines(string(src))}
+}
+
+// splitLines splits s into lines as yaml.v3 counts them: at CR LF, CR, LF,
+// and the YAML 1.1 breaks NEL, LS and PS.
+func splitLines(s string) []string {
+	var lines []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\r':
+			lines = append(lines, s[start:i])
+			if i+1 < len(s) && s[i+1] == '\n' {
+				size++
+			}
+			start = i + size
+		case '\n', '\u0085', '\u2028', '\u2029':
+			lines = append(lines, s[start:i])
+			start = i + size
+		}
+		i += size
+	}
+	return append(lines, s[start:])
 }
 
 func (r *reader) lineText(line int) string {
 	if line >= 1 && line <= len(r.lines) {
-		return strings.TrimRight(r.lines[line-1], "\r")
+		return r.lines[line-1]
 	}
 	return ""
 }

@@ -172,8 +172,9 @@ func (c *scalarCursor) match(style yaml.Style, want rune) bool {
 			return want == '\''
 		case ch == want:
 			return true
-		case ch == '\n' && want == ' ':
-			// A line break folded into a space.
+		case ch == '\n' && (want == ' ' || want == '\u2028' || want == '\u2029'):
+			// A line break folded into a space, or an LS or PS break,
+			// which YAML keeps in the value.
 			return true
 		case ch == ' ' || ch == '\t' || ch == '\n':
 			c.advance(1)

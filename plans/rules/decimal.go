@@ -1,7 +1,9 @@
 package rules
 
 import (
+	"cmp"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -15,6 +17,104 @@ var replacer = strings.NewReplacer("decimal.Decimal", "number", "float64", "numb
 
 var errDivZero = errors.New("division by zero")
 
+// The decimal operations of rules. The expr functions below and the fast
+// path (fast.go) both call these, so a rule gives the same value, and fails
+// the same way, whichever runs it.
+
+func decAdd(a, b decimal.Decimal) decimal.Decimal { return a.Add(b) }
+func decSub(a, b decimal.Decimal) decimal.Decimal { return a.Sub(b) }
+func decMul(a, b decimal.Decimal) decimal.Decimal { return a.Mul(b) }
+
+func decDiv(a, b decimal.Decimal) (decimal.Decimal, error) {
+	if b.IsZero() {
+		return decimal.Decimal{}, errDivZero
+	}
+	return a.DivRound(b, DivisionPlaces), nil
+}
+
+func decLT(a, b decimal.Decimal) bool { return decCmp(a, b) < 0 }
+func decLE(a, b decimal.Decimal) bool { return decCmp(a, b) <= 0 }
+func decGT(a, b decimal.Decimal) bool { return decCmp(a, b) > 0 }
+func decGE(a, b decimal.Decimal) bool { return decCmp(a, b) >= 0 }
+func decEQ(a, b decimal.Decimal) bool { return decCmp(a, b) == 0 }
+func decNE(a, b decimal.Decimal) bool { return decCmp(a, b) != 0 }
+
+var pow10 = func() (p [19]int64) {
+	p[0] = 1
+	for i := 1; i < len(p); i++ {
+		p[i] = p[i-1] * 10
+	}
+	return p
+}()
+
+// decCmp is a.Cmp(b). When both coefficients fit an int64 and scaling
+// one to the other's exponent does too (credit.amount >= 50000), it
+// compares integers instead of allocating a scaled big.Int.
+func decCmp(a, b decimal.Decimal) int {
+	// NumDigits <= 18 means |coefficient| < 10^18.
+	if a.NumDigits() > 18 || b.NumDigits() > 18 {
+		return a.Cmp(b)
+	}
+	ac, ae := a.CoefficientInt64(), a.Exponent()
+	bc, be := b.CoefficientInt64(), b.Exponent()
+	switch {
+	case ae > be && int64(ae)-int64(be) <= 18:
+		p := pow10[ae-be]
+		if ac > math.MaxInt64/p || ac < -math.MaxInt64/p {
+			return a.Cmp(b)
+		}
+		ac *= p
+	case be > ae && int64(be)-int64(ae) <= 18:
+		p := pow10[be-ae]
+		if bc > math.MaxInt64/p || bc < -math.MaxInt64/p {
+			return a.Cmp(b)
+		}
+		bc *= p
+	case ae != be:
+		return a.Cmp(b)
+	}
+	return cmp.Compare(ac, bc)
+}
+
+func decNeg(a decimal.Decimal) decimal.Decimal   { return a.Neg() }
+func decAbs(a decimal.Decimal) decimal.Decimal   { return a.Abs() }
+func decFloor(a decimal.Decimal) decimal.Decimal { return a.Floor() }
+func decCeil(a decimal.Decimal) decimal.Decimal  { return a.Ceil() }
+
+// decMin and decMax keep the first of equal values.
+func decMin(best decimal.Decimal, rest ...decimal.Decimal) decimal.Decimal {
+	for _, v := range rest {
+		if v.LessThan(best) {
+			best = v
+		}
+	}
+	return best
+}
+
+func decMax(best decimal.Decimal, rest ...decimal.Decimal) decimal.Decimal {
+	for _, v := range rest {
+		if v.GreaterThan(best) {
+			best = v
+		}
+	}
+	return best
+}
+
+func decRound(x, placesDec decimal.Decimal) (decimal.Decimal, error) {
+	places, err := placesArg(placesDec)
+	if err != nil {
+		return decimal.Decimal{}, err
+	}
+	return x.Round(places), nil
+}
+
+func decClamp(x, lo, hi decimal.Decimal) (decimal.Decimal, error) {
+	if lo.GreaterThan(hi) {
+		return decimal.Decimal{}, errors.New("clamp: lower bound above upper bound")
+	}
+	return decimal.Min(decimal.Max(x, lo), hi), nil
+}
+
 // functionOptions registers the decimal operators and functions.
 var functionOptions = func() []expr.Option {
 	bin := func(f func(a, b decimal.Decimal) decimal.Decimal) func(...any) (any, error) {
@@ -23,41 +123,38 @@ var functionOptions = func() []expr.Option {
 	cmp := func(f func(a, b decimal.Decimal) bool) func(...any) (any, error) {
 		return func(p ...any) (any, error) { return f(p[0].(decimal.Decimal), p[1].(decimal.Decimal)), nil }
 	}
+	unary := func(f func(a decimal.Decimal) decimal.Decimal) func(...any) (any, error) {
+		return func(p ...any) (any, error) { return f(p[0].(decimal.Decimal)), nil }
+	}
 	binSig := new(func(decimal.Decimal, decimal.Decimal) decimal.Decimal)
 	cmpSig := new(func(decimal.Decimal, decimal.Decimal) bool)
-	variadic := func(pick func(a, b decimal.Decimal) bool) func(...any) (any, error) {
+	unarySig := new(func(decimal.Decimal) decimal.Decimal)
+	variadic := func(f func(decimal.Decimal, ...decimal.Decimal) decimal.Decimal) func(...any) (any, error) {
 		return func(p ...any) (any, error) {
 			if len(p) == 0 {
 				return nil, errors.New("needs at least one number")
 			}
-			best := p[0].(decimal.Decimal)
-			for _, x := range p[1:] {
-				if v := x.(decimal.Decimal); pick(v, best) {
-					best = v
-				}
+			rest := make([]decimal.Decimal, len(p)-1)
+			for i, x := range p[1:] {
+				rest[i] = x.(decimal.Decimal)
 			}
-			return best, nil
+			return f(p[0].(decimal.Decimal), rest...), nil
 		}
 	}
 	return []expr.Option{
-		expr.Function("_dadd", bin(decimal.Decimal.Add), binSig),
-		expr.Function("_dsub", bin(decimal.Decimal.Sub), binSig),
-		expr.Function("_dmul", bin(decimal.Decimal.Mul), binSig),
+		expr.Function("_dadd", bin(decAdd), binSig),
+		expr.Function("_dsub", bin(decSub), binSig),
+		expr.Function("_dmul", bin(decMul), binSig),
 		expr.Function("_ddiv", func(p ...any) (any, error) {
-			b := p[1].(decimal.Decimal)
-			if b.IsZero() {
-				return nil, errDivZero
-			}
-			return p[0].(decimal.Decimal).DivRound(b, DivisionPlaces), nil
+			return decDiv(p[0].(decimal.Decimal), p[1].(decimal.Decimal))
 		}, binSig),
-		expr.Function("_dlt", cmp(decimal.Decimal.LessThan), cmpSig),
-		expr.Function("_dle", cmp(decimal.Decimal.LessThanOrEqual), cmpSig),
-		expr.Function("_dgt", cmp(decimal.Decimal.GreaterThan), cmpSig),
-		expr.Function("_dge", cmp(decimal.Decimal.GreaterThanOrEqual), cmpSig),
-		expr.Function("_deq", cmp(decimal.Decimal.Equal), cmpSig),
-		expr.Function("_dne", cmp(func(a, b decimal.Decimal) bool { return !a.Equal(b) }), cmpSig),
-		expr.Function("_dneg", func(p ...any) (any, error) { return p[0].(decimal.Decimal).Neg(), nil },
-			new(func(decimal.Decimal) decimal.Decimal)),
+		expr.Function("_dlt", cmp(decLT), cmpSig),
+		expr.Function("_dle", cmp(decLE), cmpSig),
+		expr.Function("_dgt", cmp(decGT), cmpSig),
+		expr.Function("_dge", cmp(decGE), cmpSig),
+		expr.Function("_deq", cmp(decEQ), cmpSig),
+		expr.Function("_dne", cmp(decNE), cmpSig),
+		expr.Function("_dneg", unary(decNeg), unarySig),
 		expr.Operator("+", "_dadd"),
 		expr.Operator("-", "_dsub"),
 		expr.Operator("*", "_dmul"),
@@ -74,30 +171,19 @@ var functionOptions = func() []expr.Option {
 		expr.DisableBuiltin("abs"),
 		expr.DisableBuiltin("floor"),
 		expr.DisableBuiltin("ceil"),
-		expr.Function("min", variadic(decimal.Decimal.LessThan),
+		expr.Function("min", variadic(decMin),
 			new(func(decimal.Decimal, ...decimal.Decimal) decimal.Decimal)),
-		expr.Function("max", variadic(decimal.Decimal.GreaterThan),
+		expr.Function("max", variadic(decMax),
 			new(func(decimal.Decimal, ...decimal.Decimal) decimal.Decimal)),
 		expr.Function("round", func(p ...any) (any, error) {
-			places, err := placesArg(p[1].(decimal.Decimal))
-			if err != nil {
-				return nil, err
-			}
-			return p[0].(decimal.Decimal).Round(places), nil
+			return decRound(p[0].(decimal.Decimal), p[1].(decimal.Decimal))
 		}, binSig),
 		expr.Function("clamp", func(p ...any) (any, error) {
-			x, lo, hi := p[0].(decimal.Decimal), p[1].(decimal.Decimal), p[2].(decimal.Decimal)
-			if lo.GreaterThan(hi) {
-				return nil, errors.New("clamp: lower bound above upper bound")
-			}
-			return decimal.Min(decimal.Max(x, lo), hi), nil
+			return decClamp(p[0].(decimal.Decimal), p[1].(decimal.Decimal), p[2].(decimal.Decimal))
 		}, new(func(decimal.Decimal, decimal.Decimal, decimal.Decimal) decimal.Decimal)),
-		expr.Function("abs", func(p ...any) (any, error) { return p[0].(decimal.Decimal).Abs(), nil },
-			new(func(decimal.Decimal) decimal.Decimal)),
-		expr.Function("floor", func(p ...any) (any, error) { return p[0].(decimal.Decimal).Floor(), nil },
-			new(func(decimal.Decimal) decimal.Decimal)),
-		expr.Function("ceil", func(p ...any) (any, error) { return p[0].(decimal.Decimal).Ceil(), nil },
-			new(func(decimal.Decimal) decimal.Decimal)),
+		expr.Function("abs", unary(decAbs), unarySig),
+		expr.Function("floor", unary(decFloor), unarySig),
+		expr.Function("ceil", unary(decCeil), unarySig),
 	}
 }()
 

@@ -78,6 +78,12 @@ type Program struct {
 	// constant is set when the whole rule is a single number literal: it
 	// then evaluates without the VM.
 	constant *decimal.Decimal
+	// envType is the environment struct the rule was compiled for; fastBool
+	// or fastDecimal, when set, evaluate the rule without the VM for an
+	// environment of that type (see fast.go).
+	envType     reflect.Type
+	fastBool    boolFn
+	fastDecimal decFn
 }
 
 // Machine runs programs; it is not safe for concurrent use, so each worker
@@ -123,6 +129,16 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 			prog.constant = &v
 		}
 	}
+	if t := reflect.TypeOf(env); t != nil && t.Kind() == reflect.Struct {
+		prog.envType = t
+		fc := fastCompiler{env: t}
+		switch kind {
+		case KindBool:
+			prog.fastBool = fc.bool(p.Node())
+		case KindDecimal:
+			prog.fastDecimal = fc.decimal(p.Node())
+		}
+	}
 	return prog, nil
 }
 
@@ -159,10 +175,39 @@ func cleanMessage(m string) string {
 	return replacer.Replace(m)
 }
 
-// Decimal runs a KindDecimal program.
+// Fast reports whether the rule runs without expr's VM (see fast.go).
+func (p *Program) Fast() bool {
+	return p.constant != nil || p.fastBool != nil || p.fastDecimal != nil
+}
+
+// fastEnv returns env, a value of or a pointer to the rule's environment
+// type, as the struct value the fast path reads; ok is false for any other
+// environment, which the VM then runs.
+func (p *Program) fastEnv(env any) (v reflect.Value, ok bool) {
+	v = reflect.ValueOf(env)
+	if v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return v, false
+		}
+		v = v.Elem()
+	}
+	return v, v.Type() == p.envType
+}
+
+// Decimal runs a KindDecimal program. env is a value of the environment
+// type the rule was compiled for, or a pointer to one; a pointer saves a
+// copy.
 func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 	if p.constant != nil {
 		return *p.constant, nil
+	}
+	if p.fastDecimal != nil {
+		if v, ok := p.fastEnv(env); ok {
+			if out, ok := p.fastDecimal(v); ok {
+				return out, nil
+			}
+			// A runtime error: the VM reports it.
+		}
 	}
 	out, err := m.run(p, env)
 	if err != nil {
@@ -175,8 +220,15 @@ func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 	return v, nil
 }
 
-// Bool runs a KindBool program.
+// Bool runs a KindBool program; env is as for Decimal.
 func (p *Program) Bool(m *Machine, env any) (bool, error) {
+	if p.fastBool != nil {
+		if v, ok := p.fastEnv(env); ok {
+			if out, ok := p.fastBool(v); ok {
+				return out, nil
+			}
+		}
+	}
 	out, err := m.run(p, env)
 	if err != nil {
 		return false, err

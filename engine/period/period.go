@@ -53,8 +53,21 @@ func MustDate(s string) Date {
 // NewDate returns the day y-m-d.
 func NewDate(y int, m time.Month, d int) Date { return Date{time.Date(y, m, d, 0, 0, 0, 0, time.UTC)} }
 
-// String formats the day as YYYY-MM-DD.
-func (d Date) String() string { return d.t.Format(time.DateOnly) }
+// String formats the day as YYYY-MM-DD. The engine formats every
+// transaction's date for rules, so years 0 to 9999 skip time's layout
+// interpreter.
+func (d Date) String() string {
+	y, m, day := d.t.Date()
+	if y < 0 || y > 9999 {
+		return d.t.Format(time.DateOnly)
+	}
+	b := [10]byte{
+		byte('0' + y/1000), byte('0' + y/100%10), byte('0' + y/10%10), byte('0' + y%10), '-',
+		byte('0' + int(m)/10), byte('0' + int(m)%10), '-',
+		byte('0' + day/10), byte('0' + day%10),
+	}
+	return string(b[:])
+}
 
 // IsZero reports whether d is the zero Date.
 func (d Date) IsZero() bool { return d.t.IsZero() }

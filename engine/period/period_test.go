@@ -47,3 +47,21 @@ func TestParse(t *testing.T) {
 		}
 	}
 }
+
+func TestDateString(t *testing.T) {
+	t.Parallel()
+	for _, d := range []Date{
+		NewDate(2027, 1, 1), NewDate(2027, 12, 31), NewDate(2028, 2, 29), NewDate(1, 1, 1),
+		NewDate(0, 6, 15), NewDate(999, 10, 9), NewDate(9999, 12, 31), NewDate(10000, 1, 1),
+		NewDate(-1, 3, 4), {},
+	} {
+		if got, want := d.String(), d.t.Format("2006-01-02"); got != want {
+			t.Errorf("String() = %q, want %q", got, want)
+		}
+	}
+	for d := NewDate(2026, 1, 1); d.Before(NewDate(2029, 1, 1)); d = d.AddDays(1) {
+		if got, want := d.String(), d.t.Format("2006-01-02"); got != want {
+			t.Fatalf("String() = %q, want %q", got, want)
+		}
+	}
+}

@@ -62,12 +62,23 @@ func RoundToCurrency(amount decimal.Decimal, code string) decimal.Decimal {
 }
 
 // AllocateFloorRemainderInOrder splits total into len(weights) shares
-// proportional to weights (which must sum to 1), each share a whole
-// number of minor units at places decimal places. Each share is first
-// truncated toward zero; the minor units left over are then handed out one at
-// a time to the shares in the order given, starting with the first. The shares
-// always add up to total exactly.
+// proportional to weights (which must be non-negative and sum to 1), each
+// share a whole number of minor units at places decimal places. Each share
+// is first truncated toward zero; the minor units left over are then
+// handed out one at a time to the shares in the order given, starting with
+// the first. The shares always add up to total exactly. It panics when the
+// weights hand out more than total, which weights summing to 1 cannot.
 func AllocateFloorRemainderInOrder(total decimal.Decimal, weights []decimal.Decimal, places int32) []decimal.Decimal {
+	if shares, ok := allocateSmall(total, weights, places); ok {
+		return shares
+	}
+	return allocateDecimal(total, weights, places)
+}
+
+// allocateDecimal is AllocateFloorRemainderInOrder in decimal.Decimal
+// arithmetic; allocateSmall gives the same shares, exponents included,
+// without allocating per step when everything fits an int64.
+func allocateDecimal(total decimal.Decimal, weights []decimal.Decimal, places int32) []decimal.Decimal {
 	shares := make([]decimal.Decimal, len(weights))
 	if len(weights) == 0 {
 		return shares
@@ -82,6 +93,9 @@ func AllocateFloorRemainderInOrder(total decimal.Decimal, weights []decimal.Deci
 		unit = unit.Neg()
 	}
 	remainder := total.Sub(allocated)
+	if remainder.Sign() != 0 && remainder.Sign() != unit.Sign() {
+		panic(fmt.Sprintf("invariant: allocating %s by weights %v hands out more than the total", total, weights))
+	}
 	for i := 0; remainder.Sign() != 0; i = (i + 1) % len(shares) {
 		if remainder.Abs().LessThan(unit.Abs()) {
 			// total has more places than the currency: the sub-unit

@@ -1,9 +1,11 @@
 package money
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 )
 
 func d(s string) decimal.Decimal { return decimal.RequireFromString(s) }
@@ -58,4 +60,50 @@ func TestAllocateFloorRemainderInOrder(t *testing.T) {
 			}
 		})
 	}
+}
+
+func exact(x decimal.Decimal) string { return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent()) }
+
+// TestAllocateSmallMatchesDecimal checks that the int64 allocation gives
+// exactly the shares of the decimal one, exponents included.
+func TestAllocateSmallMatchesDecimal(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		places := rapid.Int32Range(0, 4).Draw(t, "places")
+		total := decimal.New(rapid.Int64Range(-1e12, 1e12).Draw(t, "total"), -rapid.Int32Range(0, 6).Draw(t, "total places"))
+		if rapid.Bool().Draw(t, "huge") {
+			total = decimal.New(rapid.Int64().Draw(t, "huge total"), rapid.Int32Range(-4, 4).Draw(t, "huge exp"))
+		}
+		// Weights: n non-negative parts of 10^k, as fractions.
+		n := rapid.IntRange(1, 6).Draw(t, "n")
+		k := rapid.Int32Range(0, 12).Draw(t, "weight places")
+		left := pow10[k]
+		weights := make([]decimal.Decimal, n)
+		for i := range n - 1 {
+			part := rapid.Int64Range(0, left).Draw(t, "part")
+			weights[i] = decimal.New(part, -k)
+			left -= part
+		}
+		weights[n-1] = decimal.New(left, -k)
+		want := allocateDecimal(total, weights, places)
+		got, ok := allocateSmall(total, weights, places)
+		if !ok {
+			return // too big for int64: the decimal path runs
+		}
+		for i := range want {
+			if exact(got[i]) != exact(want[i]) {
+				t.Fatalf("share %d of %s by %v: %s, want %s", i, total, weights, exact(got[i]), exact(want[i]))
+			}
+		}
+	})
+}
+
+func TestAllocateRejectsWeightsAboveOne(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Errorf("weights summing to 1.2 did not panic")
+		}
+	}()
+	AllocateFloorRemainderInOrder(d("1.00"), []decimal.Decimal{d("0.6"), d("0.6")}, 2)
 }

@@ -395,3 +395,55 @@ func TestLineBreaks(t *testing.T) {
 		})
 	}
 }
+
+// TestRulePositionStyles writes one misspelled measure, bookigns, in a
+// rule of every YAML scalar style and checks that the caret is under it.
+func TestRulePositionStyles(t *testing.T) {
+	t.Parallel()
+	const head = "kind: comp_plan\nname: styles\nversion: \"1\"\neffective: {from: 2027-01-01}\ncurrency: USD\n" +
+		"period: quarterly\ncredit: [{name: owner}]\nmeasures: [{name: bookings}]\ncomponents:\n"
+	tests := []struct {
+		name      string
+		component string
+	}{
+		{"plain", "  - name: c\n    type: formula\n    amount: measure.bookings + measure.bookigns\n"},
+		{"plain with a comment", "  - name: c\n    type: formula\n    amount: measure.bookigns # typo\n"},
+		{"plain with a tab", "  - name: c\n    type: formula\n    amount: measure.bookings +\tmeasure.bookigns\n"},
+		{"plain over three lines", "  - name: c\n    type: formula\n    amount: measure.bookings\n      +\n\n      measure.bookigns\n"},
+		{"plain in a flow mapping over two lines", "  - {name: c, type: formula, amount: measure.bookings +\n      measure.bookigns}\n"},
+		{"single-quoted with doubled quotes", "  - name: c\n    type: formula\n    amount: 'person.attrs[''a''] == ''b'' ? measure.bookigns : 0'\n"},
+		{"single-quoted over lines with a blank line", "  - name: c\n    type: formula\n    amount: 'measure.bookings\n\n      + measure.bookigns'\n"},
+		{"double-quoted with escapes", "  - name: c\n    type: formula\n    amount: \"person.attrs[\\\"\\u00e9\\\"] == \\\"\\x41\\\" ? measure.bookigns : 0\"\n"},
+		{"double-quoted with an escaped line break", "  - name: c\n    type: formula\n    amount: \"measure.bookings + \\\n       measure.bookigns\"\n"},
+		{"double-quoted with a tab escape", "  - name: c\n    type: formula\n    amount: \"measure.bookings +\\tmeasure.bookigns\"\n"},
+		{"literal", "  - name: c\n    type: formula\n    amount: |\n      measure.bookings +\n      measure.bookigns\n"},
+		{"literal keep with trailing blank lines", "  - name: c\n    type: formula\n    amount: |+\n      measure.bookings +\n      measure.bookigns\n\n\n"},
+		{"literal with an indentation indicator", "  - name: c\n    type: formula\n    amount: |4-\n          measure.bookings +\n        measure.bookigns\n"},
+		{"literal with a comment on the header", "  - name: c\n    type: formula\n    amount: | # the rule\n      measure.bookings +\n      measure.bookigns\n"},
+		{"folded", "  - name: c\n    type: formula\n    amount: >\n      measure.bookings\n      + measure.bookigns\n"},
+		{"folded with a more indented line", "  - name: c\n    type: formula\n    amount: >\n      measure.bookings\n        + 0\n      + measure.bookigns\n"},
+		{"tagged and anchored", "  - name: c\n    type: formula\n    amount: !!str &r measure.bookigns\n"},
+		{"after multi-byte characters", "  - name: c\n    type: formula\n    amount: 'person.attrs[\"é😀\"] == \"ü\" ? measure.bookigns : 0'\n"},
+		{"CR LF line ends", strings.ReplaceAll("  - name: c\n    type: formula\n    amount: >\n      measure.bookings +\n      measure.bookigns\n", "\n", "\r\n")},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src := head + tc.component
+			// Where bookigns is written, counted as yaml.v3 counts.
+			wantLine, wantCol := 0, 0
+			for i, line := range strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n") {
+				if j := strings.Index(line, "bookigns"); j >= 0 {
+					wantLine, wantCol = i+1, len([]rune(line[:j]))+1
+				}
+			}
+			_, diags := plans.Load("styles.yaml", []byte(src))
+			if len(diags) != 1 {
+				t.Fatalf("got %d diagnostics, want 1:\n%s", len(diags), diags.Error())
+			}
+			if d := diags[0]; d.Line != wantLine || d.Column != wantCol || !strings.Contains(d.Message, `unknown measure "bookigns"`) {
+				t.Errorf("got %d:%d: %s, want %d:%d: ...unknown measure \"bookigns\"\n%s", d.Line, d.Column, d.Message, wantLine, wantCol, d)
+			}
+		})
+	}
+}

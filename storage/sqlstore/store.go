@@ -504,17 +504,25 @@ func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, 
 	}
 	// A backend whose staging table has no unique id (COPY cannot skip
 	// duplicates) finds them here.
-	var dupID string
-	var first, second int
-	err := t.queryRow(ctx, `SELECT id, MIN(line), MAX(line) FROM txn_stage GROUP BY id HAVING COUNT(*) > 1 ORDER BY MAX(line) LIMIT 1`, nil, &dupID, &first, &second)
-	switch {
-	case err == nil:
-		return c, &storage.DuplicateError{ID: dupID, Line: second, FirstLine: first}
-	case !errors.Is(err, storage.ErrNotFound):
+	var dups int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT id FROM txn_stage GROUP BY id HAVING COUNT(*) > 1) d`, nil, &dups); err != nil {
 		return c, err
 	}
+	if dups > 0 {
+		// Report the first line that repeats an earlier one, and that
+		// earlier line, as a backend that refuses it while staging does
+		// (an id three times is reported at its second line, not its last).
+		var dupID string
+		var first, second int
+		err := t.queryRow(ctx, `SELECT s.id, MIN(f.line), s.line FROM txn_stage s JOIN txn_stage f ON f.id = s.id AND f.line < s.line
+			GROUP BY s.id, s.line ORDER BY s.line LIMIT 1`, nil, &dupID, &first, &second)
+		if err != nil {
+			return c, err
+		}
+		return c, &storage.DuplicateError{ID: dupID, Line: second, FirstLine: first}
+	}
 	var ins, chg, same *int64
-	err = t.queryRow(ctx, `SELECT
+	err := t.queryRow(ctx, `SELECT
 		CAST(SUM(CASE WHEN t.id IS NULL THEN 1 ELSE 0 END) AS BIGINT),
 		CAST(SUM(CASE WHEN t.id IS NOT NULL AND t.hash <> s.hash THEN 1 ELSE 0 END) AS BIGINT),
 		CAST(SUM(CASE WHEN t.hash = s.hash THEN 1 ELSE 0 END) AS BIGINT)

@@ -133,9 +133,34 @@ func CheckSchema(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
+// migrateLockID is the advisory lock key that serialises migrators.
+const migrateLockID = 727001
+
 // Migrate applies the app's and River's pending migrations and returns the
-// app versions applied. A newer schema is refused.
+// app versions applied. A newer schema is refused. Concurrent migrators
+// (icomp migrate on several machines) take turns: the first applies the
+// migrations, the others find them applied.
 func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
+	// One session-level lock around everything, River's migrations
+	// included: they are not safe to run concurrently either.
+	lock, err := pool.Acquire(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release()
+	if _, err := lock.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLockID); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if _, err := lock.Exec(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrateLockID); err != nil {
+			// Closing the connection releases the lock.
+			lock.Hijack().Close(context.Background())
+		}
+	}()
+	return migrateLocked(ctx, pool)
+}
+
+func migrateLocked(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS icomp_migration (version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())`); err != nil {
 		return nil, err
 	}
@@ -163,10 +188,6 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) ([]int, error) {
 			return nil, err
 		}
 		err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-			// Serialise concurrent migrators.
-			if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(727001)`); err != nil {
-				return err
-			}
 			var done bool
 			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM icomp_migration WHERE version = $1)`, v).Scan(&done); err != nil || done {
 				return err

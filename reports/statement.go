@@ -16,6 +16,7 @@ import (
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -99,8 +100,6 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Plan+"\x00"+keys[i].Subject < keys[j].Plan+"\x00"+keys[j].Subject })
-	measureOrder := map[string]int{}
-	payoutOrder := map[string]int64{}
 	for _, k := range keys {
 		l := chains[k].Current
 		ps := byPlan[l.Plan]
@@ -120,7 +119,6 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
 				return nil, fmt.Errorf("attainment line %s: %w", l.Key, err)
 			}
-			measureOrder[l.Plan+"\x00"+l.Subject] = int(l.Seq)
 			ps.Measures = append(ps.Measures, StatementMeasure{Measure: l.Subject, Window: d.Window, From: d.From, To: d.To,
 				Credits: d.Credits, Value: l.Amount, Target: d.Target, Attainment: d.Attainment})
 		case storage.LedgerPayout:
@@ -128,7 +126,6 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
 				return nil, fmt.Errorf("payout line %s: %w", l.Key, err)
 			}
-			payoutOrder[l.Plan+"\x00"+l.Subject] = l.Seq
 			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: d.EarningCode, Amount: l.Amount, Currency: d.Currency, Trace: d.Trace})
 			ps.Currency = d.Currency
 			ps.Total = ps.Total.Add(l.Amount)
@@ -147,12 +144,15 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 			}
 			return a.Rule < b.Rule
 		})
-		// Measures and payouts in plan order: the order they were posted.
+		// Measures and payouts in plan order. Not posting order: a re-run
+		// re-posts only the lines that changed, so that order depends on
+		// the ledger's history rather than on what is in force.
+		order := planOrder(ctx, r, ps.PlanHash)
 		sort.SliceStable(ps.Measures, func(i, j int) bool {
-			return measureOrder[name+"\x00"+ps.Measures[i].Measure] < measureOrder[name+"\x00"+ps.Measures[j].Measure]
+			return order.before(ps.Measures[i].Measure, ps.Measures[j].Measure)
 		})
 		sort.SliceStable(ps.Payouts, func(i, j int) bool {
-			return payoutOrder[name+"\x00"+ps.Payouts[i].Component] < payoutOrder[name+"\x00"+ps.Payouts[j].Component]
+			return order.before(ps.Payouts[i].Component, ps.Payouts[j].Component)
 		})
 		st.Plans = append(st.Plans, *ps)
 		if ps.Currency != "" {
@@ -166,6 +166,50 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
 	}
 	return st, nil
+}
+
+// nameOrder is the position of each measure, component and step in a plan.
+type nameOrder map[string]int
+
+// before orders names by plan position; names the plan does not list come
+// last, by name (the caller's stable sort keeps them as they are).
+func (o nameOrder) before(a, b string) bool {
+	ia, aok := o[a]
+	ib, bok := o[b]
+	switch {
+	case aok && bok:
+		return ia < ib
+	case aok != bok:
+		return aok
+	}
+	return false
+}
+
+// planOrder reads the plan version's measure, component and step order.
+// A version that cannot be read or no longer loads gives no order: the
+// statement then lists lines by name.
+func planOrder(ctx context.Context, r storage.Reader, hash string) nameOrder {
+	v, err := r.PlanVersionGet(ctx, hash)
+	if err != nil {
+		return nil
+	}
+	f, diags := plans.Load(v.File, []byte(v.Source))
+	if len(diags) > 0 || f == nil || f.Comp == nil {
+		return nil
+	}
+	o := nameOrder{}
+	for _, m := range f.Comp.Measures {
+		o[m.Name] = len(o)
+	}
+	for _, c := range f.Comp.Components {
+		o[c.Name] = len(o)
+	}
+	for _, s := range f.Comp.Steps {
+		if _, dup := o[s.Name]; !dup {
+			o[s.Name] = len(o)
+		}
+	}
+	return o
 }
 
 func sortedPlanNames(m map[string]*PlanStatement) []string {

@@ -1,0 +1,297 @@
+package cli
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/storage/sqlitestore"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// execMainEnv makes the test binary run icomp's Main instead of the tests:
+// the kill -9 test starts icomp as a child process this way.
+const execMainEnv = "ICOMP_TEST_EXEC_MAIN"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(execMainEnv) == "1" {
+		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code        int
+	out, errOut string
+}
+
+func (r result) String() string {
+	return fmt.Sprintf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.out, r.errOut)
+}
+
+// icomp runs the command line in this process.
+func icomp(t *testing.T, args ...string) result {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := Main(args, strings.NewReader(""), &out, &errOut)
+	return result{code: code, out: out.String(), errOut: errOut.String()}
+}
+
+// mustIcomp runs the command line and fails the test unless it exits 0.
+func mustIcomp(t *testing.T, args ...string) result {
+	t.Helper()
+	r := icomp(t, args...)
+	if r.code != ExitOK {
+		t.Fatalf("icomp %s: %s", strings.Join(args, " "), r)
+	}
+	return r
+}
+
+// fixture is a workspace with the small fixed dataset of testdata/statement
+// imported, its plans published and 2027-Q1 run.
+func fixture(t *testing.T) (db string) {
+	t.Helper()
+	db = filepath.Join(t.TempDir(), "icomp.db")
+	mustIcomp(t, "--db", db, "import", "people", "testdata/statement/people.csv")
+	mustIcomp(t, "--db", db, "import", "transactions", "testdata/statement/transactions.csv")
+	mustIcomp(t, "--db", db, "plan", "publish", "testdata/statement/plans")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	return db
+}
+
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "x")
+	r := icomp(t, "demo", "--dir", dir)
+	if r.code != ExitOK {
+		t.Fatalf("demo: %s", r)
+	}
+	for _, want := range []string{"icomp demo: workspace " + dir, "Statement for ", "Total earned in 2027-Q1", "payroll-2027-Q1.csv"} {
+		if !strings.Contains(r.out, want) {
+			t.Fatalf("demo output lacks %q:\n%s", want, r.out)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "payroll-2027-Q1.csv")); err != nil {
+		t.Fatal(err)
+	}
+	// A second demo into the same directory is refused.
+	if r := icomp(t, "demo", "--dir", dir); r.code != ExitUsage || !strings.Contains(r.errOut, "is not empty") {
+		t.Fatalf("demo into a used directory: %s", r)
+	}
+}
+
+func TestImportBadTransactions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "icomp.db")
+	mustIcomp(t, "--db", db, "import", "people", "testdata/statement/people.csv")
+	var f strings.Builder
+	f.WriteString("id,date,type,owner,amount,currency\n")
+	for line := 2; line <= 20; line++ {
+		amount := "100.00"
+		if line == 17 {
+			amount = "12.3.4"
+		}
+		fmt.Fprintf(&f, "T%d,2027-01-10,new,ae-1,%s,USD\n", line, amount)
+	}
+	path := filepath.Join(dir, "bad.csv")
+	if err := os.WriteFile(path, []byte(f.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := icomp(t, "--db", db, "import", "transactions", path)
+	want := path + `:17: amount: "12.3.4" is not a decimal amount such as 1250.50` + "\n1 problem(s); nothing was imported\n"
+	if r.code != ExitFailed || r.out != want {
+		t.Fatalf("import of a bad file: %s\nwant exit 1 and stdout:\n%s", r, want)
+	}
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if n, err := st.TransactionCount(t.Context()); err != nil || n != 0 {
+		t.Fatalf("%d transactions after the failed import, %v; want 0", n, err)
+	}
+
+	// Usage errors exit 2.
+	if r := icomp(t, "--db", db, "import", "targets", path); r.code != ExitUsage {
+		t.Fatalf("import targets: %s, want exit 2", r)
+	}
+}
+
+func TestExportPayrollTwice(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	dir := filepath.Dir(db)
+	export := func(name string) (string, result) {
+		t.Helper()
+		out := filepath.Join(dir, name)
+		r := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1", "--pay-date", "2027-04-15", "--out", out)
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), r
+	}
+	first, r := export("p1.csv")
+	if !strings.Contains(r.errOut, "new export") {
+		t.Fatalf("first export: %s", r)
+	}
+	if !strings.HasPrefix(first, "employee_id,name,earning_code,amount,currency,period,pay_date\n") || strings.Count(first, "\n") < 3 {
+		t.Fatalf("first export:\n%s", first)
+	}
+	second, r := export("p2.csv")
+	if second != first {
+		t.Fatalf("second export differs:\n%s\nfirst:\n%s", second, first)
+	}
+	if !strings.Contains(r.errOut, "nothing new since the last export") {
+		t.Fatalf("second export: %s", r)
+	}
+
+	// An unchanged re-run posts nothing, so the next export is the same file.
+	rr := mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	if !strings.Contains(rr.out, " 0 ledger line(s) posted") {
+		t.Fatalf("unchanged re-run: %s", rr)
+	}
+	third, _ := export("p3.csv")
+	if third != first {
+		t.Fatalf("export after an unchanged re-run differs:\n%s", third)
+	}
+	// Standard output gets the same bytes.
+	if r := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1"); r.out != first {
+		t.Fatalf("export to standard output:\n%s\nwant:\n%s", r.out, first)
+	}
+
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	list, err := st.ExportList(t.Context(), "2027-Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(list) != 1 {
+		t.Fatalf("%d exports recorded, want 1", len(list))
+	}
+}
+
+var digestRE = regexp.MustCompile(`^([0-9a-f]{64})  (\d+) lines\n$`)
+
+func TestLedgerDigest(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	r := mustIcomp(t, "--db", db, "ledger", "digest", "--period", "2027-Q1")
+	m := digestRE.FindStringSubmatch(r.out)
+	if m == nil {
+		t.Fatalf("ledger digest printed %q, want 64 hex digits and a line count", r.out)
+	}
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs, err := st.RunList(t.Context())
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || runs[0].Digest != m[1] || fmt.Sprint(runs[0].Lines) != m[2] {
+		t.Fatalf("ledger digest %s over %s lines; the run recorded %+v", m[1], m[2], runs)
+	}
+	// Another period has no lines: the digest of nothing.
+	empty := mustIcomp(t, "--db", db, "ledger", "digest", "--period", "2027-Q2")
+	if want := storage.Digest(nil) + "  0 lines\n"; empty.out != want {
+		t.Fatalf("digest of an empty period %q, want %q", empty.out, want)
+	}
+}
+
+func TestStatementGolden(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	for _, person := range []string{"ae-1", "ae-2"} {
+		t.Run(person, func(t *testing.T) {
+			r := mustIcomp(t, "--db", db, "statement", "--person", person, "--period", "2027-Q1", "--format", "text")
+			golden := filepath.Join("testdata", "statement", person+".golden")
+			if *update {
+				if err := os.WriteFile(golden, []byte(r.out), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if r.out != string(want) {
+				t.Errorf("statement for %s differs from %s (go test -update rewrites it):\n%s", person, golden, lineDiff(string(want), r.out))
+			}
+		})
+	}
+	// An unknown person is an error, not an empty statement.
+	if r := icomp(t, "--db", db, "statement", "--person", "nobody", "--period", "2027-Q1"); r.code == ExitOK || !strings.Contains(r.errOut, "no ledger lines for person nobody") {
+		t.Fatalf("statement of an unknown person: %s", r)
+	}
+}
+
+// lineDiff shows the first differing line of two texts.
+func lineDiff(want, got string) string {
+	w, g := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(w), len(g)); i++ {
+		var wl, gl string
+		if i < len(w) {
+			wl = w[i]
+		}
+		if i < len(g) {
+			gl = g[i]
+		}
+		if wl != gl {
+			return fmt.Sprintf("line %d:\n  got  %q\n  want %q", i+1, gl, wl)
+		}
+	}
+	return "(no difference)"
+}
+
+// TestStatementAfterRerun: a statement shows what is in force, whatever
+// the ledger's history: after a change and a re-run it reads exactly as a
+// fresh run of the changed data does.
+func TestStatementAfterRerun(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("testdata/statement/transactions.csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := filepath.Join(t.TempDir(), "transactions.csv")
+	// T002 is ae-1's upsell: the commission line changes, the others do not.
+	if err := os.WriteFile(changed, bytes.Replace(src, []byte("25000.50"), []byte("26000.50"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	rerun := fixture(t)
+	mustIcomp(t, "--db", rerun, "import", "transactions", changed)
+	mustIcomp(t, "--db", rerun, "run", "--period", "2027-Q1")
+
+	fresh := filepath.Join(t.TempDir(), "icomp.db")
+	mustIcomp(t, "--db", fresh, "import", "people", "testdata/statement/people.csv")
+	mustIcomp(t, "--db", fresh, "import", "transactions", changed)
+	mustIcomp(t, "--db", fresh, "plan", "publish", "testdata/statement/plans")
+	mustIcomp(t, "--db", fresh, "run", "--period", "2027-Q1")
+
+	for _, format := range []string{"text", "json"} {
+		got := mustIcomp(t, "--db", rerun, "statement", "--person", "ae-1", "--period", "2027-Q1", "--format", format).out
+		want := mustIcomp(t, "--db", fresh, "statement", "--person", "ae-1", "--period", "2027-Q1", "--format", format).out
+		if got != want {
+			t.Fatalf("%s statement after the re-run differs from a fresh run's:\n%s", format, lineDiff(want, got))
+		}
+	}
+	digest := func(db string) string {
+		return mustIcomp(t, "--db", db, "ledger", "digest", "--period", "2027-Q1").out
+	}
+	if d := digest(rerun); d == digest(fresh) {
+		t.Fatalf("re-run and fresh ledgers have the same digest %s, but only one holds reversals", d)
+	}
+}

@@ -295,3 +295,21 @@ func TestStatementAfterRerun(t *testing.T) {
 		t.Fatalf("re-run and fresh ledgers have the same digest %s, but only one holds reversals", d)
 	}
 }
+
+// TestRunFailedExits1: a run that fails on a rule error exits 1 and names
+// the rule's file:line:col.
+func TestRunFailedExits1(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "icomp.db")
+	mustIcomp(t, "--db", db, "import", "people", "testdata/statement/people.csv")
+	mustIcomp(t, "--db", db, "import", "transactions", "testdata/statement/transactions.csv")
+	mustIcomp(t, "--db", db, "plan", "publish", "testdata/divzero/plan.yaml")
+	r := icomp(t, "--db", db, "run", "--period", "2027-Q1")
+	if r.code != ExitFailed || !strings.Contains(r.errOut, "testdata/divzero/plan.yaml:23:13: ") || !strings.Contains(r.errOut, "division by zero") {
+		t.Fatalf("run of a plan that divides by zero: %s\nwant exit 1 naming testdata/divzero/plan.yaml:23:13", r)
+	}
+	// The failed run is over: the period can be run again (and fails again).
+	if r := icomp(t, "--db", db, "run", "--period", "2027-Q1"); r.code != ExitFailed || strings.Contains(r.errOut, "resuming") {
+		t.Fatalf("second run: %s", r)
+	}
+}

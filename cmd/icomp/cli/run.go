@@ -86,6 +86,11 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	if tty {
 		fmt.Fprintln(e.errOut)
 	}
+	if err != nil && run.Status == storage.RunFailed {
+		// A failed run is a result, like a failed check: exit 1, not 2.
+		fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+		return run, errFailed
+	}
 	if err != nil {
 		return run, err
 	}

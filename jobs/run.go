@@ -20,8 +20,10 @@ import (
 
 // Batch sizing limits.
 const (
-	// BatchTxnsTarget is the number of transactions a batch aims for.
-	BatchTxnsTarget = 20_000
+	// BatchTxnsTarget is the number of transactions a batch aims for: large
+	// enough that job overhead is small, small enough that a batch's write
+	// transaction stays short.
+	BatchTxnsTarget = 10_000
 	// BatchPeopleMax caps the people in one batch.
 	BatchPeopleMax = 500
 	// BatchTimeout is how long one batch may run before River retries it.
@@ -206,18 +208,29 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	return out, nil
 }
 
-// candidates lists the people a plan may pay in period p: employed during
-// it and assigned to the plan (or unassigned), as of the period's last day.
+// candidates lists the people a plan pays in period p: employed during
+// it, assigned to the plan (or unassigned) and selected by its eligibility
+// rule, as of the period's last day.
 func candidates(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
 	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: ids})
 	if err != nil {
 		return nil, err
 	}
-	out := all[:0]
+	var people []facts.Person
+	byID := map[string]storage.PersonRecord{}
 	for _, person := range all {
 		if person.ActiveIn(p.Range) && person.AssignedTo(plan.Name) {
-			out = append(out, person)
+			people = append(people, person.Person)
+			byID[person.ID] = person
 		}
+	}
+	eligible, err := engine.Eligible(plan, p, people)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]storage.PersonRecord, len(eligible))
+	for i, person := range eligible {
+		out[i] = byID[person.ID]
 	}
 	return out, nil
 }

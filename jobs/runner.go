@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -29,6 +30,8 @@ type RunnerConfig struct {
 	NoWork bool
 	// JobTimeout bounds one job's run (default BatchTimeout).
 	JobTimeout time.Duration
+	// Logger receives River's own log lines (default River's: stderr).
+	Logger *slog.Logger
 	// RescueAfter is how long a job may stay running before River's
 	// rescuer makes it available again, e.g. after its worker died
 	// (default JobTimeout + 1 minute).
@@ -52,6 +55,7 @@ func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *D
 		JobTimeout:        cmp.Or(cfg.JobTimeout, BatchTimeout),
 		MaxAttempts:       10,
 		ID:                cfg.ID,
+		Logger:            cfg.Logger,
 	}
 	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, rc.JobTimeout+time.Minute)
 	deps.JobTimeout = rc.JobTimeout

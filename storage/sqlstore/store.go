@@ -391,28 +391,51 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 }
 
 // TransactionListForPeople reads each way a transaction can reach the
-// batch (owner, territory, split) through its own index, in a UNION, so
-// no branch turns the query into a scan of every transaction.
+// batch (owner, territory, split) with its own indexed query and merges
+// them by id: one query with OR (or a UNION, which sorts whole rows to
+// drop duplicates) costs far more.
 func (x queries) TransactionListForPeople(ctx context.Context, p storage.TransactionListForPeopleParams) ([]facts.Transaction, error) {
 	if len(p.People) == 0 {
 		return nil, nil
 	}
 	from, to := p.Span.Start.String(), p.Span.End.String()
-	cols := `id, date, type, owner, territory, product, ` + x.money("amount") + `, currency, splits, attrs`
-	q := `SELECT ` + cols + ` FROM txn WHERE owner IN (` + placeholders(len(p.People)) + `) AND date >= ? AND date <= ?`
-	args := append(strArgs(p.People), from, to)
+	branches := []struct {
+		where string
+		args  []any
+	}{{`owner IN (` + placeholders(len(p.People)) + `)`, strArgs(p.People)}}
 	if len(p.Territories) > 0 {
-		q += ` UNION SELECT ` + cols + ` FROM txn WHERE territory IN (` + placeholders(len(p.Territories)) + `) AND date >= ? AND date <= ?`
-		args = append(append(args, strArgs(p.Territories)...), from, to)
+		branches = append(branches, struct {
+			where string
+			args  []any
+		}{`territory IN (` + placeholders(len(p.Territories)) + `)`, strArgs(p.Territories)})
 	}
-	q += ` UNION SELECT ` + cols + ` FROM txn WHERE id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `)) AND date >= ? AND date <= ?`
-	args = append(append(args, strArgs(p.People)...), from, to)
-	q += ` ORDER BY 1`
-	rows, err := x.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
+	branches = append(branches, struct {
+		where string
+		args  []any
+	}{`id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `))`, strArgs(p.People)})
+	var out []facts.Transaction
+	seen := map[string]bool{}
+	for i, b := range branches {
+		rows, err := x.query(ctx, x.txnSelect()+` WHERE `+b.where+` AND date >= ? AND date <= ?`, append(b.args, from, to)...)
+		if err != nil {
+			return nil, err
+		}
+		ts, err := x.scanTxns(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range ts {
+			if i > 0 && seen[t.ID] {
+				continue
+			}
+			if len(branches) > 1 {
+				seen[t.ID] = true
+			}
+			out = append(out, t)
+		}
 	}
-	return x.scanTxns(rows)
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, nil
 }
 
 func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransaction) error {

@@ -3,6 +3,8 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"io"
+	"log/slog"
 	"os"
 	"strings"
 
@@ -68,7 +70,15 @@ func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*wor
 		return nil, err
 	}
 	deps := &jobs.Deps{Store: st, Plans: jobs.NewPlanCache()}
-	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, o.runner)
+	// River's maintenance (leader election, its notifier) shares the one
+	// SQLite connection with the batches and logs timeouts while a batch
+	// writes; in this single-process mode those are noise. A batch that
+	// fails is reported through its run.
+	cfg := o.runner
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, cfg)
 	if err != nil {
 		st.Close()
 		release()

@@ -1,0 +1,657 @@
+package main_test
+
+// These tests run the icomp binary as separate processes against one
+// Postgres database, as a deployment does: several `icomp worker`
+// processes share a period run's batches, a worker killed mid-batch loses
+// nothing and doubles nothing, and the ledger comes out byte-identical to
+// a single-process SQLite run of the same data.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/icomp/icomp/examples"
+	"github.com/icomp/icomp/examples/datagen"
+	"github.com/icomp/icomp/storage/pgtest"
+)
+
+// testPeriod is the quarter every test runs.
+const testPeriod = "2027-Q1"
+
+// Timeouts of the steps run as subprocesses.
+const (
+	// commandWaitMax bounds one short icomp command (import, publish, digest).
+	commandWaitMax = 2 * time.Minute
+	// runWaitMax bounds a period run, including River's rescue of a killed
+	// worker's batch (its rescuer runs every 30 s).
+	runWaitMax = 3 * time.Minute
+	// workerReadyMax bounds a worker's start-up.
+	workerReadyMax = 30 * time.Second
+	// gracefulStopMax is how soon an idle worker must exit after SIGTERM.
+	gracefulStopMax = 5 * time.Second
+)
+
+// workerFlags make batches short-lived and rescued soon after their worker
+// dies.
+var workerFlags = []string{"--workers", "2", "--job-timeout", "3s", "--rescue-after", "5s"}
+
+// binDir holds the icomp binary built for this test binary; TestMain
+// removes it, and datasetDir.
+var binDir string
+
+func TestMain(m *testing.M) {
+	code := pgtest.Main(m)
+	for _, dir := range []string{binDir, datasetDir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
+	}
+	os.Exit(code)
+}
+
+// icompBinary builds ./cmd/icomp once per test binary, from the module
+// root, and returns its path.
+var icompBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "icomp-workers-test-")
+	if err != nil {
+		return "", err
+	}
+	binDir = dir
+	bin := filepath.Join(dir, "icomp")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/icomp")
+	cmd.Dir = filepath.Join("..", "..")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build ./cmd/icomp: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func binary(t *testing.T) string {
+	t.Helper()
+	bin, err := icompBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// command makes an icomp command that dies with the test binary.
+func command(t *testing.T, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binary(t), args...)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append(os.Environ(), "ICOMP_DATABASE_URL=")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	return cmd
+}
+
+// icomp runs icomp to completion and returns its standard output; a
+// non-zero exit fails t.
+func icomp(t *testing.T, wait time.Duration, args ...string) string {
+	t.Helper()
+	cmd := command(t, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("icomp %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), tail(stderr.String()))
+		}
+	case <-time.After(wait):
+		_ = cmd.Process.Kill()
+		<-done
+		t.Fatalf("icomp %s: still running after %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), wait, stdout.String(), tail(stderr.String()))
+	}
+	return stdout.String()
+}
+
+// tail keeps the end of a long log.
+func tail(s string) string {
+	const max = 4000
+	if len(s) > max {
+		return "…" + s[len(s)-max:]
+	}
+	return s
+}
+
+// lockedBuffer is a bytes.Buffer safe to read while a process writes it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// process is a running icomp subprocess.
+type process struct {
+	name   string
+	cmd    *exec.Cmd
+	stdout lockedBuffer
+	stderr lockedBuffer
+	done   chan struct{}
+	err    error // set when done is closed
+}
+
+// start starts icomp in the background. It is killed, if still running,
+// when t ends.
+func start(t *testing.T, name string, args ...string) *process {
+	t.Helper()
+	p := &process{name: name, done: make(chan struct{})}
+	p.cmd = command(t, args...)
+	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		p.err = p.cmd.Wait()
+		close(p.done)
+	}()
+	t.Cleanup(func() {
+		_ = p.cmd.Process.Signal(syscall.SIGKILL)
+		<-p.done
+	})
+	return p
+}
+
+func (p *process) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// wait waits up to d for the process to exit and returns its error;
+// os.ErrDeadlineExceeded if it is still running.
+func (p *process) wait(d time.Duration) error {
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(d):
+		return os.ErrDeadlineExceeded
+	}
+}
+
+func (p *process) logs() string {
+	return fmt.Sprintf("%s stdout:\n%s\n%s stderr:\n%s", p.name, tail(p.stdout.String()), p.name, tail(p.stderr.String()))
+}
+
+// startWorker starts `icomp worker` with River client id name and waits
+// until it is working jobs.
+func startWorker(t *testing.T, url, name string) *process {
+	t.Helper()
+	args := append([]string{"--db", url, "worker", "--id", name}, workerFlags...)
+	w := start(t, name, args...)
+	deadline := time.Now().Add(workerReadyMax)
+	for !strings.Contains(w.stderr.String(), "working jobs") {
+		if w.exited() {
+			t.Fatalf("worker %s exited at start: %v\n%s", name, w.err, w.logs())
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("worker %s not working jobs after %s\n%s", name, workerReadyMax, w.logs())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return w
+}
+
+// dataset is the generated input every test imports: about 120 people and
+// 40,000 transactions dated in the test quarter, and the example plans.
+type dataset struct {
+	people, txns, plans string
+}
+
+var (
+	datasetOnce sync.Once
+	datasetDir  string
+	datasetErr  error
+)
+
+func testData(t *testing.T) dataset {
+	t.Helper()
+	datasetOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "icomp-workers-data-")
+		if err != nil {
+			datasetErr = err
+			return
+		}
+		datasetDir = dir
+		datasetErr = writeDataset(dir)
+	})
+	if datasetErr != nil {
+		t.Fatal(datasetErr)
+	}
+	return dataset{people: filepath.Join(datasetDir, "people.csv"), txns: filepath.Join(datasetDir, "transactions.csv"), plans: filepath.Join(datasetDir, "plans")}
+}
+
+func writeDataset(dir string) error {
+	cfg := datagen.ForPeople(120, 40_000)
+	cfg.From = time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	cfg.To = time.Date(2027, 3, 31, 0, 0, 0, 0, time.UTC)
+	for name, write := range map[string]func(*os.File) error{
+		"people.csv":       func(f *os.File) error { return datagen.WritePeople(f, cfg) },
+		"transactions.csv": func(f *os.File) error { return datagen.WriteTransactions(f, cfg) },
+	} {
+		f, err := os.Create(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		if err := write(f); err != nil {
+			f.Close()
+			return err
+		}
+		if err := f.Close(); err != nil {
+			return err
+		}
+	}
+	return fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		src, err := examples.Plans.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dir, "plans", path)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, src, 0o644)
+	})
+}
+
+// load imports the dataset into db and publishes the plans.
+func load(t *testing.T, db string, d dataset) {
+	t.Helper()
+	icomp(t, commandWaitMax, "--db", db, "import", "people", d.people)
+	icomp(t, commandWaitMax, "--db", db, "import", "transactions", d.txns)
+	icomp(t, commandWaitMax, "--db", db, "plan", "publish", d.plans)
+}
+
+// ledgerDigest is what `icomp ledger digest --period` prints: the digest
+// and the number of lines.
+func ledgerDigest(t *testing.T, db string) string {
+	t.Helper()
+	out := strings.TrimSpace(icomp(t, commandWaitMax, "--db", db, "ledger", "digest", "--period", testPeriod))
+	if !strings.HasSuffix(out, " lines") || strings.HasPrefix(out, "e3b0c442") {
+		t.Fatalf("ledger digest printed %q, want a digest of posted lines", out)
+	}
+	return out
+}
+
+var (
+	sqliteOnce   sync.Once
+	sqliteDigest string
+	sqliteErr    string
+)
+
+// referenceDigest runs the dataset once in a single process on SQLite
+// (with the default batch sizing) and returns its ledger digest.
+func referenceDigest(t *testing.T) string {
+	t.Helper()
+	sqliteOnce.Do(func() {
+		// Run under a throwaway subtest-free helper: failures are
+		// recorded and reported to every caller.
+		ok := t.Run("sqlite reference", func(t *testing.T) {
+			d := testData(t)
+			db := filepath.Join(t.TempDir(), "reference.db")
+			load(t, db, d)
+			icomp(t, runWaitMax, "--db", db, "run", "--period", testPeriod)
+			sqliteDigest = ledgerDigest(t, db)
+		})
+		if !ok {
+			sqliteErr = "the single-process SQLite reference run failed"
+		}
+	})
+	if sqliteErr != "" {
+		t.Fatal(sqliteErr)
+	}
+	return sqliteDigest
+}
+
+// migratedDatabase returns a fresh Postgres database migrated by `icomp
+// migrate`, and a pool on it for the test's own queries.
+func migratedDatabase(t *testing.T) (string, *pgxpool.Pool) {
+	t.Helper()
+	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	out := icomp(t, commandWaitMax, "--db", url, "migrate")
+	if !strings.Contains(out, "schema version") {
+		t.Fatalf("icomp migrate printed %q", out)
+	}
+	pool, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	return url, pool
+}
+
+// runState is the newest run's row.
+type runState struct {
+	id                    int64
+	batches, batchesDone  int
+	status, errorMessage  string
+	batchSize, linesTotal int
+}
+
+func latestRun(ctx context.Context, pool *pgxpool.Pool) (runState, error) {
+	var r runState
+	err := pool.QueryRow(ctx, `SELECT id, batches, batches_done, status, error, batch_size, lines FROM run ORDER BY id DESC LIMIT 1`).
+		Scan(&r.id, &r.batches, &r.batchesDone, &r.status, &r.errorMessage, &r.batchSize, &r.linesTotal)
+	return r, err
+}
+
+// checkLedger checks the posted ledger of a fresh database after one run:
+// no key twice, and no logical key posted twice without a reversal
+// between.
+func checkLedger(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	ctx := t.Context()
+	var dupKeys int
+	if err := pool.QueryRow(ctx, `SELECT COUNT(*) FROM (SELECT key FROM ledger_line GROUP BY key HAVING COUNT(*) > 1) d`).Scan(&dupKeys); err != nil {
+		t.Fatal(err)
+	}
+	if dupKeys != 0 {
+		t.Errorf("%d idempotency keys posted more than once", dupKeys)
+	}
+	rows, err := pool.Query(ctx, `SELECT ledger, plan, period, person, subject, kind FROM ledger_line ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := map[[5]string]string{}
+	var doubled []string
+	var posts, reversals int
+	for rows.Next() {
+		var k [5]string
+		var kind string
+		if err := rows.Scan(&k[0], &k[1], &k[2], &k[3], &k[4], &kind); err != nil {
+			t.Fatal(err)
+		}
+		if kind == "post" {
+			posts++
+			if last[k] == "post" && len(doubled) < 10 {
+				doubled = append(doubled, strings.Join(k[:], "/"))
+			}
+		} else {
+			reversals++
+		}
+		last[k] = kind
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(doubled) > 0 {
+		t.Errorf("logical keys posted twice without a reversal between: %v", doubled)
+	}
+	if reversals != 0 || posts != len(last) {
+		t.Errorf("one run on a fresh database posted %d lines and %d reversals for %d logical keys; want one line per key and no reversals",
+			posts, reversals, len(last))
+	}
+}
+
+// workersOfBatches counts, per River client id, the batch jobs it
+// completed.
+func workersOfBatches(t *testing.T, pool *pgxpool.Pool) map[string]int {
+	t.Helper()
+	rows, err := pool.Query(t.Context(), `SELECT attempted_by[array_length(attempted_by, 1)], COUNT(*) FROM river_job
+		WHERE kind = 'icomp_batch' AND state = 'completed' GROUP BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct {
+		id string
+		n  int
+	}, error) {
+		var v struct {
+			id string
+			n  int
+		}
+		err := r.Scan(&v.id, &v.n)
+		return v, err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]int{}
+	for _, v := range out {
+		m[v.id] = v.n
+	}
+	return m
+}
+
+// TestWorkersShareARun: three worker processes work a run of many small
+// batches; the ledger equals the single-process SQLite run's.
+func TestWorkersShareARun(t *testing.T) {
+	t.Parallel()
+	want := referenceDigest(t)
+	d := testData(t)
+	url, pool := migratedDatabase(t)
+	load(t, url, d)
+	var workers []*process
+	for i := 1; i <= 3; i++ {
+		workers = append(workers, startWorker(t, url, fmt.Sprintf("share-w%d", i)))
+	}
+	t0 := time.Now()
+	out := icomp(t, runWaitMax, "--db", url, "run", "--period", testPeriod, "--batch-size", "3")
+	t.Logf("run on 3 workers: %s in %s", strings.TrimSpace(out), time.Since(t0).Round(time.Millisecond))
+	run, err := latestRun(t.Context(), pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.status != "done" || run.batches < 20 || run.batchesDone != run.batches {
+		t.Fatalf("run = %+v, want done in many batches", run)
+	}
+	if got := ledgerDigest(t, url); got != want {
+		for _, w := range workers {
+			t.Log(w.logs())
+		}
+		t.Fatalf("Postgres run on 3 workers: ledger digest %s, want the SQLite run's %s", got, want)
+	}
+	checkLedger(t, pool)
+	by := workersOfBatches(t, pool)
+	t.Logf("batches completed per worker: %v", by)
+	if len(by) < 2 {
+		t.Errorf("batches completed per worker %v: want the run spread over several workers", by)
+	}
+	for _, w := range workers {
+		if w.exited() {
+			t.Errorf("worker %s exited during the run: %v\n%s", w.name, w.err, w.logs())
+		}
+	}
+}
+
+// TestWorkerKilledMidRun kills -9 a worker while it works a batch. River
+// rescues the batch and another worker retries it; the run completes with
+// the same ledger as the SQLite run, nothing posted twice. If the kill
+// comes too late to hit a batch in flight, it is tried again with smaller
+// batches, never passed vacuously.
+func TestWorkerKilledMidRun(t *testing.T) {
+	t.Parallel()
+	want := referenceDigest(t)
+	d := testData(t)
+	for _, batchSize := range []int{3, 2, 1} {
+		hit := false
+		if !t.Run(fmt.Sprintf("batch size %d", batchSize), func(t *testing.T) { hit = killMidRun(t, d, want, batchSize) }) {
+			return
+		}
+		if hit {
+			return
+		}
+		t.Logf("batch size %d: the kill did not hit a batch in flight; trying again with smaller batches", batchSize)
+	}
+	t.Fatal("every attempt finished the run before a worker could be killed mid-batch")
+}
+
+// killMidRun does one attempt; it reports false if it could not kill a
+// worker while that worker had a batch in flight.
+func killMidRun(t *testing.T, d dataset, want string, batchSize int) bool {
+	ctx := t.Context()
+	url, pool := migratedDatabase(t)
+	load(t, url, d)
+	workers := map[string]*process{}
+	for i := 1; i <= 3; i++ {
+		name := fmt.Sprintf("kill-w%d", i)
+		workers[name] = startWorker(t, url, name)
+	}
+	t0 := time.Now()
+	runner := start(t, "run", "--db", url, "run", "--period", testPeriod, "--batch-size", strconv.Itoa(batchSize))
+
+	// Wait until some, not all, batches are done, then kill a worker that
+	// has a batch in flight.
+	var victim string
+	var victimJobs []int64
+	var atKill runState
+	for victim == "" {
+		if runner.exited() {
+			t.Logf("the run ended before the kill: %v", runner.err)
+			return false
+		}
+		if time.Since(t0) > runWaitMax {
+			t.Fatalf("no batch done after %s\n%s", runWaitMax, runner.logs())
+		}
+		run, err := latestRun(ctx, pool)
+		if errors.Is(err, pgx.ErrNoRows) {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if run.status != "running" {
+			t.Logf("run %s before the kill: %+v", run.status, run)
+			return false
+		}
+		if run.batches == 0 || run.batchesDone == 0 || run.batchesDone >= run.batches {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		rows, err := pool.Query(ctx, `SELECT id, attempted_by[array_length(attempted_by, 1)] FROM river_job
+			WHERE kind = 'icomp_batch' AND state = 'running' ORDER BY id`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		running := map[string][]int64{}
+		for rows.Next() {
+			var id int64
+			var by string
+			if err := rows.Scan(&id, &by); err != nil {
+				t.Fatal(err)
+			}
+			running[by] = append(running[by], id)
+		}
+		rows.Close()
+		for name, ids := range running {
+			if workers[name] != nil {
+				victim, victimJobs, atKill = name, ids, run
+				break
+			}
+		}
+		if victim == "" {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	if err := workers[victim].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	killedAt := time.Since(t0)
+	if err := workers[victim].wait(10 * time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("killed worker %s: %v, want it dead by SIGKILL", victim, err)
+	}
+	t.Logf("killed %s at %s with batch job(s) %v in flight; run %d at %d/%d batches",
+		victim, killedAt.Round(time.Millisecond), victimJobs, atKill.id, atKill.batchesDone, atKill.batches)
+
+	err := runner.wait(runWaitMax)
+	if err != nil {
+		for _, w := range workers {
+			t.Log(w.logs())
+		}
+		t.Fatalf("icomp run after the kill: %v\n%s", err, runner.logs())
+	}
+	t.Logf("run finished %s after the kill: %s", (time.Since(t0) - killedAt).Round(time.Millisecond), strings.TrimSpace(runner.stdout.String()))
+
+	// Did the kill hit a batch in flight? Then River rescued its job and
+	// another worker retried it.
+	var retried int
+	if err := pool.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE id = ANY($1) AND attempt > 1
+		AND state = 'completed' AND attempted_by[array_length(attempted_by, 1)] <> $2`, victimJobs, victim).Scan(&retried); err != nil {
+		t.Fatal(err)
+	}
+	run, err := latestRun(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.status != "done" || run.batchesDone != run.batches {
+		t.Fatalf("run after the kill = %+v, want done with every batch", run)
+	}
+	if got := ledgerDigest(t, url); got != want {
+		t.Fatalf("run with a killed worker: ledger digest %s, want the SQLite run's %s", got, want)
+	}
+	checkLedger(t, pool)
+	var unfinished int
+	if err := pool.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE state <> 'completed'`).Scan(&unfinished); err != nil {
+		t.Fatal(err)
+	}
+	if unfinished != 0 {
+		t.Errorf("%d River jobs not completed after the run", unfinished)
+	}
+	if retried == 0 {
+		t.Logf("the killed worker's batch(es) %v had committed before the kill landed: nothing was rescued", victimJobs)
+		return false
+	}
+	t.Logf("%d of the killed worker's batch job(s) rescued and retried by another worker", retried)
+	return true
+}
+
+// TestWorkerGracefulStop: SIGTERM makes an idle worker exit 0 promptly.
+func TestWorkerGracefulStop(t *testing.T) {
+	t.Parallel()
+	url, _ := migratedDatabase(t)
+	w := startWorker(t, url, "graceful")
+	t0 := time.Now()
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	err := w.wait(gracefulStopMax)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("worker still running %s after SIGTERM\n%s", gracefulStopMax, w.logs())
+	}
+	if err != nil {
+		t.Fatalf("worker after SIGTERM: %v, want exit 0\n%s", err, w.logs())
+	}
+	if !strings.Contains(w.stderr.String(), "stopped") {
+		t.Errorf("worker did not say it stopped:\n%s", w.logs())
+	}
+	t.Logf("idle worker exited 0 %s after SIGTERM", time.Since(t0).Round(time.Millisecond))
+}

@@ -1,0 +1,30 @@
+package engine
+
+import (
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/plans/rules"
+)
+
+// Eligible returns the people the plan's eligibility rule selects for
+// period p, in input order. Compute applies the same rule; callers use
+// this to leave out people a plan can never pay before loading their data.
+func Eligible(plan *plans.CompPlan, p period.Period, people []facts.Person) ([]facts.Person, error) {
+	if plan.Eligibility == nil {
+		return people, nil
+	}
+	var m rules.Machine
+	pe := periodEnv(p)
+	out := make([]facts.Person, 0, len(people))
+	for i := range people {
+		ok, err := plan.Eligibility.Program.Bool(&m, rules.PersonEnv{Person: personEnv(&people[i]), Period: pe})
+		if err != nil {
+			return nil, &RuleError{Pos: plan.Eligibility.Pos, Subject: "person " + people[i].ID, Err: err}
+		}
+		if ok {
+			out = append(out, people[i])
+		}
+	}
+	return out, nil
+}

@@ -210,3 +210,7 @@ func Check(paths []string) ([]*File, Diagnostics, error) {
 	}
 	return out, all, nil
 }
+
+// HashSource returns the content hash that identifies a plan version: the
+// hex SHA-256 of its source bytes.
+func HashSource(src []byte) string { return hashSource(src) }

@@ -26,14 +26,16 @@ func isTerminal(w io.Writer) bool {
 
 func newImportCmd(e *env, db *string) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "import people|transactions FILE",
-		Short: "Import people or transactions from CSV (with a header) or JSON Lines",
-		Long: `Import people or transactions. Every row is validated first; a file with
+		Use:   "import people|transactions|targets FILE",
+		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
+		Long: `Import people, transactions or targets. Every row is validated first; a file with
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.
 
 people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id, name required), attr.NAME
-transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME`,
+transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
+targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
+                      per target_plan name, published like icomp plan publish)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -71,8 +73,20 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 		counts, err = imports.People(ctx, st, r, o)
 	case "transactions":
 		counts, err = imports.Transactions(ctx, st, r, o)
+	case "targets":
+		var tr imports.TargetResult
+		tr, err = imports.Targets(ctx, st, r, o)
+		if err == nil {
+			for _, v := range tr.Published {
+				fmt.Fprintf(e.out, "published target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
+			}
+			for _, v := range tr.Unchanged {
+				fmt.Fprintf(e.out, "unchanged target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
+			}
+			counts.Inserted = tr.Rows
+		}
 	default:
-		return usageError{fmt.Errorf("import %q: want people or transactions (targets come from target plans: icomp plan publish)", kind)}
+		return usageError{fmt.Errorf("import %q: want people, transactions or targets", kind)}
 	}
 	if bar != nil {
 		_ = bar.Finish()
@@ -87,6 +101,10 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 		return err
 	}
 	rows := counts.Inserted + counts.Changed + counts.Unchanged
+	if kind == "targets" {
+		fmt.Fprintf(e.out, "targets: %d rows in %s\n", rows, time.Since(start).Round(time.Millisecond))
+		return nil
+	}
 	fmt.Fprintf(e.out, "%s (%d rows in %s)\n", imports.String(kind, counts), rows, time.Since(start).Round(time.Millisecond))
 	return nil
 }

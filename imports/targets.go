@@ -1,0 +1,243 @@
+package imports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"gopkg.in/yaml.v3"
+
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage"
+)
+
+// TargetColumns are the targets file's columns: target_plan, measure,
+// period, amount and one of person or role are required.
+var TargetColumns = []string{"target_plan", "person", "role", "measure", "period", "amount"}
+
+// TargetResult says what a targets import published.
+type TargetResult struct {
+	// Published holds the target plan versions stored, and Unchanged the
+	// ones identical to their latest version.
+	Published, Unchanged []storage.PlanVersion
+	Rows                 int
+}
+
+type targetKey struct{ plan, person, role, measure string }
+
+// Targets imports quotas as target plan versions: the rows of each
+// target_plan name become one target plan (in the same YAML a comp admin
+// would write, so it is validated like one), published in one transaction.
+// The fiscal calendar is that of the comp plan naming the target plan,
+// else of its latest version, else a January start.
+func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (TargetResult, error) {
+	var res TargetResult
+	probs := &problems{file: o.File}
+	rr, err := newRowReader(o.File, o.Format, r, TargetColumns, []string{"target_plan", "measure", "period", "amount"}, probs)
+	if err != nil {
+		return res, err
+	}
+	type cell struct {
+		amount decimal.Decimal
+		line   int
+	}
+	entries := map[targetKey]map[string]cell{}
+	lines := map[targetKey]int{}
+	labels := map[string]map[string]int{} // plan → period label → first line
+	for {
+		rec, err := rr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return res, err
+		}
+		res.Rows++
+		if rowShapeProblems(rec, probs) {
+			continue
+		}
+		before := probs.n
+		k := targetKey{rec.get("target_plan"), rec.get("person"), rec.get("role"), rec.get("measure")}
+		if k.plan == "" {
+			probs.add(rec.line, "target_plan", "required")
+		}
+		if (k.person == "") == (k.role == "") {
+			probs.add(rec.line, "person", "give exactly one of person or role")
+		}
+		if k.measure == "" {
+			probs.add(rec.line, "measure", "required")
+		}
+		label := rec.get("period")
+		if _, err := (period.Calendar{}).Parse(label); err != nil {
+			probs.add(rec.line, "period", "%v", err)
+		}
+		amount, err := decimal.NewFromString(rec.get("amount"))
+		if err != nil || strings.ContainsAny(rec.get("amount"), "eE") {
+			probs.add(rec.line, "amount", "%q is not a decimal amount such as 250000", rec.get("amount"))
+		} else if amount.Sign() < 0 {
+			probs.add(rec.line, "amount", "a target cannot be negative")
+		}
+		if probs.n > before {
+			continue
+		}
+		if entries[k] == nil {
+			entries[k] = map[string]cell{}
+			lines[k] = rec.line
+		}
+		if prev, dup := entries[k][label]; dup {
+			probs.add(rec.line, "period", "%s already has a target for this person/role and measure on line %d", label, prev.line)
+			continue
+		}
+		entries[k][label] = cell{amount, rec.line}
+		if labels[k.plan] == nil {
+			labels[k.plan] = map[string]int{}
+		}
+		if _, ok := labels[k.plan][label]; !ok {
+			labels[k.plan][label] = rec.line
+		}
+	}
+	if err := probs.err(); err != nil {
+		return res, err
+	}
+	byPlan := map[string][]targetKey{}
+	for k := range entries {
+		byPlan[k.plan] = append(byPlan[k.plan], k)
+	}
+	names := make([]string, 0, len(byPlan))
+	for n := range byPlan {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		for _, name := range names {
+			keys := byPlan[name]
+			sort.Slice(keys, func(i, j int) bool { return lines[keys[i]] < lines[keys[j]] })
+			cal, err := targetCalendar(ctx, tx, name)
+			if err != nil {
+				return err
+			}
+			freq, err := frequencyOf(labels[name], cal, probs)
+			if err != nil {
+				return err
+			}
+			doc := targetPlanDoc{Kind: plans.KindTargetPlan, Name: name, Period: string(freq), FiscalYearStart: cal.FiscalYearStartMonth}
+			for _, k := range keys {
+				e := targetEntryDoc{Person: k.person, Role: k.role, Measure: k.measure, Periods: yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}}
+				ls := make([]string, 0, len(entries[k]))
+				for l := range entries[k] {
+					ls = append(ls, l)
+				}
+				sort.Strings(ls)
+				for _, l := range ls {
+					e.Periods.Content = append(e.Periods.Content,
+						&yaml.Node{Kind: yaml.ScalarNode, Value: l},
+						&yaml.Node{Kind: yaml.ScalarNode, Value: entries[k][l].amount.String()})
+				}
+				doc.Targets = append(doc.Targets, e)
+			}
+			// The version label is the content's own hash, so the same
+			// rows always make the same version.
+			body, err := yaml.Marshal(doc)
+			if err != nil {
+				return err
+			}
+			doc.Version = "import-" + plans.HashSource(body)[:12]
+			src, err := yaml.Marshal(doc)
+			if err != nil {
+				return err
+			}
+			src = append([]byte("# Imported from "+o.File+" by icomp import targets.\n"), src...)
+			f, diags := plans.Load(o.File+"#"+name, src)
+			if len(diags) > 0 {
+				return fmt.Errorf("target plan %s from %s does not validate:\n%w", name, o.File, diags)
+			}
+			v := storage.PlanVersion{Hash: f.Target.Hash, Kind: plans.KindTargetPlan, Name: name, Version: doc.Version, File: o.File, Source: string(src)}
+			inserted, err := tx.PlanVersionInsert(ctx, v)
+			if err != nil {
+				return err
+			}
+			if inserted {
+				res.Published = append(res.Published, v)
+			} else {
+				res.Unchanged = append(res.Unchanged, v)
+			}
+		}
+		return nil
+	})
+	var ie *Error
+	if errors.As(err, &ie) {
+		return TargetResult{}, err
+	}
+	if err != nil {
+		return TargetResult{}, err
+	}
+	return res, nil
+}
+
+type targetPlanDoc struct {
+	Kind            string           `yaml:"kind"`
+	Name            string           `yaml:"name"`
+	Version         string           `yaml:"version"`
+	Period          string           `yaml:"period"`
+	FiscalYearStart int              `yaml:"fiscal_year_start"`
+	Targets         []targetEntryDoc `yaml:"targets"`
+}
+
+type targetEntryDoc struct {
+	Person  string    `yaml:"person,omitempty"`
+	Role    string    `yaml:"role,omitempty"`
+	Measure string    `yaml:"measure"`
+	Periods yaml.Node `yaml:"periods"`
+}
+
+// targetCalendar finds the fiscal calendar of target plan name.
+func targetCalendar(ctx context.Context, r storage.Reader, name string) (period.Calendar, error) {
+	comps, err := r.PlanVersionListLatest(ctx, plans.KindCompPlan)
+	if err != nil {
+		return period.Calendar{}, err
+	}
+	for _, v := range comps {
+		f, diags := plans.Load(v.File, []byte(v.Source))
+		if len(diags) == 0 && f.Comp != nil && f.Comp.Targets == name {
+			return f.Comp.Calendar, nil
+		}
+	}
+	v, err := r.PlanVersionLatest(ctx, plans.KindTargetPlan, name)
+	if err == nil {
+		if f, diags := plans.Load(v.File, []byte(v.Source)); len(diags) == 0 && f.Target != nil {
+			return f.Target.Calendar, nil
+		}
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return period.Calendar{}, err
+	}
+	return period.Calendar{FiscalYearStartMonth: 1}, nil
+}
+
+// frequencyOf checks that a target plan's period labels share one frequency.
+func frequencyOf(labels map[string]int, cal period.Calendar, probs *problems) (period.Frequency, error) {
+	var freq period.Frequency
+	var firstLabel string
+	sorted := make([]string, 0, len(labels))
+	for l := range labels {
+		sorted = append(sorted, l)
+	}
+	sort.Slice(sorted, func(i, j int) bool { return labels[sorted[i]] < labels[sorted[j]] })
+	for _, l := range sorted {
+		p, err := cal.Parse(l)
+		if err != nil {
+			probs.add(labels[l], "period", "%v", err)
+			continue
+		}
+		if freq == "" {
+			freq, firstLabel = p.Frequency, l
+		} else if p.Frequency != freq {
+			probs.add(labels[l], "period", "%s is a %s period, but %s (line %d) is %s: one target plan has one frequency", l, p.Frequency, firstLabel, labels[firstLabel], freq)
+		}
+	}
+	return freq, probs.err()
+}

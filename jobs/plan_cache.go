@@ -34,11 +34,18 @@ func (c *PlanCache) load(ctx context.Context, r storage.Reader, hash string) (*p
 	return f, nil
 }
 
+// The cache's lock is never held while a plan is read: on SQLite's single
+// connection, a worker reading a plan outside a transaction waits for the
+// connection, and a worker holding the connection in its transaction may
+// be asking the cache for a plan. Two workers may load the same version at
+// once; the first to finish is kept.
+
 // Comp returns the compiled comp plan version hash.
 func (c *PlanCache) Comp(ctx context.Context, r storage.Reader, hash string) (*plans.CompPlan, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p, ok := c.comp[hash]; ok {
+	p, ok := c.comp[hash]
+	c.mu.Unlock()
+	if ok {
 		return p, nil
 	}
 	f, err := c.load(ctx, r, hash)
@@ -47,6 +54,11 @@ func (c *PlanCache) Comp(ctx context.Context, r storage.Reader, hash string) (*p
 	}
 	if f.Comp == nil {
 		return nil, fmt.Errorf("plan version %s is a %s, not a comp plan", hash, f.Kind)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.comp[hash]; ok {
+		return p, nil
 	}
 	c.comp[hash] = f.Comp
 	return f.Comp, nil
@@ -58,8 +70,9 @@ func (c *PlanCache) Target(ctx context.Context, r storage.Reader, hash string) (
 		return nil, nil
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if p, ok := c.target[hash]; ok {
+	p, ok := c.target[hash]
+	c.mu.Unlock()
+	if ok {
 		return p, nil
 	}
 	f, err := c.load(ctx, r, hash)
@@ -68,6 +81,11 @@ func (c *PlanCache) Target(ctx context.Context, r storage.Reader, hash string) (
 	}
 	if f.Target == nil {
 		return nil, fmt.Errorf("plan version %s is a %s, not a target plan", hash, f.Kind)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p, ok := c.target[hash]; ok {
+		return p, nil
 	}
 	c.target[hash] = f.Target
 	return f.Target, nil

@@ -120,8 +120,8 @@ func TestImportBadTransactions(t *testing.T) {
 	}
 
 	// Usage errors exit 2.
-	if r := icomp(t, "--db", db, "import", "targets", path); r.code != ExitUsage {
-		t.Fatalf("import targets: %s, want exit 2", r)
+	if r := icomp(t, "--db", db, "import", "widgets", path); r.code != ExitUsage {
+		t.Fatalf("import widgets: %s, want exit 2", r)
 	}
 }
 

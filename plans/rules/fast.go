@@ -3,6 +3,7 @@ package rules
 import (
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/shopspring/decimal"
@@ -18,14 +19,19 @@ import (
 // both give the same value. A closure that meets a runtime error (such as
 // a division by zero) reports !ok and the Program reruns the rule on the
 // VM, so that errors read the same whichever path ran first.
+//
+// Closures read the environment through a pointer to it and the byte
+// offsets of its fields, which reflect works out when the rule compiles:
+// txn.type in a CreditEnv is the string at offset Offsetof(Txn) +
+// Offsetof(Type). Program.fastEnv checks that the pointer is to the
+// environment type the offsets were computed for, and offsets only lead
+// through struct fields held by value, so every read stays inside the
+// environment and has the type reflect reported.
 
 type (
-	decFn  func(env reflect.Value) (decimal.Decimal, bool)
-	boolFn func(env reflect.Value) (bool, bool)
-	strFn  func(env reflect.Value) string
-	// valFn returns a field of the environment (a struct or a map) as a
-	// reflect.Value, for the member access above it.
-	valFn func(env reflect.Value) reflect.Value
+	decFn  func(env unsafe.Pointer) (decimal.Decimal, bool)
+	boolFn func(env unsafe.Pointer) (bool, bool)
+	strFn  func(env unsafe.Pointer) string
 )
 
 var (
@@ -49,19 +55,19 @@ func (c fastCompiler) bool(n ast.Node) boolFn {
 	switch n := n.(type) {
 	case *ast.BoolNode:
 		v := n.Value
-		return func(reflect.Value) (bool, bool) { return v, true }
+		return func(unsafe.Pointer) (bool, bool) { return v, true }
 	case *ast.ConstantNode:
 		v, ok := n.Value.(bool)
 		if !ok {
 			return nil
 		}
-		return func(reflect.Value) (bool, bool) { return v, true }
+		return func(unsafe.Pointer) (bool, bool) { return v, true }
 	case *ast.IdentifierNode, *ast.MemberNode:
-		get := c.value(n)
-		if get == nil {
+		off, ok := c.field(n)
+		if !ok {
 			return nil
 		}
-		return func(env reflect.Value) (bool, bool) { return get(env).Bool(), true }
+		return func(env unsafe.Pointer) (bool, bool) { return *(*bool)(unsafe.Add(env, off)), true }
 	case *ast.UnaryNode:
 		if n.Operator != "!" && n.Operator != "not" {
 			return nil
@@ -70,7 +76,7 @@ func (c fastCompiler) bool(n ast.Node) boolFn {
 		if x == nil {
 			return nil
 		}
-		return func(env reflect.Value) (bool, bool) {
+		return func(env unsafe.Pointer) (bool, bool) {
 			v, ok := x(env)
 			return !v, ok
 		}
@@ -83,7 +89,7 @@ func (c fastCompiler) bool(n ast.Node) boolFn {
 		if cond == nil || a == nil || b == nil {
 			return nil
 		}
-		return func(env reflect.Value) (bool, bool) {
+		return func(env unsafe.Pointer) (bool, bool) {
 			v, ok := cond(env)
 			switch {
 			case !ok:
@@ -106,7 +112,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 			return nil
 		}
 		if n.Operator == "&&" || n.Operator == "and" {
-			return func(env reflect.Value) (bool, bool) {
+			return func(env unsafe.Pointer) (bool, bool) {
 				v, ok := l(env)
 				if !ok || !v {
 					return false, ok
@@ -114,7 +120,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 				return r(env)
 			}
 		}
-		return func(env reflect.Value) (bool, bool) {
+		return func(env unsafe.Pointer) (bool, bool) {
 			v, ok := l(env)
 			if !ok || v {
 				return v, ok
@@ -124,7 +130,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 	case "==", "!=":
 		neq := n.Operator == "!="
 		if lb, rb := c.bool(n.Left), c.bool(n.Right); lb != nil && rb != nil {
-			return func(env reflect.Value) (bool, bool) {
+			return func(env unsafe.Pointer) (bool, bool) {
 				a, ok := lb(env)
 				if !ok {
 					return false, false
@@ -137,7 +143,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 		if l == nil || r == nil {
 			return nil
 		}
-		return func(env reflect.Value) (bool, bool) { return (l(env) == r(env)) != neq, true }
+		return func(env unsafe.Pointer) (bool, bool) { return (l(env) == r(env)) != neq, true }
 	case "<", "<=", ">", ">=":
 		l, r := c.str(n.Left), c.str(n.Right)
 		if l == nil || r == nil {
@@ -149,7 +155,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 			">":  func(a, b string) bool { return a > b },
 			">=": func(a, b string) bool { return a >= b },
 		}[n.Operator]
-		return func(env reflect.Value) (bool, bool) { return cmp(l(env), r(env)), true }
+		return func(env unsafe.Pointer) (bool, bool) { return cmp(l(env), r(env)), true }
 	case "in":
 		l := c.str(n.Left)
 		if l == nil {
@@ -159,7 +165,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 		if set == nil {
 			return nil
 		}
-		return func(env reflect.Value) (bool, bool) {
+		return func(env unsafe.Pointer) (bool, bool) {
 			_, in := set[l(env)]
 			return in, true
 		}
@@ -171,7 +177,7 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 		f := map[string]func(s, x string) bool{
 			"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
 		}[n.Operator]
-		return func(env reflect.Value) (bool, bool) { return f(l(env), r(env)), true }
+		return func(env unsafe.Pointer) (bool, bool) { return f(l(env), r(env)), true }
 	}
 	return nil
 }
@@ -212,7 +218,7 @@ func (c fastCompiler) callBool(n *ast.CallNode) boolFn {
 	if l == nil || r == nil {
 		return nil
 	}
-	return func(env reflect.Value) (bool, bool) {
+	return func(env unsafe.Pointer) (bool, bool) {
 		a, ok := l(env)
 		if !ok {
 			return false, false
@@ -241,25 +247,25 @@ func (c fastCompiler) str(n ast.Node) strFn {
 	switch n := n.(type) {
 	case *ast.StringNode:
 		v := n.Value
-		return func(reflect.Value) string { return v }
+		return func(unsafe.Pointer) string { return v }
 	case *ast.ConstantNode:
 		v, ok := n.Value.(string)
 		if !ok {
 			return nil
 		}
-		return func(reflect.Value) string { return v }
+		return func(unsafe.Pointer) string { return v }
 	case *ast.IdentifierNode, *ast.MemberNode:
-		if get, k := c.mapKey(n, stringMapType); get != nil {
-			return func(env reflect.Value) string {
+		if off, k, ok := c.mapKey(n, stringMapType); ok {
+			return func(env unsafe.Pointer) string {
 				// A missing key reads as "", as on the VM.
-				return get(env).Interface().(map[string]string)[k]
+				return (*(*map[string]string)(unsafe.Add(env, off)))[k]
 			}
 		}
-		get := c.value(n)
-		if get == nil {
+		off, ok := c.field(n)
+		if !ok {
 			return nil
 		}
-		return func(env reflect.Value) string { return get(env).String() }
+		return func(env unsafe.Pointer) string { return *(*string)(unsafe.Add(env, off)) }
 	}
 	return nil
 }
@@ -279,7 +285,7 @@ func (c fastCompiler) decimal(n ast.Node) decFn {
 		if !ok {
 			return nil
 		}
-		return func(reflect.Value) (decimal.Decimal, bool) { return v, true }
+		return func(unsafe.Pointer) (decimal.Decimal, bool) { return v, true }
 	case *ast.IdentifierNode, *ast.MemberNode:
 		return c.decimalValue(n)
 	case *ast.ConditionalNode:
@@ -287,7 +293,7 @@ func (c fastCompiler) decimal(n ast.Node) decFn {
 		if cond == nil || a == nil || b == nil {
 			return nil
 		}
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			v, ok := cond(env)
 			switch {
 			case !ok:
@@ -314,7 +320,7 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 	}
 	if f, ok := decimalBinary[name]; ok && len(args) == 2 {
 		l, r := args[0], args[1]
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			a, ok := l(env)
 			if !ok {
 				return a, false
@@ -328,7 +334,7 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 	}
 	if f, ok := decimalUnary[name]; ok && len(args) == 1 {
 		x := args[0]
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			a, ok := x(env)
 			if !ok {
 				return a, false
@@ -343,7 +349,7 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 			f = decRound
 		}
 		l, r := args[0], args[1]
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			a, ok := l(env)
 			if !ok {
 				return a, false
@@ -356,7 +362,7 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 			return v, err == nil
 		}
 	case name == "clamp" && len(args) == 3:
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			var v [3]decimal.Decimal
 			for i, f := range args {
 				var ok bool
@@ -372,7 +378,7 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 		if name == "max" {
 			f = decMax
 		}
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			first, ok := args[0](env)
 			if !ok {
 				return first, false
@@ -392,74 +398,71 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 // decimalValue reads a decimal field of the environment or a value of a
 // map of decimals.
 func (c fastCompiler) decimalValue(n ast.Node) decFn {
-	if get, k := c.mapKey(n, decimalMapType); get != nil {
-		return func(env reflect.Value) (decimal.Decimal, bool) {
+	if off, k, ok := c.mapKey(n, decimalMapType); ok {
+		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			// A missing key reads as the zero decimal, as on the VM.
-			return get(env).Interface().(map[string]decimal.Decimal)[k], true
+			return (*(*map[string]decimal.Decimal)(unsafe.Add(env, off)))[k], true
 		}
 	}
-	get := c.value(n)
-	if get == nil {
+	off, ok := c.field(n)
+	if !ok {
 		return nil
 	}
-	return func(env reflect.Value) (decimal.Decimal, bool) {
-		v := get(env)
-		if v.CanAddr() {
-			// Through a pointer: no copy of the decimal on the heap.
-			return *v.Addr().Interface().(*decimal.Decimal), true
-		}
-		return v.Interface().(decimal.Decimal), true
+	return func(env unsafe.Pointer) (decimal.Decimal, bool) {
+		return *(*decimal.Decimal)(unsafe.Add(env, off)), true
 	}
 }
 
-// value resolves an identifier or a chain of member accesses to a field
-// of the environment struct (through nested structs), checking that it has
-// the type expr's checker gave the node.
-func (c fastCompiler) value(n ast.Node) valFn {
+// field resolves an identifier or a chain of member accesses to a field
+// of the environment struct, through nested structs held by value, and
+// returns its offset from the start of the environment. It checks that the
+// field has the type expr's checker gave the node.
+func (c fastCompiler) field(n ast.Node) (uintptr, bool) {
 	switch n := n.(type) {
 	case *ast.IdentifierNode:
 		idx, ok := fieldIndex(c.env, n.Value)
 		if !ok || c.env.Field(idx).Type != n.Type() {
-			return nil
+			return 0, false
 		}
-		return func(env reflect.Value) reflect.Value { return env.Field(idx) }
+		return c.env.Field(idx).Offset, true
 	case *ast.MemberNode:
 		if n.Optional || n.Method {
-			return nil
+			return 0, false
 		}
 		key, ok := n.Property.(*ast.StringNode)
 		if !ok {
-			return nil
+			return 0, false
 		}
 		pt := n.Node.Type()
 		if pt == nil || pt.Kind() != reflect.Struct {
-			return nil
+			return 0, false
 		}
 		idx, ok := fieldIndex(pt, key.Value)
 		if !ok || pt.Field(idx).Type != n.Type() {
-			return nil
+			return 0, false
 		}
-		parent := c.value(n.Node)
-		if parent == nil {
-			return nil
+		base, ok := c.field(n.Node)
+		if !ok {
+			return 0, false
 		}
-		return func(env reflect.Value) reflect.Value { return parent(env).Field(idx) }
+		return base + pt.Field(idx).Offset, true
 	}
-	return nil
+	return 0, false
 }
 
-// mapKey splits m, a constant-key read of a map of type mapType, into the
-// map and the key.
-func (c fastCompiler) mapKey(n ast.Node, mapType reflect.Type) (valFn, string) {
+// mapKey splits n, a constant-key read of a map of type mapType held in
+// the environment, into the map's offset and the key.
+func (c fastCompiler) mapKey(n ast.Node, mapType reflect.Type) (uintptr, string, bool) {
 	m, ok := n.(*ast.MemberNode)
 	if !ok || m.Optional || m.Method || m.Node.Type() != mapType {
-		return nil, ""
+		return 0, "", false
 	}
 	key, ok := m.Property.(*ast.StringNode)
 	if !ok {
-		return nil, ""
+		return 0, "", false
 	}
-	return c.value(m.Node), key.Value
+	off, ok := c.field(m.Node)
+	return off, key.Value, ok
 }
 
 // fieldIndex finds the field of struct type t that expr knows as name: the

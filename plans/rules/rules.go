@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -82,6 +83,7 @@ type Program struct {
 	// or fastDecimal, when set, evaluate the rule without the VM for an
 	// environment of that type (see fast.go).
 	envType     reflect.Type
+	envPtrType  reflect.Type
 	fastBool    boolFn
 	fastDecimal decFn
 }
@@ -131,6 +133,7 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	}
 	if t := reflect.TypeOf(env); t != nil && t.Kind() == reflect.Struct {
 		prog.envType = t
+		prog.envPtrType = reflect.PointerTo(t)
 		fc := fastCompiler{env: t}
 		switch kind {
 		case KindBool:
@@ -180,18 +183,21 @@ func (p *Program) Fast() bool {
 	return p.constant != nil || p.fastBool != nil || p.fastDecimal != nil
 }
 
-// fastEnv returns env, a value of or a pointer to the rule's environment
-// type, as the struct value the fast path reads; ok is false for any other
-// environment, which the VM then runs.
-func (p *Program) fastEnv(env any) (v reflect.Value, ok bool) {
-	v = reflect.ValueOf(env)
-	if v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return v, false
-		}
-		v = v.Elem()
+// fastEnv returns a pointer to env, a value of or a pointer to the
+// rule's environment type, for the fast path; ok is false for any other
+// environment, which the VM then runs. A value is copied so that the fast
+// path can read it through a pointer.
+func (p *Program) fastEnv(env any) (ptr unsafe.Pointer, ok bool) {
+	switch t := reflect.TypeOf(env); {
+	case t == p.envPtrType:
+		v := reflect.ValueOf(env)
+		return v.UnsafePointer(), !v.IsNil()
+	case t == p.envType:
+		v := reflect.New(t)
+		v.Elem().Set(reflect.ValueOf(env))
+		return v.UnsafePointer(), true
 	}
-	return v, v.Type() == p.envType
+	return nil, false
 }
 
 // Decimal runs a KindDecimal program. env is a value of the environment

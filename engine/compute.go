@@ -3,7 +3,10 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -31,7 +34,7 @@ func (e *RuleError) Unwrap() error { return e.Err }
 
 // ErrInput marks input that the engine cannot compute with (split shares
 // that do not sum to 1, a transaction in another currency, a missing
-// target); the error says which fact.
+// target, a person or transaction given twice); the error says which fact.
 var ErrInput = errors.New("invalid input")
 
 type calc struct {
@@ -40,29 +43,102 @@ type calc struct {
 	plan     *plans.CompPlan
 	places   int32
 	yearSpan period.Range
-	eligible map[string]*facts.Person
-	byTerr   map[string][]string
-	credits  map[string][]credit // person → credits over the fiscal year to date
-	prior    map[[2]string]decimal.Decimal
+	// payees are the people the plan pays, sorted by ID; index finds one
+	// by ID.
+	payees []payee
+	index  map[string]int
+	byTerr map[string][]int
+	// txns are the transactions in the fiscal year to date, sorted by ID.
+	txns []txnFacts
+	// creditOrder lists the plan's credit rules sorted by name, the order
+	// they run in, so that each payee's credits come out sorted by
+	// transaction and rule without sorting them.
+	creditOrder []int
+	// measureSpans are the measures' windows; perCredit lists the
+	// per-credit components (indexes into the plan's components) and
+	// perCreditSpans the credits each prices.
+	measureSpans   []period.Range
+	perCredit      []int
+	perCreditSpans []period.Range
+	// creditEnvNeeded is set when a measure or per-credit rule reads the
+	// credit environment, txnEnvNeeded when any rule reads the
+	// transaction.
+	creditEnvNeeded, txnEnvNeeded bool
+	// periodCredits are the credits dated in the period, in the order
+	// they were made: by transaction and rule.
+	periodCredits []credit
+	// days caches the date string of each day of the fiscal year to date.
+	days  []string
+	prior map[[2]string]decimal.Decimal
+
+	// Scratch space reused across transactions and credits. Rules get
+	// pointers to these environments, which spares a copy of the
+	// environment per rule run.
+	txnEnv    rules.TxnEnv
+	creditEnv rules.CreditEnv
+	envPayee  int // whose person creditEnv holds, or -1
+	weights   []decimal.Decimal
 }
 
-// credit is a Credit plus the transaction it came from, for rules.
+// payee is one person the plan pays, with what the credit pass gathered
+// for them: their credits in the period, and their measures and
+// per-credit components aggregated over every credit as it was made.
+type payee struct {
+	p   *facts.Person
+	env rules.Person
+	// credits counts the payee's credits dated in the period.
+	credits int
+	// measures holds one aggregate per plan measure; measureErr is the
+	// first measure rule that failed for this payee, in credit order.
+	measures   []measureAgg
+	measureErr error
+	// perCredit holds one aggregate per per-credit component (as
+	// calc.perCredit); each has its own first error, reported only if the
+	// component's gate opens.
+	perCredit []perCreditAgg
+}
+
+type measureAgg struct {
+	sum     decimalSum
+	credits int
+}
+
+type perCreditAgg struct {
+	count      int
+	basis, sum decimalSum
+	err        error
+}
+
+// txnFacts is a transaction in scope.
+type txnFacts struct {
+	t *facts.Transaction
+}
+
+// credit is one credit: the payee (an index into calc.payees), the
+// transaction (an index into calc.txns), the credit rule (an index into
+// the plan's credit rules), the share and the amount.
 type credit struct {
-	Credit
-	txn *facts.Transaction
+	payee  int32
+	txn    int32
+	rule   int32
+	share  decimal.Decimal
+	amount decimal.Decimal
 }
 
 // Compute runs the calculation. It returns a *RuleError when a rule fails
-// and an error wrapping ErrInput when the input is unusable.
+// and an error wrapping ErrInput when the input is unusable. The Result,
+// and which error is returned when there are several, depend only on the
+// input's content, not on the order of its people, transactions or prior
+// payouts.
 func Compute(in Input) (*Result, error) {
 	c := &calc{
 		in:       in,
 		plan:     in.Plan,
 		places:   in.Plan.Precision(),
 		yearSpan: period.Range{Start: in.Period.Year.Start, End: in.Period.End},
-		eligible: map[string]*facts.Person{},
-		byTerr:   map[string][]string{},
-		credits:  map[string][]credit{},
+		index:    map[string]int{},
+		envPayee: -1,
+		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
 	}
 	if in.Plan.Targets != "" && in.Targets == nil {
@@ -71,8 +147,12 @@ func Compute(in Input) (*Result, error) {
 	if err := c.selectPeople(); err != nil {
 		return nil, err
 	}
-	for i := range in.Transactions {
-		if err := c.credit(&in.Transactions[i]); err != nil {
+	if err := c.selectTransactions(); err != nil {
+		return nil, err
+	}
+	c.prepare()
+	for i := range c.txns {
+		if err := c.credit(i); err != nil {
 			return nil, err
 		}
 	}
@@ -80,34 +160,87 @@ func Compute(in Input) (*Result, error) {
 		k := [2]string{p.Person, p.Component}
 		c.prior[k] = c.prior[k].Add(p.Amount)
 	}
-	res := &Result{}
-	ids := make([]string, 0, len(c.eligible))
-	for id := range c.eligible {
-		ids = append(ids, id)
+	res := &Result{
+		Credits:  c.creditLines(),
+		Measures: make([]MeasureValue, 0, len(c.payees)*len(c.plan.Measures)),
+		Payouts:  make([]Payout, 0, len(c.payees)*(len(c.plan.Components)+len(c.plan.Steps))),
 	}
-	sort.Strings(ids)
-	for _, id := range ids {
-		cs := c.credits[id]
-		sortCredits(cs)
-		for _, cr := range cs {
-			if in.Period.Contains(cr.Date) {
-				res.Credits = append(res.Credits, cr.Credit)
-			}
-		}
-		if err := c.person(c.eligible[id], cs, res); err != nil {
+	for i := range c.payees {
+		if err := c.person(&c.payees[i], res); err != nil {
 			return nil, err
 		}
 	}
 	return res, nil
 }
 
-func sortCredits(cs []credit) {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].TxnID != cs[j].TxnID {
-			return cs[i].TxnID < cs[j].TxnID
+// creditLines lists the period's credits by payee, each payee's by
+// transaction and rule: a stable counting sort of the credits, which were
+// made in transaction and rule order.
+func (c *calc) creditLines() []Credit {
+	next := make([]int, len(c.payees)) // where each payee's next credit goes
+	n := 0
+	for i := range c.payees {
+		next[i] = n
+		n += c.payees[i].credits
+	}
+	out := make([]Credit, n)
+	for k := range c.periodCredits {
+		cr := &c.periodCredits[k]
+		t := c.txns[cr.txn].t
+		out[next[cr.payee]] = Credit{
+			Person: c.payees[cr.payee].p.ID, TxnID: t.ID, Rule: c.plan.Credits[cr.rule].Name,
+			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount,
 		}
-		return cs[i].Rule < cs[j].Rule
+		next[cr.payee]++
+	}
+	return out
+}
+
+// prepare orders the credit rules, works out the measures' and per-credit
+// components' spans, and sets up each payee's aggregates.
+func (c *calc) prepare() {
+	c.creditOrder = make([]int, len(c.plan.Credits))
+	for i := range c.creditOrder {
+		c.creditOrder[i] = i
+	}
+	sort.SliceStable(c.creditOrder, func(i, j int) bool {
+		return c.plan.Credits[c.creditOrder[i]].Name < c.plan.Credits[c.creditOrder[j]].Name
 	})
+	for i := range c.plan.Credits {
+		c.txnEnvNeeded = c.txnEnvNeeded || c.plan.Credits[i].When != nil || c.plan.Credits[i].Amount != nil
+	}
+	for i := range c.plan.Measures {
+		m := &c.plan.Measures[i]
+		c.measureSpans = append(c.measureSpans, c.in.Period.Window(m.Window))
+		c.creditEnvNeeded = c.creditEnvNeeded || m.Where != nil || m.Value != nil
+	}
+	for i := range c.plan.Components {
+		comp := &c.plan.Components[i]
+		if comp.Type != plans.ComponentPerCredit {
+			continue
+		}
+		span := c.in.Period.Range
+		if comp.Cumulative {
+			span = c.in.Period.Window(period.WindowYTD)
+		}
+		c.perCredit = append(c.perCredit, i)
+		c.perCreditSpans = append(c.perCreditSpans, span)
+		c.creditEnvNeeded = true
+	}
+	c.txnEnvNeeded = c.txnEnvNeeded || c.creditEnvNeeded
+	measures := make([]measureAgg, len(c.payees)*len(c.plan.Measures))
+	perCredit := make([]perCreditAgg, len(c.payees)*len(c.perCredit))
+	for i := range measures {
+		measures[i].sum = newDecimalSum()
+	}
+	for i := range perCredit {
+		perCredit[i].basis, perCredit[i].sum = newDecimalSum(), newDecimalSum()
+	}
+	for i := range c.payees {
+		pe := &c.payees[i]
+		pe.measures = measures[i*len(c.plan.Measures) : (i+1)*len(c.plan.Measures)]
+		pe.perCredit = perCredit[i*len(c.perCredit) : (i+1)*len(c.perCredit)]
+	}
 }
 
 func periodEnv(p period.Period) rules.Period {
@@ -124,20 +257,31 @@ func personEnv(p *facts.Person) rules.Person {
 	return rules.Person{ID: p.ID, Name: p.Name, Role: p.Role, Territory: p.Territory, Manager: p.Manager, Currency: p.Currency, Attrs: p.Attrs}
 }
 
-func txnEnv(t *facts.Transaction) rules.Txn {
-	return rules.Txn{ID: t.ID, Date: t.Date.String(), Type: t.Type, Owner: t.Owner, Territory: t.Territory,
+func (c *calc) txnEnvOf(tf *txnFacts) rules.Txn {
+	t := tf.t
+	return rules.Txn{ID: t.ID, Date: c.dateString(t.Date), Type: t.Type, Owner: t.Owner, Territory: t.Territory,
 		Product: t.Product, Currency: t.Currency, Amount: t.Amount, Attrs: t.Attrs}
 }
 
+// selectPeople picks the payees: the people the eligibility rule admits,
+// in ID order.
 func (c *calc) selectPeople() error {
-	pe := periodEnv(c.in.Period)
+	all := make([]*facts.Person, len(c.in.People))
 	for i := range c.in.People {
-		p := &c.in.People[i]
-		if _, dup := c.eligible[p.ID]; dup {
-			return fmt.Errorf("%w: person %s appears twice", ErrInput, p.ID)
+		all[i] = &c.in.People[i]
+	}
+	slices.SortFunc(all, func(a, b *facts.Person) int { return strings.Compare(a.ID, b.ID) })
+	for i := 1; i < len(all); i++ {
+		if all[i].ID == all[i-1].ID {
+			return fmt.Errorf("%w: person %s appears twice", ErrInput, all[i].ID)
 		}
+	}
+	pe := rules.PersonEnv{Period: periodEnv(c.in.Period)}
+	c.payees = make([]payee, 0, len(all))
+	for _, p := range all {
 		if r := c.plan.Eligibility; r != nil {
-			ok, err := r.Program.Bool(&c.m, rules.PersonEnv{Person: personEnv(p), Period: pe})
+			pe.Person = personEnv(p)
+			ok, err := r.Program.Bool(&c.m, &pe)
 			if err != nil {
 				return &RuleError{Pos: r.Pos, Subject: "person " + p.ID, Err: err}
 			}
@@ -145,34 +289,86 @@ func (c *calc) selectPeople() error {
 				continue
 			}
 		}
-		c.eligible[p.ID] = p
+		c.index[p.ID] = len(c.payees)
 		if p.Territory != "" {
-			c.byTerr[p.Territory] = append(c.byTerr[p.Territory], p.ID)
+			c.byTerr[p.Territory] = append(c.byTerr[p.Territory], len(c.payees))
 		}
-	}
-	for _, ids := range c.byTerr {
-		sort.Strings(ids)
+		c.payees = append(c.payees, payee{p: p, env: personEnv(p)})
 	}
 	return nil
 }
 
-func (c *calc) credit(t *facts.Transaction) error {
-	if !c.yearSpan.Contains(t.Date) {
-		return nil
+// selectTransactions keeps the transactions dated from the start of the
+// fiscal year to the end of the period, in ID order, and checks that no ID
+// appears twice.
+func (c *calc) selectTransactions() error {
+	c.txns = make([]txnFacts, 0, len(c.in.Transactions))
+	sorted := true // transactions usually arrive in ID order already
+	var dup *facts.Transaction
+	inPeriod := 0
+	for i := range c.in.Transactions {
+		t := &c.in.Transactions[i]
+		if !c.yearSpan.Contains(t.Date) {
+			continue
+		}
+		if n := len(c.txns); n > 0 && sorted {
+			switch prev := c.txns[n-1].t; {
+			case prev.ID > t.ID:
+				sorted = false
+			case prev.ID == t.ID && dup == nil:
+				dup = t
+			}
+		}
+		if c.in.Period.Contains(t.Date) {
+			inPeriod++
+		}
+		c.txns = append(c.txns, txnFacts{t: t})
 	}
+	if !sorted {
+		slices.SortFunc(c.txns, func(a, b txnFacts) int { return strings.Compare(a.t.ID, b.t.ID) })
+		dup = nil
+		for i := 1; i < len(c.txns) && dup == nil; i++ {
+			if c.txns[i].t.ID == c.txns[i-1].t.ID {
+				dup = c.txns[i].t
+			}
+		}
+	}
+	if dup != nil {
+		return fmt.Errorf("%w: transaction %s appears twice", ErrInput, dup.ID)
+	}
+	c.periodCredits = make([]credit, 0, inPeriod)
+	c.days = make([]string, int(c.yearSpan.End.Time().Sub(c.yearSpan.Start.Time())/(24*time.Hour))+1)
+	return nil
+}
+
+// dateString is d as rules see it, made once per day of the fiscal year
+// to date: a year has few days and many transactions.
+func (c *calc) dateString(d period.Date) string {
+	day := int(d.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+	if day < 0 || day >= len(c.days) {
+		return d.String()
+	}
+	if c.days[day] == "" {
+		c.days[day] = d.String()
+	}
+	return c.days[day]
+}
+
+// credit runs the credit rules on transaction i.
+func (c *calc) credit(i int) error {
+	tf := &c.txns[i]
+	t := tf.t
 	if t.Currency != "" && t.Currency != c.plan.Currency {
 		return fmt.Errorf("%w: transaction %s is in %s; plan %s pays in %s and currency conversion is not supported", ErrInput, t.ID, t.Currency, c.plan.Name, c.plan.Currency)
 	}
-	var env rules.TxnEnv
-	envReady := false
-	for i := range c.plan.Credits {
-		rule := &c.plan.Credits[i]
-		if (rule.When != nil || rule.Amount != nil) && !envReady {
-			env = rules.TxnEnv{Txn: txnEnv(t)}
-			envReady = true
-		}
+	if c.txnEnvNeeded {
+		c.txnEnv.Txn = c.txnEnvOf(tf)
+		c.creditEnv.Txn = c.txnEnv.Txn
+	}
+	for _, ri := range c.creditOrder {
+		rule := &c.plan.Credits[ri]
 		if rule.When != nil {
-			ok, err := rule.When.Program.Bool(&c.m, env)
+			ok, err := rule.When.Program.Bool(&c.m, &c.txnEnv)
 			if err != nil {
 				return &RuleError{Pos: rule.When.Pos, Subject: "transaction " + t.ID, Err: err}
 			}
@@ -182,7 +378,7 @@ func (c *calc) credit(t *facts.Transaction) error {
 		}
 		amount := t.Amount
 		if rule.Amount != nil {
-			a, err := rule.Amount.Program.Decimal(&c.m, env)
+			a, err := rule.Amount.Program.Decimal(&c.m, &c.txnEnv)
 			if err != nil {
 				return &RuleError{Pos: rule.Amount.Pos, Subject: "transaction " + t.ID, Err: err}
 			}
@@ -190,124 +386,169 @@ func (c *calc) credit(t *facts.Transaction) error {
 		}
 		switch rule.To {
 		case plans.CreditToOwner:
-			c.add(t, rule.Name, t.Owner, one, amount)
+			if p, ok := c.index[t.Owner]; ok {
+				c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: one, amount: amount})
+			}
 		case plans.CreditToTerritory:
-			for _, id := range c.byTerr[t.Territory] {
-				c.add(t, rule.Name, id, one, amount)
+			for _, p := range c.byTerr[t.Territory] {
+				c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: one, amount: amount})
 			}
 		case plans.CreditToSplits:
 			if len(t.Splits) == 0 {
 				continue
 			}
-			weights := make([]decimal.Decimal, len(t.Splits))
-			sum := decimal.Zero
+			if err := c.checkSplits(t); err != nil {
+				return err
+			}
+			c.weights = c.weights[:0]
+			for _, s := range t.Splits {
+				c.weights = append(c.weights, s.Share)
+			}
+			shares := money.AllocateFloorRemainderInOrder(amount, c.weights, c.places)
 			for j, s := range t.Splits {
-				if s.Share.Sign() < 0 {
-					return fmt.Errorf("%w: transaction %s: split share %s for %s is negative", ErrInput, t.ID, s.Share, s.Person)
+				if p, ok := c.index[s.Person]; ok {
+					c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: s.Share, amount: shares[j]})
 				}
-				weights[j] = s.Share
-				sum = sum.Add(s.Share)
-			}
-			if !sum.Equal(one) {
-				return fmt.Errorf("%w: transaction %s: split shares sum to %s; want 1 (100%%)", ErrInput, t.ID, sum)
-			}
-			shares := money.AllocateFloorRemainderInOrder(amount, weights, c.places)
-			for j, s := range t.Splits {
-				c.add(t, rule.Name, s.Person, s.Share, shares[j])
 			}
 		}
 	}
 	return nil
 }
 
-func (c *calc) add(t *facts.Transaction, rule, person string, share, amount decimal.Decimal) {
-	if _, ok := c.eligible[person]; !ok {
-		return
+// checkSplits checks that a transaction's split shares are not negative,
+// name each person once and sum to 1.
+func (c *calc) checkSplits(t *facts.Transaction) error {
+	sum := newDecimalSum()
+	for j, s := range t.Splits {
+		if s.Share.Sign() < 0 {
+			return fmt.Errorf("%w: transaction %s: split share %s for %s is negative", ErrInput, t.ID, s.Share, s.Person)
+		}
+		for _, prev := range t.Splits[:j] {
+			if prev.Person == s.Person {
+				return fmt.Errorf("%w: transaction %s: %s appears twice in the splits; give each person one share", ErrInput, t.ID, s.Person)
+			}
+		}
+		sum.Add(s.Share)
 	}
-	c.credits[person] = append(c.credits[person], credit{
-		Credit: Credit{Person: person, TxnID: t.ID, Rule: rule, Date: t.Date, Type: t.Type, Share: share, Amount: amount},
-		txn:    t,
-	})
+	if !sum.Equal(one) {
+		return fmt.Errorf("%w: transaction %s: split shares sum to %s; want 1 (100%%)", ErrInput, t.ID, sum.Value())
+	}
+	return nil
 }
 
-func (c *calc) creditEnv(cr *credit, pe rules.Person) rules.CreditEnv {
-	return rules.CreditEnv{
-		Txn:    txnEnv(cr.txn),
-		Credit: rules.Credit{Amount: cr.Amount, Rule: cr.Rule, Share: cr.Share},
-		Person: pe,
+// add gives payee p credit cr: it keeps the credit if dated in the
+// period, and adds it to the payee's measures and per-credit components
+// whose spans hold its date. A rule that fails is recorded for the payee
+// and reported when the payee's results are computed, as if the rules had
+// run then, payee by payee.
+func (c *calc) add(p int, cr credit) {
+	pe := &c.payees[p]
+	date := c.txns[cr.txn].t.Date
+	if c.in.Period.Contains(date) {
+		pe.credits++
+		c.periodCredits = append(c.periodCredits, cr)
 	}
+	if c.creditEnvNeeded {
+		c.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: c.plan.Credits[cr.rule].Name, Share: cr.share}
+		if c.envPayee != p {
+			c.creditEnv.Person = pe.env
+			c.envPayee = p
+		}
+	}
+	if pe.measureErr == nil {
+		pe.measureErr = c.measure(pe, &cr, date)
+	}
+	for k, ci := range c.perCredit {
+		agg := &pe.perCredit[k]
+		if agg.err != nil || !c.perCreditSpans[k].Contains(date) {
+			continue
+		}
+		agg.err = c.priceCredit(pe, &c.plan.Components[ci], &cr, agg)
+	}
+}
+
+// measure adds credit cr, dated date, to payee pe's measures.
+func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
+	for i := range c.plan.Measures {
+		m := &c.plan.Measures[i]
+		if !c.measureSpans[i].Contains(date) {
+			continue
+		}
+		if m.Where != nil {
+			ok, err := m.Where.Program.Bool(&c.m, &c.creditEnv)
+			if err != nil {
+				return &RuleError{Pos: m.Where.Pos, Subject: c.creditSubject(pe, cr), Err: err}
+			}
+			if !ok {
+				continue
+			}
+		}
+		agg := &pe.measures[i]
+		agg.credits++
+		switch {
+		case m.Aggregate == plans.AggregateCount:
+			agg.sum.Add(one)
+		case m.Value != nil:
+			v, err := m.Value.Program.Decimal(&c.m, &c.creditEnv)
+			if err != nil {
+				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
+			}
+			agg.sum.Add(v)
+		default:
+			agg.sum.Add(cr.amount)
+		}
+	}
+	return nil
+}
+
+// priceCredit adds credit cr to a per-credit component's aggregate.
+func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *perCreditAgg) error {
+	if comp.Where != nil {
+		ok, err := comp.Where.Program.Bool(&c.m, &c.creditEnv)
+		if err != nil {
+			return &RuleError{Pos: comp.Where.Pos, Subject: c.creditSubject(pe, cr), Err: err}
+		}
+		if !ok {
+			return nil
+		}
+	}
+	v, err := comp.Amount.Program.Decimal(&c.m, &c.creditEnv)
+	if err != nil {
+		return &RuleError{Pos: comp.Amount.Pos, Subject: c.creditSubject(pe, cr), Err: err}
+	}
+	agg.count++
+	agg.basis.Add(cr.amount)
+	agg.sum.Add(v)
+	return nil
+}
+
+func (c *calc) creditSubject(pe *payee, cr *credit) string {
+	return fmt.Sprintf("person %s, transaction %s", pe.p.ID, c.txns[cr.txn].t.ID)
 }
 
 // person computes one payee's measures, attainment and payout lines.
-func (c *calc) person(p *facts.Person, cs []credit, res *Result) error {
-	pe := personEnv(p)
+func (c *calc) person(pe *payee, res *Result) error {
+	p := pe.p
 	env := rules.ComponentEnv{
-		Person:     pe,
+		Person:     pe.env,
 		Period:     periodEnv(c.in.Period),
 		Measure:    map[string]decimal.Decimal{},
 		Target:     map[string]decimal.Decimal{},
 		Attainment: map[string]decimal.Decimal{},
 		Payout:     map[string]decimal.Decimal{},
 	}
-	for i := range c.plan.Measures {
-		ms := &c.plan.Measures[i]
-		span := c.in.Period.Window(ms.Window)
-		mv := MeasureValue{Person: p.ID, Measure: ms.Name, Window: ms.Window, Range: span, Value: decimal.Zero}
-		for j := range cs {
-			cr := &cs[j]
-			if !span.Contains(cr.Date) {
-				continue
-			}
-			var cenv rules.CreditEnv
-			if ms.Where != nil || ms.Value != nil {
-				cenv = c.creditEnv(cr, pe)
-			}
-			if ms.Where != nil {
-				ok, err := ms.Where.Program.Bool(&c.m, cenv)
-				if err != nil {
-					return &RuleError{Pos: ms.Where.Pos, Subject: fmt.Sprintf("person %s, transaction %s", p.ID, cr.TxnID), Err: err}
-				}
-				if !ok {
-					continue
-				}
-			}
-			mv.Credits++
-			switch {
-			case ms.Aggregate == plans.AggregateCount:
-				mv.Value = mv.Value.Add(one)
-			case ms.Value != nil:
-				v, err := ms.Value.Program.Decimal(&c.m, cenv)
-				if err != nil {
-					return &RuleError{Pos: ms.Value.Pos, Subject: fmt.Sprintf("person %s, transaction %s", p.ID, cr.TxnID), Err: err}
-				}
-				mv.Value = mv.Value.Add(v)
-			default:
-				mv.Value = mv.Value.Add(cr.Amount)
-			}
-		}
-		res.Measures = append(res.Measures, mv)
-		env.Measure[ms.Name] = mv.Value
-		if c.in.Targets == nil {
-			continue
-		}
-		target, ok, err := c.in.Targets.Target(p.ID, p.Role, ms.Name, span)
-		if err != nil {
-			return fmt.Errorf("%w: person %s, measure %s: %v", ErrInput, p.ID, ms.Name, err)
-		}
-		if !ok {
-			continue
-		}
-		env.Target[ms.Name] = target
-		a := Attainment{Person: p.ID, Measure: ms.Name, Value: mv.Value, Target: target}
-		if target.Sign() > 0 {
-			a.Ratio = mv.Value.DivRound(target, rules.DivisionPlaces)
-			env.Attainment[ms.Name] = a.Ratio
-		}
-		res.Attainment = append(res.Attainment, a)
+	if err := c.measures(pe, res, &env); err != nil {
+		return err
 	}
+	k := 0 // the next per-credit component
 	for i := range c.plan.Components {
 		comp := &c.plan.Components[i]
-		line, err := c.component(p, comp, cs, env)
+		var agg *perCreditAgg
+		if comp.Type == plans.ComponentPerCredit {
+			agg = &pe.perCredit[k]
+			k++
+		}
+		line, err := c.component(p, comp, agg, &env)
 		if err != nil {
 			return err
 		}
@@ -315,7 +556,7 @@ func (c *calc) person(p *facts.Person, cs []credit, res *Result) error {
 		res.Payouts = append(res.Payouts, line)
 	}
 	for i := range c.plan.Steps {
-		line, err := c.step(p, &c.plan.Steps[i], env)
+		line, err := c.step(p, &c.plan.Steps[i], &env)
 		if err != nil {
 			return err
 		}
@@ -325,14 +566,50 @@ func (c *calc) person(p *facts.Person, cs []credit, res *Result) error {
 	return nil
 }
 
-func (c *calc) component(p *facts.Person, comp *plans.Component, cs []credit, env rules.ComponentEnv) (Payout, error) {
-	subject := fmt.Sprintf("person %s, component %s", p.ID, comp.Name)
+// measures reports the payee's measures, gathered in the credit pass, and
+// looks up their targets and attainment.
+func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
+	if pe.measureErr != nil {
+		return pe.measureErr
+	}
+	p := pe.p
+	for i := range c.plan.Measures {
+		m := &c.plan.Measures[i]
+		span := c.measureSpans[i]
+		mv := MeasureValue{Person: p.ID, Measure: m.Name, Window: m.Window, Range: span, Value: pe.measures[i].sum.Value(), Credits: pe.measures[i].credits}
+		res.Measures = append(res.Measures, mv)
+		env.Measure[m.Name] = mv.Value
+		if c.in.Targets == nil {
+			continue
+		}
+		target, ok, err := c.in.Targets.Target(p.ID, p.Role, m.Name, span)
+		if err != nil {
+			return fmt.Errorf("%w: person %s, measure %s: %v", ErrInput, p.ID, m.Name, err)
+		}
+		if !ok {
+			continue
+		}
+		env.Target[m.Name] = target
+		a := Attainment{Person: p.ID, Measure: m.Name, Value: mv.Value, Target: target}
+		if target.Sign() > 0 {
+			a.Ratio = mv.Value.DivRound(target, rules.DivisionPlaces)
+			env.Attainment[m.Name] = a.Ratio
+		}
+		res.Attainment = append(res.Attainment, a)
+	}
+	return nil
+}
+
+// component computes one payout line; agg holds a per-credit component's
+// credits, priced in the credit pass.
+func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditAgg, env *rules.ComponentEnv) (Payout, error) {
+	subject := func() string { return fmt.Sprintf("person %s, component %s", p.ID, comp.Name) }
 	tr := Trace{Component: comp.Name, Type: comp.Type, Computed: decimal.Zero}
 	line := Payout{Person: p.ID, Component: comp.Name, EarningCode: comp.EarningCode, Currency: c.plan.Currency}
 	if comp.Gate != nil {
 		ok, err := comp.Gate.Program.Bool(&c.m, env)
 		if err != nil {
-			return line, &RuleError{Pos: comp.Gate.Pos, Subject: subject, Err: err}
+			return line, &RuleError{Pos: comp.Gate.Pos, Subject: subject(), Err: err}
 		}
 		tr.Gate = &GateTrace{Rule: comp.Gate.Source, Passed: ok}
 	}
@@ -340,7 +617,11 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, cs []credit, en
 		var err error
 		switch comp.Type {
 		case plans.ComponentPerCredit:
-			err = c.perCredit(p, comp, cs, &tr)
+			if err = agg.err; err == nil {
+				tr.Rule = comp.Amount.Source
+				tr.Credits = &CreditsTrace{Count: agg.count, Basis: agg.basis.Value()}
+				tr.Computed = agg.sum.Value()
+			}
 		case plans.ComponentRateTable:
 			err = c.rateTable(p, comp, env, &tr)
 		case plans.ComponentFormula:
@@ -348,7 +629,7 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, cs []credit, en
 			tr.Inputs = inputsOf(env)
 			tr.Computed, err = comp.Amount.Program.Decimal(&c.m, env)
 			if err != nil {
-				err = &RuleError{Pos: comp.Amount.Pos, Subject: subject, Err: err}
+				err = &RuleError{Pos: comp.Amount.Pos, Subject: subject(), Err: err}
 			}
 		}
 		if err != nil {
@@ -359,7 +640,7 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, cs []credit, en
 	if comp.Cap != nil {
 		cp, err := comp.Cap.Program.Decimal(&c.m, env)
 		if err != nil {
-			return line, &RuleError{Pos: comp.Cap.Pos, Subject: subject, Err: err}
+			return line, &RuleError{Pos: comp.Cap.Pos, Subject: subject(), Err: err}
 		}
 		tr.Cap = &cp
 		if amount.GreaterThan(cp) {
@@ -380,7 +661,7 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, cs []credit, en
 }
 
 // inputsOf lists the measures, targets and attainment of env, sorted by name.
-func inputsOf(env rules.ComponentEnv) []TraceInput {
+func inputsOf(env *rules.ComponentEnv) []TraceInput {
 	var out []TraceInput
 	for _, src := range []struct {
 		prefix string
@@ -398,44 +679,7 @@ func inputsOf(env rules.ComponentEnv) []TraceInput {
 	return out
 }
 
-func (c *calc) perCredit(p *facts.Person, comp *plans.Component, cs []credit, tr *Trace) error {
-	span := c.in.Period.Range
-	if comp.Cumulative {
-		span = c.in.Period.Window(period.WindowYTD)
-	}
-	tr.Rule = comp.Amount.Source
-	ct := &CreditsTrace{Basis: decimal.Zero}
-	pe := personEnv(p)
-	sum := decimal.Zero
-	for j := range cs {
-		cr := &cs[j]
-		if !span.Contains(cr.Date) {
-			continue
-		}
-		cenv := c.creditEnv(cr, pe)
-		if comp.Where != nil {
-			ok, err := comp.Where.Program.Bool(&c.m, cenv)
-			if err != nil {
-				return &RuleError{Pos: comp.Where.Pos, Subject: fmt.Sprintf("person %s, transaction %s", p.ID, cr.TxnID), Err: err}
-			}
-			if !ok {
-				continue
-			}
-		}
-		v, err := comp.Amount.Program.Decimal(&c.m, cenv)
-		if err != nil {
-			return &RuleError{Pos: comp.Amount.Pos, Subject: fmt.Sprintf("person %s, transaction %s", p.ID, cr.TxnID), Err: err}
-		}
-		ct.Count++
-		ct.Basis = ct.Basis.Add(cr.Amount)
-		sum = sum.Add(v)
-	}
-	tr.Credits = ct
-	tr.Computed = sum
-	return nil
-}
-
-func (c *calc) rateTable(p *facts.Person, comp *plans.Component, env rules.ComponentEnv, tr *Trace) error {
+func (c *calc) rateTable(p *facts.Person, comp *plans.Component, env *rules.ComponentEnv, tr *Trace) error {
 	basis := env.Measure[comp.Measure]
 	tr.Inputs = append(tr.Inputs, TraceInput{Name: "measure." + comp.Measure, Value: basis})
 	scale := one
@@ -494,7 +738,7 @@ func (c *calc) rateTable(p *facts.Person, comp *plans.Component, env rules.Compo
 	return nil
 }
 
-func (c *calc) step(p *facts.Person, s *plans.Step, env rules.ComponentEnv) (Payout, error) {
+func (c *calc) step(p *facts.Person, s *plans.Step, env *rules.ComponentEnv) (Payout, error) {
 	line := Payout{Person: p.ID, Component: s.Name, EarningCode: s.Name, Currency: c.plan.Currency}
 	tr := Trace{Component: s.Name, Type: s.Type, Rule: s.Amount.Source}
 	limit, err := s.Amount.Program.Decimal(&c.m, env)

@@ -1,0 +1,212 @@
+package engine_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
+
+	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+)
+
+// overlayPlan is the realistic plan plus overlay credit on renewals by
+// territory and a cumulative SPIFF, so that the property below also covers
+// territory credit and prior payouts.
+var overlayPlan = strings.Replace(strings.Replace(realisticPlan, `measures:`, `  - name: overlay
+    to: territory
+    when: txn.type == "renewal"
+measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
+    type: per_credit
+    cumulative: true
+    where: credit.rule == "overlay"
+    amount: credit.amount * 0.001
+  - name: logo_bonus`, 1)
+
+// exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
+func exactString(x decimal.Decimal) string {
+	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
+}
+
+// canonical renders a Result line by line, each decimal exactly, keyed
+// by person.
+// fataler is what canonical needs of a *testing.T or a *rapid.T.
+type fataler interface{ Fatal(args ...any) }
+
+func canonical(tb fataler, res *engine.Result) map[string][]string {
+	out := map[string][]string{}
+	add := func(person, format string, args ...any) {
+		out[person] = append(out[person], fmt.Sprintf(format, args...))
+	}
+	for _, c := range res.Credits {
+		add(c.Person, "credit %s %s %s %s share %s amount %s", c.TxnID, c.Rule, c.Date, c.Type, exactString(c.Share), exactString(c.Amount))
+	}
+	for _, m := range res.Measures {
+		add(m.Person, "measure %s %s %s %s from %d", m.Measure, m.Window, m.Range, exactString(m.Value), m.Credits)
+	}
+	for _, a := range res.Attainment {
+		add(a.Person, "attainment %s %s / %s = %s", a.Measure, exactString(a.Value), exactString(a.Target), exactString(a.Ratio))
+	}
+	for _, p := range res.Payouts {
+		tr, err := json.Marshal(p.Trace)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		add(p.Person, "payout %s %s %s %s %s", p.Component, p.EarningCode, p.Currency, exactString(p.Amount), tr)
+	}
+	return out
+}
+
+func canonicalString(tb fataler, res *engine.Result) string {
+	b, err := json.Marshal(canonical(tb, res)) // map keys sort
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return string(b)
+}
+
+var shareSets = [][]string{
+	{"1"},
+	{"0.6", "0.4"},
+	{"0.5", "0.5"},
+	{"0.3333333334", "0.3333333333", "0.3333333333"},
+	{"0.25", "0.25", "0.5"},
+}
+
+// genFacts draws people and transactions: splits (to people in and out of
+// the input), refunds, overlay territories, dates in and out of the
+// fiscal year to date, and prior payouts.
+func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPayout) {
+	nPeople := rapid.IntRange(1, 10).Draw(t, "people")
+	people := make([]facts.Person, nPeople)
+	ids := make([]string, 0, nPeople+1)
+	for i := range people {
+		people[i] = facts.Person{
+			ID:        fmt.Sprintf("p%02d", i),
+			Role:      rapid.SampledFrom([]string{"AE", "AE", "AE", "SE"}).Draw(t, "role"),
+			Territory: rapid.SampledFrom([]string{"east", "west", ""}).Draw(t, "territory"),
+		}
+		ids = append(ids, people[i].ID)
+	}
+	ids = append(ids, "outsider-1", "outsider-2", "outsider-3") // not in the input
+	nTxns := rapid.IntRange(0, 60).Draw(t, "transactions")
+	start := period.MustDate("2026-12-01")
+	txns := make([]facts.Transaction, nTxns)
+	for i := range txns {
+		tx := &txns[i]
+		tx.ID = fmt.Sprintf("T%03d", rapid.IntRange(0, 999).Draw(t, "id")*1000+i) // unique, in no particular order
+		tx.Date = start.AddDays(rapid.IntRange(0, 250).Draw(t, "day"))            // 2026-12-01 .. 2027-08-08
+		tx.Type = rapid.SampledFrom(txnTypes).Draw(t, "type")
+		tx.Product = rapid.SampledFrom(txnProducts).Draw(t, "product")
+		tx.Territory = rapid.SampledFrom([]string{"east", "west", ""}).Draw(t, "txn territory")
+		tx.Owner = rapid.SampledFrom(ids).Draw(t, "owner")
+		cents := rapid.Int64Range(0, 12_000_000).Draw(t, "cents")
+		if tx.Type == "refund" {
+			cents = -cents / 3
+		}
+		tx.Amount = decimal.New(cents, -2)
+		if tx.Product == "enterprise" {
+			shares := rapid.SampledFrom(shareSets).Draw(t, "shares")
+			who := rapid.Permutation(ids).Draw(t, "split people")
+			for j, s := range shares {
+				tx.Splits = append(tx.Splits, facts.Split{Person: who[j], Share: d(s)})
+			}
+		}
+	}
+	var prior []facts.PriorPayout
+	for _, id := range ids {
+		if rapid.Bool().Draw(t, "has prior") {
+			prior = append(prior, facts.PriorPayout{Person: id, Component: "ytd_spiff", Amount: decimal.New(rapid.Int64Range(0, 100_000).Draw(t, "prior"), -2)})
+		}
+	}
+	return people, txns, prior
+}
+
+// TestComputeIsOrderAndBatchIndependent checks, for random facts on the
+// realistic plans, that Compute gives exactly the same Result whatever the
+// order of people, transactions and prior payouts, and that computing the
+// people in two batches (each given all the transactions) gives each
+// person exactly the lines of one batch of everyone.
+func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
+	t.Parallel()
+	targets := targetPlan(t, realisticTargets)
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan)}
+	q2 := quarter(t, "2027-Q2")
+	rapid.Check(t, func(t *rapid.T) {
+		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
+		people, txns, prior := genFacts(t)
+		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
+		res, err := engine.Compute(in)
+		if err != nil {
+			t.Fatalf("Compute: %v", err)
+		}
+		want := canonicalString(t, res)
+
+		shuffled := in
+		shuffled.People = rapid.Permutation(people).Draw(t, "people order")
+		shuffled.Transactions = rapid.Permutation(txns).Draw(t, "transaction order")
+		shuffled.Prior = rapid.Permutation(prior).Draw(t, "prior order")
+		res2, err := engine.Compute(shuffled)
+		if err != nil {
+			t.Fatalf("Compute, shuffled: %v", err)
+		}
+		if got := canonicalString(t, res2); got != want {
+			t.Fatalf("shuffled input gives another result:\n got %s\nwant %s", got, want)
+		}
+
+		var batches [2][]facts.Person
+		for _, p := range shuffled.People {
+			b := rapid.IntRange(0, 1).Draw(t, "batch")
+			batches[b] = append(batches[b], p)
+		}
+		merged := map[string][]string{}
+		for _, batch := range batches {
+			part := shuffled
+			part.People = batch
+			r, err := engine.Compute(part)
+			if err != nil {
+				t.Fatalf("Compute, batch: %v", err)
+			}
+			for person, lines := range canonical(t, r) {
+				if _, dup := merged[person]; dup {
+					t.Fatalf("person %s in both batches", person)
+				}
+				merged[person] = lines
+			}
+		}
+		b, _ := json.Marshal(merged)
+		if got := string(b); got != want {
+			t.Fatalf("two batches give another result:\n got %s\nwant %s", got, want)
+		}
+
+		// Split credit divides: when every person of a split is in the
+		// input and eligible, their credits add up to the transaction.
+		eligible := map[string]bool{}
+		for _, p := range people {
+			eligible[p.ID] = p.Role == "AE"
+		}
+		credited := map[string]decimal.Decimal{}
+		for _, c := range res.Credits {
+			if c.Rule == "team" {
+				credited[c.TxnID] = credited[c.TxnID].Add(c.Amount)
+			}
+		}
+		for _, tx := range txns {
+			if len(tx.Splits) == 0 || !q2.Contains(tx.Date) {
+				continue
+			}
+			all := true
+			for _, s := range tx.Splits {
+				all = all && eligible[s.Person]
+			}
+			if all && !credited[tx.ID].Equal(tx.Amount) {
+				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], tx.Amount)
+			}
+		}
+	})
+}

@@ -5,7 +5,9 @@
 //
 // The engine does no I/O, reads no clock and uses no randomness: the same
 // Input gives the same Result, whatever the order of its people and
-// transactions. Rounding happens at named points only, in engine/money:
+// transactions; and when the input has several problems, the same error.
+// A person's results depend only on their own facts, so computing people
+// in batches gives each the same lines as computing everyone at once. Rounding happens at named points only, in engine/money:
 // split credits are allocated to the currency's minor unit, and each payout
 // line is rounded half away from zero to the minor unit once, after its cap.
 //

@@ -296,3 +296,30 @@ func TestDecCmpMatchesCmp(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkRule compares a typical per-credit filter on the fast path and
+// on expr's VM.
+func BenchmarkRule(b *testing.B) {
+	p, err := Compile(`txn.type == "new" && credit.amount >= 50000`, CreditEnv{}, KindBool, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := &fastCreditEnvs[0]
+	var m Machine
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := p.Bool(&m, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("vm", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := m.run(p, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -31,10 +31,10 @@ import (
 // testPeriod is the quarter the tests run: the example plans' first.
 const testPeriod = "2027-Q1"
 
-// dataset is a generated org and fiscal year of transactions, small
-// enough that a run at batch size 1 takes about a second.
+// dataset is a generated org (21 people in two regions) and a fiscal year
+// of transactions, small enough that a run takes a fraction of a second.
 var dataset = sync.OnceValues(func() (people, txns string) {
-	cfg := datagen.Config{Regions: 2, Transactions: 4000}
+	cfg := datagen.Config{Regions: 2, Transactions: 2500}
 	var p, tx bytes.Buffer
 	if err := datagen.WritePeople(&p, cfg); err != nil {
 		panic(err)
@@ -263,9 +263,10 @@ func TestRunBatchSizes(t *testing.T) {
 	}
 	var mu sync.Mutex
 	results := map[int]result{}
-	// Batch size 0 sizes batches by transaction count: one per plan here.
-	sizes := []int{0, 1, 7, 1000}
-	workers := map[int]int{0: 1, 1: 2, 7: 2, 1000: 1}
+	// (Batch size 0, batches sized by transaction count, is what the other
+	// tests run.)
+	sizes := []int{1, 7, 1000}
+	workers := map[int]int{1: 2, 7: 2, 1000: 1}
 	t.Run("sizes", func(t *testing.T) {
 		for _, size := range sizes {
 			t.Run(fmt.Sprintf("batch size %d, %d workers", size, workers[size]), func(t *testing.T) {

@@ -27,6 +27,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
 
+	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlstore"
 )
 
@@ -282,6 +283,9 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 	return int(tag.RowsAffected()), nil
 }
 
+// pgUniqueViolation is Postgres's SQLSTATE for a unique constraint violation.
+const pgUniqueViolation = "23505"
+
 func interpretError(err error) error {
 	if err == nil {
 		return nil
@@ -291,6 +295,10 @@ func interpretError(err error) error {
 	}
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
+		if pe.Code == pgUniqueViolation && pe.ConstraintName == "run_active_period_key" {
+			// Another transaction started a run of the period first.
+			return storage.ErrRunInProgress
+		}
 		return fmt.Errorf("postgres: %s (%s): %w", pe.Message, pe.Code, err)
 	}
 	return err

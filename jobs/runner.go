@@ -112,6 +112,13 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		_, err = r.Client.InsertTx(ctx, rawTx[TTx](tx), RunArgs{RunID: id}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
 		return err
 	})
+	if errors.Is(err, storage.ErrRunInProgress) {
+		// Another process started the period's run since the check
+		// above: wait for that one, as if it had come first.
+		if active, aerr := st.RunActive(ctx, p.Period); aerr == nil {
+			return active.ID, true, nil
+		}
+	}
 	return runID, false, err
 }
 

@@ -25,6 +25,9 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	// The test runs the icomp binary it builds; importing the command's
+	// package makes go test's cache see changes to any of its code.
+	_ "github.com/icomp/icomp/cmd/icomp/cli"
 	"github.com/icomp/icomp/examples"
 	"github.com/icomp/icomp/examples/datagen"
 	"github.com/icomp/icomp/storage/pgtest"
@@ -463,15 +466,29 @@ func TestWorkersShareARun(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		workers = append(workers, startWorker(t, url, fmt.Sprintf("share-w%d", i)))
 	}
+	// Two `icomp run` of the period at once: one starts the run, the
+	// other waits for that same run.
 	t0 := time.Now()
-	out := icomp(t, runWaitMax, "--db", url, "run", "--period", testPeriod, "--batch-size", "3")
-	t.Logf("run on 3 workers: %s in %s", strings.TrimSpace(out), time.Since(t0).Round(time.Millisecond))
+	args := []string{"--db", url, "run", "--period", testPeriod, "--batch-size", "3"}
+	runners := []*process{start(t, "run-1", args...), start(t, "run-2", args...)}
+	for _, r := range runners {
+		if err := r.wait(runWaitMax); err != nil {
+			t.Fatalf("%s: %v\n%s", r.name, err, r.logs())
+		}
+		t.Logf("%s on 3 workers: %s", r.name, strings.TrimSpace(r.stdout.String()))
+	}
+	t.Logf("run on 3 workers took %s", time.Since(t0).Round(time.Millisecond))
 	run, err := latestRun(t.Context(), pool)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if run.status != "done" || run.batches < 20 || run.batchesDone != run.batches {
-		t.Fatalf("run = %+v, want done in many batches", run)
+	if run.id != 1 || run.status != "done" || run.batches < 20 || run.batchesDone != run.batches {
+		t.Fatalf("run = %+v, want run 1 done in many batches", run)
+	}
+	for _, r := range runners {
+		if want := fmt.Sprintf("run %d of %s done", run.id, testPeriod); !strings.Contains(r.stdout.String(), want) {
+			t.Errorf("%s printed %q, want %q", r.name, r.stdout.String(), want)
+		}
 	}
 	if got := ledgerDigest(t, url); got != want {
 		for _, w := range workers {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -599,5 +600,70 @@ func TestImportCopy(t *testing.T) {
 	}
 	if !t.Failed() && !reflect.DeepEqual(results["postgres"], results["sqlite"]) {
 		t.Fatalf("the backends differ:\npostgres %q\nsqlite   %q", results["postgres"], results["sqlite"])
+	}
+}
+
+// TestRunInsertConcurrent: two transactions that each start a run of the
+// same period at the same moment (two `icomp run` processes) cannot both
+// succeed, and the loser gets storage.ErrRunInProgress, as it would had it
+// come a moment later, not a raw constraint violation.
+func TestRunInsertConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	st := open(t)
+	inserted := make(chan struct{})
+	release := make(chan struct{})
+	firstErr := make(chan error, 1)
+	go func() {
+		firstErr <- st.InTx(ctx, func(tx storage.Tx) error {
+			if _, err := tx.RunInsert(ctx, storage.Run{Period: "2027-Q1", Plans: []string{"h1"}}); err != nil {
+				close(inserted)
+				return err
+			}
+			close(inserted)
+			<-release
+			return nil
+		})
+	}()
+	<-inserted
+	secondErr := make(chan error, 1)
+	go func() {
+		secondErr <- st.InTx(ctx, func(tx storage.Tx) error {
+			_, err := tx.RunInsert(ctx, storage.Run{Period: "2027-Q1", Plans: []string{"h2"}})
+			return err
+		})
+	}()
+	// The second insert waits on the first's uncommitted row; let it get
+	// there, then commit the first.
+	var waiting int64
+	for range 500 {
+		waiting = queryInt(t, pool(st), `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)
+		if waiting > 0 {
+			break
+		}
+		select {
+		case err := <-secondErr:
+			close(release)
+			t.Fatalf("second RunInsert returned %v before the first committed", err)
+		default:
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if waiting == 0 {
+		t.Log("the second insert was not seen waiting on a lock")
+	}
+	close(release)
+	if err := <-firstErr; err != nil {
+		t.Fatalf("first RunInsert: %v", err)
+	}
+	if err := <-secondErr; !errors.Is(err, storage.ErrRunInProgress) {
+		t.Fatalf("second concurrent RunInsert of the period: %v, want storage.ErrRunInProgress", err)
+	}
+	runs, err := st.RunList(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 1 || strings.Join(runs[0].Plans, ",") != "h1" {
+		t.Fatalf("runs = %+v, want only the first", runs)
 	}
 }

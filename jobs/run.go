@@ -411,11 +411,11 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 			return err
 		}
 		if run.Status == storage.RunRunning {
-			lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Period: run.Period})
+			digest, _, err := tx.LedgerDigest(ctx, run.Period)
 			if err != nil {
 				return err
 			}
-			if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: run.ID, Status: storage.RunDone, Digest: storage.Digest(lines)}); err != nil {
+			if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: run.ID, Status: storage.RunDone, Digest: digest}); err != nil {
 				return err
 			}
 		}

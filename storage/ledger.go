@@ -3,8 +3,8 @@ package storage
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"sort"
-	"strings"
 )
 
 // LogicalKey identifies what a ledger line is about: the same credit,
@@ -144,16 +144,41 @@ func Digest(lines []LedgerLine) string {
 		}
 		return sorted[i].Seq < sorted[j].Seq
 	})
-	h := sha256.New()
-	var b strings.Builder
+	var d Digester
 	for _, l := range sorted {
-		b.Reset()
-		for _, f := range []string{l.Key, l.Ledger, l.Kind, l.Supersedes, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail} {
-			b.WriteString(f)
-			b.WriteByte('\t')
-		}
-		b.WriteByte('\n')
-		h.Write([]byte(b.String()))
+		d.Add(l)
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return d.Sum()
+}
+
+// Digester computes Digest incrementally over lines that arrive already in
+// digest order (by logical key, then posting order), so a backend can
+// stream a whole ledger through it without holding it in memory.
+type Digester struct {
+	h     hash.Hash
+	buf   []byte
+	Lines int
+}
+
+// Add hashes one line's canonical text.
+func (d *Digester) Add(l LedgerLine) {
+	if d.h == nil {
+		d.h = sha256.New()
+	}
+	d.buf = d.buf[:0]
+	for _, f := range []string{l.Key, l.Ledger, l.Kind, l.Supersedes, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail} {
+		d.buf = append(d.buf, f...)
+		d.buf = append(d.buf, '\t')
+	}
+	d.buf = append(d.buf, '\n')
+	d.h.Write(d.buf)
+	d.Lines++
+}
+
+// Sum returns the hex digest of the lines added so far.
+func (d *Digester) Sum() string {
+	if d.h == nil {
+		d.h = sha256.New()
+	}
+	return hex.EncodeToString(d.h.Sum(nil))
 }

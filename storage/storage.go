@@ -62,6 +62,9 @@ type Reader interface {
 
 	// LedgerLineList lists ledger lines, in posting order (Seq).
 	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]LedgerLine, error)
+	// LedgerDigest streams the lines of a period (every period when empty)
+	// through a Digester: the same value as Digest over LedgerLineList.
+	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)
 
 	ExportList(ctx context.Context, periodLabel string) ([]Export, error)
 	// ExportedKeys returns the keys of payout lines already exported.

@@ -58,6 +58,9 @@ type Dialect struct {
 	// BeforeMerge runs before staged transactions are merged (statistics
 	// for the planner); empty for none.
 	BeforeMerge string
+	// BinaryCollate is appended to text columns in ORDER BY to compare them
+	// byte-wise, as Go does ("" where that is the default).
+	BinaryCollate string
 	// Money renders a money column for SELECT as exact text.
 	Money func(col string) string
 	// InterpretError turns a driver error into a storage error.

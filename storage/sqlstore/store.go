@@ -785,6 +785,40 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 	return out, x.d.err(rows.Err())
 }
 
+// LedgerDigest streams the period's lines in digest order, compared
+// byte-wise as Go compares strings.
+func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, int, error) {
+	c := x.d.BinaryCollate
+	q := `SELECT seq, key, ledger, kind, supersedes, plan, plan_hash, period, person, subject, ` + x.money("amount") + `, detail FROM ledger_line`
+	var args []any
+	if periodLabel != "" {
+		q += ` WHERE period = ?`
+		args = append(args, periodLabel)
+	}
+	q += ` ORDER BY ledger` + c + `, plan` + c + `, period` + c + `, person` + c + `, subject` + c + `, seq`
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return "", 0, err
+	}
+	defer rows.Close()
+	var d storage.Digester
+	var l storage.LedgerLine
+	var amount string
+	for rows.Next() {
+		if err := rows.Scan(&l.Seq, &l.Key, &l.Ledger, &l.Kind, &l.Supersedes, &l.Plan, &l.PlanHash, &l.Period, &l.Person, &l.Subject, &amount, &l.Detail); err != nil {
+			return "", 0, x.d.err(err)
+		}
+		if l.Amount, err = decimal.NewFromString(amount); err != nil {
+			return "", 0, fmt.Errorf("ledger line %s: amount %q: %w", l.Key, amount, err)
+		}
+		d.Add(l)
+	}
+	if err := rows.Err(); err != nil {
+		return "", 0, x.d.err(err)
+	}
+	return d.Sum(), d.Lines, nil
+}
+
 // ledgerRowsPerInsert keeps multi-row INSERTs under SQLite's variable limit.
 const ledgerRowsPerInsert = 1000
 

@@ -12,9 +12,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/examples/datagen"
 	"github.com/icomp/icomp/jobs"
 	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage/pgstore"
 )
 
 func newBenchCmd(e *env, db *string) *cobra.Command {
@@ -149,6 +151,14 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 	fmt.Fprintf(e.out, "end to end   %s (import + run)\n", (importTime + runTime).Round(time.Millisecond))
 	fmt.Fprintf(e.out, "peak RSS     %s\n", peakRSS())
 	fmt.Fprintf(e.out, "digest       %s\n", run.Digest)
+	if pg, ok := ws.store.(*pgstore.Store); ok {
+		d, err := plainSQL(ctx, pg, per)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "plain SQL    one credit per transaction and a flat-rate payout per owner for the same period, in %s; icomp run / plain SQL = %.1f×\n",
+			d.Round(time.Millisecond), runTime.Seconds()/d.Seconds())
+	}
 	return nil
 }
 
@@ -174,3 +184,25 @@ func peakRSS() string {
 type discard struct{}
 
 func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// plainSQL times the simplest hand-written SQL that does a comparable job
+// in the same database: credit every transaction of the period to its
+// owner (one row each) and pay each owner a flat rate on the sum, rounded
+// to cents. It writes into temporary tables and rolls back.
+func plainSQL(ctx context.Context, st *pgstore.Store, p period.Period) (time.Duration, error) {
+	tx, err := st.Pool.Begin(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback(ctx)
+	start := time.Now()
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE sql_credit ON COMMIT DROP AS
+		SELECT id AS txn_id, owner AS person, amount FROM txn WHERE date >= $1 AND date <= $2`, p.Start.String(), p.End.String()); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `CREATE TEMP TABLE sql_payout ON COMMIT DROP AS
+		SELECT person, SUM(amount) AS measure, ROUND(SUM(amount) * 0.08, 2) AS payout FROM sql_credit GROUP BY person`); err != nil {
+		return 0, err
+	}
+	return time.Since(start), nil
+}

@@ -259,11 +259,11 @@ func newLedgerCmd(e *env, db *string) *cobra.Command {
 				return err
 			}
 			defer ws.close()
-			lines, err := ws.store.LedgerLineList(cmd.Context(), storage.LedgerLineListParams{Period: periodLabel})
+			digest, n, err := ws.store.LedgerDigest(cmd.Context(), periodLabel)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "%s  %d lines\n", storage.Digest(lines), len(lines))
+			fmt.Fprintf(e.out, "%s  %d lines\n", digest, n)
 			return nil
 		},
 	}

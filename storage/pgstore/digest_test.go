@@ -1,0 +1,12 @@
+package pgstore_test
+
+import (
+	"testing"
+
+	"github.com/icomp/icomp/storage/storagetest"
+)
+
+func TestLedgerDigest(t *testing.T) {
+	t.Parallel()
+	storagetest.ExerciseLedgerDigest(t, open)
+}

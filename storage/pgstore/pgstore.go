@@ -223,7 +223,8 @@ var Dialect = &sqlstore.Dialect{
 		owner TEXT NOT NULL, territory TEXT NOT NULL, product TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
 		splits TEXT NOT NULL, attrs TEXT NOT NULL) ON COMMIT DROP;
 		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
-	BeforeMerge:       `CREATE INDEX ON txn_stage (id); ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	BeforeMerge:       `ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	BinaryCollate:     ` COLLATE "C"`,
 	Money:             func(col string) string { return col + "::text" },
 	StageTransactions: stageTransactions,
 	InsertLedgerLines: insertLedgerLines,

@@ -672,3 +672,108 @@ func TestWorkerGracefulStop(t *testing.T) {
 	}
 	t.Logf("idle worker exited 0 %s after SIGTERM", time.Since(t0).Round(time.Millisecond))
 }
+
+// TestWorkerGracefulStopBusy: SIGTERM to a worker with batches in flight
+// lets them finish (not abandoned to River's rescuer), takes no new ones
+// and exits 0; `icomp run --local` then resumes the run and finishes it
+// in-process, with the same ledger as the SQLite run.
+func TestWorkerGracefulStopBusy(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	want := referenceDigest(t)
+	d := testData(t)
+	url, pool := migratedDatabase(t)
+	load(t, url, d)
+	w := startWorker(t, url, "busy-w1")
+	waiter := start(t, "run", "--db", url, "run", "--period", testPeriod, "--batch-size", "3")
+
+	var inFlight []int64
+	deadline := time.Now().Add(runWaitMax)
+	for len(inFlight) == 0 {
+		if time.Now().After(deadline) || waiter.exited() {
+			t.Fatalf("no batch in flight on the worker while the run went on\n%s\n%s", waiter.logs(), w.logs())
+		}
+		run, err := latestRun(ctx, pool)
+		if err != nil || run.batchesDone == 0 {
+			time.Sleep(5 * time.Millisecond)
+			continue
+		}
+		rows, err := pool.Query(ctx, `SELECT id FROM river_job WHERE kind = 'icomp_batch' AND state = 'running'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inFlight, err = pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.wait(30 * time.Second); err != nil {
+		t.Fatalf("busy worker after SIGTERM: %v, want exit 0\n%s", err, w.logs())
+	}
+	var finished int
+	if err := pool.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE id = ANY($1) AND state = 'completed' AND attempt = 1`, inFlight).Scan(&finished); err != nil {
+		t.Fatal(err)
+	}
+	if finished != len(inFlight) {
+		t.Fatalf("%d of the %d batch jobs in flight at SIGTERM were finished by the stopping worker, want all", finished, len(inFlight))
+	}
+	run, err := latestRun(ctx, pool)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("worker stopped with run %d at %d/%d batches; %d in-flight batch(es) finished first", run.id, run.batchesDone, run.batches, len(inFlight))
+	if run.status != "running" || run.batchesDone >= run.batches {
+		t.Fatalf("run after the worker stopped = %+v, want it still running with batches left (a stopping worker takes no new jobs)", run)
+	}
+
+	out := icomp(t, runWaitMax, "--db", url, "run", "--period", testPeriod, "--local", "--workers", "2")
+	if !strings.Contains(out, fmt.Sprintf("run %d of %s done", run.id, testPeriod)) {
+		t.Fatalf("icomp run --local printed %q, want it to finish run %d", out, run.id)
+	}
+	if err := waiter.wait(runWaitMax); err != nil {
+		t.Fatalf("the first icomp run, waiting for workers: %v\n%s", err, waiter.logs())
+	}
+	if got := ledgerDigest(t, url); got != want {
+		t.Fatalf("run finished by --local after a graceful stop: ledger digest %s, want the SQLite run's %s", got, want)
+	}
+	checkLedger(t, pool)
+}
+
+// TestUnmigratedDatabaseRefused: every command that needs the schema
+// refuses an unmigrated Postgres database, says to run icomp migrate, and
+// creates nothing.
+func TestUnmigratedDatabaseRefused(t *testing.T) {
+	t.Parallel()
+	d := testData(t)
+	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	for _, args := range [][]string{
+		{"worker"},
+		{"run", "--period", testPeriod},
+		{"import", "people", d.people},
+		{"ledger", "digest"},
+	} {
+		cmd := command(t, append([]string{"--db", url}, args...)...)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(stderr.String(), "icomp migrate") {
+			t.Errorf("icomp %s on an unmigrated database: %v, stderr %q; want exit 2 saying to run icomp migrate", strings.Join(args, " "), err, stderr.String())
+		}
+	}
+	pool, err := pgxpool.New(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var tables int
+	if err := pool.QueryRow(t.Context(), `SELECT COUNT(*) FROM pg_tables WHERE schemaname = 'public'`).Scan(&tables); err != nil {
+		t.Fatal(err)
+	}
+	if tables != 0 {
+		t.Errorf("the refused commands created %d tables", tables)
+	}
+}

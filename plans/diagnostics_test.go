@@ -447,3 +447,34 @@ func TestRulePositionStyles(t *testing.T) {
 		})
 	}
 }
+
+// TestEmptyValues is a regression test: a file of just "---" was reported
+// on line 2, past its end, and a required key with no value as missing.
+func TestEmptyValues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		src  string
+		want []string
+	}{
+		{"", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
+		{"---", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
+		{"--- # nothing\n...\n", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
+		{"# only a comment\n", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
+		{"~", []string{"1:1: want a mapping with a kind key (comp_plan, target_plan or plan_test), got nothing"}},
+		{"kind:", []string{"1:6: kind: want comp_plan, target_plan or plan_test, got nothing"}},
+		{"kind: target_plan\nname: t\nversion:\nperiod: quarterly\ntargets: []\n", []string{`3:1: target plan: required key "version" has no value`}},
+	}
+	for _, tc := range tests {
+		t.Run(fmt.Sprintf("%q", tc.src), func(t *testing.T) {
+			t.Parallel()
+			_, diags := plans.Load("empty.yaml", []byte(tc.src))
+			var got []string
+			for _, d := range diags {
+				got = append(got, fmt.Sprintf("%d:%d: %s", d.Line, d.Column, d.Message))
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+}

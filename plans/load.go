@@ -135,10 +135,10 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 		}
 	}
 	switch {
-	case kn == nil || (kn.Kind == yaml.ScalarNode && kn.Tag == "!!null"):
+	case kn == nil:
 		r.errorf(root, "missing required key \"kind\"; want kind: %s, %s or %s", KindCompPlan, KindTargetPlan, KindPlanTest)
 		return f, r.diags
-	case kn.Kind != yaml.ScalarNode:
+	case kn.Kind != yaml.ScalarNode || kn.Tag == "!!null":
 		r.errorf(kn, "kind: want %s, %s or %s, got %s", KindCompPlan, KindTargetPlan, KindPlanTest, kindName(kn))
 		return f, r.diags
 	}

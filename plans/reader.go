@@ -60,6 +60,12 @@ func (r *reader) lineText(line int) string {
 }
 
 func (r *reader) errAt(line, col int, format string, args ...any) {
+	if line > len(r.lines) {
+		// yaml.v3 places an empty value at the end of the file on the
+		// line after the last: point at the end of the last line.
+		line = len(r.lines)
+		col = utf8.RuneCountInString(r.lineText(line)) + 1
+	}
 	r.diags = append(r.diags, Diagnostic{
 		Pos:        Pos{File: r.file, Line: line, Column: col},
 		Message:    fmt.Sprintf(format, args...),
@@ -119,7 +125,7 @@ func (r *reader) parse(src []byte) *yaml.Node {
 		r.errAt(max(second.Line, 1), 1, "a second YAML document starts here; a plan file holds one document, so remove this --- line or split the file")
 		return nil
 	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 || (doc.Content[0].Kind == yaml.ScalarNode && doc.Content[0].Tag == "!!null" && doc.Content[0].Value == "") {
 		r.errAt(1, 1, "file is empty; want a YAML mapping with a kind key")
 		return nil
 	}
@@ -298,9 +304,15 @@ func (r *reader) mapping(n *yaml.Node, what string) *mapping {
 func (m *mapping) value(key string, required bool) *yaml.Node {
 	m.asked = append(m.asked, key)
 	v, ok := m.values[key]
-	if !ok || (v.Kind == yaml.ScalarNode && v.Tag == "!!null") {
+	switch {
+	case !ok:
 		if required && m.node != nil && m.node.Kind == yaml.MappingNode {
 			m.r.errorf(m.node, "%s: missing required key %q", m.what, key)
+		}
+		return nil
+	case v.Kind == yaml.ScalarNode && v.Tag == "!!null":
+		if required {
+			m.r.errorf(m.keys[key], "%s: required key %q has no value", m.what, key)
 		}
 		return nil
 	}

@@ -42,6 +42,9 @@ func TestDiagnostics(t *testing.T) {
 		{"yaml-tab-after-spaces.yaml", []string{"7:1: YAML syntax error: found a tab character that violates indentation; indent with spaces"}},
 		{"yaml-key-no-space.yaml", []string{"4:1: YAML syntax error: could not find expected ':'; put a space after the colon"}},
 		{"yaml-mapping-in-value.yaml", []string{`5:18: YAML syntax error: mapping values are not allowed in this context; quote a value that contains ": "`}},
+		{"yaml-missing-colon.yaml", []string{"8:5: YAML syntax error: mapping values are not allowed in this context; is the colon after the key missing on this line?"}},
+		{"yaml-text-after-quote.yaml", []string{"4:35: YAML syntax error: did not find expected key; there is text after the closing quote"}},
+		{"yaml-bad-escape.yaml", []string{`9:36: YAML syntax error: found unknown escape character; in double quotes a backslash starts an escape`}},
 		{"yaml-unknown-anchor.yaml", []string{"5:11: YAML syntax error: unknown anchor 'cur' referenced"}},
 		// yaml.Unmarshal silently dropped a second document.
 		{"yaml-second-document.yaml", []string{"7:1: a second YAML document starts here"}},

@@ -136,6 +136,25 @@ func (r *reader) parse(src []byte) *yaml.Node {
 // space after its colon.
 var keyNoSpaceRE = regexp.MustCompile(`^\s*[^\s:#"']+:[^\s:]`)
 
+// prevContentLine is the nearest line above line that is not blank or a
+// comment, or 0.
+func (r *reader) prevContentLine(line int) int {
+	for l := line - 1; l >= 1; l-- {
+		t := strings.TrimSpace(r.lineText(l))
+		if t != "" && !strings.HasPrefix(t, "#") {
+			return l
+		}
+	}
+	return 0
+}
+
+// badEscapeRE matches a backslash that starts no YAML escape.
+var badEscapeRE = regexp.MustCompile(`\\[^0abt\tnvfre "\\N_LPxuU']`)
+
+// afterQuoteRE matches "key: 'value' more"; group 1 is the text after the
+// closing quote.
+var afterQuoteRE = regexp.MustCompile(`^\s*(?:- )?[^\s:#"'][^:#]*:\s+(?:"(?:[^"\\]|\\.)*"|'(?:[^']|'')*')[ \t]*([^\s#,}\]])`)
+
 // valueColonRE matches "key: value: more"; group 1 is the second colon.
 var valueColonRE = regexp.MustCompile(`^\s*(?:- )?[^\s:#"'][^:#]*:\s+[^:#]*?(:)(?:\s|$)`)
 
@@ -154,17 +173,26 @@ func (r *reader) syntaxError(src []byte, err error) {
 	} else {
 		msg += " (at or below this line)"
 	}
-	// Point at the first character of the line that is not a space: a tab
-	// used for indentation, or the misplaced key.
-	text := []rune(r.lineText(line))
-	col := 1
-	for col <= len(text) && text[col-1] == ' ' {
-		col++
-	}
-	if col > len(text) {
+	var (
+		text []rune
+		s    string
+		col  int
+	)
+	// setLine points at the first character of line that is not a space:
+	// a tab used for indentation, or the misplaced key.
+	setLine := func(l int) {
+		line = l
+		text = []rune(r.lineText(line))
+		s = string(text)
 		col = 1
+		for col <= len(text) && text[col-1] == ' ' {
+			col++
+		}
+		if col > len(text) {
+			col = 1
+		}
 	}
-	s := string(text)
+	setLine(line)
 	// at moves the caret to byte offset i of the line, when found.
 	at := func(i int) {
 		if i >= 0 {
@@ -187,6 +215,14 @@ func (r *reader) syntaxError(src []byte, err error) {
 	case strings.HasPrefix(msg, "unknown anchor '"):
 		name := strings.TrimSuffix(strings.TrimPrefix(msg, "unknown anchor '"), "' referenced")
 		at(strings.Index(s, "*"+name))
+	case msg == "found unknown escape character":
+		msg += `; in double quotes a backslash starts an escape: write \\ for a backslash, or use single quotes`
+		if m := badEscapeRE.FindStringIndex(s); m != nil {
+			at(m[0])
+		}
+	case msg == "did not find expected key" && afterQuoteRE.MatchString(s):
+		msg += "; there is text after the closing quote: quote the whole value"
+		at(afterQuoteRE.FindStringSubmatchIndex(s)[2])
 	case msg == "could not find expected ':'" && keyNoSpaceRE.MatchString(s):
 		msg += "; put a space after the colon of key: value"
 	case msg == "did not find expected key" || msg == "did not find expected '-' indicator" || msg == "could not find expected ':'":
@@ -196,6 +232,14 @@ func (r *reader) syntaxError(src []byte, err error) {
 			// key: value: more, the value has a colon of its own.
 			msg += "; quote a value that contains \": \""
 			at(m[2])
+		} else if prev := r.prevContentLine(line); prev > 0 && !strings.Contains(r.lineText(prev), ":") {
+			// "- name owner" above "  to: owner": the line above is
+			// missing its colon, and YAML read it as text.
+			setLine(prev)
+			if strings.HasPrefix(strings.TrimLeft(s, " "), "- ") {
+				col += 2
+			}
+			msg += "; is the colon after the key missing on this line?"
 		} else {
 			msg += "; check the indentation of this line"
 		}

@@ -16,6 +16,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/icomp/icomp/plans/rules"
 )
@@ -336,5 +337,28 @@ func rowShapeProblems(rec record, probs *problems) bool {
 		probs.add(rec.line, "", "%s", m)
 		return true
 	}
-	return false
+	return textProblems(rec, probs)
+}
+
+// textProblems reports fields that are not text every backend can store:
+// invalid UTF-8, or a NUL byte (Postgres refuses both, for the whole file
+// and without a line number). It returns true when there is one.
+func textProblems(rec record, probs *problems) bool {
+	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	var fields []string
+	for k, v := range rec.fields {
+		if bad(k) || bad(v) {
+			fields = append(fields, k)
+		}
+	}
+	for k, v := range rec.attrs {
+		if bad(k) || bad(v) {
+			fields = append(fields, "attr."+k)
+		}
+	}
+	sort.Strings(fields)
+	for _, f := range fields {
+		probs.add(rec.line, strings.ToValidUTF8(strings.ReplaceAll(f, "\x00", ""), "?"), "not valid UTF-8 text, or contains a NUL byte")
+	}
+	return len(fields) > 0
 }

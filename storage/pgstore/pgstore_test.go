@@ -667,3 +667,62 @@ func TestRunInsertConcurrent(t *testing.T) {
 		t.Fatalf("runs = %+v, want only the first", runs)
 	}
 }
+
+// TestImportBadText: text Postgres cannot store (invalid UTF-8, a NUL
+// byte) is a bad row like any other, on both backends: FILE:LINE: field,
+// nothing imported; not a whole-file database error on one backend and a
+// silent import on the other.
+func TestImportBadText(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	const header = "id,date,type,owner,territory,product,amount,currency,splits,attr.segment\n"
+	txns := header +
+		"T1,2027-01-10,new,ae-1,west,core,10.00,USD,,smb\n" +
+		"T2,2027-01-10,new,ae-1,west,co\xffre,10.00,USD,,smb\n" +
+		"T3,2027-01-10,new\x00,ae-1,west,core,10.00,USD,,smb\n" +
+		"T4,2027-01-10,new,ae-1,west,core,10.00,USD,,s\x00mb\n"
+	wantTxns := []string{
+		"txns.csv:3: product: not valid UTF-8 text, or contains a NUL byte",
+		"txns.csv:4: type: not valid UTF-8 text, or contains a NUL byte",
+		"txns.csv:5: attr.segment: not valid UTF-8 text, or contains a NUL byte",
+	}
+	people := "id,name,role,territory,manager,currency,hire_date\nae-9,Z\xe9,AE,west,,USD,2024-01-15\n"
+	jsonl := `{"id":"T5","date":"2027-01-10","owner":"ae-1","amount":"1","currency":"USD","product":"a\u0000b"}` + "\n"
+	problemsOf := func(err error) []string {
+		var ie *imports.Error
+		if !errors.As(err, &ie) {
+			t.Fatalf("error %v, want an *imports.Error", err)
+		}
+		var out []string
+		for _, p := range ie.Problems {
+			out = append(out, p.String())
+		}
+		return out
+	}
+	for _, im := range importers(t) {
+		t.Run(im.name, func(t *testing.T) {
+			st := im.st
+			if _, err := imports.People(ctx, st, strings.NewReader(peopleCSV), imports.Options{File: "people.csv", Format: imports.CSV}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := importTxns(ctx, st, txns)
+			if got := problemsOf(err); !reflect.DeepEqual(got, wantTxns) {
+				t.Errorf("problems %q, want %q", got, wantTxns)
+			}
+			_, err = imports.Transactions(ctx, st, strings.NewReader(jsonl), imports.Options{File: "txns.jsonl", Format: imports.JSONL})
+			if got, want := problemsOf(err), []string{"txns.jsonl:1: product: not valid UTF-8 text, or contains a NUL byte"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("JSON Lines problems %q, want %q", got, want)
+			}
+			_, err = imports.People(ctx, st, strings.NewReader(people), imports.Options{File: "people.csv", Format: imports.CSV})
+			if got, want := problemsOf(err), []string{"people.csv:2: name: not valid UTF-8 text, or contains a NUL byte"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("people problems %q, want %q", got, want)
+			}
+			if n, err := st.TransactionCount(ctx); err != nil || n != 0 {
+				t.Errorf("%d transactions stored, %v; want none", n, err)
+			}
+			if n, err := st.PersonCount(ctx); err != nil || n != 3 {
+				t.Errorf("%d people stored, %v; want the first file's 3", n, err)
+			}
+		})
+	}
+}

@@ -9,12 +9,14 @@ package main_test
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -24,6 +26,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/shopspring/decimal"
 
 	// The test runs the icomp binary it builds; importing the command's
 	// package makes go test's cache see changes to any of its code.
@@ -230,9 +233,11 @@ func startWorker(t *testing.T, url, name string) *process {
 }
 
 // dataset is the generated input every test imports: about 120 people and
-// 40,000 transactions dated in the test quarter, and the example plans.
+// 40,000 transactions dated in the test quarter, and the example plans;
+// txnsChanged is the transactions file with every 25th amount raised, for
+// a re-run that posts reversals.
 type dataset struct {
-	people, txns, plans string
+	people, txns, txnsChanged, plans string
 }
 
 var (
@@ -255,7 +260,8 @@ func testData(t *testing.T) dataset {
 	if datasetErr != nil {
 		t.Fatal(datasetErr)
 	}
-	return dataset{people: filepath.Join(datasetDir, "people.csv"), txns: filepath.Join(datasetDir, "transactions.csv"), plans: filepath.Join(datasetDir, "plans")}
+	return dataset{people: filepath.Join(datasetDir, "people.csv"), txns: filepath.Join(datasetDir, "transactions.csv"),
+		txnsChanged: filepath.Join(datasetDir, "transactions-changed.csv"), plans: filepath.Join(datasetDir, "plans")}
 }
 
 func writeDataset(dir string) error {
@@ -278,6 +284,9 @@ func writeDataset(dir string) error {
 			return err
 		}
 	}
+	if err := writeChangedTransactions(filepath.Join(dir, "transactions.csv"), filepath.Join(dir, "transactions-changed.csv")); err != nil {
+		return err
+	}
 	return fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -292,6 +301,44 @@ func writeDataset(dir string) error {
 		}
 		return os.WriteFile(out, src, 0o644)
 	})
+}
+
+// writeChangedTransactions copies a transactions file with 100.00 added
+// to every 25th non-zero amount.
+func writeChangedTransactions(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	rows, err := csv.NewReader(in).ReadAll()
+	if err != nil {
+		return err
+	}
+	amount := slices.Index(rows[0], "amount")
+	if amount < 0 {
+		return fmt.Errorf("%s: no amount column", from)
+	}
+	hundred := decimal.RequireFromString("100.00")
+	for i := 1; i < len(rows); i += 25 {
+		d, err := decimal.NewFromString(rows[i][amount])
+		if err != nil {
+			return fmt.Errorf("%s:%d: %v", from, i+1, err)
+		}
+		if !d.IsZero() {
+			rows[i][amount] = d.Add(hundred).StringFixed(2)
+		}
+	}
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	w := csv.NewWriter(out)
+	if err := w.WriteAll(rows); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
 }
 
 // load imports the dataset into db and publishes the plans.
@@ -313,25 +360,36 @@ func ledgerDigest(t *testing.T, db string) string {
 	return out
 }
 
+// reference is what single-process SQLite runs of the dataset leave in
+// the ledger: `icomp ledger digest` output after the first run, and after
+// importing the changed transactions and running again.
+type reference struct {
+	first, rerun string
+}
+
 var (
-	sqliteOnce   sync.Once
-	sqliteDigest string
-	sqliteErr    string
+	sqliteOnce sync.Once
+	sqliteRef  reference
+	sqliteErr  string
 )
 
-// referenceDigest runs the dataset once in a single process on SQLite
-// (with the default batch sizing) and returns its ledger digest.
-func referenceDigest(t *testing.T) string {
+// referenceDigests runs the dataset once per test binary in a single
+// process on SQLite (with the default batch sizing), the first run and
+// the re-run after changed transactions, and returns their digests.
+func referenceDigests(t *testing.T) reference {
 	t.Helper()
 	sqliteOnce.Do(func() {
-		// Run under a throwaway subtest-free helper: failures are
-		// recorded and reported to every caller.
+		// A subtest of whichever test comes first; its failure is
+		// reported to every caller.
 		ok := t.Run("sqlite reference", func(t *testing.T) {
 			d := testData(t)
 			db := filepath.Join(t.TempDir(), "reference.db")
 			load(t, db, d)
 			icomp(t, runWaitMax, "--db", db, "run", "--period", testPeriod)
-			sqliteDigest = ledgerDigest(t, db)
+			sqliteRef.first = ledgerDigest(t, db)
+			icomp(t, commandWaitMax, "--db", db, "import", "transactions", d.txnsChanged)
+			icomp(t, runWaitMax, "--db", db, "run", "--period", testPeriod)
+			sqliteRef.rerun = ledgerDigest(t, db)
 		})
 		if !ok {
 			sqliteErr = "the single-process SQLite reference run failed"
@@ -340,7 +398,7 @@ func referenceDigest(t *testing.T) string {
 	if sqliteErr != "" {
 		t.Fatal(sqliteErr)
 	}
-	return sqliteDigest
+	return sqliteRef
 }
 
 // migratedDatabase returns a fresh Postgres database migrated by `icomp
@@ -375,10 +433,11 @@ func latestRun(ctx context.Context, pool *pgxpool.Pool) (runState, error) {
 	return r, err
 }
 
-// checkLedger checks the posted ledger of a fresh database after one run:
-// no key twice, and no logical key posted twice without a reversal
-// between.
-func checkLedger(t *testing.T, pool *pgxpool.Pool) {
+// checkLedger checks the posted ledger: no key twice, and no logical key
+// posted twice without a reversal between. After one run on a fresh
+// database (rerun false) there must be one line per logical key and no
+// reversals; after a re-run with changed data, some reversals.
+func checkLedger(t *testing.T, pool *pgxpool.Pool, rerun bool) {
 	t.Helper()
 	ctx := t.Context()
 	var dupKeys int
@@ -418,9 +477,12 @@ func checkLedger(t *testing.T, pool *pgxpool.Pool) {
 	if len(doubled) > 0 {
 		t.Errorf("logical keys posted twice without a reversal between: %v", doubled)
 	}
-	if reversals != 0 || posts != len(last) {
+	switch {
+	case !rerun && (reversals != 0 || posts != len(last)):
 		t.Errorf("one run on a fresh database posted %d lines and %d reversals for %d logical keys; want one line per key and no reversals",
 			posts, reversals, len(last))
+	case rerun && reversals == 0:
+		t.Errorf("the re-run with changed transactions posted no reversals (%d lines for %d logical keys)", posts, len(last))
 	}
 }
 
@@ -458,7 +520,7 @@ func workersOfBatches(t *testing.T, pool *pgxpool.Pool) map[string]int {
 // batches; the ledger equals the single-process SQLite run's.
 func TestWorkersShareARun(t *testing.T) {
 	t.Parallel()
-	want := referenceDigest(t)
+	want := referenceDigests(t).first
 	d := testData(t)
 	url, pool := migratedDatabase(t)
 	load(t, url, d)
@@ -496,7 +558,18 @@ func TestWorkersShareARun(t *testing.T) {
 		}
 		t.Fatalf("Postgres run on 3 workers: ledger digest %s, want the SQLite run's %s", got, want)
 	}
-	checkLedger(t, pool)
+	checkLedger(t, pool, false)
+
+	// Changed transactions and a re-run on the workers: reversals and new
+	// lines for exactly what changed, as on SQLite.
+	icomp(t, commandWaitMax, "--db", url, "import", "transactions", d.txnsChanged)
+	out := icomp(t, runWaitMax, "--db", url, "run", "--period", testPeriod, "--batch-size", "3")
+	t.Logf("re-run on 3 workers: %s", strings.TrimSpace(out))
+	if got, want := ledgerDigest(t, url), referenceDigests(t).rerun; got != want {
+		t.Fatalf("Postgres re-run on 3 workers: ledger digest %s, want the SQLite re-run's %s", got, want)
+	}
+	checkLedger(t, pool, true)
+
 	by := workersOfBatches(t, pool)
 	t.Logf("batches completed per worker: %v", by)
 	if len(by) < 2 {
@@ -516,7 +589,7 @@ func TestWorkersShareARun(t *testing.T) {
 // batches, never passed vacuously.
 func TestWorkerKilledMidRun(t *testing.T) {
 	t.Parallel()
-	want := referenceDigest(t)
+	want := referenceDigests(t).first
 	d := testData(t)
 	for _, batchSize := range []int{3, 2, 1} {
 		hit := false
@@ -635,7 +708,7 @@ func killMidRun(t *testing.T, d dataset, want string, batchSize int) bool {
 	if got := ledgerDigest(t, url); got != want {
 		t.Fatalf("run with a killed worker: ledger digest %s, want the SQLite run's %s", got, want)
 	}
-	checkLedger(t, pool)
+	checkLedger(t, pool, false)
 	var unfinished int
 	if err := pool.QueryRow(ctx, `SELECT COUNT(*) FROM river_job WHERE state <> 'completed'`).Scan(&unfinished); err != nil {
 		t.Fatal(err)
@@ -680,7 +753,7 @@ func TestWorkerGracefulStop(t *testing.T) {
 func TestWorkerGracefulStopBusy(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	want := referenceDigest(t)
+	want := referenceDigests(t).first
 	d := testData(t)
 	url, pool := migratedDatabase(t)
 	load(t, url, d)
@@ -739,7 +812,7 @@ func TestWorkerGracefulStopBusy(t *testing.T) {
 	if got := ledgerDigest(t, url); got != want {
 		t.Fatalf("run finished by --local after a graceful stop: ledger digest %s, want the SQLite run's %s", got, want)
 	}
-	checkLedger(t, pool)
+	checkLedger(t, pool, false)
 }
 
 // TestUnmigratedDatabaseRefused: every command that needs the schema

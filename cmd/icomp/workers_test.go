@@ -96,39 +96,55 @@ func binary(t *testing.T) string {
 	return bin
 }
 
-// command makes an icomp command that dies with the test binary.
-func command(t *testing.T, args ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(binary(t), args...)
-	cmd.Dir = t.TempDir()
+// newCommand makes a command of bin, run in dir, that dies with the test
+// binary.
+func newCommand(bin, dir string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "ICOMP_DATABASE_URL=")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	return cmd
 }
 
-// icomp runs icomp to completion and returns its standard output; a
-// non-zero exit fails t.
-func icomp(t *testing.T, wait time.Duration, args ...string) string {
+// command makes an icomp command that dies with the test binary.
+func command(t *testing.T, args ...string) *exec.Cmd {
 	t.Helper()
-	cmd := command(t, args...)
+	return newCommand(binary(t), t.TempDir(), args...)
+}
+
+// runIcomp runs bin to completion in dir and returns its standard output,
+// or an error with its output if it fails or outlives wait.
+func runIcomp(bin, dir string, wait time.Duration, args ...string) (string, error) {
+	cmd := newCommand(bin, dir, args...)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("icomp %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), tail(stderr.String()))
+			return "", fmt.Errorf("icomp %s: %v\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), err, stdout.String(), tail(stderr.String()))
 		}
 	case <-time.After(wait):
 		_ = cmd.Process.Kill()
 		<-done
-		t.Fatalf("icomp %s: still running after %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), wait, stdout.String(), tail(stderr.String()))
+		return "", fmt.Errorf("icomp %s: still running after %s\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), wait, stdout.String(), tail(stderr.String()))
 	}
-	return stdout.String()
+	return stdout.String(), nil
+}
+
+// icomp runs icomp to completion and returns its standard output; a
+// non-zero exit fails t.
+func icomp(t *testing.T, wait time.Duration, args ...string) string {
+	t.Helper()
+	out, err := runIcomp(binary(t), t.TempDir(), wait, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
 
 // tail keeps the end of a long log.
@@ -246,8 +262,8 @@ var (
 	datasetErr  error
 )
 
-func testData(t *testing.T) dataset {
-	t.Helper()
+// loadDataset writes the dataset once per test binary, in datasetDir.
+func loadDataset() (dataset, error) {
 	datasetOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "icomp-workers-data-")
 		if err != nil {
@@ -257,11 +273,17 @@ func testData(t *testing.T) dataset {
 		datasetDir = dir
 		datasetErr = writeDataset(dir)
 	})
-	if datasetErr != nil {
-		t.Fatal(datasetErr)
-	}
 	return dataset{people: filepath.Join(datasetDir, "people.csv"), txns: filepath.Join(datasetDir, "transactions.csv"),
-		txnsChanged: filepath.Join(datasetDir, "transactions-changed.csv"), plans: filepath.Join(datasetDir, "plans")}
+		txnsChanged: filepath.Join(datasetDir, "transactions-changed.csv"), plans: filepath.Join(datasetDir, "plans")}, datasetErr
+}
+
+func testData(t *testing.T) dataset {
+	t.Helper()
+	d, err := loadDataset()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func writeDataset(dir string) error {
@@ -369,34 +391,84 @@ type reference struct {
 
 var (
 	sqliteOnce sync.Once
+	sqliteDone = make(chan struct{})
 	sqliteRef  reference
-	sqliteErr  string
+	sqliteErr  error
 )
 
-// referenceDigests runs the dataset once per test binary in a single
-// process on SQLite (with the default batch sizing), the first run and
-// the re-run after changed transactions, and returns their digests.
+// startReference starts, once per test binary, single-process SQLite runs
+// of the dataset (with the default batch sizing) in the background: the
+// first run, and the re-run after changed transactions. The Postgres
+// tests do their own work meanwhile and compare with referenceDigests.
+func startReference() {
+	sqliteOnce.Do(func() {
+		go func() {
+			defer close(sqliteDone)
+			sqliteRef, sqliteErr = runReference()
+		}()
+	})
+}
+
+func runReference() (reference, error) {
+	var ref reference
+	bin, err := icompBinary()
+	if err != nil {
+		return ref, err
+	}
+	d, err := loadDataset()
+	if err != nil {
+		return ref, err
+	}
+	dir, err := os.MkdirTemp(datasetDir, "sqlite-reference-")
+	if err != nil {
+		return ref, err
+	}
+	db := filepath.Join(dir, "reference.db")
+	digest := func() (string, error) {
+		out, err := runIcomp(bin, dir, commandWaitMax, "--db", db, "ledger", "digest", "--period", testPeriod)
+		return strings.TrimSpace(out), err
+	}
+	for _, step := range []struct {
+		wait time.Duration
+		args []string
+		into *string
+	}{
+		{commandWaitMax, []string{"import", "people", d.people}, nil},
+		{commandWaitMax, []string{"import", "transactions", d.txns}, nil},
+		{commandWaitMax, []string{"plan", "publish", d.plans}, nil},
+		{runWaitMax, []string{"run", "--period", testPeriod}, &ref.first},
+		{commandWaitMax, []string{"import", "transactions", d.txnsChanged}, nil},
+		{runWaitMax, []string{"run", "--period", testPeriod}, &ref.rerun},
+	} {
+		if _, err := runIcomp(bin, dir, step.wait, append([]string{"--db", db}, step.args...)...); err != nil {
+			return ref, fmt.Errorf("SQLite reference: %w", err)
+		}
+		if step.into != nil {
+			if *step.into, err = digest(); err != nil {
+				return ref, fmt.Errorf("SQLite reference: %w", err)
+			}
+		}
+	}
+	return ref, nil
+}
+
+// referenceDigests waits for the SQLite reference runs (starting them if
+// need be) and returns their digests.
 func referenceDigests(t *testing.T) reference {
 	t.Helper()
-	sqliteOnce.Do(func() {
-		// A subtest of whichever test comes first; its failure is
-		// reported to every caller.
-		ok := t.Run("sqlite reference", func(t *testing.T) {
-			d := testData(t)
-			db := filepath.Join(t.TempDir(), "reference.db")
-			load(t, db, d)
-			icomp(t, runWaitMax, "--db", db, "run", "--period", testPeriod)
-			sqliteRef.first = ledgerDigest(t, db)
-			icomp(t, commandWaitMax, "--db", db, "import", "transactions", d.txnsChanged)
-			icomp(t, runWaitMax, "--db", db, "run", "--period", testPeriod)
-			sqliteRef.rerun = ledgerDigest(t, db)
-		})
-		if !ok {
-			sqliteErr = "the single-process SQLite reference run failed"
-		}
-	})
-	if sqliteErr != "" {
+	startReference()
+	select {
+	case <-sqliteDone:
+	case <-t.Context().Done():
+		t.Fatal("test ended waiting for the SQLite reference run")
+	}
+	if sqliteErr != nil {
 		t.Fatal(sqliteErr)
+	}
+	for _, d := range []string{sqliteRef.first, sqliteRef.rerun} {
+		if !strings.HasSuffix(d, " lines") || strings.HasPrefix(d, "e3b0c442") {
+			t.Fatalf("SQLite reference digest %q, want a digest of posted lines", d)
+		}
 	}
 	return sqliteRef
 }
@@ -520,7 +592,8 @@ func workersOfBatches(t *testing.T, pool *pgxpool.Pool) map[string]int {
 // batches; the ledger equals the single-process SQLite run's.
 func TestWorkersShareARun(t *testing.T) {
 	t.Parallel()
-	want := referenceDigests(t).first
+	pgtest.Shared(t) // skip (or fail) before the SQLite reference run when there is no Postgres
+	startReference()
 	d := testData(t)
 	url, pool := migratedDatabase(t)
 	load(t, url, d)
@@ -552,7 +625,7 @@ func TestWorkersShareARun(t *testing.T) {
 			t.Errorf("%s printed %q, want %q", r.name, r.stdout.String(), want)
 		}
 	}
-	if got := ledgerDigest(t, url); got != want {
+	if got, want := ledgerDigest(t, url), referenceDigests(t).first; got != want {
 		for _, w := range workers {
 			t.Log(w.logs())
 		}
@@ -589,11 +662,12 @@ func TestWorkersShareARun(t *testing.T) {
 // batches, never passed vacuously.
 func TestWorkerKilledMidRun(t *testing.T) {
 	t.Parallel()
-	want := referenceDigests(t).first
+	pgtest.Shared(t) // skip (or fail) before the SQLite reference run when there is no Postgres
+	startReference()
 	d := testData(t)
 	for _, batchSize := range []int{3, 2, 1} {
 		hit := false
-		if !t.Run(fmt.Sprintf("batch size %d", batchSize), func(t *testing.T) { hit = killMidRun(t, d, want, batchSize) }) {
+		if !t.Run(fmt.Sprintf("batch size %d", batchSize), func(t *testing.T) { hit = killMidRun(t, d, batchSize) }) {
 			return
 		}
 		if hit {
@@ -606,7 +680,7 @@ func TestWorkerKilledMidRun(t *testing.T) {
 
 // killMidRun does one attempt; it reports false if it could not kill a
 // worker while that worker had a batch in flight.
-func killMidRun(t *testing.T, d dataset, want string, batchSize int) bool {
+func killMidRun(t *testing.T, d dataset, batchSize int) bool {
 	ctx := t.Context()
 	url, pool := migratedDatabase(t)
 	load(t, url, d)
@@ -705,7 +779,7 @@ func killMidRun(t *testing.T, d dataset, want string, batchSize int) bool {
 	if run.status != "done" || run.batchesDone != run.batches {
 		t.Fatalf("run after the kill = %+v, want done with every batch", run)
 	}
-	if got := ledgerDigest(t, url); got != want {
+	if got, want := ledgerDigest(t, url), referenceDigests(t).first; got != want {
 		t.Fatalf("run with a killed worker: ledger digest %s, want the SQLite run's %s", got, want)
 	}
 	checkLedger(t, pool, false)
@@ -752,8 +826,9 @@ func TestWorkerGracefulStop(t *testing.T) {
 // in-process, with the same ledger as the SQLite run.
 func TestWorkerGracefulStopBusy(t *testing.T) {
 	t.Parallel()
+	pgtest.Shared(t) // skip (or fail) before the SQLite reference run when there is no Postgres
+	startReference()
 	ctx := t.Context()
-	want := referenceDigests(t).first
 	d := testData(t)
 	url, pool := migratedDatabase(t)
 	load(t, url, d)
@@ -809,7 +884,7 @@ func TestWorkerGracefulStopBusy(t *testing.T) {
 	if err := waiter.wait(runWaitMax); err != nil {
 		t.Fatalf("the first icomp run, waiting for workers: %v\n%s", err, waiter.logs())
 	}
-	if got := ledgerDigest(t, url); got != want {
+	if got, want := ledgerDigest(t, url), referenceDigests(t).first; got != want {
 		t.Fatalf("run finished by --local after a graceful stop: ledger digest %s, want the SQLite run's %s", got, want)
 	}
 	checkLedger(t, pool, false)
@@ -820,8 +895,8 @@ func TestWorkerGracefulStopBusy(t *testing.T) {
 // creates nothing.
 func TestUnmigratedDatabaseRefused(t *testing.T) {
 	t.Parallel()
-	d := testData(t)
 	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	d := testData(t)
 	for _, args := range [][]string{
 		{"worker"},
 		{"run", "--period", testPeriod},

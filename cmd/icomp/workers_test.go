@@ -567,23 +567,18 @@ func workersOfBatches(t *testing.T, pool *pgxpool.Pool) map[string]int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (struct {
-		id string
-		n  int
-	}, error) {
-		var v struct {
-			id string
-			n  int
-		}
-		err := r.Scan(&v.id, &v.n)
-		return v, err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer rows.Close()
 	m := map[string]int{}
-	for _, v := range out {
-		m[v.id] = v.n
+	for rows.Next() {
+		var id string
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			t.Fatal(err)
+		}
+		m[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return m
 }

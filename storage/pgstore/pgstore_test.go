@@ -99,7 +99,8 @@ func TestConformance(t *testing.T) {
 	storagetest.Exercise(t, open, storagetest.Options{RawExec: rawExec, RawQueryInt: rawQueryInt})
 }
 
-// ledgerRow is a posted line as the table holds it, every column as text.
+// ledgerRows lists the posted lines as the table holds them, every column
+// as text, in posting order.
 func ledgerRows(t *testing.T, p *pgxpool.Pool) []string {
 	t.Helper()
 	rows, err := p.Query(t.Context(), `SELECT concat_ws('|', seq, key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount::text, detail)
@@ -450,14 +451,15 @@ func txnCSV(n int, amount func(i int) string, extra ...string) string {
 
 func plainAmount(i int) string { return fmt.Sprintf("%d.%02d", 100+i, i%100) }
 
-// importBoth imports the same files into a fresh Postgres store and a fresh
-// SQLite store, for the results to be compared.
+// importer is a fresh store of one backend, with a raw COUNT query on it.
 type importer struct {
 	name string
 	st   storage.Store
 	raw  func(ctx context.Context, sql string) (int64, error)
 }
 
+// importers returns a fresh Postgres store and a fresh SQLite store, for
+// the same files to be imported into both and the results compared.
 func importers(t *testing.T) []importer {
 	t.Helper()
 	pg := open(t)

@@ -12,7 +12,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
-	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -149,7 +148,7 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 			}
 			continue
 		}
-		if effectiveIn(plan, per) {
+		if plan.EffectiveIn(per) {
 			hashes = append(hashes, v.Hash)
 		}
 	}
@@ -161,14 +160,6 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 	}
 	sort.Strings(hashes)
 	return hashes, nil
-}
-
-func effectiveIn(plan *plans.CompPlan, p period.Period) bool {
-	eff := plan.Effective
-	if eff.End.IsZero() {
-		return !eff.Start.After(p.End)
-	}
-	return eff.Overlaps(p.Range)
 }
 
 // Progress is a run's state while it is worked.

@@ -154,6 +154,22 @@ func (p *CompPlan) MeasureByName(name string) (*Measure, bool) {
 	return nil, false
 }
 
+// EffectiveIn reports whether the plan is in effect on any day of p.
+func (p *CompPlan) EffectiveIn(per period.Period) bool {
+	if p.Effective.End.IsZero() {
+		return !p.Effective.Start.After(per.End)
+	}
+	return p.Effective.Overlaps(per.Range)
+}
+
+// EffectiveText formats the effective dates, "from 2027-01-01" when open-ended.
+func (p *CompPlan) EffectiveText() string {
+	if p.Effective.End.IsZero() {
+		return "from " + p.Effective.Start.String()
+	}
+	return p.Effective.String()
+}
+
 // Precision is the number of decimal places of the plan's currency.
 func (p *CompPlan) Precision() int32 { return money.MustPrecision(p.Currency) }
 
@@ -280,10 +296,19 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 		s.Name = sm.name("name", true)
 		if s.Name != "" {
 			sm.what = fmt.Sprintf("step %q", s.Name)
+			// Steps post payout lines beside the components', by name.
+			for _, prev := range componentNames {
+				if prev == s.Name {
+					r.errorf(n, "step %q: a component or an earlier step already has that name; payout lines are named by it", s.Name)
+				}
+			}
 		}
 		s.Type = sm.enum("type", StepCapTotal, StepCapTotal)
 		s.Amount = sm.rule("amount", true, rules.ComponentEnv{}, rules.KindDecimal, names())
 		sm.done()
+		if s.Name != "" {
+			componentNames = append(componentNames, s.Name)
+		}
 		p.Steps = append(p.Steps, s)
 	}
 	m.done()

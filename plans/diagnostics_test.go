@@ -62,6 +62,11 @@ func TestDiagnostics(t *testing.T) {
 			`12:22: measure: key "name" appears twice; it is first at column 6`,
 		}},
 
+		// A step reusing a component's name would post two lines of one name.
+		{"step-name-clash.yaml", []string{`15:5: step "commission": a component or an earlier step already has that name`}},
+		// A case outside the plan's effective dates.
+		{"test-period-outside-effective.yaml", []string{`8:13: case "before the plan".period: 2026-Q4 (2026-10-01..2026-12-31) is outside plan "diag-plan"'s effective dates from 2027-01-01`}},
+
 		// Rule errors point into the rule, whatever its YAML style.
 		{"rule-plain.yaml", []string{`12:37: component "bonus".amount: invalid operation: + (mismatched types number and string)`}},
 		{"rule-double-quoted.yaml", []string{`12:38: component "bonus".amount: invalid operation: + (mismatched types number and bool)`}},

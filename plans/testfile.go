@@ -131,6 +131,8 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 			r.errorf(pn, "%s.period: %v", cm.what, err)
 		case p.Frequency != tf.Plan.Frequency:
 			r.errorf(pn, "%s.period: %s is %s %s period; plan %q pays %s", cm.what, pn.Value, article(string(p.Frequency)), p.Frequency, tf.Plan.Name, tf.Plan.Frequency)
+		case !tf.Plan.EffectiveIn(p):
+			r.errorf(pn, "%s.period: %s (%s) is outside plan %q's effective dates %s", cm.what, pn.Value, p.Range, tf.Plan.Name, tf.Plan.EffectiveText())
 		default:
 			c.Period = p
 		}

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -74,3 +75,22 @@ func newRoot(e *env) *cobra.Command {
 }
 
 func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+// group returns a command that only holds subcommands: run bare or with an
+// unknown subcommand, it is a usage error (exit 2), not help and exit 0.
+func group(use, short string) *cobra.Command {
+	return &cobra.Command{
+		Use:   use,
+		Short: short,
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			names := []string{}
+			for _, c := range cmd.Commands() {
+				if c.IsAvailableCommand() {
+					names = append(names, c.Name())
+				}
+			}
+			return usageError{fmt.Errorf("%s needs a subcommand: %s (see icomp %s --help)", use, strings.Join(names, ", "), use)}
+		},
+	}
+}

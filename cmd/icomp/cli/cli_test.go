@@ -144,11 +144,12 @@ func TestUsageErrors(t *testing.T) {
 		{name: "path that does not exist", args: []string{"plan", "check", "testdata/no-such-dir"}, wantStderr: "icomp: stat testdata/no-such-dir: no such file or directory"},
 		{
 			name: "unknown plan subcommand", args: []string{"plan", "bogus"}, wantStderr: `icomp: unknown command "bogus" for "icomp plan"`,
-			skip: "cmd/icomp/cli/plan.go: the plan command has no RunE, so cobra prints its help and Main returns 0",
 		},
 		{
-			name: "plan without a subcommand", args: []string{"plan"}, wantStderr: "icomp: ",
-			skip: "cmd/icomp/cli/plan.go: the plan command has no RunE, so cobra prints its help and Main returns 0",
+			name: "plan without a subcommand", args: []string{"plan"}, wantStderr: "icomp: plan needs a subcommand: check, publish, test",
+		},
+		{
+			name: "ledger without a subcommand", args: []string{"ledger"}, wantStderr: "icomp: ledger needs a subcommand: digest",
 		},
 	}
 	for _, tc := range tests {

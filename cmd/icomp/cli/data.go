@@ -204,7 +204,7 @@ func newStatementCmd(e *env, db *string) *cobra.Command {
 }
 
 func newExportCmd(e *env, db *string) *cobra.Command {
-	cmd := &cobra.Command{Use: "export", Short: "Export data for other systems"}
+	cmd := group("export", "Export data for other systems")
 	var periodLabel, out, payDate string
 	payroll := &cobra.Command{
 		Use:   "payroll --period P [--out FILE]",
@@ -247,7 +247,7 @@ func newExportCmd(e *env, db *string) *cobra.Command {
 }
 
 func newLedgerCmd(e *env, db *string) *cobra.Command {
-	cmd := &cobra.Command{Use: "ledger", Short: "Inspect the ledgers"}
+	cmd := group("ledger", "Inspect the ledgers")
 	var periodLabel string
 	digest := &cobra.Command{
 		Use:   "digest [--period P]",

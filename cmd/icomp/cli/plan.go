@@ -10,10 +10,7 @@ import (
 )
 
 func newPlanCmd(e *env, db *string) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "plan",
-		Short: "Check and test compensation plans, target plans and plan tests",
-	}
+	cmd := group("plan", "Check, test and publish compensation plans, target plans and plan tests")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check PATH...",
 		Short: "Validate plan, target plan and plan test files (directories are searched for .yaml files)",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine"
@@ -271,10 +272,10 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		if permanent(err) {
 			return failRun(ctx, st, a.RunID, fmt.Errorf("batch %d: %w", a.Index, err))
 		}
-		return err
+		return lastAttempt(ctx, st, job.JobRow, a, err)
 	}
 	client := river.ClientFromContext[TTx](ctx)
-	return st.InTx(ctx, func(tx storage.Tx) error {
+	err = st.InTx(ctx, func(tx storage.Tx) error {
 		plan, err := w.deps.Plans.Comp(ctx, tx, a.PlanHash)
 		if err != nil {
 			return err
@@ -299,6 +300,21 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 		return err
 	})
+	if err != nil {
+		return lastAttempt(ctx, st, job.JobRow, a, err)
+	}
+	return nil
+}
+
+// lastAttempt returns err for River to retry, except on the job's last
+// attempt: then the run is marked failed, so that it does not wait forever
+// for a batch River is about to discard.
+func lastAttempt(ctx context.Context, st storage.Store, job *rivertype.JobRow, a BatchArgs, err error) error {
+	if job.Attempt < job.MaxAttempts {
+		return err
+	}
+	// The job's context may be the one that timed out.
+	return failRun(context.WithoutCancel(ctx), st, a.RunID, fmt.Errorf("batch %d failed %d times, last: %w", a.Index, job.Attempt, err))
 }
 
 func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([]storage.LedgerLine, error) {

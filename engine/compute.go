@@ -109,9 +109,10 @@ type perCreditAgg struct {
 	err        error
 }
 
-// txnFacts is a transaction in scope.
+// txnFacts is a transaction in scope, with its ID at hand for sorting.
 type txnFacts struct {
-	t *facts.Transaction
+	id string
+	t  *facts.Transaction
 }
 
 // credit is one credit: the payee (an index into calc.payees), the
@@ -312,23 +313,23 @@ func (c *calc) selectTransactions() error {
 			continue
 		}
 		if n := len(c.txns); n > 0 && sorted {
-			switch prev := c.txns[n-1].t; {
-			case prev.ID > t.ID:
+			switch prev := c.txns[n-1].id; {
+			case prev > t.ID:
 				sorted = false
-			case prev.ID == t.ID && dup == nil:
+			case prev == t.ID && dup == nil:
 				dup = t
 			}
 		}
 		if c.in.Period.Contains(t.Date) {
 			inPeriod++
 		}
-		c.txns = append(c.txns, txnFacts{t: t})
+		c.txns = append(c.txns, txnFacts{id: t.ID, t: t})
 	}
 	if !sorted {
-		slices.SortFunc(c.txns, func(a, b txnFacts) int { return strings.Compare(a.t.ID, b.t.ID) })
+		slices.SortFunc(c.txns, func(a, b txnFacts) int { return strings.Compare(a.id, b.id) })
 		dup = nil
 		for i := 1; i < len(c.txns) && dup == nil; i++ {
-			if c.txns[i].t.ID == c.txns[i-1].t.ID {
+			if c.txns[i].id == c.txns[i-1].id {
 				dup = c.txns[i].t
 			}
 		}

@@ -48,13 +48,18 @@ func Fold(lines []LedgerLine) map[LogicalKey]*Chain {
 	return out
 }
 
+// lineKeyBytes is the length of an idempotency key: 128 bits of SHA-256,
+// printed as 32 hex digits. Keys only need to be unique among one
+// ledger's lines; shorter keys make the unique index cheaper to maintain.
+const lineKeyBytes = 16
+
 func lineHash(parts ...string) string {
 	h := sha256.New()
 	for _, p := range parts {
 		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return hex.EncodeToString(h.Sum(nil)[:lineKeyBytes])
 }
 
 // PostKey is the idempotency key of posting l after the line prev of the
@@ -122,8 +127,11 @@ func Diff(posted map[LogicalKey]*Chain, computed []LedgerLine, runID int64) []Le
 	return out
 }
 
+// lessKey orders logical keys by period, plan, person, ledger and subject:
+// the order of the ledger_line_chain index, so a backend streams a digest
+// without sorting.
 func lessKey(a, b LogicalKey) bool {
-	for _, p := range [][2]string{{a.Ledger, b.Ledger}, {a.Plan, b.Plan}, {a.Period, b.Period}, {a.Person, b.Person}, {a.Subject, b.Subject}} {
+	for _, p := range [][2]string{{a.Period, b.Period}, {a.Plan, b.Plan}, {a.Person, b.Person}, {a.Ledger, b.Ledger}, {a.Subject, b.Subject}} {
 		if p[0] != p[1] {
 			return p[0] < p[1]
 		}

@@ -79,8 +79,8 @@ func TestDiffFirstPost(t *testing.T) {
 	if p.Kind != storage.LinePost || p.Supersedes != "" || p.RunID != 7 || !p.Amount.Equal(l.Amount) || p.Key != storage.PostKey(l, "") {
 		t.Fatalf("first post = %+v", p)
 	}
-	if len(p.Key) != 64 {
-		t.Fatalf("key %q, want a 64-hex SHA-256", p.Key)
+	if len(p.Key) != 32 {
+		t.Fatalf("key %q, want 32 hex digits (128 bits of SHA-256)", p.Key)
 	}
 }
 

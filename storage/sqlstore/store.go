@@ -795,7 +795,7 @@ func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, 
 		q += ` WHERE period = ?`
 		args = append(args, periodLabel)
 	}
-	q += ` ORDER BY ledger` + c + `, plan` + c + `, period` + c + `, person` + c + `, subject` + c + `, seq`
+	q += ` ORDER BY period` + c + `, plan` + c + `, person` + c + `, ledger` + c + `, subject` + c + `, seq`
 	rows, err := x.query(ctx, q, args...)
 	if err != nil {
 		return "", 0, err

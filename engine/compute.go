@@ -261,7 +261,7 @@ func personEnv(p *facts.Person) rules.Person {
 func (c *calc) txnEnvOf(tf *txnFacts) rules.Txn {
 	t := tf.t
 	return rules.Txn{ID: t.ID, Date: c.dateString(t.Date), Type: t.Type, Owner: t.Owner, Territory: t.Territory,
-		Product: t.Product, Currency: t.Currency, Amount: t.Amount, Attrs: t.Attrs}
+		Product: t.Product, Currency: t.Currency, Amount: t.Amount, Attrs: t.Attrs, HasSplits: len(t.Splits) > 0}
 }
 
 // selectPeople picks the payees: the people the eligibility rule admits,

@@ -24,6 +24,9 @@ type Txn struct {
 	Currency  string            `expr:"currency"`
 	Amount    decimal.Decimal   `expr:"amount"`
 	Attrs     map[string]string `expr:"attrs"`
+	// HasSplits is true when the transaction lists split shares, so that
+	// an owner rule can leave split deals to a splits rule.
+	HasSplits bool `expr:"has_splits"`
 }
 
 // Credit is what a rule sees of one credit, as `credit`.

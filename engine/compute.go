@@ -145,6 +145,12 @@ func Compute(in Input) (*Result, error) {
 	if in.Plan.Targets != "" && in.Targets == nil {
 		return nil, fmt.Errorf("%w: plan %s needs target plan %s", ErrInput, in.Plan.Name, in.Plan.Targets)
 	}
+	if in.Targets != nil && in.Targets.Name != in.Plan.Targets {
+		return nil, fmt.Errorf("%w: plan %s names target plan %q, not %q", ErrInput, in.Plan.Name, in.Plan.Targets, in.Targets.Name)
+	}
+	if in.Period.Frequency != in.Plan.Frequency {
+		return nil, fmt.Errorf("%w: plan %s pays %s; %s is a %s period", ErrInput, in.Plan.Name, in.Plan.Frequency, in.Period.Label, in.Period.Frequency)
+	}
 	if err := c.selectPeople(); err != nil {
 		return nil, err
 	}
@@ -613,6 +619,10 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 			return line, &RuleError{Pos: comp.Gate.Pos, Subject: subject(), Err: err}
 		}
 		tr.Gate = &GateTrace{Rule: comp.Gate.Source, Passed: ok}
+		if !ok {
+			// Show what the gate read, so a statement says why it stayed shut.
+			tr.Inputs = inputsOf(env)
+		}
 	}
 	if tr.Gate == nil || tr.Gate.Passed {
 		var err error

@@ -190,6 +190,16 @@ func TestCapsAndGates(t *testing.T) {
 			if tr.Gate == nil || tr.Gate.Passed || tr.Gate.Rule != "attainment.bookings >= 0.5" || len(tr.Tiers) != 0 {
 				t.Errorf("trace: gate %+v, tiers %v; want a failed gate and no tiers", tr.Gate, tr.Tiers)
 			}
+			// The trace shows what the gate read, so a statement can say why.
+			var att string
+			for _, in := range tr.Inputs {
+				if in.Name == "attainment.bookings" {
+					att = in.Value.String()
+				}
+			}
+			if att != "0.4999999" {
+				t.Errorf("trace inputs %v: want attainment.bookings 0.4999999", tr.Inputs)
+			}
 		}},
 		// Exactly at the threshold the gate opens: 50,000 × 5% = 2,500.
 		{name: "gate at threshold", extra: "gate: attainment.bookings >= 0.5", amounts: []string{"50000"}, want: "2500", check: func(t *testing.T, tr engine.Trace) {
@@ -838,6 +848,9 @@ func TestInputErrors(t *testing.T) {
 		}}, "transaction T1 appears twice"},
 		{"other currency", engine.Input{Plan: plan, Targets: targets, Period: q1, People: ae1, Transactions: []facts.Transaction{euro}}, "transaction T1 is in EUR"},
 		{"no target plan", engine.Input{Plan: plan, Period: q1, People: ae1}, "needs target plan quotas"},
+		{"another target plan", engine.Input{Plan: plan, Targets: targetPlan(t, strings.Replace(quotas, "name: quotas", "name: other", 1)), Period: q1, People: ae1},
+			`names target plan "quotas", not "other"`},
+		{"a month for a quarterly plan", engine.Input{Plan: plan, Targets: targets, Period: quarter(t, "2027-M02"), People: ae1}, "pays quarterly; 2027-M02 is a monthly period"},
 		{"no target for the person", engine.Input{Plan: plan, Targets: targetPlan(t, strings.Replace(quotas, "role: AE", "person: ae-1", 1)), Period: q1, People: []facts.Person{{ID: "ae-1", Role: "AE"}, {ID: "x", Role: "AE"}}},
 			"person x has no positive target for measure bookings"},
 	} {

@@ -374,12 +374,16 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 
 	if measureNode != nil && c.Type == ComponentRateTable {
 		c.Measure = measureNode.Value
-		if _, ok := p.MeasureByName(c.Measure); !ok {
+		if ms, ok := p.MeasureByName(c.Measure); !ok {
 			msg := fmt.Sprintf("%s.measure: no measure named %q in this plan", cm.what, c.Measure)
 			if sug := rules.Suggest(c.Measure, measureNames); sug != "" {
 				msg += fmt.Sprintf("; did you mean %q?", sug)
 			}
 			r.errorf(measureNode, "%s", msg)
+		} else if c.Cumulative && ms.Window != period.WindowYTD {
+			// Netting what earlier periods earned only adds up when the
+			// table is priced on the year to date.
+			r.errorf(measureNode, "%s.measure: a cumulative component nets year-to-date earnings, but measure %q has window %s; give it window: ytd", cm.what, c.Measure, ms.Window)
 		}
 	}
 	if c.Type == ComponentRateTable && c.Key == KeyAttainment && p.Targets == "" {

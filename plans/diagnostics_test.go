@@ -95,7 +95,7 @@ func TestDiagnostics(t *testing.T) {
 		}},
 		{"rule-kind.yaml", []string{
 			`13:13: component "bonus".amount: rule gives a string, want a number`,
-			`14:11: component "bonus".gate: expected bool`,
+			`14:11: component "bonus".gate: rule gives a number, want a boolean (true/false), such as a comparison`,
 			`18:14: component "spiff".amount: rule gives a string, want a number`,
 		}},
 		{"rule-syntax.yaml", []string{

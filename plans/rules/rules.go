@@ -170,7 +170,11 @@ func toError(err error) error {
 		}
 		return &Error{Line: line, Column: col, Message: cleanMessage(fe.Message)}
 	}
-	return &Error{Line: 1, Column: 0, Message: err.Error()}
+	msg := cleanMessage(err.Error())
+	if got, ok := strings.CutPrefix(msg, "expected bool, but got "); ok {
+		msg = "rule gives a " + got + ", want a boolean (true/false), such as a comparison"
+	}
+	return &Error{Line: 1, Column: 0, Message: msg}
 }
 
 // cleanMessage rewrites expr's type names into the words comp admins use.

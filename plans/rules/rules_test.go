@@ -111,7 +111,7 @@ func TestCompileErrors(t *testing.T) {
 	}{
 		{"amount * 'x'", KindDecimal, 1, 7, "invalid operation"},
 		{"amount + nope", KindDecimal, 1, 9, "unknown name nope"},
-		{"amount", KindBool, 1, 0, "expected bool"},
+		{"amount", KindBool, 1, 0, "rule gives a number, want a boolean (true/false)"},
 		{"type", KindDecimal, 1, 0, "rule gives a string, want a number"},
 		{"amount +", KindDecimal, 1, 7, "unexpected token"},
 		{"amount\n  * 'x'", KindDecimal, 2, 2, "invalid operation"},

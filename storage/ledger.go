@@ -86,26 +86,33 @@ func Reverse(l LedgerLine, runID int64) LedgerLine {
 // Diff compares freshly computed lines with the posted ones of the same
 // scope and returns what to append: nothing for an unchanged line, a
 // reversal plus a new line for a changed one, a new line for a new one and
-// a reversal for a line no longer produced. Lines come out sorted by
-// logical key, so the result does not depend on input order.
+// a reversal for a line no longer produced. Each new line comes right after
+// the reversal it replaces, in the order of computed, and the reversals of
+// lines no longer produced come last, sorted by logical key: the lines
+// posted, and the order within each chain, do not depend on input order.
+// (Diff used to sort computed first; the digest orders lines by logical
+// key anyway, and sorting a large batch cost more than its hashing.)
 func Diff(posted map[LogicalKey]*Chain, computed []LedgerLine, runID int64) []LedgerLine {
-	var out []LedgerLine
-	seen := make(map[LogicalKey]bool, len(computed))
-	sorted := append([]LedgerLine(nil), computed...)
-	sort.Slice(sorted, func(i, j int) bool { return lessKey(KeyOf(sorted[i]), KeyOf(sorted[j])) })
-	for _, l := range sorted {
-		k := KeyOf(l)
-		seen[k] = true
+	out := make([]LedgerLine, 0, len(computed))
+	var seen map[LogicalKey]bool
+	if len(posted) > 0 {
+		seen = make(map[LogicalKey]bool, len(computed))
+	}
+	for _, l := range computed {
 		prev := ""
-		if c := posted[k]; c != nil {
-			if c.Current != nil && c.Current.Amount.Equal(l.Amount) && c.Current.Detail == l.Detail && c.Current.PlanHash == l.PlanHash {
-				continue
-			}
-			prev = c.Last
-			if c.Current != nil {
-				rev := Reverse(*c.Current, runID)
-				out = append(out, rev)
-				prev = rev.Key
+		if seen != nil {
+			k := KeyOf(l)
+			seen[k] = true
+			if c := posted[k]; c != nil {
+				if c.Current != nil && c.Current.Amount.Equal(l.Amount) && c.Current.Detail == l.Detail && c.Current.PlanHash == l.PlanHash {
+					continue
+				}
+				prev = c.Last
+				if c.Current != nil {
+					rev := Reverse(*c.Current, runID)
+					out = append(out, rev)
+					prev = rev.Key
+				}
 			}
 		}
 		l.Kind = LinePost
@@ -114,7 +121,7 @@ func Diff(posted map[LogicalKey]*Chain, computed []LedgerLine, runID int64) []Le
 		l.Key = PostKey(l, prev)
 		out = append(out, l)
 	}
-	keys := make([]LogicalKey, 0, len(posted))
+	keys := make([]LogicalKey, 0)
 	for k, c := range posted {
 		if !seen[k] && c.Current != nil {
 			keys = append(keys, k)

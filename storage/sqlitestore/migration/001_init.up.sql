@@ -16,7 +16,8 @@ CREATE TABLE person_version (
     PRIMARY KEY (id, effective_from, seq)
 );
 
--- txn holds the current version of each transaction; txn_version every version.
+-- txn holds the current version of each transaction; txn_version the
+-- versions it superseded.
 CREATE TABLE txn (
     id        TEXT    NOT NULL PRIMARY KEY,
     version   INTEGER NOT NULL,

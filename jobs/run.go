@@ -188,18 +188,38 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	if err != nil {
 		return nil, err
 	}
+	// A territory credit rule brings a batch every transaction of its
+	// people's territories: weigh each person by those too, estimated from
+	// the owners' territories, or one batch of overlay people would load
+	// every deal. A territory counts once per batch.
+	byTerritory := map[string]int{}
+	if creditsTerritory(plan) {
+		all, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End})
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range all {
+			byTerritory[o.Territory] += counts[o.ID]
+		}
+	}
 	var out []BatchArgs
 	var cur []string
 	txns := 0
+	inBatch := map[string]bool{}
 	flush := func() {
 		if len(cur) > 0 {
 			out = append(out, BatchArgs{RunID: run.ID, Period: p.Label, PlanHash: hash, TargetHash: targetHash, People: cur})
 		}
 		cur, txns = nil, 0
+		clear(inBatch)
 	}
 	for _, person := range people {
 		cur = append(cur, person.ID)
 		txns += counts[person.ID]
+		if t := person.Territory; len(byTerritory) > 0 && t != "" && !inBatch[t] {
+			inBatch[t] = true
+			txns += byTerritory[t]
+		}
 		if (run.BatchSize > 0 && len(cur) >= run.BatchSize) ||
 			(run.BatchSize <= 0 && (txns >= BatchTxnsTarget || len(cur) >= BatchPeopleMax)) {
 			flush()
@@ -207,6 +227,15 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	}
 	flush()
 	return out, nil
+}
+
+func creditsTerritory(plan *plans.CompPlan) bool {
+	for _, c := range plan.Credits {
+		if c.To == plans.CreditToTerritory {
+			return true
+		}
+	}
+	return false
 }
 
 // candidates lists the people a plan pays in period p: employed during
@@ -344,14 +373,11 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([
 		}
 	}
 	var territories []string
-	for _, c := range plan.Credits {
-		if c.To == plans.CreditToTerritory {
-			for t := range terrSet {
-				territories = append(territories, t)
-			}
-			sort.Strings(territories)
-			break
+	if creditsTerritory(plan) {
+		for t := range terrSet {
+			territories = append(territories, t)
 		}
+		sort.Strings(territories)
 	}
 	txns, err := st.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
 		Span: period.Range{Start: p.Year.Start, End: p.End}, People: a.People, Territories: territories,

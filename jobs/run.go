@@ -296,7 +296,7 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			return err
 		})
 	}
-	lines, err := w.compute(ctx, a)
+	lines, nTxns, err := w.compute(ctx, a)
 	if err != nil {
 		if permanent(err) {
 			return failRun(ctx, st, a.RunID, fmt.Errorf("batch %d: %w", a.Index, err))
@@ -317,7 +317,7 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		if _, err := tx.LedgerLineInsert(ctx, diff); err != nil {
 			return err
 		}
-		done, err := tx.RunBatchDone(ctx, a.RunID)
+		done, err := tx.RunBatchDone(ctx, a.RunID, nTxns)
 		if err != nil {
 			return err
 		}
@@ -346,23 +346,24 @@ func lastAttempt(ctx context.Context, st storage.Store, job *rivertype.JobRow, a
 	return failRun(context.WithoutCancel(ctx), st, a.RunID, fmt.Errorf("batch %d failed %d times, last: %w", a.Index, job.Attempt, err))
 }
 
-func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([]storage.LedgerLine, error) {
+// compute returns the batch's ledger lines and how many transactions it read.
+func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([]storage.LedgerLine, int, error) {
 	st := w.deps.Store
 	plan, err := w.deps.Plans.Comp(ctx, st, a.PlanHash)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, 0, fmt.Errorf("%w: %v", errPlan, err)
 	}
 	targets, err := w.deps.Plans.Target(ctx, st, a.TargetHash)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, 0, fmt.Errorf("%w: %v", errPlan, err)
 	}
 	p, err := plan.Calendar.Parse(a.Period)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, 0, fmt.Errorf("%w: %v", errPlan, err)
 	}
 	records, err := candidates(ctx, st, plan, p, a.People)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	people := make([]facts.Person, len(records))
 	terrSet := map[string]bool{}
@@ -383,17 +384,17 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([
 		Span: period.Range{Start: p.Year.Start, End: p.End}, People: a.People, Territories: territories,
 	})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	prior, err := priorPayouts(ctx, st, plan, p, a.People)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	res, err := engine.Compute(engine.Input{Plan: plan, Targets: targets, Period: p, People: people, Transactions: txns, Prior: prior})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	return Lines(plan, p.Label, res), nil
+	return Lines(plan, p.Label, res), len(txns), nil
 }
 
 // priorPayouts sums what earlier periods of the fiscal year posted for the

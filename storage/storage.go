@@ -91,8 +91,9 @@ type Tx interface {
 
 	RunInsert(ctx context.Context, r Run) (int64, error)
 	RunSetBatches(ctx context.Context, id int64, batches int) error
-	// RunBatchDone counts one finished batch and returns how many are done.
-	RunBatchDone(ctx context.Context, id int64) (int, error)
+	// RunBatchDone counts one finished batch, which read txns transactions,
+	// and returns how many batches are done.
+	RunBatchDone(ctx context.Context, id int64, txns int) (int, error)
 	RunFinish(ctx context.Context, p RunFinishParams) error
 
 	// LedgerLineInsert appends lines; a line whose Key exists already is
@@ -211,6 +212,9 @@ type Run struct {
 	BatchSize   int
 	Batches     int
 	BatchesDone int
+	// TxnsDone counts the transactions the finished batches read (a
+	// transaction credited to people in two batches counts twice).
+	TxnsDone int
 	// Plans holds the comp plan version hashes the run computes.
 	Plans  []string
 	Digest string

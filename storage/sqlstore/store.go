@@ -715,7 +715,7 @@ func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool
 
 // ---- runs ----
 
-const runCols = `id, period, status, batch_size, batches, batches_done, plans, digest, error, lines`
+const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, digest, error, lines`
 
 func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	defer rows.Close()
@@ -723,7 +723,7 @@ func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	for rows.Next() {
 		var r storage.Run
 		var plans string
-		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &plans, &r.Digest, &r.Error, &r.Lines); err != nil {
+		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.Digest, &r.Error, &r.Lines); err != nil {
 			return nil, x.d.err(err)
 		}
 		if plans != "" {
@@ -783,9 +783,9 @@ func (t *tx) RunSetBatches(ctx context.Context, id int64, batches int) error {
 	return err
 }
 
-func (t *tx) RunBatchDone(ctx context.Context, id int64) (int, error) {
+func (t *tx) RunBatchDone(ctx context.Context, id int64, txns int) (int, error) {
 	var n int
-	err := t.queryRow(ctx, `UPDATE run SET batches_done = batches_done + 1 WHERE id = ? RETURNING batches_done`, []any{id}, &n)
+	err := t.queryRow(ctx, `UPDATE run SET batches_done = batches_done + 1, txns_done = txns_done + ? WHERE id = ? RETURNING batches_done`, []any{txns, id}, &n)
 	return n, err
 }
 

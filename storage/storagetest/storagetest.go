@@ -699,7 +699,7 @@ func testRuns(t *testing.T, b *bundle) {
 	inTx(t, ctx, st, func(tx storage.Tx) error { return tx.RunSetBatches(ctx, id, 3) })
 	for want := 1; want <= 3; want++ {
 		inTx(t, ctx, st, func(tx storage.Tx) error {
-			got, err := tx.RunBatchDone(ctx, id)
+			got, err := tx.RunBatchDone(ctx, id, 10)
 			if err == nil && got != want {
 				err = fmt.Errorf("RunBatchDone = %d, want %d", got, want)
 			}
@@ -720,7 +720,7 @@ func testRuns(t *testing.T, b *bundle) {
 	})
 	run, err = st.RunGet(ctx, id)
 	must(t, err)
-	if run.Status != storage.RunDone || run.Digest != "d1" || run.Batches != 3 || run.BatchesDone != 3 || run.Lines != 2 {
+	if run.Status != storage.RunDone || run.Digest != "d1" || run.Batches != 3 || run.BatchesDone != 3 || run.TxnsDone != 30 || run.Lines != 2 {
 		t.Fatalf("finished run = %+v, want done, digest d1, 3/3 batches, 2 lines", run)
 	}
 	if _, err := st.RunActive(ctx, "2027-Q1"); !errors.Is(err, storage.ErrNotFound) {

@@ -76,7 +76,7 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 			return
 		}
 		last = r.BatchesDone
-		line := fmt.Sprintf("run %d %s: %d/%d batches", r.ID, r.Period, r.BatchesDone, r.Batches)
+		line := progressLine(r, time.Since(start))
 		if tty {
 			fmt.Fprintf(e.errOut, "\r%s", line)
 		} else if r.Batches > 0 && (r.BatchesDone == r.Batches || r.BatchesDone%10 == 0) {
@@ -94,7 +94,20 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	if err != nil {
 		return run, err
 	}
-	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d ledger line(s) posted, digest %s\n",
-		run.ID, run.Period, time.Since(start).Round(time.Millisecond), run.Batches, run.Lines, run.Digest)
+	elapsed := time.Since(start)
+	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d transaction(s) read (%s/s), %d ledger line(s) posted, digest %s\n",
+		run.ID, run.Period, elapsed.Round(time.Millisecond), run.Batches, run.TxnsDone, rate(run.TxnsDone, elapsed), run.Lines, run.Digest)
 	return run, nil
+}
+
+// progressLine shows batches done and transaction throughput.
+func progressLine(r storage.Run, elapsed time.Duration) string {
+	return fmt.Sprintf("run %d %s: %d/%d batches, %d transactions, %s transactions/s", r.ID, r.Period, r.BatchesDone, r.Batches, r.TxnsDone, rate(r.TxnsDone, elapsed))
+}
+
+func rate(n int, d time.Duration) string {
+	if d <= 0 {
+		return "0"
+	}
+	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
 }

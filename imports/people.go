@@ -51,55 +51,26 @@ func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (stor
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
 		seen := map[string]int{}
-		var batch []storage.PersonRecord
-		rows := 0
-		flush := func() error {
-			if probs.n > 0 || len(batch) == 0 {
-				batch = batch[:0]
-				return nil
-			}
-			c, err := tx.PersonUpsertBatch(ctx, batch)
-			counts.Add(c)
-			batch = batch[:0]
-			return err
-		}
-		for {
-			rec, err := rr.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			rows++
-			if o.Progress != nil && rows%chunkRows == 0 {
-				o.Progress(rows)
-			}
-			if rowShapeProblems(rec, probs) {
-				continue
-			}
+		parse := func(rec record) (storage.PersonRecord, bool) {
 			p, ok := personRow(rec, probs)
 			if !ok {
-				continue
+				return p, false
 			}
 			key := p.ID + "\x00" + p.EffectiveFrom.String()
 			if first, dup := seen[key]; dup {
 				probs.add(rec.line, "id", "person %s with effective_from %s already appears on line %d", p.ID, p.EffectiveFrom, first)
-				continue
+				return p, false
 			}
 			seen[key] = rec.line
-			batch = append(batch, p)
-			if len(batch) >= chunkRows {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+			return p, true
 		}
-		if err := flush(); err != nil {
+		write := func(batch []storage.PersonRecord) error {
+			c, err := tx.PersonUpsertBatch(ctx, batch)
+			counts.Add(c)
 			return err
 		}
-		if o.Progress != nil {
-			o.Progress(rows)
+		if err := streamRows(rr, probs, o, parse, write); err != nil {
+			return err
 		}
 		return probs.err()
 	})
@@ -207,61 +178,32 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 		return counts, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
-		var batch []storage.StagedTransaction
-		rows := 0
-		flush := func() error {
-			if probs.n > 0 || len(batch) == 0 {
-				batch = batch[:0]
-				return nil
-			}
-			err := tx.TransactionStage(ctx, batch)
-			batch = batch[:0]
+		duplicate := func(err error) bool {
 			var dup *storage.DuplicateError
 			if errors.As(err, &dup) {
 				probs.add(dup.Line, "id", "transaction %s already appears on line %d", dup.ID, dup.FirstLine)
-				return nil
+				return true
 			}
-			return err
+			return false
 		}
-		for {
-			rec, err := rr.next()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
+		parse := func(rec record) (storage.StagedTransaction, bool) {
+			t, ok := transactionRow(rec, people, probs)
+			return storage.StagedTransaction{Transaction: t, Line: rec.line}, ok
+		}
+		write := func(batch []storage.StagedTransaction) error {
+			if err := tx.TransactionStage(ctx, batch); err != nil && !duplicate(err) {
 				return err
 			}
-			rows++
-			if o.Progress != nil && rows%chunkRows == 0 {
-				o.Progress(rows)
-			}
-			if rowShapeProblems(rec, probs) {
-				continue
-			}
-			t, ok := transactionRow(rec, people, probs)
-			if !ok {
-				continue
-			}
-			batch = append(batch, storage.StagedTransaction{Transaction: t, Line: rec.line})
-			if len(batch) >= chunkRows {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
+			return nil
 		}
-		if err := flush(); err != nil {
+		if err := streamRows(rr, probs, o, parse, write); err != nil {
 			return err
-		}
-		if o.Progress != nil {
-			o.Progress(rows)
 		}
 		if err := probs.err(); err != nil {
 			return err
 		}
 		counts, err = tx.TransactionMergeStaged(ctx)
-		var dup *storage.DuplicateError
-		if errors.As(err, &dup) {
-			probs.add(dup.Line, "id", "transaction %s already appears on line %d", dup.ID, dup.FirstLine)
+		if duplicate(err) {
 			return probs.err()
 		}
 		return err
@@ -270,6 +212,57 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 		return storage.ImportCounts{}, err
 	}
 	return counts, nil
+}
+
+// streamRows reads every row, turns each good one into a T with parse and
+// hands them to write in chunks of chunkRows. Once any row has a problem
+// nothing more is written: the import will be rolled back, and reading on
+// only finds the remaining problems.
+func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(record) (T, bool), write func([]T) error) error {
+	var batch []T
+	rows := 0
+	flush := func() error {
+		if probs.n > 0 || len(batch) == 0 {
+			batch = batch[:0]
+			return nil
+		}
+		err := write(batch)
+		batch = batch[:0]
+		return err
+	}
+	for {
+		rec, err := rr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		rows++
+		if o.Progress != nil && rows%chunkRows == 0 {
+			o.Progress(rows)
+		}
+		if rowShapeProblems(rec, probs) {
+			continue
+		}
+		v, ok := parse(rec)
+		if !ok {
+			continue
+		}
+		batch = append(batch, v)
+		if len(batch) >= chunkRows {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return err
+	}
+	if o.Progress != nil {
+		o.Progress(rows)
+	}
+	return nil
 }
 
 // amountDigitsMax bounds an amount's size: no sales amount needs more.

@@ -23,9 +23,11 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlstore"
@@ -254,11 +256,45 @@ func stageTransactions(ctx context.Context, tx sqlstore.TxConn, rows [][]any, sp
 	return nil
 }
 
+// insertLedgerLines appends rows. In the usual case no key exists yet (a
+// batch posts only what its diff against the posted lines found new), and
+// the rows are copied straight into ledger_line, under a savepoint. Should
+// a key exist already, the savepoint is rolled back and the rows go through
+// a staging table and INSERT … ON CONFLICT DO NOTHING, which skips it.
 func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (int, error) {
 	if len(rows) == 0 {
 		return 0, nil
 	}
 	t := pgxTx(tx)
+	direct := make([][]any, len(rows))
+	amountCol := len(sqlstore.LedgerColumns) - 2
+	for i, r := range rows {
+		d := append([]any(nil), r...)
+		n, err := numeric(r[amountCol].(string))
+		if err != nil {
+			return 0, err
+		}
+		d[amountCol] = n
+		direct[i] = d
+	}
+	sp, err := t.Begin(ctx)
+	if err != nil {
+		return 0, interpretError(err)
+	}
+	copied, err := sp.CopyFrom(ctx, pgx.Identifier{"ledger_line"}, sqlstore.LedgerColumns, pgx.CopyFromRows(direct))
+	if err == nil {
+		if err := sp.Commit(ctx); err != nil {
+			return 0, interpretError(err)
+		}
+		return int(copied), nil
+	}
+	if rerr := sp.Rollback(ctx); rerr != nil {
+		return 0, interpretError(rerr)
+	}
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != pgUniqueViolation || pe.ConstraintName != "ledger_line_key_key" {
+		return 0, interpretError(err)
+	}
 	// ord keeps the lines' order, so that seq follows it: a reversal comes
 	// before the line that replaces it.
 	if _, err := t.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS ledger_stage (ord INTEGER NOT NULL, key TEXT NOT NULL, ledger TEXT NOT NULL,
@@ -282,6 +318,16 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 		return 0, interpretError(err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// numeric turns a decimal's text into the value COPY writes to a NUMERIC
+// column, exactly.
+func numeric(text string) (pgtype.Numeric, error) {
+	d, err := decimal.NewFromString(text)
+	if err != nil {
+		return pgtype.Numeric{}, fmt.Errorf("ledger amount %q: %w", text, err)
+	}
+	return pgtype.Numeric{Int: d.Coefficient(), Exp: d.Exponent(), Valid: true}, nil
 }
 
 // pgUniqueViolation is Postgres's SQLSTATE for a unique constraint violation.

@@ -165,12 +165,17 @@ var functionOptions = func() []expr.Option {
 		expr.Operator(">=", "_dge"),
 		expr.Operator("==", "_deq"),
 		expr.Operator("!=", "_dne"),
-		expr.DisableBuiltin("min"),
-		expr.DisableBuiltin("max"),
-		expr.DisableBuiltin("round"),
-		expr.DisableBuiltin("abs"),
-		expr.DisableBuiltin("floor"),
-		expr.DisableBuiltin("ceil"),
+		// Of expr's builtins only these text helpers stay: the others
+		// would let a rule read the clock (now, date, duration) or
+		// compute in float64 or int (float, int, len, sum, mean, ...).
+		expr.DisableAllBuiltins(),
+		expr.EnableBuiltin("upper"),
+		expr.EnableBuiltin("lower"),
+		expr.EnableBuiltin("trim"),
+		expr.EnableBuiltin("trimPrefix"),
+		expr.EnableBuiltin("trimSuffix"),
+		expr.EnableBuiltin("hasPrefix"),
+		expr.EnableBuiltin("hasSuffix"),
 		expr.Function("min", variadic(decMin),
 			new(func(decimal.Decimal, ...decimal.Decimal) decimal.Decimal)),
 		expr.Function("max", variadic(decMax),

@@ -11,7 +11,10 @@
 //
 // Functions available in rules: min(a, b, ...), max(a, b, ...),
 // round(x, places) (halves away from zero), clamp(x, lo, hi), abs(x),
-// floor(x), ceil(x), and the usual expr string operators.
+// floor(x), ceil(x), the text helpers upper, lower, trim, trimPrefix,
+// trimSuffix, hasPrefix, hasSuffix, and expr's string operators. expr's
+// other builtins are disabled: none may read the clock (now, date) or
+// compute in float64 or int.
 package rules
 
 import (

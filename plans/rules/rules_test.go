@@ -163,3 +163,25 @@ func TestUnknownMapKey(t *testing.T) {
 		t.Errorf("known key: %v", err)
 	}
 }
+
+// Rules cannot read the clock or compute in float64 or int: those builtins
+// are not there.
+func TestNoClockNoFloats(t *testing.T) {
+	t.Parallel()
+	for _, src := range []string{
+		`now() > date("2027-01-01")`,
+		`date(type) > now() - duration("2160h")`,
+		`float(type) + float(type) == float("0.3")`,
+		`int(type) > 1`,
+		`len(type) > 3`,
+	} {
+		if _, err := Compile(src, testEnv{}, KindBool, nil); err == nil {
+			t.Errorf("Compile(%q) succeeded; want an error", src)
+		}
+	}
+	for _, src := range []string{`upper(type) == "NEW"`, `hasPrefix(lower(trim(type)), "ne")`} {
+		if _, err := Compile(src, testEnv{}, KindBool, nil); err != nil {
+			t.Errorf("Compile(%q): %v", src, err)
+		}
+	}
+}

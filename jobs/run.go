@@ -305,6 +305,21 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 	}
 	client := river.ClientFromContext[TTx](ctx)
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		// Lock the run row first: a run that failed (and freed its period
+		// for the next run) while this batch computed must not post, and a
+		// batch job executed twice (rescued while still running) posts once.
+		locked, err := tx.RunLock(ctx, a.RunID)
+		if err != nil {
+			return err
+		}
+		first, err := tx.RunBatchClaim(ctx, a.RunID, a.Index)
+		if err != nil {
+			return err
+		}
+		if locked.Status != storage.RunRunning || !first {
+			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+			return err
+		}
 		plan, err := w.deps.Plans.Comp(ctx, tx, a.PlanHash)
 		if err != nil {
 			return err
@@ -321,7 +336,7 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		if err != nil {
 			return err
 		}
-		if done == run.Batches {
+		if done == locked.Batches {
 			if _, err := client.InsertTx(ctx, rawTx[TTx](tx), FinalizeArgs{RunID: a.RunID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
 				return err
 			}

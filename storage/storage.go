@@ -91,6 +91,12 @@ type Tx interface {
 
 	RunInsert(ctx context.Context, r Run) (int64, error)
 	RunSetBatches(ctx context.Context, id int64, batches int) error
+	// RunLock reads run id and holds its row until the transaction ends,
+	// so that posting a batch and failing the run serialise.
+	RunLock(ctx context.Context, id int64) (Run, error)
+	// RunBatchClaim records batch index of run id as posted; false means
+	// an earlier transaction already did.
+	RunBatchClaim(ctx context.Context, id int64, index int) (bool, error)
 	// RunBatchDone counts one finished batch, which read txns transactions,
 	// and returns how many batches are done.
 	RunBatchDone(ctx context.Context, id int64, txns int) (int, error)

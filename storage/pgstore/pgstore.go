@@ -38,7 +38,7 @@ var migrations embed.FS
 
 // SchemaVersion is the app schema version this build expects; the SQLite
 // backend's is the same (a test checks).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // ErrSchema is returned by Open when the database is not at SchemaVersion.
 var ErrSchema = errors.New("database schema does not match this icomp")
@@ -227,6 +227,7 @@ var Dialect = &sqlstore.Dialect{
 		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
 	BeforeMerge:       `ANALYZE txn_stage; ANALYZE txn_split_stage`,
 	BinaryCollate:     ` COLLATE "C"`,
+	ForUpdate:         ` FOR UPDATE`,
 	Money:             func(col string) string { return col + "::text" },
 	StageTransactions: stageTransactions,
 	InsertLedgerLines: insertLedgerLines,

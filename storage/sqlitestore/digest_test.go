@@ -10,3 +10,8 @@ func TestLedgerDigest(t *testing.T) {
 	t.Parallel()
 	storagetest.ExerciseLedgerDigest(t, open)
 }
+
+func TestGuards(t *testing.T) {
+	t.Parallel()
+	storagetest.ExerciseGuards(t, open)
+}

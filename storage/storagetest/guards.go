@@ -1,0 +1,84 @@
+package storagetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/storage"
+)
+
+// ExerciseGuards checks the database-side guards of a run's batches: a
+// batch is claimed once, and a ledger chain cannot fork (two lines
+// superseding the same line), which would pay a difference twice.
+func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
+	t.Helper()
+	ctx := context.Background()
+	st := open(t)
+	var id int64
+	err := st.InTx(ctx, func(tx storage.Tx) error {
+		var err error
+		id, err = tx.RunInsert(ctx, storage.Run{Period: "2027-Q1", Plans: []string{"h"}})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []bool{true, false} {
+		err := st.InTx(ctx, func(tx storage.Tx) error {
+			run, err := tx.RunLock(ctx, id)
+			if err != nil {
+				return err
+			}
+			if run.ID != id || run.Status != storage.RunRunning {
+				t.Errorf("RunLock = %+v", run)
+			}
+			got, err := tx.RunBatchClaim(ctx, id, 3)
+			if err != nil {
+				return err
+			}
+			if got != want {
+				t.Errorf("claim %d of batch 3 = %v, want %v", i+1, got, want)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	line := storage.LedgerLine{Ledger: storage.LedgerPayout, Plan: "p", PlanHash: "h", Period: "2027-Q1", Person: "ae-1",
+		Subject: "commission", Amount: decimal.RequireFromString("50"), Detail: "{}"}
+	posted := storage.Diff(nil, []storage.LedgerLine{line}, id)
+	changedA, changedB := line, line
+	changedA.Amount = decimal.RequireFromString("60")
+	changedB.Amount = decimal.RequireFromString("70")
+	// Two diffs against the same posted state: each reverses the 50 and
+	// posts its own amount.
+	forkA := storage.Diff(storage.Fold(posted), []storage.LedgerLine{changedA}, id)
+	forkB := storage.Diff(storage.Fold(posted), []storage.LedgerLine{changedB}, id)
+	if err := st.InTx(ctx, func(tx storage.Tx) error {
+		if _, err := tx.LedgerLineInsert(ctx, posted); err != nil {
+			return err
+		}
+		_, err := tx.LedgerLineInsert(ctx, forkA)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		_, err := tx.LedgerLineInsert(ctx, forkB)
+		return err
+	})
+	if err == nil {
+		t.Fatal("a second line superseding the same reversal was appended; want an error")
+	}
+	all, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 3 {
+		t.Fatalf("ledger has %d lines, want 3 (post, reversal, new post)", len(all))
+	}
+}

@@ -122,9 +122,13 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			return err
 		})
 	}
+	scope, err := st.LedgerScope(ctx, run.Period)
+	if err != nil {
+		return err
+	}
 	var batches []BatchArgs
 	for _, hash := range run.Plans {
-		bs, err := w.planBatches(ctx, run, hash)
+		bs, err := w.planBatches(ctx, run, hash, scope)
 		if err != nil {
 			if permanent(err) {
 				return failRun(ctx, st, run.ID, err)
@@ -159,7 +163,11 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 // planBatches slices a plan's candidate payees into batches: in id order,
 // cut when a batch reaches BatchTxnsTarget owned transactions or
 // BatchPeopleMax people, or exactly run.BatchSize people when set.
-func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.Run, hash string) ([]BatchArgs, error) {
+//
+// People with lines of the plan in the period who are no longer among its
+// payees (reassigned, terminated, no longer eligible) are batched too: their
+// batch computes nothing for them, so its diff reverses their lines.
+func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.Run, hash string, scope map[string][]string) ([]BatchArgs, error) {
 	st := w.deps.Store
 	plan, err := w.deps.Plans.Comp(ctx, st, hash)
 	if err != nil {
@@ -184,6 +192,16 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	if err != nil {
 		return nil, err
 	}
+	payees := make(map[string]bool, len(people))
+	for _, person := range people {
+		payees[person.ID] = true
+	}
+	for _, id := range scope[plan.Name] {
+		if !payees[id] {
+			people = append(people, storage.PersonRecord{Person: facts.Person{ID: id}})
+		}
+	}
+	sort.Slice(people, func(i, j int) bool { return people[i].ID < people[j].ID })
 	counts, err := st.TransactionCountByOwner(ctx, period.Range{Start: p.Year.Start, End: p.End})
 	if err != nil {
 		return nil, err

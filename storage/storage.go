@@ -62,6 +62,10 @@ type Reader interface {
 
 	// LedgerLineList lists ledger lines, in posting order (Seq).
 	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]LedgerLine, error)
+	// LedgerScope lists, per plan, the people with ledger lines in a
+	// period, sorted: a re-run also visits people who left a plan, to
+	// reverse their lines.
+	LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error)
 	// LedgerDigest streams the lines of a period (every period when empty)
 	// through a Digester: the same value as Digest over LedgerLineList.
 	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)

@@ -847,6 +847,23 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 	return out, x.d.err(rows.Err())
 }
 
+func (x queries) LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error) {
+	rows, err := x.query(ctx, `SELECT DISTINCT plan, person FROM ledger_line WHERE period = ? ORDER BY plan`+x.d.BinaryCollate+`, person`+x.d.BinaryCollate, periodLabel)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var plan, person string
+		if err := rows.Scan(&plan, &person); err != nil {
+			return nil, x.d.err(err)
+		}
+		out[plan] = append(out[plan], person)
+	}
+	return out, x.d.err(rows.Err())
+}
+
 // LedgerDigest streams the period's lines in digest order, compared
 // byte-wise as Go compares strings.
 func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, int, error) {

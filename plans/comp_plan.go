@@ -431,5 +431,11 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 		}
 		c.Tiers = append(c.Tiers, t)
 	}
+	// An amount above a bounded top tier would fall in no tier and pay
+	// nothing (retroactive) or nothing more (marginal), silently: a limit
+	// on pay is what cap is for.
+	if n := len(c.Tiers); n > 0 && c.Tiers[n-1].To != nil {
+		r.errAt(c.Tiers[n-1].Pos.Line, c.Tiers[n-1].Pos.Column, "%s tier %d: the last tier must have no to, so that every amount above it is paid; use cap to limit the payout", cm.what, n)
+	}
 	return c
 }

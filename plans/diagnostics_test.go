@@ -129,6 +129,11 @@ func TestDiagnostics(t *testing.T) {
 			`16:9: component "commission" tier 2: from 100000 overlaps tier 1, which runs to 200000`,
 			`23:9: component "reversed" tier 2: to 200000 must be above from 300000`,
 			`23:9: component "reversed" tier 2: from 300000 leaves a gap after tier 1, which ends at 100000`,
+			`23:9: component "reversed" tier 2: the last tier must have no to`,
+		}},
+		// A bounded top tier would pay nothing above it.
+		{"tiers-bounded-top.yaml", []string{
+			`20:9: component "commission" tier 2: the last tier must have no to, so that every amount above it is paid; use cap to limit the payout`,
 		}},
 		{"tiers-overlap.yaml", []string{
 			`15:9: component "commission" tier 1: from must be 0, got 10`,

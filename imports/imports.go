@@ -251,8 +251,11 @@ func (j *jsonlReader) next() (record, error) {
 			raw := obj[k]
 			switch {
 			case k == "attrs":
+				// Numbers keep their exact text, as in a CSV attr. column.
 				var m map[string]any
-				if err := json.Unmarshal(raw, &m); err != nil {
+				ad := json.NewDecoder(strings.NewReader(string(raw)))
+				ad.UseNumber()
+				if err := ad.Decode(&m); err != nil {
 					j.probs.add(j.line, "attrs", "want an object of names to values")
 					continue
 				}

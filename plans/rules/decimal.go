@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -13,7 +14,11 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-var replacer = strings.NewReplacer("decimal.Decimal", "number", "float64", "number", "int", "integer")
+// typeWords turns Go type names in expr's messages into plan words, whole
+// words only ("int" but not "interface" or "integer").
+var typeWords = map[string]string{"decimal.Decimal": "number", "float64": "float", "int": "integer"}
+
+var typeWordRE = regexp.MustCompile(`\b(decimal\.Decimal|float64|int)\b`)
 
 var errDivZero = errors.New("division by zero")
 

@@ -182,7 +182,7 @@ func toError(err error) error {
 
 // cleanMessage rewrites expr's type names into the words comp admins use.
 func cleanMessage(m string) string {
-	return replacer.Replace(m)
+	return typeWordRE.ReplaceAllStringFunc(m, func(w string) string { return typeWords[w] })
 }
 
 // Fast reports whether the rule runs without expr's VM (see fast.go).

@@ -365,7 +365,11 @@ func (c *calc) dateString(d period.Date) string {
 func (c *calc) credit(i int) error {
 	tf := &c.txns[i]
 	t := tf.t
-	if t.Currency != "" && t.Currency != c.plan.Currency {
+	// A transaction in another currency is an error only when it would
+	// credit one of this plan's payees: the plan cannot convert it, but a
+	// deal it never credits is none of its business.
+	foreign := t.Currency != "" && t.Currency != c.plan.Currency
+	errForeign := func() error {
 		return fmt.Errorf("%w: transaction %s is in %s; plan %s pays in %s and currency conversion is not supported", ErrInput, t.ID, t.Currency, c.plan.Name, c.plan.Currency)
 	}
 	if c.txnEnvNeeded {
@@ -394,10 +398,16 @@ func (c *calc) credit(i int) error {
 		switch rule.To {
 		case plans.CreditToOwner:
 			if p, ok := c.index[t.Owner]; ok {
+				if foreign {
+					return errForeign()
+				}
 				c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: one, amount: amount})
 			}
 		case plans.CreditToTerritory:
 			for _, p := range c.byTerr[t.Territory] {
+				if foreign {
+					return errForeign()
+				}
 				c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: one, amount: amount})
 			}
 		case plans.CreditToSplits:
@@ -414,6 +424,9 @@ func (c *calc) credit(i int) error {
 			shares := money.AllocateFloorRemainderInOrder(amount, c.weights, c.places)
 			for j, s := range t.Splits {
 				if p, ok := c.index[s.Person]; ok {
+					if foreign {
+						return errForeign()
+					}
 					c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: s.Share, amount: shares[j]})
 				}
 			}

@@ -864,6 +864,27 @@ func TestInputErrors(t *testing.T) {
 	}
 }
 
+// A transaction in another currency that credits none of the plan's
+// payees is ignored, not an error.
+func TestForeignCurrencyNotCredited(t *testing.T) {
+	t.Parallel()
+	plan := compPlan(t, planHeader+ownerBookings+`components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.1
+`)
+	euro := txn("T1", "2027-02-01", "new", "someone-else", "100")
+	euro.Currency = "EUR"
+	res, err := engine.Compute(engine.Input{Plan: plan, Period: quarter(t, "2027-Q1"), People: ae1,
+		Transactions: []facts.Transaction{euro, txn("T2", "2027-02-01", "new", "ae-1", "50")}})
+	if err != nil {
+		t.Fatalf("Compute: %v", err)
+	}
+	if len(res.Credits) != 1 || res.Credits[0].TxnID != "T2" {
+		t.Fatalf("credits %+v, want only T2", res.Credits)
+	}
+}
+
 // TestFirstErrorIsDeterministic checks that with several bad transactions
 // the error names the same one (the first by ID) in any input order.
 func TestFirstErrorIsDeterministic(t *testing.T) {

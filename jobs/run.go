@@ -25,6 +25,9 @@ const (
 	// enough that job overhead is small, small enough that a batch's write
 	// transaction stays short.
 	BatchTxnsTarget = 10_000
+	// BatchSizeMax caps an explicit batch size: a batch's people are
+	// query parameters, and SQLite allows 32,766 per statement.
+	BatchSizeMax = 10_000
 	// BatchPeopleMax caps the people in one batch.
 	BatchPeopleMax = 500
 	// BatchTimeout is how long one batch may run before River retries it.
@@ -124,7 +127,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 	}
 	scope, err := st.LedgerScope(ctx, run.Period)
 	if err != nil {
-		return err
+		return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
 	}
 	var batches []BatchArgs
 	for _, hash := range run.Plans {
@@ -133,7 +136,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			if permanent(err) {
 				return failRun(ctx, st, run.ID, err)
 			}
-			return err
+			return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
 		}
 		for _, b := range bs {
 			b.Index = len(batches)
@@ -141,7 +144,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		}
 	}
 	client := river.ClientFromContext[TTx](ctx)
-	return st.InTx(ctx, func(tx storage.Tx) error {
+	err = st.InTx(ctx, func(tx storage.Tx) error {
 		if err := tx.RunSetBatches(ctx, run.ID, len(batches)); err != nil {
 			return err
 		}
@@ -158,6 +161,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 		return err
 	})
+	return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
 }
 
 // planBatches slices a plan's candidate payees into batches: in id order,
@@ -372,11 +376,16 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 // attempt: then the run is marked failed, so that it does not wait forever
 // for a batch River is about to discard.
 func lastAttempt(ctx context.Context, st storage.Store, job *rivertype.JobRow, a BatchArgs, err error) error {
-	if job.Attempt < job.MaxAttempts {
+	return lastAttemptOf(ctx, st, job, a.RunID, fmt.Sprintf("batch %d", a.Index), err)
+}
+
+// lastAttemptOf is lastAttempt for any of a run's jobs (what names it).
+func lastAttemptOf(ctx context.Context, st storage.Store, job *rivertype.JobRow, runID int64, what string, err error) error {
+	if err == nil || job.Attempt < job.MaxAttempts {
 		return err
 	}
 	// The job's context may be the one that timed out.
-	return failRun(context.WithoutCancel(ctx), st, a.RunID, fmt.Errorf("batch %d failed %d times, last: %w", a.Index, job.Attempt, err))
+	return failRun(context.WithoutCancel(ctx), st, runID, fmt.Errorf("%s failed %d times, last: %w", what, job.Attempt, err))
 }
 
 // compute returns the batch's ledger lines and how many transactions it read.
@@ -481,7 +490,7 @@ type FinalizeWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 // Work computes the period's ledger digest and finishes the run.
 func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[FinalizeArgs]) error {
 	st := w.deps.Store
-	return st.InTx(ctx, func(tx storage.Tx) error {
+	err := st.InTx(ctx, func(tx storage.Tx) error {
 		run, err := tx.RunGet(ctx, job.Args.RunID)
 		if err != nil {
 			return err
@@ -498,4 +507,5 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 		return err
 	})
+	return lastAttemptOf(ctx, st, job.JobRow, job.Args.RunID, "finalizing the run", err)
 }

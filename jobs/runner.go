@@ -94,6 +94,9 @@ var ErrNoPlans = errors.New("no published comp plan is effective in the period")
 // returns that run's id and resumed=true instead.
 func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID int64, resumed bool, err error) {
 	st := r.Deps.Store
+	if p.BatchSize < 0 || p.BatchSize > BatchSizeMax {
+		return 0, false, fmt.Errorf("batch size %d: want 1 to %d people (0 sizes batches by transactions)", p.BatchSize, BatchSizeMax)
+	}
 	if active, err := st.RunActive(ctx, p.Period); err == nil {
 		return active.ID, true, nil
 	} else if !errors.Is(err, storage.ErrNotFound) {

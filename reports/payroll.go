@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 
@@ -19,6 +20,10 @@ import (
 
 // PayrollHeader is the payroll CSV's header.
 var PayrollHeader = []string{"employee_id", "name", "earning_code", "amount", "currency", "period", "pay_date"}
+
+// ErrNotExportable is returned while a period's ledger is not the result
+// of a finished run.
+var ErrNotExportable = errors.New("period cannot be exported now")
 
 // PayrollExport is the result of an export request.
 type PayrollExport struct {
@@ -39,6 +44,26 @@ type PayrollExport struct {
 func ExportPayroll(ctx context.Context, st storage.Store, periodLabel, payDate string) (PayrollExport, error) {
 	var out PayrollExport
 	err := st.InTx(ctx, func(tx storage.Tx) error {
+		// Export only what a finished run left: a run in progress or one
+		// that failed has posted part of its batches.
+		if active, err := tx.RunActive(ctx, periodLabel); err == nil {
+			return fmt.Errorf("%w: run %d of %s is in progress; export when it is done", ErrNotExportable, active.ID, periodLabel)
+		} else if !errors.Is(err, storage.ErrNotFound) {
+			return err
+		}
+		runs, err := tx.RunList(ctx)
+		if err != nil {
+			return err
+		}
+		for i := len(runs) - 1; i >= 0; i-- {
+			if runs[i].Period != periodLabel {
+				continue
+			}
+			if runs[i].Status == storage.RunFailed {
+				return fmt.Errorf("%w: the last run of %s (run %d) failed: %s; fix it and run the period again", ErrNotExportable, periodLabel, runs[i].ID, runs[i].Error)
+			}
+			break
+		}
 		lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: storage.LedgerPayout, Period: periodLabel})
 		if err != nil {
 			return err

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -36,12 +37,15 @@ func (c *PlanCache) file(ctx context.Context, r storage.Reader, hash string) (*p
 		return f, nil
 	}
 	v, err := r.PlanVersionGet(ctx, hash)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, fmt.Errorf("%w: plan version %s is not stored", errPlan, hash)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("plan version %s: %w", hash, err)
 	}
 	f, diags := plans.Load(v.File, []byte(v.Source))
 	if len(diags) > 0 {
-		return nil, fmt.Errorf("stored plan %s (%s) no longer compiles:\n%w", v.Name, v.File, diags)
+		return nil, fmt.Errorf("%w: stored plan %s (%s) no longer compiles:\n%w", errPlan, v.Name, v.File, diags)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -59,7 +63,7 @@ func (c *PlanCache) Comp(ctx context.Context, r storage.Reader, hash string) (*p
 		return nil, err
 	}
 	if f.Comp == nil {
-		return nil, fmt.Errorf("plan version %s is a %s, not a comp plan", hash, f.Kind)
+		return nil, fmt.Errorf("%w: plan version %s is a %s, not a comp plan", errPlan, hash, f.Kind)
 	}
 	return f.Comp, nil
 }
@@ -74,7 +78,7 @@ func (c *PlanCache) Target(ctx context.Context, r storage.Reader, hash string) (
 		return nil, err
 	}
 	if f.Target == nil {
-		return nil, fmt.Errorf("plan version %s is a %s, not a target plan", hash, f.Kind)
+		return nil, fmt.Errorf("%w: plan version %s is a %s, not a target plan", errPlan, hash, f.Kind)
 	}
 	return f.Target, nil
 }

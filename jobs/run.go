@@ -104,6 +104,9 @@ func permanent(err error) bool {
 	return errors.As(err, &re) || errors.Is(err, engine.ErrInput) || errors.Is(err, errPlan)
 }
 
+// errPlan marks plan problems no retry fixes (a stored plan that no longer
+// compiles, a missing target plan), as opposed to a database that failed
+// to answer, which River retries.
 var errPlan = errors.New("plan error")
 
 // RunWorker splits a run into batches.
@@ -175,7 +178,7 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	st := w.deps.Store
 	plan, err := w.deps.Plans.Comp(ctx, st, hash)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, err
 	}
 	p, err := plan.Calendar.Parse(run.Period)
 	if err != nil {
@@ -393,11 +396,11 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([
 	st := w.deps.Store
 	plan, err := w.deps.Plans.Comp(ctx, st, a.PlanHash)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, 0, err
 	}
 	targets, err := w.deps.Plans.Target(ctx, st, a.TargetHash)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, 0, err
 	}
 	p, err := plan.Calendar.Parse(a.Period)
 	if err != nil {

@@ -431,6 +431,26 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 		}
 		c.Tiers = append(c.Tiers, t)
 	}
+	// A cumulative component nets what earlier periods earned, which only
+	// adds up when every measure its rules read runs from the start of the
+	// fiscal year.
+	if c.Cumulative {
+		for _, rule := range []*Rule{c.Amount, c.Gate, c.Cap} {
+			if rule == nil || c.Type == ComponentPerCredit && rule == c.Amount {
+				continue
+			}
+			var keys []string
+			for _, v := range []string{"measure", "target", "attainment"} {
+				keys = append(keys, rule.Program.Keys(v)...)
+			}
+			for _, k := range keys {
+				if ms, ok := p.MeasureByName(k); ok && ms.Window != period.WindowYTD {
+					r.errAt(rule.Pos.Line, rule.Pos.Column, "%s: a cumulative component nets year-to-date earnings, but this rule reads measure %q, which has window %s; give it window: ytd", cm.what, k, ms.Window)
+					break
+				}
+			}
+		}
+	}
 	// An amount above a bounded top tier would fall in no tier and pay
 	// nothing (retroactive) or nothing more (marginal), silently: a limit
 	// on pay is what cap is for.

@@ -66,6 +66,7 @@ func TestDiagnostics(t *testing.T) {
 		{"step-name-clash.yaml", []string{`15:5: step "commission": a component or an earlier step already has that name`}},
 		// A cumulative rate table over a period-window measure.
 		{"cumulative-period-window.yaml", []string{`17:14: component "commission".measure: a cumulative component nets year-to-date earnings, but measure "bookings" has window period; give it window: ytd`}},
+		{"cumulative-formula-window.yaml", []string{`16:13: component "commission": a cumulative component nets year-to-date earnings, but this rule reads measure "bookings", which has window period; give it window: ytd`}},
 		// A case outside the plan's effective dates.
 		{"test-period-outside-effective.yaml", []string{`8:13: case "before the plan".period: 2026-Q4 (2026-10-01..2026-12-31) is outside plan "diag-plan"'s effective dates from 2027-01-01`}},
 

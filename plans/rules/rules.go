@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"sort"
 	"strings"
 	"unsafe"
 
@@ -367,4 +368,27 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// Keys returns the constant keys the rule reads from the map variable
+// name (such as "measure" for measure.bookings), sorted, without repeats.
+func (p *Program) Keys(name string) []string {
+	if p == nil || p.prog == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	var out []string
+	node := p.prog.Node()
+	ast.Walk(&node, &nameVisitor{fn: func(n *ast.MemberNode) {
+		id, ok := n.Node.(*ast.IdentifierNode)
+		if !ok || id.Value != name {
+			return
+		}
+		if s, ok := n.Property.(*ast.StringNode); ok && !seen[s.Value] {
+			seen[s.Value] = true
+			out = append(out, s.Value)
+		}
+	}})
+	sort.Strings(out)
+	return out
 }

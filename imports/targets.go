@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -15,6 +16,9 @@ import (
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
+
+// planNameRE is the plan loader's rule for names.
+var planNameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
 
 // TargetColumns are the targets file's columns: target_plan, measure,
 // period, amount and one of person or role are required.
@@ -63,15 +67,18 @@ func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (Tar
 		}
 		before := probs.n
 		k := targetKey{rec.get("target_plan"), rec.get("person"), rec.get("role"), rec.get("measure")}
-		if k.plan == "" {
-			probs.add(rec.line, "target_plan", "required")
+		for _, f := range []struct{ field, value string }{{"target_plan", k.plan}, {"measure", k.measure}} {
+			switch {
+			case f.value == "":
+				probs.add(rec.line, f.field, "required")
+			case !planNameRE.MatchString(f.value):
+				probs.add(rec.line, f.field, "%q is not a valid name; want letters, digits, '-', '_' or '.', starting with a letter", f.value)
+			}
 		}
 		if (k.person == "") == (k.role == "") {
 			probs.add(rec.line, "person", "give exactly one of person or role")
 		}
-		if k.measure == "" {
-			probs.add(rec.line, "measure", "required")
-		}
+		checkID(rec, "person", false, probs)
 		label := rec.get("period")
 		if _, err := (period.Calendar{}).Parse(label); err != nil {
 			probs.add(rec.line, "period", "%v", err)

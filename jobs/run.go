@@ -52,10 +52,14 @@ func (RunArgs) Kind() string { return "icomp_run" }
 
 // BatchArgs computes one batch of people for one plan.
 type BatchArgs struct {
-	RunID      int64    `json:"run_id" river:"unique"`
-	Index      int      `json:"index" river:"unique"`
-	Period     string   `json:"period"`
-	PlanHash   string   `json:"plan_hash" river:"unique"`
+	RunID    int64  `json:"run_id" river:"unique"`
+	Index    int    `json:"index" river:"unique"`
+	Period   string `json:"period"`
+	PlanHash string `json:"plan_hash" river:"unique"`
+	// PlanName is the plan whose lines the batch posts. A batch with a
+	// name but no hash is for a plan no longer in effect: it computes
+	// nothing, so its diff reverses the plan's lines.
+	PlanName   string   `json:"plan_name" river:"unique"`
 	TargetHash string   `json:"target_hash"`
 	People     []string `json:"people"`
 }
@@ -133,7 +137,16 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
 	}
 	var batches []BatchArgs
+	inRun := map[string]bool{}
 	for _, hash := range run.Plans {
+		plan, err := w.deps.Plans.Comp(ctx, st, hash)
+		if err != nil {
+			if permanent(err) {
+				return failRun(ctx, st, run.ID, err)
+			}
+			return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
+		}
+		inRun[plan.Name] = true
 		bs, err := w.planBatches(ctx, run, hash, scope)
 		if err != nil {
 			if permanent(err) {
@@ -144,6 +157,24 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		for _, b := range bs {
 			b.Index = len(batches)
 			batches = append(batches, b)
+		}
+	}
+	// A run of every plan also reverses what plans no longer in effect
+	// (ended, renamed, unpublished) posted in the period.
+	if run.PlanFilter == "" {
+		names := make([]string, 0, len(scope))
+		for name := range scope {
+			if !inRun[name] {
+				names = append(names, name)
+			}
+		}
+		sort.Strings(names)
+		for _, name := range names {
+			people := scope[name]
+			for start := 0; start < len(people); start += BatchPeopleMax {
+				end := min(start+BatchPeopleMax, len(people))
+				batches = append(batches, BatchArgs{RunID: run.ID, Index: len(batches), Period: run.Period, PlanName: name, People: people[start:end]})
+			}
 		}
 	}
 	client := river.ClientFromContext[TTx](ctx)
@@ -233,7 +264,7 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	inBatch := map[string]bool{}
 	flush := func() {
 		if len(cur) > 0 {
-			out = append(out, BatchArgs{RunID: run.ID, Period: p.Label, PlanHash: hash, TargetHash: targetHash, People: cur})
+			out = append(out, BatchArgs{RunID: run.ID, Period: p.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: targetHash, People: cur})
 		}
 		cur, txns = nil, 0
 		clear(inBatch)
@@ -345,11 +376,7 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 			return err
 		}
-		plan, err := w.deps.Plans.Comp(ctx, tx, a.PlanHash)
-		if err != nil {
-			return err
-		}
-		posted, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Plan: plan.Name, Period: a.Period, People: a.People})
+		posted, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People})
 		if err != nil {
 			return err
 		}
@@ -394,6 +421,9 @@ func lastAttemptOf(ctx context.Context, st storage.Store, job *rivertype.JobRow,
 // compute returns the batch's ledger lines and how many transactions it read.
 func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([]storage.LedgerLine, int, error) {
 	st := w.deps.Store
+	if a.PlanHash == "" {
+		return nil, 0, nil // a plan no longer in effect: nothing to compute
+	}
 	plan, err := w.deps.Plans.Comp(ctx, st, a.PlanHash)
 	if err != nil {
 		return nil, 0, err

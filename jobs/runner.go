@@ -107,7 +107,7 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		return 0, false, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
-		id, err := tx.RunInsert(ctx, storage.Run{Period: p.Period, BatchSize: p.BatchSize, Plans: hashes})
+		id, err := tx.RunInsert(ctx, storage.Run{Period: p.Period, BatchSize: p.BatchSize, Plans: hashes, PlanFilter: p.Plan})
 		if err != nil {
 			return err
 		}

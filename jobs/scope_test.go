@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"maps"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,5 +50,59 @@ func TestRunReversesPeopleWhoLeft(t *testing.T) {
 	fresh.mustRun(t, jobs.StartParams{Period: testPeriod})
 	if want := inForce(fresh.lines(t, testPeriod)); !maps.Equal(after, want) {
 		t.Fatalf("lines in force after the re-run differ from a fresh run: %d vs %d keys", len(after), len(want))
+	}
+}
+
+// TestRunReversesPlansNoLongerInEffect: when a plan's new version ends
+// before the period, a re-run of every plan reverses the lines the plan
+// posted in it; a run limited to another plan leaves them alone.
+func TestRunReversesPlansNoLongerInEffect(t *testing.T) {
+	t.Parallel()
+	b := setupWithData(t)
+	b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	count := func() (n int) {
+		for k := range inForce(b.lines(t, testPeriod)) {
+			if k.Plan == "ae-quarterly" {
+				n++
+			}
+		}
+		return n
+	}
+	if count() == 0 {
+		t.Fatal("no ae-quarterly lines to begin with")
+	}
+	src, err := os.ReadFile("../examples/account-executive/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ended := strings.Replace(string(src), "effective:\n  from: 2027-01-01", "effective:\n  from: 2026-01-01\n  to: 2026-12-31", 1)
+	if ended == string(src) {
+		t.Fatal("could not rewrite the plan's effective dates")
+	}
+	dir := filepath.Join(b.dir, "ended")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"targets.yaml"} {
+		data, err := os.ReadFile("../examples/account-executive/" + f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, f), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plan.yaml"), []byte(ended), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, filepath.Join(dir, "plan.yaml"))
+
+	b.mustRun(t, jobs.StartParams{Period: testPeriod, Plan: "se-overlay-quarterly"})
+	if count() == 0 {
+		t.Fatal("a run limited to another plan reversed ae-quarterly's lines")
+	}
+	b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	if n := count(); n != 0 {
+		t.Fatalf("ae-quarterly ended before %s but %d of its lines are still in force", testPeriod, n)
 	}
 }

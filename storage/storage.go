@@ -226,9 +226,13 @@ type Run struct {
 	// transaction credited to people in two batches counts twice).
 	TxnsDone int
 	// Plans holds the comp plan version hashes the run computes.
-	Plans  []string
-	Digest string
-	Error  string
+	Plans []string
+	// PlanFilter is the one plan name the run was limited to; empty when
+	// it covers every plan in effect, and then it also reverses the lines
+	// of plans no longer in effect.
+	PlanFilter string
+	Digest     string
+	Error      string
 	// Lines is how many ledger lines the run appended.
 	Lines int
 }

@@ -715,7 +715,7 @@ func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool
 
 // ---- runs ----
 
-const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, digest, error, lines`
+const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines`
 
 func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	defer rows.Close()
@@ -723,7 +723,7 @@ func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	for rows.Next() {
 		var r storage.Run
 		var plans string
-		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.Digest, &r.Error, &r.Lines); err != nil {
+		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.PlanFilter, &r.Digest, &r.Error, &r.Lines); err != nil {
 			return nil, x.d.err(err)
 		}
 		if plans != "" {
@@ -772,9 +772,9 @@ func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, digest, error, lines)
-		VALUES (?, ?, ?, ?, 0, 0, ?, '', '', 0) RETURNING id`,
-		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ",")}, &id)
+	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, plan_filter, digest, error, lines)
+		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0) RETURNING id`,
+		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ","), r.PlanFilter}, &id)
 	return id, err
 }
 

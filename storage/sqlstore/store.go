@@ -847,8 +847,10 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 	return out, x.d.err(rows.Err())
 }
 
+// LedgerScope's order is byte order on both backends: ledger_line's text
+// columns are COLLATE "C" on Postgres (schema v3).
 func (x queries) LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error) {
-	rows, err := x.query(ctx, `SELECT DISTINCT plan, person FROM ledger_line WHERE period = ? ORDER BY plan`+x.d.BinaryCollate+`, person`+x.d.BinaryCollate, periodLabel)
+	rows, err := x.query(ctx, `SELECT DISTINCT plan, person FROM ledger_line WHERE period = ? ORDER BY plan, person`, periodLabel)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -80,5 +81,25 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 	}
 	if len(all) != 3 {
 		t.Fatalf("ledger has %d lines, want 3 (post, reversal, new post)", len(all))
+	}
+
+	// LedgerScope lists who has lines, per plan, in byte order.
+	other := line
+	other.Person, other.Plan = "AE-0", "q"
+	if err := st.InTx(ctx, func(tx storage.Tx) error {
+		_, err := tx.LedgerLineInsert(ctx, storage.Diff(nil, []storage.LedgerLine{other}, id))
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	scope, err := st.LedgerScope(ctx, "2027-Q1")
+	if err != nil {
+		t.Fatalf("LedgerScope: %v", err)
+	}
+	if len(scope) != 2 || strings.Join(scope["p"], ",") != "ae-1" || strings.Join(scope["q"], ",") != "AE-0" {
+		t.Fatalf("LedgerScope = %v, want p: [ae-1], q: [AE-0]", scope)
+	}
+	if scope, err := st.LedgerScope(ctx, "2027-Q2"); err != nil || len(scope) != 0 {
+		t.Fatalf("LedgerScope of an empty period = %v, %v", scope, err)
 	}
 }

@@ -361,18 +361,12 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 	}
 	client := river.ClientFromContext[TTx](ctx)
 	err = st.InTx(ctx, func(tx storage.Tx) error {
-		// Lock the run row first: a run that failed (and freed its period
-		// for the next run) while this batch computed must not post, and a
-		// batch job executed twice (rescued while still running) posts once.
-		locked, err := tx.RunLock(ctx, a.RunID)
-		if err != nil {
-			return err
-		}
+		// A batch job executed twice (rescued while still running) posts once.
 		first, err := tx.RunBatchClaim(ctx, a.RunID, a.Index)
 		if err != nil {
 			return err
 		}
-		if locked.Status != storage.RunRunning || !first {
+		if !first {
 			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 			return err
 		}
@@ -384,11 +378,18 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		if _, err := tx.LedgerLineInsert(ctx, diff); err != nil {
 			return err
 		}
-		done, err := tx.RunBatchDone(ctx, a.RunID, nTxns)
+		// Counting the batch locks the run row and re-reads its status: a
+		// run that failed (freeing its period for the next run) while this
+		// batch computed must not post, and failing a run waits for a batch
+		// that counted first. Batches post in parallel up to this point.
+		done, total, err := tx.RunBatchDone(ctx, a.RunID, nTxns)
+		if errors.Is(err, storage.ErrNotFound) {
+			return errRunStopped
+		}
 		if err != nil {
 			return err
 		}
-		if done == locked.Batches {
+		if done == total {
 			if _, err := client.InsertTx(ctx, rawTx[TTx](tx), FinalizeArgs{RunID: a.RunID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
 				return err
 			}
@@ -396,11 +397,20 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 		return err
 	})
+	if errors.Is(err, errRunStopped) {
+		return st.InTx(ctx, func(tx storage.Tx) error {
+			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+			return err
+		})
+	}
 	if err != nil {
 		return lastAttempt(ctx, st, job.JobRow, a, err)
 	}
 	return nil
 }
+
+// errRunStopped rolls back a batch whose run stopped while it computed.
+var errRunStopped = errors.New("the run is no longer running")
 
 // lastAttempt returns err for River to retry, except on the job's last
 // attempt: then the run is marked failed, so that it does not wait forever

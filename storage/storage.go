@@ -95,15 +95,14 @@ type Tx interface {
 
 	RunInsert(ctx context.Context, r Run) (int64, error)
 	RunSetBatches(ctx context.Context, id int64, batches int) error
-	// RunLock reads run id and holds its row until the transaction ends,
-	// so that posting a batch and failing the run serialise.
-	RunLock(ctx context.Context, id int64) (Run, error)
 	// RunBatchClaim records batch index of run id as posted; false means
 	// an earlier transaction already did.
 	RunBatchClaim(ctx context.Context, id int64, index int) (bool, error)
 	// RunBatchDone counts one finished batch, which read txns transactions,
-	// and returns how many batches are done.
-	RunBatchDone(ctx context.Context, id int64, txns int) (int, error)
+	// and returns how many batches are done of how many. It locks the run's
+	// row until the transaction ends, and returns ErrNotFound when the run
+	// is not running (it failed while the batch computed).
+	RunBatchDone(ctx context.Context, id int64, txns int) (done, total int, err error)
 	RunFinish(ctx context.Context, p RunFinishParams) error
 
 	// LedgerLineInsert appends lines; a line whose Key exists already is

@@ -227,7 +227,6 @@ var Dialect = &sqlstore.Dialect{
 		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
 	BeforeMerge:       `ANALYZE txn_stage; ANALYZE txn_split_stage`,
 	BinaryCollate:     ` COLLATE "C"`,
-	ForUpdate:         ` FOR UPDATE`,
 	Money:             func(col string) string { return col + "::text" },
 	StageTransactions: stageTransactions,
 	InsertLedgerLines: insertLedgerLines,

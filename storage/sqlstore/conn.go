@@ -58,9 +58,6 @@ type Dialect struct {
 	// BeforeMerge runs before staged transactions are merged (statistics
 	// for the planner); empty for none.
 	BeforeMerge string
-	// ForUpdate is appended to a SELECT that locks its rows (" FOR UPDATE";
-	// "" where a write transaction already excludes other writers).
-	ForUpdate string
 	// BinaryCollate is appended to text columns in ORDER BY to compare them
 	// byte-wise, as Go does ("" where that is the default).
 	BinaryCollate string

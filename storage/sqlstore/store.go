@@ -783,19 +783,16 @@ func (t *tx) RunSetBatches(ctx context.Context, id int64, batches int) error {
 	return err
 }
 
-func (t *tx) RunLock(ctx context.Context, id int64) (storage.Run, error) {
-	return t.oneRun(ctx, `SELECT `+runCols+` FROM run WHERE id = ?`+t.d.ForUpdate, id)
-}
-
 func (t *tx) RunBatchClaim(ctx context.Context, id int64, index int) (bool, error) {
 	n, err := t.exec(ctx, `INSERT INTO run_batch (run_id, idx) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, index)
 	return n == 1, err
 }
 
-func (t *tx) RunBatchDone(ctx context.Context, id int64, txns int) (int, error) {
-	var n int
-	err := t.queryRow(ctx, `UPDATE run SET batches_done = batches_done + 1, txns_done = txns_done + ? WHERE id = ? RETURNING batches_done`, []any{txns, id}, &n)
-	return n, err
+func (t *tx) RunBatchDone(ctx context.Context, id int64, txns int) (int, int, error) {
+	var done, total int
+	err := t.queryRow(ctx, `UPDATE run SET batches_done = batches_done + 1, txns_done = txns_done + ?
+		WHERE id = ? AND status = ? RETURNING batches_done, batches`, []any{txns, id, storage.RunRunning}, &done, &total)
+	return done, total, err
 }
 
 func (t *tx) RunFinish(ctx context.Context, p storage.RunFinishParams) error {

@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -28,13 +29,6 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 	}
 	for i, want := range []bool{true, false} {
 		err := st.InTx(ctx, func(tx storage.Tx) error {
-			run, err := tx.RunLock(ctx, id)
-			if err != nil {
-				return err
-			}
-			if run.ID != id || run.Status != storage.RunRunning {
-				t.Errorf("RunLock = %+v", run)
-			}
 			got, err := tx.RunBatchClaim(ctx, id, 3)
 			if err != nil {
 				return err
@@ -47,6 +41,20 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+
+	// A run that is no longer running counts no batch.
+	if err := st.InTx(ctx, func(tx storage.Tx) error {
+		return tx.RunFinish(ctx, storage.RunFinishParams{ID: id, Status: storage.RunFailed, Error: "x"})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		_, _, err := tx.RunBatchDone(ctx, id, 1)
+		return err
+	})
+	if !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("RunBatchDone on a failed run: %v, want ErrNotFound", err)
 	}
 
 	line := storage.LedgerLine{Ledger: storage.LedgerPayout, Plan: "p", PlanHash: "h", Period: "2027-Q1", Person: "ae-1",

@@ -699,9 +699,9 @@ func testRuns(t *testing.T, b *bundle) {
 	inTx(t, ctx, st, func(tx storage.Tx) error { return tx.RunSetBatches(ctx, id, 3) })
 	for want := 1; want <= 3; want++ {
 		inTx(t, ctx, st, func(tx storage.Tx) error {
-			got, err := tx.RunBatchDone(ctx, id, 10)
-			if err == nil && got != want {
-				err = fmt.Errorf("RunBatchDone = %d, want %d", got, want)
+			got, total, err := tx.RunBatchDone(ctx, id, 10)
+			if err == nil && (got != want || total != 3) {
+				err = fmt.Errorf("RunBatchDone = %d of %d, want %d of 3", got, total, want)
 			}
 			return err
 		})

@@ -63,30 +63,14 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 	cases := m.list("cases", true)
 	m.done()
 	if planNode != nil {
-		tf.PlanPath = resolve(dir, planNode.Value)
-		f, diags := load(tf.PlanPath)
-		switch {
-		case len(diags) == 1 && diags[0].Line <= 0:
-			r.errorf(planNode, "plan: %s: %s", planNode.Value, diags[0].Message)
-		case len(diags) > 0:
-			r.errorf(planNode, "plan %s has %d problem(s); run icomp plan check on it", planNode.Value, len(diags))
-		case f.Comp == nil:
-			r.errorf(planNode, "plan: %s is a %s file, want a %s", planNode.Value, f.Kind, KindCompPlan)
-		default:
+		var f *File
+		if tf.PlanPath, f = r.referenced(planNode, "plan", dir, KindCompPlan, load); f != nil {
 			tf.Plan = f.Comp
 		}
 	}
 	if targetsNode != nil {
-		tf.TargetsPath = resolve(dir, targetsNode.Value)
-		f, diags := load(tf.TargetsPath)
-		switch {
-		case len(diags) == 1 && diags[0].Line <= 0:
-			r.errorf(targetsNode, "targets: %s: %s", targetsNode.Value, diags[0].Message)
-		case len(diags) > 0:
-			r.errorf(targetsNode, "targets %s has %d problem(s); run icomp plan check on it", targetsNode.Value, len(diags))
-		case f.Target == nil:
-			r.errorf(targetsNode, "targets: %s is a %s file, want a %s", targetsNode.Value, f.Kind, KindTargetPlan)
-		default:
+		var f *File
+		if tf.TargetsPath, f = r.referenced(targetsNode, "targets", dir, KindTargetPlan, load); f != nil {
 			tf.Targets = f.Target
 		}
 	}
@@ -115,6 +99,24 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 		tf.Cases = append(tf.Cases, c)
 	}
 	return tf
+}
+
+// referenced loads the file a plan test names under key; it returns nil
+// (after reporting why at n) unless the file is valid and of kind want.
+func (r *reader) referenced(n *yaml.Node, key, dir, want string, load func(string) (*File, Diagnostics)) (string, *File) {
+	path := resolve(dir, n.Value)
+	f, diags := load(path)
+	switch {
+	case len(diags) == 1 && diags[0].Line <= 0:
+		r.errorf(n, "%s: %s: %s", key, n.Value, diags[0].Message)
+	case len(diags) > 0:
+		r.errorf(n, "%s %s has %d problem(s); run icomp plan check on it", key, n.Value, len(diags))
+	case f.Kind != want:
+		r.errorf(n, "%s: %s is a %s file, want a %s", key, n.Value, f.Kind, want)
+	default:
+		return path, f
+	}
+	return path, nil
 }
 
 func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {

@@ -101,7 +101,7 @@ func FormatOf(name string) Format {
 type record struct {
 	line   int
 	fields map[string]string
-	// present is which fields the row has (JSONL rows may omit fields).
+	// attrs holds the attr.NAME columns (CSV) or the attrs object (JSONL).
 	attrs map[string]string
 }
 

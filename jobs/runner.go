@@ -166,11 +166,6 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 	return hashes, nil
 }
 
-// Progress is a run's state while it is worked.
-type Progress struct {
-	Run storage.Run
-}
-
 // Wait polls the run until it is done or failed, calling progress after
 // each poll. It returns the final run; a failed run returns an error with
 // the failing batch's message.

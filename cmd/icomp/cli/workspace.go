@@ -25,7 +25,6 @@ const defaultDB = "icomp.db"
 type workspace struct {
 	store  storage.Store
 	runner jobs.Service
-	where  string
 	// shared is true when other processes (icomp worker) may work the jobs.
 	shared bool
 	close  func()
@@ -84,7 +83,7 @@ func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*wor
 		release()
 		return nil, err
 	}
-	return &workspace{store: st, runner: runner, where: target, close: func() { st.Close(); release() }}, nil
+	return &workspace{store: st, runner: runner, close: func() { st.Close(); release() }}, nil
 }
 
 func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspace, error) {
@@ -98,5 +97,5 @@ func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspa
 		st.Close()
 		return nil, err
 	}
-	return &workspace{store: st, runner: runner, where: "postgres", shared: true, close: func() { st.Close() }}, nil
+	return &workspace{store: st, runner: runner, shared: true, close: func() { st.Close() }}, nil
 }

@@ -4,17 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/rivertype"
-	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine"
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -37,7 +41,9 @@ const (
 // Deps is what the workers share.
 type Deps struct {
 	Store storage.Store
-	Plans *PlanCache
+	Plans *calc.PlanCache
+	// Now is the clock for recorded times (default time.Now).
+	Now func() time.Time
 	// JobTimeout bounds one batch (set by NewRunner; default BatchTimeout).
 	JobTimeout time.Duration
 }
@@ -62,10 +68,22 @@ type BatchArgs struct {
 	PlanName   string   `json:"plan_name" river:"unique"`
 	TargetHash string   `json:"target_hash"`
 	People     []string `json:"people"`
+	// Settle makes the batch a settlement batch: it turns its people's
+	// earned lines across plans and their adjustments into payable lines.
+	Settle bool `json:"settle,omitempty" river:"unique"`
 }
 
 // Kind is the job kind.
 func (BatchArgs) Kind() string { return "icomp_batch" }
+
+// SettleSplitArgs splits a run's settlement into batches of people once
+// every plan batch is done.
+type SettleSplitArgs struct {
+	RunID int64 `json:"run_id" river:"unique"`
+}
+
+// Kind is the job kind.
+func (SettleSplitArgs) Kind() string { return "icomp_settle_split" }
 
 // FinalizeArgs records a run's digest once every batch is done.
 type FinalizeArgs struct {
@@ -79,6 +97,7 @@ func (FinalizeArgs) Kind() string { return "icomp_finalize" }
 func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, deps *Deps) {
 	river.AddWorker(workers, &RunWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &BatchWorker[TDriver, TTx]{deps: deps})
+	river.AddWorker(workers, &SettleSplitWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &FinalizeWorker[TDriver, TTx]{deps: deps})
 }
 
@@ -92,9 +111,21 @@ func rawTx[TTx any](tx storage.Tx) TTx {
 
 // failRun marks the run failed and cancels the job: retrying cannot fix a
 // plan error or bad input.
-func failRun(ctx context.Context, st storage.Store, runID int64, err error) error {
-	ferr := st.InTx(ctx, func(tx storage.Tx) error {
-		return tx.RunFinish(ctx, storage.RunFinishParams{ID: runID, Status: storage.RunFailed, Error: err.Error()})
+func failRun(ctx context.Context, deps *Deps, runID int64, err error) error {
+	ferr := deps.Store.InTx(ctx, func(tx storage.Tx) error {
+		run, rerr := tx.RunGet(ctx, runID)
+		if rerr != nil {
+			return rerr
+		}
+		if run.Status != storage.RunRunning {
+			return nil
+		}
+		if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: runID, Status: storage.RunFailed, Error: err.Error(), FinishedAt: deps.now()}); err != nil {
+			return err
+		}
+		// What the run's batches posted before it failed stays posted:
+		// seal it like a finished run's lines.
+		return audit.SealRun(ctx, tx, runID)
 	})
 	if ferr != nil {
 		return fmt.Errorf("%v (and recording the failure: %v)", err, ferr)
@@ -102,16 +133,19 @@ func failRun(ctx context.Context, st storage.Store, runID int64, err error) erro
 	return river.JobCancel(err)
 }
 
+func (d *Deps) now() string {
+	now := time.Now
+	if d.Now != nil {
+		now = d.Now
+	}
+	return now().UTC().Format(time.RFC3339)
+}
+
 // permanent reports errors no retry will fix.
 func permanent(err error) bool {
 	var re *engine.RuleError
-	return errors.As(err, &re) || errors.Is(err, engine.ErrInput) || errors.Is(err, errPlan)
+	return errors.As(err, &re) || errors.Is(err, engine.ErrInput) || errors.Is(err, calc.ErrPlan)
 }
-
-// errPlan marks plan problems no retry fixes (a stored plan that no longer
-// compiles, a missing target plan), as opposed to a database that failed
-// to answer, which River retries.
-var errPlan = errors.New("plan error")
 
 // RunWorker splits a run into batches.
 type RunWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
@@ -134,7 +168,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 	}
 	scope, err := st.LedgerScope(ctx, run.Period)
 	if err != nil {
-		return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 	}
 	var batches []BatchArgs
 	inRun := map[string]bool{}
@@ -142,17 +176,17 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		plan, err := w.deps.Plans.Comp(ctx, st, hash)
 		if err != nil {
 			if permanent(err) {
-				return failRun(ctx, st, run.ID, err)
+				return failRun(ctx, w.deps, run.ID, err)
 			}
-			return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
+			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 		}
 		inRun[plan.Name] = true
 		bs, err := w.planBatches(ctx, run, hash, scope)
 		if err != nil {
 			if permanent(err) {
-				return failRun(ctx, st, run.ID, err)
+				return failRun(ctx, w.deps, run.ID, err)
 			}
-			return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
+			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 		}
 		for _, b := range bs {
 			b.Index = len(batches)
@@ -195,7 +229,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 		return err
 	})
-	return lastAttemptOf(ctx, st, job.JobRow, run.ID, "splitting the run into batches", err)
+	return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 }
 
 // planBatches slices a plan's candidate payees into batches: in id order,
@@ -213,20 +247,20 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	}
 	p, err := plan.Calendar.Parse(run.Period)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, fmt.Errorf("%w: %v", calc.ErrPlan, err)
 	}
 	targetHash := ""
 	if plan.Targets != "" {
 		tv, err := st.PlanVersionLatest(ctx, plans.KindTargetPlan, plan.Targets)
 		if errors.Is(err, storage.ErrNotFound) {
-			return nil, fmt.Errorf("%w: plan %s needs target plan %s, which is not published (icomp plan publish FILE)", errPlan, plan.Name, plan.Targets)
+			return nil, fmt.Errorf("%w: plan %s needs target plan %s, which is not published (icomp plan publish FILE)", calc.ErrPlan, plan.Name, plan.Targets)
 		}
 		if err != nil {
 			return nil, err
 		}
 		targetHash = tv.Hash
 	}
-	people, err := candidates(ctx, st, plan, p, nil)
+	people, err := calc.Candidates(ctx, st, plan, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +283,7 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	// the owners' territories, or one batch of overlay people would load
 	// every deal. A territory counts once per batch.
 	byTerritory := map[string]int{}
-	if creditsTerritory(plan) {
+	if calc.CreditsTerritory(plan) {
 		all, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End})
 		if err != nil {
 			return nil, err
@@ -285,42 +319,6 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	return out, nil
 }
 
-func creditsTerritory(plan *plans.CompPlan) bool {
-	for _, c := range plan.Credits {
-		if c.To == plans.CreditToTerritory {
-			return true
-		}
-	}
-	return false
-}
-
-// candidates lists the people a plan pays in period p: employed during
-// it, assigned to the plan (or unassigned) and selected by its eligibility
-// rule, as of the period's last day.
-func candidates(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
-	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: ids})
-	if err != nil {
-		return nil, err
-	}
-	var people []facts.Person
-	byID := map[string]storage.PersonRecord{}
-	for _, person := range all {
-		if person.ActiveIn(p.Range) && person.AssignedTo(plan.Name) {
-			people = append(people, person.Person)
-			byID[person.ID] = person
-		}
-	}
-	eligible, err := engine.Eligible(plan, p, people)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]storage.PersonRecord, len(eligible))
-	for i, person := range eligible {
-		out[i] = byID[person.ID]
-	}
-	return out, nil
-}
-
 // BatchWorker computes and posts one batch.
 type BatchWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	river.WorkerDefaults[BatchArgs]
@@ -336,8 +334,9 @@ func (w *BatchWorker[TDriver, TTx]) Timeout(*river.Job[BatchArgs]) time.Duration
 }
 
 // Work computes the batch, then in one transaction appends the ledger
-// differences, counts the batch done (enqueueing the finalize job after
-// the last one) and completes the job.
+// differences (and the credits beside new credit summary lines), counts
+// the batch done (enqueueing the next stage after the last one) and
+// completes the job.
 func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
 	st := w.deps.Store
 	a := job.Args
@@ -347,17 +346,19 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 	}
 	if run.Status != storage.RunRunning {
 		// The run failed elsewhere: nothing to post.
-		return st.InTx(ctx, func(tx storage.Tx) error {
-			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
-			return err
-		})
+		return complete[TDriver, TTx](ctx, st, job)
 	}
-	lines, nTxns, err := w.compute(ctx, a)
+	var comp *computed
+	if a.Settle {
+		comp, err = w.settle(ctx, run, a)
+	} else {
+		comp, err = w.compute(ctx, run, a)
+	}
 	if err != nil {
 		if permanent(err) {
-			return failRun(ctx, st, a.RunID, fmt.Errorf("batch %d: %w", a.Index, err))
+			return failRun(ctx, w.deps, a.RunID, fmt.Errorf("batch %d: %w", a.Index, err))
 		}
-		return lastAttempt(ctx, st, job.JobRow, a, err)
+		return lastAttempt(ctx, w.deps, job.JobRow, a, err)
 	}
 	client := river.ClientFromContext[TTx](ctx)
 	err = st.InTx(ctx, func(tx storage.Tx) error {
@@ -370,19 +371,31 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 			return err
 		}
-		posted, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People})
+		params := storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People}
+		if a.Settle {
+			params = storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: a.Period, People: a.People}
+		}
+		posted, err := tx.LedgerLineList(ctx, params)
 		if err != nil {
 			return err
 		}
-		diff := storage.Diff(storage.Fold(posted), lines, a.RunID)
+		if !a.Settle {
+			// The payable ledger is settlement's; a plan batch's scope is
+			// its plan's credit, attainment and payout lines.
+			posted = slices.DeleteFunc(posted, func(l ledger.Line) bool { return l.Ledger == ledger.PayableLedger })
+		}
+		diff := ledger.Diff(ledger.Fold(posted), comp.out.Lines, comp.posting)
 		if _, err := tx.LedgerLineInsert(ctx, diff); err != nil {
+			return err
+		}
+		if err := tx.CreditInsert(ctx, comp.out.AttachCredits(diff)); err != nil {
 			return err
 		}
 		// Counting the batch locks the run row and re-reads its status: a
 		// run that failed (freeing its period for the next run) while this
 		// batch computed must not post, and failing a run waits for a batch
 		// that counted first. Batches post in parallel up to this point.
-		done, total, err := tx.RunBatchDone(ctx, a.RunID, nTxns)
+		done, total, err := tx.RunBatchDone(ctx, a.RunID, comp.txns)
 		if errors.Is(err, storage.ErrNotFound) {
 			return errRunStopped
 		}
@@ -390,7 +403,13 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			return err
 		}
 		if done == total {
-			if _, err := client.InsertTx(ctx, rawTx[TTx](tx), FinalizeArgs{RunID: a.RunID}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+			// The last plan batch starts settlement; the last settlement
+			// batch finalizes the run.
+			var next river.JobArgs = SettleSplitArgs{RunID: a.RunID}
+			if a.Settle {
+				next = FinalizeArgs{RunID: a.RunID}
+			}
+			if _, err := client.InsertTx(ctx, rawTx[TTx](tx), next, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
 				return err
 			}
 		}
@@ -398,15 +417,20 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		return err
 	})
 	if errors.Is(err, errRunStopped) {
-		return st.InTx(ctx, func(tx storage.Tx) error {
-			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
-			return err
-		})
+		return complete[TDriver, TTx](ctx, st, job)
 	}
 	if err != nil {
-		return lastAttempt(ctx, st, job.JobRow, a, err)
+		return lastAttempt(ctx, w.deps, job.JobRow, a, err)
 	}
 	return nil
+}
+
+// complete completes a job that has nothing to post.
+func complete[TDriver riverdriver.Driver[TTx], TTx any, T river.JobArgs](ctx context.Context, st storage.Store, job *river.Job[T]) error {
+	return st.InTx(ctx, func(tx storage.Tx) error {
+		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		return err
+	})
 }
 
 // errRunStopped rolls back a batch whose run stopped while it computed.
@@ -415,122 +439,144 @@ var errRunStopped = errors.New("the run is no longer running")
 // lastAttempt returns err for River to retry, except on the job's last
 // attempt: then the run is marked failed, so that it does not wait forever
 // for a batch River is about to discard.
-func lastAttempt(ctx context.Context, st storage.Store, job *rivertype.JobRow, a BatchArgs, err error) error {
-	return lastAttemptOf(ctx, st, job, a.RunID, fmt.Sprintf("batch %d", a.Index), err)
+func lastAttempt(ctx context.Context, deps *Deps, job *rivertype.JobRow, a BatchArgs, err error) error {
+	return lastAttemptOf(ctx, deps, job, a.RunID, fmt.Sprintf("batch %d", a.Index), err)
 }
 
 // lastAttemptOf is lastAttempt for any of a run's jobs (what names it).
-func lastAttemptOf(ctx context.Context, st storage.Store, job *rivertype.JobRow, runID int64, what string, err error) error {
+func lastAttemptOf(ctx context.Context, deps *Deps, job *rivertype.JobRow, runID int64, what string, err error) error {
 	if err == nil || job.Attempt < job.MaxAttempts {
 		return err
 	}
 	// The job's context may be the one that timed out.
-	return failRun(context.WithoutCancel(ctx), st, runID, fmt.Errorf("%s failed %d times, last: %w", what, job.Attempt, err))
+	return failRun(context.WithoutCancel(ctx), deps, runID, fmt.Errorf("%s failed %d times, last: %w", what, job.Attempt, err))
 }
 
-// compute returns the batch's ledger lines and how many transactions it read.
-func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, a BatchArgs) ([]storage.LedgerLine, int, error) {
+// computed is a batch's lines, how to post them, and how many
+// transactions it read.
+type computed struct {
+	out     calc.Output
+	posting ledger.Posting
+	txns    int
+}
+
+// posting says how run posts lines earned in its period: into its posted
+// period, labelled as prior-period adjustments when that is later.
+func posting(run storage.Run) ledger.Posting {
+	p := ledger.Posting{RunID: run.ID, PostedPeriod: run.PostedPeriod}
+	if run.PostedPeriod != run.Period {
+		p.Reason = "prior-period adjustment: corrects " + run.Period + " (closed)"
+	}
+	return p
+}
+
+// compute computes a plan batch.
+func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, run storage.Run, a BatchArgs) (*computed, error) {
 	st := w.deps.Store
+	post := posting(run)
 	if a.PlanHash == "" {
-		return nil, 0, nil // a plan no longer in effect: nothing to compute
+		// A plan no longer in effect: nothing to compute, so the diff
+		// reverses the plan's lines.
+		post.Gone = func(ledger.Line) string {
+			return fmt.Sprintf("plan %s is no longer in effect in %s", a.PlanName, a.Period)
+		}
+		return &computed{posting: post}, nil
 	}
 	plan, err := w.deps.Plans.Comp(ctx, st, a.PlanHash)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	targets, err := w.deps.Plans.Target(ctx, st, a.TargetHash)
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	p, err := plan.Calendar.Parse(a.Period)
+	p, err := calc.ParsePeriod(plan, a.Period)
 	if err != nil {
-		return nil, 0, fmt.Errorf("%w: %v", errPlan, err)
+		return nil, err
 	}
-	records, err := candidates(ctx, st, plan, p, a.People)
+	res, err := calc.Compute(ctx, st, calc.Batch{Plan: plan, Targets: targets, Period: p, People: a.People})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
-	people := make([]facts.Person, len(records))
-	terrSet := map[string]bool{}
-	for i, r := range records {
-		people[i] = r.Person
-		if r.Territory != "" {
-			terrSet[r.Territory] = true
+	post.Gone = func(l ledger.Line) string {
+		if !res.Payees[l.Person] {
+			return fmt.Sprintf("%s is no longer a payee of plan %s in %s (left, reassigned or not eligible)", l.Person, plan.Name, a.Period)
 		}
+		return fmt.Sprintf("no longer computed by plan %s (version %s)", plan.Name, plan.Version)
 	}
-	var territories []string
-	if creditsTerritory(plan) {
-		for t := range terrSet {
-			territories = append(territories, t)
-		}
-		sort.Strings(territories)
-	}
-	txns, err := st.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
-		Span: period.Range{Start: p.Year.Start, End: p.End}, People: a.People, Territories: territories,
-	})
-	if err != nil {
-		return nil, 0, err
-	}
-	prior, err := priorPayouts(ctx, st, plan, p, a.People)
-	if err != nil {
-		return nil, 0, err
-	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: targets, Period: p, People: people, Transactions: txns, Prior: prior})
-	if err != nil {
-		return nil, 0, err
-	}
-	return Lines(plan, p.Label, res), len(txns), nil
+	return &computed{out: res.Output, posting: post, txns: res.Txns}, nil
 }
 
-// priorPayouts sums what earlier periods of the fiscal year posted for the
-// plan's cumulative components.
-func priorPayouts(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, people []string) ([]facts.PriorPayout, error) {
-	cumulative := map[string]bool{}
-	for _, c := range plan.Components {
-		if c.Cumulative {
-			cumulative[c.Name] = true
-		}
+// settle computes a settlement batch: its people's payable lines.
+func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run, a BatchArgs) (*computed, error) {
+	st := w.deps.Store
+	earned, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: a.Period, People: a.People})
+	if err != nil {
+		return nil, err
 	}
-	if len(cumulative) == 0 {
-		return nil, nil
+	adjustments, err := st.AdjustmentList(ctx, a.Period, a.People)
+	if err != nil {
+		return nil, err
 	}
-	sums := map[[2]string]decimal.Decimal{}
-	for _, earlier := range plan.Calendar.Periods(p.FiscalYear, p.Frequency) {
-		if earlier.Index >= p.Index {
-			break
-		}
-		lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: storage.LedgerPayout, Plan: plan.Name, Period: earlier.Label, People: people})
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range storage.Fold(lines) {
-			if c.Current == nil || !cumulative[c.Current.Subject] {
-				continue
-			}
-			k := [2]string{c.Current.Person, c.Current.Subject}
-			sums[k] = sums[k].Add(c.Current.Amount)
-		}
-	}
-	out := make([]facts.PriorPayout, 0, len(sums))
-	for k, v := range sums {
-		out = append(out, facts.PriorPayout{Person: k[0], Component: k[1], Amount: v})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Person != out[j].Person {
-			return out[i].Person < out[j].Person
-		}
-		return out[i].Component < out[j].Component
-	})
-	return out, nil
+	post := posting(run)
+	post.Gone = func(ledger.Line) string { return "no longer payable" }
+	return &computed{out: calc.Output{Lines: calc.Settle(a.Period, earned, adjustments)}, posting: post}, nil
 }
 
-// FinalizeWorker records the run's digest and closes it.
+// SettleSplitWorker splits settlement into batches of people.
+type SettleSplitWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
+	river.WorkerDefaults[SettleSplitArgs]
+	deps *Deps
+}
+
+// Work enqueues one settlement batch per BatchPeopleMax people who have
+// earned or payable lines or adjustments in the run's period.
+func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[SettleSplitArgs]) error {
+	st := w.deps.Store
+	run, err := st.RunGet(ctx, job.Args.RunID)
+	if err != nil {
+		return err
+	}
+	if run.Status != storage.RunRunning {
+		return complete[TDriver, TTx](ctx, st, job)
+	}
+	people, err := calc.SettlementScope(ctx, st, run.Period)
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
+	client := river.ClientFromContext[TTx](ctx)
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		var params []river.InsertManyParams
+		for start := 0; start < len(people); start += BatchPeopleMax {
+			end := min(start+BatchPeopleMax, len(people))
+			params = append(params, river.InsertManyParams{
+				Args:       BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true},
+				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
+			})
+		}
+		if err := tx.RunSetBatches(ctx, run.ID, run.Batches+len(params)); err != nil {
+			return err
+		}
+		if len(params) == 0 {
+			params = append(params, river.InsertManyParams{Args: FinalizeArgs{RunID: run.ID}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+		}
+		if _, err := client.InsertManyTx(ctx, rawTx[TTx](tx), params); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		return err
+	})
+	return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+}
+
+// FinalizeWorker seals the run, records its digest and the period's new
+// status, and closes it.
 type FinalizeWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	river.WorkerDefaults[FinalizeArgs]
 	deps *Deps
 }
 
-// Work computes the period's ledger digest and finishes the run.
+// Work finishes the run in one transaction.
 func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[FinalizeArgs]) error {
 	st := w.deps.Store
 	err := st.InTx(ctx, func(tx storage.Tx) error {
@@ -539,16 +585,59 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 			return err
 		}
 		if run.Status == storage.RunRunning {
-			digest, _, err := tx.LedgerDigest(ctx, run.Period)
-			if err != nil {
-				return err
-			}
-			if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: run.ID, Status: storage.RunDone, Digest: digest}); err != nil {
+			if err := finishRun(ctx, tx, run, w.deps.now()); err != nil {
 				return err
 			}
 		}
 		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 		return err
 	})
-	return lastAttemptOf(ctx, st, job.JobRow, job.Args.RunID, "finalizing the run", err)
+	return lastAttemptOf(ctx, w.deps, job.JobRow, job.Args.RunID, "finalizing the run", err)
+}
+
+// finishRun records the digest, marks the run done, seals its lines and
+// moves the period on: calculated, and later periods of the fiscal year
+// marked for a re-run when this run changed what was earned.
+func finishRun(ctx context.Context, tx storage.Tx, run storage.Run, now string) error {
+	digest, _, err := tx.LedgerDigest(ctx, run.Period)
+	if err != nil {
+		return err
+	}
+	if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: run.ID, Status: storage.RunDone, Digest: digest, FinishedAt: now}); err != nil {
+		return err
+	}
+	if err := audit.SealRun(ctx, tx, run.ID); err != nil {
+		return err
+	}
+	cal, err := periods.Calendar(ctx, tx)
+	if err != nil {
+		return err
+	}
+	p, err := cal.Parse(run.Period)
+	if err != nil {
+		return err
+	}
+	posted, err := cal.Parse(run.PostedPeriod)
+	if err != nil {
+		return err
+	}
+	lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: run.ID})
+	if err != nil {
+		return err
+	}
+	changedEarnings := false
+	for _, l := range lines {
+		if l.Ledger == ledger.PayoutLedger {
+			changedEarnings = true
+			break
+		}
+	}
+	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(lines) > 0); err != nil {
+		return err
+	}
+	if changedEarnings {
+		_, err := periods.MarkLaterPeriods(ctx, tx, cal, p, fmt.Sprintf("run %d changed what %s earned, which later periods' year-to-date figures read", run.ID, run.Period))
+		return err
+	}
+	return nil
 }

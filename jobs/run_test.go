@@ -5,7 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/csv"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,10 +18,13 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/examples/datagen"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
@@ -51,6 +54,22 @@ type testBundle struct {
 	dir    string
 }
 
+// approve approves a calculated period.
+func (b *testBundle) approve(t *testing.T, label string) {
+	t.Helper()
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		p, err := periods.Parse(t.Context(), tx, label)
+		if err != nil {
+			return err
+		}
+		_, err = periods.Approve(t.Context(), tx, p, "test", "2027-04-01T00:00:00Z")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // setup opens a fresh SQLite workspace, wired as the CLI wires it, with a
 // River client working jobs in this process. Nothing is imported yet.
 func setup(t *testing.T) *testBundle {
@@ -70,7 +89,7 @@ func setupIdle(t *testing.T, workers int) *testBundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	deps := &jobs.Deps{Store: st, Plans: jobs.NewPlanCache()}
+	deps := &jobs.Deps{Store: st, Plans: calc.NewPlanCache()}
 	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, jobs.RunnerConfig{FetchCooldown: 5 * time.Millisecond, Workers: workers})
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +221,7 @@ func (b *testBundle) mustRun(t *testing.T, p jobs.StartParams) storage.Run {
 	return run
 }
 
-func (b *testBundle) lines(t *testing.T, periodLabel string) []storage.LedgerLine {
+func (b *testBundle) lines(t *testing.T, periodLabel string) []ledger.Line {
 	t.Helper()
 	lines, err := b.st.LedgerLineList(t.Context(), storage.LedgerLineListParams{Period: periodLabel})
 	if err != nil {
@@ -213,15 +232,18 @@ func (b *testBundle) lines(t *testing.T, periodLabel string) []storage.LedgerLin
 
 func (b *testBundle) digest(t *testing.T, periodLabel string) string {
 	t.Helper()
-	return storage.Digest(b.lines(t, periodLabel))
+	return ledger.Digest(b.lines(t, periodLabel))
 }
 
 // inForce is the content of each logical key's line in force.
-func inForce(lines []storage.LedgerLine) map[storage.LogicalKey]string {
-	out := map[storage.LogicalKey]string{}
-	for k, c := range storage.Fold(lines) {
-		if c.Current != nil {
-			out[k] = c.Current.Amount.String() + "|" + c.Current.PlanHash + "|" + c.Current.Detail
+// inForce gives each logical key's line in force by what it says (its
+// identity: amount, currency, earning code and basis); its trace sits
+// beside and a trace-only change posts nothing.
+func inForce(lines []ledger.Line) map[ledger.Key]string {
+	out := map[ledger.Key]string{}
+	for k, c := range ledger.Fold(lines) {
+		if l := c.Current; l != nil {
+			out[k] = l.Amount.String() + "|" + l.Currency + "|" + l.EarningCode + "|" + l.Basis
 		}
 	}
 	return out
@@ -281,7 +303,7 @@ func TestRunBatchSizes(t *testing.T) {
 				if size == 1 {
 					payees := map[string]bool{}
 					for _, l := range b.lines(t, testPeriod) {
-						if l.Ledger == storage.LedgerPayout {
+						if l.Ledger == ledger.PayoutLedger {
 							payees[l.Plan+"/"+l.Person] = true
 						}
 					}
@@ -376,8 +398,9 @@ func TestRunChangedTransaction(t *testing.T) {
 	first := b.mustRun(t, jobs.StartParams{Period: testPeriod})
 	before := b.lines(t, testPeriod)
 	old := inForce(before)
-	oldChains := storage.Fold(before)
-	export1, err := reports.ExportPayroll(t.Context(), b.st, testPeriod, "2027-04-15")
+	oldChains := ledger.Fold(before)
+	b.approve(t, testPeriod)
+	export1, err := reports.ExportPayroll(t.Context(), b.st, reports.PayrollRequest{Period: testPeriod, PayDate: "2027-04-15"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +431,7 @@ func TestRunChangedTransaction(t *testing.T) {
 	}
 
 	// Exactly the lines whose content changed got a reversal and a new line.
-	var changedKeys []storage.LogicalKey
+	var changedKeys []ledger.Key
 	for k, v := range fresh {
 		if old[k] != v {
 			changedKeys = append(changedKeys, k)
@@ -422,15 +445,15 @@ func TestRunChangedTransaction(t *testing.T) {
 	if len(posted) != 2*len(changedKeys) {
 		t.Fatalf("re-run posted %d lines for %d changed lines, want a reversal and a new line each", len(posted), len(changedKeys))
 	}
-	byKey := map[storage.LogicalKey][]storage.LedgerLine{}
+	byKey := map[ledger.Key][]ledger.Line{}
 	for _, l := range posted {
-		byKey[storage.KeyOf(l)] = append(byKey[storage.KeyOf(l)], l)
+		byKey[ledger.KeyOf(l)] = append(byKey[ledger.KeyOf(l)], l)
 	}
 	credited := map[string]bool{} // people credited with the changed deal
 	ledgers := map[string]int{}
 	for _, k := range changedKeys {
 		ls := byKey[k]
-		if len(ls) != 2 || ls[0].Kind != storage.LineReversal || ls[1].Kind != storage.LinePost {
+		if len(ls) != 2 || ls[0].Kind != ledger.KindReversal || ls[1].Kind != ledger.KindPost {
 			t.Fatalf("%+v: re-run posted %+v, want a reversal then a new line", k, ls)
 		}
 		prev := oldChains[k].Current
@@ -438,19 +461,29 @@ func TestRunChangedTransaction(t *testing.T) {
 			t.Fatalf("%+v: reversal %+v and new line %+v do not chain onto %s", k, ls[0], ls[1], prev.Key)
 		}
 		ledgers[k.Ledger]++
-		if k.Ledger == storage.LedgerCredit {
-			if !strings.HasPrefix(k.Subject, txnID+"/") {
-				t.Fatalf("credit line %+v changed, but only %s did", k, txnID)
+		if k.Ledger == ledger.CreditLedger {
+			// The new summary line's credits (stored beside it) hold the
+			// changed deal at its new version.
+			cs, err := b.st.CreditList(t.Context(), []string{ls[1].Key})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, c := range cs {
+				found = found || (c.Txn == txnID && c.TxnHash != "")
+			}
+			if !found {
+				t.Fatalf("credit line %+v changed, but its credits %+v do not hold %s, the deal that did", k, cs, txnID)
 			}
 			credited[k.Plan+"/"+k.Person] = true
 		}
 	}
 	for _, k := range changedKeys {
-		if k.Ledger != storage.LedgerCredit && !credited[k.Plan+"/"+k.Person] {
+		if k.Ledger != ledger.CreditLedger && !credited[k.Plan+"/"+k.Person] {
 			t.Fatalf("%+v changed, but %s was not credited with %s", k, k.Person, txnID)
 		}
 	}
-	for _, l := range []string{storage.LedgerCredit, storage.LedgerAttainment, storage.LedgerPayout} {
+	for _, l := range []string{ledger.CreditLedger, ledger.AttainmentLedger, ledger.PayoutLedger} {
 		if ledgers[l] == 0 {
 			t.Fatalf("no %s line changed (changed: %v); pick a transaction that reaches the payouts", l, ledgers)
 		}
@@ -459,8 +492,13 @@ func TestRunChangedTransaction(t *testing.T) {
 		t.Fatal("the digest did not change")
 	}
 
+	// The re-run changed what is payable: the approval is gone.
+	if rec, err := b.st.PeriodGet(t.Context(), testPeriod); err != nil || rec.Status != storage.PeriodCalculated {
+		t.Fatalf("period after the re-run: %+v, %v; want calculated again", rec, err)
+	}
 	// Payroll gets the difference only.
-	export2, err := reports.ExportPayroll(t.Context(), b.st, testPeriod, "2027-05-15")
+	b.approve(t, testPeriod)
+	export2, err := reports.ExportPayroll(t.Context(), b.st, reports.PayrollRequest{Period: testPeriod, PayDate: "2027-05-15"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -476,21 +514,20 @@ func TestRunChangedTransaction(t *testing.T) {
 		names[p.ID] = p.Name
 	}
 	delta := map[string]decimal.Decimal{}
+	lastKey := map[string]string{}
 	for _, l := range posted {
-		if l.Ledger != storage.LedgerPayout {
+		if l.Ledger != ledger.PayableLedger {
 			continue
 		}
-		var d jobs.PayoutDetail
-		if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
-			t.Fatal(err)
-		}
-		delta[l.Person+","+d.EarningCode] = delta[l.Person+","+d.EarningCode].Add(l.Amount)
+		k := strings.Join([]string{l.Person, l.Plan, l.Subject, l.EarningCode}, ",")
+		delta[k] = delta[k].Add(l.Amount)
+		lastKey[k] = l.Key
 	}
 	var want []string
 	for k, v := range delta {
 		if !v.IsZero() {
-			person, code, _ := strings.Cut(k, ",")
-			want = append(want, strings.Join([]string{person, names[person], code, v.StringFixed(2), "USD", testPeriod, "2027-05-15"}, ","))
+			f := strings.Split(k, ",")
+			want = append(want, strings.Join([]string{f[0], f[0], names[f[0]], f[1], f[2], f[3], testPeriod, v.StringFixed(2), "USD", testPeriod, "2027-05-15", lastKey[k]}, ","))
 		}
 	}
 	sort.Strings(want)
@@ -502,13 +539,15 @@ func TestRunChangedTransaction(t *testing.T) {
 		t.Fatalf("second export:\n%s\nwant the header and only the difference:\n%s", export2.Export.CSV, strings.Join(want, "\n"))
 	}
 
-	// Nothing new: the same file again, no new export.
-	export3, err := reports.ExportPayroll(t.Context(), b.st, testPeriod, "2027-06-15")
-	if err != nil {
-		t.Fatal(err)
+	// Nothing new: asking again repeats batch 2 and says so; another pay
+	// date for the same lines is an error naming that batch.
+	export3, err := reports.ExportPayroll(t.Context(), b.st, reports.PayrollRequest{Period: testPeriod, PayDate: "2027-05-15"})
+	if !errors.Is(err, reports.ErrRepeat) || export3.New || export3.Export.ID != export2.Export.ID || export3.Export.CSV != export2.Export.CSV {
+		t.Fatalf("third export %+v, %v; want ErrRepeat with batch %d", export3, err, export2.Export.ID)
 	}
-	if export3.New || export3.Export.ID != export2.Export.ID || export3.Export.CSV != export2.Export.CSV {
-		t.Fatalf("third export %+v, want export %d again", export3, export2.Export.ID)
+	_, err = reports.ExportPayroll(t.Context(), b.st, reports.PayrollRequest{Period: testPeriod, PayDate: "2027-06-15"})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("batch %d", export2.Export.ID)) {
+		t.Fatalf("export with another pay date: %v, want an error naming batch %d", err, export2.Export.ID)
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -107,7 +108,35 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		return 0, false, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
-		id, err := tx.RunInsert(ctx, storage.Run{Period: p.Period, BatchSize: p.BatchSize, Plans: hashes, PlanFilter: p.Plan})
+		// Every plan the run computes reads labels with the company
+		// calendar (the first plan sets it in a workspace that has none).
+		for _, h := range hashes {
+			plan, err := r.Deps.Plans.Comp(ctx, tx, h)
+			if err != nil {
+				return err
+			}
+			if err := periods.AgreeCalendar(ctx, tx, plan.Name, plan.Calendar); err != nil {
+				return err
+			}
+		}
+		cal, err := periods.Calendar(ctx, tx)
+		if err != nil {
+			return err
+		}
+		per, err := cal.Parse(p.Period)
+		if err != nil {
+			return err
+		}
+		posted, err := periods.PostingPeriod(ctx, tx, cal, per)
+		if err != nil {
+			return err
+		}
+		imported, err := tx.ImportBatchLatest(ctx)
+		if err != nil {
+			return err
+		}
+		id, err := tx.RunInsert(ctx, storage.Run{Period: per.Label, BatchSize: p.BatchSize, Plans: hashes, PlanFilter: p.Plan,
+			PostedPeriod: posted.Label, Inputs: fmt.Sprintf("import_batch=%d", imported), StartedAt: r.Deps.now()})
 		if err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package reports_test
 import (
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/icomp/icomp/reports"
@@ -22,12 +23,16 @@ func TestExportRefusesUnfinishedRun(t *testing.T) {
 	defer st.Close()
 	var id int64
 	if err := st.InTx(ctx, func(tx storage.Tx) error {
-		id, err = tx.RunInsert(ctx, storage.Run{Period: "2027-Q1"})
+		if err := tx.SettingSet(ctx, storage.SettingFiscalYearStart, "1"); err != nil {
+			return err
+		}
+		id, err = tx.RunInsert(ctx, storage.Run{Period: "2027-Q1", PostedPeriod: "2027-Q1"})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reports.ExportPayroll(ctx, st, "2027-Q1", "2027-04-15"); !errors.Is(err, reports.ErrNotExportable) {
+	req := reports.PayrollRequest{Period: "2027-Q1", PayDate: "2027-04-15"}
+	if _, err := reports.ExportPayroll(ctx, st, req); !errors.Is(err, reports.ErrNotExportable) {
 		t.Fatalf("export during a run: %v, want ErrNotExportable", err)
 	}
 	if err := st.InTx(ctx, func(tx storage.Tx) error {
@@ -35,10 +40,12 @@ func TestExportRefusesUnfinishedRun(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := reports.ExportPayroll(ctx, st, "2027-Q1", "2027-04-15"); !errors.Is(err, reports.ErrNotExportable) {
-		t.Fatalf("export after a failed run: %v, want ErrNotExportable", err)
+	if _, err := reports.ExportPayroll(ctx, st, req); !errors.Is(err, reports.ErrNotExportable) || !strings.Contains(err.Error(), "is open") {
+		t.Fatalf("export of a period that is not approved: %v, want ErrNotExportable saying it is open", err)
 	}
-	if _, err := reports.ExportPayroll(ctx, st, "2027-Q2", "2027-07-15"); err == nil || errors.Is(err, reports.ErrNotExportable) {
-		t.Fatalf("export of a period never run: %v, want 'nothing to export'", err)
+	for _, bad := range []string{"2027-4-15", "15/04/2027", "2027-02-30"} {
+		if _, err := reports.ExportPayroll(ctx, st, reports.PayrollRequest{Period: "2027-Q1", PayDate: bad}); err == nil || !strings.Contains(err.Error(), "YYYY-MM-DD") {
+			t.Fatalf("pay date %q: %v, want a YYYY-MM-DD error", bad, err)
+		}
 	}
 }

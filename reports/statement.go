@@ -12,10 +12,11 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine"
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
-	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -28,6 +29,47 @@ type Statement struct {
 	Period string          `json:"period"`
 	Plans  []PlanStatement `json:"plans"`
 	Totals []CurrencyTotal `json:"totals"`
+	Money  MoneyMoved      `json:"money"`
+}
+
+// MoneyMoved is what moved for the person in the period: what they
+// earned, adjustments, prior-period adjustments posted into the period,
+// what is payable and what payroll already paid of it.
+type MoneyMoved struct {
+	// Earned is the total of the payout lines in force, per currency.
+	Earned []CurrencyTotal `json:"earned"`
+	// Adjustments are the period's manual adjustments.
+	Adjustments []StatementAdjustment `json:"adjustments,omitempty"`
+	// PriorPeriod are payable lines posted into this period that correct
+	// an earlier, closed period.
+	PriorPeriod []StatementLine `json:"prior_period,omitempty"`
+	// Payable is what settlement made payable for the period (earned plus
+	// adjustments), in force, per currency.
+	Payable []CurrencyTotal `json:"payable"`
+	// PreviouslyPaid is what payroll batches already exported of the
+	// period's payable lines, per currency.
+	PreviouslyPaid []CurrencyTotal `json:"previously_paid"`
+}
+
+// StatementAdjustment is one manual adjustment.
+type StatementAdjustment struct {
+	ID          int64           `json:"id"`
+	Amount      decimal.Decimal `json:"amount"`
+	Currency    string          `json:"currency"`
+	EarningCode string          `json:"earning_code"`
+	Reason      string          `json:"reason"`
+	By          string          `json:"by"`
+	At          string          `json:"at"`
+}
+
+// StatementLine is a ledger line shown with why it was posted.
+type StatementLine struct {
+	Earned   string          `json:"earned_period"`
+	Plan     string          `json:"plan,omitempty"`
+	Subject  string          `json:"subject"`
+	Amount   decimal.Decimal `json:"amount"`
+	Currency string          `json:"currency"`
+	Reason   string          `json:"reason"`
 }
 
 // lastDay reads people's newest attributes, for names.
@@ -35,8 +77,13 @@ var lastDay = period.MustDate("9999-12-31")
 
 // PlanStatement is the part of a statement from one plan.
 type PlanStatement struct {
-	Plan     string             `json:"plan"`
-	PlanHash string             `json:"plan_hash"`
+	Plan        string `json:"plan"`
+	PlanHash    string `json:"plan_hash"`
+	Version     string `json:"version,omitempty"`
+	Description string `json:"description,omitempty"`
+	// Reversed lists lines of the plan no longer in force, with why: a
+	// plan that no longer pays the person still shows what it took back.
+	Reversed []StatementLine    `json:"reversed,omitempty"`
 	Credits  []StatementCredit  `json:"credits"`
 	Measures []StatementMeasure `json:"measures"`
 	Payouts  []StatementPayout  `json:"payouts"`
@@ -92,44 +139,77 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 		st.Name = people[0].Name
 	}
 	byPlan := map[string]*PlanStatement{}
-	chains := storage.Fold(lines)
-	keys := make([]storage.LogicalKey, 0, len(chains))
-	for k, c := range chains {
-		if c.Current != nil {
-			keys = append(keys, k)
-		}
-	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].Plan+"\x00"+keys[i].Subject < keys[j].Plan+"\x00"+keys[j].Subject })
-	for _, k := range keys {
-		l := chains[k].Current
+	planOf := func(l *ledger.Line) *PlanStatement {
 		ps := byPlan[l.Plan]
 		if ps == nil {
 			ps = &PlanStatement{Plan: l.Plan, PlanHash: l.PlanHash}
 			byPlan[l.Plan] = ps
 		}
-		switch l.Ledger {
-		case storage.LedgerCredit:
-			var d jobs.CreditDetail
-			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
-				return nil, fmt.Errorf("credit line %s: %w", l.Key, err)
+		return ps
+	}
+	chains := ledger.Fold(lines)
+	keys := make([]ledger.Key, 0, len(chains))
+	for k := range chains {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Plan+"\x00"+keys[i].Subject < keys[j].Plan+"\x00"+keys[j].Subject })
+	var creditKeys []string
+	creditPlan := map[string]*PlanStatement{}
+	earned := map[string]decimal.Decimal{}
+	payable := map[string]decimal.Decimal{}
+	for _, k := range keys {
+		c := chains[k]
+		if k.Ledger == ledger.PayableLedger {
+			if c.Current != nil {
+				payable[c.Current.Currency] = payable[c.Current.Currency].Add(c.Current.Amount)
 			}
-			ps.Credits = append(ps.Credits, StatementCredit{Txn: d.Txn, Date: d.Date, Type: d.Type, Rule: d.Rule, Share: d.Share, Amount: l.Amount})
-		case storage.LedgerAttainment:
-			var d jobs.MeasureDetail
+			continue
+		}
+		l := c.Current
+		if l == nil {
+			// Reversed and not replaced: say so, with why.
+			last := lastLine(lines, c.Last)
+			if last != nil && k.Ledger == ledger.PayoutLedger {
+				ps := planOf(last)
+				ps.Reversed = append(ps.Reversed, StatementLine{Earned: last.Period, Plan: last.Plan, Subject: last.Subject, Amount: last.Amount,
+					Currency: last.Currency, Reason: last.Reason})
+			}
+			continue
+		}
+		ps := planOf(l)
+		switch l.Ledger {
+		case ledger.CreditLedger:
+			creditKeys = append(creditKeys, l.Key)
+			creditPlan[l.Key] = ps
+		case ledger.AttainmentLedger:
+			var d calc.MeasureDetail
 			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
 				return nil, fmt.Errorf("attainment line %s: %w", l.Key, err)
 			}
+			target, attainment := BasisFields(l.Basis)
 			ps.Measures = append(ps.Measures, StatementMeasure{Measure: l.Subject, Window: d.Window, From: d.From, To: d.To,
-				Credits: d.Credits, Value: l.Amount, Target: d.Target, Attainment: d.Attainment})
-		case storage.LedgerPayout:
-			var d jobs.PayoutDetail
-			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
+				Credits: d.Credits, Value: l.Amount, Target: target, Attainment: attainment})
+		case ledger.PayoutLedger:
+			var tr engine.Trace
+			if err := json.Unmarshal([]byte(l.Detail), &tr); err != nil {
 				return nil, fmt.Errorf("payout line %s: %w", l.Key, err)
 			}
-			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: d.EarningCode, Amount: l.Amount, Currency: d.Currency, Trace: d.Trace})
-			ps.Currency = d.Currency
+			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: l.EarningCode, Amount: l.Amount, Currency: l.Currency, Trace: tr})
+			ps.Currency = l.Currency
 			ps.Total = ps.Total.Add(l.Amount)
+			earned[l.Currency] = earned[l.Currency].Add(l.Amount)
 		}
+	}
+	credits, err := r.CreditList(ctx, creditKeys)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range credits {
+		ps := creditPlan[c.LineKey]
+		ps.Credits = append(ps.Credits, StatementCredit{Txn: c.Txn, Date: c.Date, Type: c.Type, Rule: c.Rule, Share: c.Share.String(), Amount: c.Amount})
+	}
+	if err := st.moneyMoved(ctx, r, lines, earned, payable); err != nil {
+		return nil, err
 	}
 	totals := map[string]decimal.Decimal{}
 	for _, name := range sortedPlanNames(byPlan) {
@@ -147,7 +227,7 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 		// Measures and payouts in plan order. Not posting order: a re-run
 		// re-posts only the lines that changed, so that order depends on
 		// the ledger's history rather than on what is in force.
-		order := planOrder(ctx, r, ps.PlanHash)
+		order := planOrder(ctx, r, ps)
 		sort.SliceStable(ps.Measures, func(i, j int) bool {
 			return order.before(ps.Measures[i].Measure, ps.Measures[j].Measure)
 		})
@@ -162,7 +242,7 @@ func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel s
 	for _, c := range sortedKeys(totals) {
 		st.Totals = append(st.Totals, CurrencyTotal{Currency: c, Amount: totals[c]})
 	}
-	if len(st.Plans) == 0 {
+	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 {
 		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
 	}
 	return st, nil
@@ -188,15 +268,17 @@ func (o nameOrder) before(a, b string) bool {
 // planOrder reads the plan version's measure, component and step order.
 // A version that cannot be read or no longer loads gives no order: the
 // statement then lists lines by name.
-func planOrder(ctx context.Context, r storage.Reader, hash string) nameOrder {
-	v, err := r.PlanVersionGet(ctx, hash)
+func planOrder(ctx context.Context, r storage.Reader, ps *PlanStatement) nameOrder {
+	v, err := r.PlanVersionGet(ctx, ps.PlanHash)
 	if err != nil {
 		return nil
 	}
+	ps.Version = v.Version
 	f, diags := plans.Load(v.File, []byte(v.Source))
 	if len(diags) > 0 || f == nil || f.Comp == nil {
 		return nil
 	}
+	ps.Description = f.Comp.Description
 	o := nameOrder{}
 	for _, m := range f.Comp.Measures {
 		o[m.Name] = len(o)
@@ -247,7 +329,16 @@ func (s *Statement) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(&b, "Statement for %s, period %s\n", title, s.Period)
 	for _, ps := range s.Plans {
-		fmt.Fprintf(&b, "\nPlan %s (version %s)\n", ps.Plan, short(ps.PlanHash))
+		fmt.Fprintf(&b, "\nPlan %s (version %s, %s)\n", ps.Plan, ps.Version, short(ps.PlanHash))
+		if ps.Description != "" {
+			fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(ps.Description))
+		}
+		if len(ps.Reversed) > 0 {
+			fmt.Fprintf(&b, "\n  Reversed (no longer in force)\n")
+			for _, l := range ps.Reversed {
+				fmt.Fprintf(&b, "    %s: %s %s taken back: %s\n", l.Subject, moneyText(l.Amount.Neg(), l.Currency), l.Currency, l.Reason)
+			}
+		}
 		fmt.Fprintf(&b, "\n  Credits (%d)\n", len(ps.Credits))
 		if len(ps.Credits) > 0 {
 			fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", "date", "transaction", "rule", "type", "share", "amount")
@@ -281,6 +372,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 	for _, t := range s.Totals {
 		fmt.Fprintf(&b, "\nTotal earned in %s: %s %s\n", s.Period, moneyText(t.Amount, t.Currency), t.Currency)
 	}
+	s.Money.writeText(&b, s.Period)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -348,4 +440,99 @@ func moneyText(d decimal.Decimal, currency string) string {
 		return d.StringFixed(p)
 	}
 	return d.String()
+}
+
+// lastLine finds the line with key in lines.
+func lastLine(lines []ledger.Line, key string) *ledger.Line {
+	for i := len(lines) - 1; i >= 0; i-- {
+		if lines[i].Key == key {
+			return &lines[i]
+		}
+	}
+	return nil
+}
+
+// BasisFields reads an attainment line's basis ("target=T attainment=A").
+func BasisFields(basis string) (target, attainment string) {
+	for _, f := range strings.Fields(basis) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "target":
+			target = v
+		case "attainment":
+			attainment = v
+		}
+	}
+	return target, attainment
+}
+
+func totalsOf(m map[string]decimal.Decimal) []CurrencyTotal {
+	out := []CurrencyTotal{}
+	for _, c := range sortedKeys(m) {
+		out = append(out, CurrencyTotal{Currency: c, Amount: m[c]})
+	}
+	return out
+}
+
+// moneyMoved fills in the money that moved: adjustments, prior-period
+// adjustments posted into the period, payable and already paid.
+func (st *Statement) moneyMoved(ctx context.Context, r storage.Reader, lines []ledger.Line, earned, payable map[string]decimal.Decimal) error {
+	st.Money.Earned = totalsOf(earned)
+	st.Money.Payable = totalsOf(payable)
+	adjustments, err := r.AdjustmentList(ctx, st.Period, []string{st.Person})
+	if err != nil {
+		return err
+	}
+	for _, a := range adjustments {
+		st.Money.Adjustments = append(st.Money.Adjustments, StatementAdjustment{ID: a.ID, Amount: a.Amount, Currency: a.Currency,
+			EarningCode: a.EarningCode, Reason: a.Reason, By: a.CreatedBy, At: a.CreatedAt})
+	}
+	prior, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayableLedger, PostedPeriod: st.Period, People: []string{st.Person}})
+	if err != nil {
+		return err
+	}
+	for _, l := range prior {
+		if l.Period != st.Period {
+			st.Money.PriorPeriod = append(st.Money.PriorPeriod, StatementLine{Earned: l.Period, Plan: l.Plan, Subject: l.Subject,
+				Amount: l.Amount, Currency: l.Currency, Reason: l.Reason})
+		}
+	}
+	exported := map[string]map[string]bool{}
+	paid := map[string]decimal.Decimal{}
+	for _, l := range lines {
+		if l.Ledger != ledger.PayableLedger {
+			continue
+		}
+		keys, ok := exported[l.PostedPeriod]
+		if !ok {
+			if keys, err = r.ExportedKeys(ctx, l.PostedPeriod); err != nil {
+				return err
+			}
+			exported[l.PostedPeriod] = keys
+		}
+		if keys[l.Key] {
+			paid[l.Currency] = paid[l.Currency].Add(l.Amount)
+		}
+	}
+	st.Money.PreviouslyPaid = totalsOf(paid)
+	return nil
+}
+
+func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
+	fmt.Fprintf(b, "\nMoney for %s\n", periodLabel)
+	for _, t := range m.Earned {
+		fmt.Fprintf(b, "  earned            %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
+	}
+	for _, a := range m.Adjustments {
+		fmt.Fprintf(b, "  adjustment %-6d %14s %s [%s] by %s: %s\n", a.ID, moneyText(a.Amount, a.Currency), a.Currency, a.EarningCode, a.By, a.Reason)
+	}
+	for _, l := range m.PriorPeriod {
+		fmt.Fprintf(b, "  prior period %-4s %14s %s %s %s: %s\n", l.Earned, moneyText(l.Amount, l.Currency), l.Currency, l.Plan, l.Subject, l.Reason)
+	}
+	for _, t := range m.Payable {
+		fmt.Fprintf(b, "  payable           %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
+	}
+	for _, t := range m.PreviouslyPaid {
+		fmt.Fprintf(b, "  previously paid   %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
+	}
 }

@@ -12,10 +12,9 @@ import (
 	"context"
 	"errors"
 
-	"github.com/shopspring/decimal"
-
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 )
 
 // ErrNotFound is returned when a looked-up row does not exist.
@@ -23,6 +22,9 @@ var ErrNotFound = errors.New("not found")
 
 // ErrRunInProgress is returned when a period already has a run in progress.
 var ErrRunInProgress = errors.New("a run of this period is in progress")
+
+// ErrPeriodClosed is returned when a write would change a closed period.
+var ErrPeriodClosed = errors.New("the period is closed")
 
 // Store is the repository. Reads may be called on the Store or inside a Tx;
 // writes happen only inside InTx, all or nothing.
@@ -61,7 +63,7 @@ type Reader interface {
 	RunList(ctx context.Context) ([]Run, error)
 
 	// LedgerLineList lists ledger lines, in posting order (Seq).
-	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]LedgerLine, error)
+	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]ledger.Line, error)
 	// LedgerScope lists, per plan, the people with ledger lines in a
 	// period, sorted: a re-run also visits people who left a plan, to
 	// reverse their lines.
@@ -70,9 +72,44 @@ type Reader interface {
 	// through a Digester: the same value as Digest over LedgerLineList.
 	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)
 
+	// ExportList lists payroll batches in id order: of one period, or all
+	// when periodLabel is empty.
 	ExportList(ctx context.Context, periodLabel string) ([]Export, error)
-	// ExportedKeys returns the keys of payout lines already exported.
+	// ExportGet returns one payroll batch, with its file.
+	ExportGet(ctx context.Context, id int64) (Export, error)
+	// ExportedKeys returns the keys of payable lines already exported.
 	ExportedKeys(ctx context.Context, periodLabel string) (map[string]bool, error)
+	// ExportLineKeys returns the line keys of one batch, sorted.
+	ExportLineKeys(ctx context.Context, id int64) ([]string, error)
+
+	// CreditList lists the credits beside the credit summary lines with
+	// the given keys, sorted by line key, transaction and rule.
+	CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error)
+	// CreditListByRun lists the credits beside the lines run runID posted,
+	// in the order CreditList uses.
+	CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error)
+	// CreditCount counts every stored credit.
+	CreditCount(ctx context.Context) (int, error)
+
+	// SettingGet returns a workspace setting; ErrNotFound when unset.
+	SettingGet(ctx context.Context, name string) (string, error)
+
+	// PeriodGet returns the period's row; ErrNotFound when it was never
+	// run or changed (it is then open).
+	PeriodGet(ctx context.Context, label string) (PeriodRecord, error)
+	// PeriodList lists every period row, by start date and label.
+	PeriodList(ctx context.Context) ([]PeriodRecord, error)
+
+	// AdjustmentList lists the adjustments of an earned period (every
+	// period when empty), of the given people (all when nil), by id.
+	AdjustmentList(ctx context.Context, periodLabel string, people []string) ([]Adjustment, error)
+
+	// SealList lists the seal chain in order.
+	SealList(ctx context.Context) ([]ledger.Seal, error)
+	// ImportBatchLatest returns the id of the newest import (0 for none).
+	ImportBatchLatest(ctx context.Context) (int64, error)
+	// LedgerRunIDs lists the distinct run ids of the posted lines.
+	LedgerRunIDs(ctx context.Context) ([]int64, error)
 }
 
 // Tx is a transaction: every read, plus the writes.
@@ -107,9 +144,26 @@ type Tx interface {
 
 	// LedgerLineInsert appends lines; a line whose Key exists already is
 	// skipped (idempotency). It returns how many were appended.
-	LedgerLineInsert(ctx context.Context, lines []LedgerLine) (int, error)
+	LedgerLineInsert(ctx context.Context, lines []ledger.Line) (int, error)
 
 	ExportInsert(ctx context.Context, e Export, keys []string) (int64, error)
+
+	// CreditInsert appends credits (beside lines appended in the same
+	// transaction).
+	CreditInsert(ctx context.Context, credits []ledger.Credit) error
+	// SettingSet stores a workspace setting.
+	SettingSet(ctx context.Context, name, value string) error
+	// PeriodUpsert inserts the period's row when missing, as open.
+	PeriodUpsert(ctx context.Context, p PeriodRecord) error
+	// PeriodUpdate writes the status fields of an existing row; a closed
+	// row cannot change (ErrPeriodClosed).
+	PeriodUpdate(ctx context.Context, p PeriodRecord) error
+	// AdjustmentInsert records an adjustment and returns its id.
+	AdjustmentInsert(ctx context.Context, a Adjustment) (int64, error)
+	// SealInsert appends a link to the seal chain.
+	SealInsert(ctx context.Context, s ledger.Seal) error
+	// ImportBatchInsert records an import and returns its id.
+	ImportBatchInsert(ctx context.Context, b ImportBatch) (int64, error)
 
 	// Raw returns the driver's transaction (*sql.Tx or pgx.Tx), for River's
 	// ...Tx calls that must share it.
@@ -234,65 +288,45 @@ type Run struct {
 	Error      string
 	// Lines is how many ledger lines the run appended.
 	Lines int
+	// PostedPeriod is the period the run posts into: Period, or the first
+	// open period after it when Period is closed (prior-period adjustments).
+	PostedPeriod string
+	// Inputs is the watermark of what the run read: the newest import
+	// batch id and the plan hashes.
+	Inputs                string
+	StartedAt, FinishedAt string
 }
 
 // RunFinishParams closes a run.
 type RunFinishParams struct {
-	ID     int64
-	Status string
-	Digest string
-	Error  string
-}
-
-// The ledgers.
-const (
-	LedgerCredit     = "credit"
-	LedgerAttainment = "attainment"
-	LedgerPayout     = "payout"
-)
-
-// Line kinds.
-const (
-	LinePost     = "post"
-	LineReversal = "reversal"
-)
-
-// LedgerLine is one append-only ledger line. Subject identifies what the
-// line is about within its ledger (for a payout line, the component); with
-// Ledger, Plan, Period and Person it forms the line's logical key.
-type LedgerLine struct {
-	Seq    int64
-	Key    string // idempotency key
-	Ledger string
-	Kind   string
-	// Supersedes is the key of the line this line reverses or replaces.
-	Supersedes string
-	RunID      int64
-	Plan       string
-	PlanHash   string
-	Period     string
-	Person     string
-	Subject    string
-	// Amount is the money (credit or payout) or measure value.
-	Amount decimal.Decimal
-	// Detail is canonical JSON of everything else (trace, target, dates).
-	Detail string
+	ID         int64
+	Status     string
+	Digest     string
+	Error      string
+	FinishedAt string
 }
 
 // LedgerLineListParams filters ledger lines; empty fields match all.
 type LedgerLineListParams struct {
 	Ledger string
 	Plan   string
+	// Period is the earned period.
 	Period string
-	People []string
+	// PostedPeriod is the period lines were posted in.
+	PostedPeriod string
+	People       []string
+	RunID        int64
 }
 
-// Export is one payroll export of a period.
+// Export is one payroll batch of a period: the file and its checksum.
 type Export struct {
 	ID      int64
 	Period  string
 	PayDate string
-	Digest  string
-	CSV     string
-	Lines   int
+	// Digest is the SHA-256 of CSV.
+	Digest string
+	CSV    string
+	// Lines is the number of data rows in CSV.
+	Lines     int
+	CreatedAt string
 }

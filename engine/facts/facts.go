@@ -40,6 +40,9 @@ type Transaction struct {
 	Currency  string
 	Splits    []Split
 	Attrs     map[string]string
+	// Hash is the content hash of this version of the transaction, set by
+	// storage; credits record it.
+	Hash string
 }
 
 // PriorPayout is what a person already earned from a component in

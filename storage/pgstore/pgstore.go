@@ -38,7 +38,7 @@ var migrations embed.FS
 
 // SchemaVersion is the app schema version this build expects; the SQLite
 // backend's is the same (a test checks).
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // ErrSchema is returned by Open when the database is not at SchemaVersion.
 var ErrSchema = errors.New("database schema does not match this icomp")
@@ -230,6 +230,7 @@ var Dialect = &sqlstore.Dialect{
 	Money:             func(col string) string { return col + "::text" },
 	StageTransactions: stageTransactions,
 	InsertLedgerLines: insertLedgerLines,
+	InsertCredits:     insertCredits,
 	InterpretError:    interpretError,
 }
 
@@ -267,7 +268,7 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 	}
 	t := pgxTx(tx)
 	direct := make([][]any, len(rows))
-	amountCol := len(sqlstore.LedgerColumns) - 2
+	amountCol := sqlstore.LedgerAmountColumn
 	for i, r := range rows {
 		d := append([]any(nil), r...)
 		n, err := numeric(r[amountCol].(string))
@@ -299,25 +300,44 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 	// before the line that replaces it.
 	if _, err := t.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS ledger_stage (ord INTEGER NOT NULL, key TEXT NOT NULL, ledger TEXT NOT NULL,
 		kind TEXT NOT NULL, supersedes TEXT NOT NULL, run_id BIGINT NOT NULL, plan TEXT NOT NULL, plan_hash TEXT NOT NULL,
-		period TEXT NOT NULL, person TEXT NOT NULL, subject TEXT NOT NULL, amount TEXT NOT NULL, detail TEXT NOT NULL) ON COMMIT DELETE ROWS;
+		period TEXT NOT NULL, posted_period TEXT NOT NULL, person TEXT NOT NULL, subject TEXT NOT NULL, currency TEXT NOT NULL,
+		earning_code TEXT NOT NULL, amount TEXT NOT NULL, basis TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL) ON COMMIT DELETE ROWS;
 		TRUNCATE ledger_stage`); err != nil {
 		return 0, interpretError(err)
 	}
-	cols := append([]string{"ord"}, sqlstore.LedgerColumns...)
 	withOrd := make([][]any, len(rows))
 	for i, r := range rows {
 		withOrd[i] = append([]any{i}, r...)
 	}
-	if _, err := t.CopyFrom(ctx, pgx.Identifier{"ledger_stage"}, cols, pgx.CopyFromRows(withOrd)); err != nil {
+	if _, err := t.CopyFrom(ctx, pgx.Identifier{"ledger_stage"}, append([]string{"ord"}, sqlstore.LedgerColumns...), pgx.CopyFromRows(withOrd)); err != nil {
 		return 0, interpretError(err)
 	}
-	tag, err := t.Exec(ctx, `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount, detail)
-		SELECT key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount::numeric, detail
+	cols := strings.Join(sqlstore.LedgerColumns, ", ")
+	tag, err := t.Exec(ctx, `INSERT INTO ledger_line (`+cols+`)
+		SELECT `+strings.Replace(cols, "amount", "amount::numeric", 1)+`
 		FROM ledger_stage ORDER BY ord ON CONFLICT (key) DO NOTHING`)
 	if err != nil {
 		return 0, interpretError(err)
 	}
 	return int(tag.RowsAffected()), nil
+}
+
+// insertCredits copies credit rows into credit: no key can exist yet (they
+// belong to lines appended in the same transaction).
+func insertCredits(ctx context.Context, tx sqlstore.TxConn, rows [][]any) error {
+	t := pgxTx(tx)
+	share, amount := len(sqlstore.CreditColumns)-2, len(sqlstore.CreditColumns)-1
+	for _, r := range rows {
+		for _, i := range []int{share, amount} {
+			n, err := numeric(r[i].(string))
+			if err != nil {
+				return err
+			}
+			r[i] = n
+		}
+	}
+	_, err := t.CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, pgx.CopyFromRows(rows))
+	return interpretError(err)
 }
 
 // numeric turns a decimal's text into the value COPY writes to a NUMERIC

@@ -18,6 +18,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/imports"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/pgstore"
 	"github.com/icomp/icomp/storage/pgtest"
@@ -131,12 +132,12 @@ func TestLedgerTriggersRefuseChanges(t *testing.T) {
 	ctx := t.Context()
 	st := open(t)
 	p := pool(st)
-	line := storage.LedgerLine{Key: "k1", Ledger: storage.LedgerPayout, Kind: storage.LinePost, RunID: 1, Plan: "ae", PlanHash: "h1",
-		Period: "2027-Q1", Person: "p1", Subject: "commission", Amount: decimal.RequireFromString("1234.56"), Detail: `{"earning_code":"COMM"}`}
+	line := ledger.Line{Key: "k1", Ledger: ledger.PayoutLedger, Kind: ledger.KindPost, RunID: 1, Plan: "ae", PlanHash: "h1",
+		Period: "2027-Q1", PostedPeriod: "2027-Q1", Person: "p1", Subject: "commission", Amount: decimal.RequireFromString("1234.56"), Detail: `{"earning_code":"COMM"}`}
 	other := line
 	other.Key, other.Person = "k2", "p2"
 	if err := st.InTx(ctx, func(tx storage.Tx) error {
-		_, err := tx.LedgerLineInsert(ctx, []storage.LedgerLine{line, other})
+		_, err := tx.LedgerLineInsert(ctx, []ledger.Line{line, other})
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -181,7 +182,7 @@ func TestLedgerTriggersRefuseChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(lines) != 2 || lines[0].Key != "k1" || lines[0].Amount.String() != "1234.56" || lines[0].Kind != storage.LinePost {
+	if len(lines) != 2 || lines[0].Key != "k1" || lines[0].Amount.String() != "1234.56" || lines[0].Kind != ledger.KindPost {
 		t.Fatalf("lines after refused changes = %+v", lines)
 	}
 }

@@ -25,7 +25,7 @@ import (
 var migrations embed.FS
 
 // SchemaVersion is the app schema version this build expects.
-const SchemaVersion = 6
+const SchemaVersion = 7
 
 // Store is the SQLite backend.
 type Store struct {

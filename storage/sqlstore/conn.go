@@ -53,6 +53,9 @@ type Dialect struct {
 	// after seq, in order, amount as text), skipping existing keys, and
 	// returns how many were appended; nil means multi-row INSERT.
 	InsertLedgerLines func(ctx context.Context, tx TxConn, rows [][]any) (int, error)
+	// InsertCredits bulk-appends credit rows (CreditColumns, money as
+	// text); nil means multi-row INSERT.
+	InsertCredits func(ctx context.Context, tx TxConn, rows [][]any) error
 	// CreateStage creates the per-transaction staging tables.
 	CreateStage string
 	// BeforeMerge runs before staged transactions are merged (statistics

@@ -14,6 +14,7 @@ import (
 
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -377,7 +378,7 @@ func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
 	for rows.Next() {
 		var t facts.Transaction
 		var date, amount, splits, attrs string
-		if err := rows.Scan(&t.ID, &date, &t.Type, &t.Owner, &t.Territory, &t.Product, &amount, &t.Currency, &splits, &attrs); err != nil {
+		if err := rows.Scan(&t.ID, &date, &t.Type, &t.Owner, &t.Territory, &t.Product, &amount, &t.Currency, &splits, &attrs, &t.Hash); err != nil {
 			return nil, x.d.err(err)
 		}
 		var err error
@@ -399,7 +400,7 @@ func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
 }
 
 func (x queries) txnSelect() string {
-	return `SELECT id, date, type, owner, territory, product, ` + x.money("amount") + `, currency, splits, attrs FROM txn`
+	return `SELECT id, date, type, owner, territory, product, ` + x.money("amount") + `, currency, splits, attrs, hash FROM txn`
 }
 
 func (x queries) TransactionCount(ctx context.Context) (int, error) {
@@ -715,7 +716,7 @@ func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool
 
 // ---- runs ----
 
-const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines`
+const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines, posted_period, inputs, started_at, finished_at`
 
 func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	defer rows.Close()
@@ -723,7 +724,8 @@ func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	for rows.Next() {
 		var r storage.Run
 		var plans string
-		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.PlanFilter, &r.Digest, &r.Error, &r.Lines); err != nil {
+		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.PlanFilter, &r.Digest, &r.Error, &r.Lines,
+			&r.PostedPeriod, &r.Inputs, &r.StartedAt, &r.FinishedAt); err != nil {
 			return nil, x.d.err(err)
 		}
 		if plans != "" {
@@ -772,9 +774,10 @@ func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
 		return 0, err
 	}
 	var id int64
-	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, plan_filter, digest, error, lines)
-		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0) RETURNING id`,
-		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ","), r.PlanFilter}, &id)
+	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, plan_filter, digest, error, lines,
+		posted_period, inputs, started_at, finished_at)
+		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0, ?, ?, ?, '') RETURNING id`,
+		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ","), r.PlanFilter, r.PostedPeriod, r.Inputs, r.StartedAt}, &id)
 	return id, err
 }
 
@@ -796,27 +799,43 @@ func (t *tx) RunBatchDone(ctx context.Context, id int64, txns int) (int, int, er
 }
 
 func (t *tx) RunFinish(ctx context.Context, p storage.RunFinishParams) error {
-	_, err := t.exec(ctx, `UPDATE run SET status = ?, digest = ?, error = ?, active_period = NULL,
-		lines = (SELECT COUNT(*) FROM ledger_line WHERE run_id = ?) WHERE id = ?`, p.Status, p.Digest, p.Error, p.ID, p.ID)
+	_, err := t.exec(ctx, `UPDATE run SET status = ?, digest = ?, error = ?, active_period = NULL, finished_at = ?,
+		lines = (SELECT COUNT(*) FROM ledger_line WHERE run_id = ?) WHERE id = ?`, p.Status, p.Digest, p.Error, p.FinishedAt, p.ID, p.ID)
 	return err
 }
 
 // ---- ledger ----
 
-func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListParams) ([]storage.LedgerLine, error) {
-	q := `SELECT seq, key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, ` + x.money("amount") + `, detail FROM ledger_line WHERE 1=1`
+// ledgerCols are ledger_line's columns as scanned by scanLine.
+func (x queries) ledgerCols() string {
+	return `seq, key, ledger, kind, supersedes, run_id, plan, plan_hash, period, posted_period, person, subject, currency, earning_code, ` +
+		x.money("amount") + `, basis, reason, detail`
+}
+
+func scanLine(rows Rows, l *ledger.Line, amount *string) error {
+	if err := rows.Scan(&l.Seq, &l.Key, &l.Ledger, &l.Kind, &l.Supersedes, &l.RunID, &l.Plan, &l.PlanHash, &l.Period, &l.PostedPeriod,
+		&l.Person, &l.Subject, &l.Currency, &l.EarningCode, amount, &l.Basis, &l.Reason, &l.Detail); err != nil {
+		return err
+	}
+	var err error
+	if l.Amount, err = decimal.NewFromString(*amount); err != nil {
+		return fmt.Errorf("ledger line %s: amount %q: %w", l.Key, *amount, err)
+	}
+	return nil
+}
+
+func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListParams) ([]ledger.Line, error) {
+	q := `SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE 1=1`
 	var args []any
-	if p.Ledger != "" {
-		q += ` AND ledger = ?`
-		args = append(args, p.Ledger)
+	for _, f := range []struct{ col, val string }{{"ledger", p.Ledger}, {"plan", p.Plan}, {"period", p.Period}, {"posted_period", p.PostedPeriod}} {
+		if f.val != "" {
+			q += ` AND ` + f.col + ` = ?`
+			args = append(args, f.val)
+		}
 	}
-	if p.Plan != "" {
-		q += ` AND plan = ?`
-		args = append(args, p.Plan)
-	}
-	if p.Period != "" {
-		q += ` AND period = ?`
-		args = append(args, p.Period)
+	if p.RunID != 0 {
+		q += ` AND run_id = ?`
+		args = append(args, p.RunID)
 	}
 	if p.People != nil {
 		q += ` AND person IN (` + placeholders(len(p.People)) + `)`
@@ -828,16 +847,12 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 		return nil, err
 	}
 	defer rows.Close()
-	var out []storage.LedgerLine
+	var out []ledger.Line
+	var amount string
 	for rows.Next() {
-		var l storage.LedgerLine
-		var amount string
-		if err := rows.Scan(&l.Seq, &l.Key, &l.Ledger, &l.Kind, &l.Supersedes, &l.RunID, &l.Plan, &l.PlanHash, &l.Period, &l.Person, &l.Subject, &amount, &l.Detail); err != nil {
+		var l ledger.Line
+		if err := scanLine(rows, &l, &amount); err != nil {
 			return nil, x.d.err(err)
-		}
-		var err error
-		if l.Amount, err = decimal.NewFromString(amount); err != nil {
-			return nil, fmt.Errorf("ledger line %s: amount %q: %w", l.Key, amount, err)
 		}
 		out = append(out, l)
 	}
@@ -867,7 +882,7 @@ func (x queries) LedgerScope(ctx context.Context, periodLabel string) (map[strin
 // byte-wise as Go compares strings.
 func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, int, error) {
 	c := x.d.BinaryCollate
-	q := `SELECT seq, key, ledger, kind, supersedes, plan, plan_hash, period, person, subject, ` + x.money("amount") + `, detail FROM ledger_line`
+	q := `SELECT ` + x.ledgerCols() + ` FROM ledger_line`
 	var args []any
 	if periodLabel != "" {
 		q += ` WHERE period = ?`
@@ -879,15 +894,12 @@ func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, 
 		return "", 0, err
 	}
 	defer rows.Close()
-	var d storage.Digester
-	var l storage.LedgerLine
+	var d ledger.Digester
+	var l ledger.Line
 	var amount string
 	for rows.Next() {
-		if err := rows.Scan(&l.Seq, &l.Key, &l.Ledger, &l.Kind, &l.Supersedes, &l.Plan, &l.PlanHash, &l.Period, &l.Person, &l.Subject, &amount, &l.Detail); err != nil {
+		if err := scanLine(rows, &l, &amount); err != nil {
 			return "", 0, x.d.err(err)
-		}
-		if l.Amount, err = decimal.NewFromString(amount); err != nil {
-			return "", 0, fmt.Errorf("ledger line %s: amount %q: %w", l.Key, amount, err)
 		}
 		d.Add(l)
 	}
@@ -901,26 +913,41 @@ func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, 
 const ledgerRowsPerInsert = 1000
 
 // LedgerColumns are ledger_line's columns after seq, in insert order.
-var LedgerColumns = []string{"key", "ledger", "kind", "supersedes", "run_id", "plan", "plan_hash", "period", "person", "subject", "amount", "detail"}
+var LedgerColumns = []string{"key", "ledger", "kind", "supersedes", "run_id", "plan", "plan_hash", "period", "posted_period", "person", "subject",
+	"currency", "earning_code", "amount", "basis", "reason", "detail"}
 
-func (t *tx) LedgerLineInsert(ctx context.Context, lines []storage.LedgerLine) (int, error) {
+// LedgerAmountColumn is the index of amount in LedgerColumns.
+const LedgerAmountColumn = 13
+
+func ledgerRow(l ledger.Line) []any {
+	return []any{l.Key, l.Ledger, l.Kind, l.Supersedes, l.RunID, l.Plan, l.PlanHash, l.Period, l.PostedPeriod, l.Person, l.Subject,
+		l.Currency, l.EarningCode, l.Amount.String(), l.Basis, l.Reason, l.Detail}
+}
+
+func (t *tx) LedgerLineInsert(ctx context.Context, lines []ledger.Line) (int, error) {
+	if err := t.refuseClosed(ctx, lines); err != nil {
+		return 0, err
+	}
 	if t.d.InsertLedgerLines != nil {
 		rows := make([][]any, len(lines))
 		for i, l := range lines {
-			rows[i] = []any{l.Key, l.Ledger, l.Kind, l.Supersedes, l.RunID, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail}
+			rows[i] = ledgerRow(l)
 		}
 		return t.d.InsertLedgerLines(ctx, t.tc, rows)
 	}
 	total := 0
+	cols := len(LedgerColumns)
+	one := "(" + strings.TrimSuffix(strings.Repeat("?,", LedgerAmountColumn), ",") + "," + t.castMoney("?") + "," +
+		strings.TrimSuffix(strings.Repeat("?,", cols-LedgerAmountColumn-1), ",") + "),"
 	for len(lines) > 0 {
 		n := min(len(lines), ledgerRowsPerInsert)
 		chunk := lines[:n]
 		lines = lines[n:]
-		q := `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount, detail) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("(?,?,?,?,?,?,?,?,?,?,"+t.castMoney("?")+",?),", len(chunk)), ",") + ` ON CONFLICT (key) DO NOTHING`
-		args := make([]any, 0, len(chunk)*12)
+		q := `INSERT INTO ledger_line (` + strings.Join(LedgerColumns, ", ") + `) VALUES ` +
+			strings.TrimSuffix(strings.Repeat(one, len(chunk)), ",") + ` ON CONFLICT (key) DO NOTHING`
+		args := make([]any, 0, len(chunk)*cols)
 		for _, l := range chunk {
-			args = append(args, l.Key, l.Ledger, l.Kind, l.Supersedes, l.RunID, l.Plan, l.PlanHash, l.Period, l.Person, l.Subject, l.Amount.String(), l.Detail)
+			args = append(args, ledgerRow(l)...)
 		}
 		added, err := t.exec(ctx, q, args...)
 		if err != nil {
@@ -931,55 +958,30 @@ func (t *tx) LedgerLineInsert(ctx context.Context, lines []storage.LedgerLine) (
 	return total, nil
 }
 
-// ---- exports ----
-
-func (x queries) ExportList(ctx context.Context, periodLabel string) ([]storage.Export, error) {
-	rows, err := x.query(ctx, `SELECT id, period, pay_date, digest, csv, lines FROM export WHERE period = ? ORDER BY id`, periodLabel)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []storage.Export
-	for rows.Next() {
-		var e storage.Export
-		if err := rows.Scan(&e.ID, &e.Period, &e.PayDate, &e.Digest, &e.CSV, &e.Lines); err != nil {
-			return nil, x.d.err(err)
+// refuseClosed returns ErrPeriodClosed when a line would be posted into a
+// closed period: storage checks before the database's trigger does, to
+// say which period and how to proceed.
+func (t *tx) refuseClosed(ctx context.Context, lines []ledger.Line) error {
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if l.PostedPeriod == "" {
+			return fmt.Errorf("invariant: ledger line %s has no posted period", l.Key)
 		}
-		out = append(out, e)
-	}
-	return out, x.d.err(rows.Err())
-}
-
-func (x queries) ExportedKeys(ctx context.Context, periodLabel string) (map[string]bool, error) {
-	rows, err := x.query(ctx, `SELECT l.line_key FROM export_line l JOIN export e ON e.id = l.export_id WHERE e.period = ?`, periodLabel)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, err
+		if seen[l.PostedPeriod] {
+			continue
 		}
-		out[k] = true
-	}
-	return out, x.d.err(rows.Err())
-}
-
-func (t *tx) ExportInsert(ctx context.Context, e storage.Export, keys []string) (int64, error) {
-	var id int64
-	err := t.queryRow(ctx, `INSERT INTO export (period, pay_date, digest, csv, lines) VALUES (?,?,?,?,?) RETURNING id`,
-		[]any{e.Period, e.PayDate, e.Digest, e.CSV, e.Lines}, &id)
-	if err != nil {
-		return 0, err
-	}
-	sorted := append([]string(nil), keys...)
-	sort.Strings(sorted)
-	for _, k := range sorted {
-		if _, err := t.exec(ctx, `INSERT INTO export_line (export_id, line_key) VALUES (?, ?)`, id, k); err != nil {
-			return 0, err
+		seen[l.PostedPeriod] = true
+		p, err := t.PeriodGet(ctx, l.PostedPeriod)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if p.Status == storage.PeriodClosed {
+			return fmt.Errorf("%w: %s was closed by %s at %s; nothing can be posted into it", storage.ErrPeriodClosed, p.Label, p.ClosedBy, p.ClosedAt)
 		}
 	}
-	return id, nil
+	return nil
 }
+

@@ -6,6 +6,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -18,19 +19,19 @@ func ExerciseLedgerDigest(t *testing.T, open func(t *testing.T) storage.Store) {
 	ctx := context.Background()
 	st := open(t)
 	subjects := []string{"alpha", "Zeta", "beta", "Ärger", "_under", "10", "9", "a b", "a-b"}
-	var lines []storage.LedgerLine
+	var lines []ledger.Line
 	for i, subj := range subjects {
 		for _, period := range []string{"2027-Q1", "2027-Q2"} {
-			l := storage.LedgerLine{Ledger: storage.LedgerPayout, Plan: "p", PlanHash: "h", Period: period, Person: "ae-1",
+			l := ledger.Line{Ledger: ledger.PayoutLedger, Plan: "p", PlanHash: "h", Period: period, Person: "ae-1",
 				Subject: subj, Amount: decimal.New(int64(1000+i*37), -2), Detail: `{"n":` + string(rune('0'+i)) + `}`}
 			lines = append(lines, l)
 		}
 	}
-	posted := storage.Diff(nil, lines, 1)
+	posted := ledger.Diff(nil, lines, ledger.Posting{RunID: 1})
 	// A second run changes one line: a reversal and a new line in its chain.
 	changed := lines[3]
 	changed.Amount = decimal.RequireFromString("-0.5")
-	posted2 := storage.Diff(storage.Fold(posted), []storage.LedgerLine{changed}, 2)
+	posted2 := ledger.Diff(ledger.Fold(posted), []ledger.Line{changed}, ledger.Posting{RunID: 2})
 	err := st.InTx(ctx, func(tx storage.Tx) error {
 		if _, err := tx.LedgerLineInsert(ctx, posted); err != nil {
 			return err
@@ -46,7 +47,7 @@ func ExerciseLedgerDigest(t *testing.T, open func(t *testing.T) storage.Store) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := storage.Digest(all)
+		want := ledger.Digest(all)
 		got, n, err := st.LedgerDigest(ctx, period)
 		if err != nil {
 			t.Fatal(err)

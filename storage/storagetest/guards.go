@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -57,16 +58,16 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 		t.Fatalf("RunBatchDone on a failed run: %v, want ErrNotFound", err)
 	}
 
-	line := storage.LedgerLine{Ledger: storage.LedgerPayout, Plan: "p", PlanHash: "h", Period: "2027-Q1", Person: "ae-1",
+	line := ledger.Line{Ledger: ledger.PayoutLedger, Plan: "p", PlanHash: "h", Period: "2027-Q1", Person: "ae-1",
 		Subject: "commission", Amount: decimal.RequireFromString("50"), Detail: "{}"}
-	posted := storage.Diff(nil, []storage.LedgerLine{line}, id)
+	posted := ledger.Diff(nil, []ledger.Line{line}, ledger.Posting{RunID: id})
 	changedA, changedB := line, line
 	changedA.Amount = decimal.RequireFromString("60")
 	changedB.Amount = decimal.RequireFromString("70")
 	// Two diffs against the same posted state: each reverses the 50 and
 	// posts its own amount.
-	forkA := storage.Diff(storage.Fold(posted), []storage.LedgerLine{changedA}, id)
-	forkB := storage.Diff(storage.Fold(posted), []storage.LedgerLine{changedB}, id)
+	forkA := ledger.Diff(ledger.Fold(posted), []ledger.Line{changedA}, ledger.Posting{RunID: id})
+	forkB := ledger.Diff(ledger.Fold(posted), []ledger.Line{changedB}, ledger.Posting{RunID: id})
 	if err := st.InTx(ctx, func(tx storage.Tx) error {
 		if _, err := tx.LedgerLineInsert(ctx, posted); err != nil {
 			return err
@@ -95,7 +96,7 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 	other := line
 	other.Person, other.Plan = "AE-0", "q"
 	if err := st.InTx(ctx, func(tx storage.Tx) error {
-		_, err := tx.LedgerLineInsert(ctx, storage.Diff(nil, []storage.LedgerLine{other}, id))
+		_, err := tx.LedgerLineInsert(ctx, ledger.Diff(nil, []ledger.Line{other}, ledger.Posting{RunID: id}))
 		return err
 	}); err != nil {
 		t.Fatal(err)

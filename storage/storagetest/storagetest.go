@@ -25,6 +25,7 @@ import (
 
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -211,7 +212,7 @@ func testInTxRollsBack(t *testing.T, b *bundle) {
 		if _, err := tx.TransactionMergeStaged(ctx); err != nil {
 			return err
 		}
-		if _, err := tx.LedgerLineInsert(ctx, []storage.LedgerLine{ledgerLine("k1", "p1", "c1", "1")}); err != nil {
+		if _, err := tx.LedgerLineInsert(ctx, []ledger.Line{ledgerLine("k1", "p1", "c1", "1")}); err != nil {
 			return err
 		}
 		return boom
@@ -665,9 +666,9 @@ func testPlanVersions(t *testing.T, b *bundle) {
 	}
 }
 
-func ledgerLine(key, person, subject, amount string) storage.LedgerLine {
-	return storage.LedgerLine{Key: key, Ledger: storage.LedgerPayout, Kind: storage.LinePost, RunID: 1, Plan: "ae", PlanHash: "h1",
-		Period: "2027-Q1", Person: person, Subject: subject, Amount: dec(amount), Detail: `{"earning_code":"COMM","currency":"USD"}`}
+func ledgerLine(key, person, subject, amount string) ledger.Line {
+	return ledger.Line{Key: key, Ledger: ledger.PayoutLedger, Kind: ledger.KindPost, RunID: 1, Plan: "ae", PlanHash: "h1",
+		Period: "2027-Q1", Person: person, Subject: subject, Amount: dec(amount), PostedPeriod: "2027-Q1", EarningCode: "COMM", Currency: "USD", Detail: `{}`}
 }
 
 func testRuns(t *testing.T, b *bundle) {
@@ -706,7 +707,7 @@ func testRuns(t *testing.T, b *bundle) {
 			return err
 		})
 	}
-	lines := []storage.LedgerLine{ledgerLine("k1", "p1", "c1", "10"), ledgerLine("k2", "p2", "c1", "20")}
+	lines := []ledger.Line{ledgerLine("k1", "p1", "c1", "10"), ledgerLine("k2", "p2", "c1", "20")}
 	for i := range lines {
 		lines[i].RunID = id
 	}
@@ -785,7 +786,7 @@ func testRunInProgress(t *testing.T, b *bundle) {
 
 func testLedgerInsertIdempotent(t *testing.T, b *bundle) {
 	ctx, st := b.setup(t)
-	insert := func(lines ...storage.LedgerLine) int {
+	insert := func(lines ...ledger.Line) int {
 		t.Helper()
 		var n int
 		inTx(t, ctx, st, func(tx storage.Tx) error {
@@ -826,7 +827,7 @@ func testLedgerInsertIdempotent(t *testing.T, b *bundle) {
 	}
 
 	// Many lines at once (more than one multi-row INSERT), some repeated.
-	var bulk []storage.LedgerLine
+	var bulk []ledger.Line
 	for i := range 2500 {
 		bulk = append(bulk, ledgerLine(fmt.Sprintf("bulk-%04d", i), fmt.Sprintf("p%d", i%50), fmt.Sprintf("c%d", i), "1.5"))
 	}
@@ -840,20 +841,20 @@ func testLedgerInsertIdempotent(t *testing.T, b *bundle) {
 
 func testLedgerList(t *testing.T, b *bundle) {
 	ctx, st := b.setup(t)
-	mk := func(key, ledger, plan, per, person, subject, amount string) storage.LedgerLine {
+	mk := func(key, ledger, plan, per, person, subject, amount string) ledger.Line {
 		l := ledgerLine(key, person, subject, amount)
 		l.Ledger, l.Plan, l.Period = ledger, plan, per
 		return l
 	}
-	in := []storage.LedgerLine{
-		mk("k1", storage.LedgerCredit, "ae", "2027-Q1", "p1", "T1/owner", "1250.50"),
-		mk("k2", storage.LedgerAttainment, "ae", "2027-Q1", "p1", "bookings", "0.123456789012345678"),
-		mk("k3", storage.LedgerPayout, "ae", "2027-Q1", "p1", "commission", "100.04"),
-		mk("k4", storage.LedgerPayout, "ae", "2027-Q1", "p2", "commission", "-12345678901234567890.99"),
-		mk("k5", storage.LedgerPayout, "sdr", "2027-Q1", "p3", "meetings", "150"),
-		mk("k6", storage.LedgerPayout, "ae", "2027-Q2", "p1", "commission", "7"),
+	in := []ledger.Line{
+		mk("k1", ledger.CreditLedger, "ae", "2027-Q1", "p1", "T1/owner", "1250.50"),
+		mk("k2", ledger.AttainmentLedger, "ae", "2027-Q1", "p1", "bookings", "0.123456789012345678"),
+		mk("k3", ledger.PayoutLedger, "ae", "2027-Q1", "p1", "commission", "100.04"),
+		mk("k4", ledger.PayoutLedger, "ae", "2027-Q1", "p2", "commission", "-12345678901234567890.99"),
+		mk("k5", ledger.PayoutLedger, "sdr", "2027-Q1", "p3", "meetings", "150"),
+		mk("k6", ledger.PayoutLedger, "ae", "2027-Q2", "p1", "commission", "7"),
 	}
-	rev := storage.Reverse(in[2], 2)
+	rev := ledger.Reverse(in[2], ledger.Posting{RunID: 2}, "")
 	rev.Seq = 0
 	in = append(in, rev)
 	inTx(t, ctx, st, func(tx storage.Tx) error {
@@ -879,7 +880,7 @@ func testLedgerList(t *testing.T, b *bundle) {
 			t.Fatalf("line %d = %+v, want %+v", i, got, want)
 		}
 	}
-	if all[6].Kind != storage.LineReversal || all[6].Supersedes != "k3" || !all[6].Amount.Equal(dec("-100.04")) {
+	if all[6].Kind != ledger.KindReversal || all[6].Supersedes != "k3" || !all[6].Amount.Equal(dec("-100.04")) {
 		t.Fatalf("reversal = %+v", all[6])
 	}
 
@@ -888,12 +889,12 @@ func testLedgerList(t *testing.T, b *bundle) {
 		p    storage.LedgerLineListParams
 		want string
 	}{
-		{"ledger", storage.LedgerLineListParams{Ledger: storage.LedgerPayout}, "k3,k4,k5,k6," + rev.Key},
+		{"ledger", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger}, "k3,k4,k5,k6," + rev.Key},
 		{"plan", storage.LedgerLineListParams{Plan: "sdr"}, "k5"},
 		{"period", storage.LedgerLineListParams{Period: "2027-Q2"}, "k6"},
 		{"people", storage.LedgerLineListParams{People: []string{"p2", "p3"}}, "k4,k5"},
 		{"no people", storage.LedgerLineListParams{People: []string{}}, ""},
-		{"all filters", storage.LedgerLineListParams{Ledger: storage.LedgerPayout, Plan: "ae", Period: "2027-Q1", People: []string{"p1"}}, "k3," + rev.Key},
+		{"all filters", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Plan: "ae", Period: "2027-Q1", People: []string{"p1"}}, "k3," + rev.Key},
 	}
 	for _, tt := range tests {
 		got, err := st.LedgerLineList(ctx, tt.p)
@@ -908,7 +909,7 @@ func testLedgerList(t *testing.T, b *bundle) {
 	}
 	// What goes in comes out: the digest of the stored lines is the
 	// digest of the lines written.
-	if got, want := storage.Digest(all), storage.Digest(in); got != want {
+	if got, want := ledger.Digest(all), ledger.Digest(in); got != want {
 		t.Fatalf("digest of stored lines %s, want %s", got, want)
 	}
 }
@@ -919,7 +920,7 @@ func testLedgerAppendOnly(t *testing.T, b *bundle) {
 	}
 	ctx, st := b.setup(t)
 	inTx(t, ctx, st, func(tx storage.Tx) error {
-		_, err := tx.LedgerLineInsert(ctx, []storage.LedgerLine{ledgerLine("k1", "p1", "commission", "100"), ledgerLine("k2", "p2", "commission", "200")})
+		_, err := tx.LedgerLineInsert(ctx, []ledger.Line{ledgerLine("k1", "p1", "commission", "100"), ledgerLine("k2", "p2", "commission", "200")})
 		return err
 	})
 	before, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{})
@@ -936,12 +937,12 @@ func testLedgerAppendOnly(t *testing.T, b *bundle) {
 	}
 	after, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{})
 	must(t, err)
-	if storage.Digest(after) != storage.Digest(before) || len(after) != 2 {
+	if ledger.Digest(after) != ledger.Digest(before) || len(after) != 2 {
 		t.Fatalf("ledger changed by refused statements: %+v", after)
 	}
 	// Appending is still allowed.
 	inTx(t, ctx, st, func(tx storage.Tx) error {
-		n, err := tx.LedgerLineInsert(ctx, []storage.LedgerLine{storage.Reverse(before[0], 2)})
+		n, err := tx.LedgerLineInsert(ctx, []ledger.Line{ledger.Reverse(before[0], ledger.Posting{RunID: 2}, "")})
 		if err == nil && n != 1 {
 			err = fmt.Errorf("appending a reversal appended %d lines, want 1", n)
 		}

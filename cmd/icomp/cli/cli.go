@@ -4,7 +4,6 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,11 +69,9 @@ func newRoot(e *env) *cobra.Command {
 	db := root.PersistentFlags().String("db", "", "database: a SQLite file (default "+defaultDB+") or a postgres:// URL; also ICOMP_DATABASE_URL")
 	root.AddCommand(newPlanCmd(e, db), newImportCmd(e, db), newRunCmd(e, db), newStatementCmd(e, db),
 		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e), newBenchCmd(e, db),
-		newWorkerCmd(e, db), newMigrateCmd(e, db))
+		newWorkerCmd(e, db), newMigrateCmd(e, db), newPeriodCmd(e, db), newAdjustCmd(e, db), newRunsCmd(e, db))
 	return root
 }
-
-func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
 
 // group returns a command that only holds subcommands: run bare or with an
 // unknown subcommand, it is a usage error (exit 2), not help and exit 0.

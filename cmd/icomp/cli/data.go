@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
+	"text/tabwriter"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -14,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/icomp/icomp/imports"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
@@ -26,7 +29,7 @@ func isTerminal(w io.Writer) bool {
 
 func newImportCmd(e *env, db *string) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "import people|transactions|targets FILE",
+		Use:   "import people|transactions|targets|adjustments FILE",
 		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
 		Long: `Import people, transactions or targets. Every row is validated first; a file with
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
@@ -35,7 +38,9 @@ Importing the same file again changes nothing. Files ending in .jsonl are JSON L
 people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id, name required), attr.NAME
 transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
 targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
-                      per target_plan name, published like icomp plan publish)`,
+                      per target_plan name, published like icomp plan publish)
+adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
+                      each period makes them payable)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -50,6 +55,9 @@ targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role;
 }
 
 func runImport(ctx context.Context, e *env, st storage.Store, kind, path string) error {
+	if err := refuseDuringRun(ctx, st); err != nil {
+		return err
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -85,8 +93,15 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 			}
 			counts.Inserted = tr.Rows
 		}
+	case "adjustments":
+		var as []storage.Adjustment
+		as, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
+		if err == nil {
+			err = st.InTx(ctx, func(tx storage.Tx) error { return markAdjusted(ctx, tx, as) })
+			counts.Inserted = len(as)
+		}
 	default:
-		return usageError{fmt.Errorf("import %q: want people, transactions or targets", kind)}
+		return usageError{fmt.Errorf("import %q: want people, transactions, targets or adjustments", kind)}
 	}
 	if bar != nil {
 		_ = bar.Finish()
@@ -101,6 +116,18 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 		return err
 	}
 	rows := counts.Inserted + counts.Changed + counts.Unchanged
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		_, err := tx.ImportBatchInsert(ctx, storage.ImportBatch{Kind: kind, File: path, Inserted: counts.Inserted, Changed: counts.Changed,
+			Unchanged: counts.Unchanged, CreatedAt: nowText()})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if kind == "adjustments" {
+		fmt.Fprintf(e.out, "adjustments: %d recorded; run their periods to make them payable\n", rows)
+		return nil
+	}
 	if kind == "targets" {
 		fmt.Fprintf(e.out, "targets: %d rows in %s\n", rows, time.Since(start).Round(time.Millisecond))
 		return nil
@@ -143,6 +170,9 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 			var v storage.PlanVersion
 			switch {
 			case f.Comp != nil:
+				if err := periods.AgreeCalendar(ctx, tx, f.Comp.Name, f.Comp.Calendar); err != nil {
+					return fmt.Errorf("%s: %w", f.Path, err)
+				}
 				v = storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name, Version: f.Comp.Version, File: f.Path, Source: string(f.Comp.Source)}
 			case f.Target != nil:
 				v = storage.PlanVersion{Hash: f.Target.Hash, Kind: plans.KindTargetPlan, Name: f.Target.Name, Version: f.Target.Version, File: f.Path, Source: string(f.Target.Source)}
@@ -206,9 +236,36 @@ func newStatementCmd(e *env, db *string) *cobra.Command {
 func newExportCmd(e *env, db *string) *cobra.Command {
 	cmd := group("export", "Export data for other systems")
 	var periodLabel, out, payDate string
+	var again bool
 	payroll := &cobra.Command{
-		Use:   "payroll --period P [--out FILE]",
-		Short: "Write the period's payroll CSV: each payout line is exported once, never twice",
+		Use:   "payroll --period P [--pay-date YYYY-MM-DD] [--out FILE] [--again]",
+		Short: "Write the period's next payroll batch: the payable lines no earlier batch paid",
+		Long: `Write the period's next payroll batch. Only approved or closed periods export,
+and only after the ledger verifies (icomp ledger verify). Each payable line is
+paid in exactly one batch; the batch is recorded (id, pay date, rows, SHA-256)
+and icomp export show ID returns it byte for byte. When nothing is left to pay,
+the request repeats the newest batch: that is said on stderr and exits 1
+unless --again. The pay date defaults to the period's last day; lines already
+paid cannot be paid again under another pay date.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			if err != nil {
+				return err
+			}
+			defer ws.close()
+			return exportPayroll(cmd.Context(), e, ws.store, reports.PayrollRequest{Period: periodLabel, PayDate: payDate, Now: nowText()}, out, again)
+		},
+	}
+	payroll.Flags().StringVar(&periodLabel, "period", "", "period label, e.g. 2027-Q1 (required)")
+	payroll.Flags().StringVar(&out, "out", "", "file to write (default standard output)")
+	payroll.Flags().StringVar(&payDate, "pay-date", "", "pay date written on each row, YYYY-MM-DD (default the period's last day)")
+	payroll.Flags().BoolVar(&again, "again", false, "when nothing is new, write the newest batch again and exit 0")
+	_ = payroll.MarkFlagRequired("period")
+	var listPeriod string
+	list := &cobra.Command{
+		Use:   "list [--period P]",
+		Short: "List payroll batches: id, period, pay date, rows, SHA-256, created",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -216,33 +273,46 @@ func newExportCmd(e *env, db *string) *cobra.Command {
 				return err
 			}
 			defer ws.close()
-			if payDate == "" {
-				payDate = time.Now().UTC().Format(time.DateOnly)
-			}
-			pe, err := reports.ExportPayroll(cmd.Context(), ws.store, periodLabel, payDate)
+			batches, err := ws.store.ExportList(cmd.Context(), listPeriod)
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				_, err := io.WriteString(e.out, pe.Export.CSV)
-				return err
+			tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
+			fmt.Fprintf(tw, "batch	period	pay date	rows	sha256	created\n")
+			for _, b := range batches {
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\n", b.ID, b.Period, b.PayDate, b.Lines, b.Digest, b.CreatedAt)
 			}
-			if err := os.WriteFile(out, []byte(pe.Export.CSV), 0o644); err != nil {
-				return err
-			}
-			state := "new export"
-			if !pe.New {
-				state = "nothing new since the last export; wrote that export again"
-			}
-			fmt.Fprintf(e.errOut, "wrote %s: %d row(s), export %d (%s), sha256 %s\n", out, pe.Rows, pe.Export.ID, state, pe.Export.Digest[:16])
-			return nil
+			return tw.Flush()
 		},
 	}
-	payroll.Flags().StringVar(&periodLabel, "period", "", "period label, e.g. 2027-Q1 (required)")
-	payroll.Flags().StringVar(&out, "out", "", "file to write (default standard output)")
-	payroll.Flags().StringVar(&payDate, "pay-date", "", "pay date written on each row, YYYY-MM-DD (default today)")
-	_ = payroll.MarkFlagRequired("period")
-	cmd.AddCommand(payroll)
+	list.Flags().StringVar(&listPeriod, "period", "", "only this period's batches")
+	var showOut string
+	show := &cobra.Command{
+		Use:   "show ID [--out FILE]",
+		Short: "Write payroll batch ID again, byte for byte",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil || id <= 0 {
+				return usageError{fmt.Errorf("batch id %q: want a number from icomp export list", args[0])}
+			}
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			if err != nil {
+				return err
+			}
+			defer ws.close()
+			b, err := ws.store.ExportGet(cmd.Context(), id)
+			if errors.Is(err, storage.ErrNotFound) {
+				return fmt.Errorf("no payroll batch %d (icomp export list)", id)
+			}
+			if err != nil {
+				return err
+			}
+			return writeBatch(e, b, showOut, false)
+		},
+	}
+	show.Flags().StringVar(&showOut, "out", "", "file to write (default standard output)")
+	cmd.AddCommand(payroll, list, show)
 	return cmd
 }
 
@@ -268,6 +338,6 @@ func newLedgerCmd(e *env, db *string) *cobra.Command {
 		},
 	}
 	digest.Flags().StringVar(&periodLabel, "period", "", "only this period")
-	cmd.AddCommand(digest)
+	cmd.AddCommand(digest, newVerifyCmd(e, db))
 	return cmd
 }

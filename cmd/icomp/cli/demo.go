@@ -17,6 +17,7 @@ import (
 	"github.com/icomp/icomp/examples"
 	"github.com/icomp/icomp/examples/datagen"
 	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
@@ -140,11 +141,14 @@ func demo(ctx context.Context, e *env, dir string) error {
 		return err
 	}
 
-	fmt.Fprintln(e.out, "\n6. Payroll export")
+	fmt.Fprintln(e.out, "\n6. Approve the periods and export payroll batches")
 	var written []string
 	for _, p := range periods {
+		if _, err := setPeriodStatus(ctx, ws.store, p, storage.PeriodApproved, "demo"); err != nil {
+			return err
+		}
 		out := filepath.Join(dir, "payroll-"+p+".csv")
-		pe, err := reports.ExportPayroll(ctx, ws.store, p, demoPayDate(p))
+		pe, err := reports.ExportPayroll(ctx, ws.store, reports.PayrollRequest{Period: p, PayDate: demoPayDate(p), Now: nowText()})
 		if err != nil {
 			return err
 		}
@@ -162,9 +166,11 @@ Done in %s. Next, try:
   icomp ledger digest %s --period %s
   icomp run %s --period %s          # unchanged inputs: posts nothing new
   icomp plan test %s
-  icomp export payroll %s --period %s --out payroll.csv
+  icomp export payroll %s --period %s --again   # the batch again, byte for byte
+  icomp ledger verify %s
+  icomp period list %s
 (with go run ./cmd/icomp in place of icomp from a checkout)
-`, time.Since(start).Round(time.Millisecond), db, top, demoQuarter, db, demoQuarter, db, demoQuarter, plansDir, db, demoQuarter)
+`, time.Since(start).Round(time.Millisecond), db, top, demoQuarter, db, demoQuarter, db, demoQuarter, plansDir, db, demoQuarter, db, db)
 	return nil
 }
 
@@ -197,19 +203,18 @@ func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string
 		if err != nil {
 			return "", err
 		}
-		for _, c := range storage.Fold(lines) {
+		for _, c := range ledger.Fold(lines) {
 			l := c.Current
 			if l == nil {
 				continue
 			}
 			switch l.Ledger {
-			case storage.LedgerPayout:
+			case ledger.PayoutLedger:
 				totals[l.Person] = totals[l.Person].Add(l.Amount)
 				roles[l.Person] = l.Plan
-			case storage.LedgerAttainment:
-				var d jobs.MeasureDetail
-				if err := jsonUnmarshal(l.Detail, &d); err == nil && d.Attainment != "" {
-					ratios = append(ratios, decimal.RequireFromString(d.Attainment))
+			case ledger.AttainmentLedger:
+				if _, att := reports.BasisFields(l.Basis); att != "" {
+					ratios = append(ratios, decimal.RequireFromString(att))
 				}
 			}
 		}

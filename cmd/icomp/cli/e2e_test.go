@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage/sqlitestore"
 )
 
@@ -206,7 +206,7 @@ func TestLedgerDigest(t *testing.T) {
 	}
 	// Another period has no lines: the digest of nothing.
 	empty := mustIcomp(t, "--db", db, "ledger", "digest", "--period", "2027-Q2")
-	if want := storage.Digest(nil) + "  0 lines\n"; empty.out != want {
+	if want := ledger.Digest(nil) + "  0 lines\n"; empty.out != want {
 		t.Fatalf("digest of an empty period %q, want %q", empty.out, want)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/icomp/icomp/examples/datagen"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlitestore"
 )
@@ -69,12 +70,12 @@ func TestRunSurvivesKill9(t *testing.T) {
 
 		// Every line posted exactly once: a first run of a period posts one
 		// line per logical key and no reversals.
-		chains := map[storage.LogicalKey]int{}
+		chains := map[ledger.Key]int{}
 		for _, l := range resumed.lines {
-			if l.Kind != storage.LinePost || l.Supersedes != "" {
+			if l.Kind != ledger.KindPost || l.Supersedes != "" {
 				t.Fatalf("line %s is a %s superseding %q: a first run posts only new lines", l.Key, l.Kind, l.Supersedes)
 			}
-			chains[storage.KeyOf(l)]++
+			chains[ledger.KeyOf(l)]++
 		}
 		for k, n := range chains {
 			if n != 1 {
@@ -84,12 +85,12 @@ func TestRunSurvivesKill9(t *testing.T) {
 		if len(resumed.lines) != len(want.lines) {
 			t.Fatalf("the resumed run left %d lines, an uninterrupted run %d", len(resumed.lines), len(want.lines))
 		}
-		if got, want := storage.Digest(resumed.lines), storage.Digest(want.lines); got != want {
+		if got, want := ledger.Digest(resumed.lines), ledger.Digest(want.lines); got != want {
 			t.Fatalf("the resumed run's digest %s, an uninterrupted run's %s", got, want)
 		}
 		run := resumed.run
 		if run.Status != storage.RunDone || run.Batches == 0 || run.BatchesDone != run.Batches || run.Lines != len(resumed.lines) ||
-			run.Digest != storage.Digest(resumed.lines) {
+			run.Digest != ledger.Digest(resumed.lines) {
 			t.Fatalf("resumed run %+v: want done, every batch counted once, all %d lines and their digest", run, len(resumed.lines))
 		}
 		if resumed.jobsNotCompleted != 0 {
@@ -203,7 +204,7 @@ func killMidRun(t *testing.T, db string) bool {
 
 type killLedger struct {
 	run              storage.Run
-	lines            []storage.LedgerLine
+	lines            []ledger.Line
 	jobsNotCompleted int
 }
 

@@ -1,4 +1,4 @@
-package jobs
+package calc
 
 import (
 	"context"
@@ -38,14 +38,14 @@ func (c *PlanCache) file(ctx context.Context, r storage.Reader, hash string) (*p
 	}
 	v, err := r.PlanVersionGet(ctx, hash)
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil, fmt.Errorf("%w: plan version %s is not stored", errPlan, hash)
+		return nil, fmt.Errorf("%w: plan version %s is not stored", ErrPlan, hash)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("plan version %s: %w", hash, err)
 	}
 	f, diags := plans.Load(v.File, []byte(v.Source))
 	if len(diags) > 0 {
-		return nil, fmt.Errorf("%w: stored plan %s (%s) no longer compiles:\n%w", errPlan, v.Name, v.File, diags)
+		return nil, fmt.Errorf("%w: stored plan %s (%s) no longer compiles:\n%w", ErrPlan, v.Name, v.File, diags)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -63,7 +63,7 @@ func (c *PlanCache) Comp(ctx context.Context, r storage.Reader, hash string) (*p
 		return nil, err
 	}
 	if f.Comp == nil {
-		return nil, fmt.Errorf("%w: plan version %s is a %s, not a comp plan", errPlan, hash, f.Kind)
+		return nil, fmt.Errorf("%w: plan version %s is a %s, not a comp plan", ErrPlan, hash, f.Kind)
 	}
 	return f.Comp, nil
 }
@@ -78,7 +78,12 @@ func (c *PlanCache) Target(ctx context.Context, r storage.Reader, hash string) (
 		return nil, err
 	}
 	if f.Target == nil {
-		return nil, fmt.Errorf("%w: plan version %s is a %s, not a target plan", errPlan, hash, f.Kind)
+		return nil, fmt.Errorf("%w: plan version %s is a %s, not a target plan", ErrPlan, hash, f.Kind)
 	}
 	return f.Target, nil
 }
+
+// ErrPlan marks plan problems no retry fixes (a stored plan that no longer
+// compiles, a missing target plan), as opposed to a database that failed
+// to answer.
+var ErrPlan = errors.New("plan error")

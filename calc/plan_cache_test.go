@@ -1,4 +1,4 @@
-package jobs_test
+package calc_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -65,7 +65,7 @@ func TestPlanCacheDoesNotHoldLockWhileLoading(t *testing.T) {
 		versions: map[string]storage.PlanVersion{comp.Hash: comp, target.Hash: target},
 		slow:     target.Hash, loading: make(chan struct{}), release: make(chan struct{}),
 	}
-	cache := jobs.NewPlanCache()
+	cache := calc.NewPlanCache()
 	ctx := t.Context()
 	if _, err := cache.Comp(ctx, r, comp.Hash); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package storage_test
+package ledger_test
 
 import (
 	"math/rand/v2"
@@ -8,28 +8,28 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/ledger"
 )
 
 // computed is a freshly computed, unposted line.
-func computed(ledger, person, subject, amount string) storage.LedgerLine {
-	return storage.LedgerLine{Ledger: ledger, Plan: "ae", PlanHash: "h1", Period: "2027-Q1", Person: person, Subject: subject,
+func computed(name, person, subject, amount string) ledger.Line {
+	return ledger.Line{Ledger: name, Plan: "ae", PlanHash: "h1", Period: "2027-Q1", Person: person, Subject: subject,
 		Amount: decimal.RequireFromString(amount), Detail: `{"n":1}`}
 }
 
 // ledgerBook is an in-memory ledger: what Diff appends gets the next Seq,
 // and a key already posted is skipped, as storage does.
 type ledgerBook struct {
-	lines []storage.LedgerLine
+	lines []ledger.Line
 	keys  map[string]bool
 }
 
-func (b *ledgerBook) post(t *testing.T, runID int64, lines ...storage.LedgerLine) []storage.LedgerLine {
+func (b *ledgerBook) post(t *testing.T, runID int64, lines ...ledger.Line) []ledger.Line {
 	t.Helper()
 	if b.keys == nil {
 		b.keys = map[string]bool{}
 	}
-	diff := storage.Diff(storage.Fold(b.lines), lines, runID)
+	diff := ledger.Diff(ledger.Fold(b.lines), lines, ledger.Posting{RunID: runID})
 	for _, l := range diff {
 		if l.Key == "" {
 			t.Fatalf("diff line without a key: %+v", l)
@@ -47,11 +47,11 @@ func (b *ledgerBook) post(t *testing.T, runID int64, lines ...storage.LedgerLine
 func TestDiffUnchangedPostsNothing(t *testing.T) {
 	t.Parallel()
 	var b ledgerBook
-	lines := []storage.LedgerLine{
-		computed(storage.LedgerCredit, "p1", "T1/owner", "100"),
-		computed(storage.LedgerAttainment, "p1", "bookings", "100"),
-		computed(storage.LedgerPayout, "p1", "commission", "8.00"),
-		computed(storage.LedgerPayout, "p2", "commission", "0"),
+	lines := []ledger.Line{
+		computed(ledger.CreditLedger, "p1", "T1/owner", "100"),
+		computed(ledger.AttainmentLedger, "p1", "bookings", "100"),
+		computed(ledger.PayoutLedger, "p1", "commission", "8.00"),
+		computed(ledger.PayoutLedger, "p2", "commission", "0"),
 	}
 	if got := b.post(t, 1, lines...); len(got) != 4 {
 		t.Fatalf("first run posted %d lines, want 4", len(got))
@@ -71,13 +71,13 @@ func TestDiffUnchangedPostsNothing(t *testing.T) {
 
 func TestDiffFirstPost(t *testing.T) {
 	t.Parallel()
-	l := computed(storage.LedgerPayout, "p1", "commission", "10")
-	got := storage.Diff(nil, []storage.LedgerLine{l}, 7)
+	l := computed(ledger.PayoutLedger, "p1", "commission", "10")
+	got := ledger.Diff(nil, []ledger.Line{l}, ledger.Posting{RunID: 7})
 	if len(got) != 1 {
 		t.Fatalf("posted %d lines, want 1", len(got))
 	}
 	p := got[0]
-	if p.Kind != storage.LinePost || p.Supersedes != "" || p.RunID != 7 || !p.Amount.Equal(l.Amount) || p.Key != storage.PostKey(l, "") {
+	if p.Kind != ledger.KindPost || p.Supersedes != "" || p.RunID != 7 || !p.Amount.Equal(l.Amount) || p.Key != ledger.PostKey(l, "") {
 		t.Fatalf("first post = %+v", p)
 	}
 	if len(p.Key) != 32 {
@@ -85,22 +85,42 @@ func TestDiffFirstPost(t *testing.T) {
 	}
 }
 
+// TestDiffTraceAndPlanVersionPostNothing: a line whose numbers did not
+// change is not re-posted because its trace text or plan version did.
+func TestDiffTraceAndPlanVersionPostNothing(t *testing.T) {
+	t.Parallel()
+	var b ledgerBook
+	a := computed(ledger.PayoutLedger, "p1", "commission", "10")
+	b.post(t, 1, a)
+	for _, change := range []func(l *ledger.Line){
+		func(l *ledger.Line) { l.Detail = `{"n":2}` },
+		func(l *ledger.Line) { l.PlanHash = "h2" },
+	} {
+		changed := a
+		change(&changed)
+		if got := b.post(t, 2, changed); len(got) != 0 {
+			t.Fatalf("posted %+v after a trace-only change, want nothing", got)
+		}
+	}
+}
+
 func TestDiffChangedPostsReversalAndNewLine(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
-		change func(l *storage.LedgerLine)
+		change func(l *ledger.Line)
 	}{
-		{"amount", func(l *storage.LedgerLine) { l.Amount = decimal.RequireFromString("12.50") }},
-		{"detail", func(l *storage.LedgerLine) { l.Detail = `{"n":2}` }},
-		{"plan version", func(l *storage.LedgerLine) { l.PlanHash = "h2" }},
+		{"amount", func(l *ledger.Line) { l.Amount = decimal.RequireFromString("12.50") }},
+		{"currency", func(l *ledger.Line) { l.Currency = "EUR" }},
+		{"earning code", func(l *ledger.Line) { l.EarningCode = "BONUS" }},
+		{"basis", func(l *ledger.Line) { l.Basis = "target=100 attainment=0.1" }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			var b ledgerBook
-			a := computed(storage.LedgerPayout, "p1", "commission", "10")
-			other := computed(storage.LedgerPayout, "p2", "commission", "20")
+			a := computed(ledger.PayoutLedger, "p1", "commission", "10")
+			other := computed(ledger.PayoutLedger, "p2", "commission", "20")
 			first := b.post(t, 1, a, other)
 			old := first[0]
 			changed := a
@@ -110,11 +130,11 @@ func TestDiffChangedPostsReversalAndNewLine(t *testing.T) {
 				t.Fatalf("posted %d lines, want a reversal and a new line: %+v", len(got), got)
 			}
 			rev, post := got[0], got[1]
-			if rev.Kind != storage.LineReversal || rev.Supersedes != old.Key || !rev.Amount.Equal(old.Amount.Neg()) ||
+			if rev.Kind != ledger.KindReversal || rev.Supersedes != old.Key || !rev.Amount.Equal(old.Amount.Neg()) ||
 				rev.RunID != 2 || rev.Person != "p1" || rev.Subject != "commission" || rev.Detail != old.Detail || rev.PlanHash != old.PlanHash {
 				t.Fatalf("reversal = %+v, want the negation of %+v", rev, old)
 			}
-			if post.Kind != storage.LinePost || post.Supersedes != rev.Key || !post.Amount.Equal(changed.Amount) ||
+			if post.Kind != ledger.KindPost || post.Supersedes != rev.Key || !post.Amount.Equal(changed.Amount) ||
 				post.Detail != changed.Detail || post.PlanHash != changed.PlanHash || post.RunID != 2 {
 				t.Fatalf("new line = %+v, want %+v after the reversal", post, changed)
 			}
@@ -122,7 +142,7 @@ func TestDiffChangedPostsReversalAndNewLine(t *testing.T) {
 			if net := rev.Amount.Add(post.Amount); !net.Equal(changed.Amount.Sub(a.Amount)) {
 				t.Fatalf("net %s, want %s", net, changed.Amount.Sub(a.Amount))
 			}
-			cur := storage.Fold(b.lines)[storage.KeyOf(a)]
+			cur := ledger.Fold(b.lines)[ledger.KeyOf(a)]
 			if cur.Current == nil || cur.Current.Key != post.Key || cur.Last != post.Key {
 				t.Fatalf("chain after the change = %+v, want the new line in force", cur)
 			}
@@ -133,16 +153,16 @@ func TestDiffChangedPostsReversalAndNewLine(t *testing.T) {
 func TestDiffDroppedAndRevivedLines(t *testing.T) {
 	t.Parallel()
 	var b ledgerBook
-	a := computed(storage.LedgerPayout, "p1", "commission", "10")
-	c := computed(storage.LedgerPayout, "p1", "bonus", "500")
+	a := computed(ledger.PayoutLedger, "p1", "commission", "10")
+	c := computed(ledger.PayoutLedger, "p1", "bonus", "500")
 	b.post(t, 1, a, c)
 
 	// c is no longer produced: reversed, nothing else.
 	got := b.post(t, 2, a)
-	if len(got) != 1 || got[0].Kind != storage.LineReversal || got[0].Subject != "bonus" || !got[0].Amount.Equal(decimal.NewFromInt(-500)) {
+	if len(got) != 1 || got[0].Kind != ledger.KindReversal || got[0].Subject != "bonus" || !got[0].Amount.Equal(decimal.NewFromInt(-500)) {
 		t.Fatalf("dropping bonus posted %+v, want one reversal of 500", got)
 	}
-	if ch := storage.Fold(b.lines)[storage.KeyOf(c)]; ch.Current != nil || ch.Last != got[0].Key {
+	if ch := ledger.Fold(b.lines)[ledger.KeyOf(c)]; ch.Current != nil || ch.Last != got[0].Key {
 		t.Fatalf("bonus chain = %+v, want reversed", ch)
 	}
 	if got := b.post(t, 3, a); len(got) != 0 {
@@ -151,7 +171,7 @@ func TestDiffDroppedAndRevivedLines(t *testing.T) {
 
 	// Produced again: a new line after the reversal, no second reversal.
 	got = b.post(t, 4, a, c)
-	if len(got) != 1 || got[0].Kind != storage.LinePost || got[0].Supersedes != b.lines[2].Key {
+	if len(got) != 1 || got[0].Kind != ledger.KindPost || got[0].Supersedes != b.lines[2].Key {
 		t.Fatalf("reviving bonus posted %+v, want one post superseding the reversal", got)
 	}
 	if got[0].Key == b.lines[1].Key {
@@ -162,7 +182,7 @@ func TestDiffDroppedAndRevivedLines(t *testing.T) {
 func TestDiffABAGivesDistinctKeys(t *testing.T) {
 	t.Parallel()
 	var b ledgerBook
-	a := computed(storage.LedgerPayout, "p1", "commission", "10")
+	a := computed(ledger.PayoutLedger, "p1", "commission", "10")
 	bb := a
 	bb.Amount = decimal.RequireFromString("11")
 	b.post(t, 1, a)
@@ -199,23 +219,23 @@ func TestDiffABAGivesDistinctKeys(t *testing.T) {
 
 func TestDiffIsIdempotentAndOrderIndependent(t *testing.T) {
 	t.Parallel()
-	var base []storage.LedgerLine
+	var base []ledger.Line
 	for _, p := range []string{"p1", "p2", "p3", "p4"} {
 		for _, s := range []string{"commission", "bonus", "spiff"} {
-			base = append(base, computed(storage.LedgerPayout, p, s, "100"))
+			base = append(base, computed(ledger.PayoutLedger, p, s, "100"))
 		}
-		base = append(base, computed(storage.LedgerCredit, p, "T1/owner", "1000"))
+		base = append(base, computed(ledger.CreditLedger, p, "T1/owner", "1000"))
 	}
 	var b ledgerBook
 	b.post(t, 1, base...)
 	next := slices.Clone(base)
 	next[1].Amount = decimal.RequireFromString("150")
-	next[6].Detail = `{"n":3}`
+	next[6].Basis = "target=1"
 	next = append(next[:9], next[10:]...) // drop one line
-	next = append(next, computed(storage.LedgerPayout, "p5", "commission", "1"))
+	next = append(next, computed(ledger.PayoutLedger, "p5", "commission", "1"))
 
-	posted := storage.Fold(b.lines)
-	want := storage.Diff(posted, next, 2)
+	posted := ledger.Fold(b.lines)
+	want := ledger.Diff(posted, next, ledger.Posting{RunID: 2})
 	if len(want) != 2+2+1+1 {
 		t.Fatalf("diff has %d lines, want 6: %+v", len(want), want)
 	}
@@ -223,7 +243,7 @@ func TestDiffIsIdempotentAndOrderIndependent(t *testing.T) {
 	for range 20 {
 		shuffled := slices.Clone(next)
 		rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-		got := byChain(storage.Diff(posted, shuffled, 2))
+		got := byChain(ledger.Diff(posted, shuffled, ledger.Posting{RunID: 2}))
 		if !slices.EqualFunc(got, byChain(want), sameLine) {
 			t.Fatalf("diff depends on input order:\n got %+v\nwant %+v", got, want)
 		}
@@ -241,23 +261,23 @@ func TestDiffIsIdempotentAndOrderIndependent(t *testing.T) {
 	}
 }
 
-func sameLine(a, b storage.LedgerLine) bool {
-	return a.Key == b.Key && a.Kind == b.Kind && a.Supersedes == b.Supersedes && a.RunID == b.RunID && storage.KeyOf(a) == storage.KeyOf(b) &&
+func sameLine(a, b ledger.Line) bool {
+	return a.Key == b.Key && a.Kind == b.Kind && a.Supersedes == b.Supersedes && a.RunID == b.RunID && ledger.KeyOf(a) == ledger.KeyOf(b) &&
 		a.PlanHash == b.PlanHash && a.Amount.Equal(b.Amount) && a.Detail == b.Detail
 }
 
 func TestDigest(t *testing.T) {
 	t.Parallel()
 	var b ledgerBook
-	var in []storage.LedgerLine
+	var in []ledger.Line
 	for _, p := range []string{"p1", "p2", "p3"} {
-		in = append(in, computed(storage.LedgerPayout, p, "commission", "10"), computed(storage.LedgerCredit, p, "T9/split", "0.5"))
+		in = append(in, computed(ledger.PayoutLedger, p, "commission", "10"), computed(ledger.CreditLedger, p, "T9/split", "0.5"))
 	}
 	b.post(t, 1, in...)
 	in[0].Amount = decimal.RequireFromString("20")
 	b.post(t, 2, in...)
 	lines := slices.Clone(b.lines)
-	want := storage.Digest(lines)
+	want := ledger.Digest(lines)
 	if len(want) != 64 {
 		t.Fatalf("digest %q, want 64 hex digits", want)
 	}
@@ -268,7 +288,7 @@ func TestDigest(t *testing.T) {
 		for range 20 {
 			shuffled := slices.Clone(lines)
 			rng.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
-			if got := storage.Digest(shuffled); got != want {
+			if got := ledger.Digest(shuffled); got != want {
 				t.Fatalf("digest of shuffled lines %s, want %s", got, want)
 			}
 		}
@@ -284,7 +304,7 @@ func TestDigest(t *testing.T) {
 			other[i].RunID += 100
 			other[i].Seq = int64(1000 - i)
 		}
-		if got := storage.Digest(other); got != want {
+		if got := ledger.Digest(other); got != want {
 			t.Fatalf("digest with other run ids and seqs %s, want %s", got, want)
 		}
 	})
@@ -293,14 +313,14 @@ func TestDigest(t *testing.T) {
 		for i := range lines {
 			changed := slices.Clone(lines)
 			changed[i].Amount = changed[i].Amount.Add(decimal.RequireFromString("0.01"))
-			if storage.Digest(changed) == want {
+			if ledger.Digest(changed) == want {
 				t.Fatalf("changing line %d's amount kept the digest", i)
 			}
 		}
-		if storage.Digest(lines[:len(lines)-1]) == want {
+		if ledger.Digest(lines[:len(lines)-1]) == want {
 			t.Fatal("dropping a line kept the digest")
 		}
-		if storage.Digest(nil) == want {
+		if ledger.Digest(nil) == want {
 			t.Fatal("the empty ledger has the same digest")
 		}
 	})
@@ -319,7 +339,7 @@ func TestDigest(t *testing.T) {
 			t.Fatalf("p1 commission has %d lines, want 3", len(idx))
 		}
 		swapped[idx[0]].Seq, swapped[idx[1]].Seq = swapped[idx[1]].Seq, swapped[idx[0]].Seq
-		if storage.Digest(swapped) == want {
+		if ledger.Digest(swapped) == want {
 			t.Fatal("reordering a chain kept the digest")
 		}
 	})
@@ -328,28 +348,28 @@ func TestDigest(t *testing.T) {
 func TestFold(t *testing.T) {
 	t.Parallel()
 	var b ledgerBook
-	a := computed(storage.LedgerPayout, "p1", "commission", "10")
-	c := computed(storage.LedgerPayout, "p2", "commission", "5")
+	a := computed(ledger.PayoutLedger, "p1", "commission", "10")
+	c := computed(ledger.PayoutLedger, "p2", "commission", "5")
 	b.post(t, 1, a, c)
 	b.post(t, 2, a)
-	chains := storage.Fold(b.lines)
+	chains := ledger.Fold(b.lines)
 	if len(chains) != 2 {
 		t.Fatalf("%d chains, want 2", len(chains))
 	}
-	if ch := chains[storage.KeyOf(a)]; ch.Current == nil || ch.Current.Key != b.lines[0].Key || ch.Last != b.lines[0].Key {
+	if ch := chains[ledger.KeyOf(a)]; ch.Current == nil || ch.Current.Key != b.lines[0].Key || ch.Last != b.lines[0].Key {
 		t.Fatalf("p1 chain = %+v, want the first line in force", ch)
 	}
-	if ch := chains[storage.KeyOf(c)]; ch.Current != nil || ch.Last != b.lines[2].Key {
+	if ch := chains[ledger.KeyOf(c)]; ch.Current != nil || ch.Last != b.lines[2].Key {
 		t.Fatalf("p2 chain = %+v, want reversed by the third line", ch)
 	}
 }
 
 // byChain orders lines by logical key, keeping each chain's order: the
 // order that matters, since the digest sorts by key.
-func byChain(lines []storage.LedgerLine) []storage.LedgerLine {
+func byChain(lines []ledger.Line) []ledger.Line {
 	out := slices.Clone(lines)
-	slices.SortStableFunc(out, func(a, b storage.LedgerLine) int {
-		ka, kb := storage.KeyOf(a), storage.KeyOf(b)
+	slices.SortStableFunc(out, func(a, b ledger.Line) int {
+		ka, kb := ledger.KeyOf(a), ledger.KeyOf(b)
 		for _, p := range [][2]string{{ka.Period, kb.Period}, {ka.Plan, kb.Plan}, {ka.Person, kb.Person}, {ka.Ledger, kb.Ledger}, {ka.Subject, kb.Subject}} {
 			if c := strings.Compare(p[0], p[1]); c != 0 {
 				return c

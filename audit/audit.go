@@ -1,0 +1,181 @@
+// Package audit keeps the ledger tamper-evident: each finished run and
+// each payroll batch is sealed with a hash over its rows chained to the
+// previous seal, and Verify recomputes the whole chain from what storage
+// holds now.
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/storage"
+)
+
+// SealRun appends the seal of run runID's lines and credits to the chain.
+func SealRun(ctx context.Context, tx storage.Tx, runID int64) error {
+	rows, content, err := RunContent(ctx, tx, runID)
+	if err != nil {
+		return err
+	}
+	return appendSeal(ctx, tx, ledger.SealRun, runID, rows, content)
+}
+
+// SealExport appends the seal of payroll batch id to the chain.
+func SealExport(ctx context.Context, tx storage.Tx, id int64) error {
+	rows, content, err := ExportContent(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return appendSeal(ctx, tx, ledger.SealExport, id, rows, content)
+}
+
+// RunContent recomputes what a run's seal covers: its lines (full rows)
+// in sequence order, then its credits.
+func RunContent(ctx context.Context, r storage.Reader, runID int64) (rows int, content string, err error) {
+	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: runID})
+	if err != nil {
+		return 0, "", err
+	}
+	credits, err := r.CreditListByRun(ctx, runID)
+	if err != nil {
+		return 0, "", err
+	}
+	var h ledger.RowHash
+	for _, l := range lines {
+		h.AddLine(l)
+	}
+	for _, c := range credits {
+		h.AddCredit(c)
+	}
+	return h.Rows, h.Sum(), nil
+}
+
+// ExportContent recomputes what a payroll batch's seal covers: its row,
+// its file and the keys of the lines it paid.
+func ExportContent(ctx context.Context, r storage.Reader, id int64) (rows int, content string, err error) {
+	e, err := r.ExportGet(ctx, id)
+	if err != nil {
+		return 0, "", err
+	}
+	keys, err := r.ExportLineKeys(ctx, id)
+	if err != nil {
+		return 0, "", err
+	}
+	var h ledger.RowHash
+	h.AddText(strconv.FormatInt(e.ID, 10), e.Period, e.PayDate, e.Digest, strconv.Itoa(e.Lines), e.CreatedAt, e.CSV)
+	for _, k := range keys {
+		h.AddText(k)
+	}
+	return h.Rows, h.Sum(), nil
+}
+
+// appendSeal links a new seal after the newest one. Two seals written at
+// once cannot both link to the same predecessor (a unique index on prev):
+// the second transaction fails and is retried.
+func appendSeal(ctx context.Context, tx storage.Tx, kind string, ref int64, rows int, content string) error {
+	seals, err := tx.SealList(ctx)
+	if err != nil {
+		return err
+	}
+	prev := ""
+	if len(seals) > 0 {
+		prev = seals[len(seals)-1].Hash
+	}
+	return tx.SealInsert(ctx, ledger.NewSeal(prev, kind, ref, rows, content))
+}
+
+// Report is what Verify found.
+type Report struct {
+	Seals, Lines, Credits, Exports int
+	// Broken is the first place the chain does not hold; nil when it holds.
+	Broken *ledger.BrokenLink
+	// Unsealed names rows no seal covers (added outside a run), if any.
+	Unsealed string
+}
+
+// OK reports whether the whole ledger verified.
+func (r Report) OK() bool { return r.Broken == nil && r.Unsealed == "" }
+
+// Verify recomputes every seal of the chain in order and stops at the
+// first broken link; it then checks that every ledger line and credit
+// belongs to a sealed run (or to the run in progress).
+func Verify(ctx context.Context, r storage.Reader) (Report, error) {
+	var rep Report
+	seals, err := r.SealList(ctx)
+	if err != nil {
+		return rep, err
+	}
+	prev := ""
+	sealedRuns := map[int64]bool{}
+	for _, s := range seals {
+		var rows int
+		var content string
+		switch s.Kind {
+		case ledger.SealRun:
+			rows, content, err = RunContent(ctx, r, s.Ref)
+			sealedRuns[s.Ref] = true
+		case ledger.SealExport:
+			rows, content, err = ExportContent(ctx, r, s.Ref)
+			rep.Exports++
+		default:
+			rep.Broken = &ledger.BrokenLink{Seal: s, Reason: fmt.Sprintf("unknown seal kind %q", s.Kind)}
+			return rep, nil
+		}
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return rep, err
+		}
+		if b := ledger.CheckLink(s, prev, rows, content); b != nil {
+			rep.Broken = b
+			return rep, nil
+		}
+		prev = s.Hash
+		rep.Seals++
+	}
+	runIDs, err := r.LedgerRunIDs(ctx)
+	if err != nil {
+		return rep, err
+	}
+	creditsSealed := 0
+	for _, id := range runIDs {
+		if sealedRuns[id] {
+			continue
+		}
+		run, err := r.RunGet(ctx, id)
+		if err == nil && run.Status == storage.RunRunning {
+			cs, err := r.CreditListByRun(ctx, id)
+			if err != nil {
+				return rep, err
+			}
+			creditsSealed += len(cs)
+			continue
+		}
+		rep.Unsealed = fmt.Sprintf("ledger lines of run %d are covered by no seal (they were added outside a run)", id)
+		return rep, nil
+	}
+	for id := range sealedRuns {
+		cs, err := r.CreditListByRun(ctx, id)
+		if err != nil {
+			return rep, err
+		}
+		creditsSealed += len(cs)
+	}
+	total, err := r.CreditCount(ctx)
+	if err != nil {
+		return rep, err
+	}
+	if total != creditsSealed {
+		rep.Unsealed = fmt.Sprintf("%d credits belong to no sealed line (they were added outside a run)", total-creditsSealed)
+	}
+	rep.Credits = total
+	exports, err := r.ExportList(ctx, "")
+	if err != nil {
+		return rep, err
+	}
+	if len(exports) != rep.Exports {
+		rep.Unsealed = fmt.Sprintf("%d payroll batches exist, %d are sealed", len(exports), rep.Exports)
+	}
+	return rep, nil
+}

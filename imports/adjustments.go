@@ -1,0 +1,117 @@
+package imports
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/periods"
+	"github.com/icomp/icomp/storage"
+)
+
+// AdjustmentColumns are the adjustments import's columns.
+var AdjustmentColumns = []string{"person", "period", "amount", "currency", "earning_code", "reason"}
+
+// AdjustmentRecorder says who imports and when.
+type AdjustmentRecorder struct {
+	By, At string
+}
+
+// Adjustments imports manual adjustments, all or nothing: every row is
+// checked (a known person, a canonical period of the company calendar
+// that is not closed, an exact amount at the currency's precision, an
+// earning code and a reason) before any is recorded.
+func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, who AdjustmentRecorder) ([]storage.Adjustment, error) {
+	probs := &problems{file: o.File}
+	rr, err := newRowReader(o.File, o.Format, r, AdjustmentColumns, AdjustmentColumns, probs)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := st.PersonIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []storage.Adjustment
+	for {
+		rec, err := rr.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rowShapeProblems(rec, probs) {
+			continue
+		}
+		a := storage.Adjustment{Person: rec.get("person"), Period: rec.get("period"), Currency: rec.get("currency"),
+			EarningCode: rec.get("earning_code"), Reason: strings.TrimSpace(rec.get("reason")), CreatedBy: who.By, CreatedAt: who.At,
+			Source: o.File + ":" + strconv.Itoa(rec.line)}
+		if msg := CheckAdjustment(ctx, st, ids, &a, rec.get("amount")); msg != nil {
+			probs.add(rec.line, msg.Field, "%s", msg.Reason)
+			continue
+		}
+		out = append(out, a)
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		for i := range out {
+			id, err := tx.AdjustmentInsert(ctx, out[i])
+			if err != nil {
+				return err
+			}
+			out[i].ID = id
+		}
+		return nil
+	})
+	return out, err
+}
+
+// FieldProblem is a problem with one field of an adjustment.
+type FieldProblem struct{ Field, Reason string }
+
+// CheckAdjustment validates a, reading its amount from text; ids are the
+// known people. It returns the first problem, or nil.
+func CheckAdjustment(ctx context.Context, r storage.Reader, ids map[string]bool, a *storage.Adjustment, amount string) *FieldProblem {
+	if a.Person == "" {
+		return &FieldProblem{"person", "required"}
+	}
+	if !ids[a.Person] {
+		return &FieldProblem{"person", fmt.Sprintf("no person %q; import people first", a.Person)}
+	}
+	p, err := periods.Parse(ctx, r, a.Period)
+	if err != nil {
+		return &FieldProblem{"period", err.Error()}
+	}
+	if p.Label != a.Period {
+		return &FieldProblem{"period", fmt.Sprintf("write the period as %s", p.Label)}
+	}
+	prec, ok := money.Precision(a.Currency)
+	if !ok {
+		return &FieldProblem{"currency", fmt.Sprintf("%q is not an ISO 4217 currency code such as USD", a.Currency)}
+	}
+	d, err := decimal.NewFromString(amount)
+	if err != nil || strings.ContainsAny(amount, "eE") {
+		return &FieldProblem{"amount", fmt.Sprintf("%q is not a decimal amount such as -125.50", amount)}
+	}
+	if d.IsZero() {
+		return &FieldProblem{"amount", "an adjustment of 0 changes nothing"}
+	}
+	if -d.Exponent() > int32(prec) {
+		return &FieldProblem{"amount", fmt.Sprintf("%s has more decimals than %s's %d", amount, a.Currency, prec)}
+	}
+	a.Amount = d
+	if a.EarningCode == "" {
+		return &FieldProblem{"earning_code", "required: the payroll earning code the amount is paid under"}
+	}
+	if a.Reason == "" {
+		return &FieldProblem{"reason", "required: say why, for the person's statement and the audit"}
+	}
+	return nil
+}

@@ -1,0 +1,240 @@
+// Package periods owns the company calendar and the period lifecycle:
+// open → calculated → approved → closed. A period label means one thing in
+// the whole workspace (the calendar's fiscal year start is set by the
+// first published comp plan, and every later plan must agree). A closed
+// period is frozen: what a late change would post into it lands in the
+// first open period after it as a prior-period adjustment.
+package periods
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/storage"
+)
+
+// ErrNoCalendar is returned before any comp plan set the calendar.
+var ErrNoCalendar = errors.New("the workspace has no company calendar yet: publish a comp plan first (its fiscal_year_start sets the calendar)")
+
+// ErrTransition is returned for a status change the lifecycle does not allow.
+var ErrTransition = errors.New("period status cannot change that way")
+
+// Calendar returns the company calendar.
+func Calendar(ctx context.Context, r storage.Reader) (period.Calendar, error) {
+	v, err := r.SettingGet(ctx, storage.SettingFiscalYearStart)
+	if errors.Is(err, storage.ErrNotFound) {
+		return period.Calendar{}, ErrNoCalendar
+	}
+	if err != nil {
+		return period.Calendar{}, err
+	}
+	m, err := strconv.Atoi(v)
+	if err != nil || m < 1 || m > 12 {
+		return period.Calendar{}, fmt.Errorf("invariant: stored fiscal_year_start %q is not a month", v)
+	}
+	return period.Calendar{FiscalYearStartMonth: m}, nil
+}
+
+// AgreeCalendar sets the company calendar from a plan's when none is set,
+// and otherwise returns an error unless the plan's agrees with it.
+func AgreeCalendar(ctx context.Context, tx storage.Tx, planName string, c period.Calendar) error {
+	want := c.FiscalYearStartMonth
+	if want == 0 {
+		want = 1
+	}
+	have, err := Calendar(ctx, tx)
+	if errors.Is(err, ErrNoCalendar) {
+		return tx.SettingSet(ctx, storage.SettingFiscalYearStart, strconv.Itoa(want))
+	}
+	if err != nil {
+		return err
+	}
+	if got := max(have.FiscalYearStartMonth, 1); got != want {
+		return fmt.Errorf("plan %s has fiscal_year_start %d, but the company calendar's fiscal year starts in month %d: every plan must use the company calendar", planName, want, got)
+	}
+	return nil
+}
+
+// Parse reads a period label with the company calendar.
+func Parse(ctx context.Context, r storage.Reader, label string) (period.Period, error) {
+	c, err := Calendar(ctx, r)
+	if err != nil {
+		return period.Period{}, err
+	}
+	return c.Parse(label)
+}
+
+// Get returns p's record: its stored row, or an open one.
+func Get(ctx context.Context, r storage.Reader, p period.Period) (storage.PeriodRecord, error) {
+	rec, err := r.PeriodGet(ctx, p.Label)
+	if errors.Is(err, storage.ErrNotFound) {
+		return Record(p), nil
+	}
+	return rec, err
+}
+
+// Record is the open record of a period that has no row yet.
+func Record(p period.Period) storage.PeriodRecord {
+	return storage.PeriodRecord{Label: p.Label, Frequency: string(p.Frequency), FiscalYear: p.FiscalYear,
+		Start: p.Start.String(), End: p.End.String(), Status: storage.PeriodOpen}
+}
+
+// next returns the period after p of the same frequency.
+func next(c period.Calendar, p period.Period) period.Period {
+	ps := c.Periods(p.FiscalYear, p.Frequency)
+	if p.Index < len(ps) {
+		return ps[p.Index]
+	}
+	return c.Periods(p.FiscalYear+1, p.Frequency)[0]
+}
+
+// PostingPeriod returns the period a run of p posts into: p itself while it
+// is not closed, else the first period after it, of the same frequency,
+// that is not closed.
+func PostingPeriod(ctx context.Context, r storage.Reader, c period.Calendar, p period.Period) (period.Period, error) {
+	for q := p; ; q = next(c, q) {
+		rec, err := Get(ctx, r, q)
+		if err != nil {
+			return q, err
+		}
+		if rec.Status != storage.PeriodClosed {
+			return q, nil
+		}
+	}
+}
+
+// Approve moves a calculated period to approved.
+func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (storage.PeriodRecord, error) {
+	rec, err := Get(ctx, tx, p)
+	if err != nil {
+		return rec, err
+	}
+	if err := noActiveRun(ctx, tx); err != nil {
+		return rec, err
+	}
+	switch {
+	case rec.Status == storage.PeriodApproved:
+		return rec, fmt.Errorf("%w: %s is already approved (by %s at %s)", ErrTransition, p.Label, rec.ApprovedBy, rec.ApprovedAt)
+	case rec.Status != storage.PeriodCalculated:
+		return rec, fmt.Errorf("%w: %s is %s; only a calculated period can be approved (icomp run --period %s first)", ErrTransition, p.Label, rec.Status, p.Label)
+	case rec.NeedsRerun != "":
+		return rec, fmt.Errorf("%w: %s needs a re-run before approval: %s (icomp run --period %s)", ErrTransition, p.Label, rec.NeedsRerun, p.Label)
+	}
+	rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodApproved, by, at
+	return rec, tx.PeriodUpdate(ctx, rec)
+}
+
+// Close moves an approved period to closed, for good.
+func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (storage.PeriodRecord, error) {
+	rec, err := Get(ctx, tx, p)
+	if err != nil {
+		return rec, err
+	}
+	if err := noActiveRun(ctx, tx); err != nil {
+		return rec, err
+	}
+	switch rec.Status {
+	case storage.PeriodClosed:
+		return rec, fmt.Errorf("%w: %s is already closed (by %s at %s)", ErrTransition, p.Label, rec.ClosedBy, rec.ClosedAt)
+	case storage.PeriodApproved:
+	default:
+		return rec, fmt.Errorf("%w: %s is %s; only an approved period can be closed (icomp period approve %s first)", ErrTransition, p.Label, rec.Status, p.Label)
+	}
+	rec.Status, rec.ClosedBy, rec.ClosedAt = storage.PeriodClosed, by, at
+	return rec, tx.PeriodUpdate(ctx, rec)
+}
+
+func noActiveRun(ctx context.Context, r storage.Reader) error {
+	runs, err := r.RunList(ctx)
+	if err != nil {
+		return err
+	}
+	for _, run := range runs {
+		if run.Status == storage.RunRunning {
+			return fmt.Errorf("%w: run %d of %s is in progress; wait for it or cancel it", ErrTransition, run.ID, run.Period)
+		}
+	}
+	return nil
+}
+
+// Calculated records that run runID finished computing earned period p
+// (posting into posted): p becomes calculated unless it is closed, and
+// posted, when it received lines and was approved, goes back to
+// calculated (its payable changed after approval).
+func Calculated(ctx context.Context, tx storage.Tx, p, posted period.Period, runID int64, postedLines bool) error {
+	if err := tx.PeriodUpsert(ctx, Record(p)); err != nil {
+		return err
+	}
+	rec, err := tx.PeriodGet(ctx, p.Label)
+	if err != nil {
+		return err
+	}
+	if rec.Status != storage.PeriodClosed {
+		if rec.Status == storage.PeriodOpen || (rec.Status == storage.PeriodApproved && postedLines) {
+			rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodCalculated, "", ""
+		}
+		rec.NeedsRerun, rec.CalculatedRun = "", runID
+		if err := tx.PeriodUpdate(ctx, rec); err != nil {
+			return err
+		}
+	}
+	if posted.Label != p.Label && postedLines {
+		return reopenApproval(ctx, tx, posted, "")
+	}
+	return nil
+}
+
+// reopenApproval sends an approved period back to calculated (with
+// needsRerun as the reason when set).
+func reopenApproval(ctx context.Context, tx storage.Tx, p period.Period, needsRerun string) error {
+	rec, err := tx.PeriodGet(ctx, p.Label)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil || rec.Status == storage.PeriodClosed || rec.Status == storage.PeriodOpen {
+		return err
+	}
+	if rec.Status == storage.PeriodApproved {
+		rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodCalculated, "", ""
+	}
+	if needsRerun != "" {
+		rec.NeedsRerun = needsRerun
+	}
+	return tx.PeriodUpdate(ctx, rec)
+}
+
+// MarkLaterPeriods marks the periods after p, of the same frequency and
+// fiscal year, that were calculated or approved as needing a re-run: their
+// year-to-date inputs changed. It returns their labels.
+func MarkLaterPeriods(ctx context.Context, tx storage.Tx, c period.Calendar, p period.Period, why string) ([]string, error) {
+	var marked []string
+	for _, q := range c.Periods(p.FiscalYear, p.Frequency) {
+		if q.Index <= p.Index {
+			continue
+		}
+		rec, err := tx.PeriodGet(ctx, q.Label)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if rec.Status != storage.PeriodCalculated && rec.Status != storage.PeriodApproved {
+			continue
+		}
+		if err := reopenApproval(ctx, tx, q, why); err != nil {
+			return nil, err
+		}
+		marked = append(marked, q.Label)
+	}
+	return marked, nil
+}
+
+// NeedsRerun marks p as needing a re-run (why), sending an approved
+// period back to calculated; a period never run or closed is unchanged.
+func NeedsRerun(ctx context.Context, tx storage.Tx, p period.Period, why string) error {
+	return reopenApproval(ctx, tx, p, why)
+}

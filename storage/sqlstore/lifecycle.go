@@ -1,0 +1,392 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/storage"
+)
+
+// ---- payroll batches ----
+
+const exportCols = `id, period, pay_date, digest, csv, lines, created_at`
+
+func (x queries) scanExports(rows Rows) ([]storage.Export, error) {
+	defer rows.Close()
+	var out []storage.Export
+	for rows.Next() {
+		var e storage.Export
+		if err := rows.Scan(&e.ID, &e.Period, &e.PayDate, &e.Digest, &e.CSV, &e.Lines, &e.CreatedAt); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, e)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) ExportList(ctx context.Context, periodLabel string) ([]storage.Export, error) {
+	q := `SELECT ` + exportCols + ` FROM export`
+	var args []any
+	if periodLabel != "" {
+		q += ` WHERE period = ?`
+		args = append(args, periodLabel)
+	}
+	rows, err := x.query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanExports(rows)
+}
+
+func (x queries) ExportGet(ctx context.Context, id int64) (storage.Export, error) {
+	rows, err := x.query(ctx, `SELECT `+exportCols+` FROM export WHERE id = ?`, id)
+	if err != nil {
+		return storage.Export{}, err
+	}
+	es, err := x.scanExports(rows)
+	if err != nil {
+		return storage.Export{}, err
+	}
+	if len(es) == 0 {
+		return storage.Export{}, storage.ErrNotFound
+	}
+	return es[0], nil
+}
+
+func (x queries) stringList(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := x.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, k)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) ExportedKeys(ctx context.Context, periodLabel string) (map[string]bool, error) {
+	keys, err := x.stringList(ctx, `SELECT l.line_key FROM export_line l JOIN export e ON e.id = l.export_id WHERE e.period = ?`, periodLabel)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		out[k] = true
+	}
+	return out, nil
+}
+
+func (x queries) ExportLineKeys(ctx context.Context, id int64) ([]string, error) {
+	keys, err := x.stringList(ctx, `SELECT line_key FROM export_line WHERE export_id = ?`, id)
+	sort.Strings(keys)
+	return keys, err
+}
+
+func (t *tx) ExportInsert(ctx context.Context, e storage.Export, keys []string) (int64, error) {
+	var id int64
+	err := t.queryRow(ctx, `INSERT INTO export (period, pay_date, digest, csv, lines, created_at) VALUES (?,?,?,?,?,?) RETURNING id`,
+		[]any{e.Period, e.PayDate, e.Digest, e.CSV, e.Lines, e.CreatedAt}, &id)
+	if err != nil {
+		return 0, err
+	}
+	sorted := append([]string(nil), keys...)
+	sort.Strings(sorted)
+	for len(sorted) > 0 {
+		n := min(len(sorted), stageRowsPerInsert)
+		args := make([]any, 0, 2*n)
+		for _, k := range sorted[:n] {
+			args = append(args, id, k)
+		}
+		sorted = sorted[n:]
+		if _, err := t.exec(ctx, `INSERT INTO export_line (export_id, line_key) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", n), ","), args...); err != nil {
+			return 0, err
+		}
+	}
+	return id, nil
+}
+
+// ---- credits ----
+
+func (x queries) creditSelect() string {
+	return `SELECT c.line_key, c.txn, c.txn_hash, c.rule, c.date, c.type, ` + x.money("c.share") + `, ` + x.money("c.amount") + ` FROM credit c`
+}
+
+func (x queries) scanCredits(rows Rows) ([]ledger.Credit, error) {
+	defer rows.Close()
+	var out []ledger.Credit
+	for rows.Next() {
+		var c ledger.Credit
+		var share, amount string
+		if err := rows.Scan(&c.LineKey, &c.Txn, &c.TxnHash, &c.Rule, &c.Date, &c.Type, &share, &amount); err != nil {
+			return nil, x.d.err(err)
+		}
+		var err error
+		if c.Share, err = decimal.NewFromString(share); err != nil {
+			return nil, fmt.Errorf("credit %s: share %q: %w", c.Txn, share, err)
+		}
+		if c.Amount, err = decimal.NewFromString(amount); err != nil {
+			return nil, fmt.Errorf("credit %s: amount %q: %w", c.Txn, amount, err)
+		}
+		out = append(out, c)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func sortCreditsByLine(cs []ledger.Credit) {
+	sort.Slice(cs, func(i, j int) bool {
+		a, b := cs[i], cs[j]
+		if a.LineKey != b.LineKey {
+			return a.LineKey < b.LineKey
+		}
+		if a.Txn != b.Txn {
+			return a.Txn < b.Txn
+		}
+		return a.Rule < b.Rule
+	})
+}
+
+func (x queries) CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error) {
+	var out []ledger.Credit
+	for len(lineKeys) > 0 {
+		n := min(len(lineKeys), stageRowsPerInsert)
+		rows, err := x.query(ctx, x.creditSelect()+` WHERE c.line_key IN (`+placeholders(n)+`)`, strArgs(lineKeys[:n])...)
+		if err != nil {
+			return nil, err
+		}
+		lineKeys = lineKeys[n:]
+		cs, err := x.scanCredits(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cs...)
+	}
+	sortCreditsByLine(out)
+	return out, nil
+}
+
+func (x queries) CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error) {
+	rows, err := x.query(ctx, x.creditSelect()+` JOIN ledger_line l ON l.key = c.line_key WHERE l.run_id = ?`, runID)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := x.scanCredits(rows)
+	sortCreditsByLine(cs)
+	return cs, err
+}
+
+func (x queries) CreditCount(ctx context.Context) (int, error) {
+	var n int
+	err := x.queryRow(ctx, `SELECT COUNT(*) FROM credit`, nil, &n)
+	return n, err
+}
+
+// CreditColumns are credit's columns in insert order.
+var CreditColumns = []string{"line_key", "txn", "txn_hash", "rule", "date", "type", "share", "amount"}
+
+func (t *tx) CreditInsert(ctx context.Context, credits []ledger.Credit) error {
+	if len(credits) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(credits))
+	for i, c := range credits {
+		rows[i] = []any{c.LineKey, c.Txn, c.TxnHash, c.Rule, c.Date, c.Type, c.Share.String(), c.Amount.String()}
+	}
+	if t.d.InsertCredits != nil {
+		return t.d.InsertCredits(ctx, t.tc, rows)
+	}
+	for len(rows) > 0 {
+		n := min(len(rows), stageRowsPerInsert)
+		args := make([]any, 0, n*len(CreditColumns))
+		for _, r := range rows[:n] {
+			args = append(args, r...)
+		}
+		rows = rows[n:]
+		one := "(?,?,?,?,?,?," + t.castMoney("?") + "," + t.castMoney("?") + "),"
+		if _, err := t.exec(ctx, `INSERT INTO credit (`+strings.Join(CreditColumns, ", ")+`) VALUES `+strings.TrimSuffix(strings.Repeat(one, n), ","), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- settings ----
+
+func (x queries) SettingGet(ctx context.Context, name string) (string, error) {
+	var v string
+	err := x.queryRow(ctx, `SELECT value FROM setting WHERE name = ?`, []any{name}, &v)
+	return v, err
+}
+
+func (t *tx) SettingSet(ctx context.Context, name, value string) error {
+	_, err := t.exec(ctx, `INSERT INTO setting (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value)
+	return err
+}
+
+// ---- periods ----
+
+const periodCols = `label, frequency, fiscal_year, start_date, end_date, status, needs_rerun, calculated_run, approved_by, approved_at, closed_by, closed_at`
+
+func (x queries) scanPeriods(rows Rows) ([]storage.PeriodRecord, error) {
+	defer rows.Close()
+	var out []storage.PeriodRecord
+	for rows.Next() {
+		var p storage.PeriodRecord
+		if err := rows.Scan(&p.Label, &p.Frequency, &p.FiscalYear, &p.Start, &p.End, &p.Status, &p.NeedsRerun, &p.CalculatedRun,
+			&p.ApprovedBy, &p.ApprovedAt, &p.ClosedBy, &p.ClosedAt); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, p)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) PeriodGet(ctx context.Context, label string) (storage.PeriodRecord, error) {
+	rows, err := x.query(ctx, `SELECT `+periodCols+` FROM period WHERE label = ?`, label)
+	if err != nil {
+		return storage.PeriodRecord{}, err
+	}
+	ps, err := x.scanPeriods(rows)
+	if err != nil {
+		return storage.PeriodRecord{}, err
+	}
+	if len(ps) == 0 {
+		return storage.PeriodRecord{}, storage.ErrNotFound
+	}
+	return ps[0], nil
+}
+
+func (x queries) PeriodList(ctx context.Context) ([]storage.PeriodRecord, error) {
+	rows, err := x.query(ctx, `SELECT `+periodCols+` FROM period ORDER BY start_date, label`)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanPeriods(rows)
+}
+
+func (t *tx) PeriodUpsert(ctx context.Context, p storage.PeriodRecord) error {
+	_, err := t.exec(ctx, `INSERT INTO period (`+periodCols+`) VALUES (?,?,?,?,?,?,'',0,'','','','') ON CONFLICT (label) DO NOTHING`,
+		p.Label, p.Frequency, p.FiscalYear, p.Start, p.End, storage.PeriodOpen)
+	return err
+}
+
+func (t *tx) PeriodUpdate(ctx context.Context, p storage.PeriodRecord) error {
+	cur, err := t.PeriodGet(ctx, p.Label)
+	if err != nil {
+		return err
+	}
+	if cur.Status == storage.PeriodClosed {
+		return fmt.Errorf("%w: %s was closed by %s at %s", storage.ErrPeriodClosed, cur.Label, cur.ClosedBy, cur.ClosedAt)
+	}
+	_, err = t.exec(ctx, `UPDATE period SET status = ?, needs_rerun = ?, calculated_run = ?, approved_by = ?, approved_at = ?, closed_by = ?, closed_at = ?
+		WHERE label = ?`, p.Status, p.NeedsRerun, p.CalculatedRun, p.ApprovedBy, p.ApprovedAt, p.ClosedBy, p.ClosedAt, p.Label)
+	return err
+}
+
+// ---- adjustments ----
+
+func (x queries) AdjustmentList(ctx context.Context, periodLabel string, people []string) ([]storage.Adjustment, error) {
+	q := `SELECT id, person, period, ` + x.money("amount") + `, currency, earning_code, reason, created_by, created_at, source FROM adjustment WHERE 1=1`
+	var args []any
+	if periodLabel != "" {
+		q += ` AND period = ?`
+		args = append(args, periodLabel)
+	}
+	if people != nil {
+		q += ` AND person IN (` + placeholders(len(people)) + `)`
+		args = append(args, strArgs(people)...)
+	}
+	rows, err := x.query(ctx, q+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.Adjustment
+	for rows.Next() {
+		var a storage.Adjustment
+		var amount string
+		if err := rows.Scan(&a.ID, &a.Person, &a.Period, &amount, &a.Currency, &a.EarningCode, &a.Reason, &a.CreatedBy, &a.CreatedAt, &a.Source); err != nil {
+			return nil, x.d.err(err)
+		}
+		var err error
+		if a.Amount, err = decimal.NewFromString(amount); err != nil {
+			return nil, fmt.Errorf("adjustment %d: amount %q: %w", a.ID, amount, err)
+		}
+		out = append(out, a)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (t *tx) AdjustmentInsert(ctx context.Context, a storage.Adjustment) (int64, error) {
+	var id int64
+	err := t.queryRow(ctx, `INSERT INTO adjustment (person, period, amount, currency, earning_code, reason, created_by, created_at, source)
+		VALUES (?,?,`+t.castMoney("?")+`,?,?,?,?,?,?) RETURNING id`,
+		[]any{a.Person, a.Period, a.Amount.String(), a.Currency, a.EarningCode, a.Reason, a.CreatedBy, a.CreatedAt, a.Source}, &id)
+	return id, err
+}
+
+// ---- seals ----
+
+func (x queries) SealList(ctx context.Context) ([]ledger.Seal, error) {
+	rows, err := x.query(ctx, `SELECT seq, kind, ref, rows, content, prev, hash FROM seal ORDER BY seq`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ledger.Seal
+	for rows.Next() {
+		var s ledger.Seal
+		if err := rows.Scan(&s.Seq, &s.Kind, &s.Ref, &s.Rows, &s.Content, &s.Prev, &s.Hash); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, s)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (t *tx) SealInsert(ctx context.Context, s ledger.Seal) error {
+	_, err := t.exec(ctx, `INSERT INTO seal (kind, ref, rows, content, prev, hash) VALUES (?,?,?,?,?,?)`, s.Kind, s.Ref, s.Rows, s.Content, s.Prev, s.Hash)
+	return err
+}
+
+func (x queries) LedgerRunIDs(ctx context.Context) ([]int64, error) {
+	rows, err := x.query(ctx, `SELECT DISTINCT run_id FROM ledger_line ORDER BY run_id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, id)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+// ---- imports ----
+
+func (t *tx) ImportBatchInsert(ctx context.Context, b storage.ImportBatch) (int64, error) {
+	var id int64
+	err := t.queryRow(ctx, `INSERT INTO import_batch (kind, file, inserted, changed, unchanged, created_at) VALUES (?,?,?,?,?,?) RETURNING id`,
+		[]any{b.Kind, b.File, b.Inserted, b.Changed, b.Unchanged, b.CreatedAt}, &id)
+	return id, err
+}
+
+func (x queries) ImportBatchLatest(ctx context.Context) (int64, error) {
+	var id int64
+	err := x.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM import_batch`, nil, &id)
+	return id, err
+}

@@ -149,8 +149,11 @@ func (j *jsonlReader) attrs(rec *record, raw json.RawMessage) bool {
 			j.probs.add(j.line, "attr."+k, "want a string, a number, true, false or null, not %s", kindOf(vals[i]))
 			ok = false
 		default:
-			// Numbers keep their exact text, as in a CSV attr. column.
-			rec.attrs[k] = v
+			// As in a CSV attr. column: numbers keep their exact text,
+			// space around a value is dropped, and so is an empty value.
+			if v = strings.TrimSpace(v); v != "" {
+				rec.attrs[k] = v
+			}
 		}
 	}
 	return ok

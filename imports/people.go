@@ -23,6 +23,11 @@ var PeopleColumns = []string{"id", "name", "role", "territory", "manager", "curr
 // amount and currency are required.
 var TransactionColumns = []string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits"}
 
+var (
+	peopleRequired      = []string{"id", "name"}
+	transactionRequired = []string{"id", "date", "amount", "currency"}
+)
+
 var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$`)
 
 // defaultEffectiveFrom is the effective date of a people row without one:
@@ -45,7 +50,7 @@ const chunkRows = 5000
 func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
 	var counts storage.ImportCounts
 	probs := &problems{file: o.File}
-	rr, err := newRowReader(o.File, o.Format, r, PeopleColumns, []string{"id", "name"}, probs)
+	rr, err := newRowReader(o.File, o.Format, r, PeopleColumns, peopleRequired, probs)
 	if err != nil {
 		return counts, err
 	}
@@ -169,7 +174,7 @@ func personRow(rec record, probs *problems) (storage.PersonRecord, bool) {
 func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
 	var counts storage.ImportCounts
 	probs := &problems{file: o.File}
-	rr, err := newRowReader(o.File, o.Format, r, TransactionColumns, []string{"id", "date", "amount", "currency"}, probs)
+	rr, err := newRowReader(o.File, o.Format, r, TransactionColumns, transactionRequired, probs)
 	if err != nil {
 		return counts, err
 	}

@@ -9,8 +9,8 @@ package imports
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -68,7 +68,16 @@ type problems struct {
 func (p *problems) add(line int, field, format string, args ...any) {
 	p.n++
 	if len(p.list) < ProblemsShownMax {
-		p.list = append(p.list, Problem{File: p.file, Line: line, Field: field, Msg: fmt.Sprintf(format, args...)})
+		// Field names and messages are cut as a last guard: values are
+		// echoed through echo, but a field name can be input too.
+		if len(field) > len("attr.")+HeaderNameBytesMax {
+			field = cut(field, EchoBytesMax) + "…"
+		}
+		msg := fmt.Sprintf(format, args...)
+		if len(msg) > problemMsgBytesMax {
+			msg = cut(msg, problemMsgBytesMax) + "…"
+		}
+		p.list = append(p.list, Problem{File: p.file, Line: line, Field: field, Msg: msg})
 	}
 }
 
@@ -103,6 +112,9 @@ type record struct {
 	fields map[string]string
 	// attrs holds the attr.NAME columns (CSV) or the attrs object (JSONL).
 	attrs map[string]string
+	// bad says the reader already reported a problem that makes the row
+	// unusable.
+	bad bool
 }
 
 func (r record) get(k string) string { return r.fields[k] }
@@ -116,11 +128,9 @@ type rowReader interface {
 // columns named attr.NAME become attributes.
 func newRowReader(file string, f Format, r io.Reader, known []string, required []string, probs *problems) (rowReader, error) {
 	if f == JSONL {
-		sc := bufio.NewScanner(r)
-		sc.Buffer(make([]byte, 64*1024), 16<<20)
-		return &jsonlReader{sc: sc, known: known, probs: probs}, nil
+		return &jsonlReader{br: bufio.NewReaderSize(r, 64<<10), known: known, probs: probs}, nil
 	}
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&lineLimitReader{r: r})
 	cr.ReuseRecord = true
 	// Rows with the wrong field count are reported by rowShapeProblems, as
 	// FILE:LINE problems like any other, and reading goes on: with 0,
@@ -139,6 +149,10 @@ func newRowReader(file string, f Format, r io.Reader, known []string, required [
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
 		cols[i] = h
+		if len(h) > HeaderNameBytesMax {
+			probs.add(1, h, "column name is %d bytes long; the limit is %d bytes", len(h), HeaderNameBytesMax)
+			continue
+		}
 		if seen[h] {
 			probs.add(1, h, "column appears twice in the header")
 		}
@@ -165,7 +179,54 @@ func newRowReader(file string, f Format, r io.Reader, known []string, required [
 	return &csvReader{file: file, cr: cr, cols: cols}, nil
 }
 
+// lineTooLongError is a CSV line over LineBytesMax.
+type lineTooLongError struct{ line int }
+
+func (e *lineTooLongError) Error() string {
+	return fmt.Sprintf("line %d is longer than %d bytes, the limit", e.line, LineBytesMax)
+}
+
+// lineLimitReader fails, from then on, once a line is longer than
+// LineBytesMax: encoding/csv would otherwise hold a line of any length in
+// memory, and the field on it would be read whole before being refused.
+type lineLimitReader struct {
+	r         io.Reader
+	line      int // 0-based number of the line being read
+	lineBytes int
+	err       error
+}
+
+func (l *lineLimitReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
+	n, err := l.r.Read(p)
+	for rest := p[:n]; len(rest) > 0; {
+		i := bytes.IndexByte(rest, '\n')
+		if i < 0 {
+			l.lineBytes += len(rest)
+			break
+		}
+		l.lineBytes += i
+		if l.lineBytes > LineBytesMax {
+			break
+		}
+		l.line++
+		l.lineBytes = 0
+		rest = rest[i+1:]
+	}
+	if l.lineBytes > LineBytesMax {
+		l.err = &lineTooLongError{line: l.line + 1}
+		return 0, l.err
+	}
+	return n, err
+}
+
 func csvError(file string, err error) error {
+	var ll *lineTooLongError
+	if errors.As(err, &ll) {
+		return &Error{Problems: []Problem{{File: file, Line: ll.line, Msg: fmt.Sprintf("line is longer than %d bytes, the limit", LineBytesMax)}}, Total: 1}
+	}
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		return &Error{Problems: []Problem{{File: file, Line: pe.Line, Msg: "CSV: " + pe.Err.Error()}}, Total: 1}
@@ -220,124 +281,21 @@ func (c *csvReader) next() (record, error) {
 	return rec, nil
 }
 
-type jsonlReader struct {
-	sc    *bufio.Scanner
-	line  int
-	known []string
-	probs *problems
-}
-
-func (j *jsonlReader) next() (record, error) {
-	for j.sc.Scan() {
-		j.line++
-		text := strings.TrimSpace(j.sc.Text())
-		if text == "" {
-			continue
-		}
-		rec := record{line: j.line, fields: map[string]string{}}
-		var obj map[string]json.RawMessage
-		dec := json.NewDecoder(strings.NewReader(text))
-		dec.UseNumber()
-		if err := dec.Decode(&obj); err != nil {
-			rec.fields["\x00json"] = "not a JSON object: " + err.Error()
-			return rec, nil
-		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			raw := obj[k]
-			switch {
-			case k == "attrs":
-				// Numbers keep their exact text, as in a CSV attr. column.
-				var m map[string]any
-				ad := json.NewDecoder(strings.NewReader(string(raw)))
-				ad.UseNumber()
-				if err := ad.Decode(&m); err != nil {
-					j.probs.add(j.line, "attrs", "want an object of names to values")
-					continue
-				}
-				rec.attrs = map[string]string{}
-				for ak, av := range m {
-					rec.attrs[ak] = scalarText(av)
-				}
-			case k == "splits" && len(raw) > 0 && raw[0] == '[':
-				var ss []struct {
-					Person string      `json:"person"`
-					Share  json.Number `json:"share"`
-				}
-				if err := json.Unmarshal(raw, &ss); err != nil {
-					j.probs.add(j.line, "splits", "want a list of {\"person\": ID, \"share\": FRACTION}")
-					continue
-				}
-				parts := make([]string, len(ss))
-				for i, s := range ss {
-					parts[i] = s.Person + ":" + s.Share.String()
-				}
-				rec.fields["splits"] = strings.Join(parts, ";")
-			case k == "plans" && len(raw) > 0 && raw[0] == '[':
-				var ps []string
-				if err := json.Unmarshal(raw, &ps); err != nil {
-					j.probs.add(j.line, "plans", "want a list of plan names")
-					continue
-				}
-				rec.fields["plans"] = strings.Join(ps, ";")
-			case !contains(j.known, k):
-				msg := fmt.Sprintf("unknown field; known fields: %s, attrs", strings.Join(j.known, ", "))
-				if s := rules.Suggest(k, j.known); s != "" {
-					msg = fmt.Sprintf("unknown field; did you mean %q?", s)
-				}
-				j.probs.add(j.line, k, "%s", msg)
-			default:
-				// Numbers keep their exact text: json.Number, never float64.
-				var v any
-				d := json.NewDecoder(strings.NewReader(string(raw)))
-				d.UseNumber()
-				if err := d.Decode(&v); err != nil {
-					j.probs.add(j.line, k, "bad value: %v", err)
-					continue
-				}
-				rec.fields[k] = strings.TrimSpace(scalarText(v))
-			}
-		}
-		return rec, nil
-	}
-	if err := j.sc.Err(); err != nil {
-		return record{}, err
-	}
-	return record{}, io.EOF
-}
-
-func scalarText(v any) string {
-	switch x := v.(type) {
-	case nil:
-		return ""
-	case string:
-		return x
-	case json.Number:
-		return x.String()
-	case bool:
-		if x {
-			return "true"
-		}
-		return "false"
-	default:
-		b, _ := json.Marshal(x)
-		return string(b)
-	}
-}
-
 // rowShapeProblems reports a CSV row with the wrong field count or a bad
 // JSON line; it returns true when the row is unusable.
 func rowShapeProblems(rec record, probs *problems) bool {
+	if rec.bad {
+		return true
+	}
 	if m, ok := rec.fields["\x00count"]; ok {
 		probs.add(rec.line, "", "%s", m)
 		return true
 	}
 	if m, ok := rec.fields["\x00json"]; ok {
 		probs.add(rec.line, "", "%s", m)
+		return true
+	}
+	if lengthProblems(rec, probs) {
 		return true
 	}
 	return textProblems(rec, probs)

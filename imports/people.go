@@ -23,6 +23,11 @@ var PeopleColumns = []string{"id", "name", "role", "territory", "manager", "curr
 // amount and currency are required.
 var TransactionColumns = []string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits"}
 
+var (
+	peopleRequired      = []string{"id", "name"}
+	transactionRequired = []string{"id", "date", "amount", "currency"}
+)
+
 var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$`)
 
 // defaultEffectiveFrom is the effective date of a people row without one:
@@ -45,7 +50,7 @@ const chunkRows = 5000
 func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
 	var counts storage.ImportCounts
 	probs := &problems{file: o.File}
-	rr, err := newRowReader(o.File, o.Format, r, PeopleColumns, []string{"id", "name"}, probs)
+	rr, err := newRowReader(o.File, o.Format, r, PeopleColumns, peopleRequired, probs)
 	if err != nil {
 		return counts, err
 	}
@@ -107,7 +112,7 @@ func checkID(rec record, field string, required bool, probs *problems) bool {
 		return true
 	}
 	if !idRE.MatchString(v) {
-		probs.add(rec.line, field, "%q is not a valid id (letters, digits and _ . : @ / -)", v)
+		probs.add(rec.line, field, "%s is not a valid id (letters, digits and _ . : @ / -)", echo(v))
 		return false
 	}
 	return true
@@ -123,7 +128,7 @@ func checkCurrency(rec record, required bool, probs *problems) bool {
 		return true
 	}
 	if _, ok := money.Precision(v); !ok {
-		probs.add(rec.line, "currency", "%q is not a supported ISO 4217 currency code", v)
+		probs.add(rec.line, "currency", "%s is not a supported ISO 4217 currency code", echo(v))
 		return false
 	}
 	return true
@@ -169,7 +174,7 @@ func personRow(rec record, probs *problems) (storage.PersonRecord, bool) {
 func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
 	var counts storage.ImportCounts
 	probs := &problems{file: o.File}
-	rr, err := newRowReader(o.File, o.Format, r, TransactionColumns, []string{"id", "date", "amount", "currency"}, probs)
+	rr, err := newRowReader(o.File, o.Format, r, TransactionColumns, transactionRequired, probs)
 	if err != nil {
 		return counts, err
 	}
@@ -265,9 +270,6 @@ func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(reco
 	return nil
 }
 
-// amountDigitsMax bounds an amount's size: no sales amount needs more.
-const amountDigitsMax = 30
-
 func transactionRow(rec record, people map[string]bool, probs *problems) (facts.Transaction, bool) {
 	before := probs.n
 	t := facts.Transaction{ID: rec.get("id"), Type: rec.get("type"), Owner: rec.get("owner"), Territory: rec.get("territory"),
@@ -276,8 +278,10 @@ func transactionRow(rec record, people map[string]bool, probs *problems) (facts.
 	t.Date, _ = parseDateField(rec, "date", true, probs)
 	if v := rec.get("amount"); v == "" {
 		probs.add(rec.line, "amount", "required")
-	} else if d, err := decimal.NewFromString(v); err != nil || strings.ContainsAny(v, "eE") || len(v) > amountDigitsMax {
-		probs.add(rec.line, "amount", "%q is not a decimal amount such as 1250.50", v)
+	} else if m := exponentProblem(v, "1250.50"); m != "" {
+		probs.add(rec.line, "amount", "%s", m)
+	} else if d, err := decimal.NewFromString(v); err != nil {
+		probs.add(rec.line, "amount", "%s is not a decimal amount such as 1250.50", echo(v))
 	} else {
 		t.Amount = d
 		if p, ok := money.Precision(t.Currency); ok && -d.Exponent() > p {
@@ -286,24 +290,33 @@ func transactionRow(rec record, people map[string]bool, probs *problems) (facts.
 	}
 	checkCurrency(rec, true, probs)
 	if checkID(rec, "owner", false, probs) && t.Owner != "" && !people[t.Owner] {
-		probs.add(rec.line, "owner", "unknown person %q; import people first", t.Owner)
+		probs.add(rec.line, "owner", "unknown person %s; import people first", echo(t.Owner))
 	}
 	if v := rec.get("splits"); v != "" {
 		sum := decimal.Zero
 		seen := map[string]bool{}
 		for _, part := range strings.Split(v, ";") {
 			person, share, ok := strings.Cut(strings.TrimSpace(part), ":")
-			d, err := decimal.NewFromString(strings.TrimSpace(share))
+			share = strings.TrimSpace(share)
+			if !ok {
+				probs.add(rec.line, "splits", "%s: want PERSON:SHARE, e.g. ae-1:0.6;ae-2:0.4", echo(part))
+				continue
+			}
+			if m := exponentProblem(share, "0.25"); m != "" {
+				probs.add(rec.line, "splits", "share for %s: %s", echo(person), m)
+				continue
+			}
+			d, err := decimal.NewFromString(share)
 			switch {
-			case !ok || err != nil:
-				probs.add(rec.line, "splits", "%q: want PERSON:SHARE, e.g. ae-1:0.6;ae-2:0.4", part)
+			case err != nil:
+				probs.add(rec.line, "splits", "share %s for %s is not a decimal fraction such as 0.25", echo(share), echo(person))
 				continue
 			case !people[person]:
-				probs.add(rec.line, "splits", "unknown person %q; import people first", person)
+				probs.add(rec.line, "splits", "unknown person %s; import people first", echo(person))
 			case seen[person]:
-				probs.add(rec.line, "splits", "person %q appears twice", person)
+				probs.add(rec.line, "splits", "person %s appears twice", echo(person))
 			case d.Sign() <= 0 || d.GreaterThan(decimal.NewFromInt(1)):
-				probs.add(rec.line, "splits", "share %s for %s must be above 0 and at most 1", d, person)
+				probs.add(rec.line, "splits", "share %s for %s must be above 0 and at most 1", echo(share), person)
 			}
 			seen[person] = true
 			sum = sum.Add(d)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"regexp"
 	"sort"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
@@ -72,7 +71,7 @@ func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (Tar
 			case f.value == "":
 				probs.add(rec.line, f.field, "required")
 			case !planNameRE.MatchString(f.value):
-				probs.add(rec.line, f.field, "%q is not a valid name; want letters, digits, '-', '_' or '.', starting with a letter", f.value)
+				probs.add(rec.line, f.field, "%s is not a valid name; want letters, digits, '-', '_' or '.', starting with a letter", echo(f.value))
 			}
 		}
 		if (k.person == "") == (k.role == "") {
@@ -83,9 +82,12 @@ func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (Tar
 		if _, err := (period.Calendar{}).Parse(label); err != nil {
 			probs.add(rec.line, "period", "%v", err)
 		}
-		amount, err := decimal.NewFromString(rec.get("amount"))
-		if err != nil || strings.ContainsAny(rec.get("amount"), "eE") {
-			probs.add(rec.line, "amount", "%q is not a decimal amount such as 250000", rec.get("amount"))
+		v := rec.get("amount")
+		var amount decimal.Decimal
+		if m := exponentProblem(v, "250000"); m != "" {
+			probs.add(rec.line, "amount", "%s", m)
+		} else if amount, err = decimal.NewFromString(v); err != nil {
+			probs.add(rec.line, "amount", "%s is not a decimal amount such as 250000", echo(v))
 		} else if amount.Sign() < 0 {
 			probs.add(rec.line, "amount", "a target cannot be negative")
 		}

@@ -10,10 +10,12 @@
 package period
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Frequency is how often a plan pays.
@@ -36,7 +38,7 @@ type Date struct{ t time.Time }
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return Date{}, fmt.Errorf("%q is not a date (want YYYY-MM-DD)", s)
+		return Date{}, fmt.Errorf("%s is not a date (want YYYY-MM-DD)", quoteInput(s))
 	}
 	return Date{t}, nil
 }
@@ -130,26 +132,92 @@ type Period struct {
 	Year Range
 }
 
-// Parse reads a period label: "2027" (fiscal year), "2027-Q1".."2027-Q4"
-// (fiscal quarters) or "2027-M01".."2027-M12" (fiscal months).
+// LabelForms names the canonical period label forms, for error messages.
+const LabelForms = "YYYY, YYYY-Qn (n 1-4) or YYYY-Mnn (nn 01-12)"
+
+// inputEchoBytesMax bounds how much of a refused label or date an error repeats.
+const inputEchoBytesMax = 40
+
+// Parse reads a canonical period label: "2027" (fiscal year),
+// "2027-Q1".."2027-Q4" (fiscal quarters) or "2027-M01".."2027-M12"
+// (fiscal months), with a four-digit year from 1000 to 9999. Every other
+// spelling is refused, even one that names a period unambiguously
+// ("2027-M3", "2027-q1", " 2027-Q1", "2027-M+1"), so a label is a stable
+// key: the Label of the Period returned is always the label given.
 func (c Calendar) Parse(label string) (Period, error) {
-	year, rest, hasRest := strings.Cut(label, "-")
-	fy, err := strconv.Atoi(year)
-	if err != nil || len(year) != 4 {
-		return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-Qn or YYYY-Mnn", label)
+	if p, ok := c.parseCanonical(label); ok {
+		return p, nil
 	}
+	msg := fmt.Sprintf("period %s: want %s", quoteInput(label), LabelForms)
+	if s := suggestLabel(label); s != "" {
+		msg += fmt.Sprintf("; did you mean %q?", s)
+	}
+	return Period{}, errors.New(msg)
+}
+
+func (c Calendar) parseCanonical(label string) (Period, bool) {
+	if len(label) != 4 && len(label) != 7 && len(label) != 8 {
+		return Period{}, false
+	}
+	if label[0] < '1' || label[0] > '9' || !digits(label[1:4]) {
+		return Period{}, false
+	}
+	fy := int(label[0]-'0')*1000 + int(label[1]-'0')*100 + int(label[2]-'0')*10 + int(label[3]-'0')
 	switch {
-	case !hasRest:
-		return c.period(fy, Annual, 1), nil
-	case len(rest) == 2 && rest[0] == 'Q' && rest[1] >= '1' && rest[1] <= '4':
-		return c.period(fy, Quarterly, int(rest[1]-'0')), nil
-	case len(rest) == 3 && rest[0] == 'M':
-		m, err := strconv.Atoi(rest[1:])
-		if err == nil && m >= 1 && m <= 12 {
-			return c.period(fy, Monthly, m), nil
+	case len(label) == 4:
+		return c.period(fy, Annual, 1), true
+	case label[4] != '-':
+		return Period{}, false
+	case len(label) == 7 && label[5] == 'Q' && label[6] >= '1' && label[6] <= '4':
+		return c.period(fy, Quarterly, int(label[6]-'0')), true
+	case len(label) == 8 && label[5] == 'M' && digits(label[6:8]):
+		m := int(label[6]-'0')*10 + int(label[7]-'0')
+		if m >= 1 && m <= 12 {
+			return c.period(fy, Monthly, m), true
 		}
 	}
-	return Period{}, fmt.Errorf("period %q: want YYYY, YYYY-Qn (n 1-4) or YYYY-Mnn (nn 01-12)", label)
+	return Period{}, false
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// suggestLabel returns the canonical spelling of a label that differs from
+// one only by surrounding space, letter case or a one-digit month, or "".
+func suggestLabel(label string) string {
+	if len(label) > inputEchoBytesMax {
+		return ""
+	}
+	s := strings.ToUpper(strings.TrimSpace(label))
+	if y, m, ok := strings.Cut(s, "-M"); ok && len(m) == 1 {
+		s = y + "-M0" + m
+	}
+	if s == label {
+		return ""
+	}
+	if _, ok := (Calendar{}).parseCanonical(s); ok {
+		return s
+	}
+	return ""
+}
+
+// quoteInput quotes a refused label or date for an error, cut to
+// inputEchoBytesMax bytes so that a huge input is never echoed whole.
+func quoteInput(s string) string {
+	if len(s) <= inputEchoBytesMax {
+		return strconv.Quote(s)
+	}
+	cut := inputEchoBytesMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strconv.Quote(s[:cut]) + "…"
 }
 
 // FiscalYearRange returns the days of fiscal year fy.

@@ -474,6 +474,9 @@ func posting(run storage.Run) ledger.Posting {
 func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, run storage.Run, a BatchArgs) (*computed, error) {
 	st := w.deps.Store
 	post := posting(run)
+	if a.PlanName == "" {
+		panic("invariant: a plan batch without a plan name would diff every plan's lines")
+	}
 	if a.PlanHash == "" {
 		// A plan no longer in effect: nothing to compute, so the diff
 		// reverses the plan's lines.

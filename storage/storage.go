@@ -64,9 +64,10 @@ type Reader interface {
 
 	// LedgerLineList lists ledger lines, in posting order (Seq).
 	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]ledger.Line, error)
-	// LedgerScope lists, per plan, the people with ledger lines in a
-	// period, sorted: a re-run also visits people who left a plan, to
-	// reverse their lines.
+	// LedgerScope lists, per plan, the people with credit, attainment or
+	// payout lines earned in a period, sorted: a re-run also visits people
+	// who left a plan, to reverse their lines. (The payable ledger is
+	// settlement's, scoped by these people and the adjustments.)
 	LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error)
 	// LedgerDigest streams the lines of a period (every period when empty)
 	// through a Digester: the same value as Digest over LedgerLineList.

@@ -1,0 +1,220 @@
+package jobs_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/periods"
+	"github.com/icomp/icomp/reports"
+	"github.com/icomp/icomp/storage"
+)
+
+func (b *testBundle) closePeriod(t *testing.T, label string) {
+	t.Helper()
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		p, err := periods.Parse(t.Context(), tx, label)
+		if err != nil {
+			return err
+		}
+		_, err = periods.Close(t.Context(), tx, p, "test", "2027-04-02T00:00:00Z")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (b *testBundle) export(t *testing.T, label string) reports.PayrollExport {
+	t.Helper()
+	pe, err := reports.ExportPayroll(t.Context(), b.st, reports.PayrollRequest{Period: label})
+	if err != nil {
+		t.Fatalf("export %s: %v", label, err)
+	}
+	return pe
+}
+
+// TestClosedPeriodLateChange: after Q1 is closed, a corrected Q1 deal
+// posts exactly the difference into Q2 as labelled prior-period lines, the
+// next Q2 payroll batch holds only them, and nothing is posted into Q1.
+func TestClosedPeriodLateChange(t *testing.T) {
+	t.Parallel()
+	b := setupWithData(t)
+	b.mustRun(t, jobs.StartParams{Period: "2027-Q1"})
+	b.approve(t, "2027-Q1")
+	b.export(t, "2027-Q1")
+	b.closePeriod(t, "2027-Q1")
+	b.mustRun(t, jobs.StartParams{Period: "2027-Q2"})
+	b.approve(t, "2027-Q2")
+	b.export(t, "2027-Q2")
+
+	// A closed period's row cannot change, and storage refuses a line
+	// posted into it.
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		l := ledger.Line{Ledger: ledger.PayableLedger, Period: "2027-Q1", PostedPeriod: "2027-Q1", Person: "x", Subject: "s", Amount: decimal.NewFromInt(1)}
+		l.Key = ledger.PostKey(l, "")
+		_, err := tx.LedgerLineInsert(t.Context(), []ledger.Line{l})
+		return err
+	})
+	if !errors.Is(err, storage.ErrPeriodClosed) {
+		t.Fatalf("posting into closed 2027-Q1: %v, want ErrPeriodClosed", err)
+	}
+
+	beforeQ1 := len(b.lines(t, "2027-Q1"))
+	_, txns := dataset()
+	changed, txnID := changeAmount(t, txns, "5000")
+	b.importTxns(t, changed)
+	rerun := b.mustRun(t, jobs.StartParams{Period: "2027-Q1"})
+	if rerun.PostedPeriod != "2027-Q2" || rerun.Lines == 0 {
+		t.Fatalf("re-run of closed Q1: %+v, want lines posted into 2027-Q2", rerun)
+	}
+	q1 := b.lines(t, "2027-Q1") // lines earned in Q1, posted anywhere
+	if len(q1) != beforeQ1+rerun.Lines {
+		t.Fatalf("Q1 earned lines %d, want %d + %d", len(q1), beforeQ1, rerun.Lines)
+	}
+	for _, l := range q1[beforeQ1:] {
+		if l.PostedPeriod != "2027-Q2" || !strings.Contains(l.Reason, "prior-period adjustment: corrects 2027-Q1") {
+			t.Fatalf("late line %+v: want posted in 2027-Q2 labelled as correcting 2027-Q1", l)
+		}
+	}
+	// Q2 received lines after approval, and its year-to-date inputs
+	// changed: it must be re-run before it can be approved again.
+	if rec, err := b.st.PeriodGet(t.Context(), "2027-Q2"); err != nil || rec.Status != storage.PeriodCalculated || rec.NeedsRerun == "" {
+		t.Fatalf("2027-Q2 after the late change: %+v, %v; want calculated and needing a re-run", rec, err)
+	}
+	q2rerun := b.mustRun(t, jobs.StartParams{Period: "2027-Q2"})
+	b.approve(t, "2027-Q2")
+	pe := b.export(t, "2027-Q2")
+	// The batch holds exactly the prior-period payable lines and what the
+	// Q2 re-run changed, nothing paid before.
+	var want decimal.Decimal
+	n := 0
+	late := append([]ledger.Line(nil), q1[beforeQ1:]...)
+	q2lines, err := b.st.LedgerLineList(t.Context(), storage.LedgerLineListParams{RunID: q2rerun.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range append(late, q2lines...) {
+		if l.Ledger == ledger.PayableLedger {
+			want = want.Add(l.Amount)
+			n++
+		}
+	}
+	if n == 0 {
+		t.Fatalf("changing %s changed no payable line", txnID)
+	}
+	rows := strings.Split(strings.TrimSpace(pe.Export.CSV), "\n")[1:]
+	var got decimal.Decimal
+	for _, r := range rows {
+		f := strings.Split(r, ",")
+		if (f[6] != "2027-Q1" && q2rerun.Lines == 0) || f[9] != "2027-Q2" {
+			t.Fatalf("batch row %q: want earned 2027-Q1, paid in 2027-Q2", r)
+		}
+		got = got.Add(decimal.RequireFromString(f[7]))
+	}
+	if !got.Equal(want) {
+		t.Fatalf("batch pays %s, the prior-period lines net to %s:\n%s", got, want, pe.Export.CSV)
+	}
+	if rep, err := audit.Verify(t.Context(), b.st); err != nil || !rep.OK() {
+		t.Fatalf("verify: %+v, %v", rep, err)
+	}
+}
+
+// TestAdjustmentSurvivesRerun: an adjustment becomes a payable line with
+// its reason at the next run, and no later re-run reverses it; re-running
+// an unchanged period posts nothing.
+func TestAdjustmentSurvivesRerun(t *testing.T) {
+	t.Parallel()
+	b := setupWithData(t)
+	b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	a := storage.Adjustment{Person: "ae-1", Period: testPeriod, Amount: decimal.RequireFromString("250.00"), Currency: "USD",
+		EarningCode: "ADJ", Reason: "missed deal T-99", CreatedBy: "admin", CreatedAt: "2027-04-03T00:00:00Z", Source: "cli"}
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		id, err := tx.AdjustmentInsert(t.Context(), a)
+		a.ID = id
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adjusted := b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	if adjusted.Lines != 1 {
+		t.Fatalf("run after an adjustment posted %d lines, want its payable line", adjusted.Lines)
+	}
+	for range 2 {
+		if again := b.mustRun(t, jobs.StartParams{Period: testPeriod}); again.Lines != 0 {
+			t.Fatalf("re-run of an unchanged period posted %d lines", again.Lines)
+		}
+	}
+	var found *ledger.Line
+	for k, c := range ledger.Fold(b.lines(t, testPeriod)) {
+		if k.Ledger == ledger.PayableLedger && strings.HasPrefix(k.Subject, ledger.AdjustmentSubjectPrefix) {
+			found = c.Current
+		}
+	}
+	if found == nil || !found.Amount.Equal(a.Amount) || found.EarningCode != "ADJ" || !strings.Contains(found.Reason, "missed deal T-99") {
+		t.Fatalf("adjustment line in force %+v, want 250.00 ADJ with its reason", found)
+	}
+	s, err := reports.BuildStatement(t.Context(), b.st, "ae-1", testPeriod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Money.Adjustments) != 1 || s.Money.Adjustments[0].Reason != "missed deal T-99" {
+		t.Fatalf("statement adjustments %+v, want the one with its reason", s.Money.Adjustments)
+	}
+}
+
+// TestVerifyDetectsTampering: every way of changing sealed rows behind the
+// triggers' back is reported by verify, at the link it breaks.
+func TestVerifyDetectsTampering(t *testing.T) {
+	t.Parallel()
+	tampers := []struct {
+		name, sql string
+	}{
+		{"amount changed", `UPDATE ledger_line SET amount = '1000000' WHERE seq = (SELECT MIN(seq) FROM ledger_line WHERE ledger = 'payout')`},
+		{"line deleted", `DELETE FROM ledger_line WHERE seq = (SELECT MAX(seq) FROM ledger_line)`},
+		{"line inserted", `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, posted_period, person, subject, currency, earning_code, amount, basis, reason, detail)
+			SELECT 'forged', ledger, kind, '', run_id, plan, plan_hash, period, posted_period, person, 'bonus2', currency, earning_code, '999', basis, reason, detail
+			FROM ledger_line WHERE ledger = 'payout' LIMIT 1`},
+		{"lines reordered", `UPDATE ledger_line SET seq = -seq WHERE seq IN (SELECT MIN(seq) FROM ledger_line)`},
+		{"seal edited", `UPDATE seal SET content = 'x' || substr(content, 2) WHERE seq = 1`},
+		{"credit changed", `UPDATE credit SET amount = '1' WHERE rowid = (SELECT MIN(rowid) FROM credit)`},
+		{"payroll batch changed", `UPDATE export SET csv = csv || 'ae-1,ae-1,x,x,x,x,x,1,USD,x,x,x' || char(10)`},
+	}
+	for _, tc := range tampers {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setupWithData(t)
+			b.mustRun(t, jobs.StartParams{Period: testPeriod})
+			b.approve(t, testPeriod)
+			b.export(t, testPeriod)
+			if rep, err := audit.Verify(t.Context(), b.st); err != nil || !rep.OK() {
+				t.Fatalf("verify before tampering: %+v, %v", rep, err)
+			}
+			for _, q := range []string{
+				`DROP TRIGGER IF EXISTS ledger_line_no_update`, `DROP TRIGGER IF EXISTS ledger_line_no_delete`,
+				`DROP TRIGGER IF EXISTS seal_no_update`, `DROP TRIGGER IF EXISTS credit_no_update`, `DROP TRIGGER IF EXISTS export_no_update`,
+				tc.sql,
+			} {
+				if _, err := b.st.DB.ExecContext(t.Context(), q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			rep, err := audit.Verify(t.Context(), b.st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Fatalf("verify after %s: %+v, want a broken link", tc.name, rep)
+			}
+			if _, err := reports.ExportPayroll(t.Context(), b.st, reports.PayrollRequest{Period: testPeriod}); !errors.Is(err, reports.ErrNotExportable) {
+				t.Fatalf("export after tampering: %v, want a refusal", err)
+			}
+		})
+	}
+}

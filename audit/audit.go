@@ -33,7 +33,8 @@ func SealExport(ctx context.Context, tx storage.Tx, id int64) error {
 }
 
 // RunContent recomputes what a run's seal covers: its lines (full rows)
-// in sequence order, then its credits.
+// in sequence order, then its credits, then the traces it stored beside
+// unchanged lines.
 func RunContent(ctx context.Context, r storage.Reader, runID int64) (rows int, content string, err error) {
 	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: runID})
 	if err != nil {
@@ -43,12 +44,19 @@ func RunContent(ctx context.Context, r storage.Reader, runID int64) (rows int, c
 	if err != nil {
 		return 0, "", err
 	}
+	traces, err := r.TraceListByRun(ctx, runID)
+	if err != nil {
+		return 0, "", err
+	}
 	var h ledger.RowHash
 	for _, l := range lines {
 		h.AddLine(l)
 	}
 	for _, c := range credits {
 		h.AddCredit(c)
+	}
+	for _, t := range traces {
+		h.AddTrace(t)
 	}
 	return h.Rows, h.Sum(), nil
 }
@@ -138,7 +146,20 @@ func Verify(ctx context.Context, r storage.Reader) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	creditsSealed := 0
+	creditsSealed, tracesSealed := 0, 0
+	for id := range sealedRuns {
+		ts, err := r.TraceListByRun(ctx, id)
+		if err != nil {
+			return rep, err
+		}
+		tracesSealed += len(ts)
+	}
+	if n, err := r.TraceCount(ctx); err != nil {
+		return rep, err
+	} else if n > tracesSealed && !anyRunning(ctx, r) {
+		rep.Unsealed = fmt.Sprintf("%d traces belong to no sealed run (they were added outside a run)", n-tracesSealed)
+		return rep, nil
+	}
 	for _, id := range runIDs {
 		if sealedRuns[id] {
 			continue
@@ -178,4 +199,17 @@ func Verify(ctx context.Context, r storage.Reader) (Report, error) {
 		rep.Unsealed = fmt.Sprintf("%d payroll batches exist, %d are sealed", len(exports), rep.Exports)
 	}
 	return rep, nil
+}
+
+func anyRunning(ctx context.Context, r storage.Reader) bool {
+	runs, err := r.RunList(ctx)
+	if err != nil {
+		return true
+	}
+	for _, run := range runs {
+		if run.Status == storage.RunRunning {
+			return true
+		}
+	}
+	return false
 }

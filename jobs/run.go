@@ -371,7 +371,7 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
 			return err
 		}
-		params := storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People}
+		params := storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People, WithTraces: true}
 		if a.Settle {
 			params = storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: a.Period, People: a.People}
 		}
@@ -384,8 +384,15 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			// its plan's credit, attainment and payout lines.
 			posted = slices.DeleteFunc(posted, func(l ledger.Line) bool { return l.Ledger == ledger.PayableLedger })
 		}
-		diff := ledger.Diff(ledger.Fold(posted), comp.out.Lines, comp.posting)
+		chains := ledger.Fold(posted)
+		diff := ledger.Diff(chains, comp.out.Lines, comp.posting)
 		if _, err := tx.LedgerLineInsert(ctx, diff); err != nil {
+			return err
+		}
+		// A line computed the same but explained differently (an input
+		// that did not change its amount) keeps its place in the ledger;
+		// its new trace is stored beside it.
+		if err := tx.TraceInsert(ctx, ledger.Retrace(chains, comp.out.Lines, a.RunID)); err != nil {
 			return err
 		}
 		if err := tx.CreditInsert(ctx, comp.out.AttachCredits(diff)); err != nil {

@@ -93,6 +93,11 @@ func (r *RowHash) AddCredit(c Credit) {
 	r.Rows++
 }
 
+// AddTrace hashes a trace stored beside a line.
+func (r *RowHash) AddTrace(t Trace) {
+	r.AddText("trace", t.LineKey, t.Detail)
+}
+
 // AddText hashes fields of another sealed row (an export batch).
 func (r *RowHash) AddText(fields ...string) {
 	r.init()

@@ -181,3 +181,26 @@ func lessKey(a, b Key) bool {
 	}
 	return false
 }
+
+// Trace is a newer trace of a posted line whose content did not change.
+type Trace struct {
+	LineKey string
+	RunID   int64
+	Detail  string
+}
+
+// Retrace returns, for each computed line that Diff leaves alone (same
+// content as the line in force) but whose trace differs from the one in
+// force, the new trace to store beside that line. posted must carry each
+// line's newest trace in Detail.
+func Retrace(posted map[Key]*Chain, computed []Line, runID int64) []Trace {
+	var out []Trace
+	for _, l := range computed {
+		c := posted[KeyOf(l)]
+		if c == nil || c.Current == nil || !SameContent(*c.Current, l) || c.Current.Detail == l.Detail {
+			continue
+		}
+		out = append(out, Trace{LineKey: c.Current.Key, RunID: runID, Detail: l.Detail})
+	}
+	return out
+}

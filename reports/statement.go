@@ -130,7 +130,7 @@ type CurrencyTotal struct {
 
 // BuildStatement reads the ledgers for person in period.
 func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel string) (*Statement, error) {
-	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Period: periodLabel, People: []string{person}})
+	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Period: periodLabel, People: []string{person}, WithTraces: true})
 	if err != nil {
 		return nil, err
 	}
@@ -330,8 +330,10 @@ func (s *Statement) WriteText(w io.Writer) error {
 	fmt.Fprintf(&b, "Statement for %s, period %s\n", title, s.Period)
 	for _, ps := range s.Plans {
 		fmt.Fprintf(&b, "\nPlan %s (version %s, %s)\n", ps.Plan, ps.Version, short(ps.PlanHash))
-		if ps.Description != "" {
-			fmt.Fprintf(&b, "  %s\n", strings.TrimSpace(ps.Description))
+		for _, line := range strings.Split(strings.TrimSpace(ps.Description), "\n") {
+			if line = strings.TrimSpace(line); line != "" {
+				fmt.Fprintf(&b, "  %s\n", line)
+			}
 		}
 		if len(ps.Reversed) > 0 {
 			fmt.Fprintf(&b, "\n  Reversed (no longer in force)\n")
@@ -532,7 +534,12 @@ func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 	for _, t := range m.Payable {
 		fmt.Fprintf(b, "  payable           %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
 	}
+	paid := map[string]decimal.Decimal{}
 	for _, t := range m.PreviouslyPaid {
-		fmt.Fprintf(b, "  previously paid   %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
+		paid[t.Currency] = t.Amount
+	}
+	for _, t := range m.Payable {
+		fmt.Fprintf(b, "  previously paid   %14s %s\n", moneyText(paid[t.Currency], t.Currency), t.Currency)
+		fmt.Fprintf(b, "  not yet paid      %14s %s\n", moneyText(t.Amount.Sub(paid[t.Currency]), t.Currency), t.Currency)
 	}
 }

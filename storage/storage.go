@@ -89,6 +89,11 @@ type Reader interface {
 	// CreditListByRun lists the credits beside the lines run runID posted,
 	// in the order CreditList uses.
 	CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error)
+	// TraceListByRun lists the traces run runID stored beside unchanged
+	// lines, by line key.
+	TraceListByRun(ctx context.Context, runID int64) ([]ledger.Trace, error)
+	// TraceCount counts every stored trace.
+	TraceCount(ctx context.Context) (int, error)
 	// CreditCount counts every stored credit.
 	CreditCount(ctx context.Context) (int, error)
 
@@ -152,6 +157,8 @@ type Tx interface {
 	// CreditInsert appends credits (beside lines appended in the same
 	// transaction).
 	CreditInsert(ctx context.Context, credits []ledger.Credit) error
+	// TraceInsert stores newer traces beside unchanged lines.
+	TraceInsert(ctx context.Context, traces []ledger.Trace) error
 	// SettingSet stores a workspace setting.
 	SettingSet(ctx context.Context, name, value string) error
 	// PeriodUpsert inserts the period's row when missing, as open.
@@ -317,6 +324,9 @@ type LedgerLineListParams struct {
 	PostedPeriod string
 	People       []string
 	RunID        int64
+	// WithTraces gives each line its newest trace (a later run may have
+	// stored one beside it) in Detail.
+	WithTraces bool
 }
 
 // Export is one payroll batch of a period: the file and its checksum.

@@ -390,3 +390,81 @@ func (x queries) ImportBatchLatest(ctx context.Context) (int64, error) {
 	err := x.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) FROM import_batch`, nil, &id)
 	return id, err
 }
+
+// ---- traces ----
+
+// overlayTraces puts each line's newest stored trace in its Detail.
+func (x queries) overlayTraces(ctx context.Context, lines []ledger.Line) error {
+	n, err := x.TraceCount(ctx)
+	if err != nil || n == 0 {
+		return err
+	}
+	index := make(map[string]int, len(lines))
+	keys := make([]string, 0, len(lines))
+	for i, l := range lines {
+		if l.Kind == ledger.KindPost {
+			index[l.Key] = i
+			keys = append(keys, l.Key)
+		}
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), stageRowsPerInsert)
+		rows, err := x.query(ctx, `SELECT line_key, detail FROM line_trace WHERE line_key IN (`+placeholders(n)+`) ORDER BY line_key, run_id`, strArgs(keys[:n])...)
+		if err != nil {
+			return err
+		}
+		keys = keys[n:]
+		for rows.Next() {
+			var k, d string
+			if err := rows.Scan(&k, &d); err != nil {
+				rows.Close()
+				return x.d.err(err)
+			}
+			lines[index[k]].Detail = d // the newest run's comes last
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return x.d.err(err)
+		}
+	}
+	return nil
+}
+
+func (x queries) TraceListByRun(ctx context.Context, runID int64) ([]ledger.Trace, error) {
+	rows, err := x.query(ctx, `SELECT line_key, run_id, detail FROM line_trace WHERE run_id = ? ORDER BY line_key`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ledger.Trace
+	for rows.Next() {
+		var t ledger.Trace
+		if err := rows.Scan(&t.LineKey, &t.RunID, &t.Detail); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, t)
+	}
+	return out, x.d.err(rows.Err())
+}
+
+func (x queries) TraceCount(ctx context.Context) (int, error) {
+	var n int
+	err := x.queryRow(ctx, `SELECT COUNT(*) FROM line_trace`, nil, &n)
+	return n, err
+}
+
+func (t *tx) TraceInsert(ctx context.Context, traces []ledger.Trace) error {
+	for len(traces) > 0 {
+		n := min(len(traces), stageRowsPerInsert)
+		args := make([]any, 0, 3*n)
+		for _, tr := range traces[:n] {
+			args = append(args, tr.LineKey, tr.RunID, tr.Detail)
+		}
+		traces = traces[n:]
+		if _, err := t.exec(ctx, `INSERT INTO line_trace (line_key, run_id, detail) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ","), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -856,7 +856,16 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 		}
 		out = append(out, l)
 	}
-	return out, x.d.err(rows.Err())
+	if err := rows.Err(); err != nil {
+		return nil, x.d.err(err)
+	}
+	rows.Close()
+	if p.WithTraces {
+		if err := x.overlayTraces(ctx, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // LedgerScope's order is byte order on both backends: ledger_line's text

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage/sqlitestore"
 )
 
@@ -125,60 +126,99 @@ func TestImportBadTransactions(t *testing.T) {
 	}
 }
 
-func TestExportPayrollTwice(t *testing.T) {
+// TestPayrollBatches walks the period lifecycle as payroll and a comp
+// admin would: approve, export a batch, ask again, adjust, re-run,
+// approve, export only the adjustment, close.
+func TestPayrollBatches(t *testing.T) {
 	t.Parallel()
 	db := fixture(t)
 	dir := filepath.Dir(db)
-	export := func(name string) (string, result) {
+	export := func(name string, extra ...string) (string, result) {
 		t.Helper()
 		out := filepath.Join(dir, name)
-		r := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1", "--pay-date", "2027-04-15", "--out", out)
-		b, err := os.ReadFile(out)
-		if err != nil {
-			t.Fatal(err)
-		}
+		r := icomp(t, append([]string{"--db", db, "export", "payroll", "--period", "2027-Q1", "--out", out}, extra...)...)
+		b, _ := os.ReadFile(out)
 		return string(b), r
 	}
-	first, r := export("p1.csv")
-	if !strings.Contains(r.errOut, "new export") {
+	if _, r := export("p0.csv"); r.code != ExitUsage || !strings.Contains(r.errOut, "2027-Q1 is calculated; payroll exports approved or closed periods only") {
+		t.Fatalf("export before approval: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "period", "approve", "2027-Q1", "--by", "cfo"); !strings.Contains(r.out, "2027-Q1 is approved (by cfo at ") {
+		t.Fatalf("approve: %s", r)
+	}
+	first, r := export("p1.csv", "--pay-date", "2027-04-15")
+	if r.code != ExitOK || !strings.Contains(r.errOut, "payroll batch 1 (new batch)") {
 		t.Fatalf("first export: %s", r)
 	}
-	if !strings.HasPrefix(first, "employee_id,name,earning_code,amount,currency,period,pay_date\n") || strings.Count(first, "\n") < 3 {
+	if !strings.HasPrefix(first, strings.Join(reports.PayrollHeader, ",")+"\n") || strings.Count(first, "\n") < 3 || !strings.Contains(first, ",2027-Q1,2027-04-15,") {
 		t.Fatalf("first export:\n%s", first)
 	}
-	second, r := export("p2.csv")
-	if second != first {
-		t.Fatalf("second export differs:\n%s\nfirst:\n%s", second, first)
-	}
-	if !strings.Contains(r.errOut, "nothing new since the last export") {
+	// Asking again repeats batch 1: said on stderr, exit 1 without --again.
+	if _, r := export("p2.csv"); r.code != ExitFailed || !strings.Contains(r.errOut, "this repeats payroll batch 1 (pay date 2027-04-15") {
 		t.Fatalf("second export: %s", r)
 	}
+	again, r := export("p2.csv", "--again")
+	if r.code != ExitOK || again != first {
+		t.Fatalf("export --again: %s\n%s\nwant the first batch again", r, again)
+	}
+	if _, r := export("p3.csv", "--pay-date", "2027-04-30"); r.code != ExitUsage || !strings.Contains(r.errOut, "already exported in batch 1 with pay date 2027-04-15") {
+		t.Fatalf("export under another pay date: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "export", "show", "1"); r.out != first {
+		t.Fatalf("export show 1:\n%s\nwant:\n%s", r.out, first)
+	}
+	if r := mustIcomp(t, "--db", db, "export", "list"); !strings.Contains(r.out, "1      2027-Q1  2027-04-15") {
+		t.Fatalf("export list: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "ledger", "verify"); !strings.HasPrefix(r.out, "ok: ") {
+		t.Fatalf("ledger verify: %s", r)
+	}
 
-	// An unchanged re-run posts nothing, so the next export is the same file.
-	rr := mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
-	if !strings.Contains(rr.out, " 0 ledger line(s) posted") {
-		t.Fatalf("unchanged re-run: %s", rr)
+	// An adjustment needs a re-run before the period can be approved again;
+	// the next batch then holds only the adjustment.
+	mustIcomp(t, "--db", db, "adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "125.50", "--earning-code", "ADJ", "--reason", "missed split on T9", "--by", "admin")
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q1"); r.code != ExitFailed || !strings.Contains(r.errOut, "is already approved") && !strings.Contains(r.errOut, "needs a re-run") {
+		t.Fatalf("approve after an adjustment: %s", r)
 	}
-	third, _ := export("p3.csv")
-	if third != first {
-		t.Fatalf("export after an unchanged re-run differs:\n%s", third)
+	if r := mustIcomp(t, "--db", db, "run", "--period", "2027-Q1"); !strings.Contains(r.out, " 1 ledger line(s) posted") {
+		t.Fatalf("run after the adjustment: %s", r)
 	}
-	// Standard output gets the same bytes.
-	if r := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1"); r.out != first {
-		t.Fatalf("export to standard output:\n%s\nwant:\n%s", r.out, first)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	adj, r := export("p4.csv")
+	if r.code != ExitOK || !strings.Contains(r.errOut, "payroll batch 2 (new batch)") {
+		t.Fatalf("export after the adjustment: %s", r)
+	}
+	if rows := strings.Split(strings.TrimSpace(adj), "\n")[1:]; len(rows) != 1 || !strings.Contains(rows[0], "ae-1,ae-1,") || !strings.Contains(rows[0], ",adjustment/1,ADJ,2027-Q1,125.50,USD,2027-Q1,2027-03-31,") {
+		t.Fatalf("batch 2:\n%s\nwant the adjustment alone, paid on the period's last day", adj)
+	}
+	s := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1")
+	if !strings.Contains(s.out, "adjustment 1") || !strings.Contains(s.out, "missed split on T9") || !strings.Contains(s.out, "previously paid") {
+		t.Fatalf("statement after the adjustment:\n%s", s.out)
 	}
 
-	st, err := sqlitestore.Open(t.Context(), db)
-	if err != nil {
-		t.Fatal(err)
+	// Closing is final: a re-run of the closed period posts into the next
+	// open one, labelled.
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1", "--by", "cfo")
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q1"); r.code != ExitFailed {
+		t.Fatalf("approve a closed period: %s", r)
 	}
-	defer st.Close()
-	list, err := st.ExportList(t.Context(), "2027-Q1")
-	if err != nil {
-		t.Fatal(err)
+	mustIcomp(t, "--db", db, "adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "-20", "--earning-code", "ADJ", "--reason", "over-credited", "--by", "admin")
+	r = mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	if !strings.Contains(r.errOut, "2027-Q1 is closed: its changes post into 2027-Q2 as prior-period adjustments") {
+		t.Fatalf("run of a closed period: %s", r)
 	}
-	if len(list) != 1 {
-		t.Fatalf("%d exports recorded, want 1", len(list))
+	q2 := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q2")
+	if !strings.Contains(q2.out, "prior period 2027-Q1") || !strings.Contains(q2.out, "corrects 2027-Q1") {
+		t.Fatalf("Q2 statement after a late Q1 adjustment:\n%s", q2.out)
+	}
+	if r := mustIcomp(t, "--db", db, "period", "list"); !strings.Contains(r.out, "2027-Q1") || !strings.Contains(r.out, "closed") {
+		t.Fatalf("period list: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "runs", "list"); !strings.Contains(r.out, "2027-Q2") {
+		t.Fatalf("runs list: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "ledger", "verify"); !strings.HasPrefix(r.out, "ok: ") {
+		t.Fatalf("ledger verify: %s", r)
 	}
 }
 

@@ -56,6 +56,9 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	if resumed {
 		fmt.Fprintf(e.errOut, "resuming run %d of %s, which was interrupted\n", id, p.Period)
 	}
+	if r, err := ws.store.RunGet(ctx, id); err == nil && r.PostedPeriod != r.Period {
+		fmt.Fprintf(e.errOut, "%s is closed: its changes post into %s as prior-period adjustments\n", r.Period, r.PostedPeriod)
+	}
 	if local {
 		if err := ws.runner.Work(ctx); err != nil {
 			return storage.Run{}, err
@@ -97,6 +100,13 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	elapsed := time.Since(start)
 	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d transaction(s) read (%s/s), %d ledger line(s) posted, digest %s\n",
 		run.ID, run.Period, elapsed.Round(time.Millisecond), run.Batches, run.TxnsDone, rate(run.TxnsDone, elapsed), run.Lines, run.Digest)
+	if ps, err := ws.store.PeriodList(ctx); err == nil {
+		for _, p := range ps {
+			if p.NeedsRerun != "" {
+				fmt.Fprintf(e.errOut, "%s needs a re-run: %s (icomp run --period %s)\n", p.Label, p.NeedsRerun, p.Label)
+			}
+		}
+	}
 	return run, nil
 }
 

@@ -142,3 +142,13 @@ CREATE TABLE import_batch (
     unchanged  INTEGER NOT NULL,
     created_at TEXT    NOT NULL
 );
+
+-- A line's trace sits beside it (see the SQLite migration).
+CREATE TABLE line_trace (
+    line_key TEXT   NOT NULL,
+    run_id   BIGINT NOT NULL,
+    detail   TEXT   NOT NULL,
+    PRIMARY KEY (line_key, run_id)
+);
+CREATE TRIGGER line_trace_append_only BEFORE UPDATE OR DELETE ON line_trace FOR EACH ROW EXECUTE FUNCTION icomp_append_only();
+CREATE TRIGGER line_trace_no_truncate BEFORE TRUNCATE ON line_trace FOR EACH STATEMENT EXECUTE FUNCTION icomp_append_only();

@@ -135,3 +135,18 @@ CREATE TABLE import_batch (
     unchanged  INTEGER NOT NULL,
     created_at TEXT    NOT NULL
 );
+
+-- A line's trace sits beside it: when a re-run computes the same line
+-- (same amount, currency, earning code and basis) with a different trace,
+-- the new trace is appended here rather than the line re-posted. The
+-- newest trace of a line is the one in force.
+CREATE TABLE line_trace (
+    line_key TEXT    NOT NULL,
+    run_id   INTEGER NOT NULL,
+    detail   TEXT    NOT NULL,
+    PRIMARY KEY (line_key, run_id)
+);
+CREATE TRIGGER line_trace_no_update BEFORE UPDATE ON line_trace
+BEGIN SELECT RAISE(ABORT, 'traces are append-only'); END;
+CREATE TRIGGER line_trace_no_delete BEFORE DELETE ON line_trace
+BEGIN SELECT RAISE(ABORT, 'traces are append-only'); END;

@@ -17,6 +17,7 @@ import (
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -130,6 +131,9 @@ type CurrencyTotal struct {
 
 // BuildStatement reads the ledgers for person in period.
 func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel string) (*Statement, error) {
+	if _, err := periods.Parse(ctx, r, periodLabel); err != nil {
+		return nil, err
+	}
 	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Period: periodLabel, People: []string{person}, WithTraces: true})
 	if err != nil {
 		return nil, err

@@ -149,7 +149,7 @@ func TestUsageErrors(t *testing.T) {
 			name: "plan without a subcommand", args: []string{"plan"}, wantStderr: "icomp: plan needs a subcommand: check, publish, test",
 		},
 		{
-			name: "ledger without a subcommand", args: []string{"ledger"}, wantStderr: "icomp: ledger needs a subcommand: digest",
+			name: "ledger without a subcommand", args: []string{"ledger"}, wantStderr: "icomp: ledger needs a subcommand: digest, verify",
 		},
 	}
 	for _, tc := range tests {

@@ -329,6 +329,11 @@ func newLedgerCmd(e *env, db *string) *cobra.Command {
 				return err
 			}
 			defer ws.close()
+			if periodLabel != "" {
+				if _, err := periods.Parse(cmd.Context(), ws.store, periodLabel); err != nil {
+					return usageError{err}
+				}
+			}
 			digest, n, err := ws.store.LedgerDigest(cmd.Context(), periodLabel)
 			if err != nil {
 				return err

@@ -353,3 +353,33 @@ func TestRunFailedExits1(t *testing.T) {
 		t.Fatalf("second run: %s", r)
 	}
 }
+
+// TestPeriodLabelsCanonical: every command that takes a period refuses a
+// label that is not canonical, and no run is recorded under one.
+func TestPeriodLabelsCanonical(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	for _, label := range []string{"2027-M+1", "2027-Q5", "2027-Q9", "2027-q1", "2027-M3"} {
+		for _, args := range [][]string{
+			{"run", "--period", label},
+			{"statement", "--person", "ae-1", "--period", label},
+			{"export", "payroll", "--period", label},
+			{"ledger", "digest", "--period", label},
+			{"period", "approve", label},
+		} {
+			r := icomp(t, append([]string{"--db", db}, args...)...)
+			if r.code != ExitUsage || !strings.Contains(r.errOut, "period") {
+				t.Errorf("icomp %s: %s; want exit 2 naming the period", strings.Join(args, " "), r)
+			}
+		}
+	}
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	runs, err := st.RunList(t.Context())
+	if err != nil || len(runs) != 1 {
+		t.Fatalf("runs after the refused labels: %+v, %v; want only the fixture's", runs, err)
+	}
+}

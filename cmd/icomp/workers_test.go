@@ -387,6 +387,21 @@ func ledgerDigest(t *testing.T, db string) string {
 // importing the changed transactions and running again.
 type reference struct {
 	first, rerun string
+	// closed is the digest after lifecycleSteps: adjustments, approval,
+	// close, and a late adjustment posted into the next period.
+	closed string
+}
+
+// lifecycleSteps adjust the run period, approve and close it, and adjust
+// it again: the last run of the closed period posts a prior-period line
+// into the next one. Each is a command line after --db; runs are marked.
+var lifecycleSteps = [][]string{
+	{"adjust", "--person", "vp-1", "--period", testPeriod, "--amount", "100", "--earning-code", "ADJ", "--reason", "spot award", "--by", "admin"},
+	{"run", "--period", testPeriod},
+	{"period", "approve", testPeriod, "--by", "admin"},
+	{"period", "close", testPeriod, "--by", "admin"},
+	{"adjust", "--person", "ae-1", "--period", testPeriod, "--amount", "-20", "--earning-code", "ADJ", "--reason", "over-credited", "--by", "admin"},
+	{"run", "--period", testPeriod},
 }
 
 var (
@@ -439,6 +454,12 @@ func runReference() (reference, error) {
 		{runWaitMax, []string{"run", "--period", testPeriod}, &ref.first},
 		{commandWaitMax, []string{"import", "transactions", d.txnsChanged}, nil},
 		{runWaitMax, []string{"run", "--period", testPeriod}, &ref.rerun},
+		{commandWaitMax, lifecycleSteps[0], nil},
+		{runWaitMax, lifecycleSteps[1], nil},
+		{commandWaitMax, lifecycleSteps[2], nil},
+		{commandWaitMax, lifecycleSteps[3], nil},
+		{commandWaitMax, lifecycleSteps[4], nil},
+		{runWaitMax, lifecycleSteps[5], &ref.closed},
 	} {
 		if _, err := runIcomp(bin, dir, step.wait, append([]string{"--db", db}, step.args...)...); err != nil {
 			return ref, fmt.Errorf("SQLite reference: %w", err)
@@ -465,7 +486,7 @@ func referenceDigests(t *testing.T) reference {
 	if sqliteErr != nil {
 		t.Fatal(sqliteErr)
 	}
-	for _, d := range []string{sqliteRef.first, sqliteRef.rerun} {
+	for _, d := range []string{sqliteRef.first, sqliteRef.rerun, sqliteRef.closed} {
 		if !strings.HasSuffix(d, " lines") || strings.HasPrefix(d, "e3b0c442") {
 			t.Fatalf("SQLite reference digest %q, want a digest of posted lines", d)
 		}
@@ -637,6 +658,27 @@ func TestWorkersShareARun(t *testing.T) {
 		t.Fatalf("Postgres re-run on 3 workers: ledger digest %s, want the SQLite re-run's %s", got, want)
 	}
 	checkLedger(t, pool, true)
+
+	// Adjustments, approval, close and a prior-period line, on the
+	// workers: the same ledger as on SQLite.
+	for _, step := range lifecycleSteps {
+		wait := commandWaitMax
+		if step[0] == "run" {
+			wait = runWaitMax
+			step = append(step[:len(step):len(step)], "--batch-size", "3")
+		}
+		icomp(t, wait, append([]string{"--db", url}, step...)...)
+	}
+	if got, want := ledgerDigest(t, url), referenceDigests(t).closed; got != want {
+		t.Fatalf("Postgres after close and a prior-period adjustment: ledger digest %s, want SQLite's %s", got, want)
+	}
+	var prior int
+	if err := pool.QueryRow(t.Context(), `SELECT COUNT(*) FROM ledger_line WHERE period = $1 AND posted_period <> period`, testPeriod).Scan(&prior); err != nil || prior == 0 {
+		t.Fatalf("prior-period lines: %d, %v; want the late adjustment posted into the next period", prior, err)
+	}
+	if out := icomp(t, commandWaitMax, "--db", url, "ledger", "verify"); !strings.HasPrefix(out, "ok: ") {
+		t.Fatalf("ledger verify on Postgres: %s", out)
+	}
 
 	by := workersOfBatches(t, pool)
 	t.Logf("batches completed per worker: %v", by)

@@ -73,6 +73,8 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"LedgerList", testLedgerList},
 		{"LedgerAppendOnly", testLedgerAppendOnly},
 		{"Exports", testExports},
+		{"ClosedPeriodRefusesLines", testClosedPeriodRefusesLines},
+		{"TamperEvident", testTamperEvident},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

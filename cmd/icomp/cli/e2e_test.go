@@ -383,3 +383,31 @@ func TestPeriodLabelsCanonical(t *testing.T) {
 		t.Fatalf("runs after the refused labels: %+v, %v; want only the fixture's", runs, err)
 	}
 }
+
+// TestLedgerVerifyExit1: a payout amount changed behind the triggers'
+// back makes ledger verify exit 1 naming the run's seal, and payroll
+// refuses to export from that ledger.
+func TestLedgerVerifyExit1(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	if r := mustIcomp(t, "--db", db, "ledger", "verify"); !strings.HasPrefix(r.out, "ok: 1 seals verified") {
+		t.Fatalf("verify: %s", r)
+	}
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TRIGGER ledger_line_no_update`, `UPDATE ledger_line SET amount = '99999' WHERE ledger = 'payable' AND person = 'ae-1'`} {
+		if _, err := st.DB.ExecContext(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	if r := icomp(t, "--db", db, "ledger", "verify"); r.code != ExitFailed || !strings.Contains(r.out, "BROKEN at seal 1 (run 1)") {
+		t.Fatalf("verify after tampering: %s; want exit 1 naming seal 1", r)
+	}
+	if r := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1"); r.code == ExitOK || !strings.Contains(r.errOut, "the ledger does not verify") {
+		t.Fatalf("export from a tampered ledger: %s", r)
+	}
+}

@@ -1,0 +1,156 @@
+package storagetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/storage"
+)
+
+// testClosedPeriodRefusesLines: a closed period takes no line, through
+// storage or straight through SQL, and its row cannot change.
+func testClosedPeriodRefusesLines(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	q1 := storage.PeriodRecord{Label: "2027-Q1", Frequency: "quarterly", FiscalYear: 2027, Start: "2027-01-01", End: "2027-03-31"}
+	inTx(t, ctx, st, func(tx storage.Tx) error {
+		if err := tx.PeriodUpsert(ctx, q1); err != nil {
+			return err
+		}
+		q1.Status, q1.ClosedBy, q1.ClosedAt = storage.PeriodClosed, "cfo", "2027-04-10T00:00:00Z"
+		return tx.PeriodUpdate(ctx, q1)
+	})
+	line := ledgerLine("k1", "p1", "c1", "10")
+	err := st.InTx(ctx, func(tx storage.Tx) error {
+		_, err := tx.LedgerLineInsert(ctx, []ledger.Line{line})
+		return err
+	})
+	if !errors.Is(err, storage.ErrPeriodClosed) {
+		t.Fatalf("LedgerLineInsert into a closed period: %v, want ErrPeriodClosed", err)
+	}
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		return tx.PeriodUpdate(ctx, storage.PeriodRecord{Label: "2027-Q1", Status: storage.PeriodOpen})
+	})
+	if !errors.Is(err, storage.ErrPeriodClosed) {
+		t.Fatalf("reopening a closed period: %v, want ErrPeriodClosed", err)
+	}
+	if b.opts.RawExec == nil {
+		return
+	}
+	direct := `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, posted_period, person, subject, currency, earning_code, amount, basis, reason, detail)
+		VALUES ('k2', 'payout', 'post', '', 1, 'ae', 'h1', '2027-Q1', '2027-Q1', 'p1', 'c1', 'USD', 'COMM', 10, '', '', '{}')`
+	if err := b.opts.RawExec(ctx, st, direct); err == nil {
+		t.Fatal("a direct SQL insert of a line posted into a closed period succeeded")
+	}
+	if err := b.opts.RawExec(ctx, st, `UPDATE period SET status = 'open' WHERE label = '2027-Q1'`); err == nil {
+		t.Fatal("a direct SQL update reopened a closed period")
+	}
+	if got, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{}); err != nil || len(got) != 0 {
+		t.Fatalf("lines after the refused inserts: %+v, %v", got, err)
+	}
+}
+
+// sealedLedger posts a run's lines and credits, seals it, and records a
+// sealed payroll batch: a ledger that verifies.
+func sealedLedger(t *testing.T, ctx context.Context, st storage.Store) {
+	t.Helper()
+	inTx(t, ctx, st, func(tx storage.Tx) error {
+		id, err := tx.RunInsert(ctx, storage.Run{Period: "2027-Q1", PostedPeriod: "2027-Q1"})
+		if err != nil {
+			return err
+		}
+		var lines []ledger.Line
+		for _, p := range []string{"p1", "p2", "p3"} {
+			lines = append(lines,
+				ledger.Line{Ledger: ledger.CreditLedger, Plan: "ae", Period: "2027-Q1", Person: p, Subject: ledger.CreditsSubject, Amount: dec("1000"), Basis: "credits=1"},
+				ledger.Line{Ledger: ledger.PayoutLedger, Plan: "ae", Period: "2027-Q1", Person: p, Subject: "commission", Amount: dec("80"), Currency: "USD", EarningCode: "COMM", Detail: "{}"})
+		}
+		posted := ledger.Diff(nil, lines, ledger.Posting{RunID: id})
+		if _, err := tx.LedgerLineInsert(ctx, posted); err != nil {
+			return err
+		}
+		var credits []ledger.Credit
+		for _, l := range posted {
+			if l.Ledger == ledger.CreditLedger {
+				credits = append(credits, ledger.Credit{LineKey: l.Key, Txn: "T-" + l.Person, TxnHash: "h", Rule: "owner", Date: "2027-01-05", Share: dec("1"), Amount: dec("1000")})
+			}
+		}
+		if err := tx.CreditInsert(ctx, credits); err != nil {
+			return err
+		}
+		if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: id, Status: storage.RunDone}); err != nil {
+			return err
+		}
+		if err := audit.SealRun(ctx, tx, id); err != nil {
+			return err
+		}
+		eid, err := tx.ExportInsert(ctx, storage.Export{Period: "2027-Q1", PayDate: "2027-04-15", Digest: "d", CSV: "header\nrow\n", Lines: 1, CreatedAt: "2027-04-10T00:00:00Z"},
+			[]string{posted[1].Key, posted[3].Key})
+		if err != nil {
+			return err
+		}
+		return audit.SealExport(ctx, tx, eid)
+	})
+	rep, err := audit.Verify(ctx, st)
+	if err != nil || !rep.OK() || rep.Seals != 2 || rep.Credits != 3 {
+		t.Fatalf("verify of an untouched ledger: %+v, %v; want 2 seals and 3 credits, ok", rep, err)
+	}
+}
+
+// unguard removes the append-only guards of table, as someone with the
+// database's owner rights could.
+func unguard(ctx context.Context, b *bundle, st storage.Store, table string) error {
+	if st.Backend() == "postgres" {
+		return b.opts.RawExec(ctx, st, fmt.Sprintf(`ALTER TABLE %s DISABLE TRIGGER USER`, table))
+	}
+	for _, trig := range []string{table + "_no_update", table + "_no_delete"} {
+		if err := b.opts.RawExec(ctx, st, `DROP TRIGGER IF EXISTS `+trig); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// testTamperEvident: every way of changing sealed rows behind the guards'
+// back makes verify report a broken ledger.
+func testTamperEvident(t *testing.T, b *bundle) {
+	if b.opts.RawExec == nil {
+		t.Skip("needs raw SQL")
+	}
+	tampers := []struct {
+		name, table, sql string
+	}{
+		{"amount changed", "ledger_line", `UPDATE ledger_line SET amount = 1000000 WHERE seq = (SELECT MIN(seq) FROM ledger_line WHERE ledger = 'payout')`},
+		{"line deleted", "ledger_line", `DELETE FROM ledger_line WHERE seq = (SELECT MAX(seq) FROM ledger_line)`},
+		{"line inserted", "ledger_line", `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, posted_period, person, subject, currency, earning_code, amount, basis, reason, detail)
+			VALUES ('forged', 'payout', 'post', '', 1, 'ae', '', '2027-Q1', '2027-Q1', 'p9', 'bonus', 'USD', 'COMM', 999, '', '', '{}')`},
+		{"line in a new run", "ledger_line", `INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, posted_period, person, subject, currency, earning_code, amount, basis, reason, detail)
+			VALUES ('forged', 'payout', 'post', '', 77, 'ae', '', '2027-Q1', '2027-Q1', 'p9', 'bonus', 'USD', 'COMM', 999, '', '', '{}')`},
+		{"lines reordered", "ledger_line", `UPDATE ledger_line SET seq = -seq WHERE seq = (SELECT MIN(seq) FROM ledger_line)`},
+		{"seal edited", "seal", `UPDATE seal SET rows = rows + 1 WHERE seq = (SELECT MIN(seq) FROM seal)`},
+		{"credit changed", "credit", `UPDATE credit SET amount = 1`},
+		{"credit added", "credit", `INSERT INTO credit (line_key, txn, txn_hash, rule, date, type, share, amount) VALUES ('nokey', 'T9', 'h', 'owner', '2027-01-05', '', 1, 5)`},
+		{"payroll file changed", "export", `UPDATE export SET csv = csv || 'p9,1000000'`},
+		{"paid line forgotten", "export_line", `DELETE FROM export_line WHERE line_key = (SELECT MIN(line_key) FROM export_line)`},
+	}
+	for _, tc := range tampers {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx, st := b.setup(t)
+			sealedLedger(t, ctx, st)
+			must(t, unguard(ctx, b, st, tc.table))
+			must(t, b.opts.RawExec(ctx, st, tc.sql))
+			rep, err := audit.Verify(ctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Fatalf("verify after %s: %+v, want a broken link", tc.name, rep)
+			}
+			t.Logf("%s: broken=%v unsealed=%q", tc.name, rep.Broken, rep.Unsealed)
+		})
+	}
+}

@@ -168,4 +168,3 @@ func TestAdjustmentSurvivesRerun(t *testing.T) {
 		t.Fatalf("statement adjustments %+v, want the one with its reason", s.Money.Adjustments)
 	}
 }
-

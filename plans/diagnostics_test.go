@@ -104,6 +104,18 @@ func TestDiagnostics(t *testing.T) {
 			`18:14: component "spiff".amount: unexpected token Bracket("]")`,
 		}},
 
+		// Rules that hung or filled memory are refused (see docs/plans.md, Limits).
+		{"rule-limits.yaml", []string{
+			`10:17: credit rule "owner".when: ranges (1..10) are not allowed in rules`,
+			`10:28: credit rule "owner".when: all inside all: all, any, none and one cannot be nested in a rule`,
+			`10:33: credit rule "owner".when: ranges (1..10) are not allowed in rules`,
+			`12:35: credit rule "partner".when: all inside any: all, any, none and one cannot be nested in a rule`,
+			`17:12: component "bonus".gate: count is not available in rules`,
+			`18:32: component "bonus".amount: number too large: a rule's numbers have at most 40 digits before the decimal point`,
+			`23:18: component "spiff".where: text can be joined with + only where both sides are written in the rule`,
+			`24:19: component "spiff".where: text can be joined with + only where both sides are written in the rule`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,

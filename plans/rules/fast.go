@@ -271,8 +271,10 @@ func (c fastCompiler) str(n ast.Node) strFn {
 }
 
 var (
-	decimalBinary = map[string]func(a, b decimal.Decimal) decimal.Decimal{"_dadd": decAdd, "_dsub": decSub, "_dmul": decMul}
-	decimalUnary  = map[string]func(a decimal.Decimal) decimal.Decimal{"_dneg": decNeg, "abs": decAbs, "floor": decFloor, "ceil": decCeil}
+	decimalBinary = map[string]func(a, b decimal.Decimal) (decimal.Decimal, error){
+		"_dadd": decAdd, "_dsub": decSub, "_dmul": decMul, "_ddiv": decDiv, "round": decRound,
+	}
+	decimalUnary = map[string]func(a decimal.Decimal) decimal.Decimal{"_dneg": decNeg, "abs": decAbs, "floor": decFloor, "ceil": decCeil}
 )
 
 func (c fastCompiler) decimal(n ast.Node) decFn {
@@ -329,7 +331,8 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 			if !ok {
 				return b, false
 			}
-			return f(a, b), true
+			v, err := f(a, b)
+			return v, err == nil
 		}
 	}
 	if f, ok := decimalUnary[name]; ok && len(args) == 1 {
@@ -343,24 +346,6 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 		}
 	}
 	switch {
-	case (name == "_ddiv" || name == "round") && len(args) == 2:
-		f := decDiv
-		if name == "round" {
-			f = decRound
-		}
-		l, r := args[0], args[1]
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-			a, ok := l(env)
-			if !ok {
-				return a, false
-			}
-			b, ok := r(env)
-			if !ok {
-				return b, false
-			}
-			v, err := f(a, b)
-			return v, err == nil
-		}
 	case name == "clamp" && len(args) == 3:
 		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
 			var v [3]decimal.Decimal

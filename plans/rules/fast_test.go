@@ -107,7 +107,8 @@ func TestFastPathMatchesVM(t *testing.T) {
 		{`txn.type == "new" ? credit.amount * 0.1 : credit.amount * 0.05`, KindDecimal, true},
 		{`42`, KindDecimal, true},
 		{`let x = credit.amount; x * 2`, KindDecimal, false},
-		{`sum([credit.amount, txn.amount], # * 1)`, KindDecimal, false},
+		{`any(["new", "upsell"], txn.type == #)`, KindBool, false},
+		{`none(["ent", "core"], txn.product startsWith #) ? credit.amount : 0`, KindDecimal, false},
 	} {
 		p, err := Compile(tc.src, CreditEnv{}, tc.kind, nil)
 		if err != nil {

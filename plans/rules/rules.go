@@ -7,13 +7,19 @@
 // rule. Division keeps DivisionPlaces decimal places, rounding halves away
 // from zero. Rules cannot do I/O: the environments hold only data and the
 // functions below, and each program is limited to NodesMax nodes and
-// SourceBytesMax bytes of source.
+// SourceBytesMax bytes of source, and its evaluation to the budget in
+// limits.go (RuleStepsMax, DecimalIntegerDigitsMax, DecimalPlacesMax,
+// RuleStringBytesMax). check.go refuses, in plan words, what rules do not
+// need and what would break that budget: ranges, list functions other
+// than all, any, none and one over a written list, nested list functions,
+// and text joined with + from anything but text written in the rule.
 //
 // Functions available in rules: min(a, b, ...), max(a, b, ...),
 // round(x, places) (halves away from zero), clamp(x, lo, hi), abs(x),
 // floor(x), ceil(x), the text helpers upper, lower, trim, trimPrefix,
-// trimSuffix, hasPrefix, hasSuffix, and expr's string operators. expr's
-// other builtins are disabled: none may read the clock (now, date) or
+// trimSuffix, hasPrefix, hasSuffix, expr's string operators, and all, any,
+// none and one over a list written in the rule. expr's other builtins are
+// disabled: none may read the clock (now, date) or
 // compute in float64 or int.
 package rules
 
@@ -28,6 +34,7 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/shopspring/decimal"
 )
@@ -41,9 +48,6 @@ const NodesMax = 500
 
 // SourceBytesMax is the longest rule source that compiles.
 const SourceBytesMax = 4096
-
-// memoryBudgetMax bounds what one evaluation may allocate (expr's units).
-const memoryBudgetMax = 10_000
 
 // Kind is the type a rule must produce.
 type Kind int
@@ -104,6 +108,13 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	if len(src) > SourceBytesMax {
 		return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule is %d bytes long; the limit is %d", len(src), SourceBytesMax)}
 	}
+	if tree, err := parser.Parse(src); err == nil {
+		// A rule that does not parse gets expr's own message below.
+		c := &ruleChecker{src: src, env: reflect.TypeOf(env), names: names}
+		if errs := c.check(tree.Node); len(errs) > 0 {
+			return nil, errs
+		}
+	}
 	opts := []expr.Option{
 		expr.Env(env),
 		expr.MaxNodes(NodesMax),
@@ -120,6 +131,9 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	p, err := expr.Compile(src, opts...)
 	if err != nil {
 		return nil, toError(err)
+	}
+	if errs := checkConcat(src, p.Node()); len(errs) > 0 {
+		return nil, errs
 	}
 	if err := checkNames(src, p.Node(), names); err != nil {
 		return nil, err

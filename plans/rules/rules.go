@@ -29,7 +29,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
@@ -68,6 +67,7 @@ func (k Kind) String() string {
 var (
 	decimalType = reflect.TypeOf(decimal.Decimal{})
 	boolType    = reflect.TypeOf(true)
+	stringType  = reflect.TypeOf("")
 )
 
 // Error is a rule compile error at a 1-based line and 0-based column of
@@ -87,13 +87,9 @@ type Program struct {
 	// constant is set when the whole rule is a single number literal: it
 	// then evaluates without the VM.
 	constant *decimal.Decimal
-	// envType is the environment struct the rule was compiled for; fastBool
-	// or fastDecimal, when set, evaluate the rule without the VM for an
-	// environment of that type (see fast.go).
-	envType     reflect.Type
-	envPtrType  reflect.Type
-	fastBool    boolFn
-	fastDecimal decFn
+	// fast, when set, evaluates the rule without the VM for an
+	// environment of the type it was compiled for (see fast.go).
+	fast fastRule
 }
 
 // Machine runs programs; it is not safe for concurrent use, so each worker
@@ -149,17 +145,7 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 			prog.constant = &v
 		}
 	}
-	if t := reflect.TypeOf(env); t != nil && t.Kind() == reflect.Struct {
-		prog.envType = t
-		prog.envPtrType = reflect.PointerTo(t)
-		fc := fastCompiler{env: t}
-		switch kind {
-		case KindBool:
-			prog.fastBool = fc.bool(p.Node())
-		case KindDecimal:
-			prog.fastDecimal = fc.decimal(p.Node())
-		}
-	}
+	prog.fast = compileFast(env, p.Node(), kind)
 	return prog, nil
 }
 
@@ -202,24 +188,7 @@ func cleanMessage(m string) string {
 
 // Fast reports whether the rule runs without expr's VM (see fast.go).
 func (p *Program) Fast() bool {
-	return p.constant != nil || p.fastBool != nil || p.fastDecimal != nil
-}
-
-// fastEnv returns a pointer to env, a value of or a pointer to the
-// rule's environment type, for the fast path; ok is false for any other
-// environment, which the VM then runs. A value is copied so that the fast
-// path can read it through a pointer.
-func (p *Program) fastEnv(env any) (ptr unsafe.Pointer, ok bool) {
-	switch t := reflect.TypeOf(env); {
-	case t == p.envPtrType:
-		v := reflect.ValueOf(env)
-		return v.UnsafePointer(), !v.IsNil()
-	case t == p.envType:
-		v := reflect.New(t)
-		v.Elem().Set(reflect.ValueOf(env))
-		return v.UnsafePointer(), true
-	}
-	return nil, false
+	return p.constant != nil || p.fast != nil
 }
 
 // Decimal runs a KindDecimal program. env is a value of the environment
@@ -229,13 +198,12 @@ func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 	if p.constant != nil {
 		return *p.constant, nil
 	}
-	if p.fastDecimal != nil {
-		if v, ok := p.fastEnv(env); ok {
-			if out, ok := p.fastDecimal(v); ok {
-				return out, nil
-			}
-			// A runtime error: the VM reports it.
+	if p.fast != nil {
+		if out, ok := p.fast.runDecimal(env); ok {
+			return out, nil
 		}
+		// Another environment type, or a runtime error that the VM
+		// reports.
 	}
 	out, err := m.run(p, env)
 	if err != nil {
@@ -250,11 +218,9 @@ func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 
 // Bool runs a KindBool program; env is as for Decimal.
 func (p *Program) Bool(m *Machine, env any) (bool, error) {
-	if p.fastBool != nil {
-		if v, ok := p.fastEnv(env); ok {
-			if out, ok := p.fastBool(v); ok {
-				return out, nil
-			}
+	if p.fast != nil {
+		if out, ok := p.fast.runBool(env); ok {
+			return out, nil
 		}
 	}
 	out, err := m.run(p, env)

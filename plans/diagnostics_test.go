@@ -116,6 +116,18 @@ func TestDiagnostics(t *testing.T) {
 			`24:19: component "spiff".where: text can be joined with + only where both sides are written in the rule`,
 		}},
 
+		// Rule errors speak plan words, every unknown field of a rule at once.
+		{"rule-plan-words.yaml", []string{
+			`10:15: credit rule "owner".when: no field new_logo on a transaction; did you mean txn.attrs.new_logo?`,
+			`10:41: credit rule "owner".when: no field tpye on a transaction; did you mean txn.type?`,
+			`10:58: credit rule "owner".when: unknown name credit; this rule can read txn`,
+			`14:34: measure "logos".where: attributes are text: compare txn.attrs.new_logo with "true", in quotes`,
+			`15:19: measure "logos".value: no field seats on a credit; did you mean credit.share?`,
+			`19:11: component "bonus".gate: attainment needs a measure name, e.g. attainment.bookings`,
+			`20:13: component "bonus".amount: person is a person, not a value; name one of its fields, e.g. person.id`,
+			`23:57: component "spiff".where: attributes are text: compare person.attrs.level with "3", in quotes`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,
@@ -134,6 +146,8 @@ func TestDiagnostics(t *testing.T) {
 		{"dangling-rule-name.yaml", []string{
 			`14:47: component "commission".amount: unknown measure "x"; known: bookings, renewals`,
 			`17:25: component "kicker".amount: unknown attainment "renewal"; did you mean "renewals"?`,
+			// Every unknown name of a rule, not just the first.
+			`17:46: component "kicker".amount: unknown payout "comission"; did you mean "commission"?`,
 			`20:20: component "later".amount: unknown payout "bonus"; known: commission, kicker`,
 			`24:42: component "bonus".gate: unknown measure "logos"; known: bookings, renewals`,
 			`27:20: step "cap".amount: unknown payout "commision"; did you mean "commission"?`,

@@ -53,6 +53,7 @@ type ruleChecker struct {
 	src   string
 	env   reflect.Type // the environment struct, or nil
 	names Names
+	lets  map[string]bool // names declared with let
 	errs  Errors
 	// predicate names the list function the walk is inside, or "".
 	predicate string
@@ -65,6 +66,7 @@ func (c *ruleChecker) errorf(n ast.Node, format string, args ...any) {
 
 // check walks the rule and returns its errors, sorted.
 func (c *ruleChecker) check(root ast.Node) Errors {
+	c.collectLets(root)
 	if steps := c.steps(root); steps > RuleStepsMax {
 		c.errs = append(c.errs, &Error{Line: 1, Column: 0, Message: fmt.Sprintf(
 			"rule could take %d steps to run; the limit is %d (all, any, none and one run their condition once per element of the list)",
@@ -92,19 +94,32 @@ func (c *ruleChecker) steps(n ast.Node) int {
 		return 1
 	case *ast.UnaryNode:
 		return 1 + c.steps(n.Node)
+	case *ast.IdentifierNode:
+		return c.path(n)
 	case *ast.BinaryNode:
 		if n.Operator == ".." {
 			c.errorf(n, `ranges (1..10) are not allowed in rules; compare with >= and <=, or write the values as a list such as ["new", "upsell"]`)
+		}
+		c.attrLiteral(n)
+		if n.Operator == "in" {
+			// "channel" in txn.attrs asks for a key of the map.
+			return 1 + c.steps(n.Left) + c.object(n.Right)
 		}
 		return 1 + c.steps(n.Left) + c.steps(n.Right)
 	case *ast.ChainNode:
 		return c.steps(n.Node)
 	case *ast.MemberNode:
-		return 1 + c.steps(n.Node) + c.steps(n.Property)
+		if isPath(n) {
+			return c.path(n)
+		}
+		return 1 + c.object(n.Node) + c.steps(n.Property)
 	case *ast.SliceNode:
 		return 1 + c.steps(n.Node) + c.steps(n.From) + c.steps(n.To)
 	case *ast.CallNode:
-		s := 1 + c.steps(n.Callee)
+		s := 1
+		if _, named := n.Callee.(*ast.IdentifierNode); !named {
+			s += c.steps(n.Callee)
+		}
 		for _, a := range n.Arguments {
 			s += c.steps(a)
 		}
@@ -138,6 +153,16 @@ func (c *ruleChecker) steps(n ast.Node) int {
 	case *ast.PairNode:
 		return 1 + c.steps(n.Key) + c.steps(n.Value)
 	}
+	return 1
+}
+
+// object checks n, the object of a member access or of in: a whole map
+// or struct is fine there.
+func (c *ruleChecker) object(n ast.Node) int {
+	if !isPath(n) {
+		return c.steps(n)
+	}
+	c.typeOf(n, true)
 	return 1
 }
 

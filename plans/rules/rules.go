@@ -131,9 +131,6 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	if errs := checkConcat(src, p.Node()); len(errs) > 0 {
 		return nil, errs
 	}
-	if err := checkNames(src, p.Node(), names); err != nil {
-		return nil, err
-	}
 	if kind == KindDecimal {
 		if t := p.Node().Type(); t != decimalType {
 			return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule gives %s, want %s", typeName(t), kind)}
@@ -254,44 +251,6 @@ func runtimeError(err error) error {
 // Names lists, per map variable of an environment (such as "measure"),
 // the keys a rule may use. A rule naming any other key does not compile.
 type Names map[string][]string
-
-// checkNames reports the first use of an unknown key of a map variable,
-// such as measure.bookigns, with a suggestion.
-func checkNames(src string, tree ast.Node, names Names) error {
-	if len(names) == 0 {
-		return nil
-	}
-	var found error
-	v := &nameVisitor{fn: func(n *ast.MemberNode) {
-		id, ok := n.Node.(*ast.IdentifierNode)
-		if !ok || found != nil {
-			return
-		}
-		keys, ok := names[id.Value]
-		if !ok {
-			return
-		}
-		s, ok := n.Property.(*ast.StringNode)
-		if !ok {
-			return
-		}
-		for _, k := range keys {
-			if k == s.Value {
-				return
-			}
-		}
-		line, col := lineCol(src, n.Property.Location().From)
-		msg := fmt.Sprintf("unknown %s %q", id.Value, s.Value)
-		if sug := Suggest(s.Value, keys); sug != "" {
-			msg += fmt.Sprintf("; did you mean %q?", sug)
-		} else if len(keys) > 0 {
-			msg += fmt.Sprintf("; known: %s", strings.Join(keys, ", "))
-		}
-		found = &Error{Line: line, Column: col, Message: msg}
-	}}
-	ast.Walk(&tree, v)
-	return found
-}
 
 type nameVisitor struct{ fn func(*ast.MemberNode) }
 

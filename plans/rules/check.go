@@ -40,6 +40,8 @@ var (
 // Errors is every compile error of one rule, in source order.
 type Errors []*Error
 
+// Error joins the messages, for callers that print one line; plan check
+// prints each Error at its own position.
 func (es Errors) Error() string {
 	msgs := make([]string, len(es))
 	for i, e := range es {

@@ -104,6 +104,30 @@ func TestDiagnostics(t *testing.T) {
 			`18:14: component "spiff".amount: unexpected token Bracket("]")`,
 		}},
 
+		// Rules that hung or filled memory are refused (see docs/plans.md, Limits).
+		{"rule-limits.yaml", []string{
+			`10:17: credit rule "owner".when: ranges (1..10) are not allowed in rules`,
+			`10:28: credit rule "owner".when: all inside all: all, any, none and one cannot be nested in a rule`,
+			`10:33: credit rule "owner".when: ranges (1..10) are not allowed in rules`,
+			`12:35: credit rule "partner".when: all inside any: all, any, none and one cannot be nested in a rule`,
+			`17:12: component "bonus".gate: count is not available in rules`,
+			`18:32: component "bonus".amount: number too large: a rule's numbers have at most 40 digits before the decimal point`,
+			`23:18: component "spiff".where: text can be joined with + only where both sides are written in the rule`,
+			`24:19: component "spiff".where: text can be joined with + only where both sides are written in the rule`,
+		}},
+
+		// Rule errors speak plan words, every unknown field of a rule at once.
+		{"rule-plan-words.yaml", []string{
+			`10:15: credit rule "owner".when: no field new_logo on a transaction; did you mean txn.attrs.new_logo?`,
+			`10:41: credit rule "owner".when: no field tpye on a transaction; did you mean txn.type?`,
+			`10:58: credit rule "owner".when: unknown name credit; this rule can read txn`,
+			`14:34: measure "logos".where: attributes are text: compare txn.attrs.new_logo with "true", in quotes`,
+			`15:19: measure "logos".value: no field seats on a credit; did you mean credit.share?`,
+			`19:11: component "bonus".gate: attainment needs a measure name, e.g. attainment.bookings`,
+			`20:13: component "bonus".amount: person is a person, not a value; name one of its fields, e.g. person.id`,
+			`23:57: component "spiff".where: attributes are text: compare person.attrs.level with "3", in quotes`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,
@@ -122,6 +146,8 @@ func TestDiagnostics(t *testing.T) {
 		{"dangling-rule-name.yaml", []string{
 			`14:47: component "commission".amount: unknown measure "x"; known: bookings, renewals`,
 			`17:25: component "kicker".amount: unknown attainment "renewal"; did you mean "renewals"?`,
+			// Every unknown name of a rule, not just the first.
+			`17:46: component "kicker".amount: unknown payout "comission"; did you mean "commission"?`,
 			`20:20: component "later".amount: unknown payout "bonus"; known: commission, kicker`,
 			`24:42: component "bonus".gate: unknown measure "logos"; known: bookings, renewals`,
 			`27:20: step "cap".amount: unknown payout "commision"; did you mean "commission"?`,

@@ -548,13 +548,20 @@ func (r *reader) ruleNode(v *yaml.Node, what string, env any, kind rules.Kind, n
 	src := v.Value
 	prog, err := rules.Compile(src, env, kind, names)
 	if err != nil {
-		re, ok := err.(*rules.Error)
-		if !ok {
+		var errs rules.Errors
+		switch e := err.(type) {
+		case rules.Errors:
+			errs = e
+		case *rules.Error:
+			errs = rules.Errors{e}
+		default:
 			r.errorf(v, "%s: %v", what, err)
 			return nil
 		}
-		line, col := r.exprPos(v, re.Line, re.Column)
-		r.errAt(line, col, "%s: %s", what, re.Message)
+		for _, re := range errs {
+			line, col := r.exprPos(v, re.Line, re.Column)
+			r.errAt(line, col, "%s: %s", what, re.Message)
+		}
 		return nil
 	}
 	return &Rule{Source: src, Pos: r.pos(v), Program: prog}

@@ -26,15 +26,28 @@ var errDivZero = errors.New("division by zero")
 // path (fast.go) both call these, so a rule gives the same value, and fails
 // the same way, whichever runs it.
 
-func decAdd(a, b decimal.Decimal) decimal.Decimal { return a.Add(b) }
-func decSub(a, b decimal.Decimal) decimal.Decimal { return a.Sub(b) }
-func decMul(a, b decimal.Decimal) decimal.Decimal { return a.Mul(b) }
+// The operations that make new digits check their result against the
+// limits (limits.go). The others (negation, abs, floor, ceil, round, min,
+// max, clamp) give no more digits than their arguments have.
+
+func decAdd(a, b decimal.Decimal) (decimal.Decimal, error) { return limitDecimal(a.Add(b)) }
+func decSub(a, b decimal.Decimal) (decimal.Decimal, error) { return limitDecimal(a.Sub(b)) }
+func decMul(a, b decimal.Decimal) (decimal.Decimal, error) { return limitDecimal(a.Mul(b)) }
 
 func decDiv(a, b decimal.Decimal) (decimal.Decimal, error) {
 	if b.IsZero() {
 		return decimal.Decimal{}, errDivZero
 	}
-	return a.DivRound(b, DivisionPlaces), nil
+	return limitDecimal(a.DivRound(b, DivisionPlaces))
+}
+
+// strConcat joins text, within RuleStringBytesMax. check.go lets a rule
+// join only text written in it, so this bound is a second line.
+func strConcat(a, b string) (string, error) {
+	if len(a)+len(b) > RuleStringBytesMax {
+		return "", errStringTooLong
+	}
+	return a + b, nil
 }
 
 func decLT(a, b decimal.Decimal) bool { return decCmp(a, b) < 0 }
@@ -122,8 +135,8 @@ func decClamp(x, lo, hi decimal.Decimal) (decimal.Decimal, error) {
 
 // functionOptions registers the decimal operators and functions.
 var functionOptions = func() []expr.Option {
-	bin := func(f func(a, b decimal.Decimal) decimal.Decimal) func(...any) (any, error) {
-		return func(p ...any) (any, error) { return f(p[0].(decimal.Decimal), p[1].(decimal.Decimal)), nil }
+	bin := func(f func(a, b decimal.Decimal) (decimal.Decimal, error)) func(...any) (any, error) {
+		return func(p ...any) (any, error) { return f(p[0].(decimal.Decimal), p[1].(decimal.Decimal)) }
 	}
 	cmp := func(f func(a, b decimal.Decimal) bool) func(...any) (any, error) {
 		return func(p ...any) (any, error) { return f(p[0].(decimal.Decimal), p[1].(decimal.Decimal)), nil }
@@ -150,9 +163,10 @@ var functionOptions = func() []expr.Option {
 		expr.Function("_dadd", bin(decAdd), binSig),
 		expr.Function("_dsub", bin(decSub), binSig),
 		expr.Function("_dmul", bin(decMul), binSig),
-		expr.Function("_ddiv", func(p ...any) (any, error) {
-			return decDiv(p[0].(decimal.Decimal), p[1].(decimal.Decimal))
-		}, binSig),
+		expr.Function("_ddiv", bin(decDiv), binSig),
+		expr.Function("_sconcat", func(p ...any) (any, error) {
+			return strConcat(p[0].(string), p[1].(string))
+		}, new(func(string, string) string)),
 		expr.Function("_dlt", cmp(decLT), cmpSig),
 		expr.Function("_dle", cmp(decLE), cmpSig),
 		expr.Function("_dgt", cmp(decGT), cmpSig),
@@ -160,7 +174,7 @@ var functionOptions = func() []expr.Option {
 		expr.Function("_deq", cmp(decEQ), cmpSig),
 		expr.Function("_dne", cmp(decNE), cmpSig),
 		expr.Function("_dneg", unary(decNeg), unarySig),
-		expr.Operator("+", "_dadd"),
+		expr.Operator("+", "_dadd", "_sconcat"),
 		expr.Operator("-", "_dsub"),
 		expr.Operator("*", "_dmul"),
 		expr.Operator("/", "_ddiv"),

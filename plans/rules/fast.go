@@ -1,9 +1,7 @@
 package rules
 
 import (
-	"reflect"
 	"strings"
-	"unsafe"
 
 	"github.com/expr-lang/expr/ast"
 	"github.com/shopspring/decimal"
@@ -15,59 +13,225 @@ import (
 // closures when the rule compiles, so that they run without expr's VM,
 // which boxes every value it touches. Any other shape runs on the VM.
 //
-// The closures call the same decimal functions as the VM (decimal.go), so
-// both give the same value. A closure that meets a runtime error (such as
-// a division by zero) reports !ok and the Program reruns the rule on the
-// VM, so that errors read the same whichever path ran first.
+// Closures read the environment through a table of typed accessors per
+// environment type (fields below): "txn.type" in a CreditEnv is
+// func(e *CreditEnv) string { return e.Txn.Type }. Compile picks the table
+// in one type switch on the environment; an environment type without a
+// table runs on the VM.
 //
-// Closures read the environment through a pointer to it and the byte
-// offsets of its fields, which reflect works out when the rule compiles:
-// txn.type in a CreditEnv is the string at offset Offsetof(Txn) +
-// Offsetof(Type). Program.fastEnv checks that the pointer is to the
-// environment type the offsets were computed for, and offsets only lead
-// through struct fields held by value, so every read stays inside the
-// environment and has the type reflect reported.
+// The closures call the same decimal functions as the VM (decimal.go), so
+// both give the same value and obey the same number limits (limits.go).
+// The fast path takes no let, no list function and no loop, so it
+// evaluates each node of the rule at most once: at most NodesMax steps,
+// within RuleStepsMax. A closure that meets a runtime error (a division
+// by zero, a number out of the limits) reports !ok and the Program reruns
+// the rule on the VM, so that errors read the same whichever path ran.
 
-type (
-	decFn  func(env unsafe.Pointer) (decimal.Decimal, bool)
-	boolFn func(env unsafe.Pointer) (bool, bool)
-	strFn  func(env unsafe.Pointer) string
-)
-
-var (
-	stringType     = reflect.TypeOf("")
-	decimalMapType = reflect.TypeOf(map[string]decimal.Decimal(nil))
-	stringMapType  = reflect.TypeOf(map[string]string(nil))
-	stringSetType  = reflect.TypeOf(map[string]struct{}(nil))
-)
-
-// fastCompiler turns a checked expr tree over environment type env into
-// closures. Each method returns nil when it meets a shape it does not
-// handle, and the whole rule then runs on the VM.
-type fastCompiler struct {
-	env reflect.Type
+// fields holds the typed accessors of environment type E, by the path a
+// rule writes ("txn.type", "measure" for a map).
+type fields[E any] struct {
+	text       map[string]func(*E) string
+	number     map[string]func(*E) decimal.Decimal
+	flag       map[string]func(*E) bool
+	textMap    map[string]func(*E) map[string]string
+	numberMap  map[string]func(*E) map[string]decimal.Decimal
+	structPath map[string]bool // paths of nested structs ("txn"), for tests
 }
 
-func (c fastCompiler) bool(n ast.Node) boolFn {
+func newFields[E any]() *fields[E] {
+	return &fields[E]{
+		text:       map[string]func(*E) string{},
+		number:     map[string]func(*E) decimal.Decimal{},
+		flag:       map[string]func(*E) bool{},
+		textMap:    map[string]func(*E) map[string]string{},
+		numberMap:  map[string]func(*E) map[string]decimal.Decimal{},
+		structPath: map[string]bool{},
+	}
+}
+
+func addPerson[E any](f *fields[E], name string, get func(*E) *Person) {
+	f.structPath[name] = true
+	f.text[name+".id"] = func(e *E) string { return get(e).ID }
+	f.text[name+".name"] = func(e *E) string { return get(e).Name }
+	f.text[name+".role"] = func(e *E) string { return get(e).Role }
+	f.text[name+".territory"] = func(e *E) string { return get(e).Territory }
+	f.text[name+".manager"] = func(e *E) string { return get(e).Manager }
+	f.text[name+".currency"] = func(e *E) string { return get(e).Currency }
+	f.textMap[name+".attrs"] = func(e *E) map[string]string { return get(e).Attrs }
+}
+
+func addTxn[E any](f *fields[E], name string, get func(*E) *Txn) {
+	f.structPath[name] = true
+	f.text[name+".id"] = func(e *E) string { return get(e).ID }
+	f.text[name+".date"] = func(e *E) string { return get(e).Date }
+	f.text[name+".type"] = func(e *E) string { return get(e).Type }
+	f.text[name+".owner"] = func(e *E) string { return get(e).Owner }
+	f.text[name+".territory"] = func(e *E) string { return get(e).Territory }
+	f.text[name+".product"] = func(e *E) string { return get(e).Product }
+	f.text[name+".currency"] = func(e *E) string { return get(e).Currency }
+	f.number[name+".amount"] = func(e *E) decimal.Decimal { return get(e).Amount }
+	f.textMap[name+".attrs"] = func(e *E) map[string]string { return get(e).Attrs }
+	f.flag[name+".has_splits"] = func(e *E) bool { return get(e).HasSplits }
+}
+
+func addCredit[E any](f *fields[E], name string, get func(*E) *Credit) {
+	f.structPath[name] = true
+	f.number[name+".amount"] = func(e *E) decimal.Decimal { return get(e).Amount }
+	f.text[name+".rule"] = func(e *E) string { return get(e).Rule }
+	f.number[name+".share"] = func(e *E) decimal.Decimal { return get(e).Share }
+}
+
+func addPeriod[E any](f *fields[E], name string, get func(*E) *Period) {
+	f.structPath[name] = true
+	f.text[name+".label"] = func(e *E) string { return get(e).Label }
+	f.number[name+".fiscal_year"] = func(e *E) decimal.Decimal { return get(e).FiscalYear }
+	f.number[name+".index"] = func(e *E) decimal.Decimal { return get(e).Index }
+	f.text[name+".start"] = func(e *E) string { return get(e).Start }
+	f.text[name+".end"] = func(e *E) string { return get(e).End }
+}
+
+// The accessor tables of the four environments.
+var (
+	personEnvFields = func() *fields[PersonEnv] {
+		f := newFields[PersonEnv]()
+		addPerson(f, "person", func(e *PersonEnv) *Person { return &e.Person })
+		addPeriod(f, "period", func(e *PersonEnv) *Period { return &e.Period })
+		return f
+	}()
+	txnEnvFields = func() *fields[TxnEnv] {
+		f := newFields[TxnEnv]()
+		addTxn(f, "txn", func(e *TxnEnv) *Txn { return &e.Txn })
+		return f
+	}()
+	creditEnvFields = func() *fields[CreditEnv] {
+		f := newFields[CreditEnv]()
+		addTxn(f, "txn", func(e *CreditEnv) *Txn { return &e.Txn })
+		addCredit(f, "credit", func(e *CreditEnv) *Credit { return &e.Credit })
+		addPerson(f, "person", func(e *CreditEnv) *Person { return &e.Person })
+		return f
+	}()
+	componentEnvFields = func() *fields[ComponentEnv] {
+		f := newFields[ComponentEnv]()
+		addPerson(f, "person", func(e *ComponentEnv) *Person { return &e.Person })
+		addPeriod(f, "period", func(e *ComponentEnv) *Period { return &e.Period })
+		f.numberMap["measure"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Measure }
+		f.numberMap["target"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Target }
+		f.numberMap["attainment"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Attainment }
+		f.numberMap["payout"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Payout }
+		return f
+	}()
+)
+
+// fastRule is a rule compiled for the fast path.
+type fastRule interface {
+	// runBool and runDecimal evaluate the rule on env; ok is false when
+	// env is not of the rule's environment type, or on a runtime error.
+	runBool(env any) (v, ok bool)
+	runDecimal(env any) (v decimal.Decimal, ok bool)
+}
+
+// compileFast compiles the checked tree n of a rule over env for the fast
+// path, or returns nil when env has no accessor table or n has a shape
+// the fast path does not take.
+func compileFast(env any, n ast.Node, kind Kind) fastRule {
+	switch env.(type) {
+	case PersonEnv:
+		return newFastRule(personEnvFields, n, kind)
+	case TxnEnv:
+		return newFastRule(txnEnvFields, n, kind)
+	case CreditEnv:
+		return newFastRule(creditEnvFields, n, kind)
+	case ComponentEnv:
+		return newFastRule(componentEnvFields, n, kind)
+	}
+	return nil
+}
+
+type (
+	boolFn[E any] func(*E) (bool, bool)
+	decFn[E any]  func(*E) (decimal.Decimal, bool)
+	strFn[E any]  func(*E) string
+)
+
+type fastProgram[E any] struct {
+	b boolFn[E]
+	d decFn[E]
+}
+
+func newFastRule[E any](f *fields[E], n ast.Node, kind Kind) fastRule {
+	c := fastCompiler[E]{f: f}
+	switch kind {
+	case KindBool:
+		if b := c.bool(n); b != nil {
+			return fastProgram[E]{b: b}
+		}
+	case KindDecimal:
+		if d := c.decimal(n); d != nil {
+			return fastProgram[E]{d: d}
+		}
+	}
+	return nil
+}
+
+// envOf returns env as a *E: env is a *E (not nil) or an E, which is
+// copied.
+func envOf[E any](env any) *E {
+	switch e := env.(type) {
+	case *E:
+		return e
+	case E:
+		return &e
+	}
+	return nil
+}
+
+func (p fastProgram[E]) runBool(env any) (bool, bool) {
+	e := envOf[E](env)
+	if e == nil || p.b == nil {
+		return false, false
+	}
+	return p.b(e)
+}
+
+func (p fastProgram[E]) runDecimal(env any) (decimal.Decimal, bool) {
+	e := envOf[E](env)
+	if e == nil || p.d == nil {
+		return decimal.Decimal{}, false
+	}
+	return p.d(e)
+}
+
+// fastCompiler turns a checked expr tree into closures over *E. Each
+// method returns nil when it meets a shape it does not handle, and the
+// whole rule then runs on the VM.
+type fastCompiler[E any] struct {
+	f *fields[E]
+}
+
+func (c fastCompiler[E]) bool(n ast.Node) boolFn[E] {
 	if n.Type() != boolType {
 		return nil
 	}
 	switch n := n.(type) {
 	case *ast.BoolNode:
 		v := n.Value
-		return func(unsafe.Pointer) (bool, bool) { return v, true }
+		return func(*E) (bool, bool) { return v, true }
 	case *ast.ConstantNode:
 		v, ok := n.Value.(bool)
 		if !ok {
 			return nil
 		}
-		return func(unsafe.Pointer) (bool, bool) { return v, true }
+		return func(*E) (bool, bool) { return v, true }
 	case *ast.IdentifierNode, *ast.MemberNode:
-		off, ok := c.field(n)
+		p, ok := path(n)
 		if !ok {
 			return nil
 		}
-		return func(env unsafe.Pointer) (bool, bool) { return *(*bool)(unsafe.Add(env, off)), true }
+		get, ok := c.f.flag[p]
+		if !ok {
+			return nil
+		}
+		return func(e *E) (bool, bool) { return get(e), true }
 	case *ast.UnaryNode:
 		if n.Operator != "!" && n.Operator != "not" {
 			return nil
@@ -76,8 +240,8 @@ func (c fastCompiler) bool(n ast.Node) boolFn {
 		if x == nil {
 			return nil
 		}
-		return func(env unsafe.Pointer) (bool, bool) {
-			v, ok := x(env)
+		return func(e *E) (bool, bool) {
+			v, ok := x(e)
 			return !v, ok
 		}
 	case *ast.BinaryNode:
@@ -89,22 +253,34 @@ func (c fastCompiler) bool(n ast.Node) boolFn {
 		if cond == nil || a == nil || b == nil {
 			return nil
 		}
-		return func(env unsafe.Pointer) (bool, bool) {
-			v, ok := cond(env)
+		return func(e *E) (bool, bool) {
+			v, ok := cond(e)
 			switch {
 			case !ok:
 				return false, false
 			case v:
-				return a(env)
+				return a(e)
 			default:
-				return b(env)
+				return b(e)
 			}
 		}
 	}
 	return nil
 }
 
-func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
+var (
+	stringOrder = map[string]func(a, b string) bool{
+		"<":  func(a, b string) bool { return a < b },
+		"<=": func(a, b string) bool { return a <= b },
+		">":  func(a, b string) bool { return a > b },
+		">=": func(a, b string) bool { return a >= b },
+	}
+	stringTests = map[string]func(s, x string) bool{
+		"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
+	}
+)
+
+func (c fastCompiler[E]) binaryBool(n *ast.BinaryNode) boolFn[E] {
 	switch n.Operator {
 	case "&&", "and", "||", "or":
 		l, r := c.bool(n.Left), c.bool(n.Right)
@@ -112,30 +288,30 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 			return nil
 		}
 		if n.Operator == "&&" || n.Operator == "and" {
-			return func(env unsafe.Pointer) (bool, bool) {
-				v, ok := l(env)
+			return func(e *E) (bool, bool) {
+				v, ok := l(e)
 				if !ok || !v {
 					return false, ok
 				}
-				return r(env)
+				return r(e)
 			}
 		}
-		return func(env unsafe.Pointer) (bool, bool) {
-			v, ok := l(env)
+		return func(e *E) (bool, bool) {
+			v, ok := l(e)
 			if !ok || v {
 				return v, ok
 			}
-			return r(env)
+			return r(e)
 		}
 	case "==", "!=":
 		neq := n.Operator == "!="
 		if lb, rb := c.bool(n.Left), c.bool(n.Right); lb != nil && rb != nil {
-			return func(env unsafe.Pointer) (bool, bool) {
-				a, ok := lb(env)
+			return func(e *E) (bool, bool) {
+				a, ok := lb(e)
 				if !ok {
 					return false, false
 				}
-				b, ok := rb(env)
+				b, ok := rb(e)
 				return (a == b) != neq, ok
 			}
 		}
@@ -143,19 +319,14 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 		if l == nil || r == nil {
 			return nil
 		}
-		return func(env unsafe.Pointer) (bool, bool) { return (l(env) == r(env)) != neq, true }
+		return func(e *E) (bool, bool) { return (l(e) == r(e)) != neq, true }
 	case "<", "<=", ">", ">=":
 		l, r := c.str(n.Left), c.str(n.Right)
 		if l == nil || r == nil {
 			return nil
 		}
-		cmp := map[string]func(a, b string) bool{
-			"<":  func(a, b string) bool { return a < b },
-			"<=": func(a, b string) bool { return a <= b },
-			">":  func(a, b string) bool { return a > b },
-			">=": func(a, b string) bool { return a >= b },
-		}[n.Operator]
-		return func(env unsafe.Pointer) (bool, bool) { return cmp(l(env), r(env)), true }
+		cmp := stringOrder[n.Operator]
+		return func(e *E) (bool, bool) { return cmp(l(e), r(e)), true }
 	case "in":
 		l := c.str(n.Left)
 		if l == nil {
@@ -165,8 +336,8 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 		if set == nil {
 			return nil
 		}
-		return func(env unsafe.Pointer) (bool, bool) {
-			_, in := set[l(env)]
+		return func(e *E) (bool, bool) {
+			_, in := set[l(e)]
 			return in, true
 		}
 	case "contains", "startsWith", "endsWith":
@@ -174,10 +345,8 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 		if l == nil || r == nil {
 			return nil
 		}
-		f := map[string]func(s, x string) bool{
-			"contains": strings.Contains, "startsWith": strings.HasPrefix, "endsWith": strings.HasSuffix,
-		}[n.Operator]
-		return func(env unsafe.Pointer) (bool, bool) { return f(l(env), r(env)), true }
+		f := stringTests[n.Operator]
+		return func(e *E) (bool, bool) { return f(l(e), r(e)), true }
 	}
 	return nil
 }
@@ -186,9 +355,6 @@ func (c fastCompiler) binaryBool(n *ast.BinaryNode) boolFn {
 func stringSet(n ast.Node) map[string]struct{} {
 	switch n := n.(type) {
 	case *ast.ConstantNode:
-		if n.Type() != stringSetType {
-			return nil
-		}
 		set, _ := n.Value.(map[string]struct{})
 		return set
 	case *ast.ArrayNode:
@@ -209,7 +375,7 @@ var decimalComparisons = map[string]func(a, b decimal.Decimal) bool{
 	"_dlt": decLT, "_dle": decLE, "_dgt": decGT, "_dge": decGE, "_deq": decEQ, "_dne": decNE,
 }
 
-func (c fastCompiler) callBool(n *ast.CallNode) boolFn {
+func (c fastCompiler[E]) callBool(n *ast.CallNode) boolFn[E] {
 	cmp, ok := decimalComparisons[callee(n)]
 	if !ok || len(n.Arguments) != 2 {
 		return nil
@@ -218,12 +384,12 @@ func (c fastCompiler) callBool(n *ast.CallNode) boolFn {
 	if l == nil || r == nil {
 		return nil
 	}
-	return func(env unsafe.Pointer) (bool, bool) {
-		a, ok := l(env)
+	return func(e *E) (bool, bool) {
+		a, ok := l(e)
 		if !ok {
 			return false, false
 		}
-		b, ok := r(env)
+		b, ok := r(e)
 		if !ok {
 			return false, false
 		}
@@ -240,42 +406,48 @@ func callee(n *ast.CallNode) string {
 	return id.Value
 }
 
-func (c fastCompiler) str(n ast.Node) strFn {
+func (c fastCompiler[E]) str(n ast.Node) strFn[E] {
 	if n.Type() != stringType {
 		return nil
 	}
 	switch n := n.(type) {
 	case *ast.StringNode:
 		v := n.Value
-		return func(unsafe.Pointer) string { return v }
+		return func(*E) string { return v }
 	case *ast.ConstantNode:
 		v, ok := n.Value.(string)
 		if !ok {
 			return nil
 		}
-		return func(unsafe.Pointer) string { return v }
+		return func(*E) string { return v }
 	case *ast.IdentifierNode, *ast.MemberNode:
-		if off, k, ok := c.mapKey(n, stringMapType); ok {
-			return func(env unsafe.Pointer) string {
+		if m, k, ok := mapKey(n); ok {
+			if get, ok := c.f.textMap[m]; ok {
 				// A missing key reads as "", as on the VM.
-				return (*(*map[string]string)(unsafe.Add(env, off)))[k]
+				return func(e *E) string { return get(e)[k] }
 			}
 		}
-		off, ok := c.field(n)
+		p, ok := path(n)
 		if !ok {
 			return nil
 		}
-		return func(env unsafe.Pointer) string { return *(*string)(unsafe.Add(env, off)) }
+		get, ok := c.f.text[p]
+		if !ok {
+			return nil
+		}
+		return get
 	}
 	return nil
 }
 
 var (
-	decimalBinary = map[string]func(a, b decimal.Decimal) decimal.Decimal{"_dadd": decAdd, "_dsub": decSub, "_dmul": decMul}
-	decimalUnary  = map[string]func(a decimal.Decimal) decimal.Decimal{"_dneg": decNeg, "abs": decAbs, "floor": decFloor, "ceil": decCeil}
+	decimalBinary = map[string]func(a, b decimal.Decimal) (decimal.Decimal, error){
+		"_dadd": decAdd, "_dsub": decSub, "_dmul": decMul, "_ddiv": decDiv, "round": decRound,
+	}
+	decimalUnary = map[string]func(a decimal.Decimal) decimal.Decimal{"_dneg": decNeg, "abs": decAbs, "floor": decFloor, "ceil": decCeil}
 )
 
-func (c fastCompiler) decimal(n ast.Node) decFn {
+func (c fastCompiler[E]) decimal(n ast.Node) decFn[E] {
 	if n.Type() != decimalType {
 		return nil
 	}
@@ -285,7 +457,7 @@ func (c fastCompiler) decimal(n ast.Node) decFn {
 		if !ok {
 			return nil
 		}
-		return func(unsafe.Pointer) (decimal.Decimal, bool) { return v, true }
+		return func(*E) (decimal.Decimal, bool) { return v, true }
 	case *ast.IdentifierNode, *ast.MemberNode:
 		return c.decimalValue(n)
 	case *ast.ConditionalNode:
@@ -293,15 +465,15 @@ func (c fastCompiler) decimal(n ast.Node) decFn {
 		if cond == nil || a == nil || b == nil {
 			return nil
 		}
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-			v, ok := cond(env)
+		return func(e *E) (decimal.Decimal, bool) {
+			v, ok := cond(e)
 			switch {
 			case !ok:
 				return decimal.Decimal{}, false
 			case v:
-				return a(env)
+				return a(e)
 			default:
-				return b(env)
+				return b(e)
 			}
 		}
 	case *ast.CallNode:
@@ -310,9 +482,9 @@ func (c fastCompiler) decimal(n ast.Node) decFn {
 	return nil
 }
 
-func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
+func (c fastCompiler[E]) callDecimal(n *ast.CallNode) decFn[E] {
 	name := callee(n)
-	args := make([]decFn, len(n.Arguments))
+	args := make([]decFn[E], len(n.Arguments))
 	for i, a := range n.Arguments {
 		if args[i] = c.decimal(a); args[i] == nil {
 			return nil
@@ -320,22 +492,23 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 	}
 	if f, ok := decimalBinary[name]; ok && len(args) == 2 {
 		l, r := args[0], args[1]
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-			a, ok := l(env)
+		return func(e *E) (decimal.Decimal, bool) {
+			a, ok := l(e)
 			if !ok {
 				return a, false
 			}
-			b, ok := r(env)
+			b, ok := r(e)
 			if !ok {
 				return b, false
 			}
-			return f(a, b), true
+			v, err := f(a, b)
+			return v, err == nil
 		}
 	}
 	if f, ok := decimalUnary[name]; ok && len(args) == 1 {
 		x := args[0]
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-			a, ok := x(env)
+		return func(e *E) (decimal.Decimal, bool) {
+			a, ok := x(e)
 			if !ok {
 				return a, false
 			}
@@ -343,30 +516,12 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 		}
 	}
 	switch {
-	case (name == "_ddiv" || name == "round") && len(args) == 2:
-		f := decDiv
-		if name == "round" {
-			f = decRound
-		}
-		l, r := args[0], args[1]
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-			a, ok := l(env)
-			if !ok {
-				return a, false
-			}
-			b, ok := r(env)
-			if !ok {
-				return b, false
-			}
-			v, err := f(a, b)
-			return v, err == nil
-		}
 	case name == "clamp" && len(args) == 3:
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
+		return func(e *E) (decimal.Decimal, bool) {
 			var v [3]decimal.Decimal
 			for i, f := range args {
 				var ok bool
-				if v[i], ok = f(env); !ok {
+				if v[i], ok = f(e); !ok {
 					return v[i], false
 				}
 			}
@@ -378,14 +533,14 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 		if name == "max" {
 			f = decMax
 		}
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-			first, ok := args[0](env)
+		return func(e *E) (decimal.Decimal, bool) {
+			first, ok := args[0](e)
 			if !ok {
 				return first, false
 			}
 			rest := make([]decimal.Decimal, len(args)-1)
 			for i, g := range args[1:] {
-				if rest[i], ok = g(env); !ok {
+				if rest[i], ok = g(e); !ok {
 					return rest[i], false
 				}
 			}
@@ -397,93 +552,58 @@ func (c fastCompiler) callDecimal(n *ast.CallNode) decFn {
 
 // decimalValue reads a decimal field of the environment or a value of a
 // map of decimals.
-func (c fastCompiler) decimalValue(n ast.Node) decFn {
-	if off, k, ok := c.mapKey(n, decimalMapType); ok {
-		return func(env unsafe.Pointer) (decimal.Decimal, bool) {
+func (c fastCompiler[E]) decimalValue(n ast.Node) decFn[E] {
+	if m, k, ok := mapKey(n); ok {
+		if get, ok := c.f.numberMap[m]; ok {
 			// A missing key reads as the zero decimal, as on the VM.
-			return (*(*map[string]decimal.Decimal)(unsafe.Add(env, off)))[k], true
+			return func(e *E) (decimal.Decimal, bool) { return get(e)[k], true }
 		}
 	}
-	off, ok := c.field(n)
+	p, ok := path(n)
 	if !ok {
 		return nil
 	}
-	return func(env unsafe.Pointer) (decimal.Decimal, bool) {
-		return *(*decimal.Decimal)(unsafe.Add(env, off)), true
+	get, ok := c.f.number[p]
+	if !ok {
+		return nil
 	}
+	return func(e *E) (decimal.Decimal, bool) { return get(e), true }
 }
 
-// field resolves an identifier or a chain of member accesses to a field
-// of the environment struct, through nested structs held by value, and
-// returns its offset from the start of the environment. It checks that the
-// field has the type expr's checker gave the node.
-func (c fastCompiler) field(n ast.Node) (uintptr, bool) {
+// path spells an identifier or a chain of member accesses with constant
+// names: txn.type and txn["type"] both give "txn.type".
+func path(n ast.Node) (string, bool) {
 	switch n := n.(type) {
 	case *ast.IdentifierNode:
-		idx, ok := fieldIndex(c.env, n.Value)
-		if !ok || c.env.Field(idx).Type != n.Type() {
-			return 0, false
-		}
-		return c.env.Field(idx).Offset, true
+		return n.Value, true
 	case *ast.MemberNode:
 		if n.Optional || n.Method {
-			return 0, false
+			return "", false
 		}
 		key, ok := n.Property.(*ast.StringNode)
 		if !ok {
-			return 0, false
+			return "", false
 		}
-		pt := n.Node.Type()
-		if pt == nil || pt.Kind() != reflect.Struct {
-			return 0, false
-		}
-		idx, ok := fieldIndex(pt, key.Value)
-		if !ok || pt.Field(idx).Type != n.Type() {
-			return 0, false
-		}
-		base, ok := c.field(n.Node)
+		base, ok := path(n.Node)
 		if !ok {
-			return 0, false
+			return "", false
 		}
-		return base + pt.Field(idx).Offset, true
+		return base + "." + key.Value, true
 	}
-	return 0, false
+	return "", false
 }
 
-// mapKey splits n, a constant-key read of a map of type mapType held in
-// the environment, into the map's offset and the key.
-func (c fastCompiler) mapKey(n ast.Node, mapType reflect.Type) (uintptr, string, bool) {
-	m, ok := n.(*ast.MemberNode)
-	if !ok || m.Optional || m.Method || m.Node.Type() != mapType {
-		return 0, "", false
+// mapKey splits n, a constant-key read of a map (txn.attrs.channel,
+// measure["bookings"]), into the map's path and the key.
+func mapKey(n ast.Node) (m, key string, ok bool) {
+	mn, ok := n.(*ast.MemberNode)
+	if !ok || mn.Optional || mn.Method {
+		return "", "", false
 	}
-	key, ok := m.Property.(*ast.StringNode)
+	k, ok := mn.Property.(*ast.StringNode)
 	if !ok {
-		return 0, "", false
+		return "", "", false
 	}
-	off, ok := c.field(m.Node)
-	return off, key.Value, ok
-}
-
-// fieldIndex finds the field of struct type t that expr knows as name: the
-// field tagged `expr:"name"`, or else the field called name. Embedded
-// fields are left to the VM.
-func fieldIndex(t reflect.Type, name string) (int, bool) {
-	if t.Kind() != reflect.Struct {
-		return 0, false
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		if f.Anonymous {
-			return 0, false
-		}
-		tag := f.Tag.Get("expr")
-		if tag == name || (tag == "" && f.Name == name) {
-			if !f.IsExported() {
-				return 0, false
-			}
-			return i, true
-		}
-	}
-	return 0, false
+	m, ok = path(mn.Node)
+	return m, k.Value, ok
 }

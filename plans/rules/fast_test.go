@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -107,7 +108,8 @@ func TestFastPathMatchesVM(t *testing.T) {
 		{`txn.type == "new" ? credit.amount * 0.1 : credit.amount * 0.05`, KindDecimal, true},
 		{`42`, KindDecimal, true},
 		{`let x = credit.amount; x * 2`, KindDecimal, false},
-		{`sum([credit.amount, txn.amount], # * 1)`, KindDecimal, false},
+		{`any(["new", "upsell"], txn.type == #)`, KindBool, false},
+		{`none(["ent", "core"], txn.product startsWith #) ? credit.amount : 0`, KindDecimal, false},
 	} {
 		p, err := Compile(tc.src, CreditEnv{}, tc.kind, nil)
 		if err != nil {
@@ -322,4 +324,173 @@ func BenchmarkRule(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkRuleDecimal is a per-credit amount with arithmetic, which the
+// number limits check.
+func BenchmarkRuleDecimal(b *testing.B) {
+	p, err := Compile(`txn.attrs.channel == "partner" ? credit.amount * 0.04 + 10 : credit.amount * 0.03`, CreditEnv{}, KindDecimal, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	env := &fastCreditEnvs[0]
+	var m Machine
+	b.Run("fast", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := p.Decimal(&m, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("vm", func(b *testing.B) {
+		b.ReportAllocs()
+		for range b.N {
+			if _, err := m.run(p, env); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// fill sets every field of the struct v points to, through nested
+// structs: text to its field name, numbers to distinct values, flags to
+// true, maps to one key "k".
+func fill(v reflect.Value, n *int64) {
+	for i := range v.NumField() {
+		f := v.Field(i)
+		*n++
+		switch {
+		case f.Type() == decimalType:
+			f.Set(reflect.ValueOf(decimal.New(*n*125, -2)))
+		case f.Kind() == reflect.String:
+			f.SetString(v.Type().Field(i).Name)
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
+		case f.Type() == reflect.TypeOf(map[string]string(nil)):
+			f.Set(reflect.ValueOf(map[string]string{"k": fmt.Sprint("v", *n)}))
+		case f.Type() == reflect.TypeOf(map[string]decimal.Decimal(nil)):
+			f.Set(reflect.ValueOf(map[string]decimal.Decimal{"k": decimal.New(*n, -1)}))
+		case f.Kind() == reflect.Struct:
+			fill(f, n)
+		}
+	}
+}
+
+// leafPaths lists the paths a rule can read in struct type t, by kind.
+func leafPaths(t reflect.Type, prefix string, out map[string]string) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		p := prefix + f.Tag.Get("expr")
+		switch {
+		case f.Type == decimalType:
+			out[p] = "number"
+		case f.Type.Kind() == reflect.String:
+			out[p] = "text"
+		case f.Type.Kind() == reflect.Bool:
+			out[p] = "flag"
+		case f.Type == reflect.TypeOf(map[string]string(nil)):
+			out[p] = "textMap"
+		case f.Type == reflect.TypeOf(map[string]decimal.Decimal(nil)):
+			out[p] = "numberMap"
+		case f.Type.Kind() == reflect.Struct:
+			leafPaths(f.Type, p+".", out)
+		default:
+			out[p] = "unknown " + f.Type.String()
+		}
+	}
+}
+
+func tablePaths[E any](f *fields[E]) map[string]string {
+	out := map[string]string{}
+	for p := range f.text {
+		out[p] = "text"
+	}
+	for p := range f.number {
+		out[p] = "number"
+	}
+	for p := range f.flag {
+		out[p] = "flag"
+	}
+	for p := range f.textMap {
+		out[p] = "textMap"
+	}
+	for p := range f.numberMap {
+		out[p] = "numberMap"
+	}
+	return out
+}
+
+// checkEveryField checks that the accessor table of E has every field a
+// rule can read in E, and that a rule reading each one gives on the fast
+// path what it gives on the VM.
+func checkEveryField[E any](t *testing.T, f *fields[E]) {
+	var zero E
+	want := map[string]string{}
+	leafPaths(reflect.TypeOf(zero), "", want)
+	got := tablePaths(f)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("%T accessors:\n%v\nwant the fields:\n%v", zero, got, want)
+	}
+	var env E
+	var n int64
+	fill(reflect.ValueOf(&env).Elem(), &n)
+	for p, kind := range got {
+		var src string
+		k := KindBool
+		switch kind {
+		case "text":
+			src = fmt.Sprintf(`%s == %q || %s >= "M"`, p, p[strings.LastIndex(p, ".")+1:], p)
+		case "number":
+			src, k = p+" * 2 - 0.5", KindDecimal
+		case "flag":
+			src = "!" + p
+		case "textMap":
+			src = fmt.Sprintf(`%s.k startsWith "v" && %s["missing"] == ""`, p, p)
+		case "numberMap":
+			src, k = fmt.Sprintf(`%s.k + %s["missing"] / 2`, p, p), KindDecimal
+		}
+		prog, err := Compile(src, zero, k, nil)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", src, err)
+		}
+		if !prog.Fast() {
+			t.Errorf("%q over %T does not take the fast path", src, zero)
+		}
+		sameAsVM(t, prog, &env)
+		sameAsVM(t, prog, env)
+		var empty E
+		sameAsVM(t, prog, &empty)
+	}
+}
+
+// TestFastPathEveryField runs every field of every environment both ways.
+func TestFastPathEveryField(t *testing.T) {
+	t.Parallel()
+	checkEveryField(t, personEnvFields)
+	checkEveryField(t, txnEnvFields)
+	checkEveryField(t, creditEnvFields)
+	checkEveryField(t, componentEnvFields)
+}
+
+// TestFastPathWrongEnv checks that a program given another environment
+// type than it was compiled for, or a nil one, runs on the VM, which
+// reports the error.
+func TestFastPathWrongEnv(t *testing.T) {
+	t.Parallel()
+	p, err := Compile(`txn.type == "new"`, CreditEnv{}, KindBool, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Fast() {
+		t.Fatal("not fast")
+	}
+	var m Machine
+	if got, err := p.Bool(&m, &TxnEnv{Txn: Txn{Type: "new"}}); err != nil || !got {
+		t.Errorf("on a TxnEnv: %v, %v; want true from the VM", got, err)
+	}
+	var nilEnv *CreditEnv
+	if _, err := p.Bool(&m, nilEnv); err == nil {
+		t.Errorf("nil environment: want an error")
+	}
 }

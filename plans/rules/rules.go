@@ -7,13 +7,19 @@
 // rule. Division keeps DivisionPlaces decimal places, rounding halves away
 // from zero. Rules cannot do I/O: the environments hold only data and the
 // functions below, and each program is limited to NodesMax nodes and
-// SourceBytesMax bytes of source.
+// SourceBytesMax bytes of source, and its evaluation to the budget in
+// limits.go (RuleStepsMax, DecimalIntegerDigitsMax, DecimalPlacesMax,
+// RuleStringBytesMax). check.go refuses, in plan words, what rules do not
+// need and what would break that budget: ranges, list functions other
+// than all, any, none and one over a written list, nested list functions,
+// and text joined with + from anything but text written in the rule.
 //
 // Functions available in rules: min(a, b, ...), max(a, b, ...),
 // round(x, places) (halves away from zero), clamp(x, lo, hi), abs(x),
 // floor(x), ceil(x), the text helpers upper, lower, trim, trimPrefix,
-// trimSuffix, hasPrefix, hasSuffix, and expr's string operators. expr's
-// other builtins are disabled: none may read the clock (now, date) or
+// trimSuffix, hasPrefix, hasSuffix, expr's string operators, and all, any,
+// none and one over a list written in the rule. expr's other builtins are
+// disabled: none may read the clock (now, date) or
 // compute in float64 or int.
 package rules
 
@@ -23,11 +29,11 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-	"unsafe"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
 	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 	"github.com/shopspring/decimal"
 )
@@ -41,9 +47,6 @@ const NodesMax = 500
 
 // SourceBytesMax is the longest rule source that compiles.
 const SourceBytesMax = 4096
-
-// memoryBudgetMax bounds what one evaluation may allocate (expr's units).
-const memoryBudgetMax = 10_000
 
 // Kind is the type a rule must produce.
 type Kind int
@@ -64,6 +67,7 @@ func (k Kind) String() string {
 var (
 	decimalType = reflect.TypeOf(decimal.Decimal{})
 	boolType    = reflect.TypeOf(true)
+	stringType  = reflect.TypeOf("")
 )
 
 // Error is a rule compile error at a 1-based line and 0-based column of
@@ -83,13 +87,9 @@ type Program struct {
 	// constant is set when the whole rule is a single number literal: it
 	// then evaluates without the VM.
 	constant *decimal.Decimal
-	// envType is the environment struct the rule was compiled for; fastBool
-	// or fastDecimal, when set, evaluate the rule without the VM for an
-	// environment of that type (see fast.go).
-	envType     reflect.Type
-	envPtrType  reflect.Type
-	fastBool    boolFn
-	fastDecimal decFn
+	// fast, when set, evaluates the rule without the VM for an
+	// environment of the type it was compiled for (see fast.go).
+	fast fastRule
 }
 
 // Machine runs programs; it is not safe for concurrent use, so each worker
@@ -103,6 +103,13 @@ type Machine struct{ vm vm.VM }
 func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	if len(src) > SourceBytesMax {
 		return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule is %d bytes long; the limit is %d", len(src), SourceBytesMax)}
+	}
+	if tree, err := parser.Parse(src); err == nil {
+		// A rule that does not parse gets expr's own message below.
+		c := &ruleChecker{src: src, env: reflect.TypeOf(env), names: names}
+		if errs := c.check(tree.Node); len(errs) > 0 {
+			return nil, errs
+		}
 	}
 	opts := []expr.Option{
 		expr.Env(env),
@@ -121,8 +128,8 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	if err != nil {
 		return nil, toError(err)
 	}
-	if err := checkNames(src, p.Node(), names); err != nil {
-		return nil, err
+	if errs := checkConcat(src, p.Node()); len(errs) > 0 {
+		return nil, errs
 	}
 	if kind == KindDecimal {
 		if t := p.Node().Type(); t != decimalType {
@@ -135,17 +142,7 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 			prog.constant = &v
 		}
 	}
-	if t := reflect.TypeOf(env); t != nil && t.Kind() == reflect.Struct {
-		prog.envType = t
-		prog.envPtrType = reflect.PointerTo(t)
-		fc := fastCompiler{env: t}
-		switch kind {
-		case KindBool:
-			prog.fastBool = fc.bool(p.Node())
-		case KindDecimal:
-			prog.fastDecimal = fc.decimal(p.Node())
-		}
-	}
+	prog.fast = compileFast(env, p.Node(), kind)
 	return prog, nil
 }
 
@@ -188,24 +185,7 @@ func cleanMessage(m string) string {
 
 // Fast reports whether the rule runs without expr's VM (see fast.go).
 func (p *Program) Fast() bool {
-	return p.constant != nil || p.fastBool != nil || p.fastDecimal != nil
-}
-
-// fastEnv returns a pointer to env, a value of or a pointer to the
-// rule's environment type, for the fast path; ok is false for any other
-// environment, which the VM then runs. A value is copied so that the fast
-// path can read it through a pointer.
-func (p *Program) fastEnv(env any) (ptr unsafe.Pointer, ok bool) {
-	switch t := reflect.TypeOf(env); {
-	case t == p.envPtrType:
-		v := reflect.ValueOf(env)
-		return v.UnsafePointer(), !v.IsNil()
-	case t == p.envType:
-		v := reflect.New(t)
-		v.Elem().Set(reflect.ValueOf(env))
-		return v.UnsafePointer(), true
-	}
-	return nil, false
+	return p.constant != nil || p.fast != nil
 }
 
 // Decimal runs a KindDecimal program. env is a value of the environment
@@ -215,13 +195,12 @@ func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 	if p.constant != nil {
 		return *p.constant, nil
 	}
-	if p.fastDecimal != nil {
-		if v, ok := p.fastEnv(env); ok {
-			if out, ok := p.fastDecimal(v); ok {
-				return out, nil
-			}
-			// A runtime error: the VM reports it.
+	if p.fast != nil {
+		if out, ok := p.fast.runDecimal(env); ok {
+			return out, nil
 		}
+		// Another environment type, or a runtime error that the VM
+		// reports.
 	}
 	out, err := m.run(p, env)
 	if err != nil {
@@ -236,11 +215,9 @@ func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 
 // Bool runs a KindBool program; env is as for Decimal.
 func (p *Program) Bool(m *Machine, env any) (bool, error) {
-	if p.fastBool != nil {
-		if v, ok := p.fastEnv(env); ok {
-			if out, ok := p.fastBool(v); ok {
-				return out, nil
-			}
+	if p.fast != nil {
+		if out, ok := p.fast.runBool(env); ok {
+			return out, nil
 		}
 	}
 	out, err := m.run(p, env)
@@ -274,44 +251,6 @@ func runtimeError(err error) error {
 // Names lists, per map variable of an environment (such as "measure"),
 // the keys a rule may use. A rule naming any other key does not compile.
 type Names map[string][]string
-
-// checkNames reports the first use of an unknown key of a map variable,
-// such as measure.bookigns, with a suggestion.
-func checkNames(src string, tree ast.Node, names Names) error {
-	if len(names) == 0 {
-		return nil
-	}
-	var found error
-	v := &nameVisitor{fn: func(n *ast.MemberNode) {
-		id, ok := n.Node.(*ast.IdentifierNode)
-		if !ok || found != nil {
-			return
-		}
-		keys, ok := names[id.Value]
-		if !ok {
-			return
-		}
-		s, ok := n.Property.(*ast.StringNode)
-		if !ok {
-			return
-		}
-		for _, k := range keys {
-			if k == s.Value {
-				return
-			}
-		}
-		line, col := lineCol(src, n.Property.Location().From)
-		msg := fmt.Sprintf("unknown %s %q", id.Value, s.Value)
-		if sug := Suggest(s.Value, keys); sug != "" {
-			msg += fmt.Sprintf("; did you mean %q?", sug)
-		} else if len(keys) > 0 {
-			msg += fmt.Sprintf("; known: %s", strings.Join(keys, ", "))
-		}
-		found = &Error{Line: line, Column: col, Message: msg}
-	}}
-	ast.Walk(&tree, v)
-	return found
-}
 
 type nameVisitor struct{ fn func(*ast.MemberNode) }
 

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -127,8 +128,11 @@ func TestCompileErrors(t *testing.T) {
 			continue
 		}
 		re, ok := err.(*Error)
+		if errs, many := err.(Errors); many {
+			re, ok = errs[0], true
+		}
 		if !ok {
-			t.Errorf("Compile(%q) error %T, want *Error", tc.src, err)
+			t.Errorf("Compile(%q) error %T, want *Error or Errors", tc.src, err)
 			continue
 		}
 		if re.Line != tc.line || re.Column != tc.col || !strings.Contains(re.Message, tc.contains) {
@@ -151,12 +155,15 @@ func TestDivisionByZero(t *testing.T) {
 
 func TestUnknownMapKey(t *testing.T) {
 	t.Parallel()
-	_, err := Compile("1 + measure.bookigns", testEnv{}, KindDecimal, Names{"measure": {"bookings", "meetings"}})
-	re, ok := err.(*Error)
-	if !ok {
-		t.Fatalf("err = %v, want *Error", err)
+	_, err := Compile("1 + measure.bookigns + measure.meetngs", testEnv{}, KindDecimal, Names{"measure": {"bookings", "meetings"}})
+	errs, ok := err.(Errors)
+	if !ok || len(errs) != 2 {
+		t.Fatalf("err = %v, want two errors", err)
 	}
-	if re.Line != 1 || re.Column != 12 || re.Message != `unknown measure "bookigns"; did you mean "bookings"?` {
+	if re := errs[0]; re.Line != 1 || re.Column != 12 || re.Message != `unknown measure "bookigns"; did you mean "bookings"?` {
+		t.Errorf("got %d:%d %q", re.Line, re.Column, re.Message)
+	}
+	if re := errs[1]; re.Line != 1 || re.Column != 31 || re.Message != `unknown measure "meetngs"; did you mean "meetings"?` {
 		t.Errorf("got %d:%d %q", re.Line, re.Column, re.Message)
 	}
 	if _, err := Compile("measure.bookings * 2", testEnv{}, KindDecimal, Names{"measure": {"bookings"}}); err != nil {
@@ -182,6 +189,48 @@ func TestNoClockNoFloats(t *testing.T) {
 	for _, src := range []string{`upper(type) == "NEW"`, `hasPrefix(lower(trim(type)), "ne")`} {
 		if _, err := Compile(src, testEnv{}, KindBool, nil); err != nil {
 			t.Errorf("Compile(%q): %v", src, err)
+		}
+	}
+}
+
+// TestPlanWords checks that rule errors name fields, attributes and
+// measures as plans do, every problem of a rule at once.
+func TestPlanWords(t *testing.T) {
+	t.Parallel()
+	names := Names{"measure": {"bookings"}, "target": {"bookings"}, "attainment": {"bookings"}, "payout": {"commission"}}
+	for _, tc := range []struct {
+		src  string
+		env  any
+		want []string
+	}{
+		{`txn.new_logo == "true" && txn.attrs.x == "y" && txn.big_deal == "true"`, CreditEnv{}, []string{
+			"1:4: no field new_logo on a transaction; did you mean txn.attrs.new_logo?",
+			"1:52: no field big_deal on a transaction; did you mean txn.attrs.big_deal?",
+		}},
+		{`attainment >= 0.5`, ComponentEnv{}, []string{"1:0: attainment needs a measure name, e.g. attainment.bookings"}},
+		{`payout > 0`, ComponentEnv{}, []string{"1:0: payout needs a component name, e.g. payout.commission"}},
+		{`txn.attrs == "x"`, TxnEnv{}, []string{`1:4: txn.attrs needs an attribute name, e.g. txn.attrs.channel`}},
+		{`txn.attrs.x == true`, TxnEnv{}, []string{`1:15: attributes are text: compare txn.attrs.x with "true", in quotes`}},
+		{`false != person.attrs["plan-year"]`, PersonEnv{}, []string{`1:0: attributes are text: compare person.attrs["plan-year"] with "false", in quotes`}},
+		{`period.month == 1`, PersonEnv{}, []string{"1:7: no field month on the period; known: label, fiscal_year, index, start, end"}},
+		{`credit.amount > 0`, TxnEnv{}, []string{"1:0: unknown name credit; this rule can read txn"}},
+		// Fine: a key test on a map, a let variable, a computed key.
+		{`"channel" in txn.attrs && !("x" in txn.attrs)`, TxnEnv{}, nil},
+		{`let t = txn.type; t == "new"`, TxnEnv{}, nil},
+		{`measure[person.role] > 0`, ComponentEnv{}, nil},
+	} {
+		kind := KindBool
+		_, err := Compile(tc.src, tc.env, kind, names)
+		var got []string
+		if errs, ok := err.(Errors); ok {
+			for _, e := range errs {
+				got = append(got, fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Message))
+			}
+		} else if err != nil {
+			got = []string{err.Error()}
+		}
+		if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+			t.Errorf("Compile(%q):\n%s\nwant:\n%s", tc.src, strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 		}
 	}
 }

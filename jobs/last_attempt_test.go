@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"testing"
@@ -32,14 +33,14 @@ func TestLastAttemptFailsRun(t *testing.T) {
 	transient := errors.New("database is busy")
 	a := BatchArgs{RunID: runID, Index: 4}
 
-	if got := lastAttempt(ctx, &Deps{Store: st}, &rivertype.JobRow{Attempt: 3, MaxAttempts: 10}, a, transient); got != transient {
+	if got := lastAttempt(ctx, &Deps[*sql.Tx]{Store: st}, &rivertype.JobRow{Attempt: 3, MaxAttempts: 10}, a, transient); got != transient {
 		t.Fatalf("attempt 3 of 10: got %v, want the error back for a retry", got)
 	}
 	if run, _ := st.RunGet(ctx, runID); run.Status != storage.RunRunning {
 		t.Fatalf("after attempt 3 the run is %s, want running", run.Status)
 	}
 
-	got := lastAttempt(ctx, &Deps{Store: st}, &rivertype.JobRow{Attempt: 10, MaxAttempts: 10}, a, transient)
+	got := lastAttempt(ctx, &Deps[*sql.Tx]{Store: st}, &rivertype.JobRow{Attempt: 10, MaxAttempts: 10}, a, transient)
 	if !errors.Is(got, transient) {
 		t.Fatalf("last attempt: got %v, want a cancel wrapping the error", got)
 	}

@@ -38,9 +38,9 @@ const (
 	BatchTimeout = 10 * time.Minute
 )
 
-// Deps is what the workers share.
-type Deps struct {
-	Store storage.Store
+// Deps is what the workers share, for driver transactions of type TTx.
+type Deps[TTx any] struct {
+	Store storage.DriverStore[TTx]
 	Plans *calc.PlanCache
 	// Now is the clock for recorded times (default time.Now).
 	Now func() time.Time
@@ -94,25 +94,18 @@ type FinalizeArgs struct {
 func (FinalizeArgs) Kind() string { return "icomp_finalize" }
 
 // Register adds the workers, for River driver TDriver, to workers.
-func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, deps *Deps) {
+func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, deps *Deps[TTx]) {
 	river.AddWorker(workers, &RunWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &BatchWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &SettleSplitWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &FinalizeWorker[TDriver, TTx]{deps: deps})
 }
 
-func rawTx[TTx any](tx storage.Tx) TTx {
-	raw, ok := tx.Raw().(TTx)
-	if !ok {
-		panic(fmt.Sprintf("invariant: storage transaction %T is not River's %T", tx.Raw(), *new(TTx)))
-	}
-	return raw
-}
 
 // failRun marks the run failed and cancels the job: retrying cannot fix a
 // plan error or bad input.
-func failRun(ctx context.Context, deps *Deps, runID int64, err error) error {
-	ferr := deps.Store.InTx(ctx, func(tx storage.Tx) error {
+func failRun[TTx any](ctx context.Context, deps *Deps[TTx], runID int64, err error) error {
+	ferr := deps.Store.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		run, rerr := tx.RunGet(ctx, runID)
 		if rerr != nil {
 			return rerr
@@ -133,7 +126,7 @@ func failRun(ctx context.Context, deps *Deps, runID int64, err error) error {
 	return river.JobCancel(err)
 }
 
-func (d *Deps) now() string {
+func (d *Deps[TTx]) now() string {
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now
@@ -150,7 +143,7 @@ func permanent(err error) bool {
 // RunWorker splits a run into batches.
 type RunWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	river.WorkerDefaults[RunArgs]
-	deps *Deps
+	deps *Deps[TTx]
 }
 
 // Work enqueues the run's batches and completes the run job in one transaction.
@@ -161,8 +154,8 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		return err
 	}
 	if run.Status != storage.RunRunning {
-		return st.InTx(ctx, func(tx storage.Tx) error {
-			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		return st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
+			_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 			return err
 		})
 	}
@@ -212,7 +205,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		}
 	}
 	client := river.ClientFromContext[TTx](ctx)
-	err = st.InTx(ctx, func(tx storage.Tx) error {
+	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		if err := tx.RunSetBatches(ctx, run.ID, len(batches)); err != nil {
 			return err
 		}
@@ -223,10 +216,10 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		if len(batches) == 0 {
 			params = append(params, river.InsertManyParams{Args: FinalizeArgs{RunID: run.ID}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		}
-		if _, err := client.InsertManyTx(ctx, rawTx[TTx](tx), params); err != nil {
+		if _, err := client.InsertManyTx(ctx, dtx, params); err != nil {
 			return err
 		}
-		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 		return err
 	})
 	return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
@@ -322,7 +315,7 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 // BatchWorker computes and posts one batch.
 type BatchWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	river.WorkerDefaults[BatchArgs]
-	deps *Deps
+	deps *Deps[TTx]
 }
 
 // Timeout is the batch's time limit.
@@ -361,14 +354,14 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		return lastAttempt(ctx, w.deps, job.JobRow, a, err)
 	}
 	client := river.ClientFromContext[TTx](ctx)
-	err = st.InTx(ctx, func(tx storage.Tx) error {
+	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		// A batch job executed twice (rescued while still running) posts once.
 		first, err := tx.RunBatchClaim(ctx, a.RunID, a.Index)
 		if err != nil {
 			return err
 		}
 		if !first {
-			_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+			_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 			return err
 		}
 		params := storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People, WithTraces: true}
@@ -416,11 +409,11 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			if a.Settle {
 				next = FinalizeArgs{RunID: a.RunID}
 			}
-			if _, err := client.InsertTx(ctx, rawTx[TTx](tx), next, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+			if _, err := client.InsertTx(ctx, dtx, next, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
 				return err
 			}
 		}
-		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		_, err = river.JobCompleteTx[TDriver](ctx, dtx, job)
 		return err
 	})
 	if errors.Is(err, errRunStopped) {
@@ -433,9 +426,9 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 }
 
 // complete completes a job that has nothing to post.
-func complete[TDriver riverdriver.Driver[TTx], TTx any, T river.JobArgs](ctx context.Context, st storage.Store, job *river.Job[T]) error {
-	return st.InTx(ctx, func(tx storage.Tx) error {
-		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+func complete[TDriver riverdriver.Driver[TTx], TTx any, T river.JobArgs](ctx context.Context, st storage.DriverStore[TTx], job *river.Job[T]) error {
+	return st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
+		_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 		return err
 	})
 }
@@ -446,12 +439,12 @@ var errRunStopped = errors.New("the run is no longer running")
 // lastAttempt returns err for River to retry, except on the job's last
 // attempt: then the run is marked failed, so that it does not wait forever
 // for a batch River is about to discard.
-func lastAttempt(ctx context.Context, deps *Deps, job *rivertype.JobRow, a BatchArgs, err error) error {
+func lastAttempt[TTx any](ctx context.Context, deps *Deps[TTx], job *rivertype.JobRow, a BatchArgs, err error) error {
 	return lastAttemptOf(ctx, deps, job, a.RunID, fmt.Sprintf("batch %d", a.Index), err)
 }
 
 // lastAttemptOf is lastAttempt for any of a run's jobs (what names it).
-func lastAttemptOf(ctx context.Context, deps *Deps, job *rivertype.JobRow, runID int64, what string, err error) error {
+func lastAttemptOf[TTx any](ctx context.Context, deps *Deps[TTx], job *rivertype.JobRow, runID int64, what string, err error) error {
 	if err == nil || job.Attempt < job.MaxAttempts {
 		return err
 	}
@@ -536,7 +529,7 @@ func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run,
 // SettleSplitWorker splits settlement into batches of people.
 type SettleSplitWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	river.WorkerDefaults[SettleSplitArgs]
-	deps *Deps
+	deps *Deps[TTx]
 }
 
 // Work enqueues one settlement batch per BatchPeopleMax people who have
@@ -555,7 +548,7 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
 	client := river.ClientFromContext[TTx](ctx)
-	err = st.InTx(ctx, func(tx storage.Tx) error {
+	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		var params []river.InsertManyParams
 		for start := 0; start < len(people); start += BatchPeopleMax {
 			end := min(start+BatchPeopleMax, len(people))
@@ -570,10 +563,10 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 		if len(params) == 0 {
 			params = append(params, river.InsertManyParams{Args: FinalizeArgs{RunID: run.ID}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		}
-		if _, err := client.InsertManyTx(ctx, rawTx[TTx](tx), params); err != nil {
+		if _, err := client.InsertManyTx(ctx, dtx, params); err != nil {
 			return err
 		}
-		_, err := river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 		return err
 	})
 	return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
@@ -583,13 +576,13 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 // status, and closes it.
 type FinalizeWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	river.WorkerDefaults[FinalizeArgs]
-	deps *Deps
+	deps *Deps[TTx]
 }
 
 // Work finishes the run in one transaction.
 func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[FinalizeArgs]) error {
 	st := w.deps.Store
-	err := st.InTx(ctx, func(tx storage.Tx) error {
+	err := st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		run, err := tx.RunGet(ctx, job.Args.RunID)
 		if err != nil {
 			return err
@@ -599,7 +592,7 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 				return err
 			}
 		}
-		_, err = river.JobCompleteTx[TDriver](ctx, rawTx[TTx](tx), job)
+		_, err = river.JobCompleteTx[TDriver](ctx, dtx, job)
 		return err
 	})
 	return lastAttemptOf(ctx, w.deps, job.JobRow, job.Args.RunID, "finalizing the run", err)

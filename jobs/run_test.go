@@ -89,7 +89,7 @@ func setupIdle(t *testing.T, workers int) *testBundle {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	deps := &jobs.Deps{Store: st, Plans: calc.NewPlanCache()}
+	deps := &jobs.Deps[*sql.Tx]{Store: st, Plans: calc.NewPlanCache()}
 	runner, err := jobs.NewRunner[*riversqlite.Driver, *sql.Tx](riversqlite.New(st.DB), deps, jobs.RunnerConfig{FetchCooldown: 5 * time.Millisecond, Workers: workers})
 	if err != nil {
 		t.Fatal(err)

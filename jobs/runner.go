@@ -42,11 +42,11 @@ type RunnerConfig struct {
 // Runner owns a River client for driver TDriver and the run operations.
 type Runner[TDriver riverdriver.Driver[TTx], TTx any] struct {
 	Client *river.Client[TTx]
-	Deps   *Deps
+	Deps   *Deps[TTx]
 }
 
 // NewRunner builds the River client with icomp's workers registered.
-func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *Deps, cfg RunnerConfig) (*Runner[TDriver, TTx], error) {
+func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *Deps[TTx], cfg RunnerConfig) (*Runner[TDriver, TTx], error) {
 	workers := river.NewWorkers()
 	Register[TDriver, TTx](workers, deps)
 	rc := &river.Config{
@@ -107,7 +107,7 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 	if err != nil {
 		return 0, false, err
 	}
-	err = st.InTx(ctx, func(tx storage.Tx) error {
+	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		// Every plan the run computes reads labels with the company
 		// calendar (the first plan sets it in a workspace that has none).
 		for _, h := range hashes {
@@ -141,7 +141,7 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 			return err
 		}
 		runID = id
-		_, err = r.Client.InsertTx(ctx, rawTx[TTx](tx), RunArgs{RunID: id}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		_, err = r.Client.InsertTx(ctx, dtx, RunArgs{RunID: id}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
 		return err
 	})
 	if errors.Is(err, storage.ErrRunInProgress) {

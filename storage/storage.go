@@ -38,6 +38,16 @@ type Store interface {
 	Close() error
 }
 
+// DriverStore is a Store whose transactions also hand out the driver's own
+// transaction, typed (*sql.Tx for SQLite, pgx.Tx for Postgres), so that
+// River's ...Tx calls share them: a job's ledger writes and its completion
+// commit together.
+type DriverStore[TTx any] interface {
+	Store
+	// InDriverTx is InTx, with the driver's transaction beside the Tx.
+	InDriverTx(ctx context.Context, fn func(tx Tx, driverTx TTx) error) error
+}
+
 // Reader is every read.
 type Reader interface {
 	PersonIDs(ctx context.Context) (map[string]bool, error)
@@ -172,10 +182,6 @@ type Tx interface {
 	SealInsert(ctx context.Context, s ledger.Seal) error
 	// ImportBatchInsert records an import and returns its id.
 	ImportBatchInsert(ctx context.Context, b ImportBatch) (int64, error)
-
-	// Raw returns the driver's transaction (*sql.Tx or pgx.Tx), for River's
-	// ...Tx calls that must share it.
-	Raw() any
 }
 
 // ImportCounts says what an import did.

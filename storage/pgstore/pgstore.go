@@ -236,13 +236,15 @@ var Dialect = &sqlstore.Dialect{
 
 var stageCols = []string{"id", "line", "hash", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attrs"}
 
-func pgxTx(tx sqlstore.TxConn) pgx.Tx {
-	t, ok := tx.Raw().(pgx.Tx)
-	if !ok {
-		panic(fmt.Sprintf("invariant: pgstore transaction is %T, not pgx.Tx", tx.Raw()))
-	}
-	return t
+// pgxTx is the pgx transaction of one of this backend's transactions.
+func pgxTx(tx sqlstore.TxConn) pgx.Tx { return tx.(*txConn).tx }
+
+// InDriverTx runs fn in one transaction, with its pgx.Tx for River.
+func (s *Store) InDriverTx(ctx context.Context, fn func(storage.Tx, pgx.Tx) error) error {
+	return s.InTxConn(ctx, func(tx storage.Tx, tc sqlstore.TxConn) error { return fn(tx, pgxTx(tc)) })
 }
+
+var _ storage.DriverStore[pgx.Tx] = (*Store)(nil)
 
 func stageTransactions(ctx context.Context, tx sqlstore.TxConn, rows [][]any, splits [][]any) error {
 	t := pgxTx(tx)
@@ -421,5 +423,3 @@ func (t *txConn) Rollback(ctx context.Context) error {
 	}
 	return err
 }
-
-func (t *txConn) Raw() any { return t.tx }

@@ -18,6 +18,7 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
+	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlstore"
 )
 
@@ -183,4 +184,9 @@ func (t *txConn) Rollback(context.Context) error {
 	return err
 }
 
-func (t *txConn) Raw() any { return t.tx }
+// InDriverTx runs fn in one transaction, with its *sql.Tx for River.
+func (s *Store) InDriverTx(ctx context.Context, fn func(storage.Tx, *sql.Tx) error) error {
+	return s.InTxConn(ctx, func(tx storage.Tx, tc sqlstore.TxConn) error { return fn(tx, tc.(*txConn).tx) })
+}
+
+var _ storage.DriverStore[*sql.Tx] = (*Store)(nil)

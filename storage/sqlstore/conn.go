@@ -28,8 +28,6 @@ type TxConn interface {
 	Querier
 	Commit(ctx context.Context) error
 	Rollback(ctx context.Context) error
-	// Raw is the driver's own transaction, for River.
-	Raw() any
 }
 
 // Conn is a backend's connection pool.

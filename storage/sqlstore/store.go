@@ -45,12 +45,18 @@ func (s *Store) Conn() Conn { return s.conn }
 
 // InTx runs fn in one transaction.
 func (s *Store) InTx(ctx context.Context, fn func(storage.Tx) error) error {
+	return s.InTxConn(ctx, func(tx storage.Tx, _ TxConn) error { return fn(tx) })
+}
+
+// InTxConn runs fn in one transaction and hands it the backend's own
+// transaction too, which the backend turns into its driver's type.
+func (s *Store) InTxConn(ctx context.Context, fn func(storage.Tx, TxConn) error) error {
 	tc, err := s.conn.Begin(ctx)
 	if err != nil {
 		return s.d.err(err)
 	}
 	t := &tx{queries: queries{q: tc, d: s.d}, tc: tc}
-	if err := fn(t); err != nil {
+	if err := fn(t, tc); err != nil {
 		_ = tc.Rollback(ctx)
 		return err
 	}
@@ -111,7 +117,6 @@ type tx struct {
 	staged bool
 }
 
-func (t *tx) Raw() any { return t.tc.Raw() }
 
 func placeholders(n int) string {
 	if n == 0 {

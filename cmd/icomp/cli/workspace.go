@@ -69,7 +69,7 @@ func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*wor
 		release()
 		return nil, err
 	}
-	deps := &jobs.Deps{Store: st, Plans: calc.NewPlanCache()}
+	deps := &jobs.Deps[*sql.Tx]{Store: st, Plans: calc.NewPlanCache()}
 	// River's maintenance (leader election, its notifier) shares the one
 	// SQLite connection with the batches and logs timeouts while a batch
 	// writes; in this single-process mode those are noise. A batch that
@@ -92,7 +92,7 @@ func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspa
 	if err != nil {
 		return nil, err
 	}
-	deps := &jobs.Deps{Store: st, Plans: calc.NewPlanCache()}
+	deps := &jobs.Deps[pgx.Tx]{Store: st, Plans: calc.NewPlanCache()}
 	runner, err := jobs.NewRunner[*riverpgxv5.Driver, pgx.Tx](riverpgxv5.New(st.Pool), deps, o.runner)
 	if err != nil {
 		st.Close()

@@ -35,7 +35,7 @@ func SealExport(ctx context.Context, tx storage.Tx, id int64) error {
 // RunContent recomputes what a run's seal covers: its lines (full rows)
 // in sequence order, then its credits, then the traces it stored beside
 // unchanged lines.
-func RunContent(ctx context.Context, r storage.Reader, runID int64) (rows int, content string, err error) {
+func RunContent(ctx context.Context, r storage.LedgerReader, runID int64) (rows int, content string, err error) {
 	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: runID})
 	if err != nil {
 		return 0, "", err
@@ -63,7 +63,7 @@ func RunContent(ctx context.Context, r storage.Reader, runID int64) (rows int, c
 
 // ExportContent recomputes what a payroll batch's seal covers: its row,
 // its file and the keys of the lines it paid.
-func ExportContent(ctx context.Context, r storage.Reader, id int64) (rows int, content string, err error) {
+func ExportContent(ctx context.Context, r storage.ExportReader, id int64) (rows int, content string, err error) {
 	e, err := r.ExportGet(ctx, id)
 	if err != nil {
 		return 0, "", err
@@ -95,6 +95,13 @@ func appendSeal(ctx context.Context, tx storage.Tx, kind string, ref int64, rows
 	return tx.SealInsert(ctx, ledger.NewSeal(prev, kind, ref, rows, content))
 }
 
+// Source is what Verify reads.
+type Source interface {
+	storage.LedgerReader
+	storage.ExportReader
+	storage.RunReader
+}
+
 // Report is what Verify found.
 type Report struct {
 	Seals, Lines, Credits, Exports int
@@ -110,7 +117,7 @@ func (r Report) OK() bool { return r.Broken == nil && r.Unsealed == "" }
 // Verify recomputes every seal of the chain in order and stops at the
 // first broken link; it then checks that every ledger line and credit
 // belongs to a sealed run (or to the run in progress).
-func Verify(ctx context.Context, r storage.Reader) (Report, error) {
+func Verify(ctx context.Context, r Source) (Report, error) {
 	var rep Report
 	seals, err := r.SealList(ctx)
 	if err != nil {
@@ -201,7 +208,7 @@ func Verify(ctx context.Context, r storage.Reader) (Report, error) {
 	return rep, nil
 }
 
-func anyRunning(ctx context.Context, r storage.Reader) bool {
+func anyRunning(ctx context.Context, r storage.RunReader) bool {
 	runs, err := r.RunList(ctx)
 	if err != nil {
 		return true

@@ -30,7 +30,7 @@ func CreditsTerritory(plan *plans.CompPlan) bool {
 // Candidates lists the people a plan pays in period p: employed during
 // it, assigned to the plan (or unassigned) and selected by its eligibility
 // rule, as of the period's last day. ids limits the list (nil: everyone).
-func Candidates(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
+func Candidates(ctx context.Context, r storage.PeopleReader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
 	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: ids})
 	if err != nil {
 		return nil, err
@@ -54,6 +54,14 @@ func Candidates(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p p
 	return out, nil
 }
 
+// Source is what a batch reads: its people, their transactions and what
+// earlier periods posted.
+type Source interface {
+	storage.PeopleReader
+	storage.TransactionReader
+	storage.LedgerReader
+}
+
 // Batch is the computation of one plan for some of its people in a period.
 type Batch struct {
 	Plan    *plans.CompPlan
@@ -74,7 +82,7 @@ type Result struct {
 }
 
 // Compute loads the batch's inputs and computes it.
-func Compute(ctx context.Context, r storage.Reader, b Batch) (*Result, error) {
+func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	plan, p := b.Plan, b.Period
 	records, err := Candidates(ctx, r, plan, p, b.People)
 	if err != nil {
@@ -129,7 +137,7 @@ func ParsePeriod(plan *plans.CompPlan, label string) (period.Period, error) {
 
 // PriorPayouts sums what earlier periods of the fiscal year posted for the
 // plan's cumulative components.
-func PriorPayouts(ctx context.Context, r storage.Reader, plan *plans.CompPlan, p period.Period, people []string) ([]facts.PriorPayout, error) {
+func PriorPayouts(ctx context.Context, r storage.LedgerReader, plan *plans.CompPlan, p period.Period, people []string) ([]facts.PriorPayout, error) {
 	cumulative := map[string]bool{}
 	for _, c := range plan.Components {
 		if c.Cumulative {

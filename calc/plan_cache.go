@@ -29,7 +29,7 @@ func NewPlanCache() *PlanCache {
 }
 
 // file returns the compiled plan file of version hash.
-func (c *PlanCache) file(ctx context.Context, r storage.Reader, hash string) (*plans.File, error) {
+func (c *PlanCache) file(ctx context.Context, r storage.PlanReader, hash string) (*plans.File, error) {
 	c.mu.Lock()
 	f, ok := c.files[hash]
 	c.mu.Unlock()
@@ -57,7 +57,7 @@ func (c *PlanCache) file(ctx context.Context, r storage.Reader, hash string) (*p
 }
 
 // Comp returns the compiled comp plan version hash.
-func (c *PlanCache) Comp(ctx context.Context, r storage.Reader, hash string) (*plans.CompPlan, error) {
+func (c *PlanCache) Comp(ctx context.Context, r storage.PlanReader, hash string) (*plans.CompPlan, error) {
 	f, err := c.file(ctx, r, hash)
 	if err != nil {
 		return nil, err
@@ -69,7 +69,7 @@ func (c *PlanCache) Comp(ctx context.Context, r storage.Reader, hash string) (*p
 }
 
 // Target returns the compiled target plan version hash ("" gives nil).
-func (c *PlanCache) Target(ctx context.Context, r storage.Reader, hash string) (*plans.TargetPlan, error) {
+func (c *PlanCache) Target(ctx context.Context, r storage.PlanReader, hash string) (*plans.TargetPlan, error) {
 	if hash == "" {
 		return nil, nil
 	}

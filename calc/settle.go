@@ -48,7 +48,7 @@ func Settle(period string, earned []ledger.Line, adjustments []storage.Adjustmen
 
 // SettlementScope lists, sorted, the people settlement visits in an
 // earned period: everyone with ledger lines or adjustments in it.
-func SettlementScope(ctx context.Context, r storage.Reader, periodLabel string) ([]string, error) {
+func SettlementScope(ctx context.Context, r storage.LedgerReader, periodLabel string) ([]string, error) {
 	scope, err := r.LedgerScope(ctx, periodLabel)
 	if err != nil {
 		return nil, err

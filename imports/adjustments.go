@@ -78,7 +78,7 @@ type FieldProblem struct{ Field, Reason string }
 
 // CheckAdjustment validates a, reading its amount from text; ids are the
 // known people. It returns the first problem, or nil.
-func CheckAdjustment(ctx context.Context, r storage.Reader, ids map[string]bool, a *storage.Adjustment, amount string) *FieldProblem {
+func CheckAdjustment(ctx context.Context, r storage.PeriodReader, ids map[string]bool, a *storage.Adjustment, amount string) *FieldProblem {
 	if a.Person == "" {
 		return &FieldProblem{"person", "required"}
 	}

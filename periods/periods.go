@@ -23,7 +23,7 @@ var ErrNoCalendar = errors.New("the workspace has no company calendar yet: publi
 var ErrTransition = errors.New("period status cannot change that way")
 
 // Calendar returns the company calendar.
-func Calendar(ctx context.Context, r storage.Reader) (period.Calendar, error) {
+func Calendar(ctx context.Context, r storage.PeriodReader) (period.Calendar, error) {
 	v, err := r.SettingGet(ctx, storage.SettingFiscalYearStart)
 	if errors.Is(err, storage.ErrNotFound) {
 		return period.Calendar{}, ErrNoCalendar
@@ -59,7 +59,7 @@ func AgreeCalendar(ctx context.Context, tx storage.Tx, planName string, c period
 }
 
 // Parse reads a period label with the company calendar.
-func Parse(ctx context.Context, r storage.Reader, label string) (period.Period, error) {
+func Parse(ctx context.Context, r storage.PeriodReader, label string) (period.Period, error) {
 	c, err := Calendar(ctx, r)
 	if err != nil {
 		return period.Period{}, err
@@ -68,7 +68,7 @@ func Parse(ctx context.Context, r storage.Reader, label string) (period.Period, 
 }
 
 // Get returns p's record: its stored row, or an open one.
-func Get(ctx context.Context, r storage.Reader, p period.Period) (storage.PeriodRecord, error) {
+func Get(ctx context.Context, r storage.PeriodReader, p period.Period) (storage.PeriodRecord, error) {
 	rec, err := r.PeriodGet(ctx, p.Label)
 	if errors.Is(err, storage.ErrNotFound) {
 		return Record(p), nil
@@ -94,7 +94,7 @@ func next(c period.Calendar, p period.Period) period.Period {
 // PostingPeriod returns the period a run of p posts into: p itself while it
 // is not closed, else the first period after it, of the same frequency,
 // that is not closed.
-func PostingPeriod(ctx context.Context, r storage.Reader, c period.Calendar, p period.Period) (period.Period, error) {
+func PostingPeriod(ctx context.Context, r storage.PeriodReader, c period.Calendar, p period.Period) (period.Period, error) {
 	for q := p; ; q = next(c, q) {
 		rec, err := Get(ctx, r, q)
 		if err != nil {
@@ -147,7 +147,7 @@ func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (
 	return rec, tx.PeriodUpdate(ctx, rec)
 }
 
-func noActiveRun(ctx context.Context, r storage.Reader) error {
+func noActiveRun(ctx context.Context, r storage.RunReader) error {
 	runs, err := r.RunList(ctx)
 	if err != nil {
 		return err

@@ -149,7 +149,7 @@ func verifyProblem(rep audit.Report) string {
 
 // exportable refuses while a run is in progress or the period's last run
 // failed: the ledger is then part of a run.
-func exportable(ctx context.Context, r storage.Reader, label string) error {
+func exportable(ctx context.Context, r storage.RunReader, label string) error {
 	runs, err := r.RunList(ctx)
 	if err != nil {
 		return err
@@ -174,7 +174,7 @@ func exportable(ctx context.Context, r storage.Reader, label string) error {
 // payrollCSV nets lines into rows and writes the file; it returns the
 // keys of every line it paid (rows that net to zero are left out, but
 // their lines count as paid).
-func payrollCSV(ctx context.Context, r storage.Reader, lines []ledger.Line, payPeriod, payDate string) (text string, rows int, keys []string, err error) {
+func payrollCSV(ctx context.Context, r storage.PeopleReader, lines []ledger.Line, payPeriod, payDate string) (text string, rows int, keys []string, err error) {
 	type rowKey struct{ person, plan, subject, code, earned, currency string }
 	type row struct {
 		amount decimal.Decimal

@@ -129,8 +129,17 @@ type CurrencyTotal struct {
 	Amount   decimal.Decimal `json:"amount"`
 }
 
+// StatementSource is what a statement reads.
+type StatementSource interface {
+	storage.PeopleReader
+	storage.PlanReader
+	storage.LedgerReader
+	storage.ExportReader
+	storage.PeriodReader
+}
+
 // BuildStatement reads the ledgers for person in period.
-func BuildStatement(ctx context.Context, r storage.Reader, person, periodLabel string) (*Statement, error) {
+func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel string) (*Statement, error) {
 	if _, err := periods.Parse(ctx, r, periodLabel); err != nil {
 		return nil, err
 	}
@@ -272,7 +281,7 @@ func (o nameOrder) before(a, b string) bool {
 // planOrder reads the plan version's measure, component and step order.
 // A version that cannot be read or no longer loads gives no order: the
 // statement then lists lines by name.
-func planOrder(ctx context.Context, r storage.Reader, ps *PlanStatement) nameOrder {
+func planOrder(ctx context.Context, r storage.PlanReader, ps *PlanStatement) nameOrder {
 	v, err := r.PlanVersionGet(ctx, ps.PlanHash)
 	if err != nil {
 		return nil
@@ -482,7 +491,7 @@ func totalsOf(m map[string]decimal.Decimal) []CurrencyTotal {
 
 // moneyMoved fills in the money that moved: adjustments, prior-period
 // adjustments posted into the period, payable and already paid.
-func (st *Statement) moneyMoved(ctx context.Context, r storage.Reader, lines []ledger.Line, earned, payable map[string]decimal.Decimal) error {
+func (st *Statement) moneyMoved(ctx context.Context, r StatementSource, lines []ledger.Line, earned, payable map[string]decimal.Decimal) error {
 	st.Money.Earned = totalsOf(earned)
 	st.Money.Payable = totalsOf(payable)
 	adjustments, err := r.AdjustmentList(ctx, st.Period, []string{st.Person})

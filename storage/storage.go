@@ -48,11 +48,27 @@ type DriverStore[TTx any] interface {
 	InDriverTx(ctx context.Context, fn func(tx Tx, driverTx TTx) error) error
 }
 
-// Reader is every read.
+// Reader is every read: the role interfaces below, which consumers take
+// one by one, so that each says what it reads.
 type Reader interface {
+	PeopleReader
+	TransactionReader
+	PlanReader
+	RunReader
+	LedgerReader
+	ExportReader
+	PeriodReader
+}
+
+// PeopleReader reads people.
+type PeopleReader interface {
 	PersonIDs(ctx context.Context) (map[string]bool, error)
 	PersonListAsOf(ctx context.Context, p PersonListAsOfParams) ([]PersonRecord, error)
 	PersonCount(ctx context.Context) (int, error)
+}
+
+// TransactionReader reads transactions.
+type TransactionReader interface {
 	TransactionCount(ctx context.Context) (int, error)
 	// TransactionCountByOwner counts the current transactions dated in
 	// span, by owner.
@@ -61,17 +77,29 @@ type Reader interface {
 	// that are owned by, split to, or in the territory of the given people.
 	TransactionListForPeople(ctx context.Context, p TransactionListForPeopleParams) ([]facts.Transaction, error)
 	TransactionGet(ctx context.Context, id string) (facts.Transaction, error)
+}
 
+// PlanReader reads published plan versions.
+type PlanReader interface {
 	PlanVersionGet(ctx context.Context, hash string) (PlanVersion, error)
 	// PlanVersionLatest returns the newest published version of the named
 	// plan of kind (a comp_plan or target_plan).
 	PlanVersionLatest(ctx context.Context, kind, name string) (PlanVersion, error)
 	PlanVersionListLatest(ctx context.Context, kind string) ([]PlanVersion, error)
+}
 
+// RunReader reads runs and what they read.
+type RunReader interface {
 	RunGet(ctx context.Context, id int64) (Run, error)
 	RunActive(ctx context.Context, periodLabel string) (Run, error)
 	RunList(ctx context.Context) ([]Run, error)
+	// ImportBatchLatest returns the id of the newest import (0 for none).
+	ImportBatchLatest(ctx context.Context) (int64, error)
+}
 
+// LedgerReader reads ledger lines and what sits beside them: credits,
+// traces and the seal chain.
+type LedgerReader interface {
 	// LedgerLineList lists ledger lines, in posting order (Seq).
 	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]ledger.Line, error)
 	// LedgerScope lists, per plan, the people with credit, attainment or
@@ -82,7 +110,33 @@ type Reader interface {
 	// LedgerDigest streams the lines of a period (every period when empty)
 	// through a Digester: the same value as Digest over LedgerLineList.
 	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)
+	// LedgerRunIDs lists the distinct run ids of the posted lines.
+	LedgerRunIDs(ctx context.Context) ([]int64, error)
 
+	// CreditList lists the credits beside the credit summary lines with
+	// the given keys, sorted by line key, transaction and rule.
+	CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error)
+	// CreditListByRun lists the credits beside the lines run runID posted,
+	// in the order CreditList uses.
+	CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error)
+	// CreditCount counts every stored credit.
+	CreditCount(ctx context.Context) (int, error)
+	// TraceListByRun lists the traces run runID stored beside unchanged
+	// lines, by line key.
+	TraceListByRun(ctx context.Context, runID int64) ([]ledger.Trace, error)
+	// TraceCount counts every stored trace.
+	TraceCount(ctx context.Context) (int, error)
+
+	// AdjustmentList lists the adjustments of an earned period (every
+	// period when empty), of the given people (all when nil), by id.
+	AdjustmentList(ctx context.Context, periodLabel string, people []string) ([]Adjustment, error)
+
+	// SealList lists the seal chain in order.
+	SealList(ctx context.Context) ([]ledger.Seal, error)
+}
+
+// ExportReader reads payroll batches.
+type ExportReader interface {
 	// ExportList lists payroll batches in id order: of one period, or all
 	// when periodLabel is empty.
 	ExportList(ctx context.Context, periodLabel string) ([]Export, error)
@@ -92,40 +146,17 @@ type Reader interface {
 	ExportedKeys(ctx context.Context, periodLabel string) (map[string]bool, error)
 	// ExportLineKeys returns the line keys of one batch, sorted.
 	ExportLineKeys(ctx context.Context, id int64) ([]string, error)
+}
 
-	// CreditList lists the credits beside the credit summary lines with
-	// the given keys, sorted by line key, transaction and rule.
-	CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error)
-	// CreditListByRun lists the credits beside the lines run runID posted,
-	// in the order CreditList uses.
-	CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error)
-	// TraceListByRun lists the traces run runID stored beside unchanged
-	// lines, by line key.
-	TraceListByRun(ctx context.Context, runID int64) ([]ledger.Trace, error)
-	// TraceCount counts every stored trace.
-	TraceCount(ctx context.Context) (int, error)
-	// CreditCount counts every stored credit.
-	CreditCount(ctx context.Context) (int, error)
-
+// PeriodReader reads the company calendar and period statuses.
+type PeriodReader interface {
 	// SettingGet returns a workspace setting; ErrNotFound when unset.
 	SettingGet(ctx context.Context, name string) (string, error)
-
 	// PeriodGet returns the period's row; ErrNotFound when it was never
 	// run or changed (it is then open).
 	PeriodGet(ctx context.Context, label string) (PeriodRecord, error)
 	// PeriodList lists every period row, by start date and label.
 	PeriodList(ctx context.Context) ([]PeriodRecord, error)
-
-	// AdjustmentList lists the adjustments of an earned period (every
-	// period when empty), of the given people (all when nil), by id.
-	AdjustmentList(ctx context.Context, periodLabel string, people []string) ([]Adjustment, error)
-
-	// SealList lists the seal chain in order.
-	SealList(ctx context.Context) ([]ledger.Seal, error)
-	// ImportBatchLatest returns the id of the newest import (0 for none).
-	ImportBatchLatest(ctx context.Context) (int64, error)
-	// LedgerRunIDs lists the distinct run ids of the posted lines.
-	LedgerRunIDs(ctx context.Context) ([]int64, error)
 }
 
 // Tx is a transaction: every read, plus the writes.

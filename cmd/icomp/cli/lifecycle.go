@@ -318,7 +318,7 @@ func newRunsCmd(e *env, db *string) *cobra.Command {
 
 // refuseDuringRun refuses an import while a run is in progress or was
 // interrupted: the run must read the inputs it started with.
-func refuseDuringRun(ctx context.Context, r storage.Reader) error {
+func refuseDuringRun(ctx context.Context, r storage.RunReader) error {
 	runs, err := r.RunList(ctx)
 	if err != nil {
 		return err

@@ -86,6 +86,9 @@ type PlanReader interface {
 	// plan of kind (a comp_plan or target_plan).
 	PlanVersionLatest(ctx context.Context, kind, name string) (PlanVersion, error)
 	PlanVersionListLatest(ctx context.Context, kind string) ([]PlanVersion, error)
+	// PlanVersionHistory lists every publication of the named plan (of
+	// any kind), oldest first.
+	PlanVersionHistory(ctx context.Context, name string) ([]PlanVersion, error)
 }
 
 // RunReader reads runs and what they read.

@@ -701,6 +701,14 @@ func (x queries) PlanVersionListLatest(ctx context.Context, kind string) ([]stor
 	return x.scanPlans(rows)
 }
 
+func (x queries) PlanVersionHistory(ctx context.Context, name string) ([]storage.PlanVersion, error) {
+	rows, err := x.query(ctx, `SELECT `+planCols+` FROM plan_version WHERE name = ? ORDER BY seq`, name)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanPlans(rows)
+}
+
 func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool, error) {
 	latest, err := t.PlanVersionLatest(ctx, v.Kind, v.Name)
 	switch {

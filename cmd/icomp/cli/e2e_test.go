@@ -411,3 +411,50 @@ func TestLedgerVerifyExit1(t *testing.T) {
 		t.Fatalf("export from a tampered ledger: %s", r)
 	}
 }
+
+// TestInspection: plan list and show, and runs diff between a run and the
+// re-run after a republished plan changed a rate.
+func TestInspection(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	if r := mustIcomp(t, "--db", db, "plan", "list"); !strings.Contains(r.out, "golden-ae") || !strings.Contains(r.out, "target plan") {
+		t.Fatalf("plan list: %s", r)
+	}
+	src, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := mustIcomp(t, "--db", db, "plan", "show", "golden-ae"); !strings.HasSuffix(r.out, string(src)) || !strings.HasPrefix(r.out, "# plan golden-ae version 1, hash ") {
+		t.Fatalf("plan show: %s", r)
+	}
+	// Version 2 pays 9% instead of 8% in the first tier.
+	v2 := strings.Replace(strings.Replace(string(src), `version: "1"`, `version: "2"`, 1), "rate: 0.08", "rate: 0.09", 1)
+	if v2 == string(src) || !strings.Contains(v2, "rate: 0.09") || !strings.Contains(v2, `version: "2"`) {
+		t.Fatalf("the fixture plan changed shape: no version \"1\" or rate 0.08 to change")
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "plan.yaml"), []byte(v2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustIcomp(t, "--db", db, "plan", "publish", filepath.Join(dir, "plan.yaml"))
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	if r := mustIcomp(t, "--db", db, "plan", "show", "golden-ae", "--version", "1"); !strings.HasSuffix(r.out, string(src)) {
+		t.Fatalf("plan show --version 1: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "plan", "show", "golden-ae", "--history"); strings.Count(r.out, "\n") != 3 {
+		t.Fatalf("plan show --history: %s", r)
+	}
+	// Tier 1 is 0 to 100,000 for both reps: 1% more is 1,000.00 each.
+	r := mustIcomp(t, "--db", db, "runs", "diff", "1", "2", "--format", "csv")
+	want := "person,plan,component,currency,before,after,delta\n" +
+		"ae-1,golden-ae,commission,USD,9780.03,10780.03,1000\n"
+	if !strings.HasPrefix(r.out, want) {
+		t.Fatalf("runs diff 1 2:\n%s\nwant it to start with:\n%s", r.out, want)
+	}
+	if r := mustIcomp(t, "--db", db, "runs", "diff", "1", "2"); !strings.Contains(r.out, "line(s) differ") {
+		t.Fatalf("runs diff table: %s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "runs", "diff", "2", "2", "--format", "json"); strings.TrimSpace(r.out) != "[]" {
+		t.Fatalf("runs diff of a run with itself: %s", r)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -312,7 +313,38 @@ func newRunsCmd(e *env, db *string) *cobra.Command {
 		},
 	}
 	list.Flags().StringVar(&periodLabel, "period", "", "only runs of this period")
-	cmd.AddCommand(list)
+	var format string
+	diff := &cobra.Command{
+		Use:   "diff A B [--format table|json|csv]",
+		Short: "Compare what two runs of a period left earned, per person and component",
+		Args:  cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" && format != "csv" {
+				return usageError{fmt.Errorf("--format %q: want table, json or csv", format)}
+			}
+			var ids [2]int64
+			for i, a := range args {
+				id, err := strconv.ParseInt(a, 10, 64)
+				if err != nil || id <= 0 {
+					return usageError{fmt.Errorf("run %q: want a run id from icomp runs list", a)}
+				}
+				ids[i] = id
+			}
+			ctx := cmd.Context()
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			if err != nil {
+				return err
+			}
+			defer ws.close()
+			rows, err := reports.RunDiff(ctx, ws.store, ids[0], ids[1])
+			if err != nil {
+				return err
+			}
+			return reports.WriteRunDiff(e.out, rows, format)
+		},
+	}
+	diff.Flags().StringVar(&format, "format", "table", "table, json or csv")
+	cmd.AddCommand(list, diff)
 	return cmd
 }
 

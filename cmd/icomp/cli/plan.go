@@ -27,7 +27,7 @@ summary line "N passed, M failed". Exits 1 if a file has problems or a case fail
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return planTest(e, args) },
 	})
-	cmd.AddCommand(newPublishCmd(e, db))
+	cmd.AddCommand(newPublishCmd(e, db), newPlanListCmd(e, db), newPlanShowCmd(e, db))
 	return cmd
 }
 

@@ -535,24 +535,27 @@ func (st *Statement) moneyMoved(ctx context.Context, r StatementSource, lines []
 
 func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 	fmt.Fprintf(b, "\nMoney for %s\n", periodLabel)
+	row := func(label string, d decimal.Decimal, currency, note string) {
+		fmt.Fprintf(b, "  %-22s %14s %s%s\n", label, moneyText(d, currency), currency, note)
+	}
 	for _, t := range m.Earned {
-		fmt.Fprintf(b, "  earned            %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
+		row("earned", t.Amount, t.Currency, "")
 	}
 	for _, a := range m.Adjustments {
-		fmt.Fprintf(b, "  adjustment %-6d %14s %s [%s] by %s: %s\n", a.ID, moneyText(a.Amount, a.Currency), a.Currency, a.EarningCode, a.By, a.Reason)
+		row(fmt.Sprintf("adjustment %d", a.ID), a.Amount, a.Currency, fmt.Sprintf(" [%s] by %s: %s", a.EarningCode, a.By, a.Reason))
 	}
 	for _, l := range m.PriorPeriod {
-		fmt.Fprintf(b, "  prior period %-4s %14s %s %s %s: %s\n", l.Earned, moneyText(l.Amount, l.Currency), l.Currency, l.Plan, l.Subject, l.Reason)
+		row("prior period "+l.Earned, l.Amount, l.Currency, fmt.Sprintf(" %s %s: %s", l.Plan, l.Subject, l.Reason))
 	}
 	for _, t := range m.Payable {
-		fmt.Fprintf(b, "  payable           %14s %s\n", moneyText(t.Amount, t.Currency), t.Currency)
+		row("payable", t.Amount, t.Currency, "")
 	}
 	paid := map[string]decimal.Decimal{}
 	for _, t := range m.PreviouslyPaid {
 		paid[t.Currency] = t.Amount
 	}
 	for _, t := range m.Payable {
-		fmt.Fprintf(b, "  previously paid   %14s %s\n", moneyText(paid[t.Currency], t.Currency), t.Currency)
-		fmt.Fprintf(b, "  not yet paid      %14s %s\n", moneyText(t.Amount.Sub(paid[t.Currency]), t.Currency), t.Currency)
+		row("previously paid", paid[t.Currency], t.Currency, "")
+		row("not yet paid", t.Amount.Sub(paid[t.Currency]), t.Currency, "")
 	}
 }

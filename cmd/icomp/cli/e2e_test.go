@@ -458,3 +458,66 @@ func TestInspection(t *testing.T) {
 		t.Fatalf("runs diff of a run with itself: %s", r)
 	}
 }
+
+// TestLifecycleDoc runs the worked example of docs/lifecycle.md and checks
+// that each file and statement excerpt the page shows is what the
+// commands print, so the page's numbers cannot drift from icomp's.
+func TestLifecycleDoc(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../../docs/lifecycle.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := fixture(t)
+	dir := filepath.Dir(db)
+	do := func(args ...string) result {
+		t.Helper()
+		return mustIcomp(t, append([]string{"--db", db}, args...)...)
+	}
+	file := func(name string) string {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	money := func(period string) string {
+		t.Helper()
+		out := do("statement", "--person", "ae-1", "--period", period).out
+		i := strings.Index(out, "Money for ")
+		if i < 0 {
+			t.Fatalf("statement of %s has no money section:\n%s", period, out)
+		}
+		return out[i:]
+	}
+	var shown []string
+	do("period", "approve", "2027-Q1", "--by", "payroll-lead")
+	do("export", "payroll", "--period", "2027-Q1", "--pay-date", "2027-04-15", "--out", filepath.Join(dir, "batch1.csv"))
+	shown = append(shown, file("batch1.csv"))
+	do("adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "125.50", "--earning-code", "ADJ", "--reason", "missed split on T003", "--by", "comp-admin")
+	if r := do("run", "--period", "2027-Q1"); !strings.Contains(r.out, " 1 ledger line(s) posted") {
+		t.Fatalf("run after the adjustment: %s", r)
+	}
+	do("period", "approve", "2027-Q1", "--by", "payroll-lead")
+	do("export", "payroll", "--period", "2027-Q1", "--pay-date", "2027-04-15", "--out", filepath.Join(dir, "batch2.csv"))
+	shown = append(shown, file("batch2.csv"))
+	do("period", "close", "2027-Q1", "--by", "cfo")
+	late := filepath.Join(dir, "late.csv")
+	if err := os.WriteFile(late, []byte("id,date,type,owner,territory,product,amount,currency\nT010,2027-03-28,new,ae-1,west,core,10000.00,USD\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	do("import", "transactions", late)
+	if r := do("run", "--period", "2027-Q1"); !strings.Contains(r.errOut, "2027-Q1 is closed: its changes post into 2027-Q2 as prior-period adjustments") {
+		t.Fatalf("late run of Q1: %s", r)
+	}
+	do("run", "--period", "2027-Q2")
+	do("period", "approve", "2027-Q2", "--by", "payroll-lead")
+	do("export", "payroll", "--period", "2027-Q2", "--out", filepath.Join(dir, "batch3.csv"))
+	shown = append(shown, file("batch3.csv"), money("2027-Q2"), money("2027-Q1"))
+	for i, want := range shown {
+		if !strings.Contains(string(doc), strings.TrimSuffix(want, "\n")) {
+			t.Errorf("docs/lifecycle.md does not show output %d as icomp prints it:\n%s", i+1, want)
+		}
+	}
+}

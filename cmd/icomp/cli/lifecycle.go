@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/periods"
@@ -222,7 +223,7 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 				return err
 			}
 			fmt.Fprintf(e.out, "adjustment %d recorded: %s %s %s for %s in %s; run the period to make it payable (icomp run --period %s)\n",
-				a.ID, a.Amount, a.Currency, a.EarningCode, a.Person, a.Period, a.Period)
+				a.ID, a.Amount.StringFixed(money.MustPrecision(a.Currency)), a.Currency, a.EarningCode, a.Person, a.Period, a.Period)
 			return nil
 		},
 	}

@@ -54,6 +54,19 @@ type testBundle struct {
 	dir    string
 }
 
+// adjust records an adjustment for person in testPeriod.
+func (b *testBundle) adjust(t *testing.T, person, amount, reason string) {
+	t.Helper()
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		_, err := tx.AdjustmentInsert(t.Context(), storage.Adjustment{Person: person, Period: testPeriod, Amount: decimal.RequireFromString(amount),
+			Currency: "USD", EarningCode: "ADJ", Reason: reason, CreatedBy: "test", CreatedAt: "2027-04-01T00:00:00Z", Source: "test"})
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // approve approves a calculated period.
 func (b *testBundle) approve(t *testing.T, label string) {
 	t.Helper()
@@ -280,8 +293,8 @@ func changeAmount(t *testing.T, txns string, delta string) (changed, id string) 
 func TestRunBatchSizes(t *testing.T) {
 	t.Parallel()
 	type result struct {
-		first, rerun string
-		lines        int
+		first, rerun, closed string
+		lines                int
 	}
 	var mu sync.Mutex
 	results := map[int]result{}
@@ -315,8 +328,19 @@ func TestRunBatchSizes(t *testing.T) {
 				changed, _ := changeAmount(t, txns, "5000")
 				b.importTxns(t, changed)
 				rerun := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: size})
+				// An adjustment, then close, then a late change to the closed
+				// period: prior-period lines posted into the next quarter.
+				b.adjust(t, "ae-1", "75.25", "spot award")
+				b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: size})
+				b.approve(t, testPeriod)
+				b.closePeriod(t, testPeriod)
+				b.adjust(t, "ae-2", "-10.00", "over-credited")
+				late := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: size})
+				if late.PostedPeriod == testPeriod || late.Lines == 0 {
+					t.Fatalf("run of the closed period: %+v, want lines posted into the next period", late)
+				}
 				mu.Lock()
-				results[size] = result{first: run.Digest, rerun: rerun.Digest, lines: run.Lines + rerun.Lines}
+				results[size] = result{first: run.Digest, rerun: rerun.Digest, closed: late.Digest, lines: run.Lines + rerun.Lines + late.Lines}
 				mu.Unlock()
 			})
 		}
@@ -330,8 +354,8 @@ func TestRunBatchSizes(t *testing.T) {
 	}
 	for _, size := range sizes[1:] {
 		if got := results[size]; got != want {
-			t.Errorf("batch size %d: digests %s then %s (%d lines); batch size %d: %s then %s (%d lines)",
-				size, got.first, got.rerun, got.lines, sizes[0], want.first, want.rerun, want.lines)
+			t.Errorf("batch size %d: digests %s, %s, %s (%d lines); batch size %d: %s, %s, %s (%d lines)",
+				size, got.first, got.rerun, got.closed, got.lines, sizes[0], want.first, want.rerun, want.closed, want.lines)
 		}
 	}
 }

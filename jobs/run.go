@@ -101,7 +101,6 @@ func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, 
 	river.AddWorker(workers, &FinalizeWorker[TDriver, TTx]{deps: deps})
 }
 
-
 // failRun marks the run failed and cancels the job: retrying cannot fix a
 // plan error or bad input.
 func failRun[TTx any](ctx context.Context, deps *Deps[TTx], runID int64, err error) error {

@@ -117,7 +117,6 @@ type tx struct {
 	staged bool
 }
 
-
 func placeholders(n int) string {
 	if n == 0 {
 		return "NULL"

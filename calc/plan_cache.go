@@ -87,3 +87,15 @@ func (c *PlanCache) Target(ctx context.Context, r storage.PlanReader, hash strin
 // compiles, a missing target plan), as opposed to a database that failed
 // to answer.
 var ErrPlan = errors.New("plan error")
+
+// Settlement returns the compiled settlement policy version hash.
+func (c *PlanCache) Settlement(ctx context.Context, r storage.PlanReader, hash string) (*plans.SettlementPolicy, error) {
+	f, err := c.file(ctx, r, hash)
+	if err != nil {
+		return nil, err
+	}
+	if f.Settlement == nil {
+		return nil, fmt.Errorf("%w: plan version %s is a %s, not a settlement policy", ErrPlan, hash, f.Kind)
+	}
+	return f.Settlement, nil
+}

@@ -28,3 +28,17 @@ func Eligible(plan *plans.CompPlan, p period.Period, people []facts.Person) ([]f
 	}
 	return out, nil
 }
+
+// PersonMatches evaluates a person rule (nil matches everyone) for person
+// in period p.
+func PersonMatches(rule *plans.Rule, p period.Period, person facts.Person) (bool, error) {
+	if rule == nil {
+		return true, nil
+	}
+	var m rules.Machine
+	ok, err := rule.Program.Bool(&m, rules.PersonEnv{Person: personEnv(&person), Period: periodEnv(p)})
+	if err != nil {
+		return false, &RuleError{Pos: rule.Pos, Subject: "person " + person.ID, Err: err}
+	}
+	return ok, nil
+}

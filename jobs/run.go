@@ -71,6 +71,9 @@ type BatchArgs struct {
 	// Settle makes the batch a settlement batch: it turns its people's
 	// earned lines across plans and their adjustments into payable lines.
 	Settle bool `json:"settle,omitempty" river:"unique"`
+	// Policies are the settlement policy versions a settlement batch
+	// applies (sorted by name).
+	Policies []string `json:"policies,omitempty"`
 }
 
 // Kind is the job kind.
@@ -520,9 +523,37 @@ func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run,
 	if err != nil {
 		return nil, err
 	}
+	s := calc.Settlement{Earned: earned, Adjustments: adjustments}
+	for _, h := range a.Policies {
+		pol, err := w.deps.Plans.Settlement(ctx, st, h)
+		if err != nil {
+			return nil, err
+		}
+		s.Policies = append(s.Policies, pol)
+	}
+	cal, err := periods.Calendar(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	if s.Period, err = cal.Parse(a.Period); err != nil {
+		return nil, err
+	}
+	if len(s.Policies) > 0 {
+		records, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: s.Period.End, IDs: a.People})
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range records {
+			s.People = append(s.People, r.Person)
+		}
+	}
+	lines, err := calc.Settle(s)
+	if err != nil {
+		return nil, err
+	}
 	post := posting(run)
 	post.Gone = func(ledger.Line) string { return "no longer payable" }
-	return &computed{out: calc.Output{Lines: calc.Settle(a.Period, earned, adjustments)}, posting: post}, nil
+	return &computed{out: calc.Output{Lines: lines}, posting: post}, nil
 }
 
 // SettleSplitWorker splits settlement into batches of people.
@@ -552,7 +583,8 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 		for start := 0; start < len(people); start += BatchPeopleMax {
 			end := min(start+BatchPeopleMax, len(people))
 			params = append(params, river.InsertManyParams{
-				Args:       BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true},
+				Args: BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true,
+					Policies: run.Policies},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}

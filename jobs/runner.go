@@ -135,8 +135,16 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		if err != nil {
 			return err
 		}
+		policies, err := tx.PlanVersionListLatest(ctx, plans.KindSettlementPolicy)
+		if err != nil {
+			return err
+		}
+		var policyHashes []string
+		for _, v := range policies {
+			policyHashes = append(policyHashes, v.Hash)
+		}
 		id, err := tx.RunInsert(ctx, storage.Run{Period: per.Label, BatchSize: p.BatchSize, Plans: hashes, PlanFilter: p.Plan,
-			PostedPeriod: posted.Label, Inputs: fmt.Sprintf("import_batch=%d", imported), StartedAt: r.Deps.now()})
+			PostedPeriod: posted.Label, Inputs: fmt.Sprintf("import_batch=%d", imported), StartedAt: r.Deps.now(), Policies: policyHashes})
 		if err != nil {
 			return err
 		}

@@ -15,14 +15,15 @@ import (
 	"github.com/icomp/icomp/plans/rules"
 )
 
-// File is one loaded plan, target plan or plan test file; exactly one of
-// Comp, Target and Test is set.
+// File is one loaded plan, target plan, settlement policy or plan test
+// file; exactly one of Comp, Target, Settlement and Test is set.
 type File struct {
-	Path   string
-	Kind   string
-	Comp   *CompPlan
-	Target *TargetPlan
-	Test   *TestFile
+	Path       string
+	Kind       string
+	Comp       *CompPlan
+	Target     *TargetPlan
+	Settlement *SettlementPolicy
+	Test       *TestFile
 }
 
 // fileBytesMax is the largest plan file read.
@@ -108,6 +109,9 @@ func readFileMax(path string, max int64) ([]byte, error) {
 	return src, nil
 }
 
+// kindList names the file kinds, for messages.
+const kindList = KindCompPlan + ", " + KindTargetPlan + ", " + KindSettlementPolicy + " or " + KindPlanTest
+
 // Load parses and validates src as the file named name.
 func Load(name string, src []byte) (*File, Diagnostics) {
 	return NewLoader().load(name, src)
@@ -121,10 +125,10 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 		return f, r.diags
 	}
 	if root.Kind != yaml.MappingNode {
-		r.errorf(root, "want a mapping with a kind key (%s, %s or %s), got %s", KindCompPlan, KindTargetPlan, KindPlanTest, kindName(root))
+		r.errorf(root, "want a mapping with a kind key (%s), got %s", kindList, kindName(root))
 		return f, r.diags
 	}
-	kinds := []string{KindCompPlan, KindTargetPlan, KindPlanTest}
+	kinds := []string{KindCompPlan, KindTargetPlan, KindSettlementPolicy, KindPlanTest}
 	// The kind key is looked up directly: each kind's reader reads the
 	// root mapping again and reports its duplicate and unknown keys.
 	var kn *yaml.Node
@@ -136,10 +140,10 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 	}
 	switch {
 	case kn == nil:
-		r.errorf(root, "missing required key \"kind\"; want kind: %s, %s or %s", KindCompPlan, KindTargetPlan, KindPlanTest)
+		r.errorf(root, "missing required key \"kind\"; want kind: %s", kindList)
 		return f, r.diags
 	case kn.Kind != yaml.ScalarNode || kn.Tag == "!!null":
-		r.errorf(kn, "kind: want %s, %s or %s, got %s", KindCompPlan, KindTargetPlan, KindPlanTest, kindName(kn))
+		r.errorf(kn, "kind: want %s, got %s", kindList, kindName(kn))
 		return f, r.diags
 	}
 	f.Kind = kn.Value
@@ -148,6 +152,8 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 		f.Comp = r.compPlan(root, src)
 	case KindTargetPlan:
 		f.Target = r.targetPlan(root, src)
+	case KindSettlementPolicy:
+		f.Settlement = r.settlementPolicy(root, src)
 	case KindPlanTest:
 		f.Test = r.testFile(root, l.LoadFile)
 	default:

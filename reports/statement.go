@@ -41,6 +41,9 @@ type MoneyMoved struct {
 	Earned []CurrencyTotal `json:"earned"`
 	// Adjustments are the period's manual adjustments.
 	Adjustments []StatementAdjustment `json:"adjustments,omitempty"`
+	// Settled are payable lines settlement made different from what was
+	// earned (a cap across plans), with why.
+	Settled []StatementLine `json:"settled,omitempty"`
 	// PriorPeriod are payable lines posted into this period that correct
 	// an earlier, closed period.
 	PriorPeriod []StatementLine `json:"prior_period,omitempty"`
@@ -173,8 +176,12 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	for _, k := range keys {
 		c := chains[k]
 		if k.Ledger == ledger.PayableLedger {
-			if c.Current != nil {
-				payable[c.Current.Currency] = payable[c.Current.Currency].Add(c.Current.Amount)
+			if l := c.Current; l != nil {
+				payable[l.Currency] = payable[l.Currency].Add(l.Amount)
+				if strings.Contains(l.Reason, "capped by") {
+					st.Money.Settled = append(st.Money.Settled, StatementLine{Earned: l.Period, Plan: l.Plan, Subject: l.Subject,
+						Amount: l.Amount, Currency: l.Currency, Reason: l.Reason})
+				}
 			}
 			continue
 		}
@@ -536,13 +543,16 @@ func (st *Statement) moneyMoved(ctx context.Context, r StatementSource, lines []
 func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 	fmt.Fprintf(b, "\nMoney for %s\n", periodLabel)
 	row := func(label string, d decimal.Decimal, currency, note string) {
-		fmt.Fprintf(b, "  %-22s %14s %s%s\n", label, moneyText(d, currency), currency, note)
+		fmt.Fprintf(b, "  %-28s %14s %s%s\n", label, moneyText(d, currency), currency, note)
 	}
 	for _, t := range m.Earned {
 		row("earned", t.Amount, t.Currency, "")
 	}
 	for _, a := range m.Adjustments {
 		row(fmt.Sprintf("adjustment %d", a.ID), a.Amount, a.Currency, fmt.Sprintf(" [%s] by %s: %s", a.EarningCode, a.By, a.Reason))
+	}
+	for _, l := range m.Settled {
+		row("payable "+l.Subject, l.Amount, l.Currency, fmt.Sprintf(" %s: %s", l.Plan, l.Reason))
 	}
 	for _, l := range m.PriorPeriod {
 		row("prior period "+l.Earned, l.Amount, l.Currency, fmt.Sprintf(" %s %s: %s", l.Plan, l.Subject, l.Reason))

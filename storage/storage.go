@@ -343,6 +343,9 @@ type Run struct {
 	// batch id and the plan hashes.
 	Inputs                string
 	StartedAt, FinishedAt string
+	// Policies holds the settlement policy version hashes the run settles
+	// with.
+	Policies []string
 }
 
 // RunFinishParams closes a run.

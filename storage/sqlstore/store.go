@@ -728,20 +728,23 @@ func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool
 
 // ---- runs ----
 
-const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines, posted_period, inputs, started_at, finished_at`
+const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines, posted_period, inputs, started_at, finished_at, policies`
 
 func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	defer rows.Close()
 	var out []storage.Run
 	for rows.Next() {
 		var r storage.Run
-		var plans string
+		var plans, policies string
 		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.PlanFilter, &r.Digest, &r.Error, &r.Lines,
-			&r.PostedPeriod, &r.Inputs, &r.StartedAt, &r.FinishedAt); err != nil {
+			&r.PostedPeriod, &r.Inputs, &r.StartedAt, &r.FinishedAt, &policies); err != nil {
 			return nil, x.d.err(err)
 		}
 		if plans != "" {
 			r.Plans = strings.Split(plans, ",")
+		}
+		if policies != "" {
+			r.Policies = strings.Split(policies, ",")
 		}
 		out = append(out, r)
 	}
@@ -787,9 +790,10 @@ func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
 	}
 	var id int64
 	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, plan_filter, digest, error, lines,
-		posted_period, inputs, started_at, finished_at)
-		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0, ?, ?, ?, '') RETURNING id`,
-		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ","), r.PlanFilter, r.PostedPeriod, r.Inputs, r.StartedAt}, &id)
+		posted_period, inputs, started_at, finished_at, policies)
+		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0, ?, ?, ?, '', ?) RETURNING id`,
+		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ","), r.PlanFilter, r.PostedPeriod, r.Inputs, r.StartedAt,
+			strings.Join(r.Policies, ",")}, &id)
 	return id, err
 }
 

@@ -176,6 +176,8 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 				v = storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name, Version: f.Comp.Version, File: f.Path, Source: string(f.Comp.Source)}
 			case f.Target != nil:
 				v = storage.PlanVersion{Hash: f.Target.Hash, Kind: plans.KindTargetPlan, Name: f.Target.Name, Version: f.Target.Version, File: f.Path, Source: string(f.Target.Source)}
+			case f.Settlement != nil:
+				v = storage.PlanVersion{Hash: f.Settlement.Hash, Kind: plans.KindSettlementPolicy, Name: f.Settlement.Name, Version: f.Settlement.Version, File: f.Path, Source: string(f.Settlement.Source)}
 			default:
 				continue
 			}
@@ -194,8 +196,11 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 }
 
 func kindLabel(kind string) string {
-	if kind == plans.KindTargetPlan {
+	switch kind {
+	case plans.KindTargetPlan:
 		return "target plan"
+	case plans.KindSettlementPolicy:
+		return "settlement policy"
 	}
 	return "plan"
 }

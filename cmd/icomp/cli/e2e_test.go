@@ -13,6 +13,7 @@ import (
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage/sqlitestore"
+	"github.com/shopspring/decimal"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata")
@@ -519,5 +520,57 @@ func TestLifecycleDoc(t *testing.T) {
 		if !strings.Contains(string(doc), strings.TrimSuffix(want, "\n")) {
 			t.Errorf("docs/lifecycle.md does not show output %d as icomp prints it:\n%s", i+1, want)
 		}
+	}
+}
+
+// TestSettlementPolicyCap: a published settlement policy caps what a
+// person is paid across plans; the statement says why, and payroll pays
+// the capped amounts.
+func TestSettlementPolicyCap(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policy, []byte(`kind: settlement_policy
+name: company
+version: "1"
+description: No account executive is paid more than 15,000 a quarter.
+currency: USD
+caps:
+  - name: quarterly_ceiling
+    eligibility: person.role == "AE"
+    amount: 15000
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustIcomp(t, "--db", db, "plan", "publish", policy); !strings.Contains(r.out, "published settlement policy company version 1") {
+		t.Fatalf("publish: %s", r)
+	}
+	// Ana earned 16,620.03: 9,780.03 commission, 1,600 SPIFF, 5,000 bonus
+	// and 240 renewal commission. The cap takes 1,620.03 from the last
+	// lines by name: all of renewal_commission, then 1,380.03 of the bonus.
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	s := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1").out
+	for _, want := range []string{
+		"earned                             16620.03 USD",
+		"payable quota_bonus                 3619.97 USD golden-ae: capped by settlement policy company (version 1) cap quarterly_ceiling: at most 15000 USD a period across plans; earned 5000, less 1380.03",
+		"payable renewal_commission             0.00 USD",
+		"payable                            15000.00 USD",
+	} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("statement does not show %q:\n%s", want, s)
+		}
+	}
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	csvText := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1").out
+	total := decimal.Zero
+	for _, row := range strings.Split(strings.TrimSpace(csvText), "\n")[1:] {
+		f := strings.Split(row, ",")
+		if f[1] == "ae-1" {
+			total = total.Add(decimal.RequireFromString(f[7]))
+		}
+	}
+	if !total.Equal(decimal.NewFromInt(15000)) {
+		t.Fatalf("payroll pays ae-1 %s, want the cap, 15000:\n%s", total, csvText)
 	}
 }

@@ -25,7 +25,7 @@ func newPlanListCmd(e *env, db *string) *cobra.Command {
 			defer ws.close()
 			tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintf(tw, "kind\tname\tversion\thash\tpublications\tfile\n")
-			for _, kind := range []string{plans.KindCompPlan, plans.KindTargetPlan} {
+			for _, kind := range []string{plans.KindCompPlan, plans.KindTargetPlan, plans.KindSettlementPolicy} {
 				latest, err := ws.store.PlanVersionListLatest(ctx, kind)
 				if err != nil {
 					return err

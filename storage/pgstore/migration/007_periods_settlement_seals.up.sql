@@ -130,7 +130,8 @@ ALTER TABLE run
     ADD COLUMN posted_period TEXT NOT NULL DEFAULT '',
     ADD COLUMN inputs        TEXT NOT NULL DEFAULT '',
     ADD COLUMN started_at    TEXT NOT NULL DEFAULT '',
-    ADD COLUMN finished_at   TEXT NOT NULL DEFAULT '';
+    ADD COLUMN finished_at   TEXT NOT NULL DEFAULT '',
+    ADD COLUMN policies      TEXT NOT NULL DEFAULT '';
 UPDATE run SET posted_period = period;
 
 CREATE TABLE import_batch (

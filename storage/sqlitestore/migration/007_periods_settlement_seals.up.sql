@@ -123,6 +123,7 @@ ALTER TABLE run ADD COLUMN posted_period TEXT NOT NULL DEFAULT '';
 ALTER TABLE run ADD COLUMN inputs        TEXT NOT NULL DEFAULT '';
 ALTER TABLE run ADD COLUMN started_at    TEXT NOT NULL DEFAULT '';
 ALTER TABLE run ADD COLUMN finished_at   TEXT NOT NULL DEFAULT '';
+ALTER TABLE run ADD COLUMN policies      TEXT NOT NULL DEFAULT '';
 UPDATE run SET posted_period = period;
 
 -- Every import is recorded; a run's inputs name the newest it read.

@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -166,5 +168,36 @@ func TestAdjustmentSurvivesRerun(t *testing.T) {
 	}
 	if len(s.Money.Adjustments) != 1 || s.Money.Adjustments[0].Reason != "missed deal T-99" {
 		t.Fatalf("statement adjustments %+v, want the one with its reason", s.Money.Adjustments)
+	}
+}
+
+// TestApproveRefusesAfterFailedRun: a run that failed part-way leaves part
+// of its batches posted; the period cannot be approved until a run
+// succeeds.
+func TestApproveRefusesAfterFailedRun(t *testing.T) {
+	t.Parallel()
+	b := setupWithData(t)
+	b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	planPath := filepath.Join(b.dir, "plans", "div-zero.yaml")
+	if err := os.MkdirAll(filepath.Dir(planPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planPath, []byte(divZeroPlan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, planPath)
+	if _, err := b.run(t, jobs.StartParams{Period: testPeriod}); err == nil {
+		t.Fatal("run with a plan that divides by zero succeeded")
+	}
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		p, err := periods.Parse(t.Context(), tx, testPeriod)
+		if err != nil {
+			return err
+		}
+		_, err = periods.Approve(t.Context(), tx, p, "cfo", "2027-04-01T00:00:00Z")
+		return err
+	})
+	if !errors.Is(err, periods.ErrTransition) || !strings.Contains(err.Error(), "failed") {
+		t.Fatalf("approve after a failed run: %v, want a refusal naming the failed run", err)
 	}
 }

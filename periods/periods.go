@@ -123,6 +123,11 @@ func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string)
 	case rec.NeedsRerun != "":
 		return rec, fmt.Errorf("%w: %s needs a re-run before approval: %s (icomp run --period %s)", ErrTransition, p.Label, rec.NeedsRerun, p.Label)
 	}
+	if run, failed, err := lastRunFailed(ctx, tx, p.Label); err != nil {
+		return rec, err
+	} else if failed {
+		return rec, fmt.Errorf("%w: run %d of %s, which posts into %s, failed (%s); run it again before approval", ErrTransition, run.ID, run.Period, p.Label, run.Error)
+	}
 	rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodApproved, by, at
 	return rec, tx.PeriodUpdate(ctx, rec)
 }
@@ -145,6 +150,21 @@ func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (
 	}
 	rec.Status, rec.ClosedBy, rec.ClosedAt = storage.PeriodClosed, by, at
 	return rec, tx.PeriodUpdate(ctx, rec)
+}
+
+// lastRunFailed reports the newest run that posts into label, when it
+// failed: the period then holds part of that run's batches.
+func lastRunFailed(ctx context.Context, r storage.RunReader, label string) (storage.Run, bool, error) {
+	runs, err := r.RunList(ctx)
+	if err != nil {
+		return storage.Run{}, false, err
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		if runs[i].PostedPeriod == label {
+			return runs[i], runs[i].Status == storage.RunFailed, nil
+		}
+	}
+	return storage.Run{}, false, nil
 }
 
 func noActiveRun(ctx context.Context, r storage.RunReader) error {

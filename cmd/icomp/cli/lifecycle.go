@@ -200,6 +200,9 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 				return err
 			}
 			defer ws.close()
+			if err := refuseDuringRun(ctx, ws.store); err != nil {
+				return err
+			}
 			ids, err := ws.store.PersonIDs(ctx)
 			if err != nil {
 				return err

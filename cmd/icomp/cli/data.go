@@ -139,8 +139,16 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 func newPublishCmd(e *env, db *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "publish PATH...",
-		Short: "Store validated comp plan and target plan versions (directories are searched)",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "Store validated, tested comp plan and target plan versions (directories are searched)",
+		Long: `Publish the comp plans and target plans under PATH. Every file must check
+without problems, and the plan tests of each plan (plan_test files given
+or beside the plan, in its directory) must pass: otherwise the problems
+and failures are printed, nothing is published and the exit code is 1.
+Publishing identical content again changes nothing, and publishing an
+older version's exact content makes it the latest again; a version label
+already published for the plan name with other content is refused (give
+the changed plan a new version label).`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			files, diags, err := plans.Check(args)
@@ -153,6 +161,9 @@ func newPublishCmd(e *env, db *string) *cobra.Command {
 				}
 				fmt.Fprintf(e.out, "%d problem(s); nothing was published\n", len(diags))
 				return errFailed
+			}
+			if err := refuseFailingPlanTests(e, files); err != nil {
+				return err
 			}
 			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
 			if err != nil {

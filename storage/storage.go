@@ -57,6 +57,10 @@ type Reader interface {
 	// plan of kind (a comp_plan or target_plan).
 	PlanVersionLatest(ctx context.Context, kind, name string) (PlanVersion, error)
 	PlanVersionListLatest(ctx context.Context, kind string) ([]PlanVersion, error)
+	// PlanVersionListByLabel lists the publications of the named plan of
+	// kind under version label version, oldest first; none is an empty
+	// list, not an error.
+	PlanVersionListByLabel(ctx context.Context, kind, name, version string) ([]PlanVersion, error)
 
 	RunGet(ctx context.Context, id int64) (Run, error)
 	RunActive(ctx context.Context, periodLabel string) (Run, error)

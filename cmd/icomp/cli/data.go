@@ -170,7 +170,13 @@ the changed plan a new version label).`,
 				return err
 			}
 			defer ws.close()
-			return publish(ctx, e, ws.store, files)
+			err = publish(ctx, e, ws.store, files)
+			var re *relabelError
+			if errors.As(err, &re) {
+				fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+				return errFailed
+			}
+			return err
 		},
 	}
 }
@@ -190,6 +196,9 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 			default:
 				continue
 			}
+			if err := refuseRelabel(ctx, tx, v); err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
 			inserted, err := tx.PlanVersionInsert(ctx, v)
 			if err != nil {
 				return err
@@ -202,6 +211,37 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 		}
 		return nil
 	})
+}
+
+// relabelError reports a version label already published for the plan
+// with other content.
+type relabelError struct {
+	v         storage.PlanVersion
+	published string
+}
+
+func (e *relabelError) Error() string {
+	return fmt.Sprintf("%s %s version %s is already published with different content (hash %s); give this version a new label",
+		kindLabel(e.v.Kind), e.v.Name, e.v.Version, e.published[:min(len(e.published), 12)])
+}
+
+// refuseRelabel returns a *relabelError when v's version label is
+// published for its plan with other content. The same content under the
+// same label (publishing it again, or going back to it) is fine.
+func refuseRelabel(ctx context.Context, tx storage.Tx, v storage.PlanVersion) error {
+	published, err := tx.PlanVersionListByLabel(ctx, v.Kind, v.Name, v.Version)
+	if err != nil {
+		return err
+	}
+	for _, p := range published {
+		if p.Hash == v.Hash {
+			return nil
+		}
+	}
+	if len(published) > 0 {
+		return &relabelError{v: v, published: published[len(published)-1].Hash}
+	}
+	return nil
 }
 
 func kindLabel(kind string) string {

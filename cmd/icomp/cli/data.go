@@ -261,7 +261,7 @@ func newStatementCmd(e *env, db *string) *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError{fmt.Errorf("--format %q: want text or json", format)}
 			}
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -300,7 +300,7 @@ unless --again. The pay date defaults to the period's last day; lines already
 paid cannot be paid again under another pay date.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -319,7 +319,7 @@ paid cannot be paid again under another pay date.`,
 		Short: "List payroll batches: id, period, pay date, rows, SHA-256, created",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -347,7 +347,7 @@ paid cannot be paid again under another pay date.`,
 			if err != nil || id <= 0 {
 				return usageError{fmt.Errorf("batch id %q: want a number from icomp export list", args[0])}
 			}
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -375,7 +375,7 @@ func newLedgerCmd(e *env, db *string) *cobra.Command {
 		Short: "Print a SHA-256 over the canonical posted ledger lines (the same on any backend)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ func newPeriodCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -259,7 +259,7 @@ func newVerifyCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -291,7 +291,7 @@ func newRunsCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ and run throughput and this process's peak RSS. Uses a fresh SQLite file under
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
+				f, err := os.OpenFile(cpuProfile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 				if err != nil {
 					return err
 				}
@@ -73,7 +73,7 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	} else if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	target := p.db

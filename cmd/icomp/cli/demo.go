@@ -164,7 +164,7 @@ func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 	if dbShown == "" {
 		dbShown = dbPath
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.out, "icomp demo: workspace %s\n", dir)
@@ -254,7 +254,7 @@ func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(out, []byte(pe.Export.CSV), 0o644); err != nil {
+		if err := writeFile(out, func(f *os.File) error { _, err := f.WriteString(pe.Export.CSV); return err }); err != nil {
 			return err
 		}
 		written = append(written, fmt.Sprintf("   %s (%d rows)", out, pe.Rows))
@@ -282,8 +282,17 @@ func demoPayDate(label string) string {
 	return ends[label]
 }
 
+// Modes of the files and directories icomp creates: pay data is for their
+// owner only.
+const (
+	fileMode = 0o600
+	dirMode  = 0o700
+)
+
+// writeFile creates the file at path, with fileMode, and writes it with
+// fn. A file that exists already is an error, never overwritten.
 func writeFile(path string, fn func(*os.File) error) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 	if err != nil {
 		return err
 	}
@@ -370,10 +379,10 @@ func writeExamplePlans(dir string) error {
 			return err
 		}
 		out := filepath.Join(dir, path)
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(out), dirMode); err != nil {
 			return err
 		}
-		return os.WriteFile(out, src, 0o644)
+		return writeFile(out, func(f *os.File) error { _, err := f.Write(src); return err })
 	})
 }
 

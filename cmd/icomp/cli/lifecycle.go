@@ -353,7 +353,7 @@ func writeBatch(e *env, b storage.Export, out string, isNew bool) error {
 		_, err := io.WriteString(e.out, b.CSV)
 		return err
 	}
-	if err := os.WriteFile(out, []byte(b.CSV), 0o600); err != nil {
+	if err := os.WriteFile(out, []byte(b.CSV), fileMode); err != nil {
 		return err
 	}
 	state := "an earlier batch, again"

@@ -89,6 +89,10 @@ type PlanReader interface {
 	// PlanVersionHistory lists every publication of the named plan (of
 	// any kind), oldest first.
 	PlanVersionHistory(ctx context.Context, name string) ([]PlanVersion, error)
+	// PlanVersionListByLabel lists the publications of the named plan of
+	// kind under version label version, oldest first; none is an empty
+	// list, not an error.
+	PlanVersionListByLabel(ctx context.Context, kind, name, version string) ([]PlanVersion, error)
 }
 
 // RunReader reads runs and what they read.

@@ -13,9 +13,10 @@ var ErrLocked = errors.New("another icomp process is using this database")
 
 // Lock takes an exclusive lock on path+".lock" for this process's
 // lifetime. The embedded backend serves one process at a time: River on
-// SQLite cannot share a database between processes.
+// SQLite cannot share a database between processes. A new lock file is
+// readable by its owner only, like the database.
 func Lock(path string) (release func(), err error) {
-	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := os.OpenFile(path+".lock", os.O_CREATE|os.O_RDWR, FileMode)
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,10 +35,24 @@ type Store struct {
 	DB *sql.DB
 }
 
-// Open opens (creating if needed) the SQLite database at path and applies
-// the app's and River's migrations. River on SQLite wants a single
-// connection: more hit SQLITE_BUSY.
+// FileMode is the permission of a database file Open creates: pay data is
+// for its owner only. SQLite gives the database's -wal and -shm files the
+// database file's permission.
+const FileMode = 0o600
+
+// Open opens (creating if needed, with FileMode) the SQLite database at
+// path and applies the app's and River's migrations. River on SQLite wants
+// a single connection: more hit SQLITE_BUSY.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// SQLite would create the file 0644; an empty file is an empty
+	// database.
+	if f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, FileMode); err == nil {
+		if err := f.Close(); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
 	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)&_pragma=cache_size(-65536)&_pragma=temp_store(file)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {

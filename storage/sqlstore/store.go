@@ -708,6 +708,16 @@ func (x queries) PlanVersionHistory(ctx context.Context, name string) ([]storage
 	return x.scanPlans(rows)
 }
 
+// PlanVersionListByLabel lists the publications of one version label of
+// a plan, in seq order.
+func (x queries) PlanVersionListByLabel(ctx context.Context, kind, name, version string) ([]storage.PlanVersion, error) {
+	rows, err := x.query(ctx, `SELECT `+planCols+` FROM plan_version WHERE kind = ? AND name = ? AND version = ? ORDER BY seq`, kind, name, version)
+	if err != nil {
+		return nil, err
+	}
+	return x.scanPlans(rows)
+}
+
 func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool, error) {
 	latest, err := t.PlanVersionLatest(ctx, v.Kind, v.Name)
 	switch {

@@ -666,6 +666,40 @@ func testPlanVersions(t *testing.T, b *bundle) {
 	if len(targets) != 1 || targets[0].Hash != quota.Hash {
 		t.Fatalf("PlanVersionListLatest(target_plan) = %+v, want just %s", targets, quota.Hash)
 	}
+
+	// By label: every publication of ae version 1 (v1 twice, and a
+	// v1b published under the same label), oldest first; nothing of another
+	// kind, name or label.
+	v1b := v1
+	v1b.Hash, v1b.Source = "comp_plan-ae-1b", "kind: comp_plan\nname: ae\n# v1, changed\n"
+	publish(v1b)
+	byLabel := func(kind, name, version string) string {
+		t.Helper()
+		vs, err := st.PlanVersionListByLabel(ctx, kind, name, version)
+		must(t, err)
+		var hashes []string
+		var last int64
+		for _, v := range vs {
+			if v.Kind != kind || v.Name != name || v.Version != version || v.Seq <= last {
+				t.Fatalf("PlanVersionListByLabel(%s, %s, %s) = %+v: want that plan's label only, by seq", kind, name, version, vs)
+			}
+			last = v.Seq
+			hashes = append(hashes, v.Hash)
+		}
+		return strings.Join(hashes, ",")
+	}
+	if got, want := byLabel(comp, "ae", "1"), strings.Join([]string{v1.Hash, v1.Hash, v1b.Hash}, ","); got != want {
+		t.Fatalf("PlanVersionListByLabel(ae, 1) = %s, want %s", got, want)
+	}
+	if got := byLabel(comp, "ae", "2"); got != v2.Hash+","+v2.Hash {
+		t.Fatalf("PlanVersionListByLabel(ae, 2) = %s, want v2 twice", got)
+	}
+	if got := byLabel(target, "ae", "1"); got != quota.Hash {
+		t.Fatalf("PlanVersionListByLabel(target_plan ae, 1) = %s, want %s", got, quota.Hash)
+	}
+	if got := byLabel(comp, "ae", "3"); got != "" {
+		t.Fatalf("PlanVersionListByLabel(ae, 3) = %s, want nothing", got)
+	}
 }
 
 func ledgerLine(key, person, subject, amount string) ledger.Line {

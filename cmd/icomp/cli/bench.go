@@ -3,7 +3,9 @@ package cli
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -13,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/examples"
 	"github.com/icomp/icomp/examples/datagen"
 	"github.com/icomp/icomp/jobs"
 	"github.com/icomp/icomp/plans"
@@ -28,11 +31,13 @@ func newBenchCmd(e *env, db *string) *cobra.Command {
 		Long: `Generate synthetic data (the demo's generator, scaled) with every transaction
 dated in the period, import people and transactions, publish the example plans and run a quarter, then print import
 and run throughput and this process's peak RSS. Uses a fresh SQLite file under
---dir (default a temporary directory), or --db postgres://… (an empty database).`,
+--dir (default a temporary directory), or --db postgres://… (an empty database).
+Bench never overwrites: a --dir that holds any file it would write is
+refused, naming those files.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cpuProfile != "" {
-				f, err := os.Create(cpuProfile)
+				f, err := os.OpenFile(cpuProfile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
 				if err != nil {
 					return err
 				}
@@ -73,15 +78,17 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 		}
 		defer os.RemoveAll(tmp)
 		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
+	} else {
+		if err := refuseBenchOverwrite(dir, p.db == ""); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(dir, dirMode); err != nil {
+			return err
+		}
 	}
 	target := p.db
 	if target == "" {
 		target = filepath.Join(dir, "icomp.db")
-		if _, err := os.Stat(target); err == nil {
-			return usageError{fmt.Errorf("%s exists; bench needs a fresh database", target)}
-		}
 	}
 	cfg := datagen.ForPeople(p.people, p.txns)
 	// Every transaction falls in the period run, so the run prices all N.
@@ -158,6 +165,38 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 		}
 		fmt.Fprintf(e.out, "plain SQL    one credit per transaction and a flat-rate payout per owner for the same period, in %s; icomp run / plain SQL = %.1f×\n",
 			d.Round(time.Millisecond), runTime.Seconds()/d.Seconds())
+	}
+	return nil
+}
+
+// refuseBenchOverwrite returns a usage error naming the files bench would
+// write in dir that exist already: the generated CSVs, the example plans
+// and, with sqlite, the database and its companion files.
+func refuseBenchOverwrite(dir string, sqlite bool) error {
+	names := []string{"people.csv", "transactions.csv"}
+	if sqlite {
+		names = append(names, "icomp.db", "icomp.db-wal", "icomp.db-shm", "icomp.db.lock")
+	}
+	err := fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			names = append(names, filepath.Join("plans", filepath.FromSlash(path)))
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	var existing []string
+	for _, name := range names {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			existing = append(existing, name)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	if len(existing) > 0 {
+		return usageError{fmt.Errorf("--dir %s already holds %s; bench does not overwrite files: pick another directory or remove them",
+			dir, strings.Join(existing, ", "))}
 	}
 	return nil
 }

@@ -68,8 +68,8 @@ func newRoot(e *env) *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	db := root.PersistentFlags().String("db", "", "database: a SQLite file (default "+defaultDB+") or a postgres:// URL; also ICOMP_DATABASE_URL")
 	root.AddCommand(newPlanCmd(e, db), newImportCmd(e, db), newRunCmd(e, db), newStatementCmd(e, db),
-		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e), newBenchCmd(e, db),
-		newWorkerCmd(e, db), newMigrateCmd(e, db), newPeriodCmd(e, db), newAdjustCmd(e, db), newRunsCmd(e, db))
+		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e, db), newBenchCmd(e, db),
+		newWorkerCmd(e, db), newMigrateCmd(e, db), newPeriodCmd(e, db), newAdjustCmd(e, db), newRunsCmd(e, db), newVersionCmd(e))
 	return root
 }
 

@@ -139,8 +139,16 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 func newPublishCmd(e *env, db *string) *cobra.Command {
 	return &cobra.Command{
 		Use:   "publish PATH...",
-		Short: "Store validated comp plan and target plan versions (directories are searched)",
-		Args:  cobra.MinimumNArgs(1),
+		Short: "Store validated, tested comp plan and target plan versions (directories are searched)",
+		Long: `Publish the comp plans and target plans under PATH. Every file must check
+without problems, and the plan tests of each plan (plan_test files given
+or beside the plan, in its directory) must pass: otherwise the problems
+and failures are printed, nothing is published and the exit code is 1.
+Publishing identical content again changes nothing, and publishing an
+older version's exact content makes it the latest again; a version label
+already published for the plan name with other content is refused (give
+the changed plan a new version label).`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			files, diags, err := plans.Check(args)
@@ -154,12 +162,21 @@ func newPublishCmd(e *env, db *string) *cobra.Command {
 				fmt.Fprintf(e.out, "%d problem(s); nothing was published\n", len(diags))
 				return errFailed
 			}
+			if err := refuseFailingPlanTests(e, files); err != nil {
+				return err
+			}
 			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
 			if err != nil {
 				return err
 			}
 			defer ws.close()
-			return publish(ctx, e, ws.store, files)
+			err = publish(ctx, e, ws.store, files)
+			var re *relabelError
+			if errors.As(err, &re) {
+				fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+				return errFailed
+			}
+			return err
 		},
 	}
 }
@@ -181,6 +198,9 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 			default:
 				continue
 			}
+			if err := refuseRelabel(ctx, tx, v); err != nil {
+				return fmt.Errorf("%s: %w", f.Path, err)
+			}
 			inserted, err := tx.PlanVersionInsert(ctx, v)
 			if err != nil {
 				return err
@@ -193,6 +213,37 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 		}
 		return nil
 	})
+}
+
+// relabelError reports a version label already published for the plan
+// with other content.
+type relabelError struct {
+	v         storage.PlanVersion
+	published string
+}
+
+func (e *relabelError) Error() string {
+	return fmt.Sprintf("%s %s version %s is already published with different content (hash %s); give this version a new label",
+		kindLabel(e.v.Kind), e.v.Name, e.v.Version, e.published[:min(len(e.published), 12)])
+}
+
+// refuseRelabel returns a *relabelError when v's version label is
+// published for its plan with other content. The same content under the
+// same label (publishing it again, or going back to it) is fine.
+func refuseRelabel(ctx context.Context, tx storage.Tx, v storage.PlanVersion) error {
+	published, err := tx.PlanVersionListByLabel(ctx, v.Kind, v.Name, v.Version)
+	if err != nil {
+		return err
+	}
+	for _, p := range published {
+		if p.Hash == v.Hash {
+			return nil
+		}
+	}
+	if len(published) > 0 {
+		return &relabelError{v: v, published: published[len(published)-1].Hash}
+	}
+	return nil
 }
 
 func kindLabel(kind string) string {
@@ -215,7 +266,7 @@ func newStatementCmd(e *env, db *string) *cobra.Command {
 			if format != "text" && format != "json" {
 				return usageError{fmt.Errorf("--format %q: want text or json", format)}
 			}
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -254,7 +305,7 @@ unless --again. The pay date defaults to the period's last day; lines already
 paid cannot be paid again under another pay date.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -273,7 +324,7 @@ paid cannot be paid again under another pay date.`,
 		Short: "List payroll batches: id, period, pay date, rows, SHA-256, created",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -301,7 +352,7 @@ paid cannot be paid again under another pay date.`,
 			if err != nil || id <= 0 {
 				return usageError{fmt.Errorf("batch id %q: want a number from icomp export list", args[0])}
 			}
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -329,7 +380,7 @@ func newLedgerCmd(e *env, db *string) *cobra.Command {
 		Short: "Print a SHA-256 over the canonical posted ledger lines (the same on any backend)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -21,6 +23,7 @@ import (
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
+	"github.com/icomp/icomp/storage/pgstore"
 )
 
 // demoQuarter and demoMonths are the periods the demo runs.
@@ -29,14 +32,21 @@ var (
 	demoMonths  = []string{"2027-M01", "2027-M02", "2027-M03"}
 )
 
-func newDemoCmd(e *env) *cobra.Command {
+func newDemoCmd(e *env, db *string) *cobra.Command {
 	var dir string
 	cmd := &cobra.Command{
-		Use:   "demo [--dir DIR]",
+		Use:   "demo [--dir DIR] [--db postgres://…]",
 		Short: "Create a workspace with example data and plans, run a quarter, and show the results",
-		Args:  cobra.NoArgs,
+		Long: `Create a workspace with example data and plans, run a quarter, and show the
+results. The plans, CSV files and payroll files go into a fresh directory
+(--dir, default a new icomp-demo directory here); the data goes into a
+SQLite file there, or into the database --db names: a SQLite file that does
+not exist yet, or an empty Postgres database (migrated if it has no icomp
+schema yet). ICOMP_DATABASE_URL is not used: the demo writes only where
+it is told to.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return demo(cmd.Context(), e, dir)
+			return demo(cmd.Context(), e, dir, *db)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "workspace directory to create (default: a new icomp-demo directory here)")
@@ -56,7 +66,73 @@ func newDemoDir() (string, error) {
 	return "", fmt.Errorf("no free icomp-demo directory name here; pass --dir")
 }
 
-func demo(ctx context.Context, e *env, dir string) error {
+// openDemoPostgres opens the Postgres database at dbURL for the demo,
+// migrating it first if it has no icomp schema, and refuses one that holds
+// icomp data already.
+func openDemoPostgres(ctx context.Context, dbURL string) (*workspace, error) {
+	pool, err := pgstore.Connect(ctx, dbURL)
+	if err != nil {
+		return nil, err
+	}
+	v, err := pgstore.SchemaVersionOf(ctx, pool)
+	if err == nil && v == 0 {
+		_, err = pgstore.Migrate(ctx, pool)
+	}
+	pool.Close()
+	if err != nil {
+		return nil, err
+	}
+	ws, err := openWorkspace(ctx, dbURL, workspaceOptions{})
+	if err != nil {
+		return nil, err
+	}
+	if err := refuseUsedDatabase(ctx, ws.store, redactURL(dbURL)); err != nil {
+		ws.close()
+		return nil, err
+	}
+	return ws, nil
+}
+
+// refuseUsedDatabase returns a usage error if st holds people,
+// transactions, published plans or runs.
+func refuseUsedDatabase(ctx context.Context, st storage.Reader, name string) error {
+	people, err := st.PersonCount(ctx)
+	if err != nil {
+		return err
+	}
+	txns, err := st.TransactionCount(ctx)
+	if err != nil {
+		return err
+	}
+	var planCount int
+	for _, kind := range []string{plans.KindCompPlan, plans.KindTargetPlan} {
+		vs, err := st.PlanVersionListLatest(ctx, kind)
+		if err != nil {
+			return err
+		}
+		planCount += len(vs)
+	}
+	runs, err := st.RunList(ctx)
+	if err != nil {
+		return err
+	}
+	if people+txns+planCount+len(runs) > 0 {
+		return usageError{fmt.Errorf("%s already holds icomp data (%d people, %d transactions, %d plans, %d runs); the demo needs an empty database",
+			name, people, txns, planCount, len(runs))}
+	}
+	return nil
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "the database"
+	}
+	return u.Redacted()
+}
+
+func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 	start := time.Now()
 	if dir == "" {
 		var err error
@@ -67,10 +143,35 @@ func demo(ctx context.Context, e *env, dir string) error {
 	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
 		return usageError{fmt.Errorf("--dir %s exists and is not empty; the demo needs a fresh directory", dir)}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	// The database: checked (and on Postgres opened) before anything is
+	// written, so that a refusal leaves no half-made workspace behind.
+	dbPath, dbShown := filepath.Join(dir, "icomp.db"), ""
+	var ws *workspace
+	switch {
+	case isPostgres(dbFlag):
+		var err error
+		if ws, err = openDemoPostgres(ctx, dbFlag); err != nil {
+			return err
+		}
+		defer ws.close()
+		dbShown = redactURL(dbFlag)
+	case dbFlag != "":
+		if _, err := os.Stat(dbFlag); !errors.Is(err, fs.ErrNotExist) {
+			return usageError{fmt.Errorf("--db %s exists; the demo needs a new database", dbFlag)}
+		}
+		dbPath = dbFlag
+	}
+	if dbShown == "" {
+		dbShown = dbPath
+	}
+	if err := os.MkdirAll(dir, dirMode); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.out, "icomp demo: workspace %s\n\n", dir)
+	fmt.Fprintf(e.out, "icomp demo: workspace %s\n", dir)
+	if isPostgres(dbFlag) {
+		fmt.Fprintf(e.out, "database %s\n", dbShown)
+	}
+	fmt.Fprintln(e.out)
 
 	// 1. Example plans, written out so the workspace is self-contained.
 	plansDir := filepath.Join(dir, "plans")
@@ -88,12 +189,13 @@ func demo(ctx context.Context, e *env, dir string) error {
 		return err
 	}
 
-	dbPath := filepath.Join(dir, "icomp.db")
-	ws, err := openWorkspace(ctx, dbPath, workspaceOptions{})
-	if err != nil {
-		return err
+	if ws == nil {
+		var err error
+		if ws, err = openWorkspace(ctx, dbPath, workspaceOptions{}); err != nil {
+			return err
+		}
+		defer ws.close()
 	}
-	defer ws.close()
 
 	fmt.Fprintln(e.out, "1. Import people and a fiscal year of transactions")
 	if err := runImport(ctx, e, ws.store, "people", peopleCSV); err != nil {
@@ -152,14 +254,14 @@ func demo(ctx context.Context, e *env, dir string) error {
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(out, []byte(pe.Export.CSV), 0o644); err != nil {
+		if err := writeFile(out, func(f *os.File) error { _, err := f.WriteString(pe.Export.CSV); return err }); err != nil {
 			return err
 		}
 		written = append(written, fmt.Sprintf("   %s (%d rows)", out, pe.Rows))
 	}
 	fmt.Fprintln(e.out, strings.Join(written, "\n"))
 
-	db := "--db " + dbPath
+	db := "--db " + dbShown
 	fmt.Fprintf(e.out, `
 Done in %s. Next, try:
   icomp statement %s --person %s --period %s --format json
@@ -180,8 +282,17 @@ func demoPayDate(label string) string {
 	return ends[label]
 }
 
+// Modes of the files and directories icomp creates: pay data is for their
+// owner only.
+const (
+	fileMode = 0o600
+	dirMode  = 0o700
+)
+
+// writeFile creates the file at path, with fileMode, and writes it with
+// fn. A file that exists already is an error, never overwritten.
 func writeFile(path string, fn func(*os.File) error) error {
-	f, err := os.Create(path)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, fileMode)
 	if err != nil {
 		return err
 	}
@@ -268,10 +379,10 @@ func writeExamplePlans(dir string) error {
 			return err
 		}
 		out := filepath.Join(dir, path)
-		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(out), dirMode); err != nil {
 			return err
 		}
-		return os.WriteFile(out, src, 0o644)
+		return writeFile(out, func(f *os.File) error { _, err := f.Write(src); return err })
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/reports"
+	"github.com/icomp/icomp/storage/pgtest"
 	"github.com/icomp/icomp/storage/sqlitestore"
 	"github.com/shopspring/decimal"
 )
@@ -26,7 +27,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(execMainEnv) == "1" {
 		os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 	}
-	os.Exit(m.Run())
+	// pgtest.Main stops the Postgres cluster of the tests that ask for
+	// pgtest.Shared.
+	os.Exit(pgtest.Main(m))
 }
 
 type result struct {

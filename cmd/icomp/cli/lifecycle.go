@@ -47,7 +47,7 @@ func newPeriodCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -70,7 +70,7 @@ func newPeriodCmd(e *env, db *string) *cobra.Command {
 			Args:  cobra.ExactArgs(1),
 			RunE: func(cmd *cobra.Command, args []string) error {
 				ctx := cmd.Context()
-				ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+				ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 				if err != nil {
 					return err
 				}
@@ -195,7 +195,7 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -264,7 +264,7 @@ func newVerifyCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -296,7 +296,7 @@ func newRunsCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -335,7 +335,7 @@ func newRunsCmd(e *env, db *string) *cobra.Command {
 				ids[i] = id
 			}
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -389,7 +389,7 @@ func writeBatch(e *env, b storage.Export, out string, isNew bool) error {
 		_, err := io.WriteString(e.out, b.CSV)
 		return err
 	}
-	if err := os.WriteFile(out, []byte(b.CSV), 0o600); err != nil {
+	if err := os.WriteFile(out, []byte(b.CSV), fileMode); err != nil {
 		return err
 	}
 	state := "an earlier batch, again"

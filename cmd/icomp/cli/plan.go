@@ -2,6 +2,9 @@ package cli
 
 import (
 	"fmt"
+	"maps"
+	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -60,8 +63,24 @@ func planTest(e *env, paths []string) error {
 		fmt.Fprintln(e.out, d.String())
 	}
 	var results []plantest.CaseResult
+	if len(diags) == 0 {
+		results = runPlanTests(e, files)
+	}
+	_, failed, line := plantest.Summary(results)
+	fmt.Fprintln(e.out, line)
+	if failed > 0 || len(diags) > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// runPlanTests runs every case of the plan test files among files (which
+// must have loaded without problems), prints each failure to e.out and
+// returns every result.
+func runPlanTests(e *env, files []*plans.File) []plantest.CaseResult {
+	var results []plantest.CaseResult
 	for _, f := range files {
-		if f.Test == nil || len(diags) > 0 {
+		if f.Test == nil {
 			continue
 		}
 		results = append(results, plantest.Run(f.Test)...)
@@ -71,10 +90,109 @@ func planTest(e *env, paths []string) error {
 			fmt.Fprint(e.out, plantest.Format(r))
 		}
 	}
-	_, failed, line := plantest.Summary(results)
-	fmt.Fprintln(e.out, line)
-	if failed > 0 || len(diags) > 0 {
+	return results
+}
+
+// planTestsFor finds the plan tests of the comp plans and target plans
+// among files: the plan test files among files themselves and those beside
+// each plan (the .yaml and .yml files of its directory) whose plan or
+// targets key names one of them. It returns them with the problems of
+// those test files; a test file with problems tests nothing.
+func planTestsFor(files []*plans.File) ([]*plans.File, plans.Diagnostics, error) {
+	published := map[string]bool{}
+	dirs := map[string]bool{}
+	for _, f := range files {
+		if f.Comp == nil && f.Target == nil {
+			continue
+		}
+		abs, err := filepath.Abs(f.Path)
+		if err != nil {
+			return nil, nil, err
+		}
+		published[abs] = true
+		dirs[filepath.Dir(f.Path)] = true
+	}
+	var paths []string
+	for _, f := range files {
+		paths = append(paths, f.Path)
+	}
+	for _, dir := range slices.Sorted(maps.Keys(dirs)) {
+		for _, pattern := range []string{"*.yaml", "*.yml"} {
+			beside, err := filepath.Glob(filepath.Join(dir, pattern))
+			if err != nil {
+				return nil, nil, err
+			}
+			paths = append(paths, beside...)
+		}
+	}
+	names := func(path string) (bool, error) {
+		if path == "" {
+			return false, nil
+		}
+		abs, err := filepath.Abs(path)
+		return published[abs], err
+	}
+	l := plans.NewLoader()
+	seen := map[string]bool{}
+	var tests []*plans.File
+	var problems plans.Diagnostics
+	for _, path := range paths {
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return nil, nil, err
+		}
+		if seen[abs] {
+			continue
+		}
+		seen[abs] = true
+		f, diags := l.LoadFile(path)
+		if f.Test == nil {
+			continue
+		}
+		plan, err := names(f.Test.PlanPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		targets, err := names(f.Test.TargetsPath)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !plan && !targets {
+			continue
+		}
+		if len(diags) > 0 {
+			problems = append(problems, diags...)
+			continue
+		}
+		tests = append(tests, f)
+	}
+	return tests, problems, nil
+}
+
+// refuseFailingPlanTests runs the plan tests of the plans among files (see
+// planTestsFor) before they are published: it prints every problem and
+// failure and returns errFailed if there is any, so nothing is published.
+func refuseFailingPlanTests(e *env, files []*plans.File) error {
+	tests, problems, err := planTestsFor(files)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		for _, d := range problems {
+			fmt.Fprintln(e.out, d.String())
+		}
+		fmt.Fprintf(e.out, "%d problem(s) in the plan tests; nothing was published\n", len(problems))
 		return errFailed
 	}
+	results := runPlanTests(e, tests)
+	if len(results) == 0 {
+		return nil
+	}
+	_, failed, line := plantest.Summary(results)
+	if failed > 0 {
+		fmt.Fprintf(e.out, "plan tests: %s; nothing was published\n", line)
+		return errFailed
+	}
+	fmt.Fprintf(e.out, "plan tests: %s\n", line)
 	return nil
 }

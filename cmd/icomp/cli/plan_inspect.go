@@ -18,7 +18,7 @@ func newPlanListCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}
@@ -52,7 +52,7 @@ func newPlanShowCmd(e *env, db *string) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{})
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
 				return err
 			}

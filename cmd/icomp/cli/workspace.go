@@ -3,7 +3,10 @@ package cli
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"strings"
@@ -49,11 +52,24 @@ func isPostgres(target string) bool {
 
 type workspaceOptions struct {
 	runner jobs.RunnerConfig
+	// existing refuses to create a SQLite database: read-only commands
+	// have nothing to read in a new one. Default false: create it.
+	existing bool
+}
+
+// errNoDatabase reports a SQLite database file that does not exist.
+func errNoDatabase(path string) error {
+	return usageError{fmt.Errorf("no icomp database at %s; import data first or pass --db", path)}
 }
 
 func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*workspace, error) {
 	if isPostgres(target) {
 		return openPostgres(ctx, target, o)
+	}
+	if o.existing {
+		if _, err := os.Stat(target); errors.Is(err, fs.ErrNotExist) {
+			return nil, errNoDatabase(target)
+		}
 	}
 	release, err := sqlitestore.Lock(target)
 	if err != nil {

@@ -113,7 +113,7 @@ func applyCap(pol *plans.SettlementPolicy, c plans.SettlementCap, lines []ledger
 	var counted []int
 	total := decimal.Zero
 	for i, l := range lines {
-		if !c.Counts(l.EarningCode) {
+		if !c.Counts(l.Plan, l.EarningCode) {
 			continue
 		}
 		if l.Currency != pol.Currency {

@@ -61,6 +61,15 @@ caps:
     eligibility: person.role == "AE"
     amount: 10000
 `)
+	planGroup := policy(t, `kind: settlement_policy
+name: company
+version: "3"
+currency: USD
+caps:
+  - name: new_business
+    plans: [ae-new, ae-expansion]
+    amount: 2000
+`)
 	people := []facts.Person{{ID: "ae-1", Role: "AE"}, {ID: "se-1", Role: "SE"}}
 	tests := []struct {
 		name     string
@@ -80,6 +89,8 @@ caps:
 			[]*plans.SettlementPolicy{hardCap}, map[string]string{"ae-1/a/commission": "8000", "ae-1/b/commission": "1500", "ae-1/c/commission": "500"}},
 		{"a clawback counts against the total", []ledger.Line{earned("ae-1", "a", "commission", "COMM", "12000"), earned("ae-1", "b", "clawback", "COMM", "-1500")},
 			[]*plans.SettlementPolicy{hardCap}, map[string]string{"ae-1/a/commission": "11500", "ae-1/b/clawback": "-1500"}},
+		{"a cap on a group of plans counts only those plans", []ledger.Line{earned("ae-1", "ae-core", "commission", "COMM", "9000"), earned("ae-1", "ae-expansion", "commission", "COMM", "500"), earned("ae-1", "ae-new", "commission", "COMM", "3000")},
+			[]*plans.SettlementPolicy{planGroup}, map[string]string{"ae-1/ae-core/commission": "9000", "ae-1/ae-expansion/commission": "500", "ae-1/ae-new/commission": "1500"}},
 		{"eligibility picks whom a cap binds", []ledger.Line{earned("ae-1", "a", "commission", "COMM", "12000"), earned("se-1", "a", "commission", "COMM", "12000")},
 			[]*plans.SettlementPolicy{aeOnly}, map[string]string{"ae-1/a/commission": "10000", "se-1/a/commission": "12000"}},
 	}

@@ -41,20 +41,16 @@ type SettlementCap struct {
 	Amount decimal.Decimal
 	// EarningCodes limits the earnings counted (empty: every code).
 	EarningCodes []string
+	// Plans limits the earnings counted to these comp plans (empty: every
+	// plan), for a cap on a group of plans.
+	Plans []string
 }
 
-// Counts reports whether earnings under code count toward the cap.
-func (c SettlementCap) Counts(code string) bool {
-	if len(c.EarningCodes) == 0 {
-		return true
-	}
-	for _, x := range c.EarningCodes {
-		if x == code {
-			return true
-		}
-	}
-	return false
+// Counts reports whether earnings of plan under code count toward the cap.
+func (c SettlementCap) Counts(plan, code string) bool {
+	return (len(c.EarningCodes) == 0 || contains(c.EarningCodes, code)) && (len(c.Plans) == 0 || contains(c.Plans, plan))
 }
+
 
 func (r *reader) settlementPolicy(root *yaml.Node, src []byte) *SettlementPolicy {
 	m := r.mapping(root, "settlement policy")
@@ -105,6 +101,13 @@ func (r *reader) settlementPolicy(root *yaml.Node, src []byte) *SettlementPolicy
 				continue
 			}
 			c.EarningCodes = append(c.EarningCodes, cn.Value)
+		}
+		for _, pn := range cm.list("plans", false) {
+			if pn.Kind != yaml.ScalarNode || !nameRE.MatchString(pn.Value) {
+				r.errorf(pn, "%s.plans: want comp plan names such as ae-quarterly", cm.what)
+				continue
+			}
+			c.Plans = append(c.Plans, pn.Value)
 		}
 		cm.done()
 		sp.Caps = append(sp.Caps, c)

@@ -341,7 +341,6 @@ func (t *tx) PersonUpsertBatch(ctx context.Context, rows []storage.PersonRecord)
 
 // ---- transactions ----
 
-const txnCols = `id, date, type, owner, territory, product, amount, currency, splits, attrs`
 
 func splitsText(ss []facts.Split) string {
 	parts := make([]string, len(ss))

@@ -41,6 +41,10 @@ type Options struct {
 	Format Format
 	// Progress, if set, is called with the number of rows read so far.
 	Progress func(rows int)
+	// Replace makes a targets import replace each published target plan
+	// it names with the file's rows alone, instead of merging them into
+	// it.
+	Replace bool
 }
 
 // chunkRows is how many rows are staged per database round.

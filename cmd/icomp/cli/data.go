@@ -28,6 +28,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func newImportCmd(e *env, db *string) *cobra.Command {
+	var replace bool
 	cmd := &cobra.Command{
 		Use:   "import people|transactions|targets|adjustments FILE",
 		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
@@ -38,7 +39,9 @@ Importing the same file again changes nothing. Files ending in .jsonl are JSON L
 people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id, name required), attr.NAME
 transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
 targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
-                      per target_plan name, published like icomp plan publish)
+                      per target_plan name, published like icomp plan publish, holding the
+                      published version's targets with the file's added or changed; --replace:
+                      the file's targets only)
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
                       each period makes them payable)`,
 		Args: cobra.ExactArgs(2),
@@ -48,13 +51,22 @@ adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all require
 				return err
 			}
 			defer ws.close()
-			return runImport(cmd.Context(), e, ws.store, args[0], args[1])
+			if replace && args[0] != "targets" {
+				return usageError{fmt.Errorf("--replace applies to targets only")}
+			}
+			return runImportWith(cmd.Context(), e, ws.store, args[0], args[1], imports.Options{Replace: replace})
 		},
 	}
+	cmd.Flags().BoolVar(&replace, "replace", false, "targets: replace each target plan named with the file's rows only, instead of merging them into its published version")
 	return cmd
 }
 
 func runImport(ctx context.Context, e *env, st storage.Store, kind, path string) error {
+	return runImportWith(ctx, e, st, kind, path, imports.Options{})
+}
+
+// runImportWith imports with the settings of o other than the file's.
+func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path string, o imports.Options) error {
 	if err := refuseDuringRun(ctx, st); err != nil {
 		return err
 	}
@@ -73,7 +85,7 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 		bar = progressbar.DefaultBytes(info.Size(), "importing "+filepath.Base(path))
 		r = io.TeeReader(f, bar)
 	}
-	o := imports.Options{File: path, Format: imports.FormatOf(path)}
+	o.File, o.Format = path, imports.FormatOf(path)
 	start := time.Now()
 	var counts storage.ImportCounts
 	switch kind {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
@@ -65,7 +66,8 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 	return runImportWith(ctx, e, st, kind, path, imports.Options{})
 }
 
-// runImportWith imports with the settings of o other than the file's.
+// runImportWith imports with the settings of o other than the file's, and
+// today's date as the import date.
 func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path string, o imports.Options) error {
 	if err := refuseDuringRun(ctx, st); err != nil {
 		return err
@@ -85,7 +87,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		bar = progressbar.DefaultBytes(info.Size(), "importing "+filepath.Base(path))
 		r = io.TeeReader(f, bar)
 	}
-	o.File, o.Format = path, imports.FormatOf(path)
+	o.File, o.Format, o.Today = path, imports.FormatOf(path), period.NewDate(time.Now().Date())
 	start := time.Now()
 	var counts storage.ImportCounts
 	switch kind {

@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	neturl "net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -160,5 +163,100 @@ func BenchmarkImportDuplicateIDs(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/row")
 		})
+	}
+}
+
+// TestDeadClientQueryStops: when the client of a running query dies
+// without a word (its socket closes and nothing more comes, as when the
+// process is killed), the server stops the query within
+// ClientCheckInterval instead of running it to its end. The client talks
+// to the server through a proxy, which is killed: pgx sees its connection
+// drop and tries to send a cancel request, but to the proxy, which is gone.
+func TestDeadClientQueryStops(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	u, err := neturl.Parse(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			client, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			server, err := net.Dial("tcp", u.Host)
+			if err != nil {
+				client.Close()
+				return
+			}
+			mu.Lock()
+			conns = append(conns, client, server)
+			mu.Unlock()
+			go func() { _, _ = io.Copy(server, client) }()
+			go func() { _, _ = io.Copy(client, server) }()
+		}
+	}()
+	kill := func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	t.Cleanup(kill)
+	viaProxy := *u
+	viaProxy.Host = ln.Addr().String()
+	client, err := pgstore.Connect(t.Context(), viaProxy.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	watch, err := pgstore.Connect(t.Context(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watch.Close()
+
+	c, err := client.Acquire(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Release()
+	var pid int64
+	if err := c.QueryRow(t.Context(), `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Exec(context.Background(), `SELECT pg_sleep(120)`)
+		done <- err
+	}()
+	running := func() bool {
+		t.Helper()
+		var n int64
+		if err := watch.QueryRow(t.Context(), `SELECT COUNT(*) FROM pg_stat_activity WHERE pid = $1 AND state = 'active'`, pid).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n > 0
+	}
+	for deadline := time.Now().Add(10 * time.Second); !running(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the query never started")
+		}
+	}
+	kill()
+	<-done
+	for deadline := time.Now().Add(30 * time.Second); running(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the server still runs the query of a client that died 30 s ago")
+		}
 	}
 }

@@ -149,6 +149,13 @@ func resolvePeople(ctx context.Context, r storage.Reader, rows []personIn, today
 				base = latest[in.ID]
 			}
 			in.fillFrom(base)
+			if !in.HireDate.IsZero() && !in.TerminationDate.IsZero() && in.TerminationDate.Before(in.HireDate) && (in.given["hire_date"] || in.given["termination_date"]) {
+				field, other := "termination_date", "hire_date"
+				if !in.given["termination_date"] {
+					field, other = "hire_date", "termination_date"
+				}
+				probs.add(in.Line, field, "%s %s and %s %s (stored): termination_date is before hire_date", field, in.dateOf(field), other, in.dateOf(other))
+			}
 			if in.EffectiveFrom.IsZero() {
 				if samePerson(in.PersonRecord, base) {
 					in.unchanged = true
@@ -191,6 +198,13 @@ func personMap(ctx context.Context, r storage.Reader, day period.Date, ids []str
 		ids = ids[n:]
 	}
 	return out, nil
+}
+
+func (in *personIn) dateOf(field string) period.Date {
+	if field == "hire_date" {
+		return in.HireDate
+	}
+	return in.TerminationDate
 }
 
 // fillFrom sets the columns the row lacks to base's values.

@@ -167,3 +167,14 @@ func TestPeopleManagers(t *testing.T) {
 		t.Fatalf("manager later in the file: %+v, %v", c, err)
 	}
 }
+
+// A termination date given for a stored person is checked against their
+// stored hire date.
+func TestPeopleTerminationBeforeStoredHire(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	_, err := b.peopleOn(t, importDay, "p.csv", "id,termination_date\nae-1,2023-12-31\nae-2,2027-02-28\n")
+	wantProblems(t, problems(t, err), []string{
+		`p.csv:2: termination_date: termination_date 2023-12-31 and hire_date 2024-01-15 (stored): termination_date is before hire_date`,
+	})
+}

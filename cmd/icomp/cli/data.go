@@ -37,7 +37,7 @@ func newImportCmd(e *env, db *string) *cobra.Command {
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.
 
-people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id, name required), attr.NAME
+people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id required; name for new people), attr.NAME
 transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
 targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
                       per target_plan name, published like icomp plan publish, holding the

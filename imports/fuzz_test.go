@@ -52,7 +52,15 @@ func validatePeople(file string, f Format, data []byte) ([]storage.PersonRecord,
 	}
 	var out []storage.PersonRecord
 	parse := func(rec record) (storage.PersonRecord, bool) { return personRow(rec, probs) }
-	write := func(batch []storage.PersonRecord) error { out = append(out, batch...); return nil }
+	write := func(batch []storage.PersonRecord) error {
+		for _, p := range batch {
+			if p.EffectiveFrom.IsZero() { // a new person's, as resolvePeople sets it
+				p.EffectiveFrom = defaultEffectiveFrom
+			}
+			out = append(out, p)
+		}
+		return nil
+	}
 	if err := streamRows(rr, probs, Options{File: file}, parse, write); err != nil {
 		return nil, err
 	}

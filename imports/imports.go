@@ -3,8 +3,9 @@
 // storage in one transaction: a file with any bad row imports nothing. Each
 // problem is reported as FILE:LINE: field: reason.
 //
-// Imports stream: rows are validated and staged in chunks, so a file of
-// any length imports in bounded memory.
+// Transactions imports stream: rows are validated and staged in chunks, so
+// a file of any length imports in bounded memory. A people file is held in
+// memory until it is checked whole (managers may come later in the file).
 package imports
 
 import (
@@ -112,6 +113,10 @@ type record struct {
 	fields map[string]string
 	// attrs holds the attr.NAME columns (CSV) or the attrs object (JSONL).
 	attrs map[string]string
+	// attrCols names the attributes the row gives, empty ones included:
+	// the attr.NAME columns of the header (CSV) or the keys of the attrs
+	// object (JSONL).
+	attrCols []string
 	// bad says the reader already reported a problem that makes the row
 	// unusable.
 	bad bool
@@ -176,7 +181,13 @@ func newRowReader(file string, f Format, r io.Reader, known []string, required [
 	if probs.n > 0 {
 		return nil, probs.err()
 	}
-	return &csvReader{file: file, cr: cr, cols: cols}, nil
+	var attrCols []string
+	for _, c := range cols {
+		if k, ok := strings.CutPrefix(c, "attr."); ok && k != "" {
+			attrCols = append(attrCols, k)
+		}
+	}
+	return &csvReader{file: file, cr: cr, cols: cols, attrCols: attrCols}, nil
 }
 
 // lineTooLongError is a CSV line over LineBytesMax.
@@ -244,9 +255,10 @@ func contains(list []string, s string) bool {
 }
 
 type csvReader struct {
-	file string
-	cr   *csv.Reader
-	cols []string
+	file     string
+	cr       *csv.Reader
+	cols     []string
+	attrCols []string
 }
 
 func (c *csvReader) next() (record, error) {
@@ -258,7 +270,7 @@ func (c *csvReader) next() (record, error) {
 		return record{}, csvError(c.file, err)
 	}
 	line, _ := c.cr.FieldPos(0)
-	rec := record{line: line, fields: make(map[string]string, len(row))}
+	rec := record{line: line, fields: make(map[string]string, len(row)), attrCols: c.attrCols}
 	if len(row) != len(c.cols) {
 		rec.fields["\x00count"] = fmt.Sprintf("row has %d fields, the header %d", len(row), len(c.cols))
 	}

@@ -319,14 +319,24 @@ func TestPeopleProblems(t *testing.T) {
 			want: []string{
 				`p.csv:1: nmae: unknown column; did you mean "name"?`,
 				`p.csv:1: rol: unknown column; did you mean "role"?`,
-				`p.csv:1: name: required column missing from the header`,
+			},
+		},
+		{
+			// Only a person imported before may lack a name column.
+			name: "new person without a name", file: "p.csv",
+			content: "id,role\nae-1,Senior AE\np9,AE\n",
+			want: []string{
+				`p.csv:3: name: required for a person not imported before`,
 			},
 		},
 		{
 			name: "jsonl", file: "p.jsonl",
 			content: `{"id":"p1","name":"Pia","plans":["ae-quarterly"],"attrs":{"level":"senior"}}` + "\n" +
 				`{"id":"p2","name":"Bo","plans":"x","attrs":[1]}` + "\n",
-			want: []string{`p.jsonl:2: attrs: want an object of names to values`},
+			want: []string{
+				`p.jsonl:1: plans: comp plan "ae-quarterly" is not published; no comp plan is published yet (icomp plan publish)`,
+				`p.jsonl:2: attrs: want an object of names to values`,
+			},
 		},
 	}
 	for _, tt := range tests {

@@ -136,6 +136,7 @@ func (j *jsonlReader) attrs(rec *record, raw json.RawMessage) bool {
 	}
 	ok := true
 	rec.attrs = make(map[string]string, len(keys))
+	rec.attrCols = keys
 	for i, k := range keys {
 		v, isScalar := scalar(vals[i])
 		switch {

@@ -16,7 +16,8 @@ import (
 	"github.com/icomp/icomp/storage"
 )
 
-// PeopleColumns are the people file's columns; id and name are required.
+// PeopleColumns are the people file's columns; id is required, and name
+// for a person not stored yet.
 var PeopleColumns = []string{"id", "name", "role", "territory", "manager", "currency", "effective_from", "hire_date", "termination_date", "plans"}
 
 // TransactionColumns are the transactions file's columns; id, date,
@@ -24,7 +25,7 @@ var PeopleColumns = []string{"id", "name", "role", "territory", "manager", "curr
 var TransactionColumns = []string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits"}
 
 var (
-	peopleRequired      = []string{"id", "name"}
+	peopleRequired      = []string{"id"}
 	transactionRequired = []string{"id", "date", "amount", "currency"}
 )
 
@@ -41,12 +42,38 @@ type Options struct {
 	Format Format
 	// Progress, if set, is called with the number of rows read so far.
 	Progress func(rows int)
+	// Today is the import date: a people row without effective_from
+	// that changes a stored person starts their new version on it.
+	// Imports never read the clock; the zero Today is the earliest day a
+	// stored person's new version can start (their current version's
+	// effective_from, which the change then corrects).
+	Today period.Date
+	// Replace makes a targets import replace each published target plan
+	// it names with the file's rows alone, instead of merging them into
+	// it.
+	Replace bool
 }
 
 // chunkRows is how many rows are staged per database round.
 const chunkRows = 5000
 
 // People imports a people file in one transaction.
+//
+// A row for a person already stored changes only the columns the file has
+// (for attributes, the attr.NAME columns it has): the others keep the
+// values of the person's version in effect on the row's effective_from.
+// Such a row without effective_from starts a new version on o.Today,
+// unless it changes nothing. A new person's first row without
+// effective_from starts before any plan year.
+//
+// Beyond each row's own fields, the import refuses: a plans entry naming a
+// comp plan that is not published; a manager who is neither in the file
+// nor stored; a manager cycle, stored people included; and a person whose
+// currency differs from that of a comp plan they are assigned to.
+//
+// Unlike transactions, the rows of a people file are held in memory until
+// it is checked: whether a manager exists, or closes a cycle, depends on
+// the whole file.
 func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
 	var counts storage.ImportCounts
 	probs := &problems{file: o.File}
@@ -55,29 +82,85 @@ func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (stor
 		return counts, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
-		seen := map[string]int{}
-		parse := func(rec record) (storage.PersonRecord, bool) {
+		published, err := publishedCompPlans(ctx, tx)
+		if err != nil {
+			return err
+		}
+		var rows []personIn
+		seen := map[string]int{} // id and effective_from given → line
+		parse := func(rec record) (personIn, bool) {
 			p, ok := personRow(rec, probs)
 			if !ok {
-				return p, false
+				return personIn{}, false
 			}
-			key := p.ID + "\x00" + p.EffectiveFrom.String()
-			if first, dup := seen[key]; dup {
-				probs.add(rec.line, "id", "person %s with effective_from %s already appears on line %d", p.ID, p.EffectiveFrom, first)
-				return p, false
+			if !p.EffectiveFrom.IsZero() {
+				key := p.ID + "\x00" + p.EffectiveFrom.String()
+				if first, dup := seen[key]; dup {
+					probs.add(rec.line, "id", "person %s with effective_from %s already appears on line %d", p.ID, p.EffectiveFrom, first)
+					return personIn{}, false
+				}
+				seen[key] = rec.line
 			}
-			seen[key] = rec.line
-			return p, true
+			if _, given := rec.fields["plans"]; given && !published.check(rec.line, p.Plans, probs) {
+				return personIn{}, false
+			}
+			in := personIn{PersonRecord: p, attrCols: rec.attrCols, given: map[string]bool{}}
+			for k := range rec.fields {
+				in.given[k] = true
+			}
+			return in, true
 		}
-		write := func(batch []storage.PersonRecord) error {
-			c, err := tx.PersonUpsertBatch(ctx, batch)
+		keep := func(batch []personIn) error {
+			rows = append(rows, batch...)
+			return nil
+		}
+		if err := streamRows(rr, probs, o, parse, keep); err != nil {
+			return err
+		}
+		if err := probs.err(); err != nil {
+			return err
+		}
+		if err := resolvePeople(ctx, tx, rows, o.Today, probs); err != nil {
+			return err
+		}
+		if err := checkPeople(ctx, tx, rows, published, probs); err != nil {
+			return err
+		}
+		// A stored person's new version is a change, not an insert: their
+		// rows are written in batches of their own.
+		var fresh, known []storage.PersonRecord
+		flush := func(batch *[]storage.PersonRecord, stored bool) error {
+			if len(*batch) == 0 {
+				return nil
+			}
+			c, err := tx.PersonUpsertBatch(ctx, *batch)
+			if stored {
+				c.Changed, c.Inserted = c.Changed+c.Inserted, 0
+			}
 			counts.Add(c)
+			*batch = (*batch)[:0]
 			return err
 		}
-		if err := streamRows(rr, probs, o, parse, write); err != nil {
+		for _, in := range rows {
+			batch := &fresh
+			if in.stored {
+				batch = &known
+			}
+			if in.unchanged {
+				counts.Unchanged++
+				continue
+			}
+			*batch = append(*batch, in.PersonRecord)
+			if len(*batch) >= chunkRows {
+				if err := flush(batch, in.stored); err != nil {
+					return err
+				}
+			}
+		}
+		if err := flush(&fresh, false); err != nil {
 			return err
 		}
-		return probs.err()
+		return flush(&known, true)
 	})
 	if err != nil {
 		return storage.ImportCounts{}, err
@@ -139,16 +222,15 @@ func personRow(rec record, probs *problems) (storage.PersonRecord, bool) {
 	p := storage.PersonRecord{Line: rec.line}
 	checkID(rec, "id", true, probs)
 	checkID(rec, "manager", false, probs)
-	if rec.get("name") == "" {
+	if _, given := rec.fields["name"]; given && rec.get("name") == "" {
 		probs.add(rec.line, "name", "required")
 	}
 	checkCurrency(rec, false, probs)
 	p.Person = facts.Person{ID: rec.get("id"), Name: rec.get("name"), Role: rec.get("role"), Territory: rec.get("territory"),
 		Manager: rec.get("manager"), Currency: rec.get("currency"), Attrs: rec.attrs}
-	var ok bool
-	if p.EffectiveFrom, ok = parseDateField(rec, "effective_from", false, probs); ok && p.EffectiveFrom.IsZero() {
-		p.EffectiveFrom = defaultEffectiveFrom
-	}
+	// A row without effective_from gets one when it is known whether the
+	// person is stored (resolvePeople).
+	p.EffectiveFrom, _ = parseDateField(rec, "effective_from", false, probs)
 	p.HireDate, _ = parseDateField(rec, "hire_date", false, probs)
 	p.TerminationDate, _ = parseDateField(rec, "termination_date", false, probs)
 	if !p.HireDate.IsZero() && !p.TerminationDate.IsZero() && p.TerminationDate.Before(p.HireDate) {

@@ -36,6 +36,10 @@ type targetKey struct{ plan, person, role, measure string }
 // Targets imports quotas as target plan versions: the rows of each
 // target_plan name become one target plan (in the same YAML a comp admin
 // would write, so it is validated like one), published in one transaction.
+// A target plan that is already published keeps its targets: the file's
+// rows add targets or change them (per person or role, measure and
+// period), and the new version holds the rest unchanged; with
+// Options.Replace the new version holds the file's rows only.
 // The fiscal calendar is that of the comp plan naming the target plan,
 // else of its latest version, else a January start.
 func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (TargetResult, error) {
@@ -134,18 +138,54 @@ func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (Tar
 			if err != nil {
 				return err
 			}
+			var prev []plans.TargetEntry
+			if !o.Replace {
+				if prev, err = previousTargets(ctx, tx, name, freq, labels[name], probs); err != nil {
+					return err
+				}
+			}
 			doc := targetPlanDoc{Kind: plans.KindTargetPlan, Name: name, Period: string(freq), FiscalYearStart: cal.FiscalYearStartMonth}
+			// The published version's entries come first, in their order,
+			// each with the file's targets laid over its own; then the
+			// file's new entries, in file order.
+			type merged struct {
+				key     targetKey
+				periods map[string]decimal.Decimal
+			}
+			var all []merged
+			index := map[targetKey]int{}
+			for _, e := range prev {
+				k := targetKey{name, e.Person, e.Role, e.Measure}
+				m := merged{key: k, periods: map[string]decimal.Decimal{}}
+				for _, pt := range e.Periods {
+					m.periods[pt.Period.Label] = pt.Amount
+				}
+				index[k] = len(all)
+				all = append(all, m)
+			}
 			for _, k := range keys {
+				i, ok := index[k]
+				if !ok {
+					i = len(all)
+					index[k] = i
+					all = append(all, merged{key: k, periods: map[string]decimal.Decimal{}})
+				}
+				for l, c := range entries[k] {
+					all[i].periods[l] = c.amount
+				}
+			}
+			for _, m := range all {
+				k := m.key
 				e := targetEntryDoc{Person: k.person, Role: k.role, Measure: k.measure, Periods: yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}}
-				ls := make([]string, 0, len(entries[k]))
-				for l := range entries[k] {
+				ls := make([]string, 0, len(m.periods))
+				for l := range m.periods {
 					ls = append(ls, l)
 				}
 				sort.Strings(ls)
 				for _, l := range ls {
 					e.Periods.Content = append(e.Periods.Content,
 						&yaml.Node{Kind: yaml.ScalarNode, Value: l},
-						&yaml.Node{Kind: yaml.ScalarNode, Value: entries[k][l].amount.String()})
+						&yaml.Node{Kind: yaml.ScalarNode, Value: m.periods[l].String()})
 				}
 				doc.Targets = append(doc.Targets, e)
 			}
@@ -202,6 +242,37 @@ type targetEntryDoc struct {
 	Role    string    `yaml:"role,omitempty"`
 	Measure string    `yaml:"measure"`
 	Periods yaml.Node `yaml:"periods"`
+}
+
+// previousTargets returns the entries of the latest published version of
+// target plan name, which the file's targets are merged into; none when
+// the plan was never published. A published version of another frequency
+// than the file's is a problem at the file's first row of the plan: its
+// targets cannot be merged, only replaced (Options.Replace).
+func previousTargets(ctx context.Context, r storage.Reader, name string, freq period.Frequency, labels map[string]int, probs *problems) ([]plans.TargetEntry, error) {
+	v, err := r.PlanVersionLatest(ctx, plans.KindTargetPlan, name)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	f, diags := plans.Load(v.File, []byte(v.Source))
+	if len(diags) > 0 || f.Target == nil {
+		return nil, fmt.Errorf("published target plan %s version %s does not load, so the file's targets cannot be merged into it (import with --replace to replace it):\n%w", name, v.Version, diags)
+	}
+	if f.Target.Frequency != freq {
+		first, line := "", 0
+		for l, n := range labels {
+			if line == 0 || n < line {
+				first, line = l, n
+			}
+		}
+		probs.add(line, "period", "%s is a %s period, but the published target plan %s (version %s) is %s; its targets cannot be merged with these (import with --replace to replace them)",
+			first, freq, name, v.Version, f.Target.Frequency)
+		return nil, probs.err()
+	}
+	return f.Target.Entries, nil
 }
 
 // targetCalendar finds the fiscal calendar of target plan name.

@@ -8,6 +8,7 @@ import (
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage"
 )
 
 func importTargets(t *testing.T, b *testBundle, content string) (imports.TargetResult, error) {
@@ -94,5 +95,105 @@ q,,AE,bookings,2027-M04,1
 `)
 	if !errors.As(err, &ie) || !strings.Contains(err.Error(), "targets.csv:3: period: 2027-M04 is a monthly period, but 2027-Q1 (line 2) is quarterly") {
 		t.Fatalf("mixed frequencies: %v", err)
+	}
+}
+
+// targetOf returns the target of the latest version of target plan name
+// for person (with role) and measure bookings over the period label, "-"
+// when there is none.
+func targetOf(t *testing.T, b *testBundle, name, person, role, label string) string {
+	t.Helper()
+	v, err := b.st.PlanVersionLatest(t.Context(), plans.KindTargetPlan, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, diags := plans.Load(v.File, []byte(v.Source))
+	if len(diags) > 0 || f.Target == nil {
+		t.Fatalf("stored target plan does not load: %v", diags)
+	}
+	p, err := f.Target.Calendar.Parse(label)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := f.Target.Target(person, role, "bookings", p.Range)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		return "-"
+	}
+	return got.String()
+}
+
+// A targets file for a published target plan adds and changes the
+// targets it gives and keeps the others; with Replace the new version
+// holds the file's rows only.
+func TestTargetsImportMerges(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	first := `target_plan,person,role,measure,period,amount
+ae-quotas,,AE,bookings,2027-Q1,250000
+ae-quotas,,AE,bookings,2027-Q2,260000.50
+ae-quotas,ae-2,,bookings,2027-Q1,150000
+`
+	if _, err := importTargets(t, b, first); err != nil {
+		t.Fatal(err)
+	}
+	update := `target_plan,person,role,measure,period,amount
+ae-quotas,ae-2,,bookings,2027-Q2,170000
+ae-quotas,,AE,bookings,2027-Q1,255000
+ae-quotas,ae-1,,bookings,2027-Q3,90000
+`
+	res, err := importTargets(t, b, update)
+	if err != nil || len(res.Published) != 1 {
+		t.Fatalf("update: %+v, %v; want one version published", res, err)
+	}
+	type want struct{ person, role, label, amount string }
+	check := func(how string, wants []want) {
+		t.Helper()
+		for _, w := range wants {
+			if got := targetOf(t, b, "ae-quotas", w.person, w.role, w.label); got != w.amount {
+				t.Errorf("%s: target of %s/%s in %s = %s, want %s", how, w.person, w.role, w.label, got, w.amount)
+			}
+		}
+	}
+	check("merged", []want{
+		{"ae-9", "AE", "2027-Q1", "255000"},   // changed
+		{"ae-9", "AE", "2027-Q2", "260000.5"}, // kept
+		{"ae-2", "AE", "2027-Q1", "150000"},   // kept
+		{"ae-2", "AE", "2027-Q2", "170000"},   // added to a kept entry
+		{"ae-1", "AE", "2027-Q3", "90000"},    // a new entry
+		{"ae-1", "AE", "2027-Q2", "-"},        // ae-1's own entry wins over the role's
+	})
+	if again, err := importTargets(t, b, update); err != nil || len(again.Published) != 0 || len(again.Unchanged) != 1 {
+		t.Fatalf("update again: %+v, %v; want unchanged", again, err)
+	}
+
+	res, err = imports.Targets(t.Context(), b.st, strings.NewReader(update), imports.Options{File: "targets.csv", Format: imports.CSV, Replace: true})
+	if err != nil || len(res.Published) != 1 {
+		t.Fatalf("replace: %+v, %v; want one version published", res, err)
+	}
+	check("replaced", []want{
+		{"ae-9", "AE", "2027-Q1", "255000"},
+		{"ae-9", "AE", "2027-Q2", "-"},
+		{"ae-2", "AE", "2027-Q1", "-"}, // ae-2's entry now holds Q2 only
+		{"ae-2", "AE", "2027-Q2", "170000"},
+		{"ae-1", "AE", "2027-Q3", "90000"},
+	})
+
+	// Monthly targets cannot merge into a quarterly target plan.
+	before, err := b.st.PlanVersionLatest(t.Context(), plans.KindTargetPlan, "ae-quotas")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = importTargets(t, b, "target_plan,person,role,measure,period,amount\nother,,AE,bookings,2027-Q1,1\nae-quotas,,AE,bookings,2027-M04,1\n")
+	wantProblems(t, problems(t, err), []string{
+		"targets.csv:3: period: 2027-M04 is a monthly period, but the published target plan ae-quotas (version " + before.Version + ") is quarterly; its targets cannot be merged with these (import with --replace to replace them)",
+	})
+	if after, err := b.st.PlanVersionLatest(t.Context(), plans.KindTargetPlan, "ae-quotas"); err != nil || after.Hash != before.Hash {
+		t.Fatalf("a refused file published %s (%v), want the latest still %s", after.Hash, err, before.Hash)
+	}
+	if _, err := b.st.PlanVersionLatest(t.Context(), plans.KindTargetPlan, "other"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("a refused file published target plan other: %v", err)
 	}
 }

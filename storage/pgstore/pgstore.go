@@ -58,6 +58,15 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	if cfg.MaxConns < 8 {
 		cfg.MaxConns = 8
 	}
+	after := cfg.AfterConnect
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
+		if after != nil {
+			if err := after(ctx, c); err != nil {
+				return err
+			}
+		}
+		return checkClientConnection(ctx, c)
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, err
@@ -68,6 +77,28 @@ func Connect(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	}
 	return pool, nil
 }
+
+// ClientCheckInterval is how often the server checks, while it runs a
+// query, that the client is still connected. A cancelled context cancels
+// the query (pgx sends a cancel request), but a client that dies (kill -9,
+// a lost machine) sends nothing: without the check the server would run
+// the query to its end.
+const ClientCheckInterval = "5s"
+
+// checkClientConnection sets client_connection_check_interval on a new
+// connection. Servers before PostgreSQL 14 do not know the setting; they
+// run without it.
+func checkClientConnection(ctx context.Context, c *pgx.Conn) error {
+	_, err := c.Exec(ctx, `SET client_connection_check_interval = '`+ClientCheckInterval+`'`)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == pgUndefinedObject {
+		return nil
+	}
+	return err
+}
+
+// pgUndefinedObject is the SQLSTATE of an unknown setting.
+const pgUndefinedObject = "42704"
 
 func redact(url string) string {
 	if i := strings.Index(url, "@"); i > 0 {

@@ -581,7 +581,9 @@ func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, 
 		}
 	}
 	// A backend whose staging table has no unique id (COPY cannot skip
-	// duplicates) finds them here.
+	// duplicates) finds them here. Both queries are linear in the staged
+	// rows (a hash aggregate, then one sort): a self-join of the staging
+	// table on id would be quadratic in the copies of one id.
 	var dups int
 	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT id FROM txn_stage GROUP BY id HAVING COUNT(*) > 1) d`, nil, &dups); err != nil {
 		return c, err
@@ -589,11 +591,13 @@ func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, 
 	if dups > 0 {
 		// Report the first line that repeats an earlier one, and that
 		// earlier line, as a backend that refuses it while staging does
-		// (an id three times is reported at its second line, not its last).
+		// (an id three times is reported at its second line, not its
+		// last): the row numbered 2 of its id, the earliest such row.
 		var dupID string
 		var first, second int
-		err := t.queryRow(ctx, `SELECT s.id, MIN(f.line), s.line FROM txn_stage s JOIN txn_stage f ON f.id = s.id AND f.line < s.line
-			GROUP BY s.id, s.line ORDER BY s.line LIMIT 1`, nil, &dupID, &first, &second)
+		err := t.queryRow(ctx, `SELECT id, prev_line, line FROM (
+			SELECT id, line, ROW_NUMBER() OVER (PARTITION BY id ORDER BY line) AS nth, LAG(line) OVER (PARTITION BY id ORDER BY line) AS prev_line
+			FROM txn_stage) d WHERE nth = 2 ORDER BY line LIMIT 1`, nil, &dupID, &first, &second)
 		if err != nil {
 			return c, err
 		}

@@ -461,6 +461,22 @@ func testTransactionStageDuplicate(t *testing.T, b *bundle) {
 			},
 			want: storage.DuplicateError{ID: "T2", Line: 7002, FirstLine: 3},
 		},
+		{
+			// Several ids repeat, some more than once: the problem is
+			// the earliest line that repeats an earlier one.
+			name: "several repeated ids",
+			batches: [][]storage.StagedTransaction{
+				{{Transaction: txn("T1", "2027-01-10", "a", "", "1"), Line: 2}, {Transaction: txn("T2", "2027-01-10", "a", "", "1"), Line: 3}},
+				{{Transaction: txn("T2", "2027-01-11", "a", "", "2"), Line: 5}, {Transaction: txn("T1", "2027-01-11", "a", "", "2"), Line: 6},
+					{Transaction: txn("T2", "2027-01-12", "a", "", "3"), Line: 9}, {Transaction: txn("T1", "2027-01-12", "a", "", "3"), Line: 10}},
+			},
+			want: storage.DuplicateError{ID: "T2", Line: 5, FirstLine: 3},
+		},
+		{
+			name:    "many copies of one id",
+			batches: copiesOf("T7", 2, 12_000, 5000),
+			want:    storage.DuplicateError{ID: "T7", Line: 3, FirstLine: 2},
+		},
 	}
 	for _, tt := range tests {
 		err := st.InTx(ctx, func(tx storage.Tx) error {
@@ -485,6 +501,20 @@ func testTransactionStageDuplicate(t *testing.T, b *bundle) {
 	}
 	// The staging area does not leak into the next transaction.
 	wantCounts(t, "clean import after failures", importTxns(t, ctx, st, txn("T1", "2027-01-10", "a", "", "1")), storage.ImportCounts{Inserted: 1})
+}
+
+// copiesOf stages n copies of transaction id on lines from, from+1, …, in
+// batches of size rows.
+func copiesOf(id string, from, n, size int) [][]storage.StagedTransaction {
+	var out [][]storage.StagedTransaction
+	for i := 0; i < n; i += size {
+		var batch []storage.StagedTransaction
+		for j := i; j < min(i+size, n); j++ {
+			batch = append(batch, storage.StagedTransaction{Transaction: txn(id, "2027-01-10", "a", "", fmt.Sprint(j+1)), Line: from + j})
+		}
+		out = append(out, batch)
+	}
+	return out
 }
 
 func testTransactionStageChunks(t *testing.T, b *bundle) {

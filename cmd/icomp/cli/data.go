@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
@@ -28,6 +29,7 @@ func isTerminal(w io.Writer) bool {
 }
 
 func newImportCmd(e *env, db *string) *cobra.Command {
+	var replace bool
 	cmd := &cobra.Command{
 		Use:   "import people|transactions|targets|adjustments FILE",
 		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
@@ -35,10 +37,12 @@ func newImportCmd(e *env, db *string) *cobra.Command {
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.
 
-people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id, name required), attr.NAME
+people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id required; name for new people), attr.NAME
 transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
 targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
-                      per target_plan name, published like icomp plan publish)
+                      per target_plan name, published like icomp plan publish, holding the
+                      published version's targets with the file's added or changed; --replace:
+                      the file's targets only)
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
                       each period makes them payable)`,
 		Args: cobra.ExactArgs(2),
@@ -48,13 +52,23 @@ adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all require
 				return err
 			}
 			defer ws.close()
-			return runImport(cmd.Context(), e, ws.store, args[0], args[1])
+			if replace && args[0] != "targets" {
+				return usageError{fmt.Errorf("--replace applies to targets only")}
+			}
+			return runImportWith(cmd.Context(), e, ws.store, args[0], args[1], imports.Options{Replace: replace})
 		},
 	}
+	cmd.Flags().BoolVar(&replace, "replace", false, "targets: replace each target plan named with the file's rows only, instead of merging them into its published version")
 	return cmd
 }
 
 func runImport(ctx context.Context, e *env, st storage.Store, kind, path string) error {
+	return runImportWith(ctx, e, st, kind, path, imports.Options{})
+}
+
+// runImportWith imports with the settings of o other than the file's, and
+// today's date as the import date.
+func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path string, o imports.Options) error {
 	if err := refuseDuringRun(ctx, st); err != nil {
 		return err
 	}
@@ -73,7 +87,7 @@ func runImport(ctx context.Context, e *env, st storage.Store, kind, path string)
 		bar = progressbar.DefaultBytes(info.Size(), "importing "+filepath.Base(path))
 		r = io.TeeReader(f, bar)
 	}
-	o := imports.Options{File: path, Format: imports.FormatOf(path)}
+	o.File, o.Format, o.Today = path, imports.FormatOf(path), period.NewDate(time.Now().Date())
 	start := time.Now()
 	var counts storage.ImportCounts
 	switch kind {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -44,12 +45,60 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
 	cmd.Flags().BoolVar(&local, "local", false, "on Postgres, also work the jobs in this process (SQLite always does)")
 	_ = cmd.MarkFlagRequired("period")
+	cmd.AddCommand(newRunCancelCmd(e, db))
+	return cmd
+}
+
+func newRunCancelCmd(e *env, db *string) *cobra.Command {
+	var p jobs.CancelParams
+	cmd := &cobra.Command{
+		Use:   "cancel --period P",
+		Short: "End the period's run in progress (failed or hung): it is marked failed and its remaining batches stop",
+		Long: `End the period's run in progress, for example one that hangs, or one interrupted
+while the published plans changed. The run is marked failed ("cancelled by WHO"),
+its River jobs that have not finished are cancelled, and a batch computing at that
+moment posts nothing. What the run's batches posted before stays posted, and is
+sealed like any run's lines; the next icomp run of the period starts a new run,
+which reverses or keeps those lines as the inputs say. Exit 1 when the period
+has no run in progress (nothing changes).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{runner: jobs.RunnerConfig{NoWork: true}})
+			if err != nil {
+				return err
+			}
+			defer ws.close()
+			if p.By == "" {
+				p.By = whoami()
+			}
+			run, err := ws.runner.Cancel(ctx, p)
+			if errors.Is(err, jobs.ErrNoActiveRun) {
+				fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+				return errFailed
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "run %d of %s cancelled by %s at %d/%d batches; what it posted stays posted and sealed; %s is free for the next run\n",
+				run.ID, run.Period, p.By, run.BatchesDone, run.Batches, run.Period)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
+	cmd.Flags().StringVar(&p.By, "by", "", "who cancels, for the record (default: the current user)")
+	_ = cmd.MarkFlagRequired("period")
 	return cmd
 }
 
 // runPeriod starts (or resumes) a run, works it in-process and waits.
 func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, showProgress, local bool) (storage.Run, error) {
 	id, resumed, err := ws.runner.Start(ctx, p)
+	if errors.Is(err, jobs.ErrPlansChanged) {
+		// A refusal, like a failed run: exit 1, and nothing was computed.
+		fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+		return storage.Run{}, errFailed
+	}
 	if err != nil {
 		return storage.Run{}, err
 	}

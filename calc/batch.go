@@ -70,6 +70,8 @@ type Batch struct {
 	// People are the people to compute; those who are not payees of the
 	// plan get no lines (so a diff reverses what they had).
 	People []string
+	// Stop, when closed, stops the engine (see engine.Input.Stop).
+	Stop <-chan struct{}
 }
 
 // Result is a computed batch.
@@ -115,7 +117,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior})
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Stop: b.Stop})
 	if err != nil {
 		return nil, err
 	}

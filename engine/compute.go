@@ -32,6 +32,32 @@ type RuleError struct {
 func (e *RuleError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Pos, e.Subject, e.Err) }
 func (e *RuleError) Unwrap() error { return e.Err }
 
+// StoppedError is returned when Input.Stop closes during a calculation;
+// Doing says what it was doing: the transaction being credited, or the
+// person and component (with the rule's position) being evaluated.
+type StoppedError struct {
+	Plan  string
+	Doing string
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("plan %s: stopped while %s", e.Plan, e.Doing)
+}
+
+// stopped reports whether Input.Stop is closed.
+func (c *calc) stopped() bool {
+	select {
+	case <-c.in.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// stopCheckEvery is how many transactions the credit pass credits between
+// two looks at Input.Stop.
+const stopCheckEvery = 256
+
 // ErrInput marks input that the engine cannot compute with (split shares
 // that do not sum to 1, a transaction in another currency, a missing
 // target, a person or transaction given twice); the error says which fact.
@@ -159,6 +185,9 @@ func Compute(in Input) (*Result, error) {
 	}
 	c.prepare()
 	for i := range c.txns {
+		if i%stopCheckEvery == 0 && c.stopped() {
+			return nil, &StoppedError{Plan: c.plan.Name, Doing: "crediting transaction " + c.txns[i].t.ID}
+		}
 		if err := c.credit(i); err != nil {
 			return nil, err
 		}
@@ -563,6 +592,9 @@ func (c *calc) person(pe *payee, res *Result) error {
 	k := 0 // the next per-credit component
 	for i := range c.plan.Components {
 		comp := &c.plan.Components[i]
+		if c.stopped() {
+			return &StoppedError{Plan: c.plan.Name, Doing: fmt.Sprintf("evaluating component %s (%s) for person %s", comp.Name, comp.Pos, p.ID)}
+		}
 		var agg *perCreditAgg
 		if comp.Type == plans.ComponentPerCredit {
 			agg = &pe.perCredit[k]

@@ -31,13 +31,17 @@ type RunnerConfig struct {
 	ID string
 	// NoWork makes a client that only inserts jobs (default false).
 	NoWork bool
-	// JobTimeout bounds one job's run (default BatchTimeout).
+	// JobTimeout bounds one job's run (default BatchTimeout, 20 s). A job
+	// that runs out of it fails its run with a message naming it.
 	JobTimeout time.Duration
 	// Logger receives River's own log lines (default River's: stderr).
 	Logger *slog.Logger
 	// RescueAfter is how long a job may stay running before River's
-	// rescuer makes it available again, e.g. after its worker died
-	// (default JobTimeout + 1 minute).
+	// rescuer makes it available to another worker, e.g. after its worker
+	// died (default JobTimeout + RescueMargin: 30 s with the default
+	// timeout). The rescuer looks every 30 s, so with the defaults a dead
+	// worker's batch is retried elsewhere within about a minute. It must
+	// exceed JobTimeout, or batches still working would be run twice.
 	RescueAfter time.Duration
 }
 
@@ -60,7 +64,7 @@ func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *D
 		ID:                cfg.ID,
 		Logger:            cfg.Logger,
 	}
-	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, rc.JobTimeout+time.Minute)
+	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, rc.JobTimeout+RescueMargin)
 	deps.JobTimeout = rc.JobTimeout
 	if rc.FetchCooldown == 0 {
 		rc.FetchCooldown = 5 * time.Millisecond

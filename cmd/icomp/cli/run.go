@@ -41,7 +41,7 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 	}
 	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
 	cmd.Flags().StringVar(&p.Plan, "plan", "", "run only this comp plan")
-	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
+	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 10,000 transactions)")
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
 	cmd.Flags().BoolVar(&local, "local", false, "on Postgres, also work the jobs in this process (SQLite always does)")
 	_ = cmd.MarkFlagRequired("period")

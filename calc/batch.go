@@ -54,6 +54,15 @@ func Candidates(ctx context.Context, r storage.PeopleReader, plan *plans.CompPla
 	return out, nil
 }
 
+// Persons returns the people of records.
+func Persons(records []storage.PersonRecord) []facts.Person {
+	out := make([]facts.Person, len(records))
+	for i, r := range records {
+		out[i] = r.Person
+	}
+	return out
+}
+
 // Source is what a batch reads: its people, their transactions and what
 // earlier periods posted.
 type Source interface {

@@ -180,6 +180,15 @@ func Compute(in Input) (*Result, error) {
 	if err := c.selectPeople(); err != nil {
 		return nil, err
 	}
+	// A payee whose pay reads a target they do not have would be paid
+	// against a quota of 0: refuse, naming every such payee.
+	payees := make([]facts.Person, len(c.payees))
+	for i := range c.payees {
+		payees[i] = *c.payees[i].p
+	}
+	if err := CheckTargets(in.Plan, in.Targets, in.Period, payees); err != nil {
+		return nil, err
+	}
 	if err := c.selectTransactions(); err != nil {
 		return nil, err
 	}

@@ -269,6 +269,15 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	if err != nil {
 		return nil, err
 	}
+	// Refuse before any batch posts when payees lack a target the plan
+	// reads, naming all of them (a batch would name only its own).
+	targets, err := w.deps.Plans.Target(ctx, st, targetHash)
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.CheckTargets(plan, targets, p, calc.Persons(people)); err != nil {
+		return nil, err
+	}
 	payees := make(map[string]bool, len(people))
 	for _, person := range people {
 		payees[person.ID] = true

@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -149,6 +153,9 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	elapsed := time.Since(start)
 	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d transaction(s) read (%s/s), %d ledger line(s) posted, digest %s\n",
 		run.ID, run.Period, elapsed.Round(time.Millisecond), run.Batches, run.TxnsDone, rate(run.TxnsDone, elapsed), run.Lines, run.Digest)
+	if err := printRunReport(ctx, e.errOut, ws.store, run); err != nil {
+		return run, err
+	}
 	if ps, err := ws.store.PeriodList(ctx); err == nil {
 		for _, p := range ps {
 			if p.NeedsRerun != "" {
@@ -169,4 +176,42 @@ func rate(n int, d time.Duration) string {
 		return "0"
 	}
 	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
+}
+
+// overlapLinesMax is how many earning-code overlaps a run prints.
+const overlapLinesMax = 20
+
+// printRunReport writes what a finished run has to say beside its lines:
+// transactions no plan credited, and people two plans pay under the same
+// earning code.
+func printRunReport(ctx context.Context, w io.Writer, st storage.Store, run storage.Run) error {
+	cache := calc.NewPlanCache()
+	var compPlans []*plans.CompPlan
+	for _, h := range run.Plans {
+		plan, err := cache.Comp(ctx, st, h)
+		if err != nil {
+			return err
+		}
+		compPlans = append(compPlans, plan)
+	}
+	rep, err := calc.ReportRun(ctx, st, run.Period, compPlans)
+	if err != nil {
+		return err
+	}
+	if rep.Uncredited > 0 {
+		more := ""
+		if n := rep.Uncredited - len(rep.UncreditedIDs); n > 0 {
+			more = fmt.Sprintf(" and %d more", n)
+		}
+		fmt.Fprintf(w, "note: %d transaction(s) dated in %s credited by no plan: %s%s\n", rep.Uncredited, run.Period, strings.Join(rep.UncreditedIDs, ", "), more)
+	}
+	for i, o := range rep.Overlaps {
+		if i == overlapLinesMax {
+			fmt.Fprintf(w, "warning: and %d more people paid one earning code by two plans\n", len(rep.Overlaps)-i)
+			break
+		}
+		fmt.Fprintf(w, "warning: %s is eligible for plans %s, which all pay earning code %s in %s: check they are not paid twice\n",
+			o.Person, strings.Join(o.Plans, " and "), o.EarningCode, run.Period)
+	}
+	return nil
 }

@@ -54,6 +54,15 @@ func Candidates(ctx context.Context, r storage.PeopleReader, plan *plans.CompPla
 	return out, nil
 }
 
+// Persons returns the people of records.
+func Persons(records []storage.PersonRecord) []facts.Person {
+	out := make([]facts.Person, len(records))
+	for i, r := range records {
+		out[i] = r.Person
+	}
+	return out
+}
+
 // Source is what a batch reads: its people, their transactions and what
 // earlier periods posted.
 type Source interface {
@@ -70,6 +79,8 @@ type Batch struct {
 	// People are the people to compute; those who are not payees of the
 	// plan get no lines (so a diff reverses what they had).
 	People []string
+	// Stop, when closed, stops the engine (see engine.Input.Stop).
+	Stop <-chan struct{}
 }
 
 // Result is a computed batch.
@@ -115,7 +126,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior})
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Stop: b.Stop})
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,32 @@ type RuleError struct {
 func (e *RuleError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Pos, e.Subject, e.Err) }
 func (e *RuleError) Unwrap() error { return e.Err }
 
+// StoppedError is returned when Input.Stop closes during a calculation;
+// Doing says what it was doing: the transaction being credited, or the
+// person and component (with the rule's position) being evaluated.
+type StoppedError struct {
+	Plan  string
+	Doing string
+}
+
+func (e *StoppedError) Error() string {
+	return fmt.Sprintf("plan %s: stopped while %s", e.Plan, e.Doing)
+}
+
+// stopped reports whether Input.Stop is closed.
+func (c *calc) stopped() bool {
+	select {
+	case <-c.in.Stop:
+		return true
+	default:
+		return false
+	}
+}
+
+// stopCheckEvery is how many transactions the credit pass credits between
+// two looks at Input.Stop.
+const stopCheckEvery = 256
+
 // ErrInput marks input that the engine cannot compute with (split shares
 // that do not sum to 1, a transaction in another currency, a missing
 // target, a person or transaction given twice); the error says which fact.
@@ -154,11 +180,23 @@ func Compute(in Input) (*Result, error) {
 	if err := c.selectPeople(); err != nil {
 		return nil, err
 	}
+	// A payee whose pay reads a target they do not have would be paid
+	// against a quota of 0: refuse, naming every such payee.
+	payees := make([]facts.Person, len(c.payees))
+	for i := range c.payees {
+		payees[i] = *c.payees[i].p
+	}
+	if err := CheckTargets(in.Plan, in.Targets, in.Period, payees); err != nil {
+		return nil, err
+	}
 	if err := c.selectTransactions(); err != nil {
 		return nil, err
 	}
 	c.prepare()
 	for i := range c.txns {
+		if i%stopCheckEvery == 0 && c.stopped() {
+			return nil, &StoppedError{Plan: c.plan.Name, Doing: "crediting transaction " + c.txns[i].t.ID}
+		}
 		if err := c.credit(i); err != nil {
 			return nil, err
 		}
@@ -563,6 +601,9 @@ func (c *calc) person(pe *payee, res *Result) error {
 	k := 0 // the next per-credit component
 	for i := range c.plan.Components {
 		comp := &c.plan.Components[i]
+		if c.stopped() {
+			return &StoppedError{Plan: c.plan.Name, Doing: fmt.Sprintf("evaluating component %s (%s) for person %s", comp.Name, comp.Pos, p.ID)}
+		}
 		var agg *perCreditAgg
 		if comp.Type == plans.ComponentPerCredit {
 			agg = &pe.perCredit[k]

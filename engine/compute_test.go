@@ -852,7 +852,9 @@ func TestInputErrors(t *testing.T) {
 			`names target plan "quotas", not "other"`},
 		{"a month for a quarterly plan", engine.Input{Plan: plan, Targets: targets, Period: quarter(t, "2027-M02"), People: ae1}, "pays quarterly; 2027-M02 is a monthly period"},
 		{"no target for the person", engine.Input{Plan: plan, Targets: targetPlan(t, strings.Replace(quotas, "role: AE", "person: ae-1", 1)), Period: q1, People: []facts.Person{{ID: "ae-1", Role: "AE"}, {ID: "x", Role: "AE"}}},
-			"person x has no positive target for measure bookings"},
+			"measure bookings: 1 person(s) without a target: x"},
+		{"zero target for the person", engine.Input{Plan: plan, Targets: targetPlan(t, strings.Replace(quotas, "2027-Q1: 100000", "2027-Q1: 0", 1)), Period: q1, People: ae1},
+			"person ae-1 has no positive target for measure bookings"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

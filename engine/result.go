@@ -23,6 +23,10 @@ type Input struct {
 	// Prior holds what earlier periods of the fiscal year already earned,
 	// for cumulative components.
 	Prior []facts.PriorPayout
+	// Stop, when closed, stops the calculation (a batch out of time):
+	// Compute then returns a *StoppedError saying what it was doing. Nil
+	// never stops.
+	Stop <-chan struct{}
 }
 
 // Result is a calculation's output, each slice sorted.

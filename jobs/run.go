@@ -34,8 +34,21 @@ const (
 	BatchSizeMax = 10_000
 	// BatchPeopleMax caps the people in one batch.
 	BatchPeopleMax = 500
-	// BatchTimeout is how long one batch may run before River retries it.
-	BatchTimeout = 10 * time.Minute
+	// BatchTimeout is how long one job (a batch, or splitting, settling
+	// or finalizing a run) may run by default. A batch of BatchTxnsTarget
+	// transactions takes a second or two, so this leaves ample room;
+	// a job that runs out of it fails its run on that attempt, naming it,
+	// instead of being retried on the same work. It is kept short because
+	// River rescues a job whose worker died (kill -9, lost machine) only
+	// once it has been running for longer than the timeout: see
+	// RescueMargin.
+	BatchTimeout = 20 * time.Second
+	// RescueMargin is how much longer than its timeout a job may stay
+	// running before River's rescuer hands it to another worker (the
+	// default RescueAfter is BatchTimeout + RescueMargin = 30 s). River's
+	// rescuer looks every 30 s, so a batch whose worker died is retried
+	// elsewhere within about a minute (30 to 60 s, plus a 1 s retry delay).
+	RescueMargin = 10 * time.Second
 )
 
 // Deps is what the workers share, for driver transactions of type TTx.
@@ -259,6 +272,15 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	if err != nil {
 		return nil, err
 	}
+	// Refuse before any batch posts when payees lack a target the plan
+	// reads, naming all of them (a batch would name only its own).
+	targets, err := w.deps.Plans.Target(ctx, st, targetHash)
+	if err != nil {
+		return nil, err
+	}
+	if err := engine.CheckTargets(plan, targets, p, calc.Persons(people)); err != nil {
+		return nil, err
+	}
 	payees := make(map[string]bool, len(people))
 	for _, person := range people {
 		payees[person.ID] = true
@@ -336,6 +358,9 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 	st := w.deps.Store
 	a := job.Args
 	run, err := st.RunGet(ctx, a.RunID)
+	if err != nil && timedOut(ctx) {
+		return failRun(context.WithoutCancel(ctx), w.deps, a.RunID, w.timeoutError(a, err))
+	}
 	if err != nil {
 		return err
 	}
@@ -350,6 +375,9 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		comp, err = w.compute(ctx, run, a)
 	}
 	if err != nil {
+		if timedOut(ctx) {
+			return failRun(context.WithoutCancel(ctx), w.deps, a.RunID, w.timeoutError(a, err))
+		}
 		if permanent(err) {
 			return failRun(ctx, w.deps, a.RunID, fmt.Errorf("batch %d: %w", a.Index, err))
 		}
@@ -421,10 +449,41 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 	if errors.Is(err, errRunStopped) {
 		return complete[TDriver, TTx](ctx, st, job)
 	}
+	if err != nil && timedOut(ctx) {
+		return failRun(context.WithoutCancel(ctx), w.deps, a.RunID, w.timeoutError(a, err))
+	}
 	if err != nil {
 		return lastAttempt(ctx, w.deps, job.JobRow, a, err)
 	}
 	return nil
+}
+
+// timedOut reports whether the job's time budget ran out. Another
+// attempt of the same batch would run out of it again: the run fails on
+// this attempt instead of retrying.
+func timedOut(ctx context.Context) bool {
+	return errors.Is(ctx.Err(), context.DeadlineExceeded)
+}
+
+// timeoutError says which batch ran out of time, in which plan, and what
+// it was doing when the engine knows (err is an *engine.StoppedError).
+func (w *BatchWorker[TDriver, TTx]) timeoutError(a BatchArgs, err error) error {
+	what := fmt.Sprintf("batch %d of plan %s", a.Index, a.PlanName)
+	if a.Settle {
+		what = fmt.Sprintf("settlement batch %d", a.Index)
+	}
+	if n := len(a.People); n > 0 {
+		what += fmt.Sprintf(" (%d people, %s to %s)", n, a.People[0], a.People[n-1])
+	}
+	doing := ""
+	var se *engine.StoppedError
+	if errors.As(err, &se) {
+		doing = ", stopped while " + se.Doing
+	} else if err != nil {
+		doing = fmt.Sprintf(" (%v)", err)
+	}
+	return fmt.Errorf("%s ran out of its time budget of %s%s; nothing it computed was posted. Give batches more time (icomp worker --job-timeout) or fewer people (icomp run --batch-size), then run the period again",
+		what, w.Timeout(nil), doing)
 }
 
 // complete completes a job that has nothing to post.
@@ -447,11 +506,22 @@ func lastAttempt[TTx any](ctx context.Context, deps *Deps[TTx], job *rivertype.J
 
 // lastAttemptOf is lastAttempt for any of a run's jobs (what names it).
 func lastAttemptOf[TTx any](ctx context.Context, deps *Deps[TTx], job *rivertype.JobRow, runID int64, what string, err error) error {
+	if err != nil && timedOut(ctx) {
+		// Another attempt would run out of time again.
+		return failRun(context.WithoutCancel(ctx), deps, runID, fmt.Errorf("%s ran out of its time budget of %s (%v); raise it (icomp worker --job-timeout) and run the period again", what, cmpOr(deps.JobTimeout, BatchTimeout), err))
+	}
 	if err == nil || job.Attempt < job.MaxAttempts {
 		return err
 	}
 	// The job's context may be the one that timed out.
 	return failRun(context.WithoutCancel(ctx), deps, runID, fmt.Errorf("%s failed %d times, last: %w", what, job.Attempt, err))
+}
+
+func cmpOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
+	}
+	return def
 }
 
 // computed is a batch's lines, how to post them, and how many
@@ -499,7 +569,7 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, run storage.Run
 	if err != nil {
 		return nil, err
 	}
-	res, err := calc.Compute(ctx, st, calc.Batch{Plan: plan, Targets: targets, Period: p, People: a.People})
+	res, err := calc.Compute(ctx, st, calc.Batch{Plan: plan, Targets: targets, Period: p, People: a.People, Stop: ctx.Done()})
 	if err != nil {
 		return nil, err
 	}

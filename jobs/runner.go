@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -29,13 +31,17 @@ type RunnerConfig struct {
 	ID string
 	// NoWork makes a client that only inserts jobs (default false).
 	NoWork bool
-	// JobTimeout bounds one job's run (default BatchTimeout).
+	// JobTimeout bounds one job's run (default BatchTimeout, 20 s). A job
+	// that runs out of it fails its run with a message naming it.
 	JobTimeout time.Duration
 	// Logger receives River's own log lines (default River's: stderr).
 	Logger *slog.Logger
 	// RescueAfter is how long a job may stay running before River's
-	// rescuer makes it available again, e.g. after its worker died
-	// (default JobTimeout + 1 minute).
+	// rescuer makes it available to another worker, e.g. after its worker
+	// died (default JobTimeout + RescueMargin: 30 s with the default
+	// timeout). The rescuer looks every 30 s, so with the defaults a dead
+	// worker's batch is retried elsewhere within about a minute. It must
+	// exceed JobTimeout, or batches still working would be run twice.
 	RescueAfter time.Duration
 }
 
@@ -58,7 +64,7 @@ func NewRunner[TDriver riverdriver.Driver[TTx], TTx any](driver TDriver, deps *D
 		ID:                cfg.ID,
 		Logger:            cfg.Logger,
 	}
-	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, rc.JobTimeout+time.Minute)
+	rc.RescueStuckJobsAfter = cmp.Or(cfg.RescueAfter, rc.JobTimeout+RescueMargin)
 	deps.JobTimeout = rc.JobTimeout
 	if rc.FetchCooldown == 0 {
 		rc.FetchCooldown = 5 * time.Millisecond
@@ -99,7 +105,7 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		return 0, false, fmt.Errorf("batch size %d: want 1 to %d people (0 sizes batches by transactions)", p.BatchSize, BatchSizeMax)
 	}
 	if active, err := st.RunActive(ctx, p.Period); err == nil {
-		return active.ID, true, nil
+		return active.ID, true, r.samePlans(ctx, active)
 	} else if !errors.Is(err, storage.ErrNotFound) {
 		return 0, false, err
 	}
@@ -156,10 +162,41 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		// Another process started the period's run since the check
 		// above: wait for that one, as if it had come first.
 		if active, aerr := st.RunActive(ctx, p.Period); aerr == nil {
-			return active.ID, true, nil
+			return active.ID, true, r.samePlans(ctx, active)
 		}
 	}
 	return runID, false, err
+}
+
+// samePlans returns nil when the plan versions published now for run's
+// period (and plan filter) are the ones it computes, and ErrPlansChanged
+// naming the differences otherwise: resuming it would compute the old
+// versions, so it must be cancelled and run again.
+func (r *Runner[TDriver, TTx]) samePlans(ctx context.Context, run storage.Run) error {
+	now, err := r.plansFor(ctx, StartParams{Period: run.Period, Plan: run.PlanFilter})
+	if err != nil && !errors.Is(err, ErrNoPlans) {
+		return err
+	}
+	if slices.Equal(now, run.Plans) {
+		return nil
+	}
+	describe := func(hashes []string) string {
+		var out []string
+		for _, h := range hashes {
+			v, err := r.Deps.Store.PlanVersionGet(ctx, h)
+			if err != nil {
+				out = append(out, h)
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s version %s (%.12s)", v.Name, v.Version, h))
+		}
+		if len(out) == 0 {
+			return "none"
+		}
+		return strings.Join(out, ", ")
+	}
+	return fmt.Errorf("%w: run %d of %s (in progress or interrupted) computes %s; published now: %s. Cancel it first (icomp run cancel --period %s), then run the period again",
+		ErrPlansChanged, run.ID, run.Period, describe(run.Plans), describe(now), run.Period)
 }
 
 func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]string, error) {
@@ -236,6 +273,8 @@ func (r *Runner[TDriver, TTx]) Wait(ctx context.Context, runID int64, poll time.
 type Service interface {
 	Start(ctx context.Context, p StartParams) (runID int64, resumed bool, err error)
 	Wait(ctx context.Context, runID int64, poll time.Duration, progress func(storage.Run)) (storage.Run, error)
+	// Cancel ends the period's run in progress.
+	Cancel(ctx context.Context, p CancelParams) (storage.Run, error)
 	// Work starts working jobs in this process until Stop.
 	Work(ctx context.Context) error
 	// Stop stops fetching jobs and waits for the ones in flight.

@@ -77,6 +77,9 @@ type TransactionReader interface {
 	// that are owned by, split to, or in the territory of the given people.
 	TransactionListForPeople(ctx context.Context, p TransactionListForPeopleParams) ([]facts.Transaction, error)
 	TransactionGet(ctx context.Context, id string) (facts.Transaction, error)
+	// TransactionIDsDated lists, sorted, the ids of the current
+	// transactions dated in span.
+	TransactionIDsDated(ctx context.Context, span period.Range) ([]string, error)
 }
 
 // PlanReader reads published plan versions.

@@ -52,9 +52,15 @@ const (
 	gracefulStopMax = 5 * time.Second
 )
 
-// workerFlags make batches short-lived and rescued soon after their worker
-// dies.
-var workerFlags = []string{"--workers", "2", "--job-timeout", "3s", "--rescue-after", "5s"}
+// workerFlags leave the job timeout and rescue delay at their defaults:
+// the kill test checks that those retry a dead worker's batch within
+// about a minute.
+var workerFlags = []string{"--workers", "2"}
+
+// rescueMax is how soon after a worker is killed its batch must be
+// started again elsewhere, with the default timeouts: 30 s until it counts
+// as stuck, up to 30 s until River's rescuer looks, a 1 s retry delay.
+const rescueMax = 75 * time.Second
 
 // binDir holds the icomp binary built for this test binary; TestMain
 // removes it, and datasetDir.
@@ -786,6 +792,7 @@ func killMidRun(t *testing.T, d dataset, batchSize int) bool {
 	if err := workers[victim].cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
+	killTime := time.Now()
 	killedAt := time.Since(t0)
 	if err := workers[victim].wait(10 * time.Second); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("killed worker %s: %v, want it dead by SIGKILL", victim, err)
@@ -830,6 +837,15 @@ func killMidRun(t *testing.T, d dataset, batchSize int) bool {
 	if retried == 0 {
 		t.Logf("the killed worker's batch(es) %v had committed before the kill landed: nothing was rescued", victimJobs)
 		return false
+	}
+	var restarted time.Time
+	if err := pool.QueryRow(ctx, `SELECT MAX(attempted_at) FROM river_job WHERE id = ANY($1) AND attempt > 1`, victimJobs).Scan(&restarted); err != nil {
+		t.Fatal(err)
+	}
+	rescue := restarted.Sub(killTime)
+	t.Logf("the killed worker's batch was started again by another worker %s after the kill (default timeouts)", rescue.Round(time.Millisecond))
+	if rescue > rescueMax {
+		t.Errorf("a dead worker's batch was retried %s after the kill, want within %s", rescue.Round(time.Second), rescueMax)
 	}
 	t.Logf("%d of the killed worker's batch job(s) rescued and retried by another worker", retried)
 	return true

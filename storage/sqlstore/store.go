@@ -445,6 +445,24 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 	return out, x.d.err(rows.Err())
 }
 
+// TransactionIDsDated lists the ids of the transactions dated in span.
+func (x queries) TransactionIDsDated(ctx context.Context, span period.Range) ([]string, error) {
+	rows, err := x.query(ctx, `SELECT id FROM txn WHERE date >= ? AND date <= ? ORDER BY id`, span.Start.String(), span.End.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, x.d.err(rows.Err())
+}
+
 // TransactionListForPeople reads each way a transaction can reach the
 // batch (owner, territory, split) with its own indexed query and merges
 // them by id: one query with OR (or a UNION, which sorts whole rows to

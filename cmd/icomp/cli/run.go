@@ -2,12 +2,17 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -40,9 +45,52 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 	}
 	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
 	cmd.Flags().StringVar(&p.Plan, "plan", "", "run only this comp plan")
-	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
+	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 10,000 transactions)")
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
 	cmd.Flags().BoolVar(&local, "local", false, "on Postgres, also work the jobs in this process (SQLite always does)")
+	_ = cmd.MarkFlagRequired("period")
+	cmd.AddCommand(newRunCancelCmd(e, db))
+	return cmd
+}
+
+func newRunCancelCmd(e *env, db *string) *cobra.Command {
+	var p jobs.CancelParams
+	cmd := &cobra.Command{
+		Use:   "cancel --period P",
+		Short: "End the period's run in progress (failed or hung): it is marked failed and its remaining batches stop",
+		Long: `End the period's run in progress, for example one that hangs, or one interrupted
+while the published plans changed. The run is marked failed ("cancelled by WHO"),
+its River jobs that have not finished are cancelled, and a batch computing at that
+moment posts nothing. What the run's batches posted before stays posted, and is
+sealed like any run's lines; the next icomp run of the period starts a new run,
+which reverses or keeps those lines as the inputs say. Exit 1 when the period
+has no run in progress (nothing changes).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{runner: jobs.RunnerConfig{NoWork: true}})
+			if err != nil {
+				return err
+			}
+			defer ws.close()
+			if p.By == "" {
+				p.By = whoami()
+			}
+			run, err := ws.runner.Cancel(ctx, p)
+			if errors.Is(err, jobs.ErrNoActiveRun) {
+				fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+				return errFailed
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "run %d of %s cancelled by %s at %d/%d batches; what it posted stays posted and sealed; %s is free for the next run\n",
+				run.ID, run.Period, p.By, run.BatchesDone, run.Batches, run.Period)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
+	cmd.Flags().StringVar(&p.By, "by", "", "who cancels, for the record (default: the current user)")
 	_ = cmd.MarkFlagRequired("period")
 	return cmd
 }
@@ -50,6 +98,11 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 // runPeriod starts (or resumes) a run, works it in-process and waits.
 func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, showProgress, local bool) (storage.Run, error) {
 	id, resumed, err := ws.runner.Start(ctx, p)
+	if errors.Is(err, jobs.ErrPlansChanged) {
+		// A refusal, like a failed run: exit 1, and nothing was computed.
+		fmt.Fprintf(e.errOut, "icomp: %v\n", err)
+		return storage.Run{}, errFailed
+	}
 	if err != nil {
 		return storage.Run{}, err
 	}
@@ -100,6 +153,9 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	elapsed := time.Since(start)
 	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d transaction(s) read (%s/s), %d ledger line(s) posted, digest %s\n",
 		run.ID, run.Period, elapsed.Round(time.Millisecond), run.Batches, run.TxnsDone, rate(run.TxnsDone, elapsed), run.Lines, run.Digest)
+	if err := printRunReport(ctx, e.errOut, ws.store, run); err != nil {
+		return run, err
+	}
 	if ps, err := ws.store.PeriodList(ctx); err == nil {
 		for _, p := range ps {
 			if p.NeedsRerun != "" {
@@ -120,4 +176,42 @@ func rate(n int, d time.Duration) string {
 		return "0"
 	}
 	return fmt.Sprintf("%.0f", float64(n)/d.Seconds())
+}
+
+// overlapLinesMax is how many earning-code overlaps a run prints.
+const overlapLinesMax = 20
+
+// printRunReport writes what a finished run has to say beside its lines:
+// transactions no plan credited, and people two plans pay under the same
+// earning code.
+func printRunReport(ctx context.Context, w io.Writer, st storage.Store, run storage.Run) error {
+	cache := calc.NewPlanCache()
+	var compPlans []*plans.CompPlan
+	for _, h := range run.Plans {
+		plan, err := cache.Comp(ctx, st, h)
+		if err != nil {
+			return err
+		}
+		compPlans = append(compPlans, plan)
+	}
+	rep, err := calc.ReportRun(ctx, st, run.Period, compPlans)
+	if err != nil {
+		return err
+	}
+	if rep.Uncredited > 0 {
+		more := ""
+		if n := rep.Uncredited - len(rep.UncreditedIDs); n > 0 {
+			more = fmt.Sprintf(" and %d more", n)
+		}
+		fmt.Fprintf(w, "note: %d transaction(s) dated in %s credited by no plan: %s%s\n", rep.Uncredited, run.Period, strings.Join(rep.UncreditedIDs, ", "), more)
+	}
+	for i, o := range rep.Overlaps {
+		if i == overlapLinesMax {
+			fmt.Fprintf(w, "warning: and %d more people paid one earning code by two plans\n", len(rep.Overlaps)-i)
+			break
+		}
+		fmt.Fprintf(w, "warning: %s is eligible for plans %s, which all pay earning code %s in %s: check they are not paid twice\n",
+			o.Person, strings.Join(o.Plans, " and "), o.EarningCode, run.Period)
+	}
+	return nil
 }

@@ -26,7 +26,19 @@ worker processes on any machines. On SIGTERM or SIGINT the worker stops fetching
 lets its in-flight batches finish for up to --shutdown-timeout, then cancels
 what is left (those batches roll back and River gives them to another worker)
 and exits 0. A worker that dies mid-batch loses nothing: its batch's job is
-rescued and retried, and the ledger's idempotency keys prevent duplicates.`,
+rescued and retried, and the ledger's idempotency keys prevent duplicates.
+
+Timing (defaults): a job may run for --job-timeout (20s); a batch aims at 10,000
+transactions, which takes a second or two. A job that runs out of its time fails
+its run on that attempt, with a message naming the batch and plan (not retried on
+the same work). A job still marked running --rescue-after (job timeout + 10s = 30s)
+after it started is taken to have lost its worker; River's rescuer, which looks
+every 30s, hands it to another worker, so a batch whose worker was killed is
+retried within about a minute.
+
+Logging: River's own messages go to stderr at warning level and above; one
+message repeated (a database outage makes every fetch fail) is written once per
+10s with a count of the repeats dropped.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := dbTarget(*db)
@@ -65,8 +77,8 @@ rescued and retried, and the ledger's idempotency keys prevent duplicates.`,
 	cmd.Flags().IntVar(&cfg.Workers, "workers", 2, "jobs worked at once in this process")
 	cmd.Flags().StringVar(&cfg.ID, "id", "", "this worker's name among River clients (default: host and time)")
 	cmd.Flags().DurationVar(&shutdown, "shutdown-timeout", 30*time.Second, "how long in-flight batches may take to finish after SIGTERM")
-	cmd.Flags().DurationVar(&cfg.JobTimeout, "job-timeout", jobs.BatchTimeout, "how long one batch may run before it is abandoned and retried")
-	cmd.Flags().DurationVar(&cfg.RescueAfter, "rescue-after", 0, "how long a job may stay running (its worker dead) before another worker retries it (default job timeout + 1m)")
+	cmd.Flags().DurationVar(&cfg.JobTimeout, "job-timeout", jobs.BatchTimeout, "how long one job may run; one that runs out fails its run, naming the batch and plan")
+	cmd.Flags().DurationVar(&cfg.RescueAfter, "rescue-after", 0, "how long a job may stay running (its worker dead) before another worker retries it (default job timeout + "+jobs.RescueMargin.String()+")")
 	return cmd
 }
 

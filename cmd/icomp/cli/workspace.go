@@ -109,7 +109,13 @@ func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspa
 		return nil, err
 	}
 	deps := &jobs.Deps[pgx.Tx]{Store: st, Plans: calc.NewPlanCache()}
-	runner, err := jobs.NewRunner[*riverpgxv5.Driver, pgx.Tx](riverpgxv5.New(st.Pool), deps, o.runner)
+	cfg := o.runner
+	if cfg.Logger == nil {
+		// River's default writes to stdout, and a database outage makes
+		// it log every failed fetch: hundreds of lines a second.
+		cfg.Logger = riverLogger(os.Stderr)
+	}
+	runner, err := jobs.NewRunner[*riverpgxv5.Driver, pgx.Tx](riverpgxv5.New(st.Pool), deps, cfg)
 	if err != nil {
 		st.Close()
 		return nil, err

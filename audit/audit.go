@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
@@ -33,14 +34,11 @@ func SealExport(ctx context.Context, tx storage.Tx, id int64) error {
 }
 
 // RunContent recomputes what a run's seal covers: its lines (full rows)
-// in sequence order, then its credits, then the traces it stored beside
-// unchanged lines.
+// in sequence order, then the traces it stored beside unchanged lines.
+// Credits are covered through their summary lines: each one's basis holds
+// the count and hash of its credits, which Verify recomputes.
 func RunContent(ctx context.Context, r storage.LedgerReader, runID int64) (rows int, content string, err error) {
 	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: runID})
-	if err != nil {
-		return 0, "", err
-	}
-	credits, err := r.CreditListByRun(ctx, runID)
 	if err != nil {
 		return 0, "", err
 	}
@@ -51,9 +49,6 @@ func RunContent(ctx context.Context, r storage.LedgerReader, runID int64) (rows 
 	var h ledger.RowHash
 	for _, l := range lines {
 		h.AddLine(l)
-	}
-	for _, c := range credits {
-		h.AddCredit(c)
 	}
 	for _, t := range traces {
 		h.AddTrace(t)
@@ -107,12 +102,13 @@ type Report struct {
 	Seals, Lines, Credits, Exports int
 	// Broken is the first place the chain does not hold; nil when it holds.
 	Broken *ledger.BrokenLink
-	// Unsealed names rows no seal covers (added outside a run), if any.
-	Unsealed string
+	// Problem names rows no seal covers (added outside a run), or credits
+	// that no longer hash to their line's basis; empty when none.
+	Problem string
 }
 
 // OK reports whether the whole ledger verified.
-func (r Report) OK() bool { return r.Broken == nil && r.Unsealed == "" }
+func (r Report) OK() bool { return r.Broken == nil && r.Problem == "" }
 
 // Verify recomputes every seal of the chain in order and stops at the
 // first broken link; it then checks that every ledger line and credit
@@ -153,7 +149,7 @@ func Verify(ctx context.Context, r Source) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	creditsSealed, tracesSealed := 0, 0
+	tracesSealed := 0
 	for id := range sealedRuns {
 		ts, err := r.TraceListByRun(ctx, id)
 		if err != nil {
@@ -161,49 +157,34 @@ func Verify(ctx context.Context, r Source) (Report, error) {
 		}
 		tracesSealed += len(ts)
 	}
+	running := anyRunning(ctx, r)
 	if n, err := r.TraceCount(ctx); err != nil {
 		return rep, err
-	} else if n > tracesSealed && !anyRunning(ctx, r) {
-		rep.Unsealed = fmt.Sprintf("%d traces belong to no sealed run (they were added outside a run)", n-tracesSealed)
+	} else if n > tracesSealed && !running {
+		rep.Problem = fmt.Sprintf("%d traces belong to no sealed run (they were added outside a run)", n-tracesSealed)
 		return rep, nil
 	}
 	for _, id := range runIDs {
 		if sealedRuns[id] {
 			continue
 		}
-		run, err := r.RunGet(ctx, id)
-		if err == nil && run.Status == storage.RunRunning {
-			cs, err := r.CreditListByRun(ctx, id)
-			if err != nil {
-				return rep, err
-			}
-			creditsSealed += len(cs)
+		if run, err := r.RunGet(ctx, id); err == nil && run.Status == storage.RunRunning {
 			continue
 		}
-		rep.Unsealed = fmt.Sprintf("ledger lines of run %d are covered by no seal (they were added outside a run)", id)
+		rep.Problem = fmt.Sprintf("ledger lines of run %d are covered by no seal (they were added outside a run)", id)
 		return rep, nil
 	}
-	for id := range sealedRuns {
-		cs, err := r.CreditListByRun(ctx, id)
-		if err != nil {
+	if !running {
+		if rep.Problem, err = verifyCredits(ctx, r, &rep); err != nil || rep.Problem != "" {
 			return rep, err
 		}
-		creditsSealed += len(cs)
 	}
-	total, err := r.CreditCount(ctx)
-	if err != nil {
-		return rep, err
-	}
-	if total != creditsSealed {
-		rep.Unsealed = fmt.Sprintf("%d credits belong to no sealed line (they were added outside a run)", total-creditsSealed)
-	}
-	rep.Credits = total
 	exports, err := r.ExportList(ctx, "")
 	if err != nil {
 		return rep, err
 	}
 	if len(exports) != rep.Exports {
-		rep.Unsealed = fmt.Sprintf("%d payroll batches exist, %d are sealed", len(exports), rep.Exports)
+		rep.Problem = fmt.Sprintf("%d payroll batches exist, %d are sealed", len(exports), rep.Exports)
 	}
 	return rep, nil
 }
@@ -219,4 +200,61 @@ func anyRunning(ctx context.Context, r storage.RunReader) bool {
 		}
 	}
 	return false
+}
+
+// verifyCredits streams every credit and checks that the credits beside
+// each credit summary line still hash to the line's basis, and that no
+// credit belongs to no line. It returns the first problem ("" for none).
+func verifyCredits(ctx context.Context, r storage.LedgerReader, rep *Report) (string, error) {
+	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.CreditLedger})
+	if err != nil {
+		return "", err
+	}
+	basis := make(map[string]string, len(lines))
+	for _, l := range lines {
+		if l.Kind == ledger.KindPost {
+			basis[l.Key] = l.Basis
+		}
+	}
+	var group []ledger.Credit
+	problem := ""
+	seen := map[string]bool{}
+	check := func() {
+		if len(group) == 0 || problem != "" {
+			return
+		}
+		key := group[0].LineKey
+		seen[key] = true
+		want, ok := basis[key]
+		ledger.SortCredits(group)
+		switch {
+		case !ok:
+			problem = fmt.Sprintf("%d credits belong to no ledger line (%.16s…): they were added outside a run", len(group), key)
+		case ledger.CreditsBasis(group) != want:
+			problem = fmt.Sprintf("the credits of ledger line %.16s… no longer hash to its basis %q (a credit was changed, added or removed)", key, want)
+		}
+		rep.Credits += len(group)
+		group = group[:0]
+	}
+	err = r.CreditScan(ctx, func(c ledger.Credit) error {
+		if len(group) > 0 && group[0].LineKey != c.LineKey {
+			check()
+		}
+		group = append(group, c)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	check()
+	if problem != "" {
+		return problem, nil
+	}
+	// A summary line of credits whose credits all vanished.
+	for key, b := range basis {
+		if !seen[key] && !strings.HasPrefix(b, "credits=0 ") {
+			return fmt.Sprintf("ledger line %.16s… says %q but no credit is stored beside it", key, b), nil
+		}
+	}
+	return "", nil
 }

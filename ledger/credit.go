@@ -61,8 +61,7 @@ func appendCredit(buf []byte, c Credit) []byte {
 }
 
 // RowHash hashes the rows a seal covers: ledger lines (full rows, in
-// sequence order), then credits (by line key, transaction and rule), then
-// any other canonical text.
+// sequence order), then traces or other canonical text.
 type RowHash struct {
 	h    hash.Hash
 	buf  []byte
@@ -79,16 +78,6 @@ func (r *RowHash) init() {
 func (r *RowHash) AddLine(l Line) {
 	r.init()
 	r.buf = append(appendRow(r.buf[:0], l), '\n')
-	r.h.Write(r.buf)
-	r.Rows++
-}
-
-// AddCredit hashes one credit, with its line key.
-func (r *RowHash) AddCredit(c Credit) {
-	r.init()
-	r.buf = append(r.buf[:0], c.LineKey...)
-	r.buf = append(r.buf, '\t')
-	r.buf = appendCredit(r.buf, c)
 	r.h.Write(r.buf)
 	r.Rows++
 }

@@ -144,7 +144,7 @@ func verifyProblem(rep audit.Report) string {
 	if rep.Broken != nil {
 		return rep.Broken.Error()
 	}
-	return rep.Unsealed
+	return rep.Problem
 }
 
 // exportable refuses while a run is in progress or the period's last run

@@ -126,11 +126,10 @@ type LedgerReader interface {
 	// CreditList lists the credits beside the credit summary lines with
 	// the given keys, sorted by line key, transaction and rule.
 	CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error)
-	// CreditListByRun lists the credits beside the lines run runID posted,
-	// in the order CreditList uses.
-	CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error)
-	// CreditCount counts every stored credit.
-	CreditCount(ctx context.Context) (int, error)
+	// CreditScan streams every stored credit to fn, grouped by line key
+	// (in line key order; within a line, in no set order), without holding
+	// them in memory.
+	CreditScan(ctx context.Context, fn func(ledger.Credit) error) error
 	// TraceListByRun lists the traces run runID stored beside unchanged
 	// lines, by line key.
 	TraceListByRun(ctx context.Context, runID int64) ([]ledger.Trace, error)

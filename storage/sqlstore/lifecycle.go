@@ -175,20 +175,30 @@ func (x queries) CreditList(ctx context.Context, lineKeys []string) ([]ledger.Cr
 	return out, nil
 }
 
-func (x queries) CreditListByRun(ctx context.Context, runID int64) ([]ledger.Credit, error) {
-	rows, err := x.query(ctx, x.creditSelect()+` JOIN ledger_line l ON l.key = c.line_key WHERE l.run_id = ?`, runID)
+func (x queries) CreditScan(ctx context.Context, fn func(ledger.Credit) error) error {
+	// The credit_line index gives line key order without a sort.
+	rows, err := x.query(ctx, x.creditSelect()+` ORDER BY c.line_key`+x.d.BinaryCollate)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	cs, err := x.scanCredits(rows)
-	sortCreditsByLine(cs)
-	return cs, err
-}
-
-func (x queries) CreditCount(ctx context.Context) (int, error) {
-	var n int
-	err := x.queryRow(ctx, `SELECT COUNT(*) FROM credit`, nil, &n)
-	return n, err
+	defer rows.Close()
+	var c ledger.Credit
+	var share, amount string
+	for rows.Next() {
+		if err := rows.Scan(&c.LineKey, &c.Txn, &c.TxnHash, &c.Rule, &c.Date, &c.Type, &share, &amount); err != nil {
+			return x.d.err(err)
+		}
+		if c.Share, err = decimal.NewFromString(share); err != nil {
+			return fmt.Errorf("credit %s: share %q: %w", c.Txn, share, err)
+		}
+		if c.Amount, err = decimal.NewFromString(amount); err != nil {
+			return fmt.Errorf("credit %s: amount %q: %w", c.Txn, amount, err)
+		}
+		if err := fn(c); err != nil {
+			return err
+		}
+	}
+	return x.d.err(rows.Err())
 }
 
 // CreditColumns are credit's columns in insert order.

@@ -63,9 +63,13 @@ func sealedLedger(t *testing.T, ctx context.Context, st storage.Store) {
 			return err
 		}
 		var lines []ledger.Line
+		credit := func(p string) ledger.Credit {
+			return ledger.Credit{Txn: "T-" + p, TxnHash: "h", Rule: "owner", Date: "2027-01-05", Share: dec("1"), Amount: dec("1000")}
+		}
 		for _, p := range []string{"p1", "p2", "p3"} {
 			lines = append(lines,
-				ledger.Line{Ledger: ledger.CreditLedger, Plan: "ae", Period: "2027-Q1", Person: p, Subject: ledger.CreditsSubject, Amount: dec("1000"), Basis: "credits=1"},
+				ledger.Line{Ledger: ledger.CreditLedger, Plan: "ae", Period: "2027-Q1", Person: p, Subject: ledger.CreditsSubject, Amount: dec("1000"),
+					Basis: ledger.CreditsBasis([]ledger.Credit{credit(p)})},
 				ledger.Line{Ledger: ledger.PayoutLedger, Plan: "ae", Period: "2027-Q1", Person: p, Subject: "commission", Amount: dec("80"), Currency: "USD", EarningCode: "COMM", Detail: "{}"})
 		}
 		posted := ledger.Diff(nil, lines, ledger.Posting{RunID: id})
@@ -75,7 +79,9 @@ func sealedLedger(t *testing.T, ctx context.Context, st storage.Store) {
 		var credits []ledger.Credit
 		for _, l := range posted {
 			if l.Ledger == ledger.CreditLedger {
-				credits = append(credits, ledger.Credit{LineKey: l.Key, Txn: "T-" + l.Person, TxnHash: "h", Rule: "owner", Date: "2027-01-05", Share: dec("1"), Amount: dec("1000")})
+				c := credit(l.Person)
+				c.LineKey = l.Key
+				credits = append(credits, c)
 			}
 		}
 		if err := tx.CreditInsert(ctx, credits); err != nil {
@@ -132,6 +138,7 @@ func testTamperEvident(t *testing.T, b *bundle) {
 		{"lines reordered", "ledger_line", `UPDATE ledger_line SET seq = -seq WHERE seq = (SELECT MIN(seq) FROM ledger_line)`},
 		{"seal edited", "seal", `UPDATE seal SET rows = rows + 1 WHERE seq = (SELECT MIN(seq) FROM seal)`},
 		{"credit changed", "credit", `UPDATE credit SET amount = 1`},
+		{"credit removed", "credit", `DELETE FROM credit WHERE txn = 'T-p2'`},
 		{"credit added", "credit", `INSERT INTO credit (line_key, txn, txn_hash, rule, date, type, share, amount) VALUES ('nokey', 'T9', 'h', 'owner', '2027-01-05', '', 1, 5)`},
 		{"payroll file changed", "export", `UPDATE export SET csv = csv || 'p9,1000000'`},
 		{"paid line forgotten", "export_line", `DELETE FROM export_line WHERE line_key = (SELECT MIN(line_key) FROM export_line)`},
@@ -150,7 +157,7 @@ func testTamperEvident(t *testing.T, b *bundle) {
 			if rep.OK() {
 				t.Fatalf("verify after %s: %+v, want a broken link", tc.name, rep)
 			}
-			t.Logf("%s: broken=%v unsealed=%q", tc.name, rep.Broken, rep.Unsealed)
+			t.Logf("%s: broken=%v unsealed=%q", tc.name, rep.Broken, rep.Problem)
 		})
 	}
 }

@@ -277,8 +277,8 @@ func newVerifyCmd(e *env, db *string) *cobra.Command {
 				fmt.Fprintf(e.out, "BROKEN at %v\n", rep.Broken)
 				return errFailed
 			}
-			if rep.Unsealed != "" {
-				fmt.Fprintf(e.out, "BROKEN: %s\n", rep.Unsealed)
+			if rep.Problem != "" {
+				fmt.Fprintf(e.out, "BROKEN: %s\n", rep.Problem)
 				return errFailed
 			}
 			fmt.Fprintf(e.out, "ok: %d seals verified (%d payroll batches, %d credits)\n", rep.Seals, rep.Exports, rep.Credits)

@@ -51,7 +51,6 @@ func (c SettlementCap) Counts(plan, code string) bool {
 	return (len(c.EarningCodes) == 0 || contains(c.EarningCodes, code)) && (len(c.Plans) == 0 || contains(c.Plans, plan))
 }
 
-
 func (r *reader) settlementPolicy(root *yaml.Node, src []byte) *SettlementPolicy {
 	m := r.mapping(root, "settlement policy")
 	m.value("kind", true)

@@ -341,7 +341,6 @@ func (t *tx) PersonUpsertBatch(ctx context.Context, rows []storage.PersonRecord)
 
 // ---- transactions ----
 
-
 func splitsText(ss []facts.Split) string {
 	parts := make([]string, len(ss))
 	for i, s := range ss {

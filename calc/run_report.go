@@ -4,8 +4,6 @@ import (
 	"context"
 	"sort"
 
-	"github.com/icomp/icomp/engine/period"
-	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -53,49 +51,12 @@ func ReportRun(ctx context.Context, r ReportSource, periodLabel string, compPlan
 	if err != nil {
 		return rep, err
 	}
-	ids, err := Uncredited(ctx, r, periodLabel, p.Range)
+	rep.Uncredited, rep.UncreditedIDs, err = r.TransactionUncredited(ctx, p.Range, periodLabel, UncreditedIDsMax)
 	if err != nil {
 		return rep, err
 	}
-	rep.Uncredited = len(ids)
-	rep.UncreditedIDs = ids[:min(len(ids), UncreditedIDsMax)]
 	rep.Overlaps, err = EarningOverlaps(ctx, r, compPlans, periodLabel)
 	return rep, err
-}
-
-// Uncredited lists, sorted, the transactions dated in span that no credit
-// line in force of period periodLabel credits.
-func Uncredited(ctx context.Context, r ReportSource, periodLabel string, span period.Range) ([]string, error) {
-	dated, err := r.TransactionIDsDated(ctx, span)
-	if err != nil || len(dated) == 0 {
-		return nil, err
-	}
-	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.CreditLedger, Period: periodLabel})
-	if err != nil {
-		return nil, err
-	}
-	var keys []string
-	for _, c := range ledger.Fold(lines) {
-		if c.Current != nil {
-			keys = append(keys, c.Current.Key)
-		}
-	}
-	sort.Strings(keys)
-	credits, err := r.CreditList(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	credited := make(map[string]bool, len(credits))
-	for _, c := range credits {
-		credited[c.Txn] = true
-	}
-	var out []string
-	for _, id := range dated {
-		if !credited[id] {
-			out = append(out, id)
-		}
-	}
-	return out, nil
 }
 
 // EarningOverlaps lists the people whom two or more of compPlans pay

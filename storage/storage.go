@@ -77,9 +77,11 @@ type TransactionReader interface {
 	// that are owned by, split to, or in the territory of the given people.
 	TransactionListForPeople(ctx context.Context, p TransactionListForPeopleParams) ([]facts.Transaction, error)
 	TransactionGet(ctx context.Context, id string) (facts.Transaction, error)
-	// TransactionIDsDated lists, sorted, the ids of the current
-	// transactions dated in span.
-	TransactionIDsDated(ctx context.Context, span period.Range) ([]string, error)
+	// TransactionUncredited counts the current transactions dated in span
+	// that no credit line in force of periodLabel credits, and lists the
+	// first sampleMax of their ids: one anti-join in the database, so
+	// neither side is held in memory.
+	TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (count int, sample []string, err error)
 }
 
 // PlanReader reads published plan versions.

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -444,22 +445,25 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 	return out, x.d.err(rows.Err())
 }
 
-// TransactionIDsDated lists the ids of the transactions dated in span.
-func (x queries) TransactionIDsDated(ctx context.Context, span period.Range) ([]string, error) {
-	rows, err := x.query(ctx, `SELECT id FROM txn WHERE date >= ? AND date <= ? ORDER BY id`, span.Start.String(), span.End.String())
-	if err != nil {
-		return nil, err
+func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
+	// The credits of the credit lines in force: posted and superseded by
+	// no later line (ledger_line_supersedes is unique on supersedes).
+	const uncredited = ` FROM txn t LEFT JOIN (
+		SELECT DISTINCT c.txn FROM credit c JOIN ledger_line l ON l.key = c.line_key
+		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
+		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key)
+	) k ON k.txn = t.id
+	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
+	args := []any{periodLabel, span.Start.String(), span.End.String()}
+	var n int
+	if err := x.queryRow(ctx, `SELECT COUNT(*)`+uncredited, args, &n); err != nil {
+		return 0, nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
+	if n == 0 || sampleMax <= 0 {
+		return n, nil, nil
 	}
-	return out, x.d.err(rows.Err())
+	sample, err := x.stringList(ctx, `SELECT t.id`+uncredited+` ORDER BY t.id`+x.d.BinaryCollate+` LIMIT `+strconv.Itoa(sampleMax), args...)
+	return n, sample, err
 }
 
 // TransactionListForPeople reads each way a transaction can reach the

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
@@ -160,4 +162,60 @@ func testTamperEvident(t *testing.T, b *bundle) {
 			t.Logf("%s: broken=%v unsealed=%q", tc.name, rep.Broken, rep.Problem)
 		})
 	}
+}
+
+// testTransactionUncredited: transactions dated in the span that no
+// credit line in force credits, counted and sampled in id order; a
+// credit line that was reversed credits nothing.
+func testTransactionUncredited(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	importTxns(t, ctx, st, txn("T1", "2027-01-05", "p1", "", "10"), txn("T2", "2027-01-06", "p1", "", "20"),
+		txn("T3", "2027-02-01", "p2", "", "30"), txn("T4", "2027-05-01", "p2", "", "40"), txn("T0", "2027-03-01", "p3", "", "5"))
+	q1 := period.Range{Start: day("2027-01-01"), End: day("2027-03-31")}
+	post := func(runID int64, person string, txns ...string) []ledger.Line {
+		var cs []ledger.Credit
+		for _, id := range txns {
+			cs = append(cs, ledger.Credit{Txn: id, Rule: "owner", Date: "2027-01-05", Share: dec("1"), Amount: dec("1")})
+		}
+		l := ledger.Line{Ledger: ledger.CreditLedger, Plan: "ae", Period: "2027-Q1", Person: person, Subject: ledger.CreditsSubject,
+			Amount: dec("1"), Basis: ledger.CreditsBasis(cs)}
+		var posted []ledger.Line
+		inTx(t, ctx, st, func(tx storage.Tx) error {
+			lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.CreditLedger, People: []string{person}})
+			if err != nil {
+				return err
+			}
+			var computed []ledger.Line
+			if len(txns) > 0 {
+				computed = []ledger.Line{l}
+			}
+			posted = ledger.Diff(ledger.Fold(lines), computed, ledger.Posting{RunID: runID})
+			if _, err := tx.LedgerLineInsert(ctx, posted); err != nil {
+				return err
+			}
+			for i := range cs {
+				cs[i].LineKey = posted[len(posted)-1].Key
+			}
+			if len(txns) == 0 {
+				return nil
+			}
+			return tx.CreditInsert(ctx, cs)
+		})
+		return posted
+	}
+	check := func(wantN int, want ...string) {
+		t.Helper()
+		n, sample, err := st.TransactionUncredited(ctx, q1, "2027-Q1", 2)
+		if err != nil || n != wantN || strings.Join(sample, ",") != strings.Join(want, ",") {
+			t.Fatalf("TransactionUncredited = %d %v, %v; want %d %v", n, sample, err, wantN, want)
+		}
+	}
+	check(4, "T0", "T1")
+	post(1, "p1", "T1", "T2")
+	check(2, "T0", "T3")
+	post(2, "p2", "T3")
+	check(1, "T0")
+	// p1's credits are reversed (no longer credited): T1 and T2 count again.
+	post(3, "p1")
+	check(3, "T0", "T1")
 }

@@ -75,6 +75,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"Exports", testExports},
 		{"ClosedPeriodRefusesLines", testClosedPeriodRefusesLines},
 		{"TamperEvident", testTamperEvident},
+		{"TransactionUncredited", testTransactionUncredited},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

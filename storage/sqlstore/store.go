@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -454,16 +453,25 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key)
 	) k ON k.txn = t.id
 	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
-	args := []any{periodLabel, span.Start.String(), span.End.String()}
-	var n int
-	if err := x.queryRow(ctx, `SELECT COUNT(*)`+uncredited, args, &n); err != nil {
+	// One pass: count every row, keep the first sampleMax.
+	rows, err := x.query(ctx, `SELECT t.id`+uncredited+` ORDER BY t.id`+x.d.BinaryCollate, periodLabel, span.Start.String(), span.End.String())
+	if err != nil {
 		return 0, nil, err
 	}
-	if n == 0 || sampleMax <= 0 {
-		return n, nil, nil
+	defer rows.Close()
+	n := 0
+	var sample []string
+	for rows.Next() {
+		if n < sampleMax {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return 0, nil, x.d.err(err)
+			}
+			sample = append(sample, id)
+		}
+		n++
 	}
-	sample, err := x.stringList(ctx, `SELECT t.id`+uncredited+` ORDER BY t.id`+x.d.BinaryCollate+` LIMIT `+strconv.Itoa(sampleMax), args...)
-	return n, sample, err
+	return n, sample, x.d.err(rows.Err())
 }
 
 // TransactionListForPeople reads each way a transaction can reach the

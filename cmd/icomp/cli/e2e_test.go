@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/reports"
+	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/pgtest"
 	"github.com/icomp/icomp/storage/sqlitestore"
 	"github.com/shopspring/decimal"
@@ -575,5 +577,49 @@ caps:
 	}
 	if !total.Equal(decimal.NewFromInt(15000)) {
 		t.Fatalf("payroll pays ae-1 %s, want the cap, 15000:\n%s", total, csvText)
+	}
+}
+
+// TestImportRefusedDuringRun: while a run is in progress or interrupted,
+// imports and adjustments are refused and change nothing: the run must
+// read the inputs it started with.
+func TestImportRefusedDuringRun(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.InTx(t.Context(), func(tx storage.Tx) error {
+		_, err := tx.RunInsert(t.Context(), storage.Run{Period: "2027-Q2", PostedPeriod: "2027-Q2"})
+		return err
+	})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := filepath.Join(t.TempDir(), "late.csv")
+	if err := os.WriteFile(late, []byte("id,date,type,owner,amount,currency\nT100,2027-04-05,new,ae-1,500,USD\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"import", "transactions", late},
+		{"adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "5", "--earning-code", "ADJ", "--reason", "r"},
+	} {
+		r := icomp(t, append([]string{"--db", db}, args...)...)
+		if r.code != ExitUsage || !strings.Contains(r.errOut, "run 2 of 2027-Q2 is in progress or was interrupted") {
+			t.Fatalf("icomp %s during a run: %s", strings.Join(args, " "), r)
+		}
+	}
+	st, err = sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.TransactionGet(t.Context(), "T100"); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("T100 after the refused import: %v, want not found", err)
+	}
+	if as, err := st.AdjustmentList(t.Context(), "", nil); err != nil || len(as) != 0 {
+		t.Fatalf("adjustments after the refused adjust: %+v, %v", as, err)
 	}
 }

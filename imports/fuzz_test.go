@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -218,12 +219,17 @@ func fuzzPeopleFile(t *testing.T, f Format, data []byte) {
 		checkRefusal(t, file, data, err)
 		return
 	}
-	again, err := validatePeople("again.csv", CSV, peopleCSV(t, ps))
-	if err != nil {
-		t.Fatalf("accepted people written as CSV are refused: %v", err)
+	// A row without a name leaves a stored person's name as it is; in CSV
+	// that takes a file without the name column, so people with and
+	// without names cannot share one CSV file (an empty name is refused).
+	if src, ok := peopleCSV(t, ps); ok {
+		again, err := validatePeople("again.csv", CSV, src)
+		if err != nil {
+			t.Fatalf("accepted people written as CSV are refused: %v", err)
+		}
+		samePeople(t, "CSV round trip", again, ps)
 	}
-	samePeople(t, "CSV round trip", again, ps)
-	again, err = validatePeople("again.jsonl", JSONL, peopleJSONL(t, ps))
+	again, err := validatePeople("again.jsonl", JSONL, peopleJSONL(t, ps))
 	if err != nil {
 		t.Fatalf("accepted people written as JSON Lines are refused: %v", err)
 	}
@@ -241,18 +247,28 @@ func dateText(p storage.PersonRecord) (from, hire, term string) {
 }
 
 // peopleCSV writes ps as a canonical CSV people file.
-func peopleCSV(t *testing.T, ps []storage.PersonRecord) []byte {
+func peopleCSV(t *testing.T, ps []storage.PersonRecord) ([]byte, bool) {
 	t.Helper()
 	attrSet := map[string]bool{}
+	named := 0
 	for _, p := range ps {
 		for k := range p.Attrs {
 			attrSet[k] = true
 		}
+		if p.Name != "" {
+			named++
+		}
+	}
+	if named != 0 && named != len(ps) {
+		return nil, false
 	}
 	attrs := sortedKeys(boolKeys(attrSet))
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	header := append([]string{}, PeopleColumns...)
+	if named == 0 {
+		header = slices.DeleteFunc(header, func(c string) bool { return c == "name" })
+	}
 	for _, a := range attrs {
 		header = append(header, "attr."+a)
 	}
@@ -260,6 +276,9 @@ func peopleCSV(t *testing.T, ps []storage.PersonRecord) []byte {
 	for _, p := range ps {
 		from, hire, term := dateText(p)
 		row := []string{p.ID, p.Name, p.Role, p.Territory, p.Manager, p.Currency, from, hire, term, strings.Join(p.Plans, ";")}
+		if named == 0 {
+			row = append(row[:1], row[2:]...)
+		}
 		for _, a := range attrs {
 			row = append(row, p.Attrs[a])
 		}
@@ -267,7 +286,7 @@ func peopleCSV(t *testing.T, ps []storage.PersonRecord) []byte {
 	}
 	w.Flush()
 	must(t, w.Error())
-	return b.Bytes()
+	return b.Bytes(), true
 }
 
 // peopleJSONL writes ps as a JSON Lines people file.
@@ -276,8 +295,11 @@ func peopleJSONL(t *testing.T, ps []storage.PersonRecord) []byte {
 	var b bytes.Buffer
 	for _, p := range ps {
 		from, hire, term := dateText(p)
-		obj := map[string]any{"id": p.ID, "name": p.Name, "role": p.Role, "territory": p.Territory, "manager": p.Manager,
+		obj := map[string]any{"id": p.ID, "role": p.Role, "territory": p.Territory, "manager": p.Manager,
 			"currency": p.Currency, "effective_from": from, "hire_date": hire, "termination_date": term, "plans": p.Plans}
+		if p.Name != "" {
+			obj["name"] = p.Name
+		}
 		if len(p.Attrs) > 0 {
 			obj["attrs"] = p.Attrs
 		}

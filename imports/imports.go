@@ -310,7 +310,27 @@ func rowShapeProblems(rec record, probs *problems) bool {
 	if lengthProblems(rec, probs) {
 		return true
 	}
+	if attrNameProblems(rec, probs) {
+		return true
+	}
 	return textProblems(rec, probs)
+}
+
+// attrNameProblems reports attribute names that a CSV header could not
+// hold (empty, or starting or ending with a space, which a header loses):
+// the same people or transactions must import the same from either format.
+func attrNameProblems(rec record, probs *problems) bool {
+	var bad []string
+	for k := range rec.attrs {
+		if k == "" || strings.TrimSpace(k) != k {
+			bad = append(bad, k)
+		}
+	}
+	sort.Strings(bad)
+	for _, k := range bad {
+		probs.add(rec.line, "attrs", "attribute name %q: want a name that neither is empty nor starts or ends with a space", k)
+	}
+	return len(bad) > 0
 }
 
 // textProblems reports fields that are not text every backend can store:

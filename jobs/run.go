@@ -15,25 +15,21 @@ import (
 	"github.com/icomp/icomp/audit"
 	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine"
-	"github.com/icomp/icomp/engine/facts"
-	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/periods"
-	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
 // Batch sizing limits.
 const (
-	// BatchTxnsTarget is the number of transactions a batch aims for: large
-	// enough that job overhead is small, small enough that a batch's write
-	// transaction stays short.
-	BatchTxnsTarget = 10_000
+	// BatchTxnsTarget is the number of transactions a batch aims for (see
+	// calc.BatchTxnsTarget).
+	BatchTxnsTarget = calc.BatchTxnsTarget
 	// BatchSizeMax caps an explicit batch size: a batch's people are
 	// query parameters, and SQLite allows 32,766 per statement.
 	BatchSizeMax = 10_000
-	// BatchPeopleMax caps the people in one batch.
-	BatchPeopleMax = 500
+	// BatchPeopleMax caps the people in one batch (see calc.BatchPeopleMax).
+	BatchPeopleMax = calc.BatchPeopleMax
 	// BatchTimeout is how long one job (a batch, or splitting, settling
 	// or finalizing a run) may run by default. A batch of BatchTxnsTarget
 	// transactions takes a second or two, so this leaves ample room;
@@ -240,99 +236,21 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 	return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 }
 
-// planBatches slices a plan's candidate payees into batches: in id order,
-// cut when a batch reaches BatchTxnsTarget owned transactions or
-// BatchPeopleMax people, or exactly run.BatchSize people when set.
-//
-// People with lines of the plan in the period who are no longer among its
-// payees (reassigned, terminated, no longer eligible) are batched too: their
-// batch computes nothing for them, so its diff reverses their lines.
+// planBatches makes the batch jobs of one plan (see calc.PlanBatches).
 func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.Run, hash string, scope map[string][]string) ([]BatchArgs, error) {
 	st := w.deps.Store
 	plan, err := w.deps.Plans.Comp(ctx, st, hash)
 	if err != nil {
 		return nil, err
 	}
-	p, err := plan.Calendar.Parse(run.Period)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %v", calc.ErrPlan, err)
-	}
-	targetHash := ""
-	if plan.Targets != "" {
-		tv, err := st.PlanVersionLatest(ctx, plans.KindTargetPlan, plan.Targets)
-		if errors.Is(err, storage.ErrNotFound) {
-			return nil, fmt.Errorf("%w: plan %s needs target plan %s, which is not published (icomp plan publish FILE)", calc.ErrPlan, plan.Name, plan.Targets)
-		}
-		if err != nil {
-			return nil, err
-		}
-		targetHash = tv.Hash
-	}
-	people, err := calc.Candidates(ctx, st, plan, p, nil)
+	pb, err := calc.PlanBatches(ctx, st, w.deps.Plans, plan, run.Period, scope[plan.Name], run.BatchSize)
 	if err != nil {
 		return nil, err
 	}
-	// Refuse before any batch posts when payees lack a target the plan
-	// reads, naming all of them (a batch would name only its own).
-	targets, err := w.deps.Plans.Target(ctx, st, targetHash)
-	if err != nil {
-		return nil, err
+	out := make([]BatchArgs, len(pb.People))
+	for i, people := range pb.People {
+		out[i] = BatchArgs{RunID: run.ID, Period: pb.Period.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: pb.TargetHash, People: people}
 	}
-	if err := engine.CheckTargets(plan, targets, p, calc.Persons(people)); err != nil {
-		return nil, err
-	}
-	payees := make(map[string]bool, len(people))
-	for _, person := range people {
-		payees[person.ID] = true
-	}
-	for _, id := range scope[plan.Name] {
-		if !payees[id] {
-			people = append(people, storage.PersonRecord{Person: facts.Person{ID: id}})
-		}
-	}
-	sort.Slice(people, func(i, j int) bool { return people[i].ID < people[j].ID })
-	counts, err := st.TransactionCountByOwner(ctx, period.Range{Start: p.Year.Start, End: p.End})
-	if err != nil {
-		return nil, err
-	}
-	// A territory credit rule brings a batch every transaction of its
-	// people's territories: weigh each person by those too, estimated from
-	// the owners' territories, or one batch of overlay people would load
-	// every deal. A territory counts once per batch.
-	byTerritory := map[string]int{}
-	if calc.CreditsTerritory(plan) {
-		all, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End})
-		if err != nil {
-			return nil, err
-		}
-		for _, o := range all {
-			byTerritory[o.Territory] += counts[o.ID]
-		}
-	}
-	var out []BatchArgs
-	var cur []string
-	txns := 0
-	inBatch := map[string]bool{}
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, BatchArgs{RunID: run.ID, Period: p.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: targetHash, People: cur})
-		}
-		cur, txns = nil, 0
-		clear(inBatch)
-	}
-	for _, person := range people {
-		cur = append(cur, person.ID)
-		txns += counts[person.ID]
-		if t := person.Territory; len(byTerritory) > 0 && t != "" && !inBatch[t] {
-			inBatch[t] = true
-			txns += byTerritory[t]
-		}
-		if (run.BatchSize > 0 && len(cur) >= run.BatchSize) ||
-			(run.BatchSize <= 0 && (txns >= BatchTxnsTarget || len(cur) >= BatchPeopleMax)) {
-			flush()
-		}
-	}
-	flush()
 	return out, nil
 }
 

@@ -194,17 +194,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 		}
 		em.done()
 	}
-	if cur := m.scalar("currency", true); cur != nil {
-		if _, ok := money.Precision(cur.Value); !ok {
-			msg := fmt.Sprintf("currency: %q is not a supported ISO 4217 code", cur.Value)
-			if sug := rules.Suggest(cur.Value, money.Currencies()); sug != "" {
-				msg += fmt.Sprintf("; did you mean %q?", sug)
-			}
-			r.errorf(cur, "%s", msg)
-		} else {
-			p.Currency = cur.Value
-		}
-	}
+	p.Currency = m.currency("currency")
 	p.Frequency = period.Frequency(m.enum("period", "", string(period.Monthly), string(period.Quarterly), string(period.Annual)))
 	if !m.has("period") {
 		m.value("period", true)

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"gopkg.in/yaml.v3"
 
+	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/plans/rules"
 )
@@ -429,6 +430,24 @@ func (m *mapping) name(key string, required bool) string {
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.-]*$`)
+
+// currency reads a required ISO 4217 currency code icomp knows; "" when
+// it is missing or unknown (both reported).
+func (m *mapping) currency(key string) string {
+	cur := m.scalar(key, true)
+	if cur == nil {
+		return ""
+	}
+	if _, ok := money.Precision(cur.Value); !ok {
+		msg := fmt.Sprintf("%s: %q is not a supported ISO 4217 code", key, cur.Value)
+		if sug := rules.Suggest(cur.Value, money.Currencies()); sug != "" {
+			msg += fmt.Sprintf("; did you mean %q?", sug)
+		}
+		m.r.errorf(cur, "%s", msg)
+		return ""
+	}
+	return cur.Value
+}
 
 // enum reads one of the allowed values; def is returned when absent.
 func (m *mapping) enum(key string, def string, allowed ...string) string {

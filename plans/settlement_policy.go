@@ -58,17 +58,7 @@ func (r *reader) settlementPolicy(root *yaml.Node, src []byte) *SettlementPolicy
 	sp.Name = m.name("name", true)
 	sp.Version = m.str("version", true)
 	sp.Description = m.str("description", false)
-	if cur := m.scalar("currency", true); cur != nil {
-		if _, ok := money.Precision(cur.Value); !ok {
-			msg := fmt.Sprintf("currency: %q is not a supported ISO 4217 code", cur.Value)
-			if sug := rules.Suggest(cur.Value, money.Currencies()); sug != "" {
-				msg += fmt.Sprintf("; did you mean %q?", sug)
-			}
-			r.errorf(cur, "%s", msg)
-		} else {
-			sp.Currency = cur.Value
-		}
-	}
+	sp.Currency = m.currency("currency")
 	caps := m.list("caps", true)
 	m.done()
 	if len(caps) > settlementCapsMax {

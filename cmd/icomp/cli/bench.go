@@ -24,16 +24,24 @@ import (
 
 func newBenchCmd(e *env, db *string) *cobra.Command {
 	var txns, people, workers, batchSize int
-	var dir, periodLabel, cpuProfile string
+	var dir, periodLabel, cpuProfile, plan string
+	var rerunOne bool
 	cmd := &cobra.Command{
-		Use:   "bench [--transactions N] [--people M]",
+		Use:   "bench [--transactions N] [--people M] [--plan examples|bench] [--rerun-one]",
 		Short: "Generate synthetic data, import it and run a period; print throughput and peak memory",
 		Long: `Generate synthetic data (the demo's generator, scaled) with every transaction
 dated in the period, import people and transactions, publish the example plans and run a quarter, then print import
 and run throughput and this process's peak RSS. Uses a fresh SQLite file under
 --dir (default a temporary directory), or --db postgres://… (an empty database).
 Bench never overwrites: a --dir that holds any file it would write is
-refused, naming those files.`,
+refused, naming those files.
+
+--plan bench publishes one simple plan instead of the example plans (owner
+credit of every transaction; a marginal rate table on the credited amount,
+capped; a 1% bonus per deal over 10,000), computes the same payouts with
+hand-written SQL in the same database, times it, and fails unless every
+person's SQL total equals icomp's payout lines. --rerun-one then changes one
+transaction's amount and times its re-import and the re-run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cpuProfile != "" {
@@ -47,8 +55,11 @@ refused, naming those files.`,
 				}
 				defer pprof.StopCPUProfile()
 			}
+			if plan != "examples" && plan != benchPlanName {
+				return usageError{fmt.Errorf("--plan %q: want examples or %s", plan, benchPlanName)}
+			}
 			return bench(cmd.Context(), e, benchParams{db: *db, dir: dir, txns: txns, people: people, period: periodLabel,
-				runner: jobs.RunnerConfig{Workers: workers}, batchSize: batchSize})
+				runner: jobs.RunnerConfig{Workers: workers}, batchSize: batchSize, benchPlan: plan == benchPlanName, rerunOne: rerunOne})
 		},
 	}
 	cmd.Flags().IntVar(&txns, "transactions", 100_000, "transactions to generate (over one fiscal year)")
@@ -58,6 +69,8 @@ refused, naming those files.`,
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
 	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the whole bench to this file")
 	cmd.Flags().IntVar(&batchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
+	cmd.Flags().StringVar(&plan, "plan", "examples", "plans to publish: examples (the four example plans) or bench (one plan that hand-written SQL checks)")
+	cmd.Flags().BoolVar(&rerunOne, "rerun-one", false, "after the run, change one transaction's amount and time its re-import and the re-run")
 	return cmd
 }
 
@@ -67,6 +80,12 @@ type benchParams struct {
 	period       string
 	runner       jobs.RunnerConfig
 	batchSize    int
+	// benchPlan publishes the bench plan instead of the example plans and
+	// checks icomp's payouts against hand-written SQL.
+	benchPlan bool
+	// rerunOne changes one transaction after the run and times the
+	// re-import and re-run.
+	rerunOne bool
 }
 
 func bench(ctx context.Context, e *env, p benchParams) error {
@@ -131,7 +150,17 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 	importTime := time.Since(t1)
 
 	plansDir := filepath.Join(dir, "plans")
-	if err := writeExamplePlans(plansDir); err != nil {
+	if p.benchPlan {
+		if err := os.MkdirAll(filepath.Join(plansDir, benchPlanName), dirMode); err != nil {
+			return err
+		}
+		if err := writeFile(filepath.Join(plansDir, benchPlanName, "plan.yaml"), func(f *os.File) error {
+			_, err := f.WriteString(benchPlanYAML)
+			return err
+		}); err != nil {
+			return err
+		}
+	} else if err := writeExamplePlans(plansDir); err != nil {
 		return err
 	}
 	files, diags, err := plans.Check([]string{plansDir})
@@ -158,13 +187,58 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 	fmt.Fprintf(e.out, "end to end   %s (import + run)\n", (importTime + runTime).Round(time.Millisecond))
 	fmt.Fprintf(e.out, "peak RSS     %s\n", peakRSS())
 	fmt.Fprintf(e.out, "digest       %s\n", run.Digest)
-	if pg, ok := ws.store.(*pgstore.Store); ok {
+	if p.benchPlan {
+		t3 := time.Now()
+		want, err := runBenchSQL(ctx, ws.store, per)
+		if err != nil {
+			return err
+		}
+		sqlTime := time.Since(t3)
+		fmt.Fprintf(e.out, "hand-written SQL  the bench plan's payout per person for the same period, in %.3f s; icomp run / SQL = %.1f×\n",
+			sqlTime.Seconds(), runTime.Seconds()/sqlTime.Seconds())
+		n, err := comparePayouts(ctx, ws.store, p.period, want)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.out, "payouts match: %d people\n", n)
+	} else if pg, ok := ws.store.(*pgstore.Store); ok {
 		d, err := plainSQL(ctx, pg, per)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.out, "plain SQL    one credit per transaction and a flat-rate payout per owner for the same period, in %s; icomp run / plain SQL = %.1f×\n",
 			d.Round(time.Millisecond), runTime.Seconds()/d.Seconds())
+	}
+	if p.rerunOne {
+		changed := filepath.Join(dir, "transactions-changed.csv")
+		id, err := changeOneTransaction(txnCSV, changed)
+		if err != nil {
+			return err
+		}
+		t4 := time.Now()
+		if err := runImport(ctx, quiet, ws.store, "transactions", changed); err != nil {
+			return err
+		}
+		reimport := time.Since(t4)
+		t5 := time.Now()
+		rerun, err := runPeriod(ctx, quiet, ws, jobs.StartParams{Period: p.period, BatchSize: p.batchSize}, false, true)
+		if err != nil {
+			return err
+		}
+		rerunTime := time.Since(t5)
+		fmt.Fprintf(e.out, "rerun-one    transaction %s changed: re-import of %d rows in %.3f s; re-run in %.3f s, %d ledger lines\n",
+			id, p.txns, reimport.Seconds(), rerunTime.Seconds(), rerun.Lines)
+		if p.benchPlan {
+			want, err := runBenchSQL(ctx, ws.store, per)
+			if err != nil {
+				return err
+			}
+			n, err := comparePayouts(ctx, ws.store, p.period, want)
+			if err != nil {
+				return fmt.Errorf("after the change: %w", err)
+			}
+			fmt.Fprintf(e.out, "payouts match after the change: %d people\n", n)
+		}
 	}
 	return nil
 }
@@ -173,7 +247,7 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 // write in dir that exist already: the generated CSVs, the example plans
 // and, with sqlite, the database and its companion files.
 func refuseBenchOverwrite(dir string, sqlite bool) error {
-	names := []string{"people.csv", "transactions.csv"}
+	names := []string{"people.csv", "transactions.csv", "transactions-changed.csv", filepath.Join("plans", benchPlanName, "plan.yaml")}
 	if sqlite {
 		names = append(names, "icomp.db", "icomp.db-wal", "icomp.db-shm", "icomp.db.lock")
 	}

@@ -5,6 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage/pgtest"
 )
 
 // TestBenchRefusesToOverwrite: bench --dir D names the files it would
@@ -47,5 +50,52 @@ func TestBenchRefusesToOverwrite(t *testing.T) {
 	r = icomp(t, args...)
 	if r.code != ExitUsage || !strings.Contains(r.errOut, "already holds people.csv, transactions.csv, icomp.db, icomp.db.lock, plans") {
 		t.Fatalf("second bench into the same directory: %s", r)
+	}
+}
+
+// TestBenchPlanChecks: the bench plan passes `icomp plan check`.
+func TestBenchPlanChecks(t *testing.T) {
+	t.Parallel()
+	if _, diags := plans.Load("bench/plan.yaml", []byte(benchPlanYAML)); len(diags) > 0 {
+		t.Fatalf("the bench plan: %v", diags)
+	}
+}
+
+// TestBenchPlanMatchesSQL: bench --plan bench checks icomp's payouts
+// against the hand-written SQL on SQLite, before and after --rerun-one.
+func TestBenchPlanMatchesSQL(t *testing.T) {
+	t.Parallel()
+	r := mustIcomp(t, "bench", "--plan", "bench", "--transactions", "2000", "--people", "20", "--rerun-one")
+	checkBenchPlanOutput(t, r.out)
+}
+
+// TestBenchPlanMatchesSQLPostgres is TestBenchPlanMatchesSQL on Postgres.
+func TestBenchPlanMatchesSQLPostgres(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	mustIcomp(t, "--db", url, "migrate")
+	r := mustIcomp(t, "--db", url, "bench", "--plan", "bench", "--transactions", "2000", "--people", "20", "--rerun-one")
+	checkBenchPlanOutput(t, r.out)
+	if strings.Contains(r.out, "plain SQL") {
+		t.Fatalf("bench --plan bench also timed the plain SQL baseline:\n%s", r.out)
+	}
+}
+
+func checkBenchPlanOutput(t *testing.T, out string) {
+	t.Helper()
+	for _, want := range []string{"hand-written SQL  ", "icomp run / SQL = ", "payouts match: 11 people\n",
+		"rerun-one    transaction T00000001 changed: re-import of 2000 rows in ", "payouts match after the change: 11 people\n"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("bench --plan bench output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// TestBenchPlanFlag: --plan takes examples or bench only.
+func TestBenchPlanFlag(t *testing.T) {
+	t.Parallel()
+	r := icomp(t, "bench", "--plan", "mine", "--transactions", "10", "--people", "5")
+	if r.code != ExitUsage || !strings.Contains(r.errOut, `--plan "mine": want examples or bench`) {
+		t.Fatalf("bench --plan mine: %s", r)
 	}
 }

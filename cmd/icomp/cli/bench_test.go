@@ -8,6 +8,7 @@ import (
 
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage/pgtest"
+	"github.com/icomp/icomp/storage/sqlitestore"
 )
 
 // TestBenchRefusesToOverwrite: bench --dir D names the files it would
@@ -97,5 +98,71 @@ func TestBenchPlanFlag(t *testing.T) {
 	r := icomp(t, "bench", "--plan", "mine", "--transactions", "10", "--people", "5")
 	if r.code != ExitUsage || !strings.Contains(r.errOut, `--plan "mine": want examples or bench`) {
 		t.Fatalf("bench --plan mine: %s", r)
+	}
+}
+
+// TestBenchSQLEdgeCases: on amounts chosen to hit half a cent (both
+// signs), a tier boundary, the third tier, the cap, the deal-bonus
+// threshold and a person without deals, the hand-written SQL computes the
+// payouts below, and they equal the payout lines icomp posts.
+func TestBenchSQLEdgeCases(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "icomp.db")
+	people := "id,name,role,currency,hire_date\n"
+	for _, id := range []string{"p-half", "p-neg", "p-bound", "p-bonus", "p-tier3", "p-cap", "p-none"} {
+		people += id + ",Rep " + id + ",Rep,USD,2024-01-01\n"
+	}
+	txns := "id,date,type,owner,amount,currency\n" +
+		"T1,2027-01-05,new,p-half,100.10,USD\n" + // 5.005 → 5.01
+		"T2,2027-01-05,refund,p-neg,-100.10,USD\n" + // -5.005 → -5.01
+		"T3,2027-02-05,new,p-bound,50000.00,USD\n" + // 2,500; bonus 500
+		"T4,2027-02-05,new,p-bonus,10000.00,USD\n" + // on the threshold: no bonus
+		"T5,2027-03-05,new,p-bonus,10000.50,USD\n" + // commission 1,000.025 → 1,000.03; bonus 100.005 → 100.01
+		"T6,2027-03-05,new,p-tier3,150000.30,USD\n" + // 2,500 + 8,000 + 0.03; bonus 1,500.003 → 1,500.00
+		"T7,2027-03-31,new,p-cap,500000.00,USD\n" + // capped at 40,000; bonus 5,000
+		"T8,2027-04-01,new,p-none,1000.00,USD\n" // after the period
+	for name, content := range map[string]string{"people.csv": people, "transactions.csv": txns, "plans/bench/plan.yaml": benchPlanYAML} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, name)), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustIcomp(t, "--db", db, "import", "people", filepath.Join(dir, "people.csv"))
+	mustIcomp(t, "--db", db, "import", "transactions", filepath.Join(dir, "transactions.csv"))
+	mustIcomp(t, "--db", db, "plan", "publish", filepath.Join(dir, "plans"))
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+
+	st, err := sqlitestore.Open(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	per, err := defaultCalendar.Parse("2027-Q1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := runBenchSQL(t.Context(), st, per)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"p-half": 501, "p-neg": -501, "p-bound": 250000 + 50000, "p-bonus": 100003 + 10001,
+		"p-tier3": 1050003 + 150000, "p-cap": 4000000 + 500000}
+	if len(got) != len(want) {
+		t.Fatalf("hand-written SQL: %v, want %v", got, want)
+	}
+	for p, v := range want {
+		if got[p] != v {
+			t.Fatalf("hand-written SQL: %s %d, want %d (all: %v)", p, got[p], v, got)
+		}
+	}
+	if n, err := comparePayouts(t.Context(), st, "2027-Q1", got); err != nil || n != 7 {
+		t.Fatalf("comparePayouts: %d people, %v; want 7 and no difference", n, err)
+	}
+	got["p-half"]++
+	if _, err := comparePayouts(t.Context(), st, "2027-Q1", got); err == nil || err.Error() != "payouts differ: p-half: icomp 5.01, hand-written SQL 5.02" {
+		t.Fatalf("comparePayouts with one cent more for p-half: %v", err)
 	}
 }

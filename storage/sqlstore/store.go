@@ -119,7 +119,10 @@ type tx struct {
 	// every stored transaction and the line of every id staged so far, so
 	// that only new and changed rows are staged and a repeated id is found
 	// as it is read. unchanged counts the rows it let through unstaged.
-	seen      map[string]seenTxn
+	// seen maps an id to its entry in seenRows (small map slots keep the
+	// map, probed once a row, cache-friendly at a million ids).
+	seen      map[string]int32
+	seenRows  []seenTxn
 	unchanged int
 }
 
@@ -559,18 +562,21 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 	vals := make([][]any, 0, len(rows))
 	var splits [][]any
 	for _, r := range rows {
-		e, ok := t.seen[r.ID]
-		if e.line != 0 {
-			return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: e.line}
-		}
-		e.line = r.Line
 		sum := transactionSum(r.Transaction)
-		if ok && e.stored && e.hash == sum {
-			t.seen[r.ID] = e
-			t.unchanged++
-			continue
+		if i, ok := t.seen[r.ID]; ok {
+			e := &t.seenRows[i]
+			if e.line != 0 {
+				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: e.line}
+			}
+			e.line = r.Line
+			if e.stored && e.hash == sum {
+				t.unchanged++
+				continue
+			}
+		} else {
+			t.seen[r.ID] = int32(len(t.seenRows))
+			t.seenRows = append(t.seenRows, seenTxn{line: r.Line})
 		}
-		t.seen[r.ID] = e
 		vals = append(vals, []any{r.ID, r.Line, hex.EncodeToString(sum[:]), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
 			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
 		for _, s := range r.Splits {
@@ -598,7 +604,8 @@ func (t *tx) loadTxnHashes(ctx context.Context) error {
 	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM txn`, nil, &n); err != nil {
 		return err
 	}
-	t.seen = make(map[string]seenTxn, n)
+	t.seen = make(map[string]int32, n)
+	t.seenRows = make([]seenTxn, 0, n)
 	rows, err := t.query(ctx, `SELECT id, hash FROM txn`)
 	if err != nil {
 		return err
@@ -616,7 +623,8 @@ func (t *tx) loadTxnHashes(ctx context.Context) error {
 		} else if _, err := hex.Decode(e.hash[:], []byte(h)); err != nil {
 			e.stored = false
 		}
-		t.seen[id] = e
+		t.seen[id] = int32(len(t.seenRows))
+		t.seenRows = append(t.seenRows, e)
 	}
 	return t.d.err(rows.Err())
 }

@@ -115,6 +115,22 @@ type tx struct {
 	queries
 	tc     TxConn
 	staged bool
+	// seen holds, once TransactionStage first runs, the content hash of
+	// every stored transaction and the line of every id staged so far, so
+	// that only new and changed rows are staged and a repeated id is found
+	// as it is read. unchanged counts the rows it let through unstaged.
+	// seen maps an id to its entry in seenRows (small map slots keep the
+	// map, probed once a row, cache-friendly at a million ids).
+	seen      map[string]int32
+	seenRows  []seenTxn
+	unchanged int
+}
+
+// seenTxn is what a transaction import knows of one id.
+type seenTxn struct {
+	hash   [sha256.Size]byte
+	stored bool // hash is the stored row's
+	line   int  // the line that staged this id, 0 if none yet
 }
 
 func placeholders(n int) string {
@@ -215,12 +231,19 @@ func quoted(s string) (val, rest string, ok bool) {
 }
 
 func hashFields(fields ...string) string {
+	sum := hashSum(fields...)
+	return hex.EncodeToString(sum[:])
+}
+
+func hashSum(fields ...string) [sha256.Size]byte {
 	h := sha256.New()
 	for _, f := range fields {
 		h.Write([]byte(f))
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }
 
 // ---- people ----
@@ -371,7 +394,12 @@ func parseSplits(s string) ([]facts.Split, error) {
 // TransactionHash is the content hash that decides whether a re-imported
 // transaction changed.
 func TransactionHash(t facts.Transaction) string {
-	return hashFields(t.ID, t.Date.String(), t.Type, t.Owner, t.Territory, t.Product, t.Amount.String(), t.Currency, splitsText(t.Splits), attrsJSON(t.Attrs))
+	sum := transactionSum(t)
+	return hex.EncodeToString(sum[:])
+}
+
+func transactionSum(t facts.Transaction) [sha256.Size]byte {
+	return hashSum(t.ID, t.Date.String(), t.Type, t.Owner, t.Territory, t.Product, t.Amount.String(), t.Currency, splitsText(t.Splits), attrsJSON(t.Attrs))
 }
 
 func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
@@ -522,26 +550,83 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 	return out, nil
 }
 
+// TransactionStage stages the rows that are new or differ from the stored
+// row of their id; an unchanged row is only counted. The stored hashes are
+// read once, in one pass over txn, when the first rows arrive.
 func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransaction) error {
+	if t.seen == nil {
+		if err := t.loadTxnHashes(ctx); err != nil {
+			return err
+		}
+	}
+	vals := make([][]any, 0, len(rows))
+	var splits [][]any
+	for _, r := range rows {
+		sum := transactionSum(r.Transaction)
+		if i, ok := t.seen[r.ID]; ok {
+			e := &t.seenRows[i]
+			if e.line != 0 {
+				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: e.line}
+			}
+			e.line = r.Line
+			if e.stored && e.hash == sum {
+				t.unchanged++
+				continue
+			}
+		} else {
+			t.seen[r.ID] = int32(len(t.seenRows))
+			t.seenRows = append(t.seenRows, seenTxn{line: r.Line})
+		}
+		vals = append(vals, []any{r.ID, r.Line, hex.EncodeToString(sum[:]), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
+			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
+		for _, s := range r.Splits {
+			splits = append(splits, []any{r.ID, s.Person})
+		}
+	}
+	if len(vals) == 0 {
+		return nil
+	}
 	if !t.staged {
 		if _, err := t.exec(ctx, t.d.CreateStage); err != nil {
 			return fmt.Errorf("create staging table: %w", err)
 		}
 		t.staged = true
 	}
-	vals := make([][]any, 0, len(rows))
-	var splits [][]any
-	for _, r := range rows {
-		vals = append(vals, []any{r.ID, r.Line, TransactionHash(r.Transaction), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
-			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
-		for _, s := range r.Splits {
-			splits = append(splits, []any{r.ID, s.Person})
-		}
-	}
 	if t.d.StageTransactions != nil {
 		return t.d.StageTransactions(ctx, t.tc, vals, splits)
 	}
 	return t.stageInsert(ctx, vals, splits)
+}
+
+// loadTxnHashes reads the id and hash of every stored transaction.
+func (t *tx) loadTxnHashes(ctx context.Context) error {
+	var n int
+	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM txn`, nil, &n); err != nil {
+		return err
+	}
+	t.seen = make(map[string]int32, n)
+	t.seenRows = make([]seenTxn, 0, n)
+	rows, err := t.query(ctx, `SELECT id, hash FROM txn`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, h string
+		if err := rows.Scan(&id, &h); err != nil {
+			return t.d.err(err)
+		}
+		e := seenTxn{stored: true}
+		if len(h) != 2*sha256.Size {
+			// Not a hash this code writes: never equal, the row is restaged.
+			e.stored = false
+		} else if _, err := hex.Decode(e.hash[:], []byte(h)); err != nil {
+			e.stored = false
+		}
+		t.seen[id] = int32(len(t.seenRows))
+		t.seenRows = append(t.seenRows, e)
+	}
+	return t.d.err(rows.Err())
 }
 
 // stageRowsPerInsert keeps multi-row INSERTs under SQLite's 32766-variable limit.
@@ -600,6 +685,12 @@ func (t *tx) findDuplicate(ctx context.Context, chunk [][]any) error {
 }
 
 func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, error) {
+	c, err := t.mergeStaged(ctx)
+	c.Unchanged += t.unchanged
+	return c, err
+}
+
+func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 	var c storage.ImportCounts
 	if !t.staged {
 		return c, nil

@@ -64,6 +64,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TransactionVersionHistory", testTransactionVersionHistory},
 		{"TransactionStageDuplicate", testTransactionStageDuplicate},
 		{"TransactionStageChunks", testTransactionStageChunks},
+		{"TransactionReimport", testTransactionReimport},
 		{"TransactionListForPeople", testTransactionListForPeople},
 		{"TransactionCountByOwner", testTransactionCountByOwner},
 		{"PlanVersions", testPlanVersions},
@@ -1080,5 +1081,97 @@ func testExports(t *testing.T, b *bundle) {
 	}
 	if keys, _ := st.ExportedKeys(ctx, "2027-Q1"); keys["k4"] {
 		t.Fatal("the refused export's key k4 was recorded")
+	}
+}
+
+// testTransactionReimport: a re-import counts each row once, as inserted,
+// changed or unchanged, across batches; an unchanged row is not written
+// (a backend may leave it unstaged), yet repeating its id is still refused,
+// whether the other copy is unchanged or changed.
+func testTransactionReimport(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"), person("b", "B", "1900-01-01"))
+	wantCounts(t, "first import", importTxns(t, ctx, st,
+		txn("T1", "2027-01-10", "a", "", "1"), txn("T2", "2027-01-10", "a", "", "2", split("b", "0.5")), txn("T3", "2027-01-10", "a", "", "3")),
+		storage.ImportCounts{Inserted: 3})
+	batches := [][]storage.StagedTransaction{
+		{{Transaction: txn("T1", "2027-01-10", "a", "", "1"), Line: 2}, {Transaction: txn("T2", "2027-01-10", "a", "", "2", split("b", "0.5")), Line: 3}},
+		{{Transaction: txn("T3", "2027-01-10", "a", "", "30"), Line: 4}, {Transaction: txn("T4", "2027-01-10", "a", "", "4"), Line: 5}},
+	}
+	var c storage.ImportCounts
+	inTx(t, ctx, st, func(tx storage.Tx) error {
+		for _, batch := range batches {
+			if err := tx.TransactionStage(ctx, batch); err != nil {
+				return err
+			}
+		}
+		var err error
+		c, err = tx.TransactionMergeStaged(ctx)
+		return err
+	})
+	wantCounts(t, "re-import", c, storage.ImportCounts{Inserted: 1, Changed: 1, Unchanged: 2})
+	if got, err := st.TransactionGet(ctx, "T3"); err != nil || !got.Amount.Equal(dec("30")) {
+		t.Fatalf("T3 after re-import: %+v, %v; want amount 30", got, err)
+	}
+	if got, err := st.TransactionGet(ctx, "T2"); err != nil || len(got.Splits) != 1 || got.Splits[0].Person != "b" {
+		t.Fatalf("T2 after re-import: %+v, %v; want its split to b kept", got, err)
+	}
+	wantCounts(t, "unchanged re-import", importTxns(t, ctx, st,
+		txn("T1", "2027-01-10", "a", "", "1"), txn("T2", "2027-01-10", "a", "", "2", split("b", "0.5")),
+		txn("T3", "2027-01-10", "a", "", "30"), txn("T4", "2027-01-10", "a", "", "4")),
+		storage.ImportCounts{Unchanged: 4})
+
+	dups := []struct {
+		name    string
+		batches [][]storage.StagedTransaction
+		want    storage.DuplicateError
+	}{
+		{
+			name: "unchanged twice",
+			batches: [][]storage.StagedTransaction{
+				{{Transaction: txn("T1", "2027-01-10", "a", "", "1"), Line: 2}},
+				{{Transaction: txn("T5", "2027-01-10", "a", "", "5"), Line: 3}, {Transaction: txn("T1", "2027-01-10", "a", "", "1"), Line: 4}},
+			},
+			want: storage.DuplicateError{ID: "T1", Line: 4, FirstLine: 2},
+		},
+		{
+			name: "unchanged then changed",
+			batches: [][]storage.StagedTransaction{
+				{{Transaction: txn("T1", "2027-01-10", "a", "", "1"), Line: 2}, {Transaction: txn("T1", "2027-01-10", "a", "", "9"), Line: 3}},
+			},
+			want: storage.DuplicateError{ID: "T1", Line: 3, FirstLine: 2},
+		},
+		{
+			name: "changed then unchanged",
+			batches: [][]storage.StagedTransaction{
+				{{Transaction: txn("T1", "2027-01-10", "a", "", "9"), Line: 2}},
+				{{Transaction: txn("T1", "2027-01-10", "a", "", "1"), Line: 3}},
+			},
+			want: storage.DuplicateError{ID: "T1", Line: 3, FirstLine: 2},
+		},
+	}
+	for _, tt := range dups {
+		err := st.InTx(ctx, func(tx storage.Tx) error {
+			for _, batch := range tt.batches {
+				if err := tx.TransactionStage(ctx, batch); err != nil {
+					return err
+				}
+			}
+			_, err := tx.TransactionMergeStaged(ctx)
+			return err
+		})
+		var dup *storage.DuplicateError
+		if !errors.As(err, &dup) {
+			t.Fatalf("%s: error %v, want a *storage.DuplicateError", tt.name, err)
+		}
+		if *dup != tt.want {
+			t.Fatalf("%s: %+v, want %+v", tt.name, *dup, tt.want)
+		}
+		if n, _ := st.TransactionCount(ctx); n != 4 {
+			t.Fatalf("%s: %d transactions stored after a failed import, want 4", tt.name, n)
+		}
+	}
+	if got, err := st.TransactionGet(ctx, "T1"); err != nil || !got.Amount.Equal(dec("1")) {
+		t.Fatalf("T1 after failed imports: %+v, %v; want amount 1", got, err)
 	}
 }

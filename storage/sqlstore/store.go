@@ -580,7 +580,8 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 				continue
 			}
 		} else {
-			t.seen[r.ID] = int32(len(t.seenRows))
+			// A clone: the id may share its memory with the whole row's text.
+			t.seen[strings.Clone(r.ID)] = int32(len(t.seenRows))
 			t.seenRows = append(t.seenRows, seenTxn{line: int32(r.Line)})
 		}
 		vals = append(vals, []any{r.ID, r.Line, hex.EncodeToString(sum[:]), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,

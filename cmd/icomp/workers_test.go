@@ -619,15 +619,26 @@ func TestWorkersShareARun(t *testing.T) {
 	d := testData(t)
 	url, pool := migratedDatabase(t)
 	load(t, url, d)
+	// Two `icomp run` of the period at once: one starts the run, the
+	// other waits for that same run. The workers start only once both
+	// have enqueued or found the run, so the run cannot finish before the
+	// second asks for it.
+	t0 := time.Now()
+	args := []string{"--db", url, "run", "--period", testPeriod, "--batch-size", "3"}
+	runners := []*process{start(t, "run-1", args...), start(t, "run-2", args...)}
+	for _, r := range runners {
+		deadline := time.Now().Add(commandWaitMax)
+		for !strings.Contains(r.stderr.String(), "waiting for icomp worker processes") && !strings.Contains(r.stderr.String(), "resuming run") {
+			if r.exited() || time.Now().After(deadline) {
+				t.Fatalf("%s did not enqueue or find the run: %v\n%s", r.name, r.err, r.logs())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
 	var workers []*process
 	for i := 1; i <= 3; i++ {
 		workers = append(workers, startWorker(t, url, fmt.Sprintf("share-w%d", i)))
 	}
-	// Two `icomp run` of the period at once: one starts the run, the
-	// other waits for that same run.
-	t0 := time.Now()
-	args := []string{"--db", url, "run", "--period", testPeriod, "--batch-size", "3"}
-	runners := []*process{start(t, "run-1", args...), start(t, "run-2", args...)}
 	for _, r := range runners {
 		if err := r.wait(runWaitMax); err != nil {
 			t.Fatalf("%s: %v\n%s", r.name, err, r.logs())

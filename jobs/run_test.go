@@ -636,6 +636,16 @@ func TestRunRuleErrorFailsRun(t *testing.T) {
 	if _, err := b.st.RunActive(t.Context(), testPeriod); err == nil {
 		t.Fatal("the failed run is still active")
 	}
+	// After a fix, the period runs again.
+	fixed := strings.Replace(strings.Replace(divZeroPlan, `version: "1"`, `version: "2"`, 1),
+		"measure.bookings / (measure.bookings - measure.bookings)", "measure.bookings / 100", 1)
+	if err := os.WriteFile(planPath, []byte(fixed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, planPath)
+	if again := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: 5}); again.Status != storage.RunDone || again.Lines == 0 {
+		t.Fatalf("run after the fix: %+v, want done with lines", again)
+	}
 }
 
 // TestRunStartResumes: starting a period whose run is in progress returns

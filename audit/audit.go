@@ -212,7 +212,9 @@ func verifyCredits(ctx context.Context, r storage.LedgerReader, rep *Report) (st
 	}
 	basis := make(map[string]string, len(lines))
 	for _, l := range lines {
-		if l.Kind == ledger.KindPost {
+		// Credit lines of ledgers from before v7 credited one deal each
+		// and have no credits beside them.
+		if l.Kind == ledger.KindPost && l.Subject == ledger.CreditsSubject {
 			basis[l.Key] = l.Basis
 		}
 	}
@@ -257,4 +259,127 @@ func verifyCredits(ctx context.Context, r storage.LedgerReader, rep *Report) (st
 		}
 	}
 	return "", nil
+}
+
+// UpgradeReason labels the payable lines an upgrade carries over.
+const UpgradeReason = "carried over from the payout ledger when the database was upgraded to schema v7"
+
+// SealLegacy finishes, once, the upgrade of a database from before
+// sealed ledgers (schema v7). Before v7 payroll paid payout lines
+// directly; now it pays payable lines. So the payout ledger is first
+// carried over into the payable ledger line by line (a run per period,
+// each line keyed by ledger.MirrorKey) and every carried line a payroll
+// batch already paid is recorded as paid by that batch: nothing is paid
+// twice. Then the runs and payroll batches it held (recorded without
+// start or creation times) are sealed, runs first, each in id order. It
+// does nothing once the chain has any seal, so it cannot later cover rows
+// added outside a run. It returns how many links it added.
+func SealLegacy(ctx context.Context, st storage.Store) (int, error) {
+	seals, err := st.SealList(ctx)
+	if err != nil || len(seals) > 0 {
+		return 0, err
+	}
+	n := 0
+	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := carryOverPayouts(ctx, tx); err != nil {
+			return err
+		}
+		runs, err := tx.RunList(ctx)
+		if err != nil {
+			return err
+		}
+		exports, err := tx.ExportList(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, run := range runs {
+			if run.StartedAt != "" || run.Status == storage.RunRunning {
+				continue
+			}
+			if err := SealRun(ctx, tx, run.ID); err != nil {
+				return err
+			}
+			n++
+		}
+		for _, e := range exports {
+			if e.CreatedAt != "" {
+				continue
+			}
+			if err := SealExport(ctx, tx, e.ID); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		// Another process opening the same upgraded database did it first
+		// (the chain allows one first seal).
+		if again, lerr := st.SealList(ctx); lerr == nil && len(again) > 0 {
+			return 0, nil
+		}
+	}
+	return n, err
+}
+
+// carryOverPayouts mirrors the payout ledger into an empty payable ledger
+// and marks as paid the mirrors of the payout lines payroll paid.
+func carryOverPayouts(ctx context.Context, tx storage.Tx) error {
+	payable, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayableLedger})
+	if err != nil || len(payable) > 0 {
+		return err
+	}
+	payouts, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger})
+	if err != nil || len(payouts) == 0 {
+		return err
+	}
+	runOf := map[string]int64{}
+	mirror := make(map[string]string, len(payouts))
+	lines := make([]ledger.Line, 0, len(payouts))
+	for _, p := range payouts {
+		id, ok := runOf[p.Period]
+		if !ok {
+			id, err = tx.RunInsert(ctx, storage.Run{Period: p.Period, PostedPeriod: p.Period, Inputs: "upgrade to schema v7"})
+			if err != nil {
+				return fmt.Errorf("carrying %s over to the payable ledger: %w (finish or cancel that run first)", p.Period, err)
+			}
+			runOf[p.Period] = id
+		}
+		m := p
+		m.Seq, m.Ledger, m.RunID, m.Detail, m.Reason = 0, ledger.PayableLedger, id, "", UpgradeReason
+		m.Key = ledger.MirrorKey(ledger.PayableLedger, p.Key)
+		if p.Supersedes != "" {
+			m.Supersedes = mirror[p.Supersedes]
+		}
+		mirror[p.Key] = m.Key
+		lines = append(lines, m)
+	}
+	if _, err := tx.LedgerLineInsert(ctx, lines); err != nil {
+		return err
+	}
+	for _, id := range runOf {
+		if err := tx.RunFinish(ctx, storage.RunFinishParams{ID: id, Status: storage.RunDone}); err != nil {
+			return err
+		}
+	}
+	exports, err := tx.ExportList(ctx, "")
+	if err != nil {
+		return err
+	}
+	for _, e := range exports {
+		keys, err := tx.ExportLineKeys(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		var paid []string
+		for _, k := range keys {
+			if m, ok := mirror[k]; ok {
+				paid = append(paid, m)
+			}
+		}
+		if err := tx.ExportLineAdd(ctx, e.ID, paid); err != nil {
+			return err
+		}
+	}
+	return nil
 }

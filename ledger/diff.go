@@ -58,6 +58,12 @@ func PostKey(l Line, prev string) string {
 	return lineHash(KindPost, l.Ledger, l.Plan, l.Period, l.Person, l.Subject, l.Amount.String(), l.Currency, l.EarningCode, l.Basis, prev)
 }
 
+// MirrorKey is the key of the line that stands, in another ledger, for the
+// line with key: deterministic and distinct from any posting key.
+func MirrorKey(ledgerName, key string) string {
+	return lineHash("mirror", ledgerName, key)
+}
+
 // Reverse returns the reversal of posted line l, posted by p: the same
 // line with the amount negated, superseding it, with reason.
 func Reverse(l Line, p Posting, reason string) Line {

@@ -205,6 +205,9 @@ type Tx interface {
 	LedgerLineInsert(ctx context.Context, lines []ledger.Line) (int, error)
 
 	ExportInsert(ctx context.Context, e Export, keys []string) (int64, error)
+	// ExportLineAdd records more line keys as paid by batch id (only when
+	// a database is upgraded: the lines that stand for what it paid).
+	ExportLineAdd(ctx context.Context, id int64, keys []string) error
 
 	// CreditInsert appends credits (beside lines appended in the same
 	// transaction).

@@ -100,6 +100,10 @@ func (t *tx) ExportInsert(ctx context.Context, e storage.Export, keys []string) 
 	if err != nil {
 		return 0, err
 	}
+	return id, t.ExportLineAdd(ctx, id, keys)
+}
+
+func (t *tx) ExportLineAdd(ctx context.Context, id int64, keys []string) error {
 	sorted := append([]string(nil), keys...)
 	sort.Strings(sorted)
 	for len(sorted) > 0 {
@@ -110,10 +114,10 @@ func (t *tx) ExportInsert(ctx context.Context, e storage.Export, keys []string) 
 		}
 		sorted = sorted[n:]
 		if _, err := t.exec(ctx, `INSERT INTO export_line (export_id, line_key) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", n), ","), args...); err != nil {
-			return 0, err
+			return err
 		}
 	}
-	return id, nil
+	return nil
 }
 
 // ---- credits ----

@@ -85,6 +85,11 @@ func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*wor
 		release()
 		return nil, err
 	}
+	if err := upgradeWorkspace(ctx, st); err != nil {
+		st.Close()
+		release()
+		return nil, err
+	}
 	deps := &jobs.Deps[*sql.Tx]{Store: st, Plans: calc.NewPlanCache()}
 	// River's maintenance (leader election, its notifier) shares the one
 	// SQLite connection with the batches and logs timeouts while a batch
@@ -106,6 +111,10 @@ func openWorkspace(ctx context.Context, target string, o workspaceOptions) (*wor
 func openPostgres(ctx context.Context, url string, o workspaceOptions) (*workspace, error) {
 	st, err := pgstore.Open(ctx, url)
 	if err != nil {
+		return nil, err
+	}
+	if err := upgradeWorkspace(ctx, st); err != nil {
+		st.Close()
 		return nil, err
 	}
 	deps := &jobs.Deps[pgx.Tx]{Store: st, Plans: calc.NewPlanCache()}

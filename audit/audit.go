@@ -279,6 +279,20 @@ func SealLegacy(ctx context.Context, st storage.Store) (int, error) {
 	if err != nil || len(seals) > 0 {
 		return 0, err
 	}
+	// Only a database that held runs before v7 has anything to upgrade:
+	// every v7 run records its start (a new database mid-way through its
+	// first run has lines but no seal yet, and nothing to carry over).
+	runs, err := st.RunList(ctx)
+	if err != nil {
+		return 0, err
+	}
+	legacy := false
+	for _, run := range runs {
+		legacy = legacy || (run.StartedAt == "" && run.Status != storage.RunRunning)
+	}
+	if !legacy {
+		return 0, nil
+	}
 	n := 0
 	err = st.InTx(ctx, func(tx storage.Tx) error {
 		if err := carryOverPayouts(ctx, tx); err != nil {

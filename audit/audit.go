@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -157,7 +158,12 @@ func Verify(ctx context.Context, r Source) (Report, error) {
 		}
 		tracesSealed += len(ts)
 	}
-	running := anyRunning(ctx, r)
+	// A run in progress has lines, traces and credits its seal will
+	// cover when it finishes.
+	_, running, err := periods.RunInProgress(ctx, r)
+	if err != nil {
+		return rep, err
+	}
 	if n, err := r.TraceCount(ctx); err != nil {
 		return rep, err
 	} else if n > tracesSealed && !running {
@@ -187,19 +193,6 @@ func Verify(ctx context.Context, r Source) (Report, error) {
 		rep.Problem = fmt.Sprintf("%d payroll batches exist, %d are sealed", len(exports), rep.Exports)
 	}
 	return rep, nil
-}
-
-func anyRunning(ctx context.Context, r storage.RunReader) bool {
-	runs, err := r.RunList(ctx)
-	if err != nil {
-		return true
-	}
-	for _, run := range runs {
-		if run.Status == storage.RunRunning {
-			return true
-		}
-	}
-	return false
 }
 
 // verifyCredits streams every credit and checks that the credits beside

@@ -123,7 +123,7 @@ func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string)
 	case rec.NeedsRerun != "":
 		return rec, fmt.Errorf("%w: %s needs a re-run before approval: %s (icomp run --period %s)", ErrTransition, p.Label, rec.NeedsRerun, p.Label)
 	}
-	if run, failed, err := lastRunFailed(ctx, tx, p.Label); err != nil {
+	if run, failed, err := LastRunFailed(ctx, tx, p.Label); err != nil {
 		return rec, err
 	} else if failed {
 		return rec, fmt.Errorf("%w: run %d of %s, which posts into %s, failed (%s); run it again before approval", ErrTransition, run.ID, run.Period, p.Label, run.Error)
@@ -152,9 +152,9 @@ func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (
 	return rec, tx.PeriodUpdate(ctx, rec)
 }
 
-// lastRunFailed reports the newest run that posts into label, when it
+// LastRunFailed reports the newest run that posts into label, when it
 // failed: the period then holds part of that run's batches.
-func lastRunFailed(ctx context.Context, r storage.RunReader, label string) (storage.Run, bool, error) {
+func LastRunFailed(ctx context.Context, r storage.RunReader, label string) (storage.Run, bool, error) {
 	runs, err := r.RunList(ctx)
 	if err != nil {
 		return storage.Run{}, false, err
@@ -167,17 +167,27 @@ func lastRunFailed(ctx context.Context, r storage.RunReader, label string) (stor
 	return storage.Run{}, false, nil
 }
 
-func noActiveRun(ctx context.Context, r storage.RunReader) error {
+// RunInProgress returns a run in progress, or interrupted (a crash left it
+// running), in any period: found is false when there is none.
+func RunInProgress(ctx context.Context, r storage.RunReader) (run storage.Run, found bool, err error) {
 	runs, err := r.RunList(ctx)
 	if err != nil {
-		return err
+		return storage.Run{}, false, err
 	}
 	for _, run := range runs {
 		if run.Status == storage.RunRunning {
-			return fmt.Errorf("%w: run %d of %s is in progress; wait for it or cancel it", ErrTransition, run.ID, run.Period)
+			return run, true, nil
 		}
 	}
-	return nil
+	return storage.Run{}, false, nil
+}
+
+func noActiveRun(ctx context.Context, r storage.RunReader) error {
+	run, found, err := RunInProgress(ctx, r)
+	if err != nil || !found {
+		return err
+	}
+	return fmt.Errorf("%w: run %d of %s is in progress; wait for it or cancel it", ErrTransition, run.ID, run.Period)
 }
 
 // Calculated records that run runID finished computing earned period p

@@ -150,23 +150,15 @@ func verifyProblem(rep audit.Report) string {
 // exportable refuses while a run is in progress or the period's last run
 // failed: the ledger is then part of a run.
 func exportable(ctx context.Context, r storage.RunReader, label string) error {
-	runs, err := r.RunList(ctx)
-	if err != nil {
+	if run, found, err := periods.RunInProgress(ctx, r); err != nil {
 		return err
+	} else if found {
+		return fmt.Errorf("%w: run %d of %s is in progress; export when it is done", ErrNotExportable, run.ID, run.Period)
 	}
-	for _, run := range runs {
-		if run.Status == storage.RunRunning {
-			return fmt.Errorf("%w: run %d of %s is in progress; export when it is done", ErrNotExportable, run.ID, run.Period)
-		}
-	}
-	for i := len(runs) - 1; i >= 0; i-- {
-		if runs[i].PostedPeriod != label {
-			continue
-		}
-		if runs[i].Status == storage.RunFailed {
-			return fmt.Errorf("%w: run %d of %s, which posts into %s, failed: %s; fix it and run it again", ErrNotExportable, runs[i].ID, runs[i].Period, label, runs[i].Error)
-		}
-		break
+	if run, failed, err := periods.LastRunFailed(ctx, r, label); err != nil {
+		return err
+	} else if failed {
+		return fmt.Errorf("%w: run %d of %s, which posts into %s, failed: %s; fix it and run it again", ErrNotExportable, run.ID, run.Period, label, run.Error)
 	}
 	return nil
 }

@@ -346,16 +346,11 @@ func newRunsCmd(e *env, db *string) *cobra.Command {
 // refuseDuringRun refuses an import while a run is in progress or was
 // interrupted: the run must read the inputs it started with.
 func refuseDuringRun(ctx context.Context, r storage.RunReader) error {
-	runs, err := r.RunList(ctx)
-	if err != nil {
+	run, found, err := periods.RunInProgress(ctx, r)
+	if err != nil || !found {
 		return err
 	}
-	for _, run := range runs {
-		if run.Status == storage.RunRunning {
-			return fmt.Errorf("run %d of %s is in progress or was interrupted; importing now would change its inputs half-way: let it finish (icomp run --period %s resumes it), then import", run.ID, run.Period, run.Period)
-		}
-	}
-	return nil
+	return fmt.Errorf("run %d of %s is in progress or was interrupted; importing now would change its inputs half-way: let it finish (icomp run --period %s resumes it), then import", run.ID, run.Period, run.Period)
 }
 
 func exportPayroll(ctx context.Context, e *env, st storage.Store, req reports.PayrollRequest, out string, again bool) error {

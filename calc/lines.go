@@ -2,6 +2,7 @@ package calc
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/icomp/icomp/engine"
 	"github.com/icomp/icomp/ledger"
@@ -31,6 +32,21 @@ func AttainmentBasis(a engine.Attainment) string {
 		return "target=" + a.Target.String()
 	}
 	return "target=" + a.Target.String() + " attainment=" + a.Ratio.String()
+}
+
+// ParseAttainmentBasis reads an attainment line's basis as AttainmentBasis
+// writes it ("target=T attainment=A").
+func ParseAttainmentBasis(basis string) (target, attainment string) {
+	for _, f := range strings.Fields(basis) {
+		k, v, _ := strings.Cut(f, "=")
+		switch k {
+		case "target":
+			target = v
+		case "attainment":
+			attainment = v
+		}
+	}
+	return target, attainment
 }
 
 // Output is a computation turned into unposted ledger lines (no keys yet)

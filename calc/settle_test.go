@@ -149,3 +149,20 @@ func TestSettleCapCurrencyMismatch(t *testing.T) {
 		t.Fatalf("USD earnings under a EUR cap: %v, want an input error", err)
 	}
 }
+
+func TestAttainmentBasisRoundTrip(t *testing.T) {
+	t.Parallel()
+	for _, a := range []engine.Attainment{
+		{Target: decimal.RequireFromString("250000"), Ratio: decimal.RequireFromString("1.2")},
+		{Target: decimal.Zero},
+	} {
+		target, att := calc.ParseAttainmentBasis(calc.AttainmentBasis(a))
+		want := ""
+		if a.Target.Sign() > 0 {
+			want = a.Ratio.String()
+		}
+		if target != a.Target.String() || att != want {
+			t.Fatalf("basis of %+v reads back as target %q attainment %q", a, target, att)
+		}
+	}
+}

@@ -206,7 +206,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
 				return nil, fmt.Errorf("attainment line %s: %w", l.Key, err)
 			}
-			target, attainment := BasisFields(l.Basis)
+			target, attainment := calc.ParseAttainmentBasis(l.Basis)
 			ps.Measures = append(ps.Measures, StatementMeasure{Measure: l.Subject, Window: d.Window, From: d.From, To: d.To,
 				Credits: d.Credits, Value: l.Amount, Target: target, Attainment: attainment})
 		case ledger.PayoutLedger:
@@ -472,20 +472,6 @@ func lastLine(lines []ledger.Line, key string) *ledger.Line {
 		}
 	}
 	return nil
-}
-
-// BasisFields reads an attainment line's basis ("target=T attainment=A").
-func BasisFields(basis string) (target, attainment string) {
-	for _, f := range strings.Fields(basis) {
-		k, v, _ := strings.Cut(f, "=")
-		switch k {
-		case "target":
-			target = v
-		case "attainment":
-			attainment = v
-		}
-	}
-	return target, attainment
 }
 
 func totalsOf(m map[string]decimal.Decimal) []CurrencyTotal {

@@ -15,6 +15,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/spf13/cobra"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/examples"
 	"github.com/icomp/icomp/examples/datagen"
@@ -324,7 +325,7 @@ func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string
 				totals[l.Person] = totals[l.Person].Add(l.Amount)
 				roles[l.Person] = l.Plan
 			case ledger.AttainmentLedger:
-				if _, att := reports.BasisFields(l.Basis); att != "" {
+				if _, att := calc.ParseAttainmentBasis(l.Basis); att != "" {
 					ratios = append(ratios, decimal.RequireFromString(att))
 				}
 			}

@@ -104,6 +104,8 @@ type calc struct {
 	creditEnv rules.CreditEnv
 	envPayee  int // whose person creditEnv holds, or -1
 	weights   []decimal.Decimal
+
+	rollupState // manager roll-ups and overrides (rollup.go)
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -150,6 +152,8 @@ type credit struct {
 	rule   int32
 	share  decimal.Decimal
 	amount decimal.Decimal
+	// level is how many managers up a roll-up credit went (0: direct).
+	level int32
 }
 
 // Compute runs the calculation. It returns a *RuleError when a rule fails
@@ -190,6 +194,9 @@ func Compute(in Input) (*Result, error) {
 		return nil, err
 	}
 	if err := c.selectTransactions(); err != nil {
+		return nil, err
+	}
+	if err := c.prepareRollup(); err != nil {
 		return nil, err
 	}
 	c.prepare()
@@ -234,7 +241,7 @@ func (c *calc) creditLines() []Credit {
 		t := c.txns[cr.txn].t
 		out[next[cr.payee]] = Credit{
 			Person: c.payees[cr.payee].p.ID, TxnID: t.ID, Rule: c.plan.Credits[cr.rule].Name,
-			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount,
+			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount, Level: int(cr.level),
 		}
 		next[cr.payee]++
 	}
@@ -441,6 +448,10 @@ func (c *calc) credit(i int) error {
 				}
 				c.add(p, credit{payee: int32(p), txn: int32(i), rule: int32(ri), share: one, amount: amount})
 			}
+		case plans.CreditToManagers:
+			if err := c.rollup(i, ri, amount, foreign, errForeign); err != nil {
+				return err
+			}
 		case plans.CreditToTerritory:
 			for _, p := range c.byTerr[t.Territory] {
 				if foreign {
@@ -609,7 +620,7 @@ func (c *calc) person(pe *payee, res *Result) error {
 			agg = &pe.perCredit[k]
 			k++
 		}
-		line, err := c.component(p, comp, agg, &env)
+		line, err := c.component(p, i, agg, &env)
 		if err != nil {
 			return err
 		}
@@ -663,7 +674,8 @@ func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
 
 // component computes one payout line; agg holds a per-credit component's
 // credits, priced in the credit pass.
-func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditAgg, env *rules.ComponentEnv) (Payout, error) {
+func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.ComponentEnv) (Payout, error) {
+	comp := &c.plan.Components[ci]
 	subject := func() string { return fmt.Sprintf("person %s, component %s", p.ID, comp.Name) }
 	tr := Trace{Component: comp.Name, Type: comp.Type, Computed: decimal.Zero}
 	line := Payout{Person: p.ID, Component: comp.Name, EarningCode: comp.EarningCode, Currency: c.plan.Currency}
@@ -689,6 +701,8 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 			}
 		case plans.ComponentRateTable:
 			err = c.rateTable(p, comp, env, &tr)
+		case plans.ComponentOverride:
+			err = c.override(p, ci, &tr)
 		case plans.ComponentFormula:
 			tr.Rule = comp.Amount.Source
 			tr.Inputs = inputsOf(env)

@@ -23,6 +23,13 @@ type Input struct {
 	// Prior holds what earlier periods of the fiscal year already earned,
 	// for cumulative components.
 	Prior []facts.PriorPayout
+	// Hierarchy is the effective-dated manager hierarchy that roll-up
+	// credit rules climb and overrides find teams in; empty means the
+	// managers and roles of People, as they are.
+	Hierarchy []facts.Reporting
+	// TeamPayouts are the payout lines of other plans that override
+	// components read (the reports' earnings in the period).
+	TeamPayouts []facts.TeamPayout
 	// Stop, when closed, stops the calculation (a batch out of time):
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
@@ -53,6 +60,10 @@ type Credit struct {
 	// Share is the fraction of the transaction credited.
 	Share  decimal.Decimal
 	Amount decimal.Decimal
+	// Level is, for a roll-up credit, how many managers up from the
+	// transaction's owner the person was on its date (1: the owner's
+	// manager); 0 for direct credit.
+	Level int
 }
 
 // MeasureValue is a measure's value for a person over its window.
@@ -105,6 +116,10 @@ type Trace struct {
 	Cap      *decimal.Decimal `json:"cap,omitempty"`
 	Capped   bool             `json:"capped,omitempty"`
 	Rounded  decimal.Decimal  `json:"rounded"`
+	// Rate and Team are an override's rate and the reports' payout lines
+	// it was paid on.
+	Rate *decimal.Decimal `json:"rate,omitempty"`
+	Team []TeamTrace      `json:"team,omitempty"`
 	// Prior is what earlier periods earned, netted by cumulative components.
 	Prior  *decimal.Decimal `json:"prior,omitempty"`
 	Result decimal.Decimal  `json:"result"`

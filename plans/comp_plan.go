@@ -86,6 +86,8 @@ type CreditRule struct {
 	When *Rule
 	// Amount, if set, is the amount credited (default txn.amount).
 	Amount *Rule
+	// Rollup is set for CreditToManagers rules (plans/rollup.go).
+	Rollup *Rollup
 }
 
 // Measure aggregates a person's credits over a window.
@@ -134,6 +136,8 @@ type Component struct {
 	// Cumulative components compute on year-to-date measures and pay the
 	// result less what earlier periods of the fiscal year already earned.
 	Cumulative bool
+	// Override is set for ComponentOverride components (plans/rollup.go).
+	Override *Override
 }
 
 // Step is a plan-level step applied after the components.
@@ -219,9 +223,10 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 			}
 			creditNames[c.Name] = true
 		}
-		c.To = cm.enum("to", CreditToOwner, CreditToOwner, CreditToSplits, CreditToTerritory)
+		c.To = cm.enum("to", CreditToOwner, CreditToOwner, CreditToSplits, CreditToTerritory, CreditToManagers)
 		c.When = cm.rule("when", false, rules.TxnEnv{}, rules.KindBool, nil)
 		c.Amount = cm.rule("amount", false, rules.TxnEnv{}, rules.KindDecimal, nil)
+		r.creditRollup(cm, &c)
 		cm.done()
 		p.Credits = append(p.Credits, c)
 	}
@@ -321,7 +326,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	if c.EarningCode == "" {
 		c.EarningCode = c.Name
 	}
-	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula)
+	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentOverride)
 	if !cm.has("type") {
 		cm.value("type", true)
 	}
@@ -340,6 +345,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	c.Gate = cm.rule("gate", false, rules.ComponentEnv{}, rules.KindBool, names)
 	c.Cap = cm.rule("cap", false, rules.ComponentEnv{}, rules.KindDecimal, names)
 	c.Cumulative = cm.boolean("cumulative")
+	r.componentOverride(cm, &c, p)
 	cm.done()
 
 	misplaced := func(key string, types string) {

@@ -116,8 +116,12 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		}
 		sort.Strings(territories)
 	}
+	ru, err := readRollupInputs(ctx, r, plan, p, b.People)
+	if err != nil {
+		return nil, err
+	}
 	txns, err := r.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
-		Span: period.Range{Start: p.Year.Start, End: p.End}, People: b.People, Territories: territories,
+		Span: period.Range{Start: p.Year.Start, End: p.End}, People: withReports(b.People, ru.Reports), Territories: territories,
 	})
 	if err != nil {
 		return nil, err
@@ -126,7 +130,8 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Stop: b.Stop})
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Stop: b.Stop,
+		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts})
 	if err != nil {
 		return nil, err
 	}

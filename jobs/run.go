@@ -83,6 +83,10 @@ type BatchArgs struct {
 	// Policies are the settlement policy versions a settlement batch
 	// applies (sorted by name).
 	Policies []string `json:"policies,omitempty"`
+	// Wave is the plan batch's wave, of Waves (see waves.go): what the
+	// last batch of a wave starts next.
+	Wave  int `json:"wave,omitempty"`
+	Waves int `json:"waves,omitempty"`
 }
 
 // Kind is the job kind.
@@ -110,6 +114,7 @@ func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, 
 	river.AddWorker(workers, &RunWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &BatchWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &SettleSplitWorker[TDriver, TTx]{deps: deps})
+	river.AddWorker(workers, &WaveWorker[TDriver, TTx]{deps: deps})
 	river.AddWorker(workers, &FinalizeWorker[TDriver, TTx]{deps: deps})
 }
 
@@ -176,6 +181,13 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 	}
 	var batches []BatchArgs
 	inRun := map[string]bool{}
+	waveOf, waves, err := runPlanWaves(ctx, w.deps, run)
+	if err != nil {
+		if permanent(err) {
+			return failRun(ctx, w.deps, run.ID, err)
+		}
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
+	}
 	for _, hash := range run.Plans {
 		plan, err := w.deps.Plans.Comp(ctx, st, hash)
 		if err != nil {
@@ -185,6 +197,9 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 		}
 		inRun[plan.Name] = true
+		if waveOf[plan.Name] > 0 {
+			continue // a later wave's (waves.go)
+		}
 		bs, err := w.planBatches(ctx, run, hash, scope)
 		if err != nil {
 			if permanent(err) {
@@ -193,7 +208,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
 		}
 		for _, b := range bs {
-			b.Index = len(batches)
+			b.Index, b.Waves = len(batches), waves
 			batches = append(batches, b)
 		}
 	}
@@ -211,7 +226,7 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			people := scope[name]
 			for start := 0; start < len(people); start += BatchPeopleMax {
 				end := min(start+BatchPeopleMax, len(people))
-				batches = append(batches, BatchArgs{RunID: run.ID, Index: len(batches), Period: run.Period, PlanName: name, People: people[start:end]})
+				batches = append(batches, BatchArgs{RunID: run.ID, Index: len(batches), Period: run.Period, PlanName: name, People: people[start:end], Waves: waves})
 			}
 		}
 	}
@@ -225,7 +240,11 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			params = append(params, river.InsertManyParams{Args: b, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		}
 		if len(batches) == 0 {
-			params = append(params, river.InsertManyParams{Args: FinalizeArgs{RunID: run.ID}, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
+			var next river.JobArgs = FinalizeArgs{RunID: run.ID}
+			if waves > 1 {
+				next = afterPlanBatches(run.ID, 0, waves)
+			}
+			params = append(params, river.InsertManyParams{Args: next, InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}}})
 		}
 		if _, err := client.InsertManyTx(ctx, dtx, params); err != nil {
 			return err
@@ -353,7 +372,7 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		if done == total {
 			// The last plan batch starts settlement; the last settlement
 			// batch finalizes the run.
-			var next river.JobArgs = SettleSplitArgs{RunID: a.RunID}
+			next := afterPlanBatches(a.RunID, a.Wave, a.Waves)
 			if a.Settle {
 				next = FinalizeArgs{RunID: a.RunID}
 			}

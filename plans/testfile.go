@@ -23,7 +23,10 @@ type TestFile struct {
 	TargetsPath string
 	Plan        *CompPlan
 	Targets     *TargetPlan
-	Cases       []TestCase
+	// TeamPlans are computed first in each case, for the tested plan's
+	// override components (team_plans.go).
+	TeamPlans []TeamPlan
+	Cases     []TestCase
 }
 
 // TestCase is one plan test: given these facts for a period, expect these
@@ -61,6 +64,7 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 	planNode := m.scalar("plan", true)
 	targetsNode := m.scalar("targets", false)
 	cases := m.list("cases", true)
+	teamNodes := m.list("team_plans", false)
 	m.done()
 	if planNode != nil {
 		var f *File
@@ -85,6 +89,7 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 	if tf.Plan != nil && tf.Plan.Targets != "" && targetsNode == nil {
 		r.errorf(root, "plan test: plan %q uses targets %q; add targets: with the path of that target plan file", tf.Plan.Name, tf.Plan.Targets)
 	}
+	r.teamPlans(root, teamNodes, tf, load)
 	if len(cases) > testCasesMax {
 		r.errorf(root, "plan test: %d cases; the limit is %d", len(cases), testCasesMax)
 		return tf

@@ -64,6 +64,10 @@ type Reader interface {
 type PeopleReader interface {
 	PersonIDs(ctx context.Context) (map[string]bool, error)
 	PersonListAsOf(ctx context.Context, p PersonListAsOfParams) ([]PersonRecord, error)
+	// PersonHistory lists every person's versions in force on some day of
+	// span (the newest import of each dated row), by id and date: the
+	// effective-dated manager hierarchy that roll-ups climb.
+	PersonHistory(ctx context.Context, span period.Range) ([]PersonRecord, error)
 	PersonCount(ctx context.Context) (int, error)
 }
 

@@ -39,9 +39,15 @@ func Run(tf *plans.TestFile) []CaseResult {
 // RunCase runs one case.
 func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	cr := CaseResult{File: tf.File, Name: tc.Name, Pos: tc.Pos}
+	team, err := teamPayouts(tf, tc)
+	if err != nil {
+		cr.Failures = append(cr.Failures, err.Error())
+		return cr
+	}
 	res, err := engine.Compute(engine.Input{
 		Plan: tf.Plan, Targets: tf.Targets, Period: tc.Period,
 		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior,
+		TeamPayouts: team,
 	})
 	if err != nil {
 		cr.Failures = append(cr.Failures, fmt.Sprintf("calculation failed: %v", err))

@@ -333,6 +333,30 @@ func (x queries) PersonListAsOf(ctx context.Context, p storage.PersonListAsOfPar
 	return out, x.d.err(rows.Err())
 }
 
+func (x queries) PersonHistory(ctx context.Context, span period.Range) ([]storage.PersonRecord, error) {
+	// A version is in force in span when it starts by span's end and no
+	// later version of the person starts by span's start.
+	q := `SELECT ` + personCols + ` FROM person_version p
+		WHERE p.effective_from <= ?
+		  AND p.seq = (SELECT MAX(seq) FROM person_version v WHERE v.id = p.id AND v.effective_from = p.effective_from)
+		  AND NOT EXISTS (SELECT 1 FROM person_version n WHERE n.id = p.id AND n.effective_from > p.effective_from AND n.effective_from <= ?)
+		ORDER BY p.id, p.effective_from`
+	rows, err := x.query(ctx, q, span.End.String(), span.Start.String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.PersonRecord
+	for rows.Next() {
+		r, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, x.d.err(rows.Err())
+}
+
 func personHash(r storage.PersonRecord) string {
 	return hashFields(r.ID, r.Name, r.Role, r.Territory, r.Manager, r.Currency, dateText(r.EffectiveFrom),
 		dateText(r.HireDate), dateText(r.TerminationDate), strings.Join(r.Plans, ";"), attrsJSON(r.Attrs))

@@ -326,6 +326,25 @@ func testPersonAsOf(t *testing.T, b *bundle) {
 		}
 	}
 
+	history := func(from, to string) string {
+		got, err := st.PersonHistory(ctx, period.Range{Start: day(from), End: day(to)})
+		must(t, err)
+		var parts []string
+		for _, p := range got {
+			parts = append(parts, p.ID+"@"+p.EffectiveFrom.String()+":"+p.Territory)
+		}
+		return strings.Join(parts, ",")
+	}
+	for _, tt := range []struct{ from, to, want string }{
+		{"2027-01-01", "2027-12-31", "p1@1900-01-01:west,p1@2027-04-01:east,p2@1900-01-01:,p3@2027-07-01:"},
+		{"2027-04-01", "2027-06-30", "p1@2027-04-01:east,p2@1900-01-01:"},
+		{"2027-01-01", "2027-03-31", "p1@1900-01-01:west,p2@1900-01-01:"},
+	} {
+		if got := history(tt.from, tt.to); got != tt.want {
+			t.Errorf("PersonHistory(%s..%s) = %q, want %q", tt.from, tt.to, got, tt.want)
+		}
+	}
+
 	// A correction of the dated row changes only that row's content.
 	v2b := v2
 	v2b.Territory = "central"

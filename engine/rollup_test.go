@@ -127,7 +127,7 @@ func TestOverrideOnTeamPayouts(t *testing.T) {
 	plan := compPlan(t, rollupPlan)
 	team := []facts.TeamPayout{
 		{Person: "ae-1", Plan: "ae", Component: "commission", Amount: d("1000")},
-		{Person: "ae-1", Plan: "ae", Component: "spiff", Amount: d("999")},   // not named
+		{Person: "ae-1", Plan: "ae", Component: "spiff", Amount: d("999")}, // not named
 		{Person: "ae-2", Plan: "ae", Component: "commission", Amount: d("2000.10")},
 		{Person: "ae-2", Plan: "other", Component: "commission", Amount: d("5")}, // other plan
 		{Person: "m-1", Plan: "ae", Component: "commission", Amount: d("100")},   // a manager paid on ae too

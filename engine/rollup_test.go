@@ -326,3 +326,39 @@ func TestRollupPlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkComputeRollup runs the roll-up plan (two levels, and to every
+// Director up the chain) over the realistic facts, 100 AEs under 10
+// managers under 2 directors, with everyone's hierarchy and 100,000
+// transactions, and reports the cost per transaction.
+func BenchmarkComputeRollup(b *testing.B) {
+	const nPeople, nTxns = 100, 100_000
+	people, txns := realisticFacts(1, nPeople, nTxns)
+	var hier []facts.Reporting
+	for i := range people {
+		p := &people[i]
+		p.Manager = fmt.Sprintf("m-%d", i%10)
+		hier = append(hier, facts.Reporting{Person: p.ID, Manager: p.Manager, Role: p.Role})
+	}
+	for i := range 10 {
+		m := facts.Person{ID: fmt.Sprintf("m-%d", i), Role: "Manager", Manager: fmt.Sprintf("d-%d", i%2)}
+		people = append(people, m)
+		hier = append(hier, facts.Reporting{Person: m.ID, Manager: m.Manager, Role: m.Role})
+	}
+	for i := range 2 {
+		people = append(people, facts.Person{ID: fmt.Sprintf("d-%d", i), Role: "Director"})
+		hier = append(hier, facts.Reporting{Person: fmt.Sprintf("d-%d", i), Role: "Director"})
+	}
+	in := engine.Input{Plan: compPlan(b, rollupPlan), Period: quarter(b, "2027-Q2"), People: people, Transactions: txns, Hierarchy: hier}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := engine.Compute(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N) * nTxns
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/txn")
+	b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
+}

@@ -106,6 +106,11 @@ func PlanBatches(ctx context.Context, r BatchSource, cache *PlanCache, plan *pla
 			byTerritory[o.Territory] += counts[o.ID]
 		}
 	}
+	// A roll-up brings a manager's batch their reports' transactions too.
+	teamTxns, err := rollupWeights(ctx, r, plan, p, counts)
+	if err != nil {
+		return bp, err
+	}
 	var cur []string
 	txns := 0
 	inBatch := map[string]bool{}
@@ -118,7 +123,7 @@ func PlanBatches(ctx context.Context, r BatchSource, cache *PlanCache, plan *pla
 	}
 	for _, person := range people {
 		cur = append(cur, person.ID)
-		txns += counts[person.ID]
+		txns += counts[person.ID] + teamTxns(person.ID)
 		if t := person.Territory; len(byTerritory) > 0 && t != "" && !inBatch[t] {
 			inBatch[t] = true
 			txns += byTerritory[t]

@@ -116,3 +116,34 @@ func withReports(people, reports []string) []string {
 	slices.Sort(out)
 	return slices.Compact(out)
 }
+
+// rollupWeights returns, for a plan with roll-up credit, how many
+// transactions a payee's batch reads for their reports, estimated from
+// the owners' counts and the hierarchy as of the period's last day; for
+// other plans, zero for everyone.
+func rollupWeights(ctx context.Context, r storage.PeopleReader, plan *plans.CompPlan, p period.Period, counts map[string]int) (func(string) int, error) {
+	levels, _ := plan.RollupLevels()
+	if levels == 0 {
+		return func(string) int { return 0 }, nil
+	}
+	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End})
+	if err != nil {
+		return nil, err
+	}
+	reports := map[string][]string{}
+	for _, o := range all {
+		if o.Manager != "" {
+			reports[o.Manager] = append(reports[o.Manager], o.ID)
+		}
+	}
+	return func(id string) int {
+		if len(reports[id]) == 0 {
+			return 0
+		}
+		n := 0
+		for _, rep := range below(reports, []string{id}, levels) {
+			n += counts[rep]
+		}
+		return n
+	}, nil
+}

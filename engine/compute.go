@@ -518,7 +518,7 @@ func (c *calc) add(p int, cr credit) {
 		c.periodCredits = append(c.periodCredits, cr)
 	}
 	if c.creditEnvNeeded {
-		c.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: c.plan.Credits[cr.rule].Name, Share: cr.share}
+		c.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: c.plan.Credits[cr.rule].Name, Share: cr.share, Level: c.levelDecimal(cr.level)}
 		if c.envPayee != p {
 			c.creditEnv.Person = pe.env
 			c.envPayee = p

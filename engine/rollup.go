@@ -204,6 +204,8 @@ type rollupState struct {
 	hier        *hierarchy
 	teamPayouts []facts.TeamPayout
 	teamsBy     map[int]map[string][]teamLine
+	// levels caches credit.level's decimals by level.
+	levels []decimal.Decimal
 }
 
 // prepareRollup indexes the hierarchy and the team payouts when the plan
@@ -232,4 +234,13 @@ type TeamTrace struct {
 	Plan      string          `json:"plan"`
 	Component string          `json:"component"`
 	Amount    decimal.Decimal `json:"amount"`
+}
+
+// levelDecimal is level as rules see it (credit.level), made once per
+// level.
+func (c *calc) levelDecimal(level int32) decimal.Decimal {
+	for int(level) >= len(c.levels) {
+		c.levels = append(c.levels, decimal.NewFromInt(int64(len(c.levels))))
+	}
+	return c.levels[level]
 }

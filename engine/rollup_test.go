@@ -16,8 +16,8 @@ import (
 )
 
 // rollupPlan credits managers two levels up and directors wherever they
-// are up the chain, measures the team's bookings, pays 1% of the
-// roll-up credit per credit, and 5% of the reports' (two levels down)
+// are up the chain, measures the team's bookings, pays 1% of the roll-up
+// credit one level up and 0.5% two levels up, and 5% of the reports' (two levels down)
 // commission on plan ae as an override.
 const rollupPlan = `kind: comp_plan
 name: mgr
@@ -41,7 +41,7 @@ components:
   - name: rollup_pay
     type: per_credit
     where: credit.rule == "two-up"
-    amount: credit.amount * 0.01
+    amount: "credit.amount * (credit.level == 1 ? 0.01 : 0.005)"
   - name: override
     type: override
     of: team_payouts
@@ -114,7 +114,7 @@ func TestRollupCredit(t *testing.T) {
 	for _, tt := range []struct {
 		person string
 		want   string
-	}{{"m-1", "30"}, {"m-2", "3"}, {"d-1", "33"}, {"vp-1", "0"}} {
+	}{{"m-1", "30"}, {"m-2", "3"}, {"d-1", "16.5"}, {"vp-1", "0"}} {
 		for _, p := range res.Payouts {
 			if p.Person == tt.person && p.Component == "rollup_pay" && !p.Amount.Equal(d(tt.want)) {
 				t.Errorf("%s rollup_pay = %s, want %s", tt.person, p.Amount, tt.want)

@@ -35,6 +35,10 @@ type Credit struct {
 	Rule   string          `expr:"rule"`
 	// Share is the fraction of the transaction credited (1 for direct credit).
 	Share decimal.Decimal `expr:"share"`
+	// Level is, for a roll-up credit, how many managers up from the
+	// transaction's owner the person is (1: the owner's manager); 0 for
+	// direct credit.
+	Level decimal.Decimal `expr:"level"`
 }
 
 // Period is what a rule sees of the period being paid, as `period`.

@@ -79,6 +79,7 @@ func addCredit[E any](f *fields[E], name string, get func(*E) *Credit) {
 	f.number[name+".amount"] = func(e *E) decimal.Decimal { return get(e).Amount }
 	f.text[name+".rule"] = func(e *E) string { return get(e).Rule }
 	f.number[name+".share"] = func(e *E) decimal.Decimal { return get(e).Share }
+	f.number[name+".level"] = func(e *E) decimal.Decimal { return get(e).Level }
 }
 
 func addPeriod[E any](f *fields[E], name string, get func(*E) *Period) {

@@ -77,3 +77,49 @@ func TestTeamPlans(t *testing.T) {
 		})
 	}
 }
+
+// A plan test person's moves must be in date order, to a person of the
+// case, and not to themselves.
+func TestPersonMoves(t *testing.T) {
+	for _, tt := range []struct {
+		name, moves, want string
+	}{
+		{"fine", `[{from: 2027-02-01, manager: m2}, {from: 2027-03-01, manager: m, role: Lead}]`, ""},
+		{"unknown manager", `[{from: 2027-02-01, manager: m9}]`, `r moves to manager "m9", who is not a person of this case`},
+		{"out of order", `[{from: 2027-03-01, manager: m2}, {from: 2027-02-01, manager: m}]`, "is not after the move before it"},
+		{"themselves", `[{from: 2027-02-01, manager: r}]`, "a person cannot manage themselves"},
+		{"no date", `[{manager: m2}]`, `missing required key "from"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "reps.yaml"), []byte(teamRepPlan), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			test := `kind: plan_test
+plan: reps.yaml
+cases:
+  - name: one
+    period: 2027-Q1
+    people: [{id: m}, {id: m2}, {id: r, manager: m, moves: ` + tt.moves + `}]
+    transactions: [{id: T1, date: 2027-01-02, owner: r, amount: 100}]
+    expect: {payouts: {r: {commission: 10}}}
+`
+			if err := os.WriteFile(filepath.Join(dir, "test.yaml"), []byte(test), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, diags, err := plans.Check([]string{filepath.Join(dir, "test.yaml")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == "" {
+				if len(diags) > 0 {
+					t.Fatalf("diagnostics: %v", diags)
+				}
+				return
+			}
+			if !strings.Contains(diags.Error(), tt.want) {
+				t.Fatalf("diagnostics:\n%v\nwant one containing %q", diags, tt.want)
+			}
+		})
+	}
+}

@@ -38,6 +38,9 @@ type TestCase struct {
 	People       []facts.Person
 	Transactions []facts.Transaction
 	Prior        []facts.PriorPayout
+	// Moves are people's later places in the manager hierarchy
+	// (test_moves.go).
+	Moves []facts.Reporting
 	// ExpectPayouts is person → component → amount, to the cent. Every
 	// non-zero payout must be listed.
 	ExpectPayouts map[string]map[string]Expected
@@ -145,6 +148,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		}
 	}
 	people := map[string]bool{}
+	movePos := map[int]Pos{}
 	for j, pn := range cm.list("people", true) {
 		pm := r.mapping(pn, fmt.Sprintf("%s person %d", cm.what, j+1))
 		p := facts.Person{
@@ -156,6 +160,10 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 			Currency:  pm.str("currency", false),
 			Attrs:     r.stringMap(pm.value("attrs", false), pm.what+".attrs"),
 		}
+		for _, mv := range r.personMoves(pm, p) {
+			movePos[len(c.Moves)] = r.pos(pn)
+			c.Moves = append(c.Moves, mv)
+		}
 		pm.done()
 		if people[p.ID] {
 			r.errorf(pn, "%s: person %q appears twice", cm.what, p.ID)
@@ -163,6 +171,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		people[p.ID] = true
 		c.People = append(c.People, p)
 	}
+	r.checkMoves(&c, people, movePos)
 	txnIDs := map[string]bool{}
 	for j, tn := range cm.list("transactions", false) {
 		tm := r.mapping(tn, fmt.Sprintf("%s transaction %d", cm.what, j+1))

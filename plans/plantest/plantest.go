@@ -47,7 +47,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	res, err := engine.Compute(engine.Input{
 		Plan: tf.Plan, Targets: tf.Targets, Period: tc.Period,
 		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior,
-		TeamPayouts: team,
+		TeamPayouts: team, Hierarchy: tc.Hierarchy(),
 	})
 	if err != nil {
 		cr.Failures = append(cr.Failures, fmt.Sprintf("calculation failed: %v", err))

@@ -15,7 +15,7 @@ func teamPayouts(tf *plans.TestFile, tc plans.TestCase) ([]facts.TeamPayout, err
 	for _, tp := range tf.TeamPlans {
 		res, err := engine.Compute(engine.Input{
 			Plan: tp.Plan, Targets: tp.Targets, Period: tc.Period,
-			People: tc.People, Transactions: tc.Transactions,
+			People: tc.People, Transactions: tc.Transactions, Hierarchy: tc.Hierarchy(),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("team plan %s failed: %v", tp.Plan.Name, err)

@@ -2,6 +2,8 @@ package jobs_test
 
 import (
 	"encoding/csv"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/jobs"
 	"github.com/icomp/icomp/ledger"
+	"github.com/icomp/icomp/storage"
 )
 
 // TestRunRollupsAcrossBatches runs the example sales-manager plan (team
@@ -119,5 +122,33 @@ func TestRunRollupsAcrossBatches(t *testing.T) {
 	again := b.mustRun(t, jobs.StartParams{Period: testPeriod})
 	if again.Lines != 0 || again.Digest != run.Digest {
 		t.Fatalf("re-run in one batch posted %d lines (digest %s, was %s), want none", again.Lines, again.Digest, run.Digest)
+	}
+}
+
+// An override reading a plan that is not published would pay nothing,
+// silently: the run fails, naming both plans.
+func TestRunOverrideOfUnpublishedPlanFails(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	b.importPeople(t, "id,name,role,manager\nm-1,Mia,Manager,\nae-1,Ana,AE,m-1\n")
+	dir := t.TempDir()
+	plan := `kind: comp_plan
+name: mgr-override
+version: "1"
+effective: {from: 2027-01-01}
+currency: USD
+period: quarterly
+eligibility: person.role == "Manager"
+credit: [{name: team, to: managers, levels: 1}]
+components:
+  - {name: override, type: override, of: team_payouts, plan: ae-plan-typo, components: [commission], rate: 0.05}
+`
+	if err := os.WriteFile(filepath.Join(dir, "plan.yaml"), []byte(plan), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, dir)
+	run, err := b.run(t, jobs.StartParams{Period: testPeriod})
+	if err == nil || run.Status == storage.RunDone || !strings.Contains(err.Error(), "plan mgr-override pays overrides on plan ae-plan-typo, which is not published") {
+		t.Fatalf("run %+v, err %v; want it failed naming the unpublished plan", run, err)
 	}
 }

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -89,17 +90,59 @@ func planWaves(ps []*plans.CompPlan) (map[string]int, int, error) {
 	return wave, waves, nil
 }
 
-// runPlanWaves loads the run's plans and works out their waves.
+// runPlanWaves loads the run's plans and works out their waves. An
+// override that reads a plan that is not published, or a component that
+// plan does not have, fails the run: it would pay nothing, silently.
 func runPlanWaves[TTx any](ctx context.Context, deps *Deps[TTx], run storage.Run) (map[string]int, int, error) {
 	var ps []*plans.CompPlan
+	byName := map[string]*plans.CompPlan{}
 	for _, hash := range run.Plans {
 		p, err := deps.Plans.Comp(ctx, deps.Store, hash)
 		if err != nil {
 			return nil, 0, err
 		}
 		ps = append(ps, p)
+		byName[p.Name] = p
+	}
+	for _, p := range ps {
+		for _, src := range p.OverridePlans() {
+			if _, ok := byName[src]; ok {
+				continue
+			}
+			v, err := deps.Store.PlanVersionLatest(ctx, plans.KindCompPlan, src)
+			if errors.Is(err, storage.ErrNotFound) {
+				return nil, 0, fmt.Errorf("%w: plan %s pays overrides on plan %s, which is not published (icomp plan publish FILE)", calc.ErrPlan, p.Name, src)
+			}
+			if err != nil {
+				return nil, 0, err
+			}
+			sp, err := deps.Plans.Comp(ctx, deps.Store, v.Hash)
+			if err != nil {
+				return nil, 0, err
+			}
+			byName[src] = sp
+		}
+		if err := checkOverrideComponents(p, byName); err != nil {
+			return nil, 0, err
+		}
 	}
 	return planWaves(ps)
+}
+
+// checkOverrideComponents refuses an override naming a component its
+// source plan (in byName) does not have.
+func checkOverrideComponents(p *plans.CompPlan, byName map[string]*plans.CompPlan) error {
+	for _, c := range p.Components {
+		o := c.Override
+		if o == nil || byName[o.Plan] == nil {
+			continue
+		}
+		if missing, known := plans.MissingComponents(byName[o.Plan], o.Components); len(missing) > 0 {
+			return fmt.Errorf("%w: %s: plan %s, component %s reads %s of plan %s, which has no such component or step (it has %s)", calc.ErrPlan, c.Pos, p.Name, c.Name,
+				strings.Join(missing, ", "), o.Plan, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // afterPlanBatches is the job that follows the last batch of plan wave

@@ -28,6 +28,25 @@ func overridePlan(t *testing.T, name, src string) *plans.CompPlan {
 	return f.Comp
 }
 
+// An override naming a component its source plan lacks is a plan error
+// naming both.
+func TestCheckOverrideComponents(t *testing.T) {
+	mgr := overridePlan(t, "mgr", "ae")
+	ae := overridePlan(t, "ae", "")
+	if err := checkOverrideComponents(mgr, map[string]*plans.CompPlan{"ae": ae}); err != nil {
+		t.Fatalf("pay of ae: %v", err)
+	}
+	ae.Components[0].Name = "commission"
+	err := checkOverrideComponents(mgr, map[string]*plans.CompPlan{"ae": ae})
+	if !errors.Is(err, calc.ErrPlan) || !strings.Contains(err.Error(), "plan mgr, component pay reads pay of plan ae, which has no such component or step (it has commission)") {
+		t.Fatalf("err = %v", err)
+	}
+	// A source plan the run does not know is not checked here.
+	if err := checkOverrideComponents(mgr, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestPlanWaves(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -174,3 +174,20 @@ func (r *reader) componentOverride(cm *mapping, c *Component, p *CompPlan) {
 }
 
 var one = decimal.NewFromInt(1)
+
+// MissingComponents lists the names of names that are neither a
+// component nor a step of p, and the names p has.
+func MissingComponents(p *CompPlan, names []string) (missing, known []string) {
+	for _, c := range p.Components {
+		known = append(known, c.Name)
+	}
+	for _, s := range p.Steps {
+		known = append(known, s.Name)
+	}
+	for _, n := range names {
+		if !contains(known, n) {
+			missing = append(missing, n)
+		}
+	}
+	return missing, known
+}

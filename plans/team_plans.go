@@ -3,6 +3,7 @@ package plans
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -66,6 +67,20 @@ func (r *reader) teamPlans(root *yaml.Node, nodes []*yaml.Node, tf *TestFile, lo
 	for _, src := range tf.Plan.OverridePlans() {
 		if !names[src] {
 			r.errorf(root, "plan test: plan %q pays overrides on plan %q's payouts; add team_plans: [{plan: PATH of plan %s}] so that each case computes them", tf.Plan.Name, src, src)
+		}
+	}
+	for _, c := range tf.Plan.Components {
+		if c.Override == nil {
+			continue
+		}
+		for _, tp := range tf.TeamPlans {
+			if tp.Plan.Name != c.Override.Plan {
+				continue
+			}
+			if missing, known := MissingComponents(tp.Plan, c.Override.Components); len(missing) > 0 {
+				r.errorf(root, "plan test: %s: component %q of plan %q reads %s of plan %q, which has no such component or step%s", c.Pos, c.Name, tf.Plan.Name,
+					strings.Join(missing, ", "), tp.Plan.Name, didYouMean(missing[0], known))
+			}
 		}
 	}
 }

@@ -42,6 +42,8 @@ func TestTeamPlans(t *testing.T) {
 		{"missing", "", teamRepPlan, `plan test: plan "mgrs" pays overrides on plan "reps"'s payouts; add team_plans:`},
 		{"itself", "team_plans: [{plan: reps.yaml}, {plan: mgrs.yaml}]\n", teamRepPlan, "that is the tested plan itself"},
 		{"twice", "team_plans: [{plan: reps.yaml}, {plan: reps.yaml}]\n", teamRepPlan, `plan "reps" is listed twice`},
+		{"unknown component", "team_plans: [{plan: reps.yaml}]\n", strings.Replace(teamRepPlan, "name: commission", "name: comm", 1),
+			`reads commission of plan "reps", which has no such component or step; did you mean "comm"?`},
 		{"other frequency", "team_plans: [{plan: reps.yaml}]\n", monthly, `plan "reps" pays monthly and plan "mgrs" pays quarterly`},
 	}
 	for _, tt := range tests {

@@ -189,3 +189,25 @@ func (c Calendar) payCycleError(label string) error {
 	}
 	return nil
 }
+
+// FrequencyOf returns the frequency a label's form names ("2027-BW05" is
+// bi-weekly), without checking that the label is a period of any
+// calendar. ok is false when the label has none of the canonical forms.
+func FrequencyOf(label string) (f Frequency, ok bool) {
+	if len(label) < 4 || label[0] < '1' || label[0] > '9' || !digits(label[1:4]) {
+		return "", false
+	}
+	switch rest := label[4:]; {
+	case rest == "":
+		return Annual, true
+	case len(rest) == 3 && rest[:2] == "-Q":
+		return Quarterly, true
+	case len(rest) == 4 && rest[:2] == "-M":
+		return Monthly, true
+	case len(rest) == 5 && rest[:3] == "-SM":
+		return SemiMonthly, true
+	case len(rest) == 5 && rest[:3] == "-BW":
+		return BiWeekly, true
+	}
+	return "", false
+}

@@ -165,3 +165,25 @@ func ExampleCalendar_Parse_biWeekly() {
 	// 2028-BW01 2027-12-31..2028-01-13 ytd 2027-12-31..2028-01-13
 	// 2027-SM04 2027-02-16..2027-02-28 ytd 2027-01-01..2027-02-28
 }
+
+func TestFrequencyOf(t *testing.T) {
+	t.Parallel()
+	for label, want := range map[string]Frequency{
+		"2027": Annual, "2027-Q1": Quarterly, "2027-M03": Monthly, "2027-SM24": SemiMonthly, "2027-BW27": BiWeekly,
+		"2027-X1": "", "27": "", "0999-BW01": "", "": "",
+	} {
+		got, ok := FrequencyOf(label)
+		if got != want || ok != (want != "") {
+			t.Errorf("FrequencyOf(%q) = %q, %v; want %q", label, got, ok, want)
+		}
+	}
+	// Every label Parse accepts has the frequency of its period.
+	c := Calendar{FiscalYearStartMonth: 4, PayCycleAnchor: MustDate("2027-01-08")}
+	for _, f := range Frequencies {
+		for _, p := range c.Periods(2027, f) {
+			if got, _ := FrequencyOf(p.Label); got != f {
+				t.Fatalf("FrequencyOf(%q) = %q, want %q", p.Label, got, f)
+			}
+		}
+	}
+}

@@ -21,6 +21,7 @@ func TestExpect(t *testing.T) {
 		want []string
 	}{
 		{"measures.yaml", nil},
+		{"sm-attainment.yaml", nil},
 		{"measures-wrong.yaml", []string{
 			"measures-wrong.yaml:13:26: measure ae-1 / bookings over 2027-01-16..2027-01-31 (period): got 600 from 1 credit(s), want 1400",
 		}},

@@ -82,7 +82,7 @@ q,,AE,bookings,2027-M01,1
 	wantProblems(t, problems(t, err), []string{
 		`targets.csv:2: target_plan: "Bad Plan" is not a valid name; want letters, digits, '-', '_' or '.', starting with a letter`,
 		`targets.csv:3: person: give exactly one of person or role`,
-		`targets.csv:4: period: period "2027-Q5": want YYYY, YYYY-Qn (n 1-4) or YYYY-Mnn (nn 01-12)`,
+		`targets.csv:4: period: period "2027-Q5": want YYYY, YYYY-Qn (n 1-4), YYYY-Mnn (nn 01-12), YYYY-SMnn (nn 01-24) or YYYY-BWnn (nn 01-27)`,
 		`targets.csv:5: amount: a target cannot be negative`,
 	})
 	if vs, err := b.st.PlanVersionListLatest(t.Context(), plans.KindTargetPlan); err != nil || len(vs) != 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
@@ -215,6 +216,14 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 		plan, err := r.Deps.Plans.Comp(ctx, st, v.Hash)
 		if err != nil {
 			return nil, err
+		}
+		// A label of another frequency names no period of this plan (a
+		// monthly plan's calendar cannot even read a bi-weekly label).
+		if f, ok := period.FrequencyOf(p.Period); ok && f != plan.Frequency {
+			if p.Plan != "" {
+				return nil, fmt.Errorf("plan %s pays %s; %s is a %s period", plan.Name, plan.Frequency, p.Period, f)
+			}
+			continue
 		}
 		per, err := plan.Calendar.Parse(p.Period)
 		if err != nil {

@@ -1,7 +1,9 @@
 // Package periods owns the company calendar and the period lifecycle:
 // open → calculated → approved → closed. A period label means one thing in
 // the whole workspace (the calendar's fiscal year start is set by the
-// first published comp plan, and every later plan must agree). A closed
+// first published comp plan, and every later plan must agree; its
+// bi-weekly pay cycles are set by the first bi-weekly plan, and every later
+// bi-weekly plan must put its cycles on the same days). A closed
 // period is frozen: what a late change would post into it lands in the
 // first open period after it as a prior-period adjustment.
 package periods
@@ -35,7 +37,11 @@ func Calendar(ctx context.Context, r storage.PeriodReader) (period.Calendar, err
 	if err != nil || m < 1 || m > 12 {
 		return period.Calendar{}, fmt.Errorf("invariant: stored fiscal_year_start %q is not a month", v)
 	}
-	return period.Calendar{FiscalYearStartMonth: m}, nil
+	anchor, err := payCycleAnchor(ctx, r)
+	if err != nil {
+		return period.Calendar{}, err
+	}
+	return period.Calendar{FiscalYearStartMonth: m, PayCycleAnchor: anchor}, nil
 }
 
 // AgreeCalendar sets the company calendar from a plan's when none is set,
@@ -47,7 +53,10 @@ func AgreeCalendar(ctx context.Context, tx storage.Tx, planName string, c period
 	}
 	have, err := Calendar(ctx, tx)
 	if errors.Is(err, ErrNoCalendar) {
-		return tx.SettingSet(ctx, storage.SettingFiscalYearStart, strconv.Itoa(want))
+		if err := tx.SettingSet(ctx, storage.SettingFiscalYearStart, strconv.Itoa(want)); err != nil {
+			return err
+		}
+		return agreePayCycles(ctx, tx, planName, period.Calendar{}, c)
 	}
 	if err != nil {
 		return err
@@ -55,7 +64,7 @@ func AgreeCalendar(ctx context.Context, tx storage.Tx, planName string, c period
 	if got := max(have.FiscalYearStartMonth, 1); got != want {
 		return fmt.Errorf("plan %s has fiscal_year_start %d, but the company calendar's fiscal year starts in month %d: every plan must use the company calendar", planName, want, got)
 	}
-	return nil
+	return agreePayCycles(ctx, tx, planName, have, c)
 }
 
 // Parse reads a period label with the company calendar.

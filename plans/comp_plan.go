@@ -199,12 +199,9 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 		em.done()
 	}
 	p.Currency = m.currency("currency")
-	p.Frequency = period.Frequency(m.enum("period", "", string(period.Monthly), string(period.Quarterly), string(period.Annual)))
-	if !m.has("period") {
-		m.value("period", true)
-	}
 	p.Calendar.FiscalYearStartMonth = m.integer("fiscal_year_start", 1, 1, 12)
 	p.Targets = m.name("targets", false)
+	r.payFrequency(m, p)
 	p.Eligibility = m.rule("eligibility", false, rules.PersonEnv{}, rules.KindBool, nil)
 
 	creditNames := map[string]bool{}
@@ -251,7 +248,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 			r.errorAtRule(ms.Value, "%s.value: a count measure counts credits and takes no value", mm.what)
 		}
 		ms.Where = mm.rule("where", false, rules.CreditEnv{}, rules.KindBool, nil)
-		ms.Window = period.Window(mm.enum("window", string(period.WindowPeriod), string(period.WindowPeriod), string(period.WindowQTD), string(period.WindowYTD)))
+		ms.Window = r.measureWindow(mm, p)
 		mm.done()
 		p.Measures = append(p.Measures, ms)
 	}

@@ -135,7 +135,7 @@ func TestDiagnostics(t *testing.T) {
 			`16:5: component "commission": unknown key "zzz"; known keys: name, description,`,
 		}},
 		{"three-errors.yaml", []string{
-			`7:9: plan.period: "quartrly" is not one of monthly, quarterly, annual; did you mean "quarterly"?`,
+			`7:9: plan.period: "quartrly" is not one of monthly, quarterly, annual, semimonthly, biweekly; did you mean "quarterly"?`,
 			`8:28: credit rule "owner".to: "owners" is not one of owner, splits, territory, managers; did you mean "owner"?`,
 			`13:27: component "commission".amount: invalid operation: * (mismatched types number and string)`,
 		}},

@@ -28,7 +28,7 @@ components:
 	_, diags := plans.Load("plan.yaml", src)
 	fmt.Println(diags)
 	// Output:
-	// plan.yaml:6:9: plan.period: "quartely" is not one of monthly, quarterly, annual; did you mean "quarterly"?
+	// plan.yaml:6:9: plan.period: "quartely" is not one of monthly, quarterly, annual, semimonthly, biweekly; did you mean "quarterly"?
 	//     6 | period: quartely
 	//       |         ^
 	// plan.yaml:14:19: component "commission".amount: unknown measure "bookigns"; did you mean "bookings"?

@@ -51,7 +51,7 @@ func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
 	tp.Name = m.name("name", true)
 	tp.Version = m.str("version", true)
 	tp.Description = m.str("description", false)
-	tp.Frequency = period.Frequency(m.enum("period", "", string(period.Monthly), string(period.Quarterly), string(period.Annual)))
+	tp.Frequency = period.Frequency(m.enum("period", "", string(period.Monthly), string(period.Quarterly), string(period.Annual), string(period.SemiMonthly)))
 	if !m.has("period") {
 		m.value("period", true)
 	}

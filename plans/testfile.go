@@ -27,6 +27,13 @@ type TestFile struct {
 	// override components (team_plans.go).
 	TeamPlans []TeamPlan
 	Cases     []TestCase
+	// CheckErrors, when set, makes this a test of a deliberately bad
+	// plan: the plan check of PlanPath must fail with exactly these
+	// problems (see testfile_check.go). Such a file has no cases.
+	CheckErrors []ExpectedCheckError
+	// CheckDiagnostics are the problems the plan check found in PlanPath,
+	// when CheckErrors is set.
+	CheckDiagnostics Diagnostics
 }
 
 // TestCase is one plan test: given these facts for a period, expect these
@@ -47,6 +54,9 @@ type TestCase struct {
 	// ExpectAttainment is person → measure → attainment, compared at the
 	// number of decimal places written.
 	ExpectAttainment map[string]map[string]Expected
+	// ExpectMeasures is person → measure → value over the measure's
+	// window, compared exactly.
+	ExpectMeasures map[string]map[string]Expected
 	// ExpectTotals is person → total payout.
 	ExpectTotals map[string]Expected
 }
@@ -66,9 +76,14 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 	dir := filepath.Dir(r.file)
 	planNode := m.scalar("plan", true)
 	targetsNode := m.scalar("targets", false)
-	cases := m.list("cases", true)
+	checkNode := m.value("expect_check_errors", false)
+	cases := m.list("cases", checkNode == nil)
 	teamNodes := m.list("team_plans", false)
 	m.done()
+	if checkNode != nil {
+		r.expectCheckErrors(tf, root, planNode, targetsNode, checkNode, cases, load)
+		return tf
+	}
 	if planNode != nil {
 		var f *File
 		if tf.PlanPath, f = r.referenced(planNode, "plan", dir, KindCompPlan, load); f != nil {
@@ -85,7 +100,7 @@ func (r *reader) testFile(root *yaml.Node, load func(path string) (*File, Diagno
 		if tf.Plan.Targets != tf.Targets.Name {
 			r.errorf(targetsNode, "targets: %s is target plan %q, but plan %q names targets %q", targetsNode.Value, tf.Targets.Name, tf.Plan.Name, tf.Plan.Targets)
 		}
-		if tf.Plan.Calendar != tf.Targets.Calendar {
+		if tf.Plan.Calendar.FiscalYearStartMonth != tf.Targets.Calendar.FiscalYearStartMonth {
 			r.errorf(targetsNode, "targets: fiscal_year_start %d differs from the plan's %d", tf.Targets.Calendar.FiscalYearStartMonth, tf.Plan.Calendar.FiscalYearStartMonth)
 		}
 	}
@@ -208,12 +223,14 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		p := facts.PriorPayout{Person: pm.str("person", true), Component: pm.str("component", true)}
 		p.Amount, _ = pm.decimal("amount", true)
 		pm.done()
+		r.checkPrior(pm, p, people, tf)
 		c.Prior = append(c.Prior, p)
 	}
 	if en := cm.value("expect", true); en != nil {
 		em := r.mapping(en, cm.what+".expect")
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)
 		c.ExpectAttainment = r.expectTable(em.value("attainment", false), em.what+".attainment", people, tf, false)
+		c.ExpectMeasures = r.expectTable(em.value("measures", false), em.what+".measures", people, tf, false)
 		if tn := em.value("totals", false); tn != nil {
 			tm := r.mapping(tn, em.what+".totals")
 			c.ExpectTotals = map[string]Expected{}

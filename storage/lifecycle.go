@@ -55,3 +55,8 @@ type ImportBatch struct {
 // SettingFiscalYearStart is the setting holding the company calendar's
 // first month of the fiscal year (1–12).
 const SettingFiscalYearStart = "fiscal_year_start"
+
+// SettingPayCycleAnchor is the setting holding the first day (YYYY-MM-DD)
+// of one of the company's bi-weekly pay cycles; absent until a bi-weekly
+// plan is published or run.
+const SettingPayCycleAnchor = "pay_cycle_anchor"

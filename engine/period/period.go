@@ -1,6 +1,7 @@
 // Package period is icomp's fiscal calendar: period labels such as
-// "2027-Q1", "2027-M03" and "2027", the dates they cover, and the
-// quarter-to-date and year-to-date windows that measures use.
+// "2027-Q1", "2027-M03", "2027", "2027-SM05" (semi-monthly) and
+// "2027-BW05" (bi-weekly), the dates they cover, and the month-, quarter-
+// and year-to-date windows that measures use.
 //
 // Fiscal year N is the fiscal year that ends in calendar year N. With a
 // fiscal year start month of 1 (January) FY2027 is calendar 2027; with a
@@ -26,10 +27,17 @@ const (
 	Monthly   Frequency = "monthly"
 	Quarterly Frequency = "quarterly"
 	Annual    Frequency = "annual"
+	// SemiMonthly pays twice a fiscal month: the 1st to the 15th, and the
+	// 16th to the month's last day.
+	SemiMonthly Frequency = "semimonthly"
+	// BiWeekly pays every 14 days, counted from the calendar's
+	// PayCycleAnchor. See pay_cycle.go for which fiscal year a cycle
+	// belongs to.
+	BiWeekly Frequency = "biweekly"
 )
 
 // Frequencies lists the supported frequencies in order.
-var Frequencies = []Frequency{Monthly, Quarterly, Annual}
+var Frequencies = []Frequency{Monthly, Quarterly, Annual, SemiMonthly, BiWeekly}
 
 // Date is a calendar day, compared and printed as YYYY-MM-DD.
 type Date struct{ t time.Time }
@@ -103,10 +111,15 @@ func (r Range) Overlaps(o Range) bool { return !o.End.Before(r.Start) && !o.Star
 // String formats r as START..END.
 func (r Range) String() string { return r.Start.String() + ".." + r.End.String() }
 
-// Calendar is a fiscal calendar: the month the fiscal year starts in.
+// Calendar is a fiscal calendar: the month the fiscal year starts in, and
+// where bi-weekly pay cycles fall.
 type Calendar struct {
 	// FiscalYearStartMonth is 1 (January, the default when zero) to 12.
 	FiscalYearStartMonth int
+	// PayCycleAnchor is the first day of one bi-weekly pay cycle: the
+	// cycles are the 14-day spans before and after it. Zero (the default)
+	// when nothing pays bi-weekly; bi-weekly labels then do not parse.
+	PayCycleAnchor Date
 }
 
 func (c Calendar) startMonth() int {
@@ -126,21 +139,31 @@ type Period struct {
 	// Index is the period's 1-based number within the fiscal year (1 for annual).
 	Index int
 	Range
-	// Quarter is the fiscal quarter holding the period (the whole year for an annual period).
+	// Month is the fiscal month holding the period (the period itself for
+	// a quarterly or annual period). For a bi-weekly period it is the
+	// cycles that end in the month the period ends in.
+	Month Range
+	// Quarter is the fiscal quarter holding the period (the whole year for
+	// an annual period); for a bi-weekly period, the cycles that end in
+	// that quarter.
 	Quarter Range
-	// Year is the whole fiscal year.
+	// Year is the whole fiscal year; for a bi-weekly period, the cycles
+	// that end in the fiscal year, which can start up to 13 days before it
+	// and end up to 13 days before its end.
 	Year Range
 }
 
 // LabelForms names the canonical period label forms, for error messages.
-const LabelForms = "YYYY, YYYY-Qn (n 1-4) or YYYY-Mnn (nn 01-12)"
+const LabelForms = "YYYY, YYYY-Qn (n 1-4), YYYY-Mnn (nn 01-12), YYYY-SMnn (nn 01-24) or YYYY-BWnn (nn 01-27)"
 
 // inputEchoBytesMax bounds how much of a refused label or date an error repeats.
 const inputEchoBytesMax = 40
 
 // Parse reads a canonical period label: "2027" (fiscal year),
-// "2027-Q1".."2027-Q4" (fiscal quarters) or "2027-M01".."2027-M12"
-// (fiscal months), with a four-digit year from 1000 to 9999. Every other
+// "2027-Q1".."2027-Q4" (fiscal quarters), "2027-M01".."2027-M12"
+// (fiscal months), "2027-SM01".."2027-SM24" (semi-monthly) or
+// "2027-BW01".."2027-BW26" (bi-weekly; "2027-BW27" in a fiscal year in
+// which 27 cycles end), with a four-digit year from 1000 to 9999. Every other
 // spelling is refused, even one that names a period unambiguously
 // ("2027-M3", "2027-q1", " 2027-Q1", "2027-M+1"), so a label is a stable
 // key: the Label of the Period returned is always the label given.
@@ -148,15 +171,18 @@ func (c Calendar) Parse(label string) (Period, error) {
 	if p, ok := c.parseCanonical(label); ok {
 		return p, nil
 	}
+	if err := c.payCycleError(label); err != nil {
+		return Period{}, err
+	}
 	msg := fmt.Sprintf("period %s: want %s", quoteInput(label), LabelForms)
-	if s := suggestLabel(label); s != "" {
+	if s := c.suggestLabel(label); s != "" {
 		msg += fmt.Sprintf("; did you mean %q?", s)
 	}
 	return Period{}, errors.New(msg)
 }
 
 func (c Calendar) parseCanonical(label string) (Period, bool) {
-	if len(label) != 4 && len(label) != 7 && len(label) != 8 {
+	if len(label) != 4 && len(label) != 7 && len(label) != 8 && len(label) != 9 {
 		return Period{}, false
 	}
 	if label[0] < '1' || label[0] > '9' || !digits(label[1:4]) {
@@ -175,6 +201,18 @@ func (c Calendar) parseCanonical(label string) (Period, bool) {
 		if m >= 1 && m <= 12 {
 			return c.period(fy, Monthly, m), true
 		}
+	case len(label) == 9 && digits(label[7:9]):
+		i := int(label[7]-'0')*10 + int(label[8]-'0')
+		switch label[5:7] {
+		case "SM":
+			if i >= 1 && i <= semiMonthlyPeriods {
+				return c.period(fy, SemiMonthly, i), true
+			}
+		case "BW":
+			if i >= 1 && i <= c.PeriodCount(fy, BiWeekly) {
+				return c.period(fy, BiWeekly, i), true
+			}
+		}
 	}
 	return Period{}, false
 }
@@ -189,19 +227,21 @@ func digits(s string) bool {
 }
 
 // suggestLabel returns the canonical spelling of a label that differs from
-// one only by surrounding space, letter case or a one-digit month, or "".
-func suggestLabel(label string) string {
+// one only by surrounding space, letter case or a one-digit number, or "".
+func (c Calendar) suggestLabel(label string) string {
 	if len(label) > inputEchoBytesMax {
 		return ""
 	}
 	s := strings.ToUpper(strings.TrimSpace(label))
-	if y, m, ok := strings.Cut(s, "-M"); ok && len(m) == 1 {
-		s = y + "-M0" + m
+	for _, sep := range []string{"-M", "-SM", "-BW"} {
+		if y, m, ok := strings.Cut(s, sep); ok && len(m) == 1 {
+			s = y + sep + "0" + m
+		}
 	}
 	if s == label {
 		return ""
 	}
-	if _, ok := (Calendar{}).parseCanonical(s); ok {
+	if _, ok := c.parseCanonical(s); ok {
 		return s
 	}
 	return ""
@@ -259,13 +299,40 @@ func (c Calendar) period(fy int, f Frequency, i int) Period {
 		p.Range = c.months(fy, i, 1)
 		q := (i-1)/3 + 1
 		p.Quarter = c.months(fy, 3*(q-1)+1, 3)
+	case SemiMonthly:
+		return c.semiMonthly(fy, i)
+	case BiWeekly:
+		return c.biWeekly(fy, i)
 	}
+	p.Month = p.Range
 	return p
+}
+
+// PeriodCount is the number of periods of frequency f in fiscal year fy:
+// 0 for bi-weekly when the calendar has no PayCycleAnchor.
+func (c Calendar) PeriodCount(fy int, f Frequency) int {
+	switch f {
+	case Monthly:
+		return 12
+	case Quarterly:
+		return 4
+	case Annual:
+		return 1
+	case SemiMonthly:
+		return semiMonthlyPeriods
+	case BiWeekly:
+		if c.PayCycleAnchor.IsZero() {
+			return 0
+		}
+		first, last := c.cyclesEndingIn(c.FiscalYearRange(fy))
+		return int(last - first + 1)
+	}
+	return 0
 }
 
 // Periods lists every period of frequency f in fiscal year fy, in order.
 func (c Calendar) Periods(fy int, f Frequency) []Period {
-	n := map[Frequency]int{Monthly: 12, Quarterly: 4, Annual: 1}[f]
+	n := c.PeriodCount(fy, f)
 	out := make([]Period, n)
 	for i := range out {
 		out[i] = c.period(fy, f, i+1)
@@ -278,8 +345,13 @@ type Window string
 
 // The supported windows.
 const (
-	// WindowPeriod is the pay period itself.
+	// WindowPeriod is the pay period itself (for a semi-monthly or
+	// bi-weekly plan: the pay cycle).
 	WindowPeriod Window = "period"
+	// WindowMTD runs from the start of the fiscal month to the period's
+	// end; for a bi-weekly period, from the start of the first cycle that
+	// ends in the month the period ends in.
+	WindowMTD Window = "mtd"
 	// WindowQTD runs from the start of the fiscal quarter to the period's end.
 	WindowQTD Window = "qtd"
 	// WindowYTD runs from the start of the fiscal year to the period's end.
@@ -287,11 +359,13 @@ const (
 )
 
 // Windows lists the supported windows in order.
-var Windows = []Window{WindowPeriod, WindowQTD, WindowYTD}
+var Windows = []Window{WindowPeriod, WindowMTD, WindowQTD, WindowYTD}
 
 // Window returns the days that window w covers for period p.
 func (p Period) Window(w Window) Range {
 	switch w {
+	case WindowMTD:
+		return Range{p.Month.Start, p.End}
 	case WindowQTD:
 		return Range{p.Quarter.Start, p.End}
 	case WindowYTD:

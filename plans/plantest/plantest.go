@@ -29,6 +29,9 @@ func (c CaseResult) Passed() bool { return len(c.Failures) == 0 }
 
 // Run runs every case of a loaded test file.
 func Run(tf *plans.TestFile) []CaseResult {
+	if tf.CheckErrors != nil {
+		return []CaseResult{checkErrors(tf)}
+	}
 	out := make([]CaseResult, 0, len(tf.Cases))
 	for _, tc := range tf.Cases {
 		out = append(out, RunCase(tf, tc))
@@ -88,6 +91,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 			cr.Failures = append(cr.Failures, fmt.Sprintf("%s: total %s: got %s, want %s", want.Pos, person, g, want.Value))
 		}
 	}
+	cr.Failures = append(cr.Failures, measureFailures(tc, res)...)
 	att := map[string]map[string]engine.Attainment{}
 	for _, a := range res.Attainment {
 		if att[a.Person] == nil {

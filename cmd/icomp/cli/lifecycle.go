@@ -146,12 +146,12 @@ func periodList(ctx context.Context, w io.Writer, st storage.Store, year int) er
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "period\tfrom\tto\tstatus\tapproved\tclosed\tnote\n")
 	for _, fy := range sortedInts(years) {
-		for _, f := range []period.Frequency{period.Annual, period.Quarterly, period.Monthly} {
+		for _, f := range []period.Frequency{period.Annual, period.Quarterly, period.Monthly, period.SemiMonthly, period.BiWeekly} {
 			for _, p := range cal.Periods(fy, f) {
 				r, ok := byLabel[p.Label]
 				if !ok {
-					if f == period.Monthly && year == 0 {
-						continue // months nobody ran would bury the list
+					if f == period.Monthly && year == 0 || f == period.SemiMonthly || f == period.BiWeekly {
+						continue // months nobody ran would bury the list; pay cycles too, even for one year
 					}
 					r = periods.Record(p)
 				}

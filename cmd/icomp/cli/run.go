@@ -43,7 +43,7 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 			return err
 		},
 	}
-	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
+	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1, 2027-M03, 2027-SM05 (semi-monthly) or 2027-BW05 (bi-weekly) (required)")
 	cmd.Flags().StringVar(&p.Plan, "plan", "", "run only this comp plan")
 	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 10,000 transactions)")
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
@@ -89,7 +89,7 @@ has no run in progress (nothing changes).`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1 (required)")
+	cmd.Flags().StringVar(&p.Period, "period", "", "period label, e.g. 2027-Q1, 2027-M03, 2027-SM05 (semi-monthly) or 2027-BW05 (bi-weekly) (required)")
 	cmd.Flags().StringVar(&p.By, "by", "", "who cancels, for the record (default: the current user)")
 	_ = cmd.MarkFlagRequired("period")
 	return cmd

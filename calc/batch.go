@@ -117,9 +117,12 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		sort.Strings(territories)
 	}
 	txns, err := r.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
-		Span: period.Range{Start: p.Year.Start, End: p.End}, People: b.People, Territories: territories,
+		Span: period.Range{Start: engine.TransactionsFrom(plan, p), End: p.End}, People: b.People, Territories: territories,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if txns, err = withCancelledDeals(ctx, r, plan, txns); err != nil {
 		return nil, err
 	}
 	prior, err := PriorPayouts(ctx, r, plan, p, b.People)

@@ -164,7 +164,11 @@ func (c *calc) clawbacks() ([][]Payout, error) {
 	var periods []period.Period
 	for _, cn := range current {
 		if !cn.inWindow {
-			for _, p := range c.reach(cn.deal) {
+			reach, err := c.reach(cn.deal)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range reach {
 				for k := range cb.Components {
 					tr := c.traceOf(cn, PeriodOf(c.plan, cn.deal.Date))
 					tr.Note = fmt.Sprintf("cancelled %d days after the deal, outside the %d-day clawback window: nothing clawed back", cn.days, cb.WindowDays)
@@ -247,24 +251,40 @@ func splitPeople(s []facts.Split) string {
 
 func sameSplitPeople(a, b []facts.Split) bool { return splitPeople(a) == splitPeople(b) }
 
-// reach lists the payees (indexes into c.payees, sorted, unique) a deal
-// can credit: its owner, its split people and the people of its
-// territory.
-func (c *calc) reach(t *facts.Transaction) []int {
+// reach lists the payees (indexes into c.payees, sorted, unique) whom
+// the plan's credit rules credit with deal t: its owner, split people or
+// territory, as the rules that select it say.
+func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 	var out []int
-	if p, ok := c.index[t.Owner]; ok {
-		out = append(out, p)
-	}
-	for _, s := range t.Splits {
-		if p, ok := c.index[s.Person]; ok {
-			out = append(out, p)
+	env := rules.TxnEnv{Txn: c.txnEnvOf(&txnFacts{id: t.ID, t: t})}
+	for _, ri := range c.creditOrder {
+		rule := &c.plan.Credits[ri]
+		if rule.When != nil {
+			ok, err := rule.When.Program.Bool(&c.m, &env)
+			if err != nil {
+				return nil, &RuleError{Pos: rule.When.Pos, Subject: "transaction " + t.ID, Err: err}
+			}
+			if !ok {
+				continue
+			}
+		}
+		switch rule.To {
+		case plans.CreditToOwner:
+			if p, ok := c.index[t.Owner]; ok {
+				out = append(out, p)
+			}
+		case plans.CreditToSplits:
+			for _, s := range t.Splits {
+				if p, ok := c.index[s.Person]; ok {
+					out = append(out, p)
+				}
+			}
+		case plans.CreditToTerritory:
+			out = append(out, c.byTerr[t.Territory]...)
 		}
 	}
-	if t.Territory != "" {
-		out = append(out, c.byTerr[t.Territory]...)
-	}
 	slices.Sort(out)
-	return slices.Compact(out)
+	return slices.Compact(out), nil
 }
 
 // traceOf starts the trace of cancellation cn of a deal paid in p0.
@@ -284,7 +304,11 @@ func (c *calc) traceOf(cn cancellation, p0 period.Period) ClawbackTrace {
 func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, k int, tr ClawbackTrace)) error {
 	reach := map[int]bool{}
 	for _, cn := range cns {
-		for _, p := range c.reach(cn.deal) {
+		ps, err := c.reach(cn.deal)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
 			reach[p] = true
 		}
 	}

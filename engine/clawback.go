@@ -358,6 +358,11 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, 
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
+				if !c.plan.EffectiveIn(p0) {
+					// Another version (or no plan) was in force then; the
+					// engine has only this one.
+					tr.Note = joinNote(fmt.Sprintf("plan %s version %s takes effect %s, after %s: the deal is priced with this version", c.plan.Name, c.plan.Version, c.plan.EffectiveText(), p0.Label), tr.Note)
+				}
 				add(p, k, tr)
 			}
 		}
@@ -443,4 +448,15 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
+}
+
+// joinNote joins two notes with "; ", leaving out an empty one.
+func joinNote(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
 }

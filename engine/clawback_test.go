@@ -162,3 +162,19 @@ func TestClawbackAcrossYears(t *testing.T) {
 		t.Errorf("TransactionsFrom(2027-Q1) = %s, want 2026-01-01", from)
 	}
 }
+
+// A deal paid before the plan version took effect is priced with this
+// version, and the trace says so.
+func TestClawbackPlanVersionNote(t *testing.T) {
+	plan := compPlan(t, strings.Replace(clawbackPlan, "effective: {from: 2027-01-01}", "effective: {from: 2027-04-01}", 1))
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2027-03-10", "new", "ae-1", "10000"), cancel("C-1", "2027-04-15", "T-1", "-10000"),
+	}})
+	tr := payout(t, res, "ae-1", "clawback/commission").Trace
+	if len(tr.Clawbacks) != 1 || !strings.Contains(tr.Clawbacks[0].Note, "plan test version 1 takes effect from 2027-04-01, after 2027-Q1: the deal is priced with this version") {
+		t.Errorf("trace %+v: want a note on the plan version", tr.Clawbacks)
+	}
+	if got := payout(t, res, "ae-1", "clawback/commission").Amount; !got.Equal(d("-1000")) {
+		t.Errorf("clawback/commission = %s, want -1000", got)
+	}
+}

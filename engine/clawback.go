@@ -118,17 +118,22 @@ func (c *calc) clawbacks() ([][]Payout, error) {
 	if cb == nil || c.in.nested != nil {
 		return nil, nil
 	}
-	byID := make(map[string]*facts.Transaction, len(c.in.Transactions))
 	var all []*facts.Transaction // cancellations dated up to the period's end
+	inPeriod := false
 	for i := range c.in.Transactions {
 		t := &c.in.Transactions[i]
-		byID[t.ID] = t
 		if t.Attrs[plans.CancelsAttr] != "" && !t.Date.After(c.in.Period.End) {
 			all = append(all, t)
+			inPeriod = inPeriod || c.in.Period.Contains(t.Date)
 		}
 	}
-	if len(all) == 0 {
+	if !inPeriod {
+		// Earlier cancellations were checked by their own periods' runs.
 		return nil, nil
+	}
+	byID := make(map[string]*facts.Transaction, len(c.in.Transactions))
+	for i := range c.in.Transactions {
+		byID[c.in.Transactions[i].ID] = &c.in.Transactions[i]
 	}
 	slices.SortFunc(all, func(a, b *facts.Transaction) int { return strings.Compare(a.ID, b.ID) })
 	returned := map[string]decimal.Decimal{}

@@ -168,21 +168,30 @@ func (c *calc) clawbacks() ([][]Payout, error) {
 	byPeriod := map[string][]cancellation{}
 	var periods []period.Period
 	for _, cn := range current {
-		if !cn.inWindow {
+		p0 := PeriodOf(c.plan, cn.deal.Date)
+		var note string
+		switch {
+		case !cn.inWindow:
+			note = fmt.Sprintf("cancelled %d days after the deal, outside the %d-day clawback window: nothing clawed back", cn.days, cb.WindowDays)
+		case !c.plan.EffectiveIn(p0):
+			// A run of p0 would not run this plan version: it did not
+			// pay the deal.
+			note = fmt.Sprintf("%s is outside plan %s version %s's effective dates (%s): the plan did not pay the deal, so nothing is clawed back", p0.Label, c.plan.Name, c.plan.Version, c.plan.EffectiveText())
+		}
+		if note != "" {
 			reach, err := c.reach(cn.deal)
 			if err != nil {
 				return nil, err
 			}
 			for _, p := range reach {
 				for k := range cb.Components {
-					tr := c.traceOf(cn, PeriodOf(c.plan, cn.deal.Date))
-					tr.Note = fmt.Sprintf("cancelled %d days after the deal, outside the %d-day clawback window: nothing clawed back", cn.days, cb.WindowDays)
+					tr := c.traceOf(cn, p0)
+					tr.Note = note
 					add(p, k, tr)
 				}
 			}
 			continue
 		}
-		p0 := PeriodOf(c.plan, cn.deal.Date)
 		if _, ok := byPeriod[p0.Label]; !ok {
 			periods = append(periods, p0)
 		}
@@ -363,11 +372,6 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, 
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
-				if !c.plan.EffectiveIn(p0) {
-					// Another version (or no plan) was in force then; the
-					// engine has only this one.
-					tr.Note = joinNote(fmt.Sprintf("plan %s version %s takes effect %s, after %s: the deal is priced with this version", c.plan.Name, c.plan.Version, c.plan.EffectiveText(), p0.Label), tr.Note)
-				}
 				add(p, k, tr)
 			}
 		}
@@ -453,15 +457,4 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
-}
-
-// joinNote joins two notes with "; ", leaving out an empty one.
-func joinNote(a, b string) string {
-	switch {
-	case a == "":
-		return b
-	case b == "":
-		return a
-	}
-	return a + "; " + b
 }

@@ -178,3 +178,53 @@ func TestClawbackBeforeThePlan(t *testing.T) {
 		t.Errorf("clawback/commission = %s, want 0", line.Amount)
 	}
 }
+
+// Split deals claw back from each person by their share; a capped or
+// gated component takes back what it actually paid.
+func TestClawbackSplitsCapGate(t *testing.T) {
+	plan := compPlan(t, planHeader+`credit:
+  - name: team
+    to: splits
+measures:
+  - name: bookings
+components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.10
+    cap: 3000
+  - name: kicker
+    type: per_credit
+    amount: credit.amount * 0.01
+    gate: measure.bookings >= 50000
+clawback:
+  window_days: 90
+`)
+	people := []facts.Person{{ID: "ae-1", Role: "AE"}, {ID: "ae-2", Role: "AE"}}
+	deal := txn("T-1", "2027-03-01", "new", "ae-1", "40000", "ae-1", "0.75", "ae-2", "0.25")
+	c := cancel("C-1", "2027-04-10", "T-1", "-20000")
+	c.Splits = []facts.Split{{Person: "ae-2"}, {Person: "ae-1"}} // the same people; shares not needed
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Transactions: []facts.Transaction{deal, c}})
+	for _, tt := range []struct{ person, line, want string }{
+		// ae-1: credited 30,000, priced 3,000 = the cap, not scaled; half back.
+		{"ae-1", "clawback/commission", "-1500"},
+		// ae-1's kicker gate (30,000 ≥ 50,000) was shut: nothing paid, nothing back.
+		{"ae-1", "clawback/kicker", "0"},
+		// ae-2: credited 10,000, priced 1,000; half back.
+		{"ae-2", "clawback/commission", "-500"},
+	} {
+		if got := payout(t, res, tt.person, tt.line).Amount; !got.Equal(d(tt.want)) {
+			t.Errorf("%s %s = %s, want %s", tt.person, tt.line, got, tt.want)
+		}
+	}
+	if note := payout(t, res, "ae-1", "clawback/kicker").Trace.Clawbacks[0].Note; !strings.Contains(note, "gate was shut in 2027-Q1") {
+		t.Errorf("kicker note %q", note)
+	}
+
+	// A cap that applied scales the deal's share: 60,000 credited prices
+	// 6,000, capped at 3,000, so the deal earned half its priced amount.
+	deal.Amount = d("80000")
+	res = mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Transactions: []facts.Transaction{deal, c}})
+	if got := payout(t, res, "ae-1", "clawback/commission").Amount; !got.Equal(d("-750")) {
+		t.Errorf("capped: ae-1 clawback/commission = %s, want -750 (3,000 paid of 6,000 priced, a quarter returned)", got)
+	}
+}

@@ -210,7 +210,9 @@ func (c *calc) clawbacks() ([][]Payout, error) {
 		for k, ci := range cb.Components {
 			comp := &c.plan.Components[ci]
 			name := plans.ClawbackLine(comp.Name)
-			tr := Trace{Component: name, Type: TraceTypeClawback, Computed: decimal.Zero, Clawbacks: traces[p][k]}
+			cts := traces[p][k]
+			slices.SortFunc(cts, func(a, b ClawbackTrace) int { return strings.Compare(a.Cancellation, b.Cancellation) })
+			tr := Trace{Component: name, Type: TraceTypeClawback, Computed: decimal.Zero, Clawbacks: cts}
 			for _, ct := range traces[p][k] {
 				tr.Computed = tr.Computed.Add(ct.Amount)
 			}

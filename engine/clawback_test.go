@@ -1,7 +1,11 @@
 package engine_test
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -226,5 +230,42 @@ clawback:
 	res = mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Transactions: []facts.Transaction{deal, c}})
 	if got := payout(t, res, "ae-1", "clawback/commission").Amount; !got.Equal(d("-750")) {
 		t.Errorf("capped: ae-1 clawback/commission = %s, want -750 (3,000 paid of 6,000 priced, a quarter returned)", got)
+	}
+}
+
+// TestClawbackTraceGolden renders the clawback lines' traces (a deal taken
+// back in part at its own per-credit rate and at the rate table's
+// effective rate, and one cancelled outside the window) and compares them
+// with testdata/clawback-trace.golden; -update rewrites it.
+func TestClawbackTraceGolden(t *testing.T) {
+	res := mustCompute(t, engine.Input{Plan: compPlan(t, clawbackPlan), Period: quarter(t, "2027-Q2"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2027-01-05", "new", "ae-1", "100000"),
+		txn("T-2", "2027-03-20", "new", "ae-1", "50000"),
+		cancel("C-1", "2027-04-15", "T-2", "-12500"),
+		cancel("C-2", "2027-04-30", "T-1", "-100000"), // 115 days
+	}})
+	var traces []engine.Trace
+	for _, p := range res.Payouts {
+		if p.Trace.Type == engine.TraceTypeClawback {
+			traces = append(traces, p.Trace)
+		}
+	}
+	got, err := json.MarshalIndent(traces, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "clawback-trace.golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("traces differ from %s (run with -update if the change is intended):\n%s", path, got)
 	}
 }

@@ -121,9 +121,12 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		return nil, err
 	}
 	txns, err := r.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
-		Span: period.Range{Start: p.Year.Start, End: p.End}, People: withReports(b.People, ru.Reports), Territories: territories,
+		Span: period.Range{Start: engine.TransactionsFrom(plan, p), End: p.End}, People: withReports(b.People, ru.Reports), Territories: territories,
 	})
 	if err != nil {
+		return nil, err
+	}
+	if txns, err = withCancelledDeals(ctx, r, plan, txns); err != nil {
 		return nil, err
 	}
 	prior, err := PriorPayouts(ctx, r, plan, p, b.People)

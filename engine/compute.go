@@ -172,6 +172,9 @@ func Compute(in Input) (*Result, error) {
 		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
 	}
+	if in.nested != nil {
+		in.nested.c = c
+	}
 	if in.Plan.Targets != "" && in.Targets == nil {
 		return nil, fmt.Errorf("%w: plan %s needs target plan %s", ErrInput, in.Plan.Name, in.Plan.Targets)
 	}
@@ -212,6 +215,10 @@ func Compute(in Input) (*Result, error) {
 		k := [2]string{p.Person, p.Component}
 		c.prior[k] = c.prior[k].Add(p.Amount)
 	}
+	claws, err := c.clawbacks()
+	if err != nil {
+		return nil, err
+	}
 	res := &Result{
 		Credits:  c.creditLines(),
 		Measures: make([]MeasureValue, 0, len(c.payees)*len(c.plan.Measures)),
@@ -220,6 +227,9 @@ func Compute(in Input) (*Result, error) {
 	for i := range c.payees {
 		if err := c.person(&c.payees[i], res); err != nil {
 			return nil, err
+		}
+		if claws != nil {
+			res.Payouts = append(res.Payouts, claws[i]...)
 		}
 	}
 	return res, nil
@@ -410,6 +420,9 @@ func (c *calc) dateString(d period.Date) string {
 func (c *calc) credit(i int) error {
 	tf := &c.txns[i]
 	t := tf.t
+	if c.isCancellation(t) {
+		return nil
+	}
 	// A transaction in another currency is an error only when it would
 	// credit one of this plan's payees: the plan cannot convert it, but a
 	// deal it never credits is none of its business.

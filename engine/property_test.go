@@ -29,6 +29,12 @@ measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
     amount: credit.amount * 0.001
   - name: logo_bonus`, 1)
 
+// clawbackPlans are the realistic and overlay plans with a 90-day
+// clawback, so that the property below also covers cancellations: their
+// checks, recomputing the periods that paid the deals (the previous
+// fiscal year's too) and the clawback lines.
+var clawbackPlans = []string{realisticPlan + "clawback:\n  window_days: 90\n", overlayPlan + "clawback:\n  window_days: 90\n"}
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -144,6 +150,22 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 			}
 		}
 	}
+	// Cancel some deals, in full or in part, from the same day to 150 days
+	// later (in and out of the window): a copy of the deal (same owner,
+	// territory and splits) with the amount returned.
+	for i := range nTxns {
+		deal := txns[i]
+		if deal.Amount.Sign() <= 0 || !rapid.Bool().Draw(t, "cancel") {
+			continue
+		}
+		c := deal
+		c.ID = "C" + deal.ID
+		c.Type = "cancellation"
+		c.Date = deal.Date.AddDays(rapid.IntRange(0, 150).Draw(t, "cancel after"))
+		c.Amount = decimal.New(-rapid.Int64Range(1, deal.Amount.Coefficient().Int64()).Draw(t, "returned cents"), -2)
+		c.Attrs = map[string]string{"cancels": deal.ID}
+		txns = append(txns, c)
+	}
 	var prior []facts.PriorPayout
 	for _, id := range ids {
 		if rapid.Bool().Draw(t, "has prior") {
@@ -161,7 +183,7 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
 	targets := targetPlan(t, realisticTargets)
-	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan)}
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, clawbackPlans[0]), compPlan(t, clawbackPlans[1])}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
@@ -222,8 +244,8 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 			}
 		}
 		for _, tx := range txns {
-			if len(tx.Splits) == 0 || !q2.Contains(tx.Date) {
-				continue
+			if len(tx.Splits) == 0 || !q2.Contains(tx.Date) || tx.Attrs["cancels"] != "" {
+				continue // cancellations are credited to nobody
 			}
 			all := true
 			for _, s := range tx.Splits {

@@ -34,6 +34,9 @@ type Input struct {
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
 	Stop <-chan struct{}
+	// nested is set when the calculation recomputes an earlier period for
+	// a clawback (clawback.go).
+	nested *nestedRun
 }
 
 // Result is a calculation's output, each slice sorted.
@@ -123,6 +126,8 @@ type Trace struct {
 	// Prior is what earlier periods earned, netted by cumulative components.
 	Prior  *decimal.Decimal `json:"prior,omitempty"`
 	Result decimal.Decimal  `json:"result"`
+	// Clawbacks lists the cancellations a clawback line takes back.
+	Clawbacks []ClawbackTrace `json:"clawbacks,omitempty"`
 }
 
 // TraceInput is one named value a component read.

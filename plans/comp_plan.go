@@ -74,6 +74,8 @@ type CompPlan struct {
 	Measures    []Measure
 	Components  []Component
 	Steps       []Step
+	// Clawback, if set, takes back what cancelled deals paid (clawback.go).
+	Clawback *Clawback
 }
 
 // CreditRule turns a transaction into credits.
@@ -303,6 +305,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 		}
 		p.Steps = append(p.Steps, s)
 	}
+	p.Clawback = r.clawback(m.value("clawback", false), p)
 	m.done()
 	return p
 }

@@ -265,6 +265,7 @@ func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, 
 			for _, s := range tf.Plan.Steps {
 				known = append(known, s.Name)
 			}
+			known = append(known, tf.Plan.ClawbackLines()...)
 		} else {
 			for _, m := range tf.Plan.Measures {
 				known = append(known, m.Name)

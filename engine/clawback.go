@@ -1,0 +1,462 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/plans/rules"
+)
+
+// TraceTypeClawback is the Trace.Type of a clawback line.
+const TraceTypeClawback = "clawback"
+
+// ClawbackTrace is one cancellation a clawback line takes back: which deal,
+// when it was paid, what it earned through the component and at what
+// rate, and the share of it returned.
+type ClawbackTrace struct {
+	// Cancellation is the cancelling transaction; Cancels the deal.
+	Cancellation string `json:"cancellation"`
+	Cancels      string `json:"cancels"`
+	DealDate     string `json:"deal_date"`
+	CancelDate   string `json:"cancel_date"`
+	// Days is how many days after the deal it was cancelled; WindowDays
+	// is the plan's window.
+	Days       int `json:"days"`
+	WindowDays int `json:"window_days"`
+	// Period is the period the deal was paid in.
+	Period string `json:"period"`
+	// DealAmount is the deal's amount; Returned the amount the
+	// cancellation returns (positive); Share = Returned ÷ DealAmount.
+	DealAmount decimal.Decimal `json:"deal_amount"`
+	Returned   decimal.Decimal `json:"returned"`
+	Share      decimal.Decimal `json:"share"`
+	// Credited is what the deal counted for the person in the component:
+	// the credits a per_credit component priced, or what the deal added
+	// to a rate table's measure.
+	Credited decimal.Decimal `json:"credited"`
+	// Paid is what the deal earned through the component in Period, and
+	// Rate = Paid ÷ Credited: the deal's own rate for a per_credit
+	// component, the component's effective rate in Period (its payout ÷
+	// its measure) for a rate table.
+	Paid decimal.Decimal `json:"paid"`
+	Rate decimal.Decimal `json:"rate"`
+	// Tiers are the rate table rows the component paid in Period.
+	Tiers []TierTrace `json:"tiers,omitempty"`
+	// Amount is what is taken back: -Paid × Share, before rounding.
+	Amount decimal.Decimal `json:"amount"`
+	// Note says why nothing (or less) was taken back: outside the window,
+	// a gate that was shut, a cap.
+	Note string `json:"note,omitempty"`
+}
+
+// nestedRun marks a calculation of an earlier period made to find out what
+// a cancelled deal paid; c is the calculation, for reading its credits.
+type nestedRun struct {
+	c *calc
+}
+
+// isCancellation reports whether t cancels another deal under a plan with
+// a clawback: such a transaction is credited to nobody, and only takes
+// back what the deal it cancels paid.
+func (c *calc) isCancellation(t *facts.Transaction) bool {
+	return c.plan.Clawback != nil && t.Attrs[plans.CancelsAttr] != ""
+}
+
+// PeriodOf returns the period of plan's calendar and frequency that holds d.
+func PeriodOf(plan *plans.CompPlan, d period.Date) period.Period {
+	y := d.Time().Year()
+	for fy := y - 1; fy <= y+1; fy++ {
+		for _, p := range plan.Calendar.Periods(fy, plan.Frequency) {
+			if p.Contains(d) {
+				return p
+			}
+		}
+	}
+	panic("invariant: no period of the calendar holds " + d.String())
+}
+
+// TransactionsFrom is the first day of the transactions a calculation of
+// plan in p reads: the start of the fiscal year, or, for a plan with a
+// clawback, the start of the fiscal year of the earliest deal a
+// cancellation dated in p can still claw back (the deal's period is
+// recomputed to find out what the deal paid).
+func TransactionsFrom(plan *plans.CompPlan, p period.Period) period.Date {
+	if plan.Clawback == nil {
+		return p.Year.Start
+	}
+	first := PeriodOf(plan, p.Start.AddDays(-plan.Clawback.WindowDays)).Year.Start
+	if first.After(p.Year.Start) {
+		return p.Year.Start
+	}
+	return first
+}
+
+// cancellation is a cancellation of deal, checked.
+type cancellation struct {
+	t, deal  *facts.Transaction
+	days     int
+	inWindow bool
+}
+
+// clawbacks computes the clawback lines of the period, per payee (indexed
+// like c.payees): for each cancellation dated in the period, within the
+// window, what the deal it cancels paid through each clawed-back
+// component, in proportion to the amount returned. Each line's trace
+// lists the cancellations it takes back; a cancellation outside the
+// window shows there with nothing taken back.
+func (c *calc) clawbacks() ([][]Payout, error) {
+	cb := c.plan.Clawback
+	if cb == nil || c.in.nested != nil {
+		return nil, nil
+	}
+	var all []*facts.Transaction // cancellations dated up to the period's end
+	inPeriod := false
+	for i := range c.in.Transactions {
+		t := &c.in.Transactions[i]
+		if t.Attrs[plans.CancelsAttr] != "" && !t.Date.After(c.in.Period.End) {
+			all = append(all, t)
+			inPeriod = inPeriod || c.in.Period.Contains(t.Date)
+		}
+	}
+	if !inPeriod {
+		// Earlier cancellations were checked by their own periods' runs.
+		return nil, nil
+	}
+	byID := make(map[string]*facts.Transaction, len(c.in.Transactions))
+	for i := range c.in.Transactions {
+		byID[c.in.Transactions[i].ID] = &c.in.Transactions[i]
+	}
+	slices.SortFunc(all, func(a, b *facts.Transaction) int { return strings.Compare(a.ID, b.ID) })
+	returned := map[string]decimal.Decimal{}
+	var current []cancellation
+	for _, t := range all {
+		cn, err := c.checkCancellation(t, byID)
+		if err != nil {
+			return nil, err
+		}
+		id := cn.deal.ID
+		returned[id] = returned[id].Sub(t.Amount)
+		if returned[id].GreaterThan(cn.deal.Amount) {
+			return nil, fmt.Errorf("%w: cancellations of %s up to %s (the last %s) return %s, more than the deal's %s", ErrInput, id, c.in.Period.Label, t.ID, returned[id], cn.deal.Amount)
+		}
+		if c.in.Period.Contains(t.Date) {
+			current = append(current, cn)
+		}
+	}
+	if len(current) == 0 {
+		return nil, nil
+	}
+	// traces[payee][k] lists what clawback component k takes back.
+	traces := make([][][]ClawbackTrace, len(c.payees))
+	add := func(p, k int, tr ClawbackTrace) {
+		if traces[p] == nil {
+			traces[p] = make([][]ClawbackTrace, len(cb.Components))
+		}
+		traces[p][k] = append(traces[p][k], tr)
+	}
+	// Recompute each period that paid a deal cancelled within the window
+	// once, for the people the deals reach.
+	byPeriod := map[string][]cancellation{}
+	var periods []period.Period
+	for _, cn := range current {
+		p0 := PeriodOf(c.plan, cn.deal.Date)
+		var note string
+		switch {
+		case !cn.inWindow:
+			note = fmt.Sprintf("cancelled %d days after the deal, outside the %d-day clawback window: nothing clawed back", cn.days, cb.WindowDays)
+		case !c.plan.EffectiveIn(p0):
+			// A run of p0 would not run this plan version: it did not
+			// pay the deal.
+			note = fmt.Sprintf("%s is outside plan %s version %s's effective dates (%s): the plan did not pay the deal, so nothing is clawed back", p0.Label, c.plan.Name, c.plan.Version, c.plan.EffectiveText())
+		}
+		if note != "" {
+			reach, err := c.reach(cn.deal)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range reach {
+				for k := range cb.Components {
+					tr := c.traceOf(cn, p0)
+					tr.Note = note
+					add(p, k, tr)
+				}
+			}
+			continue
+		}
+		if _, ok := byPeriod[p0.Label]; !ok {
+			periods = append(periods, p0)
+		}
+		byPeriod[p0.Label] = append(byPeriod[p0.Label], cn)
+	}
+	for _, p0 := range periods {
+		if err := c.clawbackPeriod(p0, byPeriod[p0.Label], add); err != nil {
+			return nil, err
+		}
+	}
+	out := make([][]Payout, len(c.payees))
+	for p := range traces {
+		if traces[p] == nil {
+			continue
+		}
+		for k, ci := range cb.Components {
+			comp := &c.plan.Components[ci]
+			name := plans.ClawbackLine(comp.Name)
+			cts := traces[p][k]
+			slices.SortFunc(cts, func(a, b ClawbackTrace) int { return strings.Compare(a.Cancellation, b.Cancellation) })
+			tr := Trace{Component: name, Type: TraceTypeClawback, Computed: decimal.Zero, Clawbacks: cts}
+			for _, ct := range traces[p][k] {
+				tr.Computed = tr.Computed.Add(ct.Amount)
+			}
+			tr.Rounded = money.RoundHalfUp(tr.Computed, c.places)
+			tr.Result = tr.Rounded
+			out[p] = append(out[p], Payout{Person: c.payees[p].p.ID, Component: name, EarningCode: comp.EarningCode,
+				Currency: c.plan.Currency, Amount: tr.Result, Trace: tr})
+		}
+	}
+	return out, nil
+}
+
+// checkCancellation checks cancellation t against the deal it cancels.
+func (c *calc) checkCancellation(t *facts.Transaction, byID map[string]*facts.Transaction) (cancellation, error) {
+	id := t.Attrs[plans.CancelsAttr]
+	deal, ok := byID[id]
+	errf := func(format string, args ...any) (cancellation, error) {
+		return cancellation{}, fmt.Errorf("%w: cancellation %s of %s: %s", ErrInput, t.ID, id, fmt.Sprintf(format, args...))
+	}
+	switch {
+	case !ok:
+		return errf("no transaction %s is known; import the deal, or correct the %s attribute", id, plans.CancelsAttr)
+	case deal.Attrs[plans.CancelsAttr] != "":
+		return errf("%s is itself a cancellation (of %s); a cancellation names the deal", id, deal.Attrs[plans.CancelsAttr])
+	case id == t.ID:
+		return errf("a transaction cannot cancel itself")
+	case t.Amount.Sign() >= 0:
+		return errf("amount %s: give the amount returned as a negative number (-%s for the whole deal)", t.Amount, deal.Amount)
+	case deal.Amount.Sign() <= 0:
+		return errf("the deal's amount is %s; only a deal with a positive amount can be cancelled", deal.Amount)
+	case t.Date.Before(deal.Date):
+		return errf("dated %s, before the deal (%s)", t.Date, deal.Date)
+	case t.Currency != deal.Currency:
+		return errf("in %s, but the deal is in %s", t.Currency, deal.Currency)
+	case t.Owner != deal.Owner || t.Territory != deal.Territory || !sameSplitPeople(t.Splits, deal.Splits):
+		// The cancellation reaches the same batches as the deal only when
+		// it names the same people.
+		return errf("owner, territory and split people must be the deal's (owner %q, territory %q, splits %s), so that it reaches everyone the deal paid", deal.Owner, deal.Territory, splitPeople(deal.Splits))
+	}
+	days := int(t.Date.Time().Sub(deal.Date.Time()) / (24 * time.Hour))
+	return cancellation{t: t, deal: deal, days: days, inWindow: days <= c.plan.Clawback.WindowDays}, nil
+}
+
+func splitPeople(s []facts.Split) string {
+	ids := make([]string, len(s))
+	for i := range s {
+		ids[i] = s[i].Person
+	}
+	sort.Strings(ids)
+	return "[" + strings.Join(ids, " ") + "]"
+}
+
+func sameSplitPeople(a, b []facts.Split) bool { return splitPeople(a) == splitPeople(b) }
+
+// reach lists the payees (indexes into c.payees, sorted, unique) whom
+// the plan's credit rules credit with deal t: its owner, split people or
+// territory, as the rules that select it say.
+func (c *calc) reach(t *facts.Transaction) ([]int, error) {
+	var out []int
+	env := rules.TxnEnv{Txn: c.txnEnvOf(&txnFacts{id: t.ID, t: t})}
+	for _, ri := range c.creditOrder {
+		rule := &c.plan.Credits[ri]
+		if rule.When != nil {
+			ok, err := rule.When.Program.Bool(&c.m, &env)
+			if err != nil {
+				return nil, &RuleError{Pos: rule.When.Pos, Subject: "transaction " + t.ID, Err: err}
+			}
+			if !ok {
+				continue
+			}
+		}
+		switch rule.To {
+		case plans.CreditToOwner:
+			if p, ok := c.index[t.Owner]; ok {
+				out = append(out, p)
+			}
+		case plans.CreditToSplits:
+			for _, s := range t.Splits {
+				if p, ok := c.index[s.Person]; ok {
+					out = append(out, p)
+				}
+			}
+		case plans.CreditToTerritory:
+			out = append(out, c.byTerr[t.Territory]...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// traceOf starts the trace of cancellation cn of a deal paid in p0.
+func (c *calc) traceOf(cn cancellation, p0 period.Period) ClawbackTrace {
+	ret := cn.t.Amount.Neg()
+	return ClawbackTrace{
+		Cancellation: cn.t.ID, Cancels: cn.deal.ID, DealDate: cn.deal.Date.String(), CancelDate: cn.t.Date.String(),
+		Days: cn.days, WindowDays: c.plan.Clawback.WindowDays, Period: p0.Label,
+		DealAmount: cn.deal.Amount, Returned: ret, Share: ret.DivRound(cn.deal.Amount, rules.DivisionPlaces),
+		Credited: decimal.Zero, Paid: decimal.Zero, Rate: decimal.Zero, Amount: decimal.Zero,
+	}
+}
+
+// clawbackPeriod recomputes period p0, which paid the deals of cns, for
+// the people they reach, and adds to each what the deals paid them
+// through each clawed-back component, in proportion to what was returned.
+func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, k int, tr ClawbackTrace)) error {
+	reach := map[int]bool{}
+	for _, cn := range cns {
+		ps, err := c.reach(cn.deal)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			reach[p] = true
+		}
+	}
+	var people []facts.Person
+	for p := range c.payees {
+		if reach[p] {
+			people = append(people, *c.payees[p].p)
+		}
+	}
+	nested := &nestedRun{}
+	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, Stop: c.in.Stop, nested: nested})
+	if err != nil {
+		return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
+	}
+	nc := nested.c
+	lines := map[[2]string]*Payout{}
+	for i := range res.Payouts {
+		lines[[2]string{res.Payouts[i].Person, res.Payouts[i].Component}] = &res.Payouts[i]
+	}
+	measures := map[[2]string]decimal.Decimal{}
+	for _, m := range res.Measures {
+		measures[[2]string{m.Person, m.Measure}] = m.Value
+	}
+	cb := c.plan.Clawback
+	for _, cn := range cns {
+		for np := range nc.payees {
+			pe := &nc.payees[np]
+			p, ok := c.index[pe.p.ID]
+			if !ok {
+				continue
+			}
+			var credits []*credit
+			for k := range nc.periodCredits {
+				cr := &nc.periodCredits[k]
+				if int(cr.payee) == np && nc.txns[cr.txn].t == cn.deal {
+					credits = append(credits, cr)
+				}
+			}
+			if len(credits) == 0 {
+				continue
+			}
+			for k, ci := range cb.Components {
+				comp := &c.plan.Components[ci]
+				tr := c.traceOf(cn, p0)
+				line := lines[[2]string{pe.p.ID, comp.Name}]
+				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr); err != nil {
+					return err
+				}
+				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
+				add(p, k, tr)
+			}
+		}
+	}
+	return nil
+}
+
+// dealPaid works out, in the recomputed period, what a deal's credits
+// (of payee pe) earned through comp, whose line in that period is line:
+// Credited, Paid, Rate and Tiers of tr.
+func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace) error {
+	contribution := decimal.Zero
+	var m *plans.Measure
+	if comp.Type == plans.ComponentRateTable {
+		m, _ = nc.plan.MeasureByName(comp.Measure)
+	}
+	for _, cr := range credits {
+		nc.creditEnv.Txn = nc.txnEnvOf(&nc.txns[cr.txn])
+		nc.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: nc.plan.Credits[cr.rule].Name, Share: cr.share}
+		nc.creditEnv.Person = pe.env
+		nc.envPayee = -1
+		where, value := comp.Where, comp.Amount
+		if m != nil {
+			where, value = m.Where, m.Value
+		}
+		if where != nil {
+			ok, err := where.Program.Bool(&nc.m, &nc.creditEnv)
+			if err != nil {
+				return &RuleError{Pos: where.Pos, Subject: nc.creditSubject(pe, cr), Err: err}
+			}
+			if !ok {
+				continue
+			}
+		}
+		switch {
+		case m != nil && m.Aggregate == plans.AggregateCount:
+			contribution = contribution.Add(one)
+			tr.Credited = tr.Credited.Add(one)
+		case m != nil && value == nil:
+			contribution = contribution.Add(cr.amount)
+			tr.Credited = tr.Credited.Add(cr.amount)
+		default:
+			v, err := value.Program.Decimal(&nc.m, &nc.creditEnv)
+			if err != nil {
+				return &RuleError{Pos: value.Pos, Subject: nc.creditSubject(pe, cr), Err: err}
+			}
+			contribution = contribution.Add(v)
+			if m != nil {
+				tr.Credited = tr.Credited.Add(v)
+			} else {
+				tr.Credited = tr.Credited.Add(cr.amount)
+			}
+		}
+	}
+	if line == nil {
+		tr.Note = "the component paid no line in " + tr.Period
+		return nil
+	}
+	lt := &line.Trace
+	switch {
+	case lt.Gate != nil && !lt.Gate.Passed:
+		tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
+		return nil
+	case comp.Type == plans.ComponentPerCredit:
+		tr.Paid = contribution
+		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
+			tr.Paid = contribution.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
+			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
+		}
+	default:
+		basis := measures[[2]string{pe.p.ID, comp.Measure}]
+		tr.Tiers = lt.Tiers
+		if basis.Sign() <= 0 {
+			tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
+			return nil
+		}
+		tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
+		tr.Paid = contribution.Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
+		tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
+		return nil
+	}
+	if !tr.Credited.IsZero() {
+		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
+	}
+	return nil
+}

@@ -1,0 +1,271 @@
+package engine_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+)
+
+// clawbackPlan pays 10% per credit and a marginal rate table on quarterly
+// bookings (5% to 100,000, 8% above), and claws back both for 90 days.
+const clawbackPlan = planHeader + ownerBookings + `components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.10
+  - name: accelerator
+    type: rate_table
+    measure: bookings
+    tiers:
+      - {from: 0, to: 100000, rate: 0.05}
+      - {from: 100000, rate: 0.08}
+clawback:
+  window_days: 90
+`
+
+// cancel builds a cancellation of deal dated date returning amount.
+func cancel(id, date, deal, amount string) facts.Transaction {
+	t := txn(id, date, "cancellation", "ae-1", amount)
+	t.Attrs = map[string]string{"cancels": deal}
+	return t
+}
+
+func TestClawback(t *testing.T) {
+	plan := compPlan(t, clawbackPlan)
+	// Q1 paid: commission 10% of 150,000 = 15,000; accelerator 5,000 +
+	// 4,000 = 9,000 on bookings of 150,000, an effective 6%.
+	q1 := []facts.Transaction{txn("T-1", "2027-02-10", "new", "ae-1", "100000"), txn("T-2", "2027-03-20", "new", "ae-1", "50000")}
+	tests := []struct {
+		name   string
+		extra  []facts.Transaction
+		want   map[string]string // line → amount
+		note   string            // in the first commission clawback trace
+		errHas string
+	}{
+		{
+			name:  "whole deal within the window",
+			extra: []facts.Transaction{cancel("C-1", "2027-04-15", "T-2", "-50000")},
+			// 10% of 50,000; 6% of 50,000.
+			want: map[string]string{"clawback/commission": "-5000", "clawback/accelerator": "-3000", "commission": "0"},
+		},
+		{
+			name:  "partial return is proportional",
+			extra: []facts.Transaction{cancel("C-1", "2027-04-15", "T-1", "-25000")},
+			want:  map[string]string{"clawback/commission": "-2500", "clawback/accelerator": "-1500"},
+		},
+		{
+			name:  "53 days is inside",
+			extra: []facts.Transaction{cancel("C-1", "2027-05-12", "T-2", "-50000")}, // 53 days: inside
+			want:  map[string]string{"clawback/commission": "-5000"},
+		},
+		{
+			name:  "91 days is outside",
+			extra: []facts.Transaction{cancel("C-1", "2027-05-12", "T-1", "-100000")},
+			want:  map[string]string{"clawback/commission": "0", "clawback/accelerator": "0"},
+			note:  "outside the 90-day clawback window",
+		},
+		{
+			name:  "the cancellation does not change this period's pay",
+			extra: []facts.Transaction{txn("T-3", "2027-04-02", "new", "ae-1", "20000"), cancel("C-1", "2027-04-15", "T-2", "-50000")},
+			want:  map[string]string{"commission": "2000", "accelerator": "1000", "clawback/commission": "-5000"},
+		},
+		{
+			name:   "unknown deal",
+			extra:  []facts.Transaction{cancel("C-1", "2027-04-15", "T-9", "-1")},
+			errHas: "cancellation C-1 of T-9: no transaction T-9 is known",
+		},
+		{
+			name:   "more than the deal",
+			extra:  []facts.Transaction{cancel("C-1", "2027-04-15", "T-2", "-30000"), cancel("C-2", "2027-04-20", "T-2", "-30000")},
+			errHas: "cancellations of T-2 up to 2027-Q2 (the last C-2) return 60000, more than the deal's 50000",
+		},
+		{
+			name:   "positive amount",
+			extra:  []facts.Transaction{cancel("C-1", "2027-04-15", "T-2", "50000")},
+			errHas: "give the amount returned as a negative number (-50000 for the whole deal)",
+		},
+		{
+			name: "another owner",
+			extra: []facts.Transaction{func() facts.Transaction {
+				c := cancel("C-1", "2027-04-15", "T-2", "-1")
+				c.Owner = "ae-2"
+				return c
+			}()},
+			errHas: "must be the deal's",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			txns := append(append([]facts.Transaction{}, q1...), tt.extra...)
+			res, err := engine.Compute(engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: ae1, Transactions: txns})
+			if tt.errHas != "" {
+				if err == nil || !errors.Is(err, engine.ErrInput) || !strings.Contains(err.Error(), tt.errHas) {
+					t.Fatalf("err = %v, want ErrInput with %q", err, tt.errHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			for line, want := range tt.want {
+				if got := payout(t, res, "ae-1", line).Amount; !got.Equal(d(want)) {
+					t.Errorf("%s = %s, want %s", line, got, want)
+				}
+			}
+			tr := payout(t, res, "ae-1", "clawback/commission").Trace
+			if len(tr.Clawbacks) == 0 {
+				t.Fatal("no clawback in the trace")
+			}
+			if ct := tr.Clawbacks[0]; ct.Period != "2027-Q1" || ct.Cancellation != "C-1" || !strings.Contains(ct.Note, tt.note) {
+				t.Errorf("trace %+v: want period 2027-Q1, C-1, note with %q", ct, tt.note)
+			}
+		})
+	}
+}
+
+// A cancellation in the deal's own period takes it back in that period.
+func TestClawbackSamePeriod(t *testing.T) {
+	plan := compPlan(t, clawbackPlan)
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q1"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2027-02-10", "new", "ae-1", "40000"), cancel("C-1", "2027-03-01", "T-1", "-10000"),
+	}})
+	for line, want := range map[string]string{"commission": "4000", "accelerator": "2000", "clawback/commission": "-1000", "clawback/accelerator": "-500"} {
+		if got := payout(t, res, "ae-1", line).Amount; !got.Equal(d(want)) {
+			t.Errorf("%s = %s, want %s", line, got, want)
+		}
+	}
+	if len(res.Credits) != 1 {
+		t.Errorf("credits %+v: the cancellation must not be credited", res.Credits)
+	}
+}
+
+// A deal of the previous fiscal year is recomputed in its own period.
+func TestClawbackAcrossYears(t *testing.T) {
+	plan := compPlan(t, strings.Replace(clawbackPlan, "effective: {from: 2027-01-01}", "effective: {from: 2026-01-01}", 1))
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q1"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2026-12-20", "new", "ae-1", "120000"), cancel("C-1", "2027-01-10", "T-1", "-120000"),
+	}})
+	// 2026-Q4 paid 12,000 commission and 5,000 + 1,600 accelerator.
+	if got := payout(t, res, "ae-1", "clawback/commission").Amount; !got.Equal(d("-12000")) {
+		t.Errorf("clawback/commission = %s, want -12000", got)
+	}
+	if got := payout(t, res, "ae-1", "clawback/accelerator").Amount; !got.Equal(d("-6600")) {
+		t.Errorf("clawback/accelerator = %s, want -6600", got)
+	}
+	if from := engine.TransactionsFrom(plan, quarter(t, "2027-Q2")); from != period.MustDate("2027-01-01") {
+		t.Errorf("TransactionsFrom(2027-Q2) = %s, want 2027-01-01", from)
+	}
+	if from := engine.TransactionsFrom(plan, quarter(t, "2027-Q1")); from != period.MustDate("2026-01-01") {
+		t.Errorf("TransactionsFrom(2027-Q1) = %s, want 2026-01-01", from)
+	}
+}
+
+// A deal dated before the plan took effect was not paid by it: nothing is
+// clawed back, and the trace says why.
+func TestClawbackBeforeThePlan(t *testing.T) {
+	plan := compPlan(t, strings.Replace(clawbackPlan, "effective: {from: 2027-01-01}", "effective: {from: 2027-04-01}", 1))
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2027-03-10", "new", "ae-1", "10000"), cancel("C-1", "2027-04-15", "T-1", "-10000"),
+	}})
+	line := payout(t, res, "ae-1", "clawback/commission")
+	if len(line.Trace.Clawbacks) != 1 || !strings.Contains(line.Trace.Clawbacks[0].Note, "2027-Q1 is outside plan test version 1's effective dates (from 2027-04-01): the plan did not pay the deal, so nothing is clawed back") {
+		t.Errorf("trace %+v: want a note on the effective dates", line.Trace.Clawbacks)
+	}
+	if !line.Amount.IsZero() {
+		t.Errorf("clawback/commission = %s, want 0", line.Amount)
+	}
+}
+
+// Split deals claw back from each person by their share; a capped or
+// gated component takes back what it actually paid.
+func TestClawbackSplitsCapGate(t *testing.T) {
+	plan := compPlan(t, planHeader+`credit:
+  - name: team
+    to: splits
+measures:
+  - name: bookings
+components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.10
+    cap: 3000
+  - name: kicker
+    type: per_credit
+    amount: credit.amount * 0.01
+    gate: measure.bookings >= 50000
+clawback:
+  window_days: 90
+`)
+	people := []facts.Person{{ID: "ae-1", Role: "AE"}, {ID: "ae-2", Role: "AE"}}
+	deal := txn("T-1", "2027-03-01", "new", "ae-1", "40000", "ae-1", "0.75", "ae-2", "0.25")
+	c := cancel("C-1", "2027-04-10", "T-1", "-20000")
+	c.Splits = []facts.Split{{Person: "ae-2"}, {Person: "ae-1"}} // the same people; shares not needed
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Transactions: []facts.Transaction{deal, c}})
+	for _, tt := range []struct{ person, line, want string }{
+		// ae-1: credited 30,000, priced 3,000 = the cap, not scaled; half back.
+		{"ae-1", "clawback/commission", "-1500"},
+		// ae-1's kicker gate (30,000 ≥ 50,000) was shut: nothing paid, nothing back.
+		{"ae-1", "clawback/kicker", "0"},
+		// ae-2: credited 10,000, priced 1,000; half back.
+		{"ae-2", "clawback/commission", "-500"},
+	} {
+		if got := payout(t, res, tt.person, tt.line).Amount; !got.Equal(d(tt.want)) {
+			t.Errorf("%s %s = %s, want %s", tt.person, tt.line, got, tt.want)
+		}
+	}
+	if note := payout(t, res, "ae-1", "clawback/kicker").Trace.Clawbacks[0].Note; !strings.Contains(note, "gate was shut in 2027-Q1") {
+		t.Errorf("kicker note %q", note)
+	}
+
+	// A cap that applied scales the deal's share: 60,000 credited prices
+	// 6,000, capped at 3,000, so the deal earned half its priced amount.
+	deal.Amount = d("80000")
+	res = mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Transactions: []facts.Transaction{deal, c}})
+	if got := payout(t, res, "ae-1", "clawback/commission").Amount; !got.Equal(d("-750")) {
+		t.Errorf("capped: ae-1 clawback/commission = %s, want -750 (3,000 paid of 6,000 priced, a quarter returned)", got)
+	}
+}
+
+// TestClawbackTraceGolden renders the clawback lines' traces (a deal taken
+// back in part at its own per-credit rate and at the rate table's
+// effective rate, and one cancelled outside the window) and compares them
+// with testdata/clawback-trace.golden; -update rewrites it.
+func TestClawbackTraceGolden(t *testing.T) {
+	res := mustCompute(t, engine.Input{Plan: compPlan(t, clawbackPlan), Period: quarter(t, "2027-Q2"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2027-01-05", "new", "ae-1", "100000"),
+		txn("T-2", "2027-03-20", "new", "ae-1", "50000"),
+		cancel("C-1", "2027-04-15", "T-2", "-12500"),
+		cancel("C-2", "2027-04-30", "T-1", "-100000"), // 115 days
+	}})
+	var traces []engine.Trace
+	for _, p := range res.Payouts {
+		if p.Trace.Type == engine.TraceTypeClawback {
+			traces = append(traces, p.Trace)
+		}
+	}
+	got, err := json.MarshalIndent(traces, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = append(got, '\n')
+	path := filepath.Join("testdata", "clawback-trace.golden")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("traces differ from %s (run with -update if the change is intended):\n%s", path, got)
+	}
+}

@@ -1,0 +1,126 @@
+package plans
+
+import (
+	"fmt"
+
+	"gopkg.in/yaml.v3"
+)
+
+// CancelsAttr is the transaction attribute that makes a transaction a
+// cancellation: the ID of the deal it cancels (in full, or in part for a
+// partial return).
+const CancelsAttr = "cancels"
+
+// ClawbackLinePrefix starts the name of a clawback payout line:
+// "clawback/commission" takes back what component commission paid.
+const ClawbackLinePrefix = "clawback/"
+
+// clawbackWindowDaysMax bounds clawback.window_days (ten years).
+const clawbackWindowDaysMax = 3660
+
+// Clawback is a plan's clawback of cancelled deals: a cancellation dated at
+// most WindowDays after the deal it cancels takes back, in the period the
+// cancellation is dated in, what the deal paid through each of Components,
+// in proportion to the amount returned.
+type Clawback struct {
+	Pos        Pos
+	WindowDays int
+	// Components are the indexes (into CompPlan.Components) of the
+	// components clawed back, in plan order.
+	Components []int
+}
+
+// ClawbackLine is the name of the payout line that claws back component.
+func ClawbackLine(component string) string { return ClawbackLinePrefix + component }
+
+// ClawbackLines lists the names of the plan's clawback lines, in plan
+// order (none without a clawback).
+func (p *CompPlan) ClawbackLines() []string {
+	if p.Clawback == nil {
+		return nil
+	}
+	out := make([]string, len(p.Clawback.Components))
+	for i, ci := range p.Clawback.Components {
+		out[i] = ClawbackLine(p.Components[ci].Name)
+	}
+	return out
+}
+
+// clawback reads the plan's clawback key (n is nil when the plan has
+// none). Only per_credit and rate_table components that are not cumulative
+// can be clawed back: a formula has no per-deal basis, and a cumulative
+// component already nets returns year to date, so clawing it back too
+// would take the deal back twice.
+func (r *reader) clawback(n *yaml.Node, p *CompPlan) *Clawback {
+	if n == nil {
+		return nil
+	}
+	m := r.mapping(n, "clawback")
+	cb := &Clawback{Pos: r.pos(n)}
+	if m.value("window_days", true) != nil {
+		cb.WindowDays = m.integer("window_days", 0, 1, clawbackWindowDaysMax)
+	}
+	compNodes := m.list("components", false)
+	listed := m.has("components")
+	m.done()
+	if n.Kind != yaml.MappingNode {
+		return cb
+	}
+	eligible := func(c *Component) string {
+		switch {
+		case c.Type != ComponentPerCredit && c.Type != ComponentRateTable:
+			return fmt.Sprintf("component %q is a %s: its payout has no per-deal basis to take back; clawback takes back %s and %s components", c.Name, c.Type, ComponentPerCredit, ComponentRateTable)
+		case c.Cumulative:
+			return fmt.Sprintf("component %q is cumulative: it already nets returns year to date, so a clawback would take the deal back twice; import the return as a refund (a negative transaction without %s) or drop the component from this list", c.Name, CancelsAttr)
+		}
+		return ""
+	}
+	if !listed {
+		for i := range p.Components {
+			if eligible(&p.Components[i]) == "" {
+				cb.Components = append(cb.Components, i)
+			}
+		}
+		if len(cb.Components) == 0 {
+			r.errorf(n, "clawback: the plan has no %s or %s component that is not cumulative, so nothing could be clawed back; remove clawback or list the components", ComponentPerCredit, ComponentRateTable)
+		}
+		return cb
+	}
+	if len(compNodes) == 0 && m.value("components", false) != nil {
+		r.errorf(m.value("components", false), "clawback.components: the list is empty; list the components to claw back, or remove the key to claw back every per_credit and rate_table component")
+	}
+	var names []string
+	for i := range p.Components {
+		names = append(names, p.Components[i].Name)
+	}
+	seen := map[int]bool{}
+	for _, cn := range compNodes {
+		if cn.Kind != yaml.ScalarNode || cn.Value == "" {
+			r.errorf(cn, "clawback.components: want component names, got %s", kindName(cn))
+			continue
+		}
+		idx := -1
+		for i := range p.Components {
+			if p.Components[i].Name == cn.Value {
+				idx = i
+			}
+		}
+		switch {
+		case idx < 0:
+			r.errorf(cn, "clawback.components: no component named %q in this plan%s", cn.Value, didYouMean(cn.Value, names))
+		case seen[idx]:
+			r.errorf(cn, "clawback.components: component %q is listed twice", cn.Value)
+		case eligible(&p.Components[idx]) != "":
+			r.errorf(cn, "clawback.components: %s", eligible(&p.Components[idx]))
+		default:
+			seen[idx] = true
+		}
+	}
+	// Plan order, whatever the order of the list.
+	for i := range p.Components {
+		if seen[i] {
+			cb.Components = append(cb.Components, i)
+		}
+	}
+	return cb
+}

@@ -104,6 +104,9 @@ type calc struct {
 	creditEnv rules.CreditEnv
 	envPayee  int // whose person creditEnv holds, or -1
 	weights   []decimal.Decimal
+	// deals holds the credits per-deal rate tables tier, when the plan
+	// has any (see perdeal.go).
+	deals *perDeal
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -286,6 +289,7 @@ func (c *calc) prepare() {
 		pe.measures = measures[i*len(c.plan.Measures) : (i+1)*len(c.plan.Measures)]
 		pe.perCredit = perCredit[i*len(c.perCredit) : (i+1)*len(c.perCredit)]
 	}
+	c.preparePerDeal()
 }
 
 func periodEnv(p period.Period) rules.Period {
@@ -543,17 +547,20 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 		}
 		agg := &pe.measures[i]
 		agg.credits++
+		v := cr.amount
 		switch {
 		case m.Aggregate == plans.AggregateCount:
-			agg.sum.Add(one)
+			v = one
 		case m.Value != nil:
-			v, err := m.Value.Program.Decimal(&c.m, &c.creditEnv)
+			var err error
+			v, err = m.Value.Program.Decimal(&c.m, &c.creditEnv)
 			if err != nil {
 				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
-			agg.sum.Add(v)
-		default:
-			agg.sum.Add(cr.amount)
+		}
+		agg.sum.Add(v)
+		if c.deals != nil {
+			c.recordDeal(i, cr, date, v)
 		}
 	}
 	return nil
@@ -666,6 +673,9 @@ func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
 func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditAgg, env *rules.ComponentEnv) (Payout, error) {
 	subject := func() string { return fmt.Sprintf("person %s, component %s", p.ID, comp.Name) }
 	tr := Trace{Component: comp.Name, Type: comp.Type, Computed: decimal.Zero}
+	if comp.Window != nil {
+		tr.Window = comp.Window.String()
+	}
 	line := Payout{Person: p.ID, Component: comp.Name, EarningCode: comp.EarningCode, Currency: c.plan.Currency}
 	if comp.Gate != nil {
 		ok, err := comp.Gate.Program.Bool(&c.m, env)
@@ -688,7 +698,13 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 				tr.Computed = agg.sum.Value()
 			}
 		case plans.ComponentRateTable:
-			err = c.rateTable(p, comp, env, &tr)
+			if comp.Per == plans.PerDeal {
+				err = c.perDealTable(p, comp, env, &tr)
+			} else {
+				err = c.rateTable(p, comp, env, &tr)
+			}
+		case plans.ComponentCurve:
+			err = c.curve(p, comp, env, &tr)
 		case plans.ComponentFormula:
 			tr.Rule = comp.Amount.Source
 			tr.Inputs = inputsOf(env)
@@ -719,6 +735,8 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 		prior := c.prior[[2]string{p.ID, comp.Name}]
 		tr.Prior = &prior
 		tr.Result = tr.Rounded.Sub(prior)
+	} else if comp.Once {
+		c.once(p, comp, &tr)
 	}
 	line.Amount = tr.Result
 	line.Trace = tr

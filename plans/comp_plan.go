@@ -134,6 +134,17 @@ type Component struct {
 	// Cumulative components compute on year-to-date measures and pay the
 	// result less what earlier periods of the fiscal year already earned.
 	Cumulative bool
+
+	// Per is PerTotal or PerDeal (rate tables only; see per_deal.go).
+	Per string
+	// Window, if set, limits the deals the component pays on to those
+	// dated inside it (per-credit components and per-deal rate tables).
+	Window *DealWindow
+	// Once components pay in the first period of the fiscal year whose
+	// amount is not zero, and 0 in every later period.
+	Once bool
+	// Curve is a curve component's function (see curve.go).
+	Curve *Curve
 }
 
 // Step is a plan-level step applied after the components.
@@ -321,7 +332,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	if c.EarningCode == "" {
 		c.EarningCode = c.Name
 	}
-	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula)
+	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentCurve)
 	if !cm.has("type") {
 		cm.value("type", true)
 	}
@@ -340,6 +351,8 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	c.Gate = cm.rule("gate", false, rules.ComponentEnv{}, rules.KindBool, names)
 	c.Cap = cm.rule("cap", false, rules.ComponentEnv{}, rules.KindDecimal, names)
 	c.Cumulative = cm.boolean("cumulative")
+	r.componentDeals(cm, &c, p)
+	r.componentCurve(cm, &c, p, names)
 	cm.done()
 
 	misplaced := func(key string, types string) {

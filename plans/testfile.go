@@ -43,6 +43,9 @@ type TestCase struct {
 	ExpectAttainment map[string]map[string]Expected
 	// ExpectTotals is person → total payout.
 	ExpectTotals map[string]Expected
+	// ExpectDeals is person → per-deal component → deal → amount paid
+	// for the deal (see testfile_deals.go).
+	ExpectDeals map[string]map[string]map[string]Expected
 }
 
 // Expected is an expected number and where it was written.
@@ -200,6 +203,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		em := r.mapping(en, cm.what+".expect")
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)
 		c.ExpectAttainment = r.expectTable(em.value("attainment", false), em.what+".attainment", people, tf, false)
+		c.ExpectDeals = r.expectDeals(em.value("deals", false), em.what+".deals", people, tf)
 		if tn := em.value("totals", false); tn != nil {
 			tm := r.mapping(tn, em.what+".totals")
 			c.ExpectTotals = map[string]Expected{}

@@ -82,6 +82,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 			cr.Failures = append(cr.Failures, fmt.Sprintf("%s: total %s: got %s, want %s", want.Pos, person, g, want.Value))
 		}
 	}
+	cr.Failures = append(cr.Failures, checkDeals(tc, res)...)
 	att := map[string]map[string]engine.Attainment{}
 	for _, a := range res.Attainment {
 		if att[a.Person] == nil {

@@ -29,6 +29,46 @@ measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
     amount: credit.amount * 0.001
   - name: logo_bonus`, 1)
 
+// dealsPlan is the realistic plan plus per-deal step rates on the
+// year-to-date bookings (deals straddle tiers, refunds run the total
+// back), an attainment payout curve, a SPIFF window on the deal date and
+// a milestone paid once, so that the property below also covers
+// per_deal.go and curve.go: the running order of deals must not depend on
+// the order or batching of the input.
+var dealsPlan = strings.Replace(strings.Replace(realisticPlan, "measures:\n", `measures:
+  - name: bookings_ytd
+    window: ytd
+    where: txn.type in ["new", "upsell", "refund"]
+`, 1), `  - name: logo_bonus`, `  - name: step
+    type: rate_table
+    measure: bookings_ytd
+    per: deal
+    tiers:
+      - {from: 0, to: 150000, rate: 0.04}
+      - {from: 150000, to: 400000, rate: 0.0625}
+      - {from: 400000, rate: 0.081}
+  - name: window_spiff
+    type: per_credit
+    window: {from: 2027-04-15, to: 2027-05-15}
+    where: txn.type == "new"
+    amount: credit.amount * 0.003
+  - name: curve_bonus
+    type: curve
+    of: attainment.bookings
+    times: 7000
+    points:
+      - {x: 0.5, y: 0.1}
+      - {x: 1, y: 1}
+      - {x: 1.3, y: 1.9}
+    below: zero
+    above: extend
+  - name: milestone
+    type: formula
+    gate: measure.bookings_ytd >= 300000
+    amount: 2500
+    once: true
+  - name: logo_bonus`, 1)
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -161,11 +201,18 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
 	targets := targetPlan(t, realisticTargets)
-	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan)}
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, dealsPlan)}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
 		people, txns, prior := genFacts(t)
+		if slices.ContainsFunc(plan.Components, func(c plans.Component) bool { return c.Once }) {
+			for _, p := range people {
+				if rapid.Bool().Draw(t, "milestone paid") {
+					prior = append(prior, facts.PriorPayout{Person: p.ID, Component: "milestone", Amount: d("2500")})
+				}
+			}
+		}
 		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
 		res, err := engine.Compute(in)
 		if err != nil {

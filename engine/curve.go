@@ -48,7 +48,6 @@ func (c *calc) curve(p *facts.Person, comp *plans.Component, env *rules.Componen
 	}
 	ct := Interpolate(cv, x, times)
 	ct.Of = cv.Of.Source
-	tr.Rule = cv.Of.Source
 	tr.Inputs = inputsOf(env)
 	tr.Curve = &ct
 	tr.Computed = ct.Amount

@@ -3,7 +3,7 @@ package engine
 import (
 	"fmt"
 	"slices"
-	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -54,6 +54,9 @@ type OnceTrace struct {
 // dealCredit is one credit a per-deal rate table tiers: what it added to
 // the measure, with its date, transaction and credit rule for ordering.
 type dealCredit struct {
+	// day is the deal's date as days since the start of the fiscal year
+	// to date, which sorts faster than the date.
+	day   int32
 	date  period.Date
 	txn   int32
 	rule  int32
@@ -117,7 +120,8 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		return
 	}
 	k := int(cr.payee)*c.deals.n + i
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{date: date, txn: cr.txn, rule: cr.rule, value: v})
+	day := int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -145,20 +149,13 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			TraceInput{Name: "target." + comp.Measure, Value: target},
 			TraceInput{Name: "attainment." + comp.Measure, Value: env.Attainment[comp.Measure]})
 	}
-	deals := slices.Clone(c.deals.deals[c.index[p.ID]*c.deals.n+mi])
-	slices.SortFunc(deals, func(a, b dealCredit) int {
-		switch {
-		case a.date.Before(b.date):
-			return -1
-		case a.date.After(b.date):
-			return 1
-		}
-		if n := strings.Compare(c.txns[a.txn].id, c.txns[b.txn].id); n != 0 {
-			return n
-		}
-		return strings.Compare(c.plan.Credits[a.rule].Name, c.plan.Credits[b.rule].Name)
-	})
+	// The credits were made transaction by transaction in ID order, each
+	// transaction's rule by rule in name order: a stable sort by date
+	// leaves them in (date, transaction ID, rule name) order.
+	deals := c.deals.deals[c.index[p.ID]*c.deals.n+mi]
+	slices.SortStableFunc(deals, func(a, b dealCredit) int { return int(a.day - b.day) })
 	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: []DealTrace{}}
+	bounds := scaledTiers(comp.Tiers, scale)
 	run, total := decimal.Zero, decimal.Zero
 	for _, d := range deals {
 		if !comp.Covers(d.date) {
@@ -171,7 +168,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			dt.CarriedIn = run
 			continue
 		}
-		parts, amount := tierParts(comp.Tiers, scale, from, run)
+		parts, amount := tierParts(bounds, from, run)
 		rounded := money.RoundHalfUp(amount, c.places)
 		total = total.Add(rounded)
 		dt.Paid = append(dt.Paid, DealTrace{
@@ -191,7 +188,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 // applies. So the amount is F(to) − F(from), where F is what the marginal
 // table pays on a total, and the deals of a window add up to F of the
 // window's total.
-func tierParts(tiers []plans.Tier, scale, from, to decimal.Decimal) ([]TierTrace, decimal.Decimal) {
+func tierParts(tiers []TierTrace, from, to decimal.Decimal) ([]TierTrace, decimal.Decimal) {
 	lo, hi, sign := from, to, one
 	if to.LessThan(from) {
 		lo, hi, sign = to, from, one.Neg()
@@ -199,11 +196,9 @@ func tierParts(tiers []plans.Tier, scale, from, to decimal.Decimal) ([]TierTrace
 	var parts []TierTrace
 	amount := decimal.Zero
 	for i, t := range tiers {
-		tlo := t.From.Mul(scale)
-		var tto *decimal.Decimal
-		if t.To != nil {
-			v := t.To.Mul(scale)
-			tto = &v
+		tlo, tto := t.From, t.To
+		if i > 0 && !hi.GreaterThan(tlo) {
+			break // tiers are in increasing order: none above pays
 		}
 		a, b := lo, hi
 		if i > 0 && a.LessThan(tlo) {
@@ -217,10 +212,24 @@ func tierParts(tiers []plans.Tier, scale, from, to decimal.Decimal) ([]TierTrace
 		}
 		portion := b.Sub(a).Mul(sign)
 		amt := portion.Mul(t.Rate)
-		parts = append(parts, TierTrace{Tier: i + 1, From: tlo, To: tto, Rate: t.Rate, Basis: portion, Amount: amt})
+		parts = append(parts, TierTrace{Tier: t.Tier, From: tlo, To: tto, Rate: t.Rate, Basis: portion, Amount: amt})
 		amount = amount.Add(amt)
 	}
 	return parts, amount
+}
+
+// scaledTiers is the tiers with their bounds multiplied by scale (the
+// target, for key attainment), worked out once per line.
+func scaledTiers(tiers []plans.Tier, scale decimal.Decimal) []TierTrace {
+	out := make([]TierTrace, len(tiers))
+	for i, t := range tiers {
+		out[i] = TierTrace{Tier: i + 1, From: t.From.Mul(scale), Rate: t.Rate}
+		if t.To != nil {
+			v := t.To.Mul(scale)
+			out[i].To = &v
+		}
+	}
+	return out
 }
 
 // once pays a once component only if no earlier period of the fiscal year

@@ -355,3 +355,24 @@ components:
 		t.Errorf("traces differ from %s (run with -update if the change is intended):\n%s", path, got)
 	}
 }
+
+// BenchmarkComputePerDeal is BenchmarkCompute on the realistic plan with
+// the per-deal step rates, curve, SPIFF window and milestone of dealsPlan:
+// the cost the mechanics of perdeal.go and curve.go add per transaction.
+func BenchmarkComputePerDeal(b *testing.B) {
+	const nPeople, nTxns = 100, 100_000
+	people, txns := realisticFacts(1, nPeople, nTxns)
+	in := realisticInput(b, people, txns)
+	in.Plan = compPlan(b, dealsPlan)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := engine.Compute(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	n := float64(b.N) * nTxns
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/txn")
+	b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
+}

@@ -256,6 +256,24 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 			t.Fatalf("two batches give another result: %s", diff)
 		}
 
+		// A per-deal line is the sum of its deals, each rounded, and every
+		// deal it pays is dated in the period.
+		for _, p := range res.Payouts {
+			if p.Trace.Deals == nil {
+				continue
+			}
+			sum := decimal.Zero
+			for _, dt := range p.Trace.Deals.Paid {
+				sum = sum.Add(dt.Rounded)
+				if dt.Date < q2.Start.String() || dt.Date > q2.End.String() {
+					t.Fatalf("%s / %s pays deal %s dated %s, outside %s", p.Person, p.Component, dt.Txn, dt.Date, q2.Label)
+				}
+			}
+			if !sum.Equal(p.Trace.Computed) {
+				t.Fatalf("%s / %s: deals add up to %s, line computed %s", p.Person, p.Component, sum, p.Trace.Computed)
+			}
+		}
+
 		// Split credit divides: when every person of a split is in the
 		// input and eligible, their credits add up to the transaction.
 		eligible := map[string]bool{}

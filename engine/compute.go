@@ -698,7 +698,7 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 				tr.Computed = agg.sum.Value()
 			}
 		case plans.ComponentRateTable:
-			if comp.Per == plans.PerDeal {
+			if comp.ByDeal() {
 				err = c.perDealTable(p, comp, env, &tr)
 			} else {
 				err = c.rateTable(p, comp, env, &tr)

@@ -18,7 +18,8 @@ import (
 // measure over its window, deal by deal in date order, and each deal of
 // the period with the tier parts it falls in.
 type DealsTrace struct {
-	// Window is the measure's window, over which the total runs.
+	// Window is the measure's window, over which the total runs; empty
+	// for per: deal_amount, which tiers each deal on its own amount.
 	Window string `json:"window"`
 	// Earlier counts the deals dated in the window before the period:
 	// paid in their own periods, they count toward the running total,
@@ -83,7 +84,7 @@ func (c *calc) preparePerDeal() {
 	var measures []bool
 	for i := range c.plan.Components {
 		comp := &c.plan.Components[i]
-		if comp.Type != plans.ComponentRateTable || comp.Per != plans.PerDeal {
+		if !comp.ByDeal() {
 			continue
 		}
 		if measures == nil {
@@ -154,16 +155,26 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	// leaves them in (date, transaction ID, rule name) order.
 	deals := c.deals.deals[c.index[p.ID]*c.deals.n+mi]
 	slices.SortStableFunc(deals, func(a, b dealCredit) int { return int(a.day - b.day) })
+	alone := comp.Per == plans.PerDealAmount
 	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: []DealTrace{}}
+	if alone {
+		dt.Window = ""
+	}
 	bounds := scaledTiers(comp.Tiers, scale)
 	run, total := decimal.Zero, decimal.Zero
 	for _, d := range deals {
 		if !comp.Covers(d.date) {
 			continue
 		}
+		if alone {
+			run = decimal.Zero // each deal on its own amount
+		}
 		from := run
 		run = run.Add(d.value)
 		if !c.in.Period.Contains(d.date) {
+			if alone {
+				continue
+			}
 			dt.Earlier++
 			dt.CarriedIn = run
 			continue

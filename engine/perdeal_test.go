@@ -131,6 +131,17 @@ components:
 			deals: map[string]string{"D1": "6400", "D2": "4000"},
 		},
 		{
+			name: "per: deal_amount tiers each deal on its own amount, whatever came before",
+			plan: strings.Replace(perDealPlan, "per: deal\n", "per: deal_amount\n", 1),
+			txns: []facts.Transaction{
+				txn("D1", "2027-02-01", "new", "ae-1", "145000"), // Q1: neither paid nor counted
+				txn("D2", "2027-04-10", "new", "ae-1", "20000"),
+				txn("D3", "2027-05-10", "new", "ae-1", "160000"),
+			},
+			line:  "7400", // D2 20,000 × 4%; D3 150,000 × 4% + 10,000 × 6%
+			deals: map[string]string{"D2": "800", "D3": "6600"},
+		},
+		{
 			name: "a window leaves deals outside it out of the running total too",
 			plan: strings.Replace(perDealPlan, "    per: deal\n", "    per: deal\n    window: {from: 2027-04-05, to: 2027-06-30}\n", 1),
 			txns: []facts.Transaction{

@@ -47,6 +47,13 @@ var dealsPlan = strings.Replace(strings.Replace(realisticPlan, "measures:\n", `m
       - {from: 0, to: 150000, rate: 0.04}
       - {from: 150000, to: 400000, rate: 0.0625}
       - {from: 400000, rate: 0.081}
+  - name: deal_steps
+    type: rate_table
+    measure: bookings
+    per: deal_amount
+    tiers:
+      - {from: 0, to: 20000, rate: 0.01}
+      - {from: 20000, rate: 0.02}
   - name: window_spiff
     type: per_credit
     window: {from: 2027-04-15, to: 2027-05-15}

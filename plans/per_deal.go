@@ -14,7 +14,16 @@ const (
 	// measure's running total over its window: a deal can straddle tiers,
 	// and each deal is paid once, in the period it is dated in.
 	PerDeal = "deal"
+	// PerDealAmount tiers each credit of the measure on its own value,
+	// from 0: a deal's tiers do not depend on the deals before it.
+	PerDealAmount = "deal_amount"
 )
+
+// ByDeal reports whether c is a rate table that pays deal by deal
+// (per: deal or per: deal_amount).
+func (c *Component) ByDeal() bool {
+	return c.Type == ComponentRateTable && (c.Per == PerDeal || c.Per == PerDealAmount)
+}
 
 // DealWindow is the span of deal dates a component pays on (a SPIFF's
 // window), both ends included.
@@ -28,16 +37,16 @@ type DealWindow struct {
 // once (any component). It runs before cm.done, so that the keys are
 // known, and reports keys used where they do not apply.
 func (r *reader) componentDeals(cm *mapping, c *Component, p *CompPlan) {
-	c.Per = cm.enum("per", PerTotal, PerTotal, PerDeal)
+	c.Per = cm.enum("per", PerTotal, PerTotal, PerDeal, PerDealAmount)
 	if cm.has("per") && c.Type != "" && c.Type != ComponentRateTable {
 		r.errorf(cm.keys["per"], "%s: key %q applies only to %s components, not %s", cm.what, "per", ComponentRateTable, c.Type)
 	}
-	if c.Per == PerDeal && c.Type == ComponentRateTable {
+	if c.ByDeal() {
 		if k, ok := cm.keys["mode"]; ok && c.Mode == ModeRetroactive {
-			r.errorf(k, "%s: per: deal pays each part of each deal at the rate of the tier it falls in, which is mode marginal; mode retroactive re-prices the whole measure and does not apply", cm.what)
+			r.errorf(k, "%s: per: %s pays each part of each deal at the rate of the tier it falls in, which is mode marginal; mode retroactive re-prices the whole measure and does not apply", cm.what, c.Per)
 		}
 		if k, ok := cm.keys["cumulative"]; ok && c.Cumulative {
-			r.errorf(k, "%s: per: deal already pays each deal once, in the period it is dated in, with the deals earlier in the measure's window counted in the running total; drop cumulative", cm.what)
+			r.errorf(k, "%s: per: %s already pays each deal once, in the period it is dated in; drop cumulative", cm.what, c.Per)
 		}
 	}
 
@@ -47,10 +56,10 @@ func (r *reader) componentDeals(cm *mapping, c *Component, p *CompPlan) {
 		w.Range.Start = wm.date("from", true)
 		w.Range.End = wm.date("to", true)
 		wm.done()
-		dealBased := c.Type == ComponentPerCredit || c.Type == ComponentRateTable && c.Per == PerDeal
+		dealBased := c.Type == ComponentPerCredit || c.ByDeal()
 		switch {
 		case c.Type != "" && !dealBased:
-			r.errorf(cm.keys["window"], "%s: window selects deals by date, so it applies only to %s components and rate tables with per: deal, not %s; to pay only in some periods, gate on period.start or period.end", cm.what, ComponentPerCredit, c.Type)
+			r.errorf(cm.keys["window"], "%s: window selects deals by date, so it applies only to %s components and rate tables with per: deal or per: deal_amount, not %s; to pay only in some periods, gate on period.start or period.end", cm.what, ComponentPerCredit, c.Type)
 		case w.Range.Start.IsZero() || w.Range.End.IsZero():
 			// reported by date
 		case w.Range.End.Before(w.Range.Start):

@@ -15,7 +15,7 @@ func (r *reader) expectDeals(n *yaml.Node, what string, people map[string]bool, 
 	var known []string
 	if tf.Plan != nil {
 		for _, c := range tf.Plan.Components {
-			if c.Type == ComponentRateTable && c.Per == PerDeal {
+			if c.ByDeal() {
 				known = append(known, c.Name)
 			}
 		}

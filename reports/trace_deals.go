@@ -15,7 +15,11 @@ func dealLines(t engine.Trace) []string {
 		out = append(out, fmt.Sprintf("window: deals dated %s only", t.Window))
 	}
 	if ds := t.Deals; ds != nil {
-		out = append(out, fmt.Sprintf("running total over %s, deal by deal in date order", ds.Window))
+		if ds.Window == "" {
+			out = append(out, "each deal tiered on its own amount, from 0")
+		} else {
+			out = append(out, fmt.Sprintf("running total over %s, deal by deal in date order", ds.Window))
+		}
 		if ds.Earlier > 0 {
 			out = append(out, fmt.Sprintf("%d earlier deal(s), paid in their own periods, bring it to %s", ds.Earlier, ds.CarriedIn))
 		}

@@ -129,7 +129,8 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 // order (then transaction ID, then credit rule name), each paid in tiers
 // on the running total from where the deals before it left it. Deals
 // dated before the period only move the running total; deals outside the
-// component's window are skipped altogether.
+// component's window are skipped altogether. With per: deal_amount each
+// deal starts from 0 and deals before the period play no part.
 func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.ComponentEnv, tr *Trace) error {
 	mi := -1
 	for j := range c.plan.Measures {
@@ -193,7 +194,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 }
 
 // tierParts pays the move of a running total from `from` to `to` through
-// marginal tiers (bounds multiplied by scale): each tier pays its rate on
+// marginal tiers (their bounds already scaled): each tier pays its rate on
 // the part of the move inside it. A move down (a refund) pays back, at
 // the rates of the tiers it crosses; below 0 the first tier's rate
 // applies. So the amount is F(to) − F(from), where F is what the marginal

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -70,8 +71,18 @@ components:
 	}
 	var got []string
 	for _, po := range res.Payouts {
+		// The statement reads the trace back from the ledger line's
+		// detail, JSON.
+		raw, err := json.Marshal(po.Trace)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tr engine.Trace
+		if err := json.Unmarshal(raw, &tr); err != nil {
+			t.Fatal(err)
+		}
 		got = append(got, po.Component+":")
-		got = append(got, TraceLines(po.Trace)...)
+		got = append(got, TraceLines(tr)...)
 	}
 	want := `commission:
 measure.arr_ytd = 165000

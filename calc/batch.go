@@ -155,11 +155,12 @@ func ParsePeriod(plan *plans.CompPlan, label string) (period.Period, error) {
 }
 
 // PriorPayouts sums what earlier periods of the fiscal year posted for the
-// plan's cumulative components.
+// plan's cumulative components, and for its once components (a milestone
+// paid earlier is not paid again).
 func PriorPayouts(ctx context.Context, r storage.LedgerReader, plan *plans.CompPlan, p period.Period, people []string) ([]facts.PriorPayout, error) {
 	cumulative := map[string]bool{}
 	for _, c := range plan.Components {
-		if c.Cumulative {
+		if c.Cumulative || c.Once {
 			cumulative[c.Name] = true
 		}
 	}

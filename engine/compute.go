@@ -106,6 +106,9 @@ type calc struct {
 	weights   []decimal.Decimal
 
 	rollupState // manager roll-ups and overrides (rollup.go)
+	// deals holds the credits per-deal rate tables tier, when the plan
+	// has any (see perdeal.go).
+	deals *perDeal
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -303,6 +306,7 @@ func (c *calc) prepare() {
 		pe.measures = measures[i*len(c.plan.Measures) : (i+1)*len(c.plan.Measures)]
 		pe.perCredit = perCredit[i*len(c.perCredit) : (i+1)*len(c.perCredit)]
 	}
+	c.preparePerDeal()
 }
 
 func periodEnv(p period.Period) rules.Period {
@@ -567,17 +571,20 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 		}
 		agg := &pe.measures[i]
 		agg.credits++
+		v := cr.amount
 		switch {
 		case m.Aggregate == plans.AggregateCount:
-			agg.sum.Add(one)
+			v = one
 		case m.Value != nil:
-			v, err := m.Value.Program.Decimal(&c.m, &c.creditEnv)
+			var err error
+			v, err = m.Value.Program.Decimal(&c.m, &c.creditEnv)
 			if err != nil {
 				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
-			agg.sum.Add(v)
-		default:
-			agg.sum.Add(cr.amount)
+		}
+		agg.sum.Add(v)
+		if c.deals != nil {
+			c.recordDeal(i, cr, date, v)
 		}
 	}
 	return nil
@@ -691,6 +698,9 @@ func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.
 	comp := &c.plan.Components[ci]
 	subject := func() string { return fmt.Sprintf("person %s, component %s", p.ID, comp.Name) }
 	tr := Trace{Component: comp.Name, Type: comp.Type, Computed: decimal.Zero}
+	if comp.Window != nil {
+		tr.Window = comp.Window.String()
+	}
 	line := Payout{Person: p.ID, Component: comp.Name, EarningCode: comp.EarningCode, Currency: c.plan.Currency}
 	if comp.Gate != nil {
 		ok, err := comp.Gate.Program.Bool(&c.m, env)
@@ -713,9 +723,15 @@ func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.
 				tr.Computed = agg.sum.Value()
 			}
 		case plans.ComponentRateTable:
-			err = c.rateTable(p, comp, env, &tr)
+			if comp.ByDeal() {
+				err = c.perDealTable(p, comp, env, &tr)
+			} else {
+				err = c.rateTable(p, comp, env, &tr)
+			}
 		case plans.ComponentOverride:
 			err = c.override(p, ci, &tr)
+		case plans.ComponentCurve:
+			err = c.curve(p, comp, env, &tr)
 		case plans.ComponentFormula:
 			tr.Rule = comp.Amount.Source
 			tr.Inputs = inputsOf(env)
@@ -746,6 +762,8 @@ func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.
 		prior := c.prior[[2]string{p.ID, comp.Name}]
 		tr.Prior = &prior
 		tr.Result = tr.Rounded.Sub(prior)
+	} else if comp.Once {
+		c.once(p, comp, &tr)
 	}
 	line.Amount = tr.Result
 	line.Trace = tr

@@ -35,6 +35,53 @@ measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
 // fiscal year's too) and the clawback lines.
 var clawbackPlans = []string{realisticPlan + "clawback:\n  window_days: 90\n", overlayPlan + "clawback:\n  window_days: 90\n"}
 
+// dealsPlan is the realistic plan plus per-deal step rates on the
+// year-to-date bookings (deals straddle tiers, refunds run the total
+// back), an attainment payout curve, a SPIFF window on the deal date and
+// a milestone paid once, so that the property below also covers
+// per_deal.go and curve.go: the running order of deals must not depend on
+// the order or batching of the input.
+var dealsPlan = strings.Replace(strings.Replace(realisticPlan, "measures:\n", `measures:
+  - name: bookings_ytd
+    window: ytd
+    where: txn.type in ["new", "upsell", "refund"]
+`, 1), `  - name: logo_bonus`, `  - name: step
+    type: rate_table
+    measure: bookings_ytd
+    per: deal
+    tiers:
+      - {from: 0, to: 150000, rate: 0.04}
+      - {from: 150000, to: 400000, rate: 0.0625}
+      - {from: 400000, rate: 0.081}
+  - name: deal_steps
+    type: rate_table
+    measure: bookings
+    per: deal_amount
+    tiers:
+      - {from: 0, to: 20000, rate: 0.01}
+      - {from: 20000, rate: 0.02}
+  - name: window_spiff
+    type: per_credit
+    window: {from: 2027-04-15, to: 2027-05-15}
+    where: txn.type == "new"
+    amount: credit.amount * 0.003
+  - name: curve_bonus
+    type: curve
+    of: attainment.bookings
+    times: 7000
+    points:
+      - {x: 0.5, y: 0.1}
+      - {x: 1, y: 1}
+      - {x: 1.3, y: 1.9}
+    below: zero
+    above: extend
+  - name: milestone
+    type: formula
+    gate: measure.bookings_ytd >= 300000
+    amount: 2500
+    once: true
+  - name: logo_bonus`, 1)
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -183,11 +230,18 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
 	targets := targetPlan(t, realisticTargets)
-	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, clawbackPlans[0]), compPlan(t, clawbackPlans[1])}
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, clawbackPlans[0]), compPlan(t, clawbackPlans[1]), compPlan(t, dealsPlan), compPlan(t, dealsPlan+"clawback:\n  window_days: 90\n")}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
 		people, txns, prior := genFacts(t)
+		if slices.ContainsFunc(plan.Components, func(c plans.Component) bool { return c.Once }) {
+			for _, p := range people {
+				if rapid.Bool().Draw(t, "milestone paid") {
+					prior = append(prior, facts.PriorPayout{Person: p.ID, Component: "milestone", Amount: d("2500")})
+				}
+			}
+		}
 		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
 		res, err := engine.Compute(in)
 		if err != nil {
@@ -229,6 +283,24 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 		}
 		if diff := firstDifference(merged, want); diff != "" {
 			t.Fatalf("two batches give another result: %s", diff)
+		}
+
+		// A per-deal line is the sum of its deals, each rounded, and every
+		// deal it pays is dated in the period.
+		for _, p := range res.Payouts {
+			if p.Trace.Deals == nil {
+				continue
+			}
+			sum := decimal.Zero
+			for _, dt := range p.Trace.Deals.Paid {
+				sum = sum.Add(dt.Rounded)
+				if dt.Date < q2.Start.String() || dt.Date > q2.End.String() {
+					t.Fatalf("%s / %s pays deal %s dated %s, outside %s", p.Person, p.Component, dt.Txn, dt.Date, q2.Label)
+				}
+			}
+			if !sum.Equal(p.Trace.Computed) {
+				t.Fatalf("%s / %s: deals add up to %s, line computed %s", p.Person, p.Component, sum, p.Trace.Computed)
+			}
 		}
 
 		// Split credit divides: when every person of a split is in the

@@ -124,10 +124,19 @@ type Trace struct {
 	Rate *decimal.Decimal `json:"rate,omitempty"`
 	Team []TeamTrace      `json:"team,omitempty"`
 	// Prior is what earlier periods earned, netted by cumulative components.
-	Prior  *decimal.Decimal `json:"prior,omitempty"`
-	Result decimal.Decimal  `json:"result"`
+	Prior *decimal.Decimal `json:"prior,omitempty"`
 	// Clawbacks lists the cancellations a clawback line takes back.
 	Clawbacks []ClawbackTrace `json:"clawbacks,omitempty"`
+	// Window is the deal dates a SPIFF window lets through ("2027-12-18..2027-12-31").
+	Window string `json:"window,omitempty"`
+	// Deals lists, for a per-deal rate table, each deal paid in the period
+	// with the tier parts it straddles (see perdeal.go).
+	Deals *DealsTrace `json:"deals,omitempty"`
+	// Curve shows how a curve component interpolated (see curve.go).
+	Curve *CurveTrace `json:"curve,omitempty"`
+	// Once shows a once component that earlier periods already paid.
+	Once   *OnceTrace      `json:"once,omitempty"`
+	Result decimal.Decimal `json:"result"`
 }
 
 // TraceInput is one named value a component read.

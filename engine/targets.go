@@ -92,6 +92,10 @@ func TargetMeasures(plan *plans.CompPlan) []string {
 		for _, r := range []*plans.Rule{c.Amount, c.Gate, c.Cap} {
 			addRule(r)
 		}
+		if c.Curve != nil {
+			addRule(c.Curve.Of)
+			addRule(c.Curve.Times)
+		}
 	}
 	for i := range plan.Steps {
 		addRule(plan.Steps[i].Amount)

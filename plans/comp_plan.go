@@ -140,6 +140,17 @@ type Component struct {
 	Cumulative bool
 	// Override is set for ComponentOverride components (plans/rollup.go).
 	Override *Override
+
+	// Per is PerTotal or PerDeal (rate tables only; see per_deal.go).
+	Per string
+	// Window, if set, limits the deals the component pays on to those
+	// dated inside it (per-credit components and per-deal rate tables).
+	Window *DealWindow
+	// Once components pay in the first period of the fiscal year whose
+	// amount is not zero, and 0 in every later period.
+	Once bool
+	// Curve is a curve component's function (see curve.go).
+	Curve *Curve
 }
 
 // Step is a plan-level step applied after the components.
@@ -326,7 +337,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	if c.EarningCode == "" {
 		c.EarningCode = c.Name
 	}
-	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentOverride)
+	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentOverride, ComponentCurve)
 	if !cm.has("type") {
 		cm.value("type", true)
 	}
@@ -346,6 +357,8 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	c.Cap = cm.rule("cap", false, rules.ComponentEnv{}, rules.KindDecimal, names)
 	c.Cumulative = cm.boolean("cumulative")
 	r.componentOverride(cm, &c, p)
+	r.componentDeals(cm, &c, p)
+	r.componentCurve(cm, &c, p, names)
 	cm.done()
 
 	misplaced := func(key string, types string) {

@@ -124,11 +124,15 @@ func (r *reader) componentOverride(cm *mapping, c *Component, p *CompPlan) {
 	planNode := cm.scalar("plan", c.Type == ComponentOverride)
 	compNodes := cm.list("components", c.Type == ComponentOverride)
 	rateNode := cm.value("rate", c.Type == ComponentOverride)
-	of := cm.enum("of", OverrideOfTeamPayouts, OverrideOfTeamPayouts)
+	// A curve's of is its input rule (curve.go), read there.
+	var of string
+	if c.Type != ComponentCurve {
+		of = cm.enum("of", OverrideOfTeamPayouts, OverrideOfTeamPayouts)
+	}
 	levels := cm.integer("levels", 1, 1, LevelsMax)
 	if c.Type != ComponentOverride {
 		for _, k := range []string{"of", "plan", "components", "levels", "rate"} {
-			if kn, ok := cm.keys[k]; ok {
+			if kn, ok := cm.keys[k]; ok && (k != "of" || c.Type != ComponentCurve) {
 				r.errorf(kn, "%s: key %q applies only to %s components, not %s", cm.what, k, ComponentOverride, c.Type)
 			}
 		}

@@ -59,6 +59,9 @@ type TestCase struct {
 	ExpectMeasures map[string]map[string]Expected
 	// ExpectTotals is person → total payout.
 	ExpectTotals map[string]Expected
+	// ExpectDeals is person → per-deal component → deal → amount paid
+	// for the deal (see testfile_deals.go).
+	ExpectDeals map[string]map[string]map[string]Expected
 }
 
 // Expected is an expected number and where it was written.
@@ -231,6 +234,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)
 		c.ExpectAttainment = r.expectTable(em.value("attainment", false), em.what+".attainment", people, tf, false)
 		c.ExpectMeasures = r.expectTable(em.value("measures", false), em.what+".measures", people, tf, false)
+		c.ExpectDeals = r.expectDeals(em.value("deals", false), em.what+".deals", people, tf)
 		if tn := em.value("totals", false); tn != nil {
 			tm := r.mapping(tn, em.what+".totals")
 			c.ExpectTotals = map[string]Expected{}

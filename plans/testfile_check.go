@@ -82,8 +82,8 @@ func (r *reader) expectCheckErrors(tf *TestFile, root, planNode, targetsNode, ch
 }
 
 // checkPrior refuses a prior payout of a person the case does not list,
-// or of a component the plan does not have or does not net (only
-// cumulative components read prior payouts): the engine would ignore it,
+// or of a component the plan does not have or that reads no prior payout
+// (only cumulative and once components do): the engine would ignore it,
 // and the case would test less than it says.
 func (r *reader) checkPrior(pm *mapping, p facts.PriorPayout, people map[string]bool, tf *TestFile) {
 	if n := pm.values["person"]; n != nil && p.Person != "" && !people[p.Person] {
@@ -96,7 +96,7 @@ func (r *reader) checkPrior(pm *mapping, p facts.PriorPayout, people map[string]
 	var names, cumulative []string
 	for _, c := range tf.Plan.Components {
 		names = append(names, c.Name)
-		if c.Cumulative {
+		if c.Cumulative || c.Once {
 			cumulative = append(cumulative, c.Name)
 		}
 	}
@@ -104,10 +104,10 @@ func (r *reader) checkPrior(pm *mapping, p facts.PriorPayout, people map[string]
 	case !contains(names, p.Component):
 		r.errorf(n, "%s.component: plan %q has no component %q%s", pm.what, tf.Plan.Name, p.Component, didYouMean(p.Component, names))
 	case !contains(cumulative, p.Component):
-		hint := "; the plan has no cumulative component"
+		hint := "; the plan has no cumulative or once component"
 		if len(cumulative) > 0 {
-			hint = "; cumulative: " + strings.Join(cumulative, ", ")
+			hint = "; cumulative or once: " + strings.Join(cumulative, ", ")
 		}
-		r.errorf(n, "%s.component: %q is not cumulative, so no prior payout of it is read%s", pm.what, p.Component, hint)
+		r.errorf(n, "%s.component: %q is neither cumulative nor once, so no prior payout of it is read%s", pm.what, p.Component, hint)
 	}
 }

@@ -442,6 +442,7 @@ func TraceLines(t engine.Trace) []string {
 	}
 	out = append(out, teamTraceLines(t)...)
 	out = append(out, ClawbackLines(t.Clawbacks)...)
+	out = append(out, dealLines(t)...)
 	out = append(out, fmt.Sprintf("computed %s", t.Computed))
 	if t.Cap != nil {
 		if t.Capped {
@@ -454,6 +455,7 @@ func TraceLines(t engine.Trace) []string {
 	if t.Prior != nil {
 		out = append(out, fmt.Sprintf("less %s paid earlier this fiscal year = %s", t.Prior, t.Result))
 	}
+	out = append(out, onceLine(t)...)
 	return out
 }
 

@@ -75,7 +75,7 @@ func TestExpectDiagnostics(t *testing.T) {
 		{"prior-errors.yaml", []string{
 			`11:18: case "bad prior" prior 1.person: no person "ae-2" in this case; the case lists ae-1`,
 			`12:35: case "bad prior" prior 2.component: plan "expect-sm" has no component "ytd_bonuses"; did you mean "ytd_bonus"?`,
-			`13:35: case "bad prior" prior 3.component: "commission" is not cumulative, so no prior payout of it is read; cumulative: ytd_bonus`,
+			`13:35: case "bad prior" prior 3.component: "commission" is neither cumulative nor once, so no prior payout of it is read; cumulative or once: ytd_bonus`,
 		}},
 		{"check-malformed.yaml", []string{
 			`2:1: plan test: a test with expect_check_errors checks a bad plan and has no cases`,

@@ -92,6 +92,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 		}
 	}
 	cr.Failures = append(cr.Failures, measureFailures(tc, res)...)
+	cr.Failures = append(cr.Failures, checkDeals(tc, res)...)
 	att := map[string]map[string]engine.Attainment{}
 	for _, a := range res.Attainment {
 		if att[a.Person] == nil {

@@ -1,0 +1,256 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/plans/rules"
+)
+
+// DealsTrace is how a per-deal rate table paid: the running total of the
+// measure over its window, deal by deal in date order, and each deal of
+// the period with the tier parts it falls in.
+type DealsTrace struct {
+	// Window is the measure's window, over which the total runs; empty
+	// for per: deal_amount, which tiers each deal on its own amount.
+	Window string `json:"window"`
+	// Earlier counts the deals dated in the window before the period:
+	// paid in their own periods, they count toward the running total,
+	// which reaches CarriedIn at the period's first deal.
+	Earlier   int             `json:"earlier"`
+	CarriedIn decimal.Decimal `json:"carried_in"`
+	// Paid are the period's deals, in the order they ran.
+	Paid []DealTrace `json:"paid"`
+}
+
+// DealTrace is one deal (one credit) of a per-deal rate table: the running
+// total went From → To with it, and each tier it crossed paid its part.
+// Amount is Σ part amounts, exactly; Rounded is Amount rounded to the
+// currency (half away from zero), and the line is the sum of Rounded.
+type DealTrace struct {
+	Txn     string          `json:"txn"`
+	Date    string          `json:"date"`
+	Rule    string          `json:"rule"`
+	Value   decimal.Decimal `json:"value"`
+	From    decimal.Decimal `json:"from"`
+	To      decimal.Decimal `json:"to"`
+	Parts   []TierTrace     `json:"parts"`
+	Amount  decimal.Decimal `json:"amount"`
+	Rounded decimal.Decimal `json:"rounded"`
+}
+
+// OnceTrace records that a once component was already paid earlier in
+// the fiscal year: it computed Computed (rounded) this period, and pays 0.
+type OnceTrace struct {
+	EarlierPaid decimal.Decimal `json:"earlier_paid"`
+}
+
+// dealCredit is one credit a per-deal rate table tiers: what it added to
+// the measure, with its date, transaction and credit rule for ordering.
+type dealCredit struct {
+	// day is the deal's date as days since the start of the fiscal year
+	// to date, which sorts faster than the date.
+	day   int32
+	date  period.Date
+	txn   int32
+	rule  int32
+	value decimal.Decimal
+}
+
+// perDeal holds the credits of the measures per-deal rate tables key on,
+// per payee: deals[payee*len(measures)+measure].
+type perDeal struct {
+	measures []bool
+	n        int
+	deals    [][]dealCredit
+}
+
+// preparePerDeal sets up the recording of per-deal measures, if any
+// component tiers per deal, and narrows each per-credit component's span
+// to its window.
+func (c *calc) preparePerDeal() {
+	for k, ci := range c.perCredit {
+		if w := c.plan.Components[ci].Window; w != nil {
+			c.perCreditSpans[k] = intersect(c.perCreditSpans[k], w.Range)
+		}
+	}
+	var measures []bool
+	for i := range c.plan.Components {
+		comp := &c.plan.Components[i]
+		if !comp.ByDeal() {
+			continue
+		}
+		if measures == nil {
+			measures = make([]bool, len(c.plan.Measures))
+		}
+		for j := range c.plan.Measures {
+			if c.plan.Measures[j].Name == comp.Measure {
+				measures[j] = true
+			}
+		}
+	}
+	if measures == nil {
+		return
+	}
+	c.deals = &perDeal{measures: measures, n: len(c.plan.Measures), deals: make([][]dealCredit, len(c.payees)*len(c.plan.Measures))}
+}
+
+// intersect is the days in both a and b; empty (Start after End) when
+// they do not overlap, which Contains never holds.
+func intersect(a, b period.Range) period.Range {
+	if b.Start.After(a.Start) {
+		a.Start = b.Start
+	}
+	if b.End.Before(a.End) {
+		a.End = b.End
+	}
+	return a
+}
+
+// recordDeal keeps credit cr, worth v to measure i, for the per-deal
+// tables on that measure.
+func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal) {
+	if c.deals == nil || !c.deals.measures[i] {
+		return
+	}
+	k := int(cr.payee)*c.deals.n + i
+	day := int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v})
+}
+
+// perDealTable pays a per-deal rate table: the measure's credits in date
+// order (then transaction ID, then credit rule name), each paid in tiers
+// on the running total from where the deals before it left it. Deals
+// dated before the period only move the running total; deals outside the
+// component's window are skipped altogether. With per: deal_amount each
+// deal starts from 0 and deals before the period play no part.
+func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.ComponentEnv, tr *Trace) error {
+	mi := -1
+	for j := range c.plan.Measures {
+		if c.plan.Measures[j].Name == comp.Measure {
+			mi = j
+		}
+	}
+	basis := env.Measure[comp.Measure]
+	tr.Inputs = append(tr.Inputs, TraceInput{Name: "measure." + comp.Measure, Value: basis})
+	scale := one
+	if comp.Key == plans.KeyAttainment {
+		target, ok := env.Target[comp.Measure]
+		if !ok || target.Sign() <= 0 {
+			return fmt.Errorf("%w: %s: person %s has no positive target for measure %s in %s, which component %s keys on", ErrInput, comp.Pos, p.ID, comp.Measure, c.in.Period.Label, comp.Name)
+		}
+		scale = target
+		tr.Inputs = append(tr.Inputs,
+			TraceInput{Name: "target." + comp.Measure, Value: target},
+			TraceInput{Name: "attainment." + comp.Measure, Value: env.Attainment[comp.Measure]})
+	}
+	// The credits were made transaction by transaction in ID order, each
+	// transaction's rule by rule in name order: a stable sort by date
+	// leaves them in (date, transaction ID, rule name) order.
+	deals := c.deals.deals[c.index[p.ID]*c.deals.n+mi]
+	slices.SortStableFunc(deals, func(a, b dealCredit) int { return int(a.day - b.day) })
+	alone := comp.Per == plans.PerDealAmount
+	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: []DealTrace{}}
+	if alone {
+		dt.Window = ""
+	}
+	bounds := scaledTiers(comp.Tiers, scale)
+	run, total := decimal.Zero, decimal.Zero
+	for _, d := range deals {
+		if !comp.Covers(d.date) {
+			continue
+		}
+		if alone {
+			run = decimal.Zero // each deal on its own amount
+		}
+		from := run
+		run = run.Add(d.value)
+		if !c.in.Period.Contains(d.date) {
+			if alone {
+				continue
+			}
+			dt.Earlier++
+			dt.CarriedIn = run
+			continue
+		}
+		parts, amount := tierParts(bounds, from, run)
+		rounded := money.RoundHalfUp(amount, c.places)
+		total = total.Add(rounded)
+		dt.Paid = append(dt.Paid, DealTrace{
+			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
+			Value: d.value, From: from, To: run, Parts: parts, Amount: amount, Rounded: rounded,
+		})
+	}
+	tr.Deals = dt
+	tr.Computed = total
+	return nil
+}
+
+// tierParts pays the move of a running total from `from` to `to` through
+// marginal tiers (their bounds already scaled): each tier pays its rate on
+// the part of the move inside it. A move down (a refund) pays back, at
+// the rates of the tiers it crosses; below 0 the first tier's rate
+// applies. So the amount is F(to) − F(from), where F is what the marginal
+// table pays on a total, and the deals of a window add up to F of the
+// window's total.
+func tierParts(tiers []TierTrace, from, to decimal.Decimal) ([]TierTrace, decimal.Decimal) {
+	lo, hi, sign := from, to, one
+	if to.LessThan(from) {
+		lo, hi, sign = to, from, one.Neg()
+	}
+	var parts []TierTrace
+	amount := decimal.Zero
+	for i, t := range tiers {
+		tlo, tto := t.From, t.To
+		if i > 0 && !hi.GreaterThan(tlo) {
+			break // tiers are in increasing order: none above pays
+		}
+		a, b := lo, hi
+		if i > 0 && a.LessThan(tlo) {
+			a = tlo
+		}
+		if tto != nil && b.GreaterThan(*tto) {
+			b = *tto
+		}
+		if !b.GreaterThan(a) {
+			continue
+		}
+		portion := b.Sub(a).Mul(sign)
+		amt := portion.Mul(t.Rate)
+		parts = append(parts, TierTrace{Tier: t.Tier, From: tlo, To: tto, Rate: t.Rate, Basis: portion, Amount: amt})
+		amount = amount.Add(amt)
+	}
+	return parts, amount
+}
+
+// scaledTiers is the tiers with their bounds multiplied by scale (the
+// target, for key attainment), worked out once per line.
+func scaledTiers(tiers []plans.Tier, scale decimal.Decimal) []TierTrace {
+	out := make([]TierTrace, len(tiers))
+	for i, t := range tiers {
+		out[i] = TierTrace{Tier: i + 1, From: t.From.Mul(scale), Rate: t.Rate}
+		if t.To != nil {
+			v := t.To.Mul(scale)
+			out[i].To = &v
+		}
+	}
+	return out
+}
+
+// once pays a once component only if no earlier period of the fiscal year
+// paid it: a milestone bonus paid once.
+func (c *calc) once(p *facts.Person, comp *plans.Component, tr *Trace) {
+	earlier := c.prior[[2]string{p.ID, comp.Name}]
+	if earlier.IsZero() {
+		return
+	}
+	tr.Once = &OnceTrace{EarlierPaid: earlier}
+	tr.Result = decimal.Zero
+}

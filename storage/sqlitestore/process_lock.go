@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"syscall"
+	"time"
 )
 
 // ErrLocked is returned when another icomp process has the database open.
@@ -20,15 +21,29 @@ func Lock(path string) (release func(), err error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+	// A lock just released can still be held for a moment by a child
+	// process that another goroutine of the releasing process forked and
+	// that has not reached exec yet (the child shares the lock until exec
+	// closes the file): wait lockWait before calling the database busy.
+	deadline := time.Now().Add(lockWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() { f.Close() }, nil
 		}
-		return nil, err
+		if !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return nil, fmt.Errorf("%s: %w", path, ErrLocked)
+			}
+			return nil, err
+		}
+		time.Sleep(25 * time.Millisecond)
 	}
-	return func() { f.Close() }, nil
 }
+
+// lockWait is how long Lock retries a lock that another holder has.
+const lockWait = 2 * time.Second
 
 // RequeueOrphanedJobs makes jobs left running by a process that died
 // (kill -9, power loss) available again. It is only safe while holding

@@ -104,6 +104,11 @@ type calc struct {
 	creditEnv rules.CreditEnv
 	envPayee  int // whose person creditEnv holds, or -1
 	weights   []decimal.Decimal
+
+	// adj is the current payee's ramped or prorated targets, for traces;
+	// annualMeasures the measures rules read annual_target of (proration.go).
+	adj            adjusted
+	annualMeasures []string
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -502,6 +507,9 @@ func (c *calc) checkSplits(t *facts.Transaction) error {
 func (c *calc) add(p int, cr credit) {
 	pe := &c.payees[p]
 	date := c.txns[cr.txn].t.Date
+	if !plans.Employed(pe.p, date) {
+		return // dated outside the payee's employment (docs/plans.md §20)
+	}
 	if c.in.Period.Contains(date) {
 		pe.credits++
 		c.periodCredits = append(c.periodCredits, cr)
@@ -595,6 +603,9 @@ func (c *calc) person(pe *payee, res *Result) error {
 		Attainment: map[string]decimal.Decimal{},
 		Payout:     map[string]decimal.Decimal{},
 	}
+	if err := c.employmentEnv(pe, &env); err != nil {
+		return err
+	}
 	if err := c.measures(pe, res, &env); err != nil {
 		return err
 	}
@@ -643,7 +654,7 @@ func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
 		if c.in.Targets == nil {
 			continue
 		}
-		target, ok, err := c.in.Targets.Target(p.ID, p.Role, m.Name, span)
+		target, detail, ok, err := c.in.Targets.TargetFor(p, m.Name, span)
 		if err != nil {
 			return fmt.Errorf("%w: person %s, measure %s: %v", ErrInput, p.ID, m.Name, err)
 		}
@@ -651,7 +662,10 @@ func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
 			continue
 		}
 		env.Target[m.Name] = target
-		a := Attainment{Person: p.ID, Measure: m.Name, Value: mv.Value, Target: target}
+		a := Attainment{Person: p.ID, Measure: m.Name, Value: mv.Value, Target: target, Adjusted: detail}
+		if detail != nil {
+			c.adj.targets["target."+m.Name] = TargetTrace{Name: "target." + m.Name, Target: target, Periods: detail}
+		}
 		if target.Sign() > 0 {
 			a.Ratio = mv.Value.DivRound(target, rules.DivisionPlaces)
 			env.Attainment[m.Name] = a.Ratio
@@ -713,6 +727,7 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 			tr.Capped = true
 		}
 	}
+	c.traceAdjustments(&tr, comp.Amount, comp.Gate, comp.Cap)
 	tr.Rounded = money.RoundHalfUp(amount, c.places)
 	tr.Result = tr.Rounded
 	if comp.Cumulative {
@@ -731,7 +746,7 @@ func inputsOf(env *rules.ComponentEnv) []TraceInput {
 	for _, src := range []struct {
 		prefix string
 		m      map[string]decimal.Decimal
-	}{{"measure", env.Measure}, {"target", env.Target}, {"attainment", env.Attainment}} {
+	}{{"measure", env.Measure}, {"target", env.Target}, {"attainment", env.Attainment}, {"annual_target", env.AnnualTarget}} {
 		names := make([]string, 0, len(src.m))
 		for k := range src.m {
 			names = append(names, k)

@@ -74,6 +74,9 @@ type Attainment struct {
 	Value   decimal.Decimal
 	Target  decimal.Decimal
 	Ratio   decimal.Decimal
+	// Adjusted shows how Target was ramped or prorated per target period
+	// (nil when it was not; docs/plans.md §20).
+	Adjusted []plans.TargetPeriodDetail
 }
 
 // Payout is one payout line: what a person earns from one component (or
@@ -108,6 +111,11 @@ type Trace struct {
 	// Prior is what earlier periods earned, netted by cumulative components.
 	Prior  *decimal.Decimal `json:"prior,omitempty"`
 	Result decimal.Decimal  `json:"result"`
+	// Targets shows how the targets the component read were ramped or
+	// prorated; Proration the employed fraction of the period, when a
+	// rule read it (docs/plans.md §20).
+	Targets   []TargetTrace   `json:"targets,omitempty"`
+	Proration *ProrationTrace `json:"proration,omitempty"`
 }
 
 // TraceInput is one named value a component read.

@@ -256,7 +256,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 	}
 	componentNames := []string{}
 	names := func() rules.Names {
-		return rules.Names{"measure": measureNames, "target": measureNames, "attainment": measureNames, "payout": append([]string(nil), componentNames...)}
+		return rules.Names{"measure": measureNames, "target": measureNames, "attainment": measureNames, "annual_target": measureNames, "payout": append([]string(nil), componentNames...)}
 	}
 
 	componentNodes := m.list("components", true)

@@ -254,9 +254,9 @@ func (e *DuplicateError) Error() string {
 // PersonRecord is one effective-dated version of a person.
 type PersonRecord struct {
 	facts.Person
-	EffectiveFrom   period.Date
-	HireDate        period.Date
-	TerminationDate period.Date // zero while employed
+	EffectiveFrom period.Date
+	// HireDate and TerminationDate (zero while employed) are in the
+	// embedded facts.Person, which the engine reads.
 	// Plans lists the comp plans the person is assigned to; empty means the
 	// plans' eligibility rules decide.
 	Plans []string

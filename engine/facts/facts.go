@@ -18,6 +18,11 @@ type Person struct {
 	Manager   string
 	Currency  string
 	Attrs     map[string]string
+	// HireDate and TerminationDate bound the person's employment (zero:
+	// unbounded). The engine credits only deals dated inside it and
+	// prorates targets and fixed amounts to it (see docs/plans.md §20).
+	HireDate        period.Date
+	TerminationDate period.Date
 }
 
 // Split gives Person a Share (a fraction; a transaction's shares sum to 1)

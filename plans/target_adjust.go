@@ -19,6 +19,9 @@ const (
 	// ProrationDays multiplies a target period's target by the days the
 	// person was employed in it over the days in it.
 	ProrationDays = "days"
+	// ProrationMonths multiplies it by the calendar months of the target
+	// period the person was employed for in full over the months in it.
+	ProrationMonths = "months"
 )
 
 // rampStepsMax bounds a ramp: three years of monthly steps.
@@ -54,7 +57,7 @@ func (r *reader) ramp(n *yaml.Node, items []*yaml.Node, what string) []decimal.D
 }
 
 // TargetPeriodDetail shows how one target period's target was adjusted
-// for a person: Amount = Base × Ramp × DaysWorked ÷ Days.
+// for a person: Amount = Base × Ramp × Worked ÷ Of.
 type TargetPeriodDetail struct {
 	Period string          `json:"period"`
 	Base   decimal.Decimal `json:"base"`
@@ -62,10 +65,12 @@ type TargetPeriodDetail struct {
 	// holding the hire date); 0 when no ramp step applies.
 	RampStep int              `json:"ramp_step,omitempty"`
 	Ramp     *decimal.Decimal `json:"ramp,omitempty"`
-	// DaysWorked of Days is the proration (both 0 when not prorated).
-	DaysWorked int             `json:"days_worked,omitempty"`
-	Days       int             `json:"days,omitempty"`
-	Amount     decimal.Decimal `json:"amount"`
+	// Worked of Of Unit (days, or whole months) is the proration: both 0
+	// when the period was not prorated.
+	Worked int             `json:"worked,omitempty"`
+	Of     int             `json:"of,omitempty"`
+	Unit   string          `json:"unit,omitempty"`
+	Amount decimal.Decimal `json:"amount"`
 }
 
 // TargetFor is Target for person p, adjusted by the entry's ramp and the
@@ -98,10 +103,13 @@ func (tp *TargetPlan) TargetFor(p *facts.Person, measure string, window period.R
 				adjusted = true
 			}
 		}
-		if tp.Proration == ProrationDays {
+		if tp.Proration != ProrationNone && tp.Proration != "" {
 			worked, days := EmployedDays(p, pt.Period.Range), Days(pt.Period.Range)
+			if tp.Proration == ProrationMonths {
+				worked, days = employedMonths(p, pt.Period.Range)
+			}
 			if worked < days {
-				d.DaysWorked, d.Days = worked, days
+				d.Worked, d.Of, d.Unit = worked, days, tp.Proration
 				d.Amount = d.Amount.Mul(decimal.NewFromInt(int64(worked))).DivRound(decimal.NewFromInt(int64(days)), rules.DivisionPlaces)
 				adjusted = true
 			}
@@ -156,4 +164,30 @@ func EmployedDays(p *facts.Person, r period.Range) int {
 // Employed reports whether day lies within p's employment.
 func Employed(p *facts.Person, day period.Date) bool {
 	return (p.HireDate.IsZero() || !day.Before(p.HireDate)) && (p.TerminationDate.IsZero() || !day.After(p.TerminationDate))
+}
+
+// employment reads a plan test person's hire_date and termination_date.
+func (r *reader) employment(pm *mapping, p *facts.Person) {
+	p.HireDate = pm.date("hire_date", false)
+	p.TerminationDate = pm.date("termination_date", false)
+	if !p.HireDate.IsZero() && !p.TerminationDate.IsZero() && p.TerminationDate.Before(p.HireDate) {
+		if n := pm.value("termination_date", false); n != nil {
+			r.errorf(n, "%s.termination_date: %s is before hire_date %s", pm.what, p.TerminationDate, p.HireDate)
+		}
+	}
+}
+
+// employedMonths counts the calendar months of r (a target period, which
+// starts on the first of a month) and those of them p was employed on
+// every day of.
+func employedMonths(p *facts.Person, r period.Range) (worked, months int) {
+	for start := r.Start.Time(); !period.NewDate(start.Year(), start.Month(), 1).After(r.End); start = start.AddDate(0, 1, 0) {
+		first := period.NewDate(start.Year(), start.Month(), 1)
+		last := period.NewDate(start.Year(), start.Month()+1, 0)
+		months++
+		if Employed(p, first) && Employed(p, last) {
+			worked++
+		}
+	}
+	return worked, months
 }

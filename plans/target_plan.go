@@ -25,7 +25,7 @@ type TargetPlan struct {
 	Frequency   period.Frequency
 	Calendar    period.Calendar
 	// Proration is how targets are prorated for people employed for part
-	// of a target period (ProrationNone or ProrationDays).
+	// of a target period (ProrationNone, ProrationDays or ProrationMonths).
 	Proration string
 	Entries   []TargetEntry
 }
@@ -63,7 +63,7 @@ func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
 		m.value("period", true)
 	}
 	tp.Calendar.FiscalYearStartMonth = m.integer("fiscal_year_start", 1, 1, 12)
-	tp.Proration = m.enum("proration", ProrationNone, ProrationNone, ProrationDays)
+	tp.Proration = m.enum("proration", ProrationNone, ProrationNone, ProrationDays, ProrationMonths)
 	entries := m.list("targets", true)
 	m.done()
 	if len(entries) > targetEntriesMax {

@@ -151,6 +151,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 			Currency:  pm.str("currency", false),
 			Attrs:     r.stringMap(pm.value("attrs", false), pm.what+".attrs"),
 		}
+		r.employment(pm, &p)
 		pm.done()
 		if people[p.ID] {
 			r.errorf(pn, "%s: person %q appears twice", cm.what, p.ID)

@@ -29,6 +29,22 @@ measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
     amount: credit.amount * 0.001
   - name: logo_bonus`, 1)
 
+// proratedPlan is the realistic plan plus components reading the employed
+// fraction of the period and the annual target, and rampedTargets its
+// targets ramped for new hires and prorated by days, so that the property
+// below also covers proration and ramps (docs/plans.md §20).
+var proratedPlan = strings.Replace(strings.Replace(realisticPlan, "name: ae-realistic", "name: ae-prorated", 1), `steps:`, `  - name: guarantee
+    type: formula
+    amount: 1000 * proration
+  - name: pace
+    type: formula
+    gate: annual_target.bookings > 0
+    amount: target.bookings / annual_target.bookings * 100
+steps:`, 1)
+
+var rampedTargets = strings.Replace(strings.Replace(realisticTargets, "period: quarterly", "period: quarterly\nproration: days", 1),
+	"2027-Q4: 300000}", "2027-Q4: 300000}\n    ramp: [0.25, 0.5, 0.75]", 1)
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -51,7 +67,11 @@ func canonical(tb fataler, res *engine.Result) map[string][]string {
 		add(m.Person, "measure %s %s %s %s from %d", m.Measure, m.Window, m.Range, exactString(m.Value), m.Credits)
 	}
 	for _, a := range res.Attainment {
-		add(a.Person, "attainment %s %s / %s = %s", a.Measure, exactString(a.Value), exactString(a.Target), exactString(a.Ratio))
+		adj, err := json.Marshal(a.Adjusted)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		add(a.Person, "attainment %s %s / %s = %s %s", a.Measure, exactString(a.Value), exactString(a.Target), exactString(a.Ratio), adj)
 	}
 	for _, p := range res.Payouts {
 		tr, err := json.Marshal(p.Trace)
@@ -119,6 +139,19 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 		}
 		ids = append(ids, people[i].ID)
 	}
+	// Employment dates: some people were hired during the year to date
+	// or leave during the quarter (each is employed on some day of Q2).
+	for i := range people {
+		if rapid.Bool().Draw(t, "hired") {
+			people[i].HireDate = period.MustDate("2026-06-01").AddDays(rapid.IntRange(0, 394).Draw(t, "hire day")) // .. 2027-06-30
+		}
+		if rapid.IntRange(0, 3).Draw(t, "leaves") == 0 {
+			people[i].TerminationDate = period.MustDate("2027-04-01").AddDays(rapid.IntRange(0, 182).Draw(t, "last day"))
+			if people[i].TerminationDate.Before(people[i].HireDate) {
+				people[i].TerminationDate = people[i].HireDate
+			}
+		}
+	}
 	ids = append(ids, "outsider-1", "outsider-2", "outsider-3") // not in the input
 	nTxns := rapid.IntRange(0, 150).Draw(t, "transactions")
 	start := period.MustDate("2026-12-01")
@@ -160,11 +193,12 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 // person exactly the lines of one batch of everyone.
 func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
-	targets := targetPlan(t, realisticTargets)
-	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan)}
+	targetList := []*plans.TargetPlan{targetPlan(t, realisticTargets), targetPlan(t, rampedTargets)}
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, proratedPlan)}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
+		targets := targetList[rapid.IntRange(0, len(targetList)-1).Draw(t, "targets")]
 		people, txns, prior := genFacts(t)
 		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
 		res, err := engine.Compute(in)
@@ -211,9 +245,11 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 
 		// Split credit divides: when every person of a split is in the
 		// input and eligible, their credits add up to the transaction.
-		eligible := map[string]bool{}
-		for _, p := range people {
-			eligible[p.ID] = p.Role == "AE"
+		eligible := map[string]*facts.Person{}
+		for i, p := range people {
+			if p.Role == "AE" {
+				eligible[p.ID] = &people[i]
+			}
 		}
 		credited := map[string]decimal.Decimal{}
 		for _, c := range res.Credits {
@@ -227,7 +263,8 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 			}
 			all := true
 			for _, s := range tx.Splits {
-				all = all && eligible[s.Person]
+				p := eligible[s.Person]
+				all = all && p != nil && plans.Employed(p, tx.Date)
 			}
 			if all && !credited[tx.ID].Equal(tx.Amount) {
 				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], tx.Amount)

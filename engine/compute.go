@@ -109,6 +109,8 @@ type calc struct {
 	// annualMeasures the measures rules read annual_target of (proration.go).
 	adj            adjusted
 	annualMeasures []string
+	// scores indexes Input.Scores by person and objective (mbo.go).
+	scores map[[2]string]decimal.Decimal
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -703,6 +705,8 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 			}
 		case plans.ComponentRateTable:
 			err = c.rateTable(p, comp, env, &tr)
+		case plans.ComponentMBO:
+			err = c.mbo(p, comp, env, &tr)
 		case plans.ComponentFormula:
 			tr.Rule = comp.Amount.Source
 			tr.Inputs = inputsOf(env)
@@ -727,7 +731,7 @@ func (c *calc) component(p *facts.Person, comp *plans.Component, agg *perCreditA
 			tr.Capped = true
 		}
 	}
-	c.traceAdjustments(&tr, comp.Amount, comp.Gate, comp.Cap)
+	c.traceAdjustments(&tr, comp.ComponentRules()...)
 	tr.Rounded = money.RoundHalfUp(amount, c.places)
 	tr.Result = tr.Rounded
 	if comp.Cumulative {

@@ -30,7 +30,7 @@ measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
   - name: logo_bonus`, 1)
 
 // proratedPlan is the realistic plan plus components reading the employed
-// fraction of the period and the annual target, and rampedTargets its
+// fraction of the period and the annual target and an mbo component, and rampedTargets its
 // targets ramped for new hires and prorated by days, so that the property
 // below also covers proration and ramps (docs/plans.md §20).
 var proratedPlan = strings.Replace(strings.Replace(realisticPlan, "name: ae-realistic", "name: ae-prorated", 1), `steps:`, `  - name: guarantee
@@ -40,6 +40,12 @@ var proratedPlan = strings.Replace(strings.Replace(realisticPlan, "name: ae-real
     type: formula
     gate: annual_target.bookings > 0
     amount: target.bookings / annual_target.bookings * 100
+  - name: mbo
+    type: mbo
+    target_amount: 5000 * proration
+    objectives:
+      - {name: pipeline, weight: 0.6, threshold: 0.5, cap: 1.5}
+      - {name: csat, weight: 0.4}
 steps:`, 1)
 
 var rampedTargets = strings.Replace(strings.Replace(realisticTargets, "period: quarterly", "period: quarterly\nproration: days", 1),
@@ -200,7 +206,13 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
 		targets := targetList[rapid.IntRange(0, len(targetList)-1).Draw(t, "targets")]
 		people, txns, prior := genFacts(t)
-		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
+		var scores []facts.Score
+		for _, p := range people {
+			for _, obj := range []string{"csat", "pipeline"} {
+				scores = append(scores, facts.Score{Person: p.ID, Objective: obj, Score: decimal.New(rapid.Int64Range(0, 200).Draw(t, "score"), -2)})
+			}
+		}
+		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior, Scores: scores}
 		res, err := engine.Compute(in)
 		if err != nil {
 			t.Fatalf("Compute: %v", err)
@@ -211,6 +223,7 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 		shuffled.People = rapid.Permutation(people).Draw(t, "people order")
 		shuffled.Transactions = rapid.Permutation(txns).Draw(t, "transaction order")
 		shuffled.Prior = rapid.Permutation(prior).Draw(t, "prior order")
+		shuffled.Scores = rapid.Permutation(scores).Draw(t, "score order")
 		res2, err := engine.Compute(shuffled)
 		if err != nil {
 			t.Fatalf("Compute, shuffled: %v", err)

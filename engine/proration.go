@@ -57,7 +57,7 @@ func annualTargetMeasures(plan *plans.CompPlan) []string {
 	}
 	for i := range plan.Components {
 		c := &plan.Components[i]
-		for _, r := range []*plans.Rule{c.Amount, c.Gate, c.Cap} {
+		for _, r := range c.ComponentRules() {
 			add(r)
 		}
 	}

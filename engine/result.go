@@ -23,6 +23,9 @@ type Input struct {
 	// Prior holds what earlier periods of the fiscal year already earned,
 	// for cumulative components.
 	Prior []facts.PriorPayout
+	// Scores are the period's MBO scores, for mbo components: one per
+	// person and objective.
+	Scores []facts.Score
 	// Stop, when closed, stops the calculation (a batch out of time):
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
@@ -116,6 +119,8 @@ type Trace struct {
 	// rule read it (docs/plans.md §20).
 	Targets   []TargetTrace   `json:"targets,omitempty"`
 	Proration *ProrationTrace `json:"proration,omitempty"`
+	// MBO shows an mbo component's objectives and weighted score.
+	MBO *MBOTrace `json:"mbo,omitempty"`
 }
 
 // TraceInput is one named value a component read.

@@ -90,7 +90,7 @@ func TargetMeasures(plan *plans.CompPlan) []string {
 		if c.Type == plans.ComponentRateTable && c.Key == plans.KeyAttainment {
 			add(c.Measure)
 		}
-		for _, r := range []*plans.Rule{c.Amount, c.Gate, c.Cap} {
+		for _, r := range c.ComponentRules() {
 			addRule(r)
 		}
 	}

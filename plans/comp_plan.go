@@ -134,6 +134,9 @@ type Component struct {
 	// Cumulative components compute on year-to-date measures and pay the
 	// result less what earlier periods of the fiscal year already earned.
 	Cumulative bool
+
+	// MBO is set on mbo components (mbo.go).
+	MBO *MBO
 }
 
 // Step is a plan-level step applied after the components.
@@ -321,7 +324,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	if c.EarningCode == "" {
 		c.EarningCode = c.Name
 	}
-	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula)
+	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentMBO)
 	if !cm.has("type") {
 		cm.value("type", true)
 	}
@@ -340,6 +343,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	c.Gate = cm.rule("gate", false, rules.ComponentEnv{}, rules.KindBool, names)
 	c.Cap = cm.rule("cap", false, rules.ComponentEnv{}, rules.KindDecimal, names)
 	c.Cumulative = cm.boolean("cumulative")
+	r.mboKeys(cm, &c, names)
 	cm.done()
 
 	misplaced := func(key string, types string) {

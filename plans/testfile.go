@@ -35,6 +35,8 @@ type TestCase struct {
 	People       []facts.Person
 	Transactions []facts.Transaction
 	Prior        []facts.PriorPayout
+	// Scores are the case's MBO scores for its period.
+	Scores []facts.Score
 	// ExpectPayouts is person → component → amount, to the cent. Every
 	// non-zero payout must be listed.
 	ExpectPayouts map[string]map[string]Expected
@@ -197,6 +199,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		pm.done()
 		c.Prior = append(c.Prior, p)
 	}
+	c.Scores = r.caseScores(cm, people, tf)
 	if en := cm.value("expect", true); en != nil {
 		em := r.mapping(en, cm.what+".expect")
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)

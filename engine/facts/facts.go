@@ -57,3 +57,11 @@ type PriorPayout struct {
 	Component string
 	Amount    decimal.Decimal
 }
+
+// Score is a person's score on an MBO objective for a period: 1 means the
+// objective was met in full, 0.8 that 80% of it was (docs/plans.md §20).
+type Score struct {
+	Person    string
+	Objective string
+	Score     decimal.Decimal
+}

@@ -41,7 +41,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	cr := CaseResult{File: tf.File, Name: tc.Name, Pos: tc.Pos}
 	res, err := engine.Compute(engine.Input{
 		Plan: tf.Plan, Targets: tf.Targets, Period: tc.Period,
-		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior,
+		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior, Scores: tc.Scores,
 	})
 	if err != nil {
 		cr.Failures = append(cr.Failures, fmt.Sprintf("calculation failed: %v", err))

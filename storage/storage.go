@@ -58,6 +58,7 @@ type Reader interface {
 	LedgerReader
 	ExportReader
 	PeriodReader
+	ScoreReader
 }
 
 // PeopleReader reads people.
@@ -227,6 +228,31 @@ type Tx interface {
 	SealInsert(ctx context.Context, s ledger.Seal) error
 	// ImportBatchInsert records an import and returns its id.
 	ImportBatchInsert(ctx context.Context, b ImportBatch) (int64, error)
+	// MBOScoreUpsertBatch stores MBO scores: an identical score is a
+	// no-op, a changed one a new version.
+	MBOScoreUpsertBatch(ctx context.Context, rows []MBOScore) (ImportCounts, error)
+}
+
+// ScoreReader reads MBO scores (docs/plans.md §20).
+type ScoreReader interface {
+	// MBOScoreList lists the current score of each person and objective
+	// in Period, of People (everyone when nil), by person and objective.
+	MBOScoreList(ctx context.Context, p MBOScoreListParams) ([]MBOScore, error)
+}
+
+// MBOScore is a person's score on an MBO objective in a period (a period
+// label of the company calendar): 1 means met in full.
+type MBOScore struct {
+	facts.Score
+	Period string
+	// Source is the file and line the score was imported from.
+	Source string
+}
+
+// MBOScoreListParams selects MBO scores.
+type MBOScoreListParams struct {
+	Period string
+	People []string
 }
 
 // ImportCounts says what an import did.

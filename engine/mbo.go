@@ -13,6 +13,8 @@ import (
 // MBOTrace shows how an mbo component paid: TargetAmount × Score, where
 // Score is the sum of the objectives' weighted scores.
 type MBOTrace struct {
+	// TargetRule is the source of the target_amount rule.
+	TargetRule   string              `json:"target_rule"`
 	TargetAmount decimal.Decimal     `json:"target_amount"`
 	Objectives   []MBOObjectiveTrace `json:"objectives"`
 	Score        decimal.Decimal     `json:"score"`
@@ -76,8 +78,7 @@ func (c *calc) mbo(p *facts.Person, comp *plans.Component, env *rules.ComponentE
 	if err != nil {
 		return &RuleError{Pos: m.TargetAmount.Pos, Subject: fmt.Sprintf("person %s, component %s", p.ID, comp.Name), Err: err}
 	}
-	tr.Rule = m.TargetAmount.Source
-	mt := &MBOTrace{TargetAmount: target, Score: decimal.Zero}
+	mt := &MBOTrace{TargetRule: m.TargetAmount.Source, TargetAmount: target, Score: decimal.Zero}
 	for _, o := range m.Objectives {
 		score, ok := c.scores[[2]string{p.ID, o.Name}]
 		if !ok {

@@ -440,6 +440,7 @@ func TraceLines(t engine.Trace) []string {
 		}
 		out = append(out, fmt.Sprintf("tier %d (from %s %s): %s × %s = %s", tier.Tier, tier.From, to, tier.Basis, tier.Rate, tier.Amount))
 	}
+	out = append(out, adjustmentLines(t)...)
 	out = append(out, fmt.Sprintf("computed %s", t.Computed))
 	if t.Cap != nil {
 		if t.Capped {

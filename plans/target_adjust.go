@@ -85,6 +85,15 @@ func (tp *TargetPlan) TargetFor(p *facts.Person, measure string, window period.R
 	if err != nil || len(pts) == 0 {
 		return decimal.Zero, nil, false, err
 	}
+	prorate := tp.Proration != ProrationNone && tp.Proration != "" && (!p.HireDate.IsZero() || !p.TerminationDate.IsZero())
+	if !prorate && (len(entry.Ramp) == 0 || p.HireDate.IsZero()) {
+		// Nothing to adjust: the plain sum, without a detail.
+		sum := decimal.Zero
+		for _, pt := range pts {
+			sum = sum.Add(pt.Amount)
+		}
+		return sum, nil, true, nil
+	}
 	hireOrdinal := 0
 	if len(entry.Ramp) > 0 && !p.HireDate.IsZero() {
 		hireOrdinal = tp.ordinal(p.HireDate)
@@ -103,7 +112,7 @@ func (tp *TargetPlan) TargetFor(p *facts.Person, measure string, window period.R
 				adjusted = true
 			}
 		}
-		if tp.Proration != ProrationNone && tp.Proration != "" {
+		if prorate {
 			worked, days := EmployedDays(p, pt.Period.Range), Days(pt.Period.Range)
 			if tp.Proration == ProrationMonths {
 				worked, days = employedMonths(p, pt.Period.Range)

@@ -29,9 +29,11 @@ func CreditsTerritory(plan *plans.CompPlan) bool {
 
 // Candidates lists the people a plan pays in period p: employed during
 // it, assigned to the plan (or unassigned) and selected by its eligibility
-// rule, as of the period's last day. ids limits the list (nil: everyone).
+// rule, as of the period's last day or, for a person whose plan changed
+// during the period, as of the last day they were on it (assignedPeople).
+// ids limits the list (nil: everyone).
 func Candidates(ctx context.Context, r storage.PeopleReader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
-	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: ids})
+	all, err := assignedPeople(ctx, r, plan, p, ids)
 	if err != nil {
 		return nil, err
 	}

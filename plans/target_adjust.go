@@ -85,7 +85,8 @@ func (tp *TargetPlan) TargetFor(p *facts.Person, measure string, window period.R
 	if err != nil || len(pts) == 0 {
 		return decimal.Zero, nil, false, err
 	}
-	prorate := tp.Proration != ProrationNone && tp.Proration != "" && (!p.HireDate.IsZero() || !p.TerminationDate.IsZero())
+	prorate := tp.Proration != ProrationNone && tp.Proration != "" &&
+		(!p.HireDate.IsZero() || !p.TerminationDate.IsZero() || !p.AssignedFrom.IsZero() || !p.AssignedUntil.IsZero())
 	if !prorate && (len(entry.Ramp) == 0 || p.HireDate.IsZero()) {
 		// Nothing to adjust: the plain sum, without a detail.
 		sum := decimal.Zero
@@ -161,24 +162,38 @@ func Days(r period.Range) int {
 // EmployedDays counts the days of r from p's hire date to p's termination
 // date (an unset date does not bound).
 func EmployedDays(p *facts.Person, r period.Range) int {
-	if !p.HireDate.IsZero() && p.HireDate.After(r.Start) {
-		r.Start = p.HireDate
+	for _, from := range []period.Date{p.HireDate, p.AssignedFrom} {
+		if !from.IsZero() && from.After(r.Start) {
+			r.Start = from
+		}
 	}
-	if !p.TerminationDate.IsZero() && p.TerminationDate.Before(r.End) {
-		r.End = p.TerminationDate
+	for _, until := range []period.Date{p.TerminationDate, p.AssignedUntil} {
+		if !until.IsZero() && until.Before(r.End) {
+			r.End = until
+		}
 	}
 	return Days(r)
 }
 
-// Employed reports whether day lies within p's employment.
+// Employed reports whether day lies within p's employment and their
+// assignment to the plan.
 func Employed(p *facts.Person, day period.Date) bool {
-	return (p.HireDate.IsZero() || !day.Before(p.HireDate)) && (p.TerminationDate.IsZero() || !day.After(p.TerminationDate))
+	return (p.HireDate.IsZero() || !day.Before(p.HireDate)) && (p.TerminationDate.IsZero() || !day.After(p.TerminationDate)) &&
+		(p.AssignedFrom.IsZero() || !day.Before(p.AssignedFrom)) && (p.AssignedUntil.IsZero() || !day.After(p.AssignedUntil))
 }
 
-// employment reads a plan test person's hire_date and termination_date.
+// employment reads a plan test person's hire_date and termination_date,
+// and assigned_from and assigned_until (a plan change during the year).
 func (r *reader) employment(pm *mapping, p *facts.Person) {
 	p.HireDate = pm.date("hire_date", false)
 	p.TerminationDate = pm.date("termination_date", false)
+	p.AssignedFrom = pm.date("assigned_from", false)
+	p.AssignedUntil = pm.date("assigned_until", false)
+	if !p.AssignedFrom.IsZero() && !p.AssignedUntil.IsZero() && p.AssignedUntil.Before(p.AssignedFrom) {
+		if n := pm.value("assigned_until", false); n != nil {
+			r.errorf(n, "%s.assigned_until: %s is before assigned_from %s", pm.what, p.AssignedUntil, p.AssignedFrom)
+		}
+	}
 	if !p.HireDate.IsZero() && !p.TerminationDate.IsZero() && p.TerminationDate.Before(p.HireDate) {
 		if n := pm.value("termination_date", false); n != nil {
 			r.errorf(n, "%s.termination_date: %s is before hire_date %s", pm.what, p.TerminationDate, p.HireDate)

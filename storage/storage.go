@@ -65,6 +65,10 @@ type Reader interface {
 type PeopleReader interface {
 	PersonIDs(ctx context.Context) (map[string]bool, error)
 	PersonListAsOf(ctx context.Context, p PersonListAsOfParams) ([]PersonRecord, error)
+	// PersonVersionList lists the versions of people in force on some day
+	// of Span (the one in force on its first day and every later one up to
+	// its last), by person and effective date.
+	PersonVersionList(ctx context.Context, p PersonVersionListParams) ([]PersonRecord, error)
 	PersonCount(ctx context.Context) (int, error)
 }
 
@@ -317,6 +321,14 @@ func (p PersonRecord) AssignedTo(plan string) bool {
 // PersonListAsOfParams selects people as of a day.
 type PersonListAsOfParams struct {
 	Date period.Date
+	// IDs limits the list; nil means everyone.
+	IDs []string
+}
+
+// PersonVersionListParams selects the versions of people in force during
+// a span of days.
+type PersonVersionListParams struct {
+	Span period.Range
 	// IDs limits the list; nil means everyone.
 	IDs []string
 }

@@ -23,6 +23,11 @@ type Person struct {
 	// prorates targets and fixed amounts to it (see docs/plans.md §20).
 	HireDate        period.Date
 	TerminationDate period.Date
+	// AssignedFrom and AssignedUntil bound the person's assignment to the
+	// plan being computed, when it began or ended during the fiscal year
+	// to date (zero: unbounded): a plan change mid-period. They bound the
+	// employment the same way.
+	AssignedFrom, AssignedUntil period.Date
 }
 
 // Split gives Person a Share (a fraction; a transaction's shares sum to 1)

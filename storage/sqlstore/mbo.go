@@ -68,3 +68,33 @@ func (t *tx) MBOScoreUpsertBatch(ctx context.Context, rows []storage.MBOScore) (
 	}
 	return c, nil
 }
+
+// ---- person versions over a span (plan changes, docs/plans.md §20) ----
+
+// PersonVersionList lists the latest revision of each version in force on
+// some day of the span.
+func (x queries) PersonVersionList(ctx context.Context, p storage.PersonVersionListParams) ([]storage.PersonRecord, error) {
+	q := `SELECT ` + personCols + ` FROM person_version p
+		WHERE p.seq = (SELECT MAX(seq) FROM person_version v WHERE v.id = p.id AND v.effective_from = p.effective_from)
+		  AND p.effective_from <= ?
+		  AND p.effective_from >= COALESCE((SELECT MAX(effective_from) FROM person_version w WHERE w.id = p.id AND w.effective_from <= ?), '')`
+	args := []any{p.Span.End.String(), p.Span.Start.String()}
+	if p.IDs != nil {
+		q += ` AND p.id IN (` + placeholders(len(p.IDs)) + `)`
+		args = append(args, strArgs(p.IDs)...)
+	}
+	rows, err := x.query(ctx, q+` ORDER BY p.id, p.effective_from`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []storage.PersonRecord
+	for rows.Next() {
+		r, err := scanPerson(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, x.d.err(rows.Err())
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -63,4 +64,33 @@ func wantList(t *testing.T, got []string, want ...string) {
 			t.Fatalf("list = %q, want %q", got, want)
 		}
 	}
+}
+
+// testPersonVersionList: the versions in force on some day of a span are
+// the one in force on its first day and every later one up to its last,
+// each at its latest revision.
+func testPersonVersionList(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	a1 := person("p1", "Ana", "1900-01-01")
+	a2 := person("p1", "Ana", "2027-02-15")
+	a2.Plans = []string{"manager-plan"}
+	a3 := person("p1", "Ana", "2027-07-01")
+	a3.Role = "Manager"
+	bo := person("p2", "Bo", "2027-03-01")
+	upsertPeople(t, ctx, st, a1, a2, a3, bo)
+	a2.Name = "Ana Lopez" // a second revision of the 2027-02-15 version
+	upsertPeople(t, ctx, st, a2)
+	list := func(from, to string, ids []string) []string {
+		got, err := st.PersonVersionList(ctx, storage.PersonVersionListParams{Span: period.Range{Start: day(from), End: day(to)}, IDs: ids})
+		must(t, err)
+		var out []string
+		for _, r := range got {
+			out = append(out, r.ID+" "+r.EffectiveFrom.String()+" "+r.Name)
+		}
+		return out
+	}
+	wantList(t, list("2027-01-01", "2027-03-31", nil), "p1 1900-01-01 Ana", "p1 2027-02-15 Ana Lopez", "p2 2027-03-01 Bo")
+	wantList(t, list("2027-04-01", "2027-06-30", nil), "p1 2027-02-15 Ana Lopez", "p2 2027-03-01 Bo")
+	wantList(t, list("2027-01-01", "2027-02-14", []string{"p1", "p2"}), "p1 1900-01-01 Ana")
+	wantList(t, list("2027-06-30", "2027-07-01", []string{"p1"}), "p1 2027-02-15 Ana Lopez", "p1 2027-07-01 Ana")
 }

@@ -78,6 +78,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TamperEvident", testTamperEvident},
 		{"TransactionUncredited", testTransactionUncredited},
 		{"MBOScores", testMBOScores},
+		{"PersonVersionList", testPersonVersionList},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -157,6 +157,17 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 				people[i].TerminationDate = people[i].HireDate
 			}
 		}
+		// A plan change: on the plan since a day of the year, or until a
+		// day of Q2 (each still on it on some day of Q2).
+		switch rapid.IntRange(0, 5).Draw(t, "plan change") {
+		case 0:
+			people[i].AssignedFrom = period.MustDate("2027-01-02").AddDays(rapid.IntRange(0, 179).Draw(t, "assigned from"))
+		case 1:
+			people[i].AssignedUntil = period.MustDate("2027-04-01").AddDays(rapid.IntRange(0, 90).Draw(t, "assigned until"))
+		}
+		if plans.EmployedDays(&people[i], period.Range{Start: period.MustDate("2027-04-01"), End: period.MustDate("2027-06-30")}) == 0 {
+			people[i].AssignedFrom, people[i].AssignedUntil = period.Date{}, period.Date{} // left before joining the plan
+		}
 	}
 	ids = append(ids, "outsider-1", "outsider-2", "outsider-3") // not in the input
 	nTxns := rapid.IntRange(0, 150).Draw(t, "transactions")

@@ -32,7 +32,7 @@ func newImportCmd(e *env, db *string) *cobra.Command {
 	var replace bool
 	cmd := &cobra.Command{
 		Use:   "import people|transactions|targets|adjustments|mbo FILE",
-		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
+		Short: "Import people, transactions, targets, adjustments or MBO scores from CSV (with a header) or JSON Lines",
 		Long: `Import people, transactions or targets. Every row is validated first; a file with
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/periods"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/plans/rules"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -44,6 +47,10 @@ func MBOScores(ctx context.Context, st storage.Store, r io.Reader, o Options) (s
 	if _, err := periods.Calendar(ctx, st); err != nil {
 		return storage.ImportCounts{}, nil, fmt.Errorf("MBO scores are for periods of the company calendar: %w", err)
 	}
+	objectives, err := publishedObjectives(ctx, st)
+	if err != nil {
+		return storage.ImportCounts{}, nil, err
+	}
 	var rows []storage.MBOScore
 	first := map[[3]string]int{}
 	for {
@@ -61,6 +68,10 @@ func MBOScores(ctx context.Context, st storage.Store, r io.Reader, o Options) (s
 			Source: o.File + ":" + strconv.Itoa(rec.line)}
 		if p := checkMBOScore(ctx, st, ids, &s, rec.get("score")); p != nil {
 			probs.add(rec.line, p.Field, "%s", p.Reason)
+			continue
+		}
+		if !slices.Contains(objectives, s.Objective) {
+			probs.add(rec.line, "objective", "%s", unknownObjective(s.Objective, objectives))
 			continue
 		}
 		k := [3]string{s.Person, s.Period, s.Objective}
@@ -139,4 +150,48 @@ func checkMBOScore(ctx context.Context, r storage.PeriodReader, ids map[string]b
 	}
 	s.Score.Score = d
 	return nil
+}
+
+// publishedObjectives lists, sorted, the objectives of the mbo components
+// of the latest published comp plans.
+func publishedObjectives(ctx context.Context, r storage.PlanReader) ([]string, error) {
+	vs, err := r.PlanVersionListLatest(ctx, plans.KindCompPlan)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, v := range vs {
+		f, diags := plans.Load(v.File, []byte(v.Source))
+		if len(diags) > 0 || f.Comp == nil {
+			continue
+		}
+		for _, c := range f.Comp.Components {
+			if c.MBO == nil {
+				continue
+			}
+			for _, o := range c.MBO.Objectives {
+				if !slices.Contains(out, o.Name) {
+					out = append(out, o.Name)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// unknownObjective says that objective is no published plan's, with a
+// suggestion.
+func unknownObjective(objective string, known []string) string {
+	if len(known) == 0 {
+		return fmt.Sprintf("%s: no published comp plan has an mbo component (icomp plan publish)", echo(objective))
+	}
+	msg := fmt.Sprintf("%s is not an objective of a published comp plan's mbo component", echo(objective))
+	if sug := rules.Suggest(objective, known); sug != "" {
+		return msg + fmt.Sprintf("; did you mean %q?", sug)
+	}
+	if len(known) > publishedNamesMax {
+		return msg + fmt.Sprintf("; known: %s, ...", strings.Join(known[:publishedNamesMax], ", "))
+	}
+	return msg + "; known: " + strings.Join(known, ", ")
 }

@@ -23,7 +23,12 @@ func TestMBOScores(t *testing.T) {
 	if _, _, err := b.mbo(t, "mbo.csv", "person,period,objective,score\nae-1,2027-Q1,csat,0.9\n"); err == nil || !strings.Contains(err.Error(), "no company calendar") {
 		t.Fatalf("import without a calendar: %v, want an error saying there is none", err)
 	}
-	if err := b.st.InTx(t.Context(), func(tx storage.Tx) error { return tx.SettingSet(t.Context(), storage.SettingFiscalYearStart, "1") }); err != nil {
+	if err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		if _, err := tx.PlanVersionInsert(t.Context(), storage.PlanVersion{Hash: "h1", Kind: "comp_plan", Name: "mbo-plan", Version: "1", File: "mbo.yaml", Source: mboPlan}); err != nil {
+			return err
+		}
+		return tx.SettingSet(t.Context(), storage.SettingFiscalYearStart, "1")
+	}); err != nil {
 		t.Fatal(err)
 	}
 	bad := `person,period,objective,score
@@ -35,6 +40,7 @@ ae-2,2027-Q1,csat,90
 ae-2,2027-Q1,pipeline,-0.5
 ae-2,2027-Q1,pipeline2,1e0
 ae-1,2027-Q1,csat,0.8
+ae-2,2027-Q1,csatt,1
 `
 	_, _, err := b.mbo(t, "mbo.csv", bad)
 	var ie *imports.Error
@@ -49,7 +55,8 @@ ae-1,2027-Q1,csat,0.8
 		"mbo.csv:7: score: -0.5 is negative",
 		"mbo.csv:8: score: ",
 		"mbo.csv:9: objective: ae-1 already has a score for csat in 2027-Q1 at line 2",
-		"7 problem(s); nothing was imported",
+		`mbo.csv:10: objective: "csatt" is not an objective of a published comp plan's mbo component; did you mean "csat"?`,
+		"8 problem(s); nothing was imported",
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error\n%v\ndoes not say %q", err, want)
@@ -72,3 +79,22 @@ ae-1,2027-Q1,csat,0.8
 		t.Fatalf("changed score = %+v, %v; want 1 changed", c, err)
 	}
 }
+
+const mboPlan = `kind: comp_plan
+name: mbo-plan
+version: "1"
+effective: {from: 2027-01-01}
+currency: USD
+period: quarterly
+credit:
+  - {name: owner, to: owner}
+measures:
+  - name: bookings
+components:
+  - name: mbo
+    type: mbo
+    target_amount: 1000
+    objectives:
+      - {name: csat, weight: 0.5}
+      - {name: pipeline, weight: 0.5}
+`

@@ -29,9 +29,11 @@ func CreditsTerritory(plan *plans.CompPlan) bool {
 
 // Candidates lists the people a plan pays in period p: employed during
 // it, assigned to the plan (or unassigned) and selected by its eligibility
-// rule, as of the period's last day. ids limits the list (nil: everyone).
+// rule, as of the period's last day or, for a person whose plan changed
+// during the period, as of the last day they were on it (assignedPeople).
+// ids limits the list (nil: everyone).
 func Candidates(ctx context.Context, r storage.PeopleReader, plan *plans.CompPlan, p period.Period, ids []string) ([]storage.PersonRecord, error) {
-	all, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: ids})
+	all, err := assignedPeople(ctx, r, plan, p, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +71,7 @@ type Source interface {
 	storage.PeopleReader
 	storage.TransactionReader
 	storage.LedgerReader
+	storage.ScoreReader
 }
 
 // Batch is the computation of one plan for some of its people in a period.
@@ -133,7 +136,11 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Stop: b.Stop,
+	scores, err := Scores(ctx, r, plan, p, b.People)
+	if err != nil {
+		return nil, err
+	}
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, Stop: b.Stop,
 		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts})
 	if err != nil {
 		return nil, err
@@ -194,5 +201,26 @@ func PriorPayouts(ctx context.Context, r storage.LedgerReader, plan *plans.CompP
 		}
 		return out[i].Component < out[j].Component
 	})
+	return out, nil
+}
+
+// Scores reads the period's MBO scores of people (everyone when nil) when
+// the plan has an mbo component, and nothing otherwise.
+func Scores(ctx context.Context, r storage.ScoreReader, plan *plans.CompPlan, p period.Period, people []string) ([]facts.Score, error) {
+	mbo := false
+	for i := range plan.Components {
+		mbo = mbo || plan.Components[i].MBO != nil
+	}
+	if !mbo {
+		return nil, nil
+	}
+	rows, err := r.MBOScoreList(ctx, storage.MBOScoreListParams{Period: p.Label, People: people})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]facts.Score, len(rows))
+	for i, s := range rows {
+		out[i] = s.Score
+	}
 	return out, nil
 }

@@ -299,6 +299,8 @@ func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 			out = append(out, c.byTerr[t.Territory]...)
 		}
 	}
+	// Only people employed on the deal's date were credited by it (add).
+	out = slices.DeleteFunc(out, func(p int) bool { return !plans.Employed(c.payees[p].p, t.Date) })
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }

@@ -109,6 +109,12 @@ type calc struct {
 	// deals holds the credits per-deal rate tables tier, when the plan
 	// has any (see perdeal.go).
 	deals *perDeal
+	// adj is the current payee's ramped or prorated targets, for traces;
+	// annualMeasures the measures rules read annual_target of (proration.go).
+	adj            adjusted
+	annualMeasures []string
+	// scores indexes Input.Scores by person and objective (mbo.go).
+	scores map[[2]string]decimal.Decimal
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -530,6 +536,9 @@ func (c *calc) checkSplits(t *facts.Transaction) error {
 func (c *calc) add(p int, cr credit) {
 	pe := &c.payees[p]
 	date := c.txns[cr.txn].t.Date
+	if !plans.Employed(pe.p, date) {
+		return // dated outside the payee's employment (docs/plans.md §20)
+	}
 	if c.in.Period.Contains(date) {
 		pe.credits++
 		c.periodCredits = append(c.periodCredits, cr)
@@ -626,6 +635,9 @@ func (c *calc) person(pe *payee, res *Result) error {
 		Attainment: map[string]decimal.Decimal{},
 		Payout:     map[string]decimal.Decimal{},
 	}
+	if err := c.employmentEnv(pe, &env); err != nil {
+		return err
+	}
 	if err := c.measures(pe, res, &env); err != nil {
 		return err
 	}
@@ -639,6 +651,14 @@ func (c *calc) person(pe *payee, res *Result) error {
 		if comp.Type == plans.ComponentPerCredit {
 			agg = &pe.perCredit[k]
 			k++
+		}
+		if c.in.nested != nil && (comp.Type == plans.ComponentMBO || comp.Type == plans.ComponentOverride) {
+			// Recomputing an earlier period for a clawback: MBO and
+			// override components are never clawed back, and their
+			// inputs (that period's scores, the team's lines) are not
+			// at hand.
+			env.Payout[comp.Name] = decimal.Zero
+			continue
 		}
 		line, err := c.component(p, i, agg, &env)
 		if err != nil {
@@ -674,7 +694,7 @@ func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
 		if c.in.Targets == nil {
 			continue
 		}
-		target, ok, err := c.in.Targets.Target(p.ID, p.Role, m.Name, span)
+		target, detail, ok, err := c.in.Targets.TargetFor(p, m.Name, span)
 		if err != nil {
 			return fmt.Errorf("%w: person %s, measure %s: %v", ErrInput, p.ID, m.Name, err)
 		}
@@ -682,7 +702,10 @@ func (c *calc) measures(pe *payee, res *Result, env *rules.ComponentEnv) error {
 			continue
 		}
 		env.Target[m.Name] = target
-		a := Attainment{Person: p.ID, Measure: m.Name, Value: mv.Value, Target: target}
+		a := Attainment{Person: p.ID, Measure: m.Name, Value: mv.Value, Target: target, Adjusted: detail}
+		if detail != nil {
+			c.adj.targets["target."+m.Name] = TargetTrace{Name: "target." + m.Name, Target: target, Periods: detail}
+		}
 		if target.Sign() > 0 {
 			a.Ratio = mv.Value.DivRound(target, rules.DivisionPlaces)
 			env.Attainment[m.Name] = a.Ratio
@@ -732,6 +755,8 @@ func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.
 			err = c.override(p, ci, &tr)
 		case plans.ComponentCurve:
 			err = c.curve(p, comp, env, &tr)
+		case plans.ComponentMBO:
+			err = c.mbo(p, comp, env, &tr)
 		case plans.ComponentFormula:
 			tr.Rule = comp.Amount.Source
 			tr.Inputs = inputsOf(env)
@@ -756,6 +781,7 @@ func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.
 			tr.Capped = true
 		}
 	}
+	c.traceAdjustments(&tr, comp.ComponentRules()...)
 	tr.Rounded = money.RoundHalfUp(amount, c.places)
 	tr.Result = tr.Rounded
 	if comp.Cumulative {
@@ -776,7 +802,7 @@ func inputsOf(env *rules.ComponentEnv) []TraceInput {
 	for _, src := range []struct {
 		prefix string
 		m      map[string]decimal.Decimal
-	}{{"measure", env.Measure}, {"target", env.Target}, {"attainment", env.Attainment}} {
+	}{{"measure", env.Measure}, {"target", env.Target}, {"attainment", env.Attainment}, {"annual_target", env.AnnualTarget}} {
 		names := make([]string, 0, len(src.m))
 		for k := range src.m {
 			names = append(names, k)

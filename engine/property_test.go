@@ -82,6 +82,39 @@ var dealsPlan = strings.Replace(strings.Replace(realisticPlan, "measures:\n", `m
     once: true
   - name: logo_bonus`, 1)
 
+// proratedPlan is the realistic plan plus components reading the employed
+// fraction of the period and the annual target and an mbo component, and rampedTargets its
+// targets ramped for new hires and prorated by days, so that the property
+// below also covers proration and ramps (docs/plans.md §20).
+var proratedPlan = withProration(realisticPlan, "ae-prorated")
+
+// allMechanicsPlan has every mechanic the engine computes at once:
+// per-deal tables, curves, windows, once, proration, annual targets, MBO
+// and clawbacks.
+var allMechanicsPlan = withProration(dealsPlan, "ae-all") + "clawback:\n  window_days: 90\n"
+
+// withProration adds proratedPlan's components to a plan derived from
+// realisticPlan, under a new name.
+func withProration(src, name string) string {
+	return strings.Replace(strings.Replace(src, "name: ae-realistic", "name: "+name, 1), `steps:`, `  - name: guarantee
+    type: formula
+    amount: 1000 * proration
+  - name: pace
+    type: formula
+    gate: annual_target.bookings > 0
+    amount: target.bookings / annual_target.bookings * 100
+  - name: mbo
+    type: mbo
+    target_amount: 5000 * proration
+    objectives:
+      - {name: pipeline, weight: 0.6, threshold: 0.5, cap: 1.5}
+      - {name: csat, weight: 0.4}
+steps:`, 1)
+}
+
+var rampedTargets = strings.Replace(strings.Replace(realisticTargets, "period: quarterly", "period: quarterly\nproration: days", 1),
+	"2027-Q4: 300000}", "2027-Q4: 300000}\n    ramp: [0.25, 0.5, 0.75]", 1)
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -104,7 +137,11 @@ func canonical(tb fataler, res *engine.Result) map[string][]string {
 		add(m.Person, "measure %s %s %s %s from %d", m.Measure, m.Window, m.Range, exactString(m.Value), m.Credits)
 	}
 	for _, a := range res.Attainment {
-		add(a.Person, "attainment %s %s / %s = %s", a.Measure, exactString(a.Value), exactString(a.Target), exactString(a.Ratio))
+		adj, err := json.Marshal(a.Adjusted)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		add(a.Person, "attainment %s %s / %s = %s %s", a.Measure, exactString(a.Value), exactString(a.Target), exactString(a.Ratio), adj)
 	}
 	for _, p := range res.Payouts {
 		tr, err := json.Marshal(p.Trace)
@@ -172,6 +209,30 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 		}
 		ids = append(ids, people[i].ID)
 	}
+	// Employment dates: some people were hired during the year to date
+	// or leave during the quarter (each is employed on some day of Q2).
+	for i := range people {
+		if rapid.Bool().Draw(t, "hired") {
+			people[i].HireDate = period.MustDate("2026-06-01").AddDays(rapid.IntRange(0, 394).Draw(t, "hire day")) // .. 2027-06-30
+		}
+		if rapid.IntRange(0, 3).Draw(t, "leaves") == 0 {
+			people[i].TerminationDate = period.MustDate("2027-04-01").AddDays(rapid.IntRange(0, 182).Draw(t, "last day"))
+			if people[i].TerminationDate.Before(people[i].HireDate) {
+				people[i].TerminationDate = people[i].HireDate
+			}
+		}
+		// A plan change: on the plan since a day of the year, or until a
+		// day of Q2 (each still on it on some day of Q2).
+		switch rapid.IntRange(0, 5).Draw(t, "plan change") {
+		case 0:
+			people[i].AssignedFrom = period.MustDate("2027-01-02").AddDays(rapid.IntRange(0, 179).Draw(t, "assigned from"))
+		case 1:
+			people[i].AssignedUntil = period.MustDate("2027-04-01").AddDays(rapid.IntRange(0, 90).Draw(t, "assigned until"))
+		}
+		if plans.EmployedDays(&people[i], period.Range{Start: period.MustDate("2027-04-01"), End: period.MustDate("2027-06-30")}) == 0 {
+			people[i].AssignedFrom, people[i].AssignedUntil = period.Date{}, period.Date{} // left before joining the plan
+		}
+	}
 	ids = append(ids, "outsider-1", "outsider-2", "outsider-3") // not in the input
 	nTxns := rapid.IntRange(0, 150).Draw(t, "transactions")
 	start := period.MustDate("2026-12-01")
@@ -229,11 +290,13 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 // person exactly the lines of one batch of everyone.
 func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
-	targets := targetPlan(t, realisticTargets)
-	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, clawbackPlans[0]), compPlan(t, clawbackPlans[1]), compPlan(t, dealsPlan), compPlan(t, dealsPlan+"clawback:\n  window_days: 90\n")}
+	targetList := []*plans.TargetPlan{targetPlan(t, realisticTargets), targetPlan(t, rampedTargets)}
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, clawbackPlans[0]), compPlan(t, clawbackPlans[1]),
+		compPlan(t, dealsPlan), compPlan(t, dealsPlan+"clawback:\n  window_days: 90\n"), compPlan(t, proratedPlan), compPlan(t, allMechanicsPlan)}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
+		targets := targetList[rapid.IntRange(0, len(targetList)-1).Draw(t, "targets")]
 		people, txns, prior := genFacts(t)
 		if slices.ContainsFunc(plan.Components, func(c plans.Component) bool { return c.Once }) {
 			for _, p := range people {
@@ -242,7 +305,13 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 				}
 			}
 		}
-		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
+		var scores []facts.Score
+		for _, p := range people {
+			for _, obj := range []string{"csat", "pipeline"} {
+				scores = append(scores, facts.Score{Person: p.ID, Objective: obj, Score: decimal.New(rapid.Int64Range(0, 200).Draw(t, "score"), -2)})
+			}
+		}
+		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior, Scores: scores}
 		res, err := engine.Compute(in)
 		if err != nil {
 			t.Fatalf("Compute: %v", err)
@@ -253,6 +322,7 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 		shuffled.People = rapid.Permutation(people).Draw(t, "people order")
 		shuffled.Transactions = rapid.Permutation(txns).Draw(t, "transaction order")
 		shuffled.Prior = rapid.Permutation(prior).Draw(t, "prior order")
+		shuffled.Scores = rapid.Permutation(scores).Draw(t, "score order")
 		res2, err := engine.Compute(shuffled)
 		if err != nil {
 			t.Fatalf("Compute, shuffled: %v", err)
@@ -305,9 +375,11 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 
 		// Split credit divides: when every person of a split is in the
 		// input and eligible, their credits add up to the transaction.
-		eligible := map[string]bool{}
-		for _, p := range people {
-			eligible[p.ID] = p.Role == "AE"
+		eligible := map[string]*facts.Person{}
+		for i, p := range people {
+			if p.Role == "AE" {
+				eligible[p.ID] = &people[i]
+			}
 		}
 		credited := map[string]decimal.Decimal{}
 		for _, c := range res.Credits {
@@ -321,7 +393,8 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 			}
 			all := true
 			for _, s := range tx.Splits {
-				all = all && eligible[s.Person]
+				p := eligible[s.Person]
+				all = all && p != nil && plans.Employed(p, tx.Date)
 			}
 			if all && !credited[tx.ID].Equal(tx.Amount) {
 				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], tx.Amount)

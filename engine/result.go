@@ -30,6 +30,9 @@ type Input struct {
 	// TeamPayouts are the payout lines of other plans that override
 	// components read (the reports' earnings in the period).
 	TeamPayouts []facts.TeamPayout
+	// Scores are the period's MBO scores, for mbo components: one per
+	// person and objective.
+	Scores []facts.Score
 	// Stop, when closed, stops the calculation (a batch out of time):
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
@@ -88,6 +91,9 @@ type Attainment struct {
 	Value   decimal.Decimal
 	Target  decimal.Decimal
 	Ratio   decimal.Decimal
+	// Adjusted shows how Target was ramped or prorated per target period
+	// (nil when it was not; docs/plans.md §20).
+	Adjusted []plans.TargetPeriodDetail
 }
 
 // Payout is one payout line: what a person earns from one component (or
@@ -135,7 +141,14 @@ type Trace struct {
 	// Curve shows how a curve component interpolated (see curve.go).
 	Curve *CurveTrace `json:"curve,omitempty"`
 	// Once shows a once component that earlier periods already paid.
-	Once   *OnceTrace      `json:"once,omitempty"`
+	Once *OnceTrace `json:"once,omitempty"`
+	// Targets shows how the targets the component read were ramped or
+	// prorated; Proration the employed fraction of the period, when a
+	// rule read it (docs/plans.md §20).
+	Targets   []TargetTrace   `json:"targets,omitempty"`
+	Proration *ProrationTrace `json:"proration,omitempty"`
+	// MBO shows an mbo component's objectives and weighted score.
+	MBO    *MBOTrace       `json:"mbo,omitempty"`
 	Result decimal.Decimal `json:"result"`
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -89,7 +90,7 @@ func TargetMeasures(plan *plans.CompPlan) []string {
 		if c.Type == plans.ComponentRateTable && c.Key == plans.KeyAttainment {
 			add(c.Measure)
 		}
-		for _, r := range []*plans.Rule{c.Amount, c.Gate, c.Cap} {
+		for _, r := range c.ComponentRules() {
 			addRule(r)
 		}
 		if c.Curve != nil {
@@ -114,13 +115,21 @@ func TargetMeasures(plan *plans.CompPlan) []string {
 // when every target the plan reads is there.
 func CheckTargets(plan *plans.CompPlan, targets *plans.TargetPlan, p period.Period, people []facts.Person) error {
 	measures := TargetMeasures(plan)
-	if len(measures) == 0 {
+	annual := annualTargetMeasures(plan)
+	if len(measures) == 0 && len(annual) == 0 {
 		return nil
 	}
 	e := &MissingTargetsError{Plan: plan.Name, TargetPlan: plan.Targets, Period: p.Label}
+	spans := make([]period.Range, 0, len(measures)+len(annual))
 	for _, name := range measures {
 		m, _ := plan.MeasureByName(name)
-		span := p.Window(m.Window)
+		spans = append(spans, p.Window(m.Window))
+	}
+	for range annual { // annual_target.X reads the whole fiscal year
+		spans = append(spans, p.Year)
+	}
+	for k, name := range append(measures, annual...) {
+		span := spans[k]
 		for i := range people {
 			person := &people[i]
 			ok := false
@@ -146,5 +155,6 @@ func CheckTargets(plan *plans.CompPlan, targets *plans.TargetPlan, p period.Peri
 		}
 		return a.Person < b.Person
 	})
+	e.Missing = slices.Compact(e.Missing) // a measure read both as target and annual_target
 	return e
 }

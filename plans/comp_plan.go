@@ -151,6 +151,9 @@ type Component struct {
 	Once bool
 	// Curve is a curve component's function (see curve.go).
 	Curve *Curve
+
+	// MBO is set on mbo components (mbo.go).
+	MBO *MBO
 }
 
 // Step is a plan-level step applied after the components.
@@ -271,7 +274,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 	}
 	componentNames := []string{}
 	names := func() rules.Names {
-		return rules.Names{"measure": measureNames, "target": measureNames, "attainment": measureNames, "payout": append([]string(nil), componentNames...)}
+		return rules.Names{"measure": measureNames, "target": measureNames, "attainment": measureNames, "annual_target": measureNames, "payout": append([]string(nil), componentNames...)}
 	}
 
 	componentNodes := m.list("components", true)
@@ -337,7 +340,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	if c.EarningCode == "" {
 		c.EarningCode = c.Name
 	}
-	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentOverride, ComponentCurve)
+	c.Type = cm.enum("type", "", ComponentPerCredit, ComponentRateTable, ComponentFormula, ComponentOverride, ComponentCurve, ComponentMBO)
 	if !cm.has("type") {
 		cm.value("type", true)
 	}
@@ -359,6 +362,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	r.componentOverride(cm, &c, p)
 	r.componentDeals(cm, &c, p)
 	r.componentCurve(cm, &c, p, names)
+	r.mboKeys(cm, &c, names)
 	cm.done()
 
 	misplaced := func(key string, types string) {

@@ -230,6 +230,14 @@ func TestDiagnostics(t *testing.T) {
 			`16:9: case "unknown people".expect.attainment: no person "ae-l" in this case`,
 			`18:9: case "unknown people".expect.totals: no person "ae-22" in this case`,
 		}},
+		{"test-employment-scores.yaml", []string{
+			`10:71: case "bad dates and scores" person 1.termination_date: 2027-01-15 is before hire_date 2027-02-01`,
+			`11:73: case "bad dates and scores" person 2.assigned_until: 2027-02-01 is before assigned_from 2027-03-01`,
+			`13:18: case "bad dates and scores" score 1: no person "ae-9" in this case`,
+			`13:35: case "bad dates and scores" score 1: plan "diag-plan" has no mbo objective "csat"`,
+			`14:35: case "bad dates and scores" score 2: plan "diag-plan" has no mbo objective "csat"`,
+			`14:48: case "bad dates and scores" score 2.score: a score cannot be negative`,
+		}},
 		{"test-unknown-component.yaml", []string{
 			`8:13: case "unknown names".period: 2027-M01 is a monthly period; plan "diag-plan" pays quarterly`,
 			`13:16: case "unknown names".expect.payouts.ae-1: plan "diag-plan" has no component or step "comission"; did you mean "commission"?`,

@@ -24,7 +24,10 @@ type TargetPlan struct {
 	Source      []byte
 	Frequency   period.Frequency
 	Calendar    period.Calendar
-	Entries     []TargetEntry
+	// Proration is how targets are prorated for people employed for part
+	// of a target period (ProrationNone, ProrationDays or ProrationMonths).
+	Proration string
+	Entries   []TargetEntry
 }
 
 // TargetEntry is the targets of one person (or of every person with a
@@ -36,6 +39,10 @@ type TargetEntry struct {
 	Measure string
 	// Periods holds one target per period, in period order.
 	Periods []PeriodTarget
+	// Ramp holds the fractions of the target for a new hire's first
+	// target periods, counted from the one holding the hire date; later
+	// periods take the whole target. Empty: no ramp.
+	Ramp []decimal.Decimal
 }
 
 // PeriodTarget is the target for one period.
@@ -56,6 +63,7 @@ func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
 		m.value("period", true)
 	}
 	tp.Calendar.FiscalYearStartMonth = m.integer("fiscal_year_start", 1, 1, 12)
+	tp.Proration = m.enum("proration", ProrationNone, ProrationNone, ProrationDays, ProrationMonths)
 	entries := m.list("targets", true)
 	m.done()
 	if len(entries) > targetEntriesMax {
@@ -77,6 +85,7 @@ func (r *reader) targetPlan(root *yaml.Node, src []byte) *TargetPlan {
 		fyNode := em.scalar("fiscal_year", annualNode != nil)
 		seasonNode := em.value("seasonality", false)
 		seasonNodes := em.list("seasonality", false)
+		e.Ramp = r.ramp(em.value("ramp", false), em.list("ramp", false), em.what)
 		em.done()
 		key := e.Person + "\x00" + e.Role + "\x00" + e.Measure
 		if prev, dup := seen[key]; dup && e.Measure != "" {
@@ -198,6 +207,24 @@ func (r *reader) annualTargets(annual, fyNode, seasonNode *yaml.Node, seasons []
 // there is no entry; an error means a target period straddles the window's
 // edge, so no exact target exists.
 func (tp *TargetPlan) Target(person, role, measure string, window period.Range) (amount decimal.Decimal, ok bool, err error) {
+	entry := tp.entry(person, role, measure)
+	if entry == nil {
+		return decimal.Zero, false, nil
+	}
+	pts, err := tp.periodsIn(entry, window)
+	if err != nil {
+		return decimal.Zero, false, err
+	}
+	sum := decimal.Zero
+	for _, pt := range pts {
+		sum = sum.Add(pt.Amount)
+	}
+	return sum, len(pts) > 0, nil
+}
+
+// entry finds the entry of person (with role) for measure: the person's
+// own, else their role's; nil when there is none.
+func (tp *TargetPlan) entry(person, role, measure string) *TargetEntry {
 	var entry *TargetEntry
 	for i := range tp.Entries {
 		e := &tp.Entries[i]
@@ -205,30 +232,30 @@ func (tp *TargetPlan) Target(person, role, measure string, window period.Range) 
 			continue
 		}
 		if e.Person == person && person != "" {
-			entry = e
-			break
+			return e
 		}
 		if e.Role != "" && e.Role == role && entry == nil {
 			entry = e
 		}
 	}
-	if entry == nil {
-		return decimal.Zero, false, nil
-	}
-	sum := decimal.Zero
-	found := false
+	return entry
+}
+
+// periodsIn lists the entry's target periods inside window; an error
+// means a target period straddles the window's edge.
+func (tp *TargetPlan) periodsIn(entry *TargetEntry, window period.Range) ([]PeriodTarget, error) {
+	var in []PeriodTarget
 	var straddling []string
 	for _, pt := range entry.Periods {
 		switch {
 		case window.ContainsRange(pt.Period.Range):
-			sum = sum.Add(pt.Amount)
-			found = true
+			in = append(in, pt)
 		case window.Overlaps(pt.Period.Range):
 			straddling = append(straddling, pt.Period.Label)
 		}
 	}
 	if len(straddling) > 0 {
-		return decimal.Zero, false, fmt.Errorf("target plan %s: target period %s only partly overlaps %s; target periods must nest inside the plan's measure windows", tp.Name, strings.Join(straddling, ", "), window)
+		return nil, fmt.Errorf("target plan %s: target period %s only partly overlaps %s; target periods must nest inside the plan's measure windows", tp.Name, strings.Join(straddling, ", "), window)
 	}
-	return sum, found, nil
+	return in, nil
 }

@@ -48,6 +48,8 @@ type TestCase struct {
 	// Moves are people's later places in the manager hierarchy
 	// (test_moves.go).
 	Moves []facts.Reporting
+	// Scores are the case's MBO scores for its period.
+	Scores []facts.Score
 	// ExpectPayouts is person → component → amount, to the cent. Every
 	// non-zero payout must be listed.
 	ExpectPayouts map[string]map[string]Expected
@@ -182,6 +184,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 			movePos[len(c.Moves)] = r.pos(pn)
 			c.Moves = append(c.Moves, mv)
 		}
+		r.employment(pm, &p)
 		pm.done()
 		if people[p.ID] {
 			r.errorf(pn, "%s: person %q appears twice", cm.what, p.ID)
@@ -229,6 +232,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		r.checkPrior(pm, p, people, tf)
 		c.Prior = append(c.Prior, p)
 	}
+	c.Scores = r.caseScores(cm, people, tf)
 	if en := cm.value("expect", true); en != nil {
 		em := r.mapping(en, cm.what+".expect")
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)

@@ -58,6 +58,7 @@ type Reader interface {
 	LedgerReader
 	ExportReader
 	PeriodReader
+	ScoreReader
 }
 
 // PeopleReader reads people.
@@ -68,6 +69,10 @@ type PeopleReader interface {
 	// span (the newest import of each dated row), by id and date: the
 	// effective-dated manager hierarchy that roll-ups climb.
 	PersonHistory(ctx context.Context, span period.Range) ([]PersonRecord, error)
+	// PersonVersionList lists the versions of people in force on some day
+	// of Span (the one in force on its first day and every later one up to
+	// its last), by person and effective date.
+	PersonVersionList(ctx context.Context, p PersonVersionListParams) ([]PersonRecord, error)
 	PersonCount(ctx context.Context) (int, error)
 }
 
@@ -231,6 +236,31 @@ type Tx interface {
 	SealInsert(ctx context.Context, s ledger.Seal) error
 	// ImportBatchInsert records an import and returns its id.
 	ImportBatchInsert(ctx context.Context, b ImportBatch) (int64, error)
+	// MBOScoreUpsertBatch stores MBO scores: an identical score is a
+	// no-op, a changed one a new version.
+	MBOScoreUpsertBatch(ctx context.Context, rows []MBOScore) (ImportCounts, error)
+}
+
+// ScoreReader reads MBO scores (docs/plans.md §20).
+type ScoreReader interface {
+	// MBOScoreList lists the current score of each person and objective
+	// in Period, of People (everyone when nil), by person and objective.
+	MBOScoreList(ctx context.Context, p MBOScoreListParams) ([]MBOScore, error)
+}
+
+// MBOScore is a person's score on an MBO objective in a period (a period
+// label of the company calendar): 1 means met in full.
+type MBOScore struct {
+	facts.Score
+	Period string
+	// Source is the file and line the score was imported from.
+	Source string
+}
+
+// MBOScoreListParams selects MBO scores.
+type MBOScoreListParams struct {
+	Period string
+	People []string
 }
 
 // ImportCounts says what an import did.
@@ -258,9 +288,9 @@ func (e *DuplicateError) Error() string {
 // PersonRecord is one effective-dated version of a person.
 type PersonRecord struct {
 	facts.Person
-	EffectiveFrom   period.Date
-	HireDate        period.Date
-	TerminationDate period.Date // zero while employed
+	EffectiveFrom period.Date
+	// HireDate and TerminationDate (zero while employed) are in the
+	// embedded facts.Person, which the engine reads.
 	// Plans lists the comp plans the person is assigned to; empty means the
 	// plans' eligibility rules decide.
 	Plans []string
@@ -295,6 +325,14 @@ func (p PersonRecord) AssignedTo(plan string) bool {
 // PersonListAsOfParams selects people as of a day.
 type PersonListAsOfParams struct {
 	Date period.Date
+	// IDs limits the list; nil means everyone.
+	IDs []string
+}
+
+// PersonVersionListParams selects the versions of people in force during
+// a span of days.
+type PersonVersionListParams struct {
+	Span period.Range
 	// IDs limits the list; nil means everyone.
 	IDs []string
 }

@@ -18,6 +18,16 @@ type Person struct {
 	Manager   string
 	Currency  string
 	Attrs     map[string]string
+	// HireDate and TerminationDate bound the person's employment (zero:
+	// unbounded). The engine credits only deals dated inside it and
+	// prorates targets and fixed amounts to it (see docs/plans.md §20).
+	HireDate        period.Date
+	TerminationDate period.Date
+	// AssignedFrom and AssignedUntil bound the person's assignment to the
+	// plan being computed, when it began or ended during the fiscal year
+	// to date (zero: unbounded): a plan change mid-period. They bound the
+	// employment the same way.
+	AssignedFrom, AssignedUntil period.Date
 }
 
 // Split gives Person a Share (a fraction; a transaction's shares sum to 1)
@@ -51,4 +61,12 @@ type PriorPayout struct {
 	Person    string
 	Component string
 	Amount    decimal.Decimal
+}
+
+// Score is a person's score on an MBO objective for a period: 1 means the
+// objective was met in full, 0.8 that 80% of it was (docs/plans.md §20).
+type Score struct {
+	Person    string
+	Objective string
+	Score     decimal.Decimal
 }

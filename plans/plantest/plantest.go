@@ -49,7 +49,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	}
 	res, err := engine.Compute(engine.Input{
 		Plan: tf.Plan, Targets: tf.Targets, Period: tc.Period,
-		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior,
+		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior, Scores: tc.Scores,
 		TeamPayouts: team, Hierarchy: tc.Hierarchy(),
 	})
 	if err != nil {

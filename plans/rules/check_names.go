@@ -25,11 +25,12 @@ var structNouns = map[reflect.Type]string{
 // keyWords says what the keys of a map variable are, and gives an example
 // key, by the map's name.
 var keyWords = map[string][2]string{
-	"measure":    {"a measure name", "bookings"},
-	"target":     {"a measure name", "bookings"},
-	"attainment": {"a measure name", "bookings"},
-	"payout":     {"a component name", "commission"},
-	"attrs":      {"an attribute name", "channel"},
+	"measure":       {"a measure name", "bookings"},
+	"target":        {"a measure name", "bookings"},
+	"attainment":    {"a measure name", "bookings"},
+	"annual_target": {"a measure name", "bookings"},
+	"payout":        {"a component name", "commission"},
+	"attrs":         {"an attribute name", "channel"},
 }
 
 // exprField finds the field of struct type t that rules call name.

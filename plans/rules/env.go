@@ -78,4 +78,10 @@ type ComponentEnv struct {
 	Attainment map[string]decimal.Decimal `expr:"attainment"`
 	// Payout holds the amounts of the components computed before this one.
 	Payout map[string]decimal.Decimal `expr:"payout"`
+	// AnnualTarget is each measure's target for the whole fiscal year,
+	// ramped and prorated like target (docs/plans.md §20).
+	AnnualTarget map[string]decimal.Decimal `expr:"annual_target"`
+	// Proration is the fraction of the period's days the person was
+	// employed: 1 for the whole period (docs/plans.md §20).
+	Proration decimal.Decimal `expr:"proration"`
 }

@@ -119,6 +119,8 @@ var (
 		f.numberMap["target"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Target }
 		f.numberMap["attainment"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Attainment }
 		f.numberMap["payout"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.Payout }
+		f.numberMap["annual_target"] = func(e *ComponentEnv) map[string]decimal.Decimal { return e.AnnualTarget }
+		f.number["proration"] = func(e *ComponentEnv) decimal.Decimal { return e.Proration }
 		return f
 	}()
 )

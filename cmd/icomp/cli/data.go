@@ -31,8 +31,8 @@ func isTerminal(w io.Writer) bool {
 func newImportCmd(e *env, db *string) *cobra.Command {
 	var replace bool
 	cmd := &cobra.Command{
-		Use:   "import people|transactions|targets|adjustments FILE",
-		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
+		Use:   "import people|transactions|targets|adjustments|mbo FILE",
+		Short: "Import people, transactions, targets, adjustments or MBO scores from CSV (with a header) or JSON Lines",
 		Long: `Import people, transactions or targets. Every row is validated first; a file with
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.
@@ -44,7 +44,9 @@ targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role;
                       published version's targets with the file's added or changed; --replace:
                       the file's targets only)
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
-                      each period makes them payable)`,
+                      each period makes them payable)
+mbo columns:          ` + fmt.Sprint(imports.MBOColumns) + ` (all required; a score per person, pay
+                      period and objective of an mbo component, 1 meaning met in full)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -114,8 +116,14 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			err = st.InTx(ctx, func(tx storage.Tx) error { return markAdjusted(ctx, tx, as) })
 			counts.Inserted = len(as)
 		}
+	case "mbo":
+		var changed []string
+		counts, changed, err = imports.MBOScores(ctx, st, r, o)
+		if err == nil {
+			err = st.InTx(ctx, func(tx storage.Tx) error { return markScored(ctx, tx, changed) })
+		}
 	default:
-		return usageError{fmt.Errorf("import %q: want people, transactions, targets or adjustments", kind)}
+		return usageError{fmt.Errorf("import %q: want people, transactions, targets, adjustments or mbo", kind)}
 	}
 	if bar != nil {
 		_ = bar.Finish()

@@ -445,6 +445,26 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 			tr.Paid = contribution.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
 			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
 		}
+	case comp.ByDeal() && lt.Deals != nil:
+		// A per-deal table paid the deal its own tier parts: take back
+		// exactly those, not the table's blended rate.
+		ids := map[string]bool{}
+		for _, cr := range credits {
+			ids[nc.txns[cr.txn].id] = true
+		}
+		paid := decimal.Zero
+		for _, d := range lt.Deals.Paid {
+			if ids[d.Txn] {
+				paid = paid.Add(d.Rounded)
+				tr.Tiers = append(tr.Tiers, d.Parts...)
+			}
+		}
+		tr.Paid = paid
+		tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
+		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
+			tr.Paid = paid.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
+			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
+		}
 	default:
 		basis := measures[[2]string{pe.p.ID, comp.Measure}]
 		tr.Tiers = lt.Tiers

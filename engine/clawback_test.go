@@ -269,3 +269,22 @@ func TestClawbackTraceGolden(t *testing.T) {
 		t.Errorf("traces differ from %s (run with -update if the change is intended):\n%s", path, got)
 	}
 }
+
+// A per-deal rate table takes back what the deal itself earned, tier part
+// by tier part, not the table's blended rate: T-2 straddled the 100,000
+// boundary (50,000 at 5% and 50,000 at 8% = 6,500), so returning half of
+// it takes back 3,250 (the blended 9,000/150,000 = 6% would take 3,000).
+func TestClawbackPerDealTable(t *testing.T) {
+	plan := compPlan(t, strings.Replace(clawbackPlan, "    measure: bookings\n", "    measure: bookings\n    per: deal\n", 1))
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: ae1, Transactions: []facts.Transaction{
+		txn("T-1", "2027-02-10", "new", "ae-1", "50000"), txn("T-2", "2027-03-20", "new", "ae-1", "100000"),
+		cancel("C-1", "2027-04-15", "T-2", "-50000"),
+	}})
+	line := payout(t, res, "ae-1", "clawback/accelerator")
+	if !line.Amount.Equal(d("-3250")) {
+		t.Fatalf("clawback/accelerator = %s, want -3250", line.Amount)
+	}
+	if ct := line.Trace.Clawbacks; len(ct) != 1 || !ct[0].Paid.Equal(d("6500")) || len(ct[0].Tiers) != 2 {
+		t.Errorf("trace %+v: want the deal's 6500 paid over two tier parts", ct)
+	}
+}

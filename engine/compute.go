@@ -104,6 +104,7 @@ type calc struct {
 	creditEnv rules.CreditEnv
 	envPayee  int // whose person creditEnv holds, or -1
 	weights   []decimal.Decimal
+	typed     typedMaps // the typed attributes of txnEnv (attrs.go)
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -324,8 +325,12 @@ func (c *calc) selectPeople() error {
 	pe := rules.PersonEnv{Period: periodEnv(c.in.Period)}
 	c.payees = make([]payee, 0, len(all))
 	for _, p := range all {
+		env, err := typedPersonEnv(c.plan, p)
+		if err != nil {
+			return err
+		}
 		if r := c.plan.Eligibility; r != nil {
-			pe.Person = personEnv(p)
+			pe.Person = env
 			ok, err := r.Program.Bool(&c.m, &pe)
 			if err != nil {
 				return &RuleError{Pos: r.Pos, Subject: "person " + p.ID, Err: err}
@@ -338,7 +343,7 @@ func (c *calc) selectPeople() error {
 		if p.Territory != "" {
 			c.byTerr[p.Territory] = append(c.byTerr[p.Territory], len(c.payees))
 		}
-		c.payees = append(c.payees, payee{p: p, env: personEnv(p)})
+		c.payees = append(c.payees, payee{p: p, env: env})
 	}
 	return nil
 }
@@ -412,6 +417,9 @@ func (c *calc) credit(i int) error {
 	}
 	if c.txnEnvNeeded {
 		c.txnEnv.Txn = c.txnEnvOf(tf)
+		if err := c.typeTxn(&c.txnEnv.Txn, t); err != nil {
+			return err
+		}
 		c.creditEnv.Txn = c.txnEnv.Txn
 	}
 	for _, ri := range c.creditOrder {

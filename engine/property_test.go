@@ -29,6 +29,33 @@ measures:`, 1), `  - name: logo_bonus`, `  - name: ytd_spiff
     amount: credit.amount * 0.001
   - name: logo_bonus`, 1)
 
+// typedPlan is the realistic plan with typed attributes (docs/plans.md
+// §17): a per-unit SPIFF on the deal's quantity, a margin commission on
+// amount less cost (cost defaults to 0), a renewal flag and a person's
+// target incentive.
+var typedPlan = strings.Replace(strings.Replace(strings.Replace(realisticPlan, `name: ae-realistic`, `name: ae-typed`, 1), `credit:
+`, `attributes:
+  transaction:
+    quantity: number
+    cost: {type: number, default: 0}
+    signed_on: date
+    multi_year: {type: boolean, default: false}
+  person:
+    target_incentive: number
+credit:
+`, 1), `  - name: logo_bonus`, `  - name: unit_spiff
+    type: per_credit
+    where: txn.attrs.quantity >= 10 && (txn.attrs.multi_year || txn.attrs.signed_on < "2027-05-01")
+    amount: txn.attrs.quantity * credit.share * 5
+  - name: margin_commission
+    type: per_credit
+    amount: (credit.amount - txn.attrs.cost * credit.share) * 0.01
+  - name: incentive_kicker
+    type: formula
+    gate: attainment.bookings >= 1
+    amount: person.attrs.target_incentive * 0.05
+  - name: logo_bonus`, 1)
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -116,6 +143,7 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 			ID:        fmt.Sprintf("p%02d", i),
 			Role:      rapid.SampledFrom([]string{"AE", "AE", "AE", "SE"}).Draw(t, "role"),
 			Territory: rapid.SampledFrom([]string{"east", "west", ""}).Draw(t, "territory"),
+			Attrs:     map[string]string{"target_incentive": decimal.New(rapid.Int64Range(0, 5_000_000).Draw(t, "incentive"), -2).String()},
 		}
 		ids = append(ids, people[i].ID)
 	}
@@ -136,6 +164,16 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 			cents = -cents / 3
 		}
 		tx.Amount = decimal.New(cents, -2)
+		tx.Attrs = map[string]string{
+			"quantity":  fmt.Sprint(rapid.IntRange(0, 40).Draw(t, "quantity")),
+			"signed_on": tx.Date.AddDays(-rapid.IntRange(0, 60).Draw(t, "signed before")).String(),
+		}
+		if rapid.Bool().Draw(t, "has cost") {
+			tx.Attrs["cost"] = decimal.New(cents/4, -2).String()
+		}
+		if rapid.Bool().Draw(t, "multi-year") {
+			tx.Attrs["multi_year"] = "true"
+		}
 		if tx.Product == "enterprise" {
 			shares := rapid.SampledFrom(shareSets).Draw(t, "shares")
 			who := rapid.Permutation(ids).Draw(t, "split people")
@@ -161,7 +199,7 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
 	targets := targetPlan(t, realisticTargets)
-	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan)}
+	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, typedPlan)}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]

@@ -152,6 +152,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 			Attrs:     r.stringMap(pm.value("attrs", false), pm.what+".attrs"),
 		}
 		pm.done()
+		r.checkAttrs(pm.values["attrs"], pm.what+".attrs", tf.Plan, true)
 		if people[p.ID] {
 			r.errorf(pn, "%s: person %q appears twice", cm.what, p.ID)
 		}
@@ -183,6 +184,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		}
 		t.Attrs = r.stringMap(tm.value("attrs", false), tm.what+".attrs")
 		tm.done()
+		r.checkAttrs(tm.values["attrs"], tm.what+".attrs", tf.Plan, false)
 		if txnIDs[t.ID] {
 			r.errorf(tn, "%s: transaction %q appears twice", cm.what, t.ID)
 		}

@@ -105,6 +105,9 @@ type calc struct {
 	envPayee  int // whose person creditEnv holds, or -1
 	weights   []decimal.Decimal
 	typed     typedMaps // the typed attributes of txnEnv (attrs.go)
+	// conversions holds, by transaction index, the conversion of each
+	// transaction converted into the plan's currency (fx.go), or is nil.
+	conversions []*Conversion
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -235,7 +238,7 @@ func (c *calc) creditLines() []Credit {
 		t := c.txns[cr.txn].t
 		out[next[cr.payee]] = Credit{
 			Person: c.payees[cr.payee].p.ID, TxnID: t.ID, Rule: c.plan.Credits[cr.rule].Name,
-			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount,
+			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount, FX: c.fxOf(cr.txn),
 		}
 		next[cr.payee]++
 	}
@@ -411,12 +414,11 @@ func (c *calc) credit(i int) error {
 	// A transaction in another currency is an error only when it would
 	// credit one of this plan's payees: the plan cannot convert it, but a
 	// deal it never credits is none of its business.
-	foreign := t.Currency != "" && t.Currency != c.plan.Currency
-	errForeign := func() error {
-		return fmt.Errorf("%w: transaction %s is in %s; plan %s pays in %s and currency conversion is not supported", ErrInput, t.ID, t.Currency, c.plan.Name, c.plan.Currency)
-	}
+	// base is the amount in the plan's currency (fx.go).
+	base, foreign, errForeign := c.fxTxn(i)
 	if c.txnEnvNeeded {
 		c.txnEnv.Txn = c.txnEnvOf(tf)
+		c.txnEnv.Txn.Amount = base
 		if err := c.typeTxn(&c.txnEnv.Txn, t); err != nil {
 			return err
 		}
@@ -433,7 +435,7 @@ func (c *calc) credit(i int) error {
 				continue
 			}
 		}
-		amount := t.Amount
+		amount := base
 		if rule.Amount != nil {
 			a, err := rule.Amount.Program.Decimal(&c.m, &c.txnEnv)
 			if err != nil {

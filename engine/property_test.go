@@ -72,7 +72,7 @@ func canonical(tb fataler, res *engine.Result) map[string][]string {
 		out[person] = append(out[person], fmt.Sprintf(format, args...))
 	}
 	for _, c := range res.Credits {
-		add(c.Person, "credit %s %s %s %s share %s amount %s", c.TxnID, c.Rule, c.Date, c.Type, exactString(c.Share), exactString(c.Amount))
+		add(c.Person, "credit %s %s %s %s share %s amount %s fx %v", c.TxnID, c.Rule, c.Date, c.Type, exactString(c.Share), exactString(c.Amount), c.FX)
 	}
 	for _, m := range res.Measures {
 		add(m.Person, "measure %s %s %s %s from %d", m.Measure, m.Window, m.Range, exactString(m.Value), m.Credits)
@@ -171,6 +171,9 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 		if rapid.Bool().Draw(t, "has cost") {
 			tx.Attrs["cost"] = decimal.New(cents/4, -2).String()
 		}
+		if rapid.IntRange(0, 4).Draw(t, "currency") == 0 {
+			tx.Currency = "EUR" // converted at propertyFX
+		}
 		if rapid.Bool().Draw(t, "multi-year") {
 			tx.Attrs["multi_year"] = "true"
 		}
@@ -191,6 +194,20 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 	return people, txns, prior
 }
 
+// propertyFX converts the EUR transactions of genFacts into USD, a rate a
+// month (docs/plans.md §18).
+var propertyFX = func() facts.FXRates {
+	var rates []facts.FXRate
+	for i, m := range []string{"2026-12", "2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06", "2027-07", "2027-08"} {
+		rates = append(rates, facts.FXRate{From: "EUR", To: "USD", Month: m, Rate: decimal.New(int64(10731+i*37), -4)})
+	}
+	fx, err := facts.NewFXRates(rates)
+	if err != nil {
+		panic(err)
+	}
+	return fx
+}()
+
 // TestComputeIsOrderAndBatchIndependent checks, for random facts on the
 // realistic plans, that Compute gives exactly the same Result whatever the
 // order of people, transactions and prior payouts, and that computing the
@@ -204,7 +221,7 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
 		people, txns, prior := genFacts(t)
-		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior}
+		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior, FX: propertyFX}
 		res, err := engine.Compute(in)
 		if err != nil {
 			t.Fatalf("Compute: %v", err)
@@ -267,8 +284,13 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 			for _, s := range tx.Splits {
 				all = all && eligible[s.Person]
 			}
-			if all && !credited[tx.ID].Equal(tx.Amount) {
-				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], tx.Amount)
+			want := tx.Amount
+			if tx.Currency == "EUR" {
+				rate, _, _ := propertyFX.Lookup("EUR", "USD", tx.Date)
+				want = tx.Amount.Mul(rate).Round(2)
+			}
+			if all && !credited[tx.ID].Equal(want) {
+				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], want)
 			}
 		}
 	})

@@ -23,6 +23,9 @@ type Input struct {
 	// Prior holds what earlier periods of the fiscal year already earned,
 	// for cumulative components.
 	Prior []facts.PriorPayout
+	// FX holds the exchange rates that convert transactions in other
+	// currencies into the plan's (fx.go).
+	FX facts.FXRates
 	// Stop, when closed, stops the calculation (a batch out of time):
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
@@ -53,6 +56,9 @@ type Credit struct {
 	// Share is the fraction of the transaction credited.
 	Share  decimal.Decimal
 	Amount decimal.Decimal
+	// FX is the conversion of the transaction into the plan's currency,
+	// when it is in another; nil otherwise.
+	FX *Conversion
 }
 
 // MeasureValue is a measure's value for a person over its window.

@@ -35,6 +35,8 @@ type TestCase struct {
 	People       []facts.Person
 	Transactions []facts.Transaction
 	Prior        []facts.PriorPayout
+	// FX are the exchange rates of the case (fx.go).
+	FX []facts.FXRate
 	// ExpectPayouts is person → component → amount, to the cent. Every
 	// non-zero payout must be listed.
 	ExpectPayouts map[string]map[string]Expected
@@ -198,6 +200,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		pm.done()
 		c.Prior = append(c.Prior, p)
 	}
+	c.FX = r.fxRates(cm.list("fx", false), cm.what)
 	if en := cm.value("expect", true); en != nil {
 		em := r.mapping(en, cm.what+".expect")
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/plans"
 )
 
@@ -39,9 +40,14 @@ func Run(tf *plans.TestFile) []CaseResult {
 // RunCase runs one case.
 func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	cr := CaseResult{File: tf.File, Name: tc.Name, Pos: tc.Pos}
+	fx, err := facts.NewFXRates(tc.FX)
+	if err != nil {
+		cr.Failures = append(cr.Failures, err.Error())
+		return cr
+	}
 	res, err := engine.Compute(engine.Input{
 		Plan: tf.Plan, Targets: tf.Targets, Period: tc.Period,
-		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior,
+		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior, FX: fx,
 	})
 	if err != nil {
 		cr.Failures = append(cr.Failures, fmt.Sprintf("calculation failed: %v", err))

@@ -77,6 +77,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"ClosedPeriodRefusesLines", testClosedPeriodRefusesLines},
 		{"TamperEvident", testTamperEvident},
 		{"TransactionUncredited", testTransactionUncredited},
+		{"FXRates", testFXRates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

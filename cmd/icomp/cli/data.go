@@ -31,8 +31,8 @@ func isTerminal(w io.Writer) bool {
 func newImportCmd(e *env, db *string) *cobra.Command {
 	var replace bool
 	cmd := &cobra.Command{
-		Use:   "import people|transactions|targets|adjustments FILE",
-		Short: "Import people, transactions or targets from CSV (with a header) or JSON Lines",
+		Use:   "import people|transactions|targets|adjustments|fx FILE",
+		Short: "Import people, transactions, targets, adjustments or exchange rates from CSV (with a header) or JSON Lines",
 		Long: `Import people, transactions or targets. Every row is validated first; a file with
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.
@@ -44,7 +44,9 @@ targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role;
                       published version's targets with the file's added or changed; --replace:
                       the file's targets only)
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
-                      each period makes them payable)`,
+                      each period makes them payable)
+fx columns:           ` + fmt.Sprint(imports.FXColumns) + ` (all required; one unit of from is rate units
+                      of to for amounts dated in month, YYYY-MM; see docs/plans.md §18)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -107,6 +109,8 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			}
 			counts.Inserted = tr.Rows
 		}
+	case "fx":
+		counts, err = imports.FX(ctx, st, r, o)
 	case "adjustments":
 		var as []storage.Adjustment
 		as, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
@@ -115,7 +119,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			counts.Inserted = len(as)
 		}
 	default:
-		return usageError{fmt.Errorf("import %q: want people, transactions, targets or adjustments", kind)}
+		return usageError{fmt.Errorf("import %q: want people, transactions, targets, adjustments or fx", kind)}
 	}
 	if bar != nil {
 		_ = bar.Finish()

@@ -69,6 +69,7 @@ type Source interface {
 	storage.PeopleReader
 	storage.TransactionReader
 	storage.LedgerReader
+	storage.FXReader
 }
 
 // Batch is the computation of one plan for some of its people in a period.
@@ -116,6 +117,11 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		}
 		sort.Strings(territories)
 	}
+	// The rates first: a small read, before the long one.
+	fx, err := LoadFX(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	txns, err := r.TransactionListForPeople(ctx, storage.TransactionListForPeopleParams{
 		Span: period.Range{Start: p.Year.Start, End: p.End}, People: b.People, Territories: territories,
 	})
@@ -126,7 +132,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Stop: b.Stop})
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, FX: fx, Stop: b.Stop})
 	if err != nil {
 		return nil, err
 	}

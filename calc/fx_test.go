@@ -1,0 +1,69 @@
+package calc_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/calc"
+	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
+)
+
+// Settlement pays each person in their own currency: a line earned in the
+// plan's currency converts at the rate of the month the period ends in,
+// rounded to the payee currency's minor unit (JPY: none), and says so.
+func TestSettleConvertsToPayeeCurrency(t *testing.T) {
+	t.Parallel()
+	m03 := period.Calendar{}.Periods(2027, period.Monthly)[2]
+	eur := func(person, amount string) ledger.Line {
+		l := earned(person, "emea-ae", "commission", "COMM", amount)
+		l.Currency, l.Period = "EUR", m03.Label
+		l.Key = ledger.PostKey(l, "")
+		return l
+	}
+	rates := func(rs ...facts.FXRate) facts.FXRates {
+		fx, err := facts.NewFXRates(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fx
+	}
+	fx := rates(
+		facts.FXRate{From: "EUR", To: "GBP", Month: "2027-02", Rate: decimal.RequireFromString("0.80")},
+		facts.FXRate{From: "EUR", To: "GBP", Month: "2027-03", Rate: decimal.RequireFromString("0.8567")},
+		facts.FXRate{From: "EUR", To: "JPY", Month: "2027-03", Rate: decimal.RequireFromString("161.237")},
+	)
+	people := []facts.Person{{ID: "uk-1", Currency: "GBP"}, {ID: "jp-1", Currency: "JPY"}, {ID: "de-1", Currency: "EUR"}, {ID: "xx-1"}}
+	lines, err := calc.Settle(calc.Settlement{Period: m03, People: people, FX: fx,
+		Earned: []ledger.Line{eur("uk-1", "1234.56"), eur("jp-1", "1234.56"), eur("de-1", "1234.56"), eur("xx-1", "10")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		// 1234.56 × 0.8567 = 1057.6475... → 1057.65
+		"uk-1": "1057.65 GBP converted to the payee's currency: 1234.56 EUR × 0.8567 (EUR→GBP, 2027-03) = 1057.65 GBP",
+		// 1234.56 × 161.237 = 199056.75... → 199057 (JPY has no minor unit)
+		"jp-1": "199057 JPY converted to the payee's currency: 1234.56 EUR × 161.237 (EUR→JPY, 2027-03) = 199057 JPY",
+		"de-1": "1234.56 EUR ",
+		"xx-1": "10 EUR ", // no currency of their own: paid in the plan's
+	}
+	for _, l := range lines {
+		if got := l.Amount.String() + " " + l.Currency + " " + l.Reason; got != want[l.Person] {
+			t.Errorf("%s: %q\nwant %q", l.Person, got, want[l.Person])
+		}
+	}
+
+	// No rate for the month: an error naming pair, month and line, never
+	// a rate of 1.
+	_, err = calc.Settle(calc.Settlement{Period: m03, People: people, FX: rates(), Earned: []ledger.Line{eur("uk-1", "100")}})
+	var missing *facts.MissingFXRateError
+	if !errors.Is(err, engine.ErrInput) || !errors.As(err, &missing) ||
+		!strings.Contains(err.Error(), "no fx rate EUR→GBP for 2027-03 (needed by paying uk-1's emea-ae commission (100 EUR) in GBP, their currency, for 2027-M03)") {
+		t.Fatalf("missing rate: %v", err)
+	}
+}

@@ -71,6 +71,10 @@ func creditsDetails(res *engine.Result) map[string]string {
 	return out
 }
 
+// PayeeConversionReason starts the reason of a payable line converted
+// into its person's currency.
+const PayeeConversionReason = "converted to the payee's currency"
+
 // payeeConversion converts payable line l into currency to (the
 // person's), saying how in its reason.
 func payeeConversion(l *ledger.Line, to string, s Settlement) error {
@@ -86,7 +90,7 @@ func payeeConversion(l *ledger.Line, to string, s Settlement) error {
 			For: fmt.Sprintf("paying %s's %s %s (%s %s) in %s, their currency, for %s", l.Person, l.Plan, l.Subject, l.Amount, l.Currency, to, s.Period.Label)})
 	}
 	converted := money.RoundToCurrency(l.Amount.Mul(rate), to)
-	why := fmt.Sprintf("converted to the payee's currency: %s %s × %s (%s→%s, %s) = %s %s", l.Amount, l.Currency, rate, l.Currency, to, month, converted, to)
+	why := fmt.Sprintf(PayeeConversionReason+": %s %s × %s (%s→%s, %s) = %s %s", l.Amount, l.Currency, rate, l.Currency, to, month, converted, to)
 	if l.Reason != "" {
 		why = l.Reason + "; " + why
 	}

@@ -31,8 +31,7 @@ type personIn struct {
 // publishedPlans are the latest versions of the published comp plans, by
 // name, with their currencies.
 type publishedPlans struct {
-	names    []string // sorted
-	currency map[string]string
+	names []string // sorted
 }
 
 func publishedCompPlans(ctx context.Context, r storage.Reader) (publishedPlans, error) {
@@ -40,12 +39,9 @@ func publishedCompPlans(ctx context.Context, r storage.Reader) (publishedPlans, 
 	if err != nil {
 		return publishedPlans{}, err
 	}
-	pp := publishedPlans{currency: map[string]string{}}
+	var pp publishedPlans
 	for _, v := range vs {
 		pp.names = append(pp.names, v.Name)
-		if f, diags := plans.Load(v.File, []byte(v.Source)); len(diags) == 0 && f.Comp != nil {
-			pp.currency[v.Name] = f.Comp.Currency
-		}
 	}
 	sort.Strings(pp.names)
 	return pp, nil

@@ -71,7 +71,45 @@ type AttrValue struct {
 	Flag   bool
 }
 
-var plainDecimalRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
+// parsePlainDecimal reads -?[0-9]+(\.[0-9]+)?, without a regular
+// expression and, up to 18 digits, without decimal's string parser: the
+// engine parses declared attributes of every transaction it reads.
+func parsePlainDecimal(s string) (decimal.Decimal, bool) {
+	i := 0
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	var v int64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits < 18 {
+				v = v*10 + int64(c-'0')
+			}
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || dot && frac == 0 {
+		return decimal.Decimal{}, false
+	}
+	if digits > 18 {
+		d, err := decimal.NewFromString(s)
+		return d, err == nil
+	}
+	if s[0] == '-' {
+		v = -v
+	}
+	return decimal.New(v, -int32(frac)), true
+}
 
 // ParseAttr reads s as a value of type t: a number is a plain decimal
 // (-12.50; no exponent, no thousands separator, no currency sign), a date
@@ -79,20 +117,17 @@ var plainDecimalRE = regexp.MustCompile(`^-?[0-9]+(\.[0-9]+)?$`)
 func ParseAttr(t rules.AttrType, s string) (AttrValue, error) {
 	switch t {
 	case rules.AttrNumber:
-		if !plainDecimalRE.MatchString(s) {
+		d, ok := parsePlainDecimal(s)
+		if !ok {
 			return AttrValue{}, fmt.Errorf("%q is not a number; want a plain decimal such as 12 or -1250.50", s)
-		}
-		d, err := decimal.NewFromString(s)
-		if err != nil {
-			return AttrValue{}, fmt.Errorf("%q is not a number: %v", s, err)
 		}
 		return AttrValue{Number: d}, nil
 	case rules.AttrDate:
-		d, err := period.ParseDate(s)
-		if err != nil {
+		// ParseDate takes YYYY-MM-DD only, so s is already canonical.
+		if _, err := period.ParseDate(s); err != nil {
 			return AttrValue{}, fmt.Errorf("%q is not a date; want YYYY-MM-DD", s)
 		}
-		return AttrValue{Text: d.String()}, nil
+		return AttrValue{Text: s}, nil
 	case rules.AttrBoolean:
 		switch s {
 		case "true":

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/plans/rules"
 )
@@ -122,3 +124,21 @@ cases:
 		t.Errorf("diagnostics:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The hand-written number parser agrees with decimal's on what it takes,
+// and refuses what a plain decimal is not.
+func TestParseAttrNumber(t *testing.T) {
+	for _, s := range []string{"0", "12", "-12", "1250.50", "-0.001", "007", "123456789012345678", "1234567890123456789012.5"} {
+		v, err := plans.ParseAttr(rules.AttrNumber, s)
+		if err != nil || v.Number.String() != decimalString(s) {
+			t.Errorf("ParseAttr(%q) = %s, %v", s, v.Number, err)
+		}
+	}
+	for _, s := range []string{"", "-", "1.", ".5", "1e3", "1,000", "$5", "+1", " 1", "1 ", "1.2.3", "--1"} {
+		if _, err := plans.ParseAttr(rules.AttrNumber, s); err == nil {
+			t.Errorf("ParseAttr(%q) took it", s)
+		}
+	}
+}
+
+func decimalString(s string) string { return decimal.RequireFromString(s).String() }

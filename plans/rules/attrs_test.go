@@ -8,7 +8,7 @@ import (
 )
 
 var testAttrs = &Attributes{
-	Txn:    map[string]AttrType{"quantity": AttrNumber, "cost": AttrNumber, "signed_on": AttrDate, "renewal": AttrBoolean},
+	Txn:    map[string]AttrType{"quantity": AttrNumber, "cost": AttrNumber, "signed_on": AttrDate, "renewal": AttrBoolean, "shipped_on": AttrDate, "won": AttrBoolean},
 	Person: map[string]AttrType{"target_incentive": AttrNumber},
 }
 
@@ -46,6 +46,9 @@ func TestTypedAttributes(t *testing.T) {
 		{src: `txn.attrs.renewal && txn.attrs.channel == "web"`, kind: KindBool, want: "true"},
 		{src: `not txn.attrs.renewal`, kind: KindBool, want: "false"},
 		{src: `txn.amount - txn.attrs.cost`, kind: KindDecimal, noCost: true, wantErr: true, want: "no value for number attribute cost"},
+		{src: `txn.attrs.shipped_on >= "2027-01-01"`, kind: KindBool, wantErr: true, want: "no value for date attribute shipped_on"},
+		{src: `txn.attrs.shipped_on == txn.date`, kind: KindBool, wantErr: true, want: "no value for date attribute shipped_on"},
+		{src: `txn.attrs.won`, kind: KindBool, wantErr: true, want: "no value for boolean attribute won"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.src, func(t *testing.T) {
@@ -81,11 +84,8 @@ func TestTypedAttributes(t *testing.T) {
 
 // The common shapes over typed attributes run without the VM.
 func TestTypedAttributesFast(t *testing.T) {
-	for _, src := range []string{`txn.attrs.quantity >= 10`, `txn.attrs.renewal`, `txn.amount - txn.attrs.cost`} {
-		kind := KindBool
-		if strings.Contains(src, "-") {
-			kind = KindDecimal
-		}
+	for src, kind := range map[string]Kind{`txn.attrs.quantity >= 10`: KindBool, `txn.attrs.renewal`: KindBool, `txn.amount - txn.attrs.cost`: KindDecimal,
+		`txn.attrs.signed_on < "2027-05-01" && txn.attrs.signed_on != txn.date`: KindBool} {
 		p, err := Compile(src, TxnEnv{}, kind, nil, WithAttributes(testAttrs))
 		if err != nil {
 			t.Fatal(err)

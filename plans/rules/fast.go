@@ -323,18 +323,38 @@ func (c fastCompiler[E]) binaryBool(n *ast.BinaryNode) boolFn[E] {
 				return (a == b) != neq, ok
 			}
 		}
-		l, r := c.str(n.Left), c.str(n.Right)
+		if l, r := c.str(n.Left), c.str(n.Right); l != nil && r != nil {
+			return func(e *E) (bool, bool) { return (l(e) == r(e)) != neq, true }
+		}
+		l, r := c.strOK(n.Left), c.strOK(n.Right)
 		if l == nil || r == nil {
 			return nil
 		}
-		return func(e *E) (bool, bool) { return (l(e) == r(e)) != neq, true }
+		return func(e *E) (bool, bool) {
+			a, ok := l(e)
+			if !ok {
+				return false, false
+			}
+			b, ok := r(e)
+			return (a == b) != neq, ok
+		}
 	case "<", "<=", ">", ">=":
-		l, r := c.str(n.Left), c.str(n.Right)
+		cmp := stringOrder[n.Operator]
+		if l, r := c.str(n.Left), c.str(n.Right); l != nil && r != nil {
+			return func(e *E) (bool, bool) { return cmp(l(e), r(e)), true }
+		}
+		l, r := c.strOK(n.Left), c.strOK(n.Right)
 		if l == nil || r == nil {
 			return nil
 		}
-		cmp := stringOrder[n.Operator]
-		return func(e *E) (bool, bool) { return cmp(l(e), r(e)), true }
+		return func(e *E) (bool, bool) {
+			a, ok := l(e)
+			if !ok {
+				return false, false
+			}
+			b, ok := r(e)
+			return cmp(a, b), ok
+		}
 	case "in":
 		l := c.str(n.Left)
 		if l == nil {
@@ -461,6 +481,31 @@ func (c fastCompiler[E]) str(n ast.Node) strFn[E] {
 		return get
 	}
 	return nil
+}
+
+// strOK is str for text that may be missing: a declared date attribute
+// (_attrdate(txn["#dates"], "signed_on")) reports !ok when the fact has
+// none, and the VM then reports the error.
+func (c fastCompiler[E]) strOK(n ast.Node) func(*E) (string, bool) {
+	if call, ok := n.(*ast.CallNode); ok && callee(call) == "_attrdate" {
+		m, k, ok := attrArgs(call)
+		if !ok {
+			return nil
+		}
+		get, ok := c.f.textMap[m]
+		if !ok {
+			return nil
+		}
+		return func(e *E) (string, bool) {
+			v, ok := get(e)[k]
+			return v, ok
+		}
+	}
+	s := c.str(n)
+	if s == nil {
+		return nil
+	}
+	return func(e *E) (string, bool) { return s(e), true }
 }
 
 var (

@@ -3,6 +3,7 @@ package imports_test
 import (
 	"testing"
 
+	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -33,4 +34,37 @@ func TestTypedAttributeProblems(t *testing.T) {
 	if c, err := b.txns(t, "good.csv", header+"T002,2027-01-05,new,ae-1,west,core,500,USD,,3,400.50,ok\n"); err != nil || c != (storage.ImportCounts{Inserted: 1}) {
 		t.Fatalf("good file: %+v, %v", c, err)
 	}
+}
+
+// A person attribute a published plan declares is checked the same way.
+func TestTypedPersonAttributeProblems(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	src := `kind: comp_plan
+name: typed-people
+version: "1"
+effective: {from: 2027-01-01}
+currency: USD
+period: quarterly
+attributes:
+  person: {target_incentive: number, start: date}
+credit: [{name: sale}]
+components: [{name: kicker, type: formula, amount: person.attrs.target_incentive * 0.1}]
+`
+	f, diags := plans.Load("typed.yaml", []byte(src))
+	if len(diags) > 0 {
+		t.Fatal(diags)
+	}
+	if err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		_, err := tx.PlanVersionInsert(t.Context(), storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name,
+			Version: f.Comp.Version, File: "typed.yaml", Source: src})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := b.peopleOn(t, importDay, "p.csv", "id,attr.target_incentive,attr.start\nae-1,20k,2027-01-01\nae-2,20000,01/02/2027\nae-3,20000.50,\n")
+	wantProblems(t, problems(t, err), []string{
+		`p.csv:2: attr.target_incentive: "20k" is not a number; want a plain decimal such as 12 or -1250.50; comp plan typed-people declares target_incentive a number`,
+		`p.csv:3: attr.start: "01/02/2027" is not a date; want YYYY-MM-DD; comp plan typed-people declares start a date`,
+	})
 }

@@ -27,7 +27,7 @@ func EMEAPeople(c Config) []Person {
 	var out []Person
 	for i := 1; i <= 3; i++ {
 		out = append(out, Person{ID: fmt.Sprintf("emea-ae-%d", i), Name: firstNames[rng.IntN(len(firstNames))] + " " + lastNames[rng.IntN(len(lastNames))],
-			Role: "AE", Territory: "emea", Manager: "vp-1", HireDate: "2024-09-02", skill: 80 + rng.IntN(60)})
+			Role: "EMEA-AE", Territory: "emea", Manager: "vp-1", HireDate: "2024-09-02", skill: 80 + rng.IntN(60)})
 	}
 	return out
 }

@@ -23,7 +23,7 @@ func TestMultiCurrencyEndToEnd(t *testing.T) {
 		return path
 	}
 	mustIcomp(t, "--db", db, "plan", "publish", "../../../examples/emea-account-executive")
-	mustIcomp(t, "--db", db, "import", "people", write("people.csv", "id,name,role,territory,currency,plans\nemea-ae-1,Ada,AE,emea,GBP,emea-ae-quarterly\n"))
+	mustIcomp(t, "--db", db, "import", "people", write("people.csv", "id,name,role,territory,currency,plans\nemea-ae-1,Ada,EMEA-AE,emea,GBP,emea-ae-quarterly\n"))
 	mustIcomp(t, "--db", db, "import", "transactions", write("txns.csv", "id,date,type,owner,amount,currency\n"+
 		"E1,2027-01-10,new,emea-ae-1,10000,EUR\n"+
 		"E2,2027-02-14,new,emea-ae-1,1000.00,GBP\n"))

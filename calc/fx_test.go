@@ -67,3 +67,28 @@ func TestSettleConvertsToPayeeCurrency(t *testing.T) {
 		t.Fatalf("missing rate: %v", err)
 	}
 }
+
+// TestSettlePublishedPayeeCurrency reproduces the second half of iDynamics
+// Commissions' "Commission & Settlement Currency" example
+// (https://docs.idynamics.es/en/commissions/settlements/currency.html):
+// a £1,000 invoice at £1 = $1.22 earns a US company's UK salesperson a 10%
+// commission of $122 (examples/published/foreign-currency-invoice-commission);
+// "If you pay commissions in pounds to that salesperson, you will pay a
+// commission of £100". The USD→GBP rate is the inverse quote, 1 / 1.22 to
+// ten places: 122 × 0.8196721311 = 99.99999999 → £100.00.
+func TestSettlePublishedPayeeCurrency(t *testing.T) {
+	t.Parallel()
+	m01 := period.Calendar{}.Periods(2027, period.Monthly)[0]
+	fx, err := facts.NewFXRates([]facts.FXRate{{From: "USD", To: "GBP", Month: "2027-01", Rate: decimal.RequireFromString("0.8196721311")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := earned("uk-rep", "published-foreign-currency-invoice-commission", "commission", "commission", "122.00")
+	lines, err := calc.Settle(calc.Settlement{Period: m01, People: []facts.Person{{ID: "uk-rep", Currency: "GBP"}}, FX: fx, Earned: []ledger.Line{l}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lines) != 1 || lines[0].Amount.String() != "100" || lines[0].Currency != "GBP" {
+		t.Fatalf("payable = %+v, want 100.00 GBP", lines)
+	}
+}

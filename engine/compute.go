@@ -411,10 +411,10 @@ func (c *calc) dateString(d period.Date) string {
 func (c *calc) credit(i int) error {
 	tf := &c.txns[i]
 	t := tf.t
-	// A transaction in another currency is an error only when it would
-	// credit one of this plan's payees: the plan cannot convert it, but a
-	// deal it never credits is none of its business.
-	// base is the amount in the plan's currency (fx.go).
+	// base is the amount in the plan's currency (fx.go). A transaction in
+	// another currency without a rate is an error only when it would
+	// credit one of this plan's payees: a deal the plan never credits is
+	// none of its business.
 	base, foreign, errForeign := c.fxTxn(i)
 	if c.txnEnvNeeded {
 		c.txnEnv.Txn = c.txnEnvOf(tf)

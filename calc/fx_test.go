@@ -2,10 +2,13 @@ package calc_test
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
+	"pgregory.net/rapid"
 
 	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine"
@@ -91,4 +94,69 @@ func TestSettlePublishedPayeeCurrency(t *testing.T) {
 	if len(lines) != 1 || lines[0].Amount.String() != "100" || lines[0].Currency != "GBP" {
 		t.Fatalf("payable = %+v, want 100.00 GBP", lines)
 	}
+}
+
+// TestSettleConversionOrderIndependent: for random earned lines of people
+// paid in various currencies, settlement gives the same payable lines,
+// conversions included, whatever the order of the lines and people, and
+// each person's lines the same when settled in a batch of their own.
+func TestSettleConversionOrderIndependent(t *testing.T) {
+	t.Parallel()
+	m03 := period.Calendar{}.Periods(2027, period.Monthly)[2]
+	fx, err := facts.NewFXRates([]facts.FXRate{
+		{From: "EUR", To: "GBP", Month: "2027-03", Rate: decimal.RequireFromString("0.8567")},
+		{From: "EUR", To: "JPY", Month: "2027-03", Rate: decimal.RequireFromString("161.237")},
+		{From: "EUR", To: "KWD", Month: "2027-03", Rate: decimal.RequireFromString("0.3321")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	render := func(lines []ledger.Line) map[string][]string {
+		out := map[string][]string{}
+		for _, l := range lines {
+			out[l.Person] = append(out[l.Person], l.Plan+" "+l.Subject+" "+l.Amount.String()+" "+l.Currency+" "+l.Reason)
+		}
+		return out
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		var people []facts.Person
+		var earnedLines []ledger.Line
+		for i := range rapid.IntRange(1, 6).Draw(t, "people") {
+			id := fmt.Sprintf("p%d", i)
+			people = append(people, facts.Person{ID: id, Currency: rapid.SampledFrom([]string{"", "EUR", "GBP", "JPY", "KWD"}).Draw(t, "currency")})
+			for j := range rapid.IntRange(0, 4).Draw(t, "lines") {
+				l := earned(id, "emea", fmt.Sprintf("c%d", j), "COMM", decimal.New(rapid.Int64Range(-100_000, 10_000_000).Draw(t, "cents"), -2).String())
+				l.Currency, l.Period = "EUR", m03.Label
+				l.Key = ledger.PostKey(l, "")
+				earnedLines = append(earnedLines, l)
+			}
+		}
+		want, err := calc.Settle(calc.Settlement{Period: m03, People: people, FX: fx, Earned: earnedLines})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := calc.Settle(calc.Settlement{Period: m03, People: rapid.Permutation(people).Draw(t, "people order"), FX: fx,
+			Earned: rapid.Permutation(earnedLines).Draw(t, "line order")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(render(got), render(want)) {
+			t.Fatalf("shuffled: %v\nwant %v", render(got), render(want))
+		}
+		for _, p := range people {
+			var mine []ledger.Line
+			for _, l := range earnedLines {
+				if l.Person == p.ID {
+					mine = append(mine, l)
+				}
+			}
+			alone, err := calc.Settle(calc.Settlement{Period: m03, People: []facts.Person{p}, FX: fx, Earned: mine})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(render(alone)[p.ID], render(want)[p.ID]) {
+				t.Fatalf("%s alone: %v\nwant %v", p.ID, render(alone)[p.ID], render(want)[p.ID])
+			}
+		}
+	})
 }

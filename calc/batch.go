@@ -72,6 +72,7 @@ type Source interface {
 	storage.TransactionReader
 	storage.LedgerReader
 	storage.ScoreReader
+	storage.FXReader
 }
 
 // Batch is the computation of one plan for some of its people in a period.
@@ -119,6 +120,11 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		}
 		sort.Strings(territories)
 	}
+	// The rates first: a small read, before the long one.
+	fx, err := LoadFX(ctx, r)
+	if err != nil {
+		return nil, err
+	}
 	ru, err := readRollupInputs(ctx, r, plan, p, b.People)
 	if err != nil {
 		return nil, err
@@ -140,7 +146,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, Stop: b.Stop,
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, FX: fx, Stop: b.Stop,
 		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts})
 	if err != nil {
 		return nil, err

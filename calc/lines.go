@@ -73,6 +73,7 @@ func Lines(plan *plans.CompPlan, period string, res *engine.Result, txnHash map[
 		out.Credits[c.Person] = append(out.Credits[c.Person], ledger.Credit{Txn: c.TxnID, TxnHash: txnHash[c.TxnID], Rule: c.Rule,
 			Date: c.Date.String(), Type: c.Type, Share: c.Share, Amount: c.Amount})
 	}
+	fxDetails := creditsDetails(res)
 	for _, person := range people {
 		cs := out.Credits[person]
 		ledger.SortCredits(cs)
@@ -82,6 +83,7 @@ func Lines(plan *plans.CompPlan, period string, res *engine.Result, txnHash map[
 			l.Amount = l.Amount.Add(c.Amount)
 		}
 		l.Basis = ledger.CreditsBasis(cs)
+		l.Detail = fxDetails[person]
 		out.Lines = append(out.Lines, l)
 	}
 	att := map[[2]string]engine.Attainment{}

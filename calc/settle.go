@@ -25,8 +25,10 @@ type Settlement struct {
 	// Policies are the settlement policies in force, by name.
 	Policies []*plans.SettlementPolicy
 	// People are the people as of the period's end (for policies'
-	// eligibility rules).
+	// eligibility rules, and the currency each is paid in).
 	People []facts.Person
+	// FX converts payable lines into their people's currencies (fx.go).
+	FX facts.FXRates
 }
 
 // Settle turns what people earned in a period (their payout lines in
@@ -36,7 +38,8 @@ type Settlement struct {
 // limit what a person is paid for the period from the counted earnings,
 // reducing the last counted lines (by plan, then component) first, with
 // the reason on each reduced line. (Draws, holds and recoveries take
-// their place here too.)
+// their place here too.) Last, each line earned in another currency than
+// its person's is converted into the person's (fx.go).
 func Settle(s Settlement) ([]ledger.Line, error) {
 	chains := ledger.Fold(s.Earned)
 	current := make([]ledger.Line, 0, len(chains))
@@ -61,6 +64,9 @@ func Settle(s Settlement) ([]ledger.Line, error) {
 			Subject: e.Subject, Currency: e.Currency, EarningCode: e.EarningCode, Amount: e.Amount})
 	}
 	if err := applyCaps(s, out); err != nil {
+		return nil, err
+	}
+	if err := convertToPayees(s, out); err != nil {
 		return nil, err
 	}
 	for _, a := range s.Adjustments {

@@ -272,7 +272,11 @@ func sameSplitPeople(a, b []facts.Split) bool { return splitPeople(a) == splitPe
 // territory, as the rules that select it say.
 func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 	var out []int
-	env := rules.TxnEnv{Txn: c.txnEnvOf(&txnFacts{id: t.ID, t: t})}
+	txn, err := c.ruleTxnOf(t)
+	if err != nil {
+		return nil, err
+	}
+	env := rules.TxnEnv{Txn: txn}
 	for _, ri := range c.creditOrder {
 		rule := &c.plan.Credits[ri]
 		if rule.When != nil {
@@ -337,7 +341,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, 
 		}
 	}
 	nested := &nestedRun{}
-	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, Stop: c.in.Stop, nested: nested})
+	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
 	}
@@ -393,7 +397,11 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		m, _ = nc.plan.MeasureByName(comp.Measure)
 	}
 	for _, cr := range credits {
-		nc.creditEnv.Txn = nc.txnEnvOf(&nc.txns[cr.txn])
+		txn, err := nc.ruleTxnOf(nc.txns[cr.txn].t)
+		if err != nil {
+			return err
+		}
+		nc.creditEnv.Txn = txn
 		nc.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: nc.plan.Credits[cr.rule].Name, Share: cr.share}
 		nc.creditEnv.Person = pe.env
 		nc.envPayee = -1
@@ -481,4 +489,16 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
+}
+
+// ruleTxnOf is the rule view of t as the credit pass gives it to rules:
+// its amount in the plan's currency and its typed attributes.
+func (c *calc) ruleTxnOf(t *facts.Transaction) (rules.Txn, error) {
+	env := c.txnEnvOf(&txnFacts{id: t.ID, t: t})
+	if t.Currency != "" && t.Currency != c.plan.Currency {
+		if rate, _, ok := c.in.FX.Lookup(t.Currency, c.plan.Currency, t.Date); ok {
+			env.Amount = money.RoundHalfUp(t.Amount.Mul(rate), c.places)
+		}
+	}
+	return env, c.typeTxn(&env, t)
 }

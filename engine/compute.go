@@ -115,6 +115,10 @@ type calc struct {
 	annualMeasures []string
 	// scores indexes Input.Scores by person and objective (mbo.go).
 	scores map[[2]string]decimal.Decimal
+	typed  typedMaps // the typed attributes of txnEnv (attrs.go)
+	// conversions holds, by transaction index, the conversion of each
+	// transaction converted into the plan's currency (fx.go), or is nil.
+	conversions []*Conversion
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -260,7 +264,7 @@ func (c *calc) creditLines() []Credit {
 		t := c.txns[cr.txn].t
 		out[next[cr.payee]] = Credit{
 			Person: c.payees[cr.payee].p.ID, TxnID: t.ID, Rule: c.plan.Credits[cr.rule].Name,
-			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount, Level: int(cr.level),
+			Date: t.Date, Type: t.Type, Share: cr.share, Amount: cr.amount, Level: int(cr.level), FX: c.fxOf(cr.txn),
 		}
 		next[cr.payee]++
 	}
@@ -351,8 +355,12 @@ func (c *calc) selectPeople() error {
 	pe := rules.PersonEnv{Period: periodEnv(c.in.Period)}
 	c.payees = make([]payee, 0, len(all))
 	for _, p := range all {
+		env, err := typedPersonEnv(c.plan, p)
+		if err != nil {
+			return err
+		}
 		if r := c.plan.Eligibility; r != nil {
-			pe.Person = personEnv(p)
+			pe.Person = env
 			ok, err := r.Program.Bool(&c.m, &pe)
 			if err != nil {
 				return &RuleError{Pos: r.Pos, Subject: "person " + p.ID, Err: err}
@@ -365,7 +373,7 @@ func (c *calc) selectPeople() error {
 		if p.Territory != "" {
 			c.byTerr[p.Territory] = append(c.byTerr[p.Territory], len(c.payees))
 		}
-		c.payees = append(c.payees, payee{p: p, env: personEnv(p)})
+		c.payees = append(c.payees, payee{p: p, env: env})
 	}
 	return nil
 }
@@ -433,15 +441,17 @@ func (c *calc) credit(i int) error {
 	if c.isCancellation(t) {
 		return nil
 	}
-	// A transaction in another currency is an error only when it would
-	// credit one of this plan's payees: the plan cannot convert it, but a
-	// deal it never credits is none of its business.
-	foreign := t.Currency != "" && t.Currency != c.plan.Currency
-	errForeign := func() error {
-		return fmt.Errorf("%w: transaction %s is in %s; plan %s pays in %s and currency conversion is not supported", ErrInput, t.ID, t.Currency, c.plan.Name, c.plan.Currency)
-	}
+	// base is the amount in the plan's currency (fx.go). A transaction in
+	// another currency without a rate is an error only when it would
+	// credit one of this plan's payees: a deal the plan never credits is
+	// none of its business.
+	base, foreign, errForeign := c.fxTxn(i)
 	if c.txnEnvNeeded {
 		c.txnEnv.Txn = c.txnEnvOf(tf)
+		c.txnEnv.Txn.Amount = base
+		if err := c.typeTxn(&c.txnEnv.Txn, t); err != nil {
+			return err
+		}
 		c.creditEnv.Txn = c.txnEnv.Txn
 	}
 	for _, ri := range c.creditOrder {
@@ -455,7 +465,7 @@ func (c *calc) credit(i int) error {
 				continue
 			}
 		}
-		amount := t.Amount
+		amount := base
 		if rule.Amount != nil {
 			a, err := rule.Amount.Program.Decimal(&c.m, &c.txnEnv)
 			if err != nil {

@@ -846,7 +846,7 @@ func TestInputErrors(t *testing.T) {
 		{"transaction twice", engine.Input{Plan: plan, Targets: targets, Period: q1, People: ae1, Transactions: []facts.Transaction{
 			txn("T1", "2027-02-01", "new", "ae-1", "100"), txn("T2", "2027-02-01", "new", "ae-1", "5"), txn("T1", "2027-03-01", "new", "ae-1", "100"),
 		}}, "transaction T1 appears twice"},
-		{"other currency", engine.Input{Plan: plan, Targets: targets, Period: q1, People: ae1, Transactions: []facts.Transaction{euro}}, "transaction T1 is in EUR"},
+		{"other currency", engine.Input{Plan: plan, Targets: targets, Period: q1, People: ae1, Transactions: []facts.Transaction{euro}}, "no fx rate EUR→USD for 2027-02 (needed by transaction T1 (100 EUR) for plan test)"},
 		{"no target plan", engine.Input{Plan: plan, Period: q1, People: ae1}, "needs target plan quotas"},
 		{"another target plan", engine.Input{Plan: plan, Targets: targetPlan(t, strings.Replace(quotas, "name: quotas", "name: other", 1)), Period: q1, People: ae1},
 			`names target plan "quotas", not "other"`},

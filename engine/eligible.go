@@ -18,7 +18,11 @@ func Eligible(plan *plans.CompPlan, p period.Period, people []facts.Person) ([]f
 	pe := periodEnv(p)
 	out := make([]facts.Person, 0, len(people))
 	for i := range people {
-		ok, err := plan.Eligibility.Program.Bool(&m, rules.PersonEnv{Person: personEnv(&people[i]), Period: pe})
+		env, err := typedPersonEnv(plan, &people[i])
+		if err != nil {
+			return nil, err
+		}
+		ok, err := plan.Eligibility.Program.Bool(&m, rules.PersonEnv{Person: env, Period: pe})
 		if err != nil {
 			return nil, &RuleError{Pos: plan.Eligibility.Pos, Subject: "person " + people[i].ID, Err: err}
 		}

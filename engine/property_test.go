@@ -3,6 +3,7 @@ package engine_test
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -89,9 +90,9 @@ var dealsPlan = strings.Replace(strings.Replace(realisticPlan, "measures:\n", `m
 var proratedPlan = withProration(realisticPlan, "ae-prorated")
 
 // allMechanicsPlan has every mechanic the engine computes at once:
-// per-deal tables, curves, windows, once, proration, annual targets, MBO
-// and clawbacks.
-var allMechanicsPlan = withProration(dealsPlan, "ae-all") + "clawback:\n  window_days: 90\n"
+// per-deal tables, curves, windows, once, proration, annual targets, MBO,
+// typed attributes, transactions in another currency and clawbacks.
+var allMechanicsPlan = withTyped(withProration(dealsPlan, "ae-all")) + "clawback:\n  window_days: 90\n"
 
 // withProration adds proratedPlan's components to a plan derived from
 // realisticPlan, under a new name.
@@ -115,6 +116,39 @@ steps:`, 1)
 var rampedTargets = strings.Replace(strings.Replace(realisticTargets, "period: quarterly", "period: quarterly\nproration: days", 1),
 	"2027-Q4: 300000}", "2027-Q4: 300000}\n    ramp: [0.25, 0.5, 0.75]", 1)
 
+// typedPlan is the realistic plan with typed attributes (docs/plans.md
+// §17): a per-unit SPIFF on the deal's quantity, a margin commission on
+// amount less cost (cost defaults to 0), a renewal flag and a person's
+// target incentive.
+var typedPlan = withTyped(strings.Replace(realisticPlan, `name: ae-realistic`, `name: ae-typed`, 1))
+
+// withTyped adds typedPlan's attributes and components to a plan derived
+// from realisticPlan.
+func withTyped(src string) string {
+	return strings.Replace(strings.Replace(src, `credit:
+`, `attributes:
+  transaction:
+    quantity: number
+    cost: {type: number, default: 0}
+    signed_on: date
+    multi_year: {type: boolean, default: false}
+  person:
+    target_incentive: number
+credit:
+`, 1), `  - name: logo_bonus`, `  - name: unit_spiff
+    type: per_credit
+    where: txn.attrs.quantity >= 10 && (txn.attrs.multi_year || txn.attrs.signed_on < "2027-05-01")
+    amount: txn.attrs.quantity * credit.share * 5
+  - name: margin_commission
+    type: per_credit
+    amount: (credit.amount - txn.attrs.cost * credit.share) * 0.01
+  - name: incentive_kicker
+    type: formula
+    gate: attainment.bookings >= 1
+    amount: person.attrs.target_incentive * 0.05
+  - name: logo_bonus`, 1)
+}
+
 // exactString shows a decimal with its exponent, so that 1.50 and 1.5 differ.
 func exactString(x decimal.Decimal) string {
 	return fmt.Sprintf("%se%d", x.Coefficient(), x.Exponent())
@@ -131,7 +165,7 @@ func canonical(tb fataler, res *engine.Result) map[string][]string {
 		out[person] = append(out[person], fmt.Sprintf(format, args...))
 	}
 	for _, c := range res.Credits {
-		add(c.Person, "credit %s %s %s %s share %s amount %s", c.TxnID, c.Rule, c.Date, c.Type, exactString(c.Share), exactString(c.Amount))
+		add(c.Person, "credit %s %s %s %s share %s amount %s fx %v", c.TxnID, c.Rule, c.Date, c.Type, exactString(c.Share), exactString(c.Amount), c.FX)
 	}
 	for _, m := range res.Measures {
 		add(m.Person, "measure %s %s %s %s from %d", m.Measure, m.Window, m.Range, exactString(m.Value), m.Credits)
@@ -206,6 +240,7 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 			ID:        fmt.Sprintf("p%02d", i),
 			Role:      rapid.SampledFrom([]string{"AE", "AE", "AE", "SE"}).Draw(t, "role"),
 			Territory: rapid.SampledFrom([]string{"east", "west", ""}).Draw(t, "territory"),
+			Attrs:     map[string]string{"target_incentive": decimal.New(rapid.Int64Range(0, 5_000_000).Draw(t, "incentive"), -2).String()},
 		}
 		ids = append(ids, people[i].ID)
 	}
@@ -250,6 +285,19 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 			cents = -cents / 3
 		}
 		tx.Amount = decimal.New(cents, -2)
+		tx.Attrs = map[string]string{
+			"quantity":  fmt.Sprint(rapid.IntRange(0, 40).Draw(t, "quantity")),
+			"signed_on": tx.Date.AddDays(-rapid.IntRange(0, 60).Draw(t, "signed before")).String(),
+		}
+		if rapid.Bool().Draw(t, "has cost") {
+			tx.Attrs["cost"] = decimal.New(cents/4, -2).String()
+		}
+		if rapid.IntRange(0, 4).Draw(t, "currency") == 0 {
+			tx.Currency = "EUR" // converted at propertyFX
+		}
+		if rapid.Bool().Draw(t, "multi-year") {
+			tx.Attrs["multi_year"] = "true"
+		}
 		if tx.Product == "enterprise" {
 			shares := rapid.SampledFrom(shareSets).Draw(t, "shares")
 			who := rapid.Permutation(ids).Draw(t, "split people")
@@ -271,7 +319,11 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 		c.Type = "cancellation"
 		c.Date = deal.Date.AddDays(rapid.IntRange(0, 150).Draw(t, "cancel after"))
 		c.Amount = decimal.New(-rapid.Int64Range(1, deal.Amount.Coefficient().Int64()).Draw(t, "returned cents"), -2)
-		c.Attrs = map[string]string{"cancels": deal.ID}
+		c.Attrs = maps.Clone(deal.Attrs) // a plan without a clawback credits it like any deal
+		if c.Attrs == nil {
+			c.Attrs = map[string]string{}
+		}
+		c.Attrs["cancels"] = deal.ID
 		txns = append(txns, c)
 	}
 	var prior []facts.PriorPayout
@@ -283,6 +335,20 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 	return people, txns, prior
 }
 
+// propertyFX converts the EUR transactions of genFacts into USD, a rate a
+// month (docs/plans.md §18).
+var propertyFX = func() facts.FXRates {
+	var rates []facts.FXRate
+	for i, m := range []string{"2026-12", "2027-01", "2027-02", "2027-03", "2027-04", "2027-05", "2027-06", "2027-07", "2027-08"} {
+		rates = append(rates, facts.FXRate{From: "EUR", To: "USD", Month: m, Rate: decimal.New(int64(10731+i*37), -4)})
+	}
+	fx, err := facts.NewFXRates(rates)
+	if err != nil {
+		panic(err)
+	}
+	return fx
+}()
+
 // TestComputeIsOrderAndBatchIndependent checks, for random facts on the
 // realistic plans, that Compute gives exactly the same Result whatever the
 // order of people, transactions and prior payouts, and that computing the
@@ -292,7 +358,7 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 	t.Parallel()
 	targetList := []*plans.TargetPlan{targetPlan(t, realisticTargets), targetPlan(t, rampedTargets)}
 	planList := []*plans.CompPlan{compPlan(t, realisticPlan), compPlan(t, overlayPlan), compPlan(t, clawbackPlans[0]), compPlan(t, clawbackPlans[1]),
-		compPlan(t, dealsPlan), compPlan(t, dealsPlan+"clawback:\n  window_days: 90\n"), compPlan(t, proratedPlan), compPlan(t, allMechanicsPlan)}
+		compPlan(t, dealsPlan), compPlan(t, dealsPlan+"clawback:\n  window_days: 90\n"), compPlan(t, proratedPlan), compPlan(t, typedPlan), compPlan(t, allMechanicsPlan)}
 	q2 := quarter(t, "2027-Q2")
 	rapid.Check(t, func(t *rapid.T) {
 		plan := planList[rapid.IntRange(0, len(planList)-1).Draw(t, "plan")]
@@ -311,7 +377,7 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 				scores = append(scores, facts.Score{Person: p.ID, Objective: obj, Score: decimal.New(rapid.Int64Range(0, 200).Draw(t, "score"), -2)})
 			}
 		}
-		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior, Scores: scores}
+		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Prior: prior, Scores: scores, FX: propertyFX}
 		res, err := engine.Compute(in)
 		if err != nil {
 			t.Fatalf("Compute: %v", err)
@@ -396,8 +462,13 @@ func TestComputeIsOrderAndBatchIndependent(t *testing.T) {
 				p := eligible[s.Person]
 				all = all && p != nil && plans.Employed(p, tx.Date)
 			}
-			if all && !credited[tx.ID].Equal(tx.Amount) {
-				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], tx.Amount)
+			want := tx.Amount
+			if tx.Currency == "EUR" {
+				rate, _, _ := propertyFX.Lookup("EUR", "USD", tx.Date)
+				want = tx.Amount.Mul(rate).Round(2)
+			}
+			if all && !credited[tx.ID].Equal(want) {
+				t.Fatalf("transaction %s: split credits sum to %s, want %s", tx.ID, credited[tx.ID], want)
 			}
 		}
 	})

@@ -33,6 +33,9 @@ type Input struct {
 	// Scores are the period's MBO scores, for mbo components: one per
 	// person and objective.
 	Scores []facts.Score
+	// FX holds the exchange rates that convert transactions in other
+	// currencies into the plan's (fx.go).
+	FX facts.FXRates
 	// Stop, when closed, stops the calculation (a batch out of time):
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
@@ -70,6 +73,9 @@ type Credit struct {
 	// transaction's owner the person was on its date (1: the owner's
 	// manager); 0 for direct credit.
 	Level int
+	// FX is the conversion of the transaction into the plan's currency,
+	// when it is in another; nil otherwise.
+	FX *Conversion
 }
 
 // MeasureValue is a measure's value for a person over its window.

@@ -86,10 +86,17 @@ func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (stor
 		if err != nil {
 			return err
 		}
+		typed, err := publishedAttrs(ctx, tx)
+		if err != nil {
+			return err
+		}
 		var rows []personIn
 		seen := map[string]int{} // id and effective_from given → line
 		parse := func(rec record) (personIn, bool) {
 			p, ok := personRow(rec, probs)
+			if !typed.check(rec.line, rec.attrs, true, probs) {
+				ok = false
+			}
 			if !ok {
 				return personIn{}, false
 			}
@@ -265,6 +272,10 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 		return counts, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		typed, err := publishedAttrs(ctx, tx)
+		if err != nil {
+			return err
+		}
 		duplicate := func(err error) bool {
 			var dup *storage.DuplicateError
 			if errors.As(err, &dup) {
@@ -275,6 +286,7 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 		}
 		parse := func(rec record) (storage.StagedTransaction, bool) {
 			t, ok := transactionRow(rec, people, probs)
+			ok = typed.check(rec.line, t.Attrs, false, probs) && ok
 			return storage.StagedTransaction{Transaction: t, Line: rec.line}, ok
 		}
 		write := func(batch []storage.StagedTransaction) error {

@@ -31,8 +31,7 @@ type personIn struct {
 // publishedPlans are the latest versions of the published comp plans, by
 // name, with their currencies.
 type publishedPlans struct {
-	names    []string // sorted
-	currency map[string]string
+	names []string // sorted
 }
 
 func publishedCompPlans(ctx context.Context, r storage.Reader) (publishedPlans, error) {
@@ -40,12 +39,9 @@ func publishedCompPlans(ctx context.Context, r storage.Reader) (publishedPlans, 
 	if err != nil {
 		return publishedPlans{}, err
 	}
-	pp := publishedPlans{currency: map[string]string{}}
+	var pp publishedPlans
 	for _, v := range vs {
 		pp.names = append(pp.names, v.Name)
-		if f, diags := plans.Load(v.File, []byte(v.Source)); len(diags) == 0 && f.Comp != nil {
-			pp.currency[v.Name] = f.Comp.Currency
-		}
 	}
 	sort.Strings(pp.names)
 	return pp, nil
@@ -260,7 +256,7 @@ func samePerson(a, b storage.PersonRecord) bool {
 const suggestIDsMax = 5000
 
 // checkPeople reports managers who are neither in the file nor stored,
-// manager cycles, and people whose currency differs from their plans'.
+// and manager cycles.
 func checkPeople(ctx context.Context, r storage.Reader, rows []personIn, published publishedPlans, probs *problems) error {
 	stored, err := r.PersonIDs(ctx)
 	if err != nil {
@@ -291,21 +287,8 @@ func checkPeople(ctx context.Context, r storage.Reader, rows []personIn, publish
 		}
 		probs.add(in.Line, "manager", "%s", msg)
 	}
-	for _, in := range rows {
-		if in.Currency == "" || !in.given["currency"] && !in.given["plans"] {
-			continue
-		}
-		field := "currency"
-		if !in.given["currency"] {
-			field = "plans"
-		}
-		for _, plan := range in.Plans {
-			if c, ok := published.currency[plan]; ok && c != "" && c != in.Currency {
-				probs.add(in.Line, field, "currency %s differs from %s, the currency of comp plan %s: a person is paid in the currency of their plans until multi-currency is supported",
-					in.Currency, c, plan)
-			}
-		}
-	}
+	// A person may be paid in another currency than their plans': their
+	// payable lines are converted at settlement (docs/plans.md §18).
 	if probs.n > 0 {
 		return probs.err()
 	}

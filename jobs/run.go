@@ -545,14 +545,17 @@ func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run,
 	if s.Period, err = cal.Parse(a.Period); err != nil {
 		return nil, err
 	}
-	if len(s.Policies) > 0 {
-		records, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: s.Period.End, IDs: a.People})
-		if err != nil {
-			return nil, err
-		}
-		for _, r := range records {
-			s.People = append(s.People, r.Person)
-		}
+	// People for the policies' rules and their currencies; rates to
+	// convert into those.
+	records, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: s.Period.End, IDs: a.People})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range records {
+		s.People = append(s.People, r.Person)
+	}
+	if s.FX, err = calc.LoadFX(ctx, st); err != nil {
+		return nil, err
 	}
 	lines, err := calc.Settle(s)
 	if err != nil {

@@ -68,7 +68,9 @@ type CompPlan struct {
 	Frequency period.Frequency
 	Calendar  period.Calendar
 	// Targets names the target plan that holds this plan's quotas, if any.
-	Targets     string
+	Targets string
+	// Attributes declares typed transaction and person attributes.
+	Attributes  *Attributes
 	Eligibility *Rule
 	Credits     []CreditRule
 	Measures    []Measure
@@ -218,6 +220,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 	p.Calendar.FiscalYearStartMonth = m.integer("fiscal_year_start", 1, 1, 12)
 	p.Targets = m.name("targets", false)
 	r.payFrequency(m, p)
+	p.Attributes = r.attributes(m.value("attributes", false))
 	p.Eligibility = m.rule("eligibility", false, rules.PersonEnv{}, rules.KindBool, nil)
 
 	creditNames := map[string]bool{}

@@ -24,6 +24,9 @@ type reader struct {
 	file  string
 	lines []string
 	diags Diagnostics
+	// attrTypes are the typed attributes the plan being read declares
+	// (attributes.go); rules compile with them.
+	attrTypes *rules.Attributes
 }
 
 func newReader(file string, src []byte) *reader {
@@ -565,7 +568,7 @@ func (r *reader) ruleNode(v *yaml.Node, what string, env any, kind rules.Kind, n
 		return nil
 	}
 	src := v.Value
-	prog, err := rules.Compile(src, env, kind, names)
+	prog, err := rules.Compile(src, env, kind, names, rules.WithAttributes(r.attrTypes))
 	if err != nil {
 		var errs rules.Errors
 		switch e := err.(type) {

@@ -50,6 +50,8 @@ type TestCase struct {
 	Moves []facts.Reporting
 	// Scores are the case's MBO scores for its period.
 	Scores []facts.Score
+	// FX are the exchange rates of the case (fx.go).
+	FX []facts.FXRate
 	// ExpectPayouts is person → component → amount, to the cent. Every
 	// non-zero payout must be listed.
 	ExpectPayouts map[string]map[string]Expected
@@ -186,6 +188,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		}
 		r.employment(pm, &p)
 		pm.done()
+		r.checkAttrs(pm.values["attrs"], pm.what+".attrs", tf.Plan, true)
 		if people[p.ID] {
 			r.errorf(pn, "%s: person %q appears twice", cm.what, p.ID)
 		}
@@ -218,6 +221,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		}
 		t.Attrs = r.stringMap(tm.value("attrs", false), tm.what+".attrs")
 		tm.done()
+		r.checkAttrs(tm.values["attrs"], tm.what+".attrs", tf.Plan, false)
 		if txnIDs[t.ID] {
 			r.errorf(tn, "%s: transaction %q appears twice", cm.what, t.ID)
 		}
@@ -233,6 +237,7 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		c.Prior = append(c.Prior, p)
 	}
 	c.Scores = r.caseScores(cm, people, tf)
+	c.FX = r.fxRates(cm.list("fx", false), cm.what)
 	if en := cm.value("expect", true); en != nil {
 		em := r.mapping(en, cm.what+".expect")
 		c.ExpectPayouts = r.expectTable(em.value("payouts", false), em.what+".payouts", people, tf, true)

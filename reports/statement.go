@@ -103,6 +103,9 @@ type StatementCredit struct {
 	Rule   string          `json:"rule"`
 	Share  string          `json:"share"`
 	Amount decimal.Decimal `json:"amount"`
+	// FX is the conversion of the transaction into the plan's currency,
+	// when it was in another (docs/plans.md §18).
+	FX *engine.Conversion `json:"fx,omitempty"`
 }
 
 // StatementMeasure is a measure with its target and attainment.
@@ -171,6 +174,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	sort.Slice(keys, func(i, j int) bool { return keys[i].Plan+"\x00"+keys[i].Subject < keys[j].Plan+"\x00"+keys[j].Subject })
 	var creditKeys []string
 	creditPlan := map[string]*PlanStatement{}
+	conversions := map[[2]string]*engine.Conversion{} // credit line key, txn
 	earned := map[string]decimal.Decimal{}
 	payable := map[string]decimal.Decimal{}
 	for _, k := range keys {
@@ -178,7 +182,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 		if k.Ledger == ledger.PayableLedger {
 			if l := c.Current; l != nil {
 				payable[l.Currency] = payable[l.Currency].Add(l.Amount)
-				if strings.Contains(l.Reason, "capped by") {
+				if strings.Contains(l.Reason, "capped by") || strings.Contains(l.Reason, calc.PayeeConversionReason) {
 					st.Money.Settled = append(st.Money.Settled, StatementLine{Earned: l.Period, Plan: l.Plan, Subject: l.Subject,
 						Amount: l.Amount, Currency: l.Currency, Reason: l.Reason})
 				}
@@ -201,6 +205,15 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 		case ledger.CreditLedger:
 			creditKeys = append(creditKeys, l.Key)
 			creditPlan[l.Key] = ps
+			if l.Detail != "" {
+				var d calc.CreditsDetail
+				if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
+					return nil, fmt.Errorf("credit line %s: %w", l.Key, err)
+				}
+				for _, x := range d.FX {
+					conversions[[2]string{l.Key, x.Txn}] = &x.Conversion
+				}
+			}
 		case ledger.AttainmentLedger:
 			var d calc.MeasureDetail
 			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
@@ -226,7 +239,8 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	}
 	for _, c := range credits {
 		ps := creditPlan[c.LineKey]
-		ps.Credits = append(ps.Credits, StatementCredit{Txn: c.Txn, Date: c.Date, Type: c.Type, Rule: c.Rule, Share: c.Share.String(), Amount: c.Amount})
+		ps.Credits = append(ps.Credits, StatementCredit{Txn: c.Txn, Date: c.Date, Type: c.Type, Rule: c.Rule, Share: c.Share.String(), Amount: c.Amount,
+			FX: conversions[[2]string{c.LineKey, c.Txn}]})
 	}
 	if err := st.moneyMoved(ctx, r, lines, earned, payable); err != nil {
 		return nil, err
@@ -367,6 +381,9 @@ func (s *Statement) WriteText(w io.Writer) error {
 			sum := decimal.Zero
 			for _, c := range ps.Credits {
 				fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", c.Date, c.Txn, c.Rule, c.Type, c.Share, moneyText(c.Amount, ps.Currency))
+				if c.FX != nil {
+					fmt.Fprintf(&b, "    %-10s  converted: %s\n", "", c.FX)
+				}
 				sum = sum.Add(c.Amount)
 			}
 			fmt.Fprintf(&b, "    %-10s  %-14s  %-10s  %-10s  %6s  %14s\n", "total", "", "", "", "", moneyText(sum, ps.Currency))

@@ -59,6 +59,13 @@ type Reader interface {
 	ExportReader
 	PeriodReader
 	ScoreReader
+	FXReader
+}
+
+// FXReader reads exchange rates (docs/plans.md §18).
+type FXReader interface {
+	// FXRateList lists every stored rate, by from, to and month.
+	FXRateList(ctx context.Context) ([]facts.FXRate, error)
 }
 
 // PeopleReader reads people.
@@ -234,6 +241,9 @@ type Tx interface {
 	AdjustmentInsert(ctx context.Context, a Adjustment) (int64, error)
 	// SealInsert appends a link to the seal chain.
 	SealInsert(ctx context.Context, s ledger.Seal) error
+	// FXRateUpsert stores rates, one per pair and month: a new pair and
+	// month is inserted, a stored one with another rate changed.
+	FXRateUpsert(ctx context.Context, rates []facts.FXRate) (ImportCounts, error)
 	// ImportBatchInsert records an import and returns its id.
 	ImportBatchInsert(ctx context.Context, b ImportBatch) (int64, error)
 	// MBOScoreUpsertBatch stores MBO scores: an identical score is a

@@ -12,6 +12,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/plans"
 )
 
@@ -42,6 +43,11 @@ func Run(tf *plans.TestFile) []CaseResult {
 // RunCase runs one case.
 func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	cr := CaseResult{File: tf.File, Name: tc.Name, Pos: tc.Pos}
+	fx, err := facts.NewFXRates(tc.FX)
+	if err != nil {
+		cr.Failures = append(cr.Failures, err.Error())
+		return cr
+	}
 	team, err := teamPayouts(tf, tc)
 	if err != nil {
 		cr.Failures = append(cr.Failures, err.Error())
@@ -49,7 +55,7 @@ func RunCase(tf *plans.TestFile, tc plans.TestCase) CaseResult {
 	}
 	res, err := engine.Compute(engine.Input{
 		Plan: tf.Plan, Targets: tf.Targets, Period: tc.Period,
-		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior, Scores: tc.Scores,
+		People: tc.People, Transactions: tc.Transactions, Prior: tc.Prior, Scores: tc.Scores, FX: fx,
 		TeamPayouts: team, Hierarchy: tc.Hierarchy(),
 	})
 	if err != nil {

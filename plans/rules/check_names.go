@@ -49,7 +49,9 @@ func exprFieldNames(t reflect.Type) []string {
 	var out []string
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if tag := f.Tag.Get("expr"); tag != "" {
+		if tag := f.Tag.Get("expr"); strings.HasPrefix(tag, "#") {
+			continue // typed attributes, read through attrs
+		} else if tag != "" {
 			out = append(out, tag)
 		} else if f.IsExported() {
 			out = append(out, f.Name)

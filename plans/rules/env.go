@@ -11,6 +11,11 @@ type Person struct {
 	Manager   string            `expr:"manager"`
 	Currency  string            `expr:"currency"`
 	Attrs     map[string]string `expr:"attrs"`
+	// Numbers, Dates and Flags hold the attributes the plan declares as
+	// numbers, dates (YYYY-MM-DD) and booleans, parsed (see attrs.go).
+	Numbers map[string]decimal.Decimal `expr:"#numbers"`
+	Dates   map[string]string          `expr:"#dates"`
+	Flags   map[string]bool            `expr:"#flags"`
 }
 
 // Txn is what a rule sees of a sales transaction, as `txn`.
@@ -27,6 +32,10 @@ type Txn struct {
 	// HasSplits is true when the transaction lists split shares, so that
 	// an owner rule can leave split deals to a splits rule.
 	HasSplits bool `expr:"has_splits"`
+	// Numbers, Dates and Flags are as for Person.
+	Numbers map[string]decimal.Decimal `expr:"#numbers"`
+	Dates   map[string]string          `expr:"#dates"`
+	Flags   map[string]bool            `expr:"#flags"`
 }
 
 // Credit is what a rule sees of one credit, as `credit`.

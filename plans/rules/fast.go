@@ -35,6 +35,7 @@ type fields[E any] struct {
 	flag       map[string]func(*E) bool
 	textMap    map[string]func(*E) map[string]string
 	numberMap  map[string]func(*E) map[string]decimal.Decimal
+	flagMap    map[string]func(*E) map[string]bool
 	structPath map[string]bool // paths of nested structs ("txn"), for tests
 }
 
@@ -45,6 +46,7 @@ func newFields[E any]() *fields[E] {
 		flag:       map[string]func(*E) bool{},
 		textMap:    map[string]func(*E) map[string]string{},
 		numberMap:  map[string]func(*E) map[string]decimal.Decimal{},
+		flagMap:    map[string]func(*E) map[string]bool{},
 		structPath: map[string]bool{},
 	}
 }
@@ -58,6 +60,9 @@ func addPerson[E any](f *fields[E], name string, get func(*E) *Person) {
 	f.text[name+".manager"] = func(e *E) string { return get(e).Manager }
 	f.text[name+".currency"] = func(e *E) string { return get(e).Currency }
 	f.textMap[name+".attrs"] = func(e *E) map[string]string { return get(e).Attrs }
+	f.numberMap[name+"."+numbersField] = func(e *E) map[string]decimal.Decimal { return get(e).Numbers }
+	f.textMap[name+"."+datesField] = func(e *E) map[string]string { return get(e).Dates }
+	f.flagMap[name+"."+flagsField] = func(e *E) map[string]bool { return get(e).Flags }
 }
 
 func addTxn[E any](f *fields[E], name string, get func(*E) *Txn) {
@@ -72,6 +77,9 @@ func addTxn[E any](f *fields[E], name string, get func(*E) *Txn) {
 	f.number[name+".amount"] = func(e *E) decimal.Decimal { return get(e).Amount }
 	f.textMap[name+".attrs"] = func(e *E) map[string]string { return get(e).Attrs }
 	f.flag[name+".has_splits"] = func(e *E) bool { return get(e).HasSplits }
+	f.numberMap[name+"."+numbersField] = func(e *E) map[string]decimal.Decimal { return get(e).Numbers }
+	f.textMap[name+"."+datesField] = func(e *E) map[string]string { return get(e).Dates }
+	f.flagMap[name+"."+flagsField] = func(e *E) map[string]bool { return get(e).Flags }
 }
 
 func addCredit[E any](f *fields[E], name string, get func(*E) *Credit) {
@@ -318,18 +326,38 @@ func (c fastCompiler[E]) binaryBool(n *ast.BinaryNode) boolFn[E] {
 				return (a == b) != neq, ok
 			}
 		}
-		l, r := c.str(n.Left), c.str(n.Right)
+		if l, r := c.str(n.Left), c.str(n.Right); l != nil && r != nil {
+			return func(e *E) (bool, bool) { return (l(e) == r(e)) != neq, true }
+		}
+		l, r := c.strOK(n.Left), c.strOK(n.Right)
 		if l == nil || r == nil {
 			return nil
 		}
-		return func(e *E) (bool, bool) { return (l(e) == r(e)) != neq, true }
+		return func(e *E) (bool, bool) {
+			a, ok := l(e)
+			if !ok {
+				return false, false
+			}
+			b, ok := r(e)
+			return (a == b) != neq, ok
+		}
 	case "<", "<=", ">", ">=":
-		l, r := c.str(n.Left), c.str(n.Right)
+		cmp := stringOrder[n.Operator]
+		if l, r := c.str(n.Left), c.str(n.Right); l != nil && r != nil {
+			return func(e *E) (bool, bool) { return cmp(l(e), r(e)), true }
+		}
+		l, r := c.strOK(n.Left), c.strOK(n.Right)
 		if l == nil || r == nil {
 			return nil
 		}
-		cmp := stringOrder[n.Operator]
-		return func(e *E) (bool, bool) { return cmp(l(e), r(e)), true }
+		return func(e *E) (bool, bool) {
+			a, ok := l(e)
+			if !ok {
+				return false, false
+			}
+			b, ok := r(e)
+			return cmp(a, b), ok
+		}
 	case "in":
 		l := c.str(n.Left)
 		if l == nil {
@@ -379,6 +407,21 @@ var decimalComparisons = map[string]func(a, b decimal.Decimal) bool{
 }
 
 func (c fastCompiler[E]) callBool(n *ast.CallNode) boolFn[E] {
+	if callee(n) == "_attrflag" {
+		m, k, ok := attrArgs(n)
+		if !ok {
+			return nil
+		}
+		get, ok := c.f.flagMap[m]
+		if !ok {
+			return nil
+		}
+		// A missing value is an error, which the VM reports.
+		return func(e *E) (bool, bool) {
+			v, ok := get(e)[k]
+			return v, ok
+		}
+	}
 	cmp, ok := decimalComparisons[callee(n)]
 	if !ok || len(n.Arguments) != 2 {
 		return nil
@@ -443,6 +486,31 @@ func (c fastCompiler[E]) str(n ast.Node) strFn[E] {
 	return nil
 }
 
+// strOK is str for text that may be missing: a declared date attribute
+// (_attrdate(txn["#dates"], "signed_on")) reports !ok when the fact has
+// none, and the VM then reports the error.
+func (c fastCompiler[E]) strOK(n ast.Node) func(*E) (string, bool) {
+	if call, ok := n.(*ast.CallNode); ok && callee(call) == "_attrdate" {
+		m, k, ok := attrArgs(call)
+		if !ok {
+			return nil
+		}
+		get, ok := c.f.textMap[m]
+		if !ok {
+			return nil
+		}
+		return func(e *E) (string, bool) {
+			v, ok := get(e)[k]
+			return v, ok
+		}
+	}
+	s := c.str(n)
+	if s == nil {
+		return nil
+	}
+	return func(e *E) (string, bool) { return s(e), true }
+}
+
 var (
 	decimalBinary = map[string]func(a, b decimal.Decimal) (decimal.Decimal, error){
 		"_dadd": decAdd, "_dsub": decSub, "_dmul": decMul, "_ddiv": decDiv, "round": decRound,
@@ -487,6 +555,21 @@ func (c fastCompiler[E]) decimal(n ast.Node) decFn[E] {
 
 func (c fastCompiler[E]) callDecimal(n *ast.CallNode) decFn[E] {
 	name := callee(n)
+	if name == "_attrnum" {
+		m, k, ok := attrArgs(n)
+		if !ok {
+			return nil
+		}
+		get, ok := c.f.numberMap[m]
+		if !ok {
+			return nil
+		}
+		// A missing value is an error, which the VM reports.
+		return func(e *E) (decimal.Decimal, bool) {
+			v, ok := get(e)[k]
+			return v, ok
+		}
+	}
 	args := make([]decFn[E], len(n.Arguments))
 	for i, a := range n.Arguments {
 		if args[i] = c.decimal(a); args[i] == nil {
@@ -571,6 +654,20 @@ func (c fastCompiler[E]) decimalValue(n ast.Node) decFn[E] {
 		return nil
 	}
 	return func(e *E) (decimal.Decimal, bool) { return get(e), true }
+}
+
+// attrArgs reads the arguments of a typed attribute read
+// (_attrnum(txn["#numbers"], "cost")): the map's path and the key.
+func attrArgs(n *ast.CallNode) (m, key string, ok bool) {
+	if len(n.Arguments) != 2 {
+		return "", "", false
+	}
+	k, ok := n.Arguments[1].(*ast.StringNode)
+	if !ok {
+		return "", "", false
+	}
+	m, ok = path(n.Arguments[0])
+	return m, k.Value, ok
 }
 
 // path spells an identifier or a chain of member accesses with constant

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -381,6 +382,9 @@ func fill(v reflect.Value, n *int64) {
 func leafPaths(t reflect.Type, prefix string, out map[string]string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
+		if strings.HasPrefix(f.Tag.Get("expr"), "#") {
+			continue // typed attributes: read through attrs (attrs_test.go)
+		}
 		p := prefix + f.Tag.Get("expr")
 		switch {
 		case f.Type == decimalType:
@@ -403,6 +407,7 @@ func leafPaths(t reflect.Type, prefix string, out map[string]string) {
 
 func tablePaths[E any](f *fields[E]) map[string]string {
 	out := map[string]string{}
+	defer maps.DeleteFunc(out, func(p, _ string) bool { return strings.Contains(p, ".#") })
 	for p := range f.text {
 		out[p] = "text"
 	}

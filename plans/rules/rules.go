@@ -100,7 +100,12 @@ type Machine struct{ vm vm.VM }
 // environment type) that must produce a value of kind.
 //
 // names, when not nil, restricts the keys of map variables (see Names).
-func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
+// WithAttributes types the declared attributes (see attrs.go).
+func Compile(src string, env any, kind Kind, names Names, opt ...Option) (*Program, error) {
+	var o options
+	for _, f := range opt {
+		f(&o)
+	}
 	if len(src) > SourceBytesMax {
 		return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule is %d bytes long; the limit is %d", len(src), SourceBytesMax)}
 	}
@@ -114,11 +119,13 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	opts := []expr.Option{
 		expr.Env(env),
 		expr.MaxNodes(NodesMax),
+		expr.Patch(attrPatcher(o)),
 		expr.Patch(literalPatcher{src: []rune(src)}),
 		expr.Patch(callRetyper{}),
 		expr.Patch(&negPatcher{}),
 	}
 	opts = append(opts, functionOptions...)
+	opts = append(opts, attrFunctions...)
 	opts = append(opts, expr.Patch(callRetyper{}))
 	switch kind {
 	case KindBool:
@@ -126,7 +133,7 @@ func Compile(src string, env any, kind Kind, names Names) (*Program, error) {
 	}
 	p, err := expr.Compile(src, opts...)
 	if err != nil {
-		return nil, toError(err)
+		return nil, attrHint(toError(err), src, o.attrs)
 	}
 	if errs := checkConcat(src, p.Node()); len(errs) > 0 {
 		return nil, errs

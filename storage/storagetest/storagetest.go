@@ -79,6 +79,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TransactionUncredited", testTransactionUncredited},
 		{"MBOScores", testMBOScores},
 		{"PersonVersionList", testPersonVersionList},
+		{"FXRates", testFXRates},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

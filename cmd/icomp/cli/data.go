@@ -31,8 +31,8 @@ func isTerminal(w io.Writer) bool {
 func newImportCmd(e *env, db *string) *cobra.Command {
 	var replace bool
 	cmd := &cobra.Command{
-		Use:   "import people|transactions|targets|adjustments|mbo FILE",
-		Short: "Import people, transactions, targets, adjustments or MBO scores from CSV (with a header) or JSON Lines",
+		Use:   "import people|transactions|targets|adjustments|mbo|fx FILE",
+		Short: "Import people, transactions, targets, adjustments, MBO scores or exchange rates from CSV (with a header) or JSON Lines",
 		Long: `Import people, transactions or targets. Every row is validated first; a file with
 any bad row imports nothing and each problem is printed as FILE:LINE: field: reason.
 Importing the same file again changes nothing. Files ending in .jsonl are JSON Lines.
@@ -46,7 +46,10 @@ targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role;
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
                       each period makes them payable)
 mbo columns:          ` + fmt.Sprint(imports.MBOColumns) + ` (all required; a score per person, pay
-                      period and objective of an mbo component, 1 meaning met in full)`,
+                      period and objective of an mbo component, 1 meaning met in full)
+
+fx columns:           ` + fmt.Sprint(imports.FXColumns) + ` (all required; one unit of from is rate units
+                      of to for amounts dated in month, YYYY-MM; see docs/plans.md §18)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -109,6 +112,8 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			}
 			counts.Inserted = tr.Rows
 		}
+	case "fx":
+		counts, err = imports.FX(ctx, st, r, o)
 	case "adjustments":
 		var as []storage.Adjustment
 		as, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
@@ -123,7 +128,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			err = st.InTx(ctx, func(tx storage.Tx) error { return markScored(ctx, tx, changed) })
 		}
 	default:
-		return usageError{fmt.Errorf("import %q: want people, transactions, targets, adjustments or mbo", kind)}
+		return usageError{fmt.Errorf("import %q: want people, transactions, targets, adjustments, mbo or fx", kind)}
 	}
 	if bar != nil {
 		_ = bar.Finish()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -220,6 +221,9 @@ func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 	if err := publish(ctx, e, ws.store, files); err != nil {
 		return err
 	}
+	if err := demoEMEA(ctx, e, ws, dir, cfg); err != nil {
+		return err
+	}
 
 	fmt.Fprintf(e.out, "\n3. Run %s (quarterly plans) and its months (the monthly SDR plan) as River jobs\n", demoQuarter)
 	periods := append([]string{demoQuarter}, demoMonths...)
@@ -309,6 +313,7 @@ func writeFile(path string, fn func(*os.File) error) error {
 func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string) (string, error) {
 	totals := map[string]decimal.Decimal{}
 	roles := map[string]string{}
+	currency := map[string]string{}
 	var ratios []decimal.Decimal
 	for _, p := range periods {
 		lines, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Period: p})
@@ -324,6 +329,7 @@ func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string
 			case ledger.PayoutLedger:
 				totals[l.Person] = totals[l.Person].Add(l.Amount)
 				roles[l.Person] = l.Plan
+				currency[l.Person] = l.Currency
 			case ledger.AttainmentLedger:
 				if _, att := calc.ParseAttainmentBasis(l.Basis); att != "" {
 					ratios = append(ratios, decimal.RequireFromString(att))
@@ -331,23 +337,40 @@ func demoSummary(ctx context.Context, e *env, st storage.Store, periods []string
 			}
 		}
 	}
+	// People grouped by the currency they earned in, the biggest group
+	// first; each group by earnings, with its own total: amounts in
+	// different currencies do not add up.
+	count := map[string]int{}
 	people := make([]string, 0, len(totals))
 	for p := range totals {
 		people = append(people, p)
+		count[currency[p]]++
 	}
 	sort.Slice(people, func(i, j int) bool {
-		if c := totals[people[i]].Cmp(totals[people[j]]); c != 0 {
+		a, b := people[i], people[j]
+		if ca, cb := currency[a], currency[b]; ca != cb {
+			if count[ca] != count[cb] {
+				return count[ca] > count[cb]
+			}
+			return ca < cb
+		}
+		if c := totals[a].Cmp(totals[b]); c != 0 {
 			return c > 0
 		}
-		return people[i] < people[j]
+		return a < b
 	})
-	grand := decimal.Zero
-	fmt.Fprintf(e.out, "   %-8s  %-22s  %12s\n", "person", "plan", "earned (USD)")
-	for _, p := range people {
-		fmt.Fprintf(e.out, "   %-8s  %-22s  %12s\n", p, roles[p], totals[p].StringFixed(2))
-		grand = grand.Add(totals[p])
+	fmt.Fprintf(e.out, "   %-10s  %-22s  %12s\n", "person", "plan", "earned")
+	for i := 0; i < len(people); {
+		cur := currency[people[i]]
+		grand, n := decimal.Zero, 0
+		for ; i < len(people) && currency[people[i]] == cur; i++ {
+			p := people[i]
+			fmt.Fprintf(e.out, "   %-10s  %-22s  %12s %s\n", p, roles[p], totals[p].StringFixed(2), cur)
+			grand = grand.Add(totals[p])
+			n++
+		}
+		fmt.Fprintf(e.out, "   %-10s  %-22s  %12s %s\n", "total", fmt.Sprintf("%d people", n), grand.StringFixed(2), cur)
 	}
-	fmt.Fprintf(e.out, "   %-8s  %-22s  %12s\n", "total", fmt.Sprintf("%d people", len(people)), grand.StringFixed(2))
 	buckets := []struct {
 		label  string
 		lo, hi string
@@ -388,3 +411,28 @@ func writeExamplePlans(dir string) error {
 }
 
 var defaultCalendar = period.Calendar{FiscalYearStartMonth: 1}
+
+// demoEMEA imports the EMEA team (assigned to the EMEA plan, so after it
+// is published), their deals in EUR and GBP, and the exchange rates that
+// convert the deals into the plan's EUR and the reps' pay into GBP.
+func demoEMEA(ctx context.Context, e *env, ws *workspace, dir string, cfg datagen.Config) error {
+	fmt.Fprintln(e.out, "\n   EMEA: a plan in EUR, deals in EUR and GBP, reps paid in GBP")
+	files := []struct {
+		kind, name string
+		write      func(io.Writer, datagen.Config) error
+	}{
+		{"people", "people-emea.csv", datagen.WriteEMEAPeople},
+		{"fx", "fx.csv", datagen.WriteFX},
+		{"transactions", "transactions-emea.csv", datagen.WriteEMEATransactions},
+	}
+	for _, f := range files {
+		path := filepath.Join(dir, f.name)
+		if err := writeFile(path, func(out *os.File) error { return f.write(out, cfg) }); err != nil {
+			return err
+		}
+		if err := runImport(ctx, e, ws.store, f.kind, path); err != nil {
+			return err
+		}
+	}
+	return nil
+}

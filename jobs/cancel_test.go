@@ -169,7 +169,7 @@ func TestRunResumeRefusesChangedPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changed := strings.Replace(string(src), `version: "2027.2"`, `version: "2027.3"`, 1)
+	changed := strings.Replace(string(src), `version: "2027.3"`, `version: "2027.4"`, 1)
 	if changed == string(src) {
 		t.Fatal("example plan version not found")
 	}
@@ -195,7 +195,7 @@ func TestRunResumeRefusesChangedPlans(t *testing.T) {
 	if !errors.Is(err, jobs.ErrPlansChanged) || !resumed {
 		t.Fatalf("start after republishing: resumed %v, %v; want %v", resumed, err, jobs.ErrPlansChanged)
 	}
-	for _, want := range []string{"ae-quarterly version 2027.2", "ae-quarterly version 2027.3", "icomp run cancel --period " + testPeriod} {
+	for _, want := range []string{"ae-quarterly version 2027.3", "ae-quarterly version 2027.4", "icomp run cancel --period " + testPeriod} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("refusal %q does not say %q", err, want)
 		}

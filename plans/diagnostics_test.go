@@ -192,7 +192,7 @@ func TestDiagnostics(t *testing.T) {
 			`23:5: component: want a mapping of keys to values, got "just a string"`,
 		}},
 		{"unknown-currency.yaml", []string{`6:11: currency: "USDD" is not a supported ISO 4217 code; did you mean "USD"?`}},
-		{"unknown-kind.yaml", []string{`2:7: kind: "comp-plan" is not one of comp_plan, target_plan, settlement_policy, plan_test; did you mean "comp_plan"?`}},
+		{"unknown-kind.yaml", []string{`2:7: kind: "comp-plan" is not one of comp_plan, target_plan, settlement_policy, plan_test, settlement_test; did you mean "comp_plan"?`}},
 
 		// Settlement policy errors.
 		{"settlement-policy.yaml", []string{
@@ -511,8 +511,8 @@ func TestEmptyValues(t *testing.T) {
 		{"---", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
 		{"--- # nothing\n...\n", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
 		{"# only a comment\n", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
-		{"~", []string{"1:1: want a mapping with a kind key (comp_plan, target_plan, settlement_policy or plan_test), got nothing"}},
-		{"kind:", []string{"1:6: kind: want comp_plan, target_plan, settlement_policy or plan_test, got nothing"}},
+		{"~", []string{"1:1: want a mapping with a kind key (comp_plan, target_plan, settlement_policy, plan_test or settlement_test), got nothing"}},
+		{"kind:", []string{"1:6: kind: want comp_plan, target_plan, settlement_policy, plan_test or settlement_test, got nothing"}},
 		{"kind: target_plan\nname: t\nversion:\nperiod: quarterly\ntargets: []\n", []string{`3:1: target plan: required key "version" has no value`}},
 	}
 	for _, tc := range tests {

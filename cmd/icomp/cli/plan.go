@@ -47,7 +47,7 @@ func planCheck(e *env, paths []string) error {
 		counts[f.Kind]++
 	}
 	fmt.Fprintf(e.out, "checked %d file(s): %d plan(s), %d target plan(s), %d test file(s); %d problem(s)\n",
-		len(files), counts[plans.KindCompPlan], counts[plans.KindTargetPlan], counts[plans.KindPlanTest], len(diags))
+		len(files), counts[plans.KindCompPlan], counts[plans.KindTargetPlan], counts[plans.KindPlanTest]+counts[plans.KindSettlementTest], len(diags))
 	if len(diags) > 0 {
 		return errFailed
 	}
@@ -80,10 +80,12 @@ func planTest(e *env, paths []string) error {
 func runPlanTests(e *env, files []*plans.File) []plantest.CaseResult {
 	var results []plantest.CaseResult
 	for _, f := range files {
-		if f.Test == nil {
-			continue
+		switch {
+		case f.Test != nil:
+			results = append(results, plantest.Run(f.Test)...)
+		case f.SettlementTest != nil:
+			results = append(results, plantest.RunSettlement(f.SettlementTest)...)
 		}
-		results = append(results, plantest.Run(f.Test)...)
 	}
 	for _, r := range results {
 		if !r.Passed() {

@@ -133,4 +133,3 @@ func known(m map[string]decimal.Decimal) string {
 	}
 	return " (there are: " + strings.Join(parts, ", ") + ")"
 }
-

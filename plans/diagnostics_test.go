@@ -202,6 +202,25 @@ func TestDiagnostics(t *testing.T) {
 			"10:13: cap 2.amount: 1000.005 has more decimals than USD's 2",
 			"11:27: cap 2.earning_codes: want earning codes such as COMM",
 		}},
+		{"settlement-draws.yaml", []string{
+			`6:5: draw 1: missing required key "on_termination"`,
+			"8:13: draw 1.amount: must be more than 0",
+			"10:11: draw 1.from: 2027-Q1 is not a monthly period",
+			`11:14: draw 1.periods: want a whole number from 1 to 120, got "0"`,
+			`12:5: draw 2: a draw named "ramp" is already defined at line 6`,
+			`13:13: draw 2.period: "weekly" is not one of monthly, quarterly, annual`,
+			"14:13: draw 2.amount: 1000.005 has more decimals than USD's 2",
+			`15:11: draw 2.from: period "hired": want`,
+			"17:5: draw 2.max_recovery: only a recoverable draw is recovered",
+			"18:5: draw 2.on_termination: a non-recoverable draw leaves no balance",
+			`19:5: draw 3: missing required key "period"`,
+			`19:5: draw 3: missing required key "from"`,
+			"20:25: draw 3.eligibility: no field rolle on a person; did you mean person.role?",
+			`22:18: draw 3.recoverable: want true or false, got "yes"`,
+			`24:19: draw 3.earning_code: "bad code" is not a valid name`,
+			`26:11: deficits.action: "refund" is not one of carry, pay`,
+		}},
+		{"settlement-empty.yaml", []string{"1:1: settlement policy: nothing to apply; want caps, draws or deficits"}},
 
 		// Target plan errors.
 		{"target-person-and-role.yaml", []string{

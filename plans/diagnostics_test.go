@@ -221,6 +221,15 @@ func TestDiagnostics(t *testing.T) {
 			`26:11: deficits.action: "refund" is not one of carry, pay`,
 		}},
 		{"settlement-empty.yaml", []string{"1:1: settlement policy: nothing to apply; want caps, draws or deficits"}},
+		{"settlement-test.yaml", []string{
+			"2:12: policy settlement-policy.yaml has 5 problem(s)",
+			"2:36: policy: plan.yaml is a comp_plan file, want a settlement_policy",
+			`6:28: case "out of order" person 1.hire_date: "2027-02-30" is not a date`,
+			`10:9: case "out of order" period 2: 2027-M01 does not come after 2027-M02`,
+			`12:22: case "out of order" period 2 (2027-M01) earned 1.person: no person "b" in this case`,
+			`14:21: case "out of order" period 2 (2027-M01).expect.payable: no person "b" in this case`,
+			`15:9: case "out of order" period 3: 2027-Q2 does not come after 2027-M01`,
+		}},
 
 		// Target plan errors.
 		{"target-person-and-role.yaml", []string{

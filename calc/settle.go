@@ -233,13 +233,13 @@ func SettlementScope(ctx context.Context, r storage.LedgerReader, periodLabel, p
 		if label == "" {
 			continue
 		}
-		lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, Period: label})
+		lines, err := balancesOf(ctx, r, label, nil)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range ledger.Fold(lines) {
-			if c.Current != nil && (c.Current.Period == periodLabel || !c.Current.Amount.IsZero()) {
-				balances = append(balances, *c.Current)
+		for _, l := range lines {
+			if l.Period == periodLabel || !l.Amount.IsZero() {
+				balances = append(balances, l)
 			}
 		}
 	}

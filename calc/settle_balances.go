@@ -261,49 +261,66 @@ func (p *personSettlement) deficits(rule plans.DeficitRule) {
 	}
 }
 
+// BalanceSource is what OpeningBalances reads.
+type BalanceSource interface {
+	storage.LedgerReader
+	storage.PeriodReader
+}
+
 // OpeningBalances reads the balances people open period p with: the
 // balance lines in force at the end of the previous period of p's
-// frequency. A person whose latest balance is older than that and not
-// zero is an error: the periods between were not settled (run them in
-// order).
-func OpeningBalances(ctx context.Context, r storage.LedgerReader, cal period.Calendar, p period.Period, people []string) ([]ledger.Line, error) {
-	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, People: people})
+// frequency, and whether that period was ever calculated. When it was
+// not, the latest earlier calculated period of that frequency must not
+// have carried a balance other than zero out for any of the people: the
+// periods between were not settled, and settling p would lose the
+// balance (run them in order). It reads balance lines of two periods at
+// most, by period.
+func OpeningBalances(ctx context.Context, r BalanceSource, cal period.Calendar, p period.Period, people []string) (opening []ledger.Line, previousCalculated bool, err error) {
+	prev := cal.Shift(p, -1)
+	recs, err := r.PeriodList(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var latest *period.Period
+	for _, rec := range recs {
+		q, err := cal.Parse(rec.Label)
+		if err != nil || q.Frequency != p.Frequency || q.Ordinal() >= p.Ordinal() || rec.Status == storage.PeriodOpen {
+			continue
+		}
+		if latest == nil || q.Ordinal() > latest.Ordinal() {
+			latest = &q
+		}
+	}
+	if latest == nil {
+		return nil, false, nil
+	}
+	lines, err := balancesOf(ctx, r, latest.Label, people)
+	if err != nil {
+		return nil, false, err
+	}
+	if latest.Label == prev.Label {
+		return lines, true, nil
+	}
+	for _, l := range lines {
+		if !l.Amount.IsZero() {
+			return nil, false, fmt.Errorf("%w: settling %s: %s carried a %s balance of %s %s out of %s, but %s was never calculated; run the periods between in order (icomp run --period %s)",
+				engine.ErrInput, p.Label, l.Person, l.Subject, l.Amount, l.Currency, l.Period, prev.Label, cal.Shift(*latest, 1).Label)
+		}
+	}
+	return nil, false, nil
+}
+
+// balancesOf lists the balance lines in force of people in a period,
+// by person and subject.
+func balancesOf(ctx context.Context, r storage.LedgerReader, periodLabel string, people []string) ([]ledger.Line, error) {
+	lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, Period: periodLabel, People: people})
 	if err != nil {
 		return nil, err
 	}
-	prev := cal.Shift(p, -1)
-	type latest struct {
-		ordinal int
-		line    ledger.Line
-	}
-	last := map[[2]string]latest{}
-	for _, c := range ledger.Fold(lines) {
-		if c.Current == nil {
-			continue
-		}
-		l := *c.Current
-		q, err := cal.Parse(l.Period)
-		if err != nil {
-			return nil, fmt.Errorf("balance line %s: %w", l.Key, err)
-		}
-		if q.Frequency != p.Frequency || q.Ordinal() >= p.Ordinal() {
-			continue
-		}
-		k := [2]string{l.Person, l.Subject}
-		if cur, ok := last[k]; !ok || q.Ordinal() > cur.ordinal {
-			last[k] = latest{q.Ordinal(), l}
-		}
-	}
 	var out []ledger.Line
-	for _, v := range last {
-		l := v.line
-		if v.ordinal == prev.Ordinal() {
-			out = append(out, l)
-			continue
-		}
-		if !l.Amount.IsZero() {
-			return nil, fmt.Errorf("%w: settling %s: %s carried a %s balance of %s %s out of %s, but %s has no balances for them; run the periods between in order (icomp run --period %s)",
-				engine.ErrInput, p.Label, l.Person, l.Subject, l.Amount, l.Currency, l.Period, prev.Label, prev.Label)
+	for _, c := range ledger.Fold(lines) {
+		if c.Current != nil {
+			out = append(out, *c.Current)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool {

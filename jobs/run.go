@@ -550,16 +550,8 @@ func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run,
 			s.Employment[r.ID] = calc.Employment{Hire: r.HireDate, Termination: r.TerminationDate}
 		}
 	}
-	if s.Opening, err = calc.OpeningBalances(ctx, st, cal, s.Period, a.People); err != nil {
+	if s.Opening, s.PreviousCalculated, err = calc.OpeningBalances(ctx, st, cal, s.Period, a.People); err != nil {
 		return nil, err
-	}
-	prev, err := st.PeriodGet(ctx, cal.Shift(s.Period, -1).Label)
-	switch {
-	case errors.Is(err, storage.ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		s.PreviousCalculated = prev.Status != storage.PeriodOpen
 	}
 	lines, err := calc.Settle(s)
 	if err != nil {

@@ -134,3 +134,45 @@ func TestSettlementDrawNeedsPreviousPeriod(t *testing.T) {
 		t.Fatalf("running Q2 first: %s", r)
 	}
 }
+
+// TestPublishRefusesFailingSettlementTests: a settlement policy whose
+// settlement tests beside it fail is not published; passing, it is.
+func TestPublishRefusesFailingSettlementTests(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "icomp.db")
+	dir := t.TempDir()
+	policy := filepath.Join(dir, "policy.yaml")
+	if err := os.WriteFile(policy, []byte(aeDrawPolicy), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	test := func(topUp string) string {
+		return `kind: settlement_test
+policies: [policy.yaml]
+cases:
+  - name: the draw tops commission up to 5,000
+    people:
+      - {id: ae-1, role: AE}
+    periods:
+      - period: 2027-Q1
+        earned:
+          - {person: ae-1, plan: golden-ae, component: commission, amount: 1760}
+        expect:
+          payable: {ae-1: {golden-ae/commission: 1760, draw/company/ae_draw: ` + topUp + `}}
+          balances: {ae-1: {draw/company/ae_draw: 3240}}
+`
+	}
+	testPath := filepath.Join(dir, "settlement_test.yaml")
+	if err := os.WriteFile(testPath, []byte(test("3000")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := icomp(t, "--db", db, "plan", "publish", policy)
+	if r.code != ExitFailed || !strings.Contains(r.out, "2027-Q1 payable ae-1 / draw/company/ae_draw: got 3240, want 3000") || !strings.Contains(r.out, "nothing was published") {
+		t.Fatalf("publish with a failing settlement test: %s", r)
+	}
+	if err := os.WriteFile(testPath, []byte(test("3240")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustIcomp(t, "--db", db, "plan", "publish", policy); !strings.Contains(r.out, "plan tests: 1 passed, 0 failed\npublished settlement policy company version 1") {
+		t.Fatalf("publish with a passing settlement test: %s", r)
+	}
+}

@@ -42,6 +42,9 @@ func TestSettlementDraw(t *testing.T) {
 	}
 	mustIcomp(t, "--db", db, "plan", "publish", policy)
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	if r := mustIcomp(t, "--db", db, "run", "--period", "2027-Q1"); !strings.Contains(r.out, " 0 ledger line(s) posted") {
+		t.Fatalf("a second run of Q1 with nothing changed: %s", r)
+	}
 	// Bo (ae-2) earned 1,760 of commission in Q1 (and a 400 SPIFF, not
 	// counted): the draw tops the commission up to 5,000.
 	s := mustIcomp(t, "--db", db, "statement", "--person", "ae-2", "--period", "2027-Q1").out
@@ -92,8 +95,11 @@ func TestSettlementDraw(t *testing.T) {
 		t.Fatalf("Q2 payroll does not recover the draw:\n%s", batch)
 	}
 
-	// A late Q1 deal of Bo's changes Q1's top-up and so the balance Q2
-	// opened with: Q2 must be run again before it is approved again.
+	// Q1 is closed; a late Q1 deal of Bo's changes Q1's top-up and so the
+	// balance Q2 opened with. Q1's correction (its draw line and its
+	// balance) posts into Q2 as a prior-period adjustment, and Q2 must be
+	// run again before it is approved again.
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
 	lateQ1 := filepath.Join(dir, "q1.csv")
 	if err := os.WriteFile(lateQ1, []byte("id,date,type,owner,territory,product,amount,currency\nT021,2027-03-15,new,ae-2,west,core,10000.00,USD\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -103,6 +109,15 @@ func TestSettlementDraw(t *testing.T) {
 	list := mustIcomp(t, "--db", db, "period", "list").out
 	if !strings.Contains(list, "balances 2027-Q1 carries forward") {
 		t.Fatalf("period list does not say Q2 needs a re-run for its balances:\n%s", list)
+	}
+	s = mustIcomp(t, "--db", db, "statement", "--person", "ae-2", "--period", "2027-Q2").out
+	for _, want := range []string{
+		"prior period 2027-Q1               -3240.00 USD  draw/company/ae_draw: prior-period adjustment: corrects 2027-Q1 (closed)",
+		"prior period 2027-Q1                2440.00 USD  draw/company/ae_draw: prior-period adjustment: corrects 2027-Q1 (closed); settlement policy company (version 1) draw ae_draw: recoverable draw of 5000 USD a period; earned 2560, topped up by 2440",
+	} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("Q2 statement after the closed Q1's correction does not show %q:\n%s", want, s)
+		}
 	}
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
 	s = mustIcomp(t, "--db", db, "statement", "--person", "ae-2", "--period", "2027-Q2").out

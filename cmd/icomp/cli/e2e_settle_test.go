@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/icomp/icomp/storage/pgtest"
 )
 
 // aeDrawPolicy is a recoverable quarterly draw for the account executives
@@ -34,15 +36,38 @@ draws:
 // ledger that still verifies.
 func TestSettlementDraw(t *testing.T) {
 	t.Parallel()
-	db := fixture(t)
+	sqlite := settlementDraw(t, filepath.Join(t.TempDir(), "icomp.db"), nil)
+	t.Run("postgres", func(t *testing.T) {
+		url := pgtest.NewDatabase(t, pgtest.Shared(t))
+		mustIcomp(t, "--db", url, "migrate")
+		// On Postgres, runs are worked by icomp worker processes, or by
+		// the running command itself with --local.
+		pg := settlementDraw(t, url, []string{"--local"})
+		if pg != sqlite {
+			t.Fatalf("ledger digest on Postgres:\n%s\non SQLite:\n%s", pg, sqlite)
+		}
+	})
+}
+
+// settlementDraw runs TestSettlementDraw's story on database db, giving
+// icomp run the flags runFlags, and returns its ledger digest.
+func settlementDraw(t *testing.T, db string, runFlags []string) string {
+	t.Helper()
+	run := func(periodLabel string) result {
+		return mustIcomp(t, append([]string{"--db", db, "run", "--period", periodLabel}, runFlags...)...)
+	}
+	mustIcomp(t, "--db", db, "import", "people", "testdata/statement/people.csv")
+	mustIcomp(t, "--db", db, "import", "transactions", "testdata/statement/transactions.csv")
+	mustIcomp(t, "--db", db, "plan", "publish", "testdata/statement/plans")
+	run("2027-Q1")
 	dir := t.TempDir()
 	policy := filepath.Join(dir, "policy.yaml")
 	if err := os.WriteFile(policy, []byte(aeDrawPolicy), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	mustIcomp(t, "--db", db, "plan", "publish", policy)
-	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
-	if r := mustIcomp(t, "--db", db, "run", "--period", "2027-Q1"); !strings.Contains(r.out, " 0 ledger line(s) posted") {
+	run("2027-Q1")
+	if r := run("2027-Q1"); !strings.Contains(r.out, " 0 ledger line(s) posted") {
 		t.Fatalf("a second run of Q1 with nothing changed: %s", r)
 	}
 	// Bo (ae-2) earned 1,760 of commission in Q1 (and a 400 SPIFF, not
@@ -74,7 +99,7 @@ func TestSettlementDraw(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustIcomp(t, "--db", db, "import", "transactions", late)
-	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	run("2027-Q2")
 	s = mustIcomp(t, "--db", db, "statement", "--person", "ae-2", "--period", "2027-Q2").out
 	for _, want := range []string{
 		"payable draw/company/ae_draw/recovery       -2000.00 USD settlement policy company (version 1) draw ae_draw: recovers 2000 of the 3240 USD balance from earnings above the draw",
@@ -105,7 +130,7 @@ func TestSettlementDraw(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustIcomp(t, "--db", db, "import", "transactions", lateQ1)
-	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	run("2027-Q1")
 	list := mustIcomp(t, "--db", db, "period", "list").out
 	if !strings.Contains(list, "balances 2027-Q1 carries forward") {
 		t.Fatalf("period list does not say Q2 needs a re-run for its balances:\n%s", list)
@@ -119,7 +144,7 @@ func TestSettlementDraw(t *testing.T) {
 			t.Fatalf("Q2 statement after the closed Q1's correction does not show %q:\n%s", want, s)
 		}
 	}
-	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	run("2027-Q2")
 	s = mustIcomp(t, "--db", db, "statement", "--person", "ae-2", "--period", "2027-Q2").out
 	// Q1: commission 1,760 + 800 = 2,560, top-up 2,440; Q2 recovers 2,000
 	// of it, leaving 440.
@@ -129,6 +154,7 @@ func TestSettlementDraw(t *testing.T) {
 	if r := mustIcomp(t, "--db", db, "ledger", "verify"); !strings.HasPrefix(r.out, "ok:") {
 		t.Fatalf("ledger verify: %s", r)
 	}
+	return mustIcomp(t, "--db", db, "ledger", "digest").out
 }
 
 // TestSettlementDrawNeedsPreviousPeriod: a draw's second period cannot be

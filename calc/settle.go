@@ -18,6 +18,9 @@ import (
 // Settlement is what settlement reads for a batch of people.
 type Settlement struct {
 	Period period.Period
+	// Calendar is the workspace's fiscal calendar (draw windows count
+	// its periods).
+	Calendar period.Calendar
 	// Earned are the people's payout lines earned in the period, of every
 	// plan, in posting order.
 	Earned      []ledger.Line
@@ -29,17 +32,45 @@ type Settlement struct {
 	People []facts.Person
 	// FX converts payable lines into their people's currencies (fx.go).
 	FX facts.FXRates
+	// Employment gives people's hire and termination dates, by id (for
+	// draws from hire and draws ended by termination).
+	Employment map[string]Employment
+	// Opening are the balances at the end of the previous period of the
+	// same frequency: the balance lines in force there (see
+	// OpeningBalances).
+	Opening []ledger.Line
+	// PreviousCalculated reports whether the previous period of the same
+	// frequency was ever calculated: a draw that started before this
+	// period needs its balance.
+	PreviousCalculated bool
+}
+
+// Employment is when a person was hired and left (zero: not known, or
+// still employed).
+type Employment struct {
+	Hire, Termination period.Date
 }
 
 // Settle turns what people earned in a period (their payout lines in
 // force, of every plan) and their adjustments into payable lines: one per
 // payout line in force and one per adjustment. Between the two stand the
-// person-level mechanics that span plans: each settlement policy's caps
-// limit what a person is paid for the period from the counted earnings,
-// reducing the last counted lines (by plan, then component) first, with
-// the reason on each reduced line. (Draws, holds and recoveries take
-// their place here too.) Last, each line earned in another currency than
-// its person's is converted into the person's (fx.go).
+// person-level mechanics that span plans, per person in this order:
+//
+//  1. each settlement policy's caps limit what a person is paid for the
+//     period from the counted earnings, reducing the last counted lines
+//     (by plan, then component) first, with the reason on each reduced
+//     line;
+//  2. each line earned in another currency than its person's is
+//     converted into the person's (fx.go);
+//  3. adjustments are added, as they are;
+//  4. each policy's draws top the counted earnings up to the draw, and a
+//     recoverable draw's balance is recovered from earnings above it;
+//  5. a negative total is carried forward as a deficit (unless a policy
+//     says to pay it) and an earlier deficit is recovered from a positive
+//     total.
+//
+// Draws and deficits also give balance lines (ledger.BalanceLedger), the
+// balance at the end of the period, which the next period opens with.
 func Settle(s Settlement) ([]ledger.Line, error) {
 	chains := ledger.Fold(s.Earned)
 	current := make([]ledger.Line, 0, len(chains))
@@ -58,23 +89,66 @@ func Settle(s Settlement) ([]ledger.Line, error) {
 		}
 		return a.Subject < b.Subject
 	})
-	out := make([]ledger.Line, 0, len(current)+len(s.Adjustments))
+	payable := make([]ledger.Line, 0, len(current)+len(s.Adjustments))
 	for _, e := range current {
-		out = append(out, ledger.Line{Ledger: ledger.PayableLedger, Plan: e.Plan, PlanHash: e.PlanHash, Period: s.Period.Label, Person: e.Person,
+		payable = append(payable, ledger.Line{Ledger: ledger.PayableLedger, Plan: e.Plan, PlanHash: e.PlanHash, Period: s.Period.Label, Person: e.Person,
 			Subject: e.Subject, Currency: e.Currency, EarningCode: e.EarningCode, Amount: e.Amount})
 	}
-	if err := applyCaps(s, out); err != nil {
+	if err := applyCaps(s, payable); err != nil {
 		return nil, err
 	}
-	if err := convertToPayees(s, out); err != nil {
+	if err := convertToPayees(s, payable); err != nil {
 		return nil, err
+	}
+	byPerson := map[string][]ledger.Line{}
+	for _, l := range payable {
+		byPerson[l.Person] = append(byPerson[l.Person], l)
 	}
 	for _, a := range s.Adjustments {
-		out = append(out, ledger.Line{Ledger: ledger.PayableLedger, Period: s.Period.Label, Person: a.Person,
+		byPerson[a.Person] = append(byPerson[a.Person], ledger.Line{Ledger: ledger.PayableLedger, Period: s.Period.Label, Person: a.Person,
 			Subject: ledger.AdjustmentSubjectPrefix + strconv.FormatInt(a.ID, 10), Currency: a.Currency, EarningCode: a.EarningCode,
 			Amount: a.Amount, Reason: fmt.Sprintf("adjustment %d by %s: %s", a.ID, a.CreatedBy, a.Reason)})
 	}
-	return out, nil
+	opening := map[string]map[string]ledger.Line{}
+	for _, l := range s.Opening {
+		if opening[l.Person] == nil {
+			opening[l.Person] = map[string]ledger.Line{}
+		}
+		opening[l.Person][l.Subject] = l
+		if _, ok := byPerson[l.Person]; !ok {
+			byPerson[l.Person] = nil
+		}
+	}
+	ids := make([]string, 0, len(byPerson))
+	for id := range byPerson {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	people := make(map[string]facts.Person, len(s.People))
+	for _, p := range s.People {
+		people[p.ID] = p
+	}
+	deficit, err := deficitRule(s.Policies)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ledger.Line, 0, len(payable)+len(s.Adjustments))
+	var balances []ledger.Line
+	for _, id := range ids {
+		p := personSettlement{s: &s, id: id, lines: byPerson[id], opening: opening[id]}
+		if known, ok := people[id]; ok {
+			p.person = known
+		} else {
+			p.person = facts.Person{ID: id}
+		}
+		if err := p.draws(); err != nil {
+			return nil, err
+		}
+		p.deficits(deficit)
+		out = append(out, p.lines...)
+		balances = append(balances, p.balances...)
+	}
+	return append(out, balances...), nil
 }
 
 // applyCaps reduces payable lines (sorted by person, plan, component) to
@@ -149,8 +223,10 @@ func applyCap(pol *plans.SettlementPolicy, c plans.SettlementCap, lines []ledger
 }
 
 // SettlementScope lists, sorted, the people settlement visits in an
-// earned period: everyone with ledger lines or adjustments in it.
-func SettlementScope(ctx context.Context, r storage.LedgerReader, periodLabel string) ([]string, error) {
+// earned period: everyone with ledger lines or adjustments in it, with
+// balance lines in it, or with a balance carried out of the previous
+// period of its frequency (previous, "" for none) that is not zero.
+func SettlementScope(ctx context.Context, r storage.LedgerReader, periodLabel, previous string) ([]string, error) {
 	scope, err := r.LedgerScope(ctx, periodLabel)
 	if err != nil {
 		return nil, err
@@ -158,6 +234,21 @@ func SettlementScope(ctx context.Context, r storage.LedgerReader, periodLabel st
 	adjustments, err := r.AdjustmentList(ctx, periodLabel, nil)
 	if err != nil {
 		return nil, err
+	}
+	var balances []ledger.Line
+	for _, label := range []string{periodLabel, previous} {
+		if label == "" {
+			continue
+		}
+		lines, err := balancesOf(ctx, r, label, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			if l.Period == periodLabel || !l.Amount.IsZero() {
+				balances = append(balances, l)
+			}
+		}
 	}
 	seen := map[string]bool{}
 	var out []string
@@ -174,6 +265,9 @@ func SettlementScope(ctx context.Context, r storage.LedgerReader, periodLabel st
 	}
 	for _, a := range adjustments {
 		add(a.Person)
+	}
+	for _, l := range balances {
+		add(l.Person)
 	}
 	sort.Strings(out)
 	return out, nil

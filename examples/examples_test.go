@@ -36,10 +36,14 @@ func TestExamples(t *testing.T) {
 		switch {
 		case f.Comp != nil:
 			compPlans++
-		case f.Test != nil:
+		case f.Test != nil || f.SettlementTest != nil:
 			testFiles++
-			tf := f.Test
-			results := plantest.Run(tf)
+			var results []plantest.CaseResult
+			if f.Test != nil {
+				results = plantest.Run(f.Test)
+			} else {
+				results = plantest.RunSettlement(f.SettlementTest)
+			}
 			cases += len(results)
 			t.Run(filepath.ToSlash(f.Path), func(t *testing.T) {
 				for _, r := range results {

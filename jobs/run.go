@@ -339,10 +339,22 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		if err != nil {
 			return err
 		}
+		if a.Settle {
+			// Settlement owns the balance ledger too: the balances its
+			// people carry out of the period.
+			params.Ledger = ledger.BalanceLedger
+			balances, err := tx.LedgerLineList(ctx, params)
+			if err != nil {
+				return err
+			}
+			posted = append(posted, balances...)
+		}
 		if !a.Settle {
 			// The payable ledger is settlement's; a plan batch's scope is
 			// its plan's credit, attainment and payout lines.
-			posted = slices.DeleteFunc(posted, func(l ledger.Line) bool { return l.Ledger == ledger.PayableLedger })
+			posted = slices.DeleteFunc(posted, func(l ledger.Line) bool {
+				return l.Ledger == ledger.PayableLedger || l.Ledger == ledger.BalanceLedger
+			})
 		}
 		chains := ledger.Fold(posted)
 		diff := ledger.Diff(chains, comp.out.Lines, comp.posting)
@@ -542,19 +554,25 @@ func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run,
 	if err != nil {
 		return nil, err
 	}
+	s.Calendar = cal
 	if s.Period, err = cal.Parse(a.Period); err != nil {
 		return nil, err
 	}
-	// People for the policies' rules and their currencies; rates to
-	// convert into those.
+	// People for the policies' rules, their employment for draws and
+	// their currencies; rates to convert into those.
 	records, err := st.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: s.Period.End, IDs: a.People})
 	if err != nil {
 		return nil, err
 	}
+	s.Employment = make(map[string]calc.Employment, len(records))
 	for _, r := range records {
 		s.People = append(s.People, r.Person)
+		s.Employment[r.ID] = calc.Employment{Hire: r.HireDate, Termination: r.TerminationDate}
 	}
 	if s.FX, err = calc.LoadFX(ctx, st); err != nil {
+		return nil, err
+	}
+	if s.Opening, s.PreviousCalculated, err = calc.OpeningBalances(ctx, st, cal, s.Period, a.People); err != nil {
 		return nil, err
 	}
 	lines, err := calc.Settle(s)
@@ -583,7 +601,15 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 	if run.Status != storage.RunRunning {
 		return complete[TDriver, TTx](ctx, st, job)
 	}
-	people, err := calc.SettlementScope(ctx, st, run.Period)
+	cal, err := periods.Calendar(ctx, st)
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
+	p, err := cal.Parse(run.Period)
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
+	people, err := calc.SettlementScope(ctx, st, run.Period, cal.Shift(p, -1).Label)
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
@@ -669,18 +695,26 @@ func finishRun(ctx context.Context, tx storage.Tx, run storage.Run, now string) 
 	if err != nil {
 		return err
 	}
-	changedEarnings := false
+	changedEarnings, changedBalances := false, false
 	for _, l := range lines {
-		if l.Ledger == ledger.PayoutLedger {
+		switch l.Ledger {
+		case ledger.PayoutLedger:
 			changedEarnings = true
-			break
+		case ledger.BalanceLedger:
+			changedBalances = true
 		}
 	}
 	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(lines) > 0); err != nil {
 		return err
 	}
 	if changedEarnings {
-		_, err := periods.MarkLaterPeriods(ctx, tx, cal, p, fmt.Sprintf("run %d changed what %s earned, which later periods' year-to-date figures read", run.ID, run.Period))
+		if _, err := periods.MarkLaterPeriods(ctx, tx, cal, p, fmt.Sprintf("run %d changed what %s earned, which later periods' year-to-date figures read", run.ID, run.Period)); err != nil {
+			return err
+		}
+	}
+	if changedBalances {
+		// Draw and deficit balances carry across fiscal years.
+		_, err := periods.MarkLaterPeriodsAnyYear(ctx, tx, cal, p, fmt.Sprintf("run %d changed the balances %s carries forward (draws, deficits), which later periods open with", run.ID, run.Period))
 		return err
 	}
 	return nil

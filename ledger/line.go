@@ -16,6 +16,24 @@ const (
 	// Payable holds what settlement made payable, per person: earned
 	// payouts across plans and adjustments. Payroll reads only this ledger.
 	PayableLedger = "payable"
+	// Balance holds, per person and period, the balances settlement
+	// carries from one period to the next: what a person owes back of a
+	// recoverable draw ("draw/POLICY/DRAW") and their carried deficit
+	// ("deficit/CUR"), as at the end of the period. Its lines are not
+	// money to pay: payroll never reads them.
+	BalanceLedger = "balance"
+)
+
+// Subject prefixes of settlement's own payable and balance lines.
+const (
+	// DrawSubjectPrefix starts the subject of a draw's payable lines
+	// ("draw/POLICY/DRAW" for the top-up, ".../recovery" for recoveries)
+	// and of its balance line.
+	DrawSubjectPrefix = "draw/"
+	// DeficitSubjectPrefix starts the subject of a carried deficit's
+	// lines: "deficit/CUR" (balance), ".../carried" and ".../recovered"
+	// (payable).
+	DeficitSubjectPrefix = "deficit/"
 )
 
 // Line kinds.

@@ -272,6 +272,34 @@ func MarkLaterPeriods(ctx context.Context, tx storage.Tx, c period.Calendar, p p
 	return marked, nil
 }
 
+// MarkLaterPeriodsAnyYear is MarkLaterPeriods for balances carried from
+// period to period: it marks the calculated or approved periods of p's
+// frequency after p, in every later fiscal year that has any.
+func MarkLaterPeriodsAnyYear(ctx context.Context, tx storage.Tx, c period.Calendar, p period.Period, why string) ([]string, error) {
+	marked, err := MarkLaterPeriods(ctx, tx, c, p, why)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := tx.PeriodList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range recs {
+		q, err := c.Parse(rec.Label)
+		if err != nil || q.Frequency != p.Frequency || q.FiscalYear <= p.FiscalYear {
+			continue
+		}
+		if rec.Status != storage.PeriodCalculated && rec.Status != storage.PeriodApproved {
+			continue
+		}
+		if err := reopenApproval(ctx, tx, q, why); err != nil {
+			return nil, err
+		}
+		marked = append(marked, q.Label)
+	}
+	return marked, nil
+}
+
 // NeedsRerun marks p as needing a re-run (why), sending an approved
 // period back to calculated; a period never run or closed is unchanged.
 func NeedsRerun(ctx context.Context, tx storage.Tx, p period.Period, why string) error {

@@ -192,7 +192,7 @@ func TestDiagnostics(t *testing.T) {
 			`23:5: component: want a mapping of keys to values, got "just a string"`,
 		}},
 		{"unknown-currency.yaml", []string{`6:11: currency: "USDD" is not a supported ISO 4217 code; did you mean "USD"?`}},
-		{"unknown-kind.yaml", []string{`2:7: kind: "comp-plan" is not one of comp_plan, target_plan, settlement_policy, plan_test; did you mean "comp_plan"?`}},
+		{"unknown-kind.yaml", []string{`2:7: kind: "comp-plan" is not one of comp_plan, target_plan, settlement_policy, plan_test, settlement_test; did you mean "comp_plan"?`}},
 
 		// Settlement policy errors.
 		{"settlement-policy.yaml", []string{
@@ -201,6 +201,34 @@ func TestDiagnostics(t *testing.T) {
 			"9:25: cap 2.eligibility: no field rolle on a person; did you mean person.role?",
 			"10:13: cap 2.amount: 1000.005 has more decimals than USD's 2",
 			"11:27: cap 2.earning_codes: want earning codes such as COMM",
+		}},
+		{"settlement-draws.yaml", []string{
+			`6:5: draw 1: missing required key "on_termination"`,
+			"8:13: draw 1.amount: must be more than 0",
+			"10:11: draw 1.from: 2027-Q1 is not a monthly period",
+			`11:14: draw 1.periods: want a whole number from 1 to 120, got "0"`,
+			`12:5: draw 2: a draw named "ramp" is already defined at line 6`,
+			`13:13: draw 2.period: "weekly" is not one of monthly, quarterly, annual`,
+			"14:13: draw 2.amount: 1000.005 has more decimals than USD's 2",
+			`15:11: draw 2.from: period "hired": want`,
+			"17:5: draw 2.max_recovery: only a recoverable draw is recovered",
+			"18:5: draw 2.on_termination: a non-recoverable draw leaves no balance",
+			`19:5: draw 3: missing required key "period"`,
+			`19:5: draw 3: missing required key "from"`,
+			"20:25: draw 3.eligibility: no field rolle on a person; did you mean person.role?",
+			`22:18: draw 3.recoverable: want true or false, got "yes"`,
+			`24:19: draw 3.earning_code: "bad code" is not a valid name`,
+			`26:11: deficits.action: "refund" is not one of carry, pay`,
+		}},
+		{"settlement-empty.yaml", []string{"1:1: settlement policy: nothing to apply; want caps, draws or deficits"}},
+		{"settlement-test.yaml", []string{
+			"2:12: policy settlement-policy.yaml has 5 problem(s)",
+			"2:36: policy: plan.yaml is a comp_plan file, want a settlement_policy",
+			`6:28: case "out of order" person 1.hire_date: "2027-02-30" is not a date`,
+			`10:9: case "out of order" period 2: 2027-M01 does not come after 2027-M02`,
+			`12:22: case "out of order" period 2 (2027-M01) earned 1.person: no person "b" in this case`,
+			`14:21: case "out of order" period 2 (2027-M01).expect.payable: no person "b" in this case`,
+			`15:9: case "out of order" period 3: 2027-Q2 does not come after 2027-M01`,
 		}},
 
 		// Target plan errors.
@@ -519,8 +547,8 @@ func TestEmptyValues(t *testing.T) {
 		{"---", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
 		{"--- # nothing\n...\n", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
 		{"# only a comment\n", []string{"1:1: file is empty; want a YAML mapping with a kind key"}},
-		{"~", []string{"1:1: want a mapping with a kind key (comp_plan, target_plan, settlement_policy or plan_test), got nothing"}},
-		{"kind:", []string{"1:6: kind: want comp_plan, target_plan, settlement_policy or plan_test, got nothing"}},
+		{"~", []string{"1:1: want a mapping with a kind key (comp_plan, target_plan, settlement_policy, plan_test or settlement_test), got nothing"}},
+		{"kind:", []string{"1:6: kind: want comp_plan, target_plan, settlement_policy, plan_test or settlement_test, got nothing"}},
 		{"kind: target_plan\nname: t\nversion:\nperiod: quarterly\ntargets: []\n", []string{`3:1: target plan: required key "version" has no value`}},
 	}
 	for _, tc := range tests {

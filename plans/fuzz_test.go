@@ -186,6 +186,12 @@ func FuzzLoad(f *testing.F) {
 		if file.Test != nil {
 			set = append(set, plans.KindPlanTest)
 		}
+		if file.Settlement != nil {
+			set = append(set, plans.KindSettlementPolicy)
+		}
+		if file.SettlementTest != nil {
+			set = append(set, plans.KindSettlementTest)
+		}
 		if len(set) != 1 || set[0] != file.Kind {
 			t.Errorf("no diagnostics, but the file is kind %q with %v loaded", file.Kind, set)
 		}

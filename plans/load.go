@@ -15,8 +15,9 @@ import (
 	"github.com/icomp/icomp/plans/rules"
 )
 
-// File is one loaded plan, target plan, settlement policy or plan test
-// file; exactly one of Comp, Target, Settlement and Test is set.
+// File is one loaded plan, target plan, settlement policy, plan test or
+// settlement test file; exactly one of Comp, Target, Settlement, Test and
+// SettlementTest is set.
 type File struct {
 	Path       string
 	Kind       string
@@ -24,6 +25,8 @@ type File struct {
 	Target     *TargetPlan
 	Settlement *SettlementPolicy
 	Test       *TestFile
+	// SettlementTest is a settlement test file (kind settlement_test).
+	SettlementTest *SettlementTestFile
 }
 
 // fileBytesMax is the largest plan file read.
@@ -110,7 +113,7 @@ func readFileMax(path string, max int64) ([]byte, error) {
 }
 
 // kindList names the file kinds, for messages.
-const kindList = KindCompPlan + ", " + KindTargetPlan + ", " + KindSettlementPolicy + " or " + KindPlanTest
+const kindList = KindCompPlan + ", " + KindTargetPlan + ", " + KindSettlementPolicy + ", " + KindPlanTest + " or " + KindSettlementTest
 
 // Load parses and validates src as the file named name.
 func Load(name string, src []byte) (*File, Diagnostics) {
@@ -128,7 +131,7 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 		r.errorf(root, "want a mapping with a kind key (%s), got %s", kindList, kindName(root))
 		return f, r.diags
 	}
-	kinds := []string{KindCompPlan, KindTargetPlan, KindSettlementPolicy, KindPlanTest}
+	kinds := []string{KindCompPlan, KindTargetPlan, KindSettlementPolicy, KindPlanTest, KindSettlementTest}
 	// The kind key is looked up directly: each kind's reader reads the
 	// root mapping again and reports its duplicate and unknown keys.
 	var kn *yaml.Node
@@ -156,6 +159,8 @@ func (l *Loader) load(name string, src []byte) (*File, Diagnostics) {
 		f.Settlement = r.settlementPolicy(root, src)
 	case KindPlanTest:
 		f.Test = r.testFile(root, l.LoadFile)
+	case KindSettlementTest:
+		f.SettlementTest = r.settlementTestFile(root, l.LoadFile)
 	default:
 		msg := fmt.Sprintf("kind: %q is not one of %s", kn.Value, strings.Join(kinds, ", "))
 		if sug := rules.Suggest(kn.Value, kinds); sug != "" {

@@ -42,7 +42,8 @@ type MoneyMoved struct {
 	// Adjustments are the period's manual adjustments.
 	Adjustments []StatementAdjustment `json:"adjustments,omitempty"`
 	// Settled are payable lines settlement made different from what was
-	// earned (a cap across plans), with why.
+	// earned (a cap across plans) or added (a draw's top-up or recovery,
+	// a carried deficit or its recovery), with why.
 	Settled []StatementLine `json:"settled,omitempty"`
 	// PriorPeriod are payable lines posted into this period that correct
 	// an earlier, closed period.
@@ -53,6 +54,21 @@ type MoneyMoved struct {
 	// PreviouslyPaid is what payroll batches already exported of the
 	// period's payable lines, per currency.
 	PreviouslyPaid []CurrencyTotal `json:"previously_paid"`
+	// Balances are what the person carries out of the period: what they
+	// owe back of a recoverable draw, a carried deficit (see
+	// ledger.BalanceLedger), with the movements that led there.
+	Balances []StatementBalance `json:"balances,omitempty"`
+}
+
+// StatementBalance is a balance at the end of the period.
+type StatementBalance struct {
+	Subject  string          `json:"subject"`
+	Amount   decimal.Decimal `json:"amount"`
+	Currency string          `json:"currency"`
+	// Movements says how the period changed it ("opening 500; drawn 0;
+	// recovered 375; written off 0").
+	Movements string `json:"movements"`
+	Reason    string `json:"reason"`
 }
 
 // StatementAdjustment is one manual adjustment.
@@ -179,10 +195,17 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	payable := map[string]decimal.Decimal{}
 	for _, k := range keys {
 		c := chains[k]
+		if k.Ledger == ledger.BalanceLedger {
+			if l := c.Current; l != nil {
+				st.Money.Balances = append(st.Money.Balances, StatementBalance{Subject: l.Subject, Amount: l.Amount, Currency: l.Currency,
+					Movements: l.Basis, Reason: l.Reason})
+			}
+			continue
+		}
 		if k.Ledger == ledger.PayableLedger {
 			if l := c.Current; l != nil {
 				payable[l.Currency] = payable[l.Currency].Add(l.Amount)
-				if strings.Contains(l.Reason, "capped by") || strings.Contains(l.Reason, calc.PayeeConversionReason) {
+				if strings.Contains(l.Reason, "capped by") || strings.Contains(l.Reason, calc.PayeeConversionReason) || strings.HasPrefix(l.Subject, ledger.DrawSubjectPrefix) || strings.HasPrefix(l.Subject, ledger.DeficitSubjectPrefix) {
 					st.Money.Settled = append(st.Money.Settled, StatementLine{Earned: l.Period, Plan: l.Plan, Subject: l.Subject,
 						Amount: l.Amount, Currency: l.Currency, Reason: l.Reason})
 				}
@@ -276,7 +299,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	for _, c := range sortedKeys(totals) {
 		st.Totals = append(st.Totals, CurrencyTotal{Currency: c, Amount: totals[c]})
 	}
-	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 {
+	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Money.Balances) == 0 {
 		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
 	}
 	return st, nil
@@ -560,7 +583,11 @@ func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 		row(fmt.Sprintf("adjustment %d", a.ID), a.Amount, a.Currency, fmt.Sprintf(" [%s] by %s: %s", a.EarningCode, a.By, a.Reason))
 	}
 	for _, l := range m.Settled {
-		row("payable "+l.Subject, l.Amount, l.Currency, fmt.Sprintf(" %s: %s", l.Plan, l.Reason))
+		note := " " + l.Reason
+		if l.Plan != "" {
+			note = fmt.Sprintf(" %s: %s", l.Plan, l.Reason)
+		}
+		row("payable "+l.Subject, l.Amount, l.Currency, note)
 	}
 	for _, l := range m.PriorPeriod {
 		row("prior period "+l.Earned, l.Amount, l.Currency, fmt.Sprintf(" %s %s: %s", l.Plan, l.Subject, l.Reason))
@@ -575,5 +602,11 @@ func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 	for _, t := range m.Payable {
 		row("previously paid", paid[t.Currency], t.Currency, "")
 		row("not yet paid", t.Amount.Sub(paid[t.Currency]), t.Currency, "")
+	}
+	if len(m.Balances) > 0 {
+		fmt.Fprintf(b, "\nBalances carried out of %s (owed back, recovered from later pay)\n", periodLabel)
+		for _, l := range m.Balances {
+			row(l.Subject, l.Amount, l.Currency, " "+l.Movements)
+		}
 	}
 }

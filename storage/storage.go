@@ -132,8 +132,9 @@ type LedgerReader interface {
 	LedgerLineList(ctx context.Context, p LedgerLineListParams) ([]ledger.Line, error)
 	// LedgerScope lists, per plan, the people with credit, attainment or
 	// payout lines earned in a period, sorted: a re-run also visits people
-	// who left a plan, to reverse their lines. (The payable ledger is
-	// settlement's, scoped by these people and the adjustments.)
+	// who left a plan, to reverse their lines. (The payable and balance
+	// ledgers are settlement's, scoped by these people, the adjustments
+	// and the balances.)
 	LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error)
 	// LedgerDigest streams the lines of a period (every period when empty)
 	// through a Digester: the same value as Digest over LedgerLineList.

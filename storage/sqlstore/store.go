@@ -1053,7 +1053,7 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 // LedgerScope's order is byte order on both backends: ledger_line's text
 // columns are COLLATE "C" on Postgres (schema v3).
 func (x queries) LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error) {
-	rows, err := x.query(ctx, `SELECT DISTINCT plan, person FROM ledger_line WHERE period = ? AND ledger <> ? ORDER BY plan, person`, periodLabel, ledger.PayableLedger)
+	rows, err := x.query(ctx, `SELECT DISTINCT plan, person FROM ledger_line WHERE period = ? AND ledger NOT IN (?, ?) ORDER BY plan, person`, periodLabel, ledger.PayableLedger, ledger.BalanceLedger)
 	if err != nil {
 		return nil, err
 	}

@@ -92,11 +92,16 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 		t.Fatalf("ledger has %d lines, want 3 (post, reversal, new post)", len(all))
 	}
 
-	// LedgerScope lists who has lines, per plan, in byte order.
+	// LedgerScope lists who has lines, per plan, in byte order; the
+	// payable and balance ledgers are settlement's and not in it.
 	other := line
 	other.Person, other.Plan = "AE-0", "q"
+	settled := []ledger.Line{
+		{Ledger: ledger.PayableLedger, Period: "2027-Q1", Person: "se-1", Subject: "draw/company/d", Currency: "USD", EarningCode: "DRAW", Amount: decimal.RequireFromString("10")},
+		{Ledger: ledger.BalanceLedger, Period: "2027-Q1", Person: "se-1", Subject: "draw/company/d", Currency: "USD", Amount: decimal.RequireFromString("10"), Basis: "opening 0; drawn 10; recovered 0; written off 0"},
+	}
 	if err := st.InTx(ctx, func(tx storage.Tx) error {
-		_, err := tx.LedgerLineInsert(ctx, ledger.Diff(nil, []ledger.Line{other}, ledger.Posting{RunID: id}))
+		_, err := tx.LedgerLineInsert(ctx, ledger.Diff(nil, append([]ledger.Line{other}, settled...), ledger.Posting{RunID: id}))
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -107,6 +112,10 @@ func ExerciseGuards(t *testing.T, open func(t *testing.T) storage.Store) {
 	}
 	if len(scope) != 2 || strings.Join(scope["p"], ",") != "ae-1" || strings.Join(scope["q"], ",") != "AE-0" {
 		t.Fatalf("LedgerScope = %v, want p: [ae-1], q: [AE-0]", scope)
+	}
+	balances, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, People: []string{"se-1"}})
+	if err != nil || len(balances) != 1 || balances[0].Basis != settled[1].Basis || !balances[0].Amount.Equal(settled[1].Amount) {
+		t.Fatalf("balance lines read back as %+v, %v; want the one written", balances, err)
 	}
 	if scope, err := st.LedgerScope(ctx, "2027-Q2"); err != nil || len(scope) != 0 {
 		t.Fatalf("LedgerScope of an empty period = %v, %v", scope, err)

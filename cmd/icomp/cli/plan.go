@@ -47,7 +47,7 @@ func planCheck(e *env, paths []string) error {
 		counts[f.Kind]++
 	}
 	fmt.Fprintf(e.out, "checked %d file(s): %d plan(s), %d target plan(s), %d test file(s); %d problem(s)\n",
-		len(files), counts[plans.KindCompPlan], counts[plans.KindTargetPlan], counts[plans.KindPlanTest], len(diags))
+		len(files), counts[plans.KindCompPlan], counts[plans.KindTargetPlan], counts[plans.KindPlanTest]+counts[plans.KindSettlementTest], len(diags))
 	if len(diags) > 0 {
 		return errFailed
 	}
@@ -80,10 +80,12 @@ func planTest(e *env, paths []string) error {
 func runPlanTests(e *env, files []*plans.File) []plantest.CaseResult {
 	var results []plantest.CaseResult
 	for _, f := range files {
-		if f.Test == nil {
-			continue
+		switch {
+		case f.Test != nil:
+			results = append(results, plantest.Run(f.Test)...)
+		case f.SettlementTest != nil:
+			results = append(results, plantest.RunSettlement(f.SettlementTest)...)
 		}
-		results = append(results, plantest.Run(f.Test)...)
 	}
 	for _, r := range results {
 		if !r.Passed() {
@@ -94,15 +96,16 @@ func runPlanTests(e *env, files []*plans.File) []plantest.CaseResult {
 }
 
 // planTestsFor finds the plan tests of the comp plans and target plans
-// among files: the plan test files among files themselves and those beside
-// each plan (the .yaml and .yml files of its directory) whose plan or
-// targets key names one of them. It returns them with the problems of
+// among files, and the settlement tests of the settlement policies: the
+// test files among files themselves and those beside each plan or policy
+// (the .yaml and .yml files of its directory) whose plan, targets or
+// policies key names one of them. It returns them with the problems of
 // those test files; a test file with problems tests nothing.
 func planTestsFor(files []*plans.File) ([]*plans.File, plans.Diagnostics, error) {
 	published := map[string]bool{}
 	dirs := map[string]bool{}
 	for _, f := range files {
-		if f.Comp == nil && f.Target == nil {
+		if f.Comp == nil && f.Target == nil && f.Settlement == nil {
 			continue
 		}
 		abs, err := filepath.Abs(f.Path)
@@ -146,18 +149,24 @@ func planTestsFor(files []*plans.File) ([]*plans.File, plans.Diagnostics, error)
 		}
 		seen[abs] = true
 		f, diags := l.LoadFile(path)
-		if f.Test == nil {
+		var refs []string
+		switch {
+		case f.Test != nil:
+			refs = []string{f.Test.PlanPath, f.Test.TargetsPath}
+		case f.SettlementTest != nil:
+			refs = f.SettlementTest.PolicyPaths
+		default:
 			continue
 		}
-		plan, err := names(f.Test.PlanPath)
-		if err != nil {
-			return nil, nil, err
+		tested := false
+		for _, ref := range refs {
+			ok, err := names(ref)
+			if err != nil {
+				return nil, nil, err
+			}
+			tested = tested || ok
 		}
-		targets, err := names(f.Test.TargetsPath)
-		if err != nil {
-			return nil, nil, err
-		}
-		if !plan && !targets {
+		if !tested {
 			continue
 		}
 		if len(diags) > 0 {

@@ -89,13 +89,20 @@ func PeriodOf(plan *plans.CompPlan, d period.Date) period.Period {
 // clawback, the start of the fiscal year of the earliest deal a
 // cancellation dated in p can still claw back (the deal's period is
 // recomputed to find out what the deal paid).
+//
+// A plan with a hold reads back as far as the earliest deal a payment
+// dated in p can release (hold.max_days).
 func TransactionsFrom(plan *plans.CompPlan, p period.Period) period.Date {
-	if plan.Clawback == nil {
-		return p.Year.Start
+	first := p.Year.Start
+	if plan.Clawback != nil {
+		if d := PeriodOf(plan, p.Start.AddDays(-plan.Clawback.WindowDays)).Year.Start; d.Before(first) {
+			first = d
+		}
 	}
-	first := PeriodOf(plan, p.Start.AddDays(-plan.Clawback.WindowDays)).Year.Start
-	if first.After(p.Year.Start) {
-		return p.Year.Start
+	if plan.Hold != nil {
+		if d := PeriodOf(plan, p.Start.AddDays(-plan.Hold.MaxDays)).Year.Start; d.Before(first) {
+			first = d
+		}
 	}
 	return first
 }
@@ -324,35 +331,13 @@ func (c *calc) traceOf(cn cancellation, p0 period.Period) ClawbackTrace {
 // the people they reach, and adds to each what the deals paid them
 // through each clawed-back component, in proportion to what was returned.
 func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, k int, tr ClawbackTrace)) error {
-	reach := map[int]bool{}
-	for _, cn := range cns {
-		ps, err := c.reach(cn.deal)
-		if err != nil {
-			return err
-		}
-		for _, p := range ps {
-			reach[p] = true
-		}
+	deals := make([]*facts.Transaction, len(cns))
+	for i := range cns {
+		deals[i] = cns[i].deal
 	}
-	var people []facts.Person
-	for p := range c.payees {
-		if reach[p] {
-			people = append(people, *c.payees[p].p)
-		}
-	}
-	nested := &nestedRun{}
-	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+	nc, lines, measures, err := c.recompute(p0, deals)
 	if err != nil {
 		return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
-	}
-	nc := nested.c
-	lines := map[[2]string]*Payout{}
-	for i := range res.Payouts {
-		lines[[2]string{res.Payouts[i].Person, res.Payouts[i].Component}] = &res.Payouts[i]
-	}
-	measures := map[[2]string]decimal.Decimal{}
-	for _, m := range res.Measures {
-		measures[[2]string{m.Person, m.Measure}] = m.Value
 	}
 	cb := c.plan.Clawback
 	for _, cn := range cns {
@@ -380,11 +365,59 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, 
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
+				if c.plan.Hold.Holds(ci) {
+					held, why, err := c.heldAt(cn.deal, p0, cn.t.Date)
+					if err != nil {
+						return err
+					}
+					if held {
+						// Nothing was paid yet: nothing to take back, and
+						// the release pays only the part the customer kept.
+						tr.Amount = decimal.Zero
+						tr.Note = fmt.Sprintf("the deal's %s is held (%s): nothing was paid, so nothing is taken back; its release pays only the part not returned", comp.Name, why)
+					}
+				}
 				add(p, k, tr)
 			}
 		}
 	}
 	return nil
+}
+
+// recompute computes period p0 again, for the people deals reach, as the
+// run of p0 computes it (without its holds): the calculation, for reading
+// its credits, and its payout lines and measures by person and name.
+func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, map[[2]string]*Payout, map[[2]string]decimal.Decimal, error) {
+	reach := map[int]bool{}
+	for _, d := range deals {
+		ps, err := c.reach(d)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		for _, p := range ps {
+			reach[p] = true
+		}
+	}
+	var people []facts.Person
+	for p := range c.payees {
+		if reach[p] {
+			people = append(people, *c.payees[p].p)
+		}
+	}
+	nested := &nestedRun{}
+	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	lines := map[[2]string]*Payout{}
+	for i := range res.Payouts {
+		lines[[2]string{res.Payouts[i].Person, res.Payouts[i].Component}] = &res.Payouts[i]
+	}
+	measures := map[[2]string]decimal.Decimal{}
+	for _, m := range res.Measures {
+		measures[[2]string{m.Person, m.Measure}] = m.Value
+	}
+	return nested.c, lines, measures, nil
 }
 
 // dealPaid works out, in the recomputed period, what a deal's credits

@@ -245,6 +245,9 @@ func Compute(in Input) (*Result, error) {
 			res.Payouts = append(res.Payouts, claws[i]...)
 		}
 	}
+	if err := c.holdLines(res); err != nil {
+		return nil, err
+	}
 	return res, nil
 }
 

@@ -139,6 +139,9 @@ type Trace struct {
 	Prior *decimal.Decimal `json:"prior,omitempty"`
 	// Clawbacks lists the cancellations a clawback line takes back.
 	Clawbacks []ClawbackTrace `json:"clawbacks,omitempty"`
+	// Holds lists the deals a hold line holds back or a release line
+	// releases (hold.go).
+	Holds []HoldTrace `json:"holds,omitempty"`
 	// Window is the deal dates a SPIFF window lets through ("2027-12-18..2027-12-31").
 	Window string `json:"window,omitempty"`
 	// Deals lists, for a per-deal rate table, each deal paid in the period

@@ -78,6 +78,9 @@ type CompPlan struct {
 	Steps       []Step
 	// Clawback, if set, takes back what cancelled deals paid (clawback.go).
 	Clawback *Clawback
+	// Hold, if set, holds what deals not yet paid for earned until their
+	// payment arrives (hold.go).
+	Hold *Hold
 }
 
 // CreditRule turns a transaction into credits.
@@ -323,6 +326,7 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 		p.Steps = append(p.Steps, s)
 	}
 	p.Clawback = r.clawback(m.value("clawback", false), p)
+	p.Hold = r.hold(m.value("hold", false), p)
 	m.done()
 	return p
 }

@@ -279,6 +279,7 @@ func (r *reader) expectTable(n *yaml.Node, what string, people map[string]bool, 
 				known = append(known, s.Name)
 			}
 			known = append(known, tf.Plan.ClawbackLines()...)
+			known = append(known, tf.Plan.HoldLines()...)
 		} else {
 			for _, m := range tf.Plan.Measures {
 				known = append(known, m.Name)

@@ -1,0 +1,303 @@
+package engine
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/plans/rules"
+)
+
+// Trace types of hold and release lines (docs/plans.md §25).
+const (
+	TraceTypeHold    = "hold"
+	TraceTypeRelease = "release"
+)
+
+// HoldTrace is one deal a hold or release line holds back or pays out:
+// what the deal earned through the component in the period that paid it
+// (Period), and why it is held or released.
+type HoldTrace struct {
+	Deal     string `json:"deal"`
+	DealDate string `json:"deal_date"`
+	// Period is the period that paid the deal, and held it.
+	Period string `json:"period"`
+	// PaidOn is the deal's payment date, "" when none is recorded.
+	PaidOn string `json:"paid_on,omitempty"`
+	// Credited is what the deal counted for the person in the component;
+	// Paid what it earned through it in Period, rounded to the currency.
+	Credited decimal.Decimal `json:"credited"`
+	Paid     decimal.Decimal `json:"paid"`
+	// Returned is the share of the deal cancelled while it was held
+	// (a release pays Paid × (1 − Returned)).
+	Returned decimal.Decimal `json:"returned,omitempty"`
+	// Amount is what the line holds back (negative) or releases.
+	Amount decimal.Decimal `json:"amount"`
+	Note   string          `json:"note"`
+}
+
+// paidOn reads deal t's payment date under the plan's hold: ok is false
+// when the deal has none.
+func (c *calc) paidOn(t *facts.Transaction) (d period.Date, ok bool, err error) {
+	h := c.plan.Hold
+	raw, has := t.Attrs[h.Until]
+	if !has || raw == "" {
+		return period.Date{}, false, nil
+	}
+	v, err := plans.ParseAttr(rules.AttrDate, raw)
+	if err == nil {
+		d, err = period.ParseDate(v.Text)
+	}
+	if err != nil {
+		decl, _ := c.plan.Attributes.Lookup(false, h.Until)
+		return period.Date{}, false, fmt.Errorf("%w: plan %s: transaction %s: attribute %s: %v (declared date at %s)", ErrInput, c.plan.Name, t.ID, h.Until, err, decl.Pos)
+	}
+	return d, true, nil
+}
+
+// heldAt reports whether deal t, paid in p0, is held on day: it had no
+// payment by the end of p0, and none by day. why says so for traces.
+func (c *calc) heldAt(t *facts.Transaction, p0 period.Period, day period.Date) (held bool, why string, err error) {
+	pd, ok, err := c.paidOn(t)
+	if err != nil {
+		return false, "", err
+	}
+	switch {
+	case !ok:
+		return true, fmt.Sprintf("no payment recorded by %s", day), nil
+	case pd.After(p0.End) && pd.After(day):
+		return true, fmt.Sprintf("paid on %s, after %s", pd, day), nil
+	}
+	return false, "", nil
+}
+
+// holdLines appends, per payee, the period's hold and release lines to
+// res (docs/plans.md §25). A run of an earlier period made for a
+// clawback or release computes none.
+func (c *calc) holdLines(res *Result) error {
+	h := c.plan.Hold
+	if h == nil || c.in.nested != nil {
+		return nil
+	}
+	lines := map[[2]string]*Payout{}
+	for i := range res.Payouts {
+		lines[[2]string{res.Payouts[i].Person, res.Payouts[i].Component}] = &res.Payouts[i]
+	}
+	measures := map[[2]string]decimal.Decimal{}
+	for _, m := range res.Measures {
+		measures[[2]string{m.Person, m.Measure}] = m.Value
+	}
+	// traces[payee][k] lists the deals hold component k holds (0) or
+	// releases (1).
+	traces := make([][][2][]HoldTrace, len(c.payees))
+	add := func(p, k, kind int, tr HoldTrace) {
+		if traces[p] == nil {
+			traces[p] = make([][2][]HoldTrace, len(h.Components))
+		}
+		traces[p][k][kind] = append(traces[p][k][kind], tr)
+	}
+	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr HoldTrace) { add(p, k, 0, tr) }); err != nil {
+		return err
+	}
+	if err := c.releases(func(p, k int, tr HoldTrace) { add(p, k, 1, tr) }); err != nil {
+		return err
+	}
+	for p := range traces {
+		if traces[p] == nil {
+			continue
+		}
+		for k, ci := range h.Components {
+			comp := &c.plan.Components[ci]
+			for kind, name := range [2]string{plans.HoldLine(comp.Name), plans.ReleaseLine(comp.Name)} {
+				hts := traces[p][k][kind]
+				if hts == nil {
+					continue
+				}
+				slices.SortFunc(hts, func(a, b HoldTrace) int { return strings.Compare(a.Deal, b.Deal) })
+				typ := TraceTypeHold
+				if kind == 1 {
+					typ = TraceTypeRelease
+				}
+				tr := Trace{Component: name, Type: typ, Computed: decimal.Zero, Holds: hts}
+				for _, ht := range hts {
+					tr.Computed = tr.Computed.Add(ht.Amount)
+				}
+				tr.Rounded = money.RoundHalfUp(tr.Computed, c.places)
+				tr.Result = tr.Rounded
+				res.Payouts = append(res.Payouts, Payout{Person: c.payees[p].p.ID, Component: name, EarningCode: comp.EarningCode,
+					Currency: c.plan.Currency, Amount: tr.Result, Trace: tr})
+			}
+		}
+	}
+	return nil
+}
+
+// holds calls add for each deal nc (a calculation of period p0) paid
+// through a held component and that had no payment by p0's end: its own
+// part, negative, with why. add's p indexes c.payees.
+func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr HoldTrace)) error {
+	return nc.eachDeal(c, p0, nil, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
+		held, why, err := c.heldAt(deal, p0, p0.End)
+		if err != nil || !held {
+			return err
+		}
+		tr.Amount = tr.Paid.Neg()
+		tr.Note = why + ": held until the payment arrives"
+		add(p, k, tr)
+		return nil
+	})
+}
+
+// eachDeal calls f with what each deal paid in nc's period (p0) earned
+// through each held component, per payee the deal reached (p indexes
+// c.payees); only deals in only, if only is not nil. Cancellations are
+// no deals.
+func (nc *calc) eachDeal(c *calc, p0 period.Period, only map[*facts.Transaction]bool, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr HoldTrace) error) error {
+	type key struct{ payee, txn int32 }
+	var order []key
+	byDeal := map[key][]*credit{}
+	for i := range nc.periodCredits {
+		cr := &nc.periodCredits[i]
+		t := nc.txns[cr.txn].t
+		if (only != nil && !only[t]) || nc.isCancellation(t) {
+			continue
+		}
+		k := key{cr.payee, cr.txn}
+		if _, ok := byDeal[k]; !ok {
+			order = append(order, k)
+		}
+		byDeal[k] = append(byDeal[k], cr)
+	}
+	for _, kk := range order {
+		pe := &nc.payees[kk.payee]
+		p, ok := c.index[pe.p.ID]
+		if !ok {
+			continue
+		}
+		deal := nc.txns[kk.txn].t
+		for k, ci := range nc.plan.Hold.Components {
+			comp := &nc.plan.Components[ci]
+			ct := ClawbackTrace{Period: p0.Label, Credited: decimal.Zero, Paid: decimal.Zero}
+			if err := nc.dealPaid(pe, comp, byDeal[kk], lines[[2]string{pe.p.ID, comp.Name}], measures, &ct); err != nil {
+				return err
+			}
+			if ct.Paid.IsZero() {
+				continue
+			}
+			tr := HoldTrace{Deal: deal.ID, DealDate: deal.Date.String(), Period: p0.Label, Credited: ct.Credited,
+				Paid: money.RoundHalfUp(ct.Paid, c.places)}
+			if pd, ok, err := c.paidOn(deal); err != nil {
+				return err
+			} else if ok {
+				tr.PaidOn = pd.String()
+			}
+			if err := f(p, k, deal, tr); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// releases calls add for each deal paid for in the period that an
+// earlier period held: what that period held, recomputed as clawbacks
+// recompute it, less the share cancelled while it was held.
+func (c *calc) releases(add func(p, k int, tr HoldTrace)) error {
+	h := c.plan.Hold
+	byPeriod := map[string][]*facts.Transaction{}
+	var periods []period.Period
+	for i := range c.in.Transactions {
+		t := &c.in.Transactions[i]
+		if c.isCancellation(t) {
+			continue
+		}
+		pd, ok, err := c.paidOn(t)
+		if err != nil {
+			return err
+		}
+		if !ok || !c.in.Period.Contains(pd) {
+			continue
+		}
+		p0 := PeriodOf(c.plan, t.Date)
+		if !pd.After(p0.End) || !c.plan.EffectiveIn(p0) {
+			continue // never held, or not paid by this plan version
+		}
+		if _, ok := byPeriod[p0.Label]; !ok {
+			periods = append(periods, p0)
+		}
+		byPeriod[p0.Label] = append(byPeriod[p0.Label], t)
+	}
+	slices.SortFunc(periods, func(a, b period.Period) int { return a.Start.Time().Compare(b.Start.Time()) })
+	for _, p0 := range periods {
+		deals := byPeriod[p0.Label]
+		nc, lines, measures, err := c.recompute(p0, deals)
+		if err != nil {
+			return fmt.Errorf("release of %s (paid for in %s): recomputing %s, the period that held it: %w", deals[0].ID, c.in.Period.Label, p0.Label, err)
+		}
+		only := map[*facts.Transaction]bool{}
+		for _, d := range deals {
+			only[d] = true
+		}
+		err = nc.eachDeal(c, p0, only, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
+			pd, _, _ := c.paidOn(deal)
+			days := int(pd.Time().Sub(deal.Date.Time()).Hours() / 24)
+			if days > h.MaxDays {
+				tr.Amount = decimal.Zero
+				tr.Note = fmt.Sprintf("held in %s; paid on %s, %d days after the deal, later than the plan's %d days: the hold is forfeited, nothing released", p0.Label, pd, days, h.MaxDays)
+				add(p, k, tr)
+				return nil
+			}
+			share, note := c.returnedWhileHeld(deal, pd)
+			tr.Returned = share
+			tr.Amount = money.RoundHalfUp(tr.Paid.Mul(one.Sub(share)), c.places)
+			tr.Note = fmt.Sprintf("held in %s; paid on %s: released", p0.Label, pd)
+			if note != "" {
+				tr.Note += "; " + note
+			}
+			add(p, k, tr)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// returnedWhileHeld is the share of deal cancelled (within the clawback
+// window) before its payment date pd, when nothing was clawed back
+// because the deal was held; note lists the cancellations.
+func (c *calc) returnedWhileHeld(deal *facts.Transaction, pd period.Date) (decimal.Decimal, string) {
+	cb := c.plan.Clawback
+	if cb == nil || deal.Amount.Sign() <= 0 {
+		return decimal.Zero, ""
+	}
+	returned := decimal.Zero
+	var ids []string
+	for i := range c.in.Transactions {
+		t := &c.in.Transactions[i]
+		if t.Attrs[plans.CancelsAttr] != deal.ID || !t.Date.Before(pd) || t.Date.Before(deal.Date) {
+			continue
+		}
+		if int(t.Date.Time().Sub(deal.Date.Time()).Hours()/24) > cb.WindowDays {
+			continue
+		}
+		returned = returned.Sub(t.Amount)
+		ids = append(ids, t.ID)
+	}
+	if len(ids) == 0 {
+		return decimal.Zero, ""
+	}
+	slices.Sort(ids)
+	share := returned.DivRound(deal.Amount, rules.DivisionPlaces)
+	if share.GreaterThan(one) {
+		share = one
+	}
+	return share, fmt.Sprintf("%s cancelled %s of the deal while it was held: nothing was clawed back, and %s of it is released", strings.Join(ids, ", "), share, one.Sub(share))
+}

@@ -1,0 +1,150 @@
+package engine_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
+)
+
+// holdPlan pays 10% per credit (held until paid_on) and a per-deal step
+// table (5% to 100,000 of the quarter, 8% above; held too), and claws
+// back for 90 days.
+const holdPlan = planHeader + `attributes:
+  transaction:
+    paid_on: date
+` + ownerBookings + `components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.10
+  - name: steps
+    type: rate_table
+    measure: bookings
+    per: deal
+    tiers:
+      - {from: 0, to: 100000, rate: 0.05}
+      - {from: 100000, rate: 0.08}
+clawback:
+  window_days: 90
+hold:
+  until: paid_on
+`
+
+// paid builds a deal with a payment date ("" for none).
+func paid(id, date, amount, paidOn string) facts.Transaction {
+	t := txn(id, date, "new", "ae-1", amount)
+	if paidOn != "" {
+		t.Attrs = map[string]string{"paid_on": paidOn}
+	}
+	return t
+}
+
+func TestHoldAndRelease(t *testing.T) {
+	plan := compPlan(t, holdPlan)
+	// Q1: T-1 100,000 pays commission 10,000 and steps 5,000; T-2 50,000
+	// pays 5,000 and 4,000 (all in the 8% tier).
+	tests := []struct {
+		name   string
+		period string
+		txns   []facts.Transaction
+		want   map[string]string // line → amount; "-" for no line
+		note   string            // in some trace of a hold, release or clawback line
+	}{
+		{
+			name: "paid in the period: no hold", period: "2027-Q1",
+			txns: []facts.Transaction{paid("T-1", "2027-02-10", "100000", "2027-03-01"), paid("T-2", "2027-03-20", "50000", "2027-03-31")},
+			want: map[string]string{"commission": "15000", "steps": "9000", "hold/commission": "-", "release/commission": "-"},
+		},
+		{
+			name: "no payment: held", period: "2027-Q1",
+			txns: []facts.Transaction{paid("T-1", "2027-02-10", "100000", "2027-03-01"), paid("T-2", "2027-03-20", "50000", "")},
+			want: map[string]string{"commission": "15000", "steps": "9000", "hold/commission": "-5000", "hold/steps": "-4000"},
+			note: "no payment recorded by 2027-03-31: held until the payment arrives",
+		},
+		{
+			name: "paid after the period: held in it", period: "2027-Q1",
+			txns: []facts.Transaction{paid("T-1", "2027-02-10", "100000", "2027-03-01"), paid("T-2", "2027-03-20", "50000", "2027-04-15")},
+			want: map[string]string{"hold/commission": "-5000", "hold/steps": "-4000"},
+			note: "paid on 2027-04-15, after 2027-03-31",
+		},
+		{
+			name: "released in the period of the payment, as paid in Q1", period: "2027-Q2",
+			txns: []facts.Transaction{paid("T-1", "2027-02-10", "100000", "2027-03-01"), paid("T-2", "2027-03-20", "50000", "2027-04-15"), paid("T-3", "2027-04-02", "20000", "2027-04-03")},
+			want: map[string]string{"commission": "2000", "steps": "1000", "release/commission": "5000", "release/steps": "4000", "hold/commission": "-"},
+			note: "held in 2027-Q1; paid on 2027-04-15: released",
+		},
+		{
+			name: "a payment in a later period releases nothing yet", period: "2027-Q2",
+			txns: []facts.Transaction{paid("T-2", "2027-03-20", "50000", "2027-07-15")},
+			want: map[string]string{"release/commission": "-", "hold/commission": "-"},
+		},
+		{
+			name: "cancelled while held: nothing clawed back", period: "2027-Q2",
+			txns: []facts.Transaction{paid("T-2", "2027-03-20", "50000", ""), cancel("C-2", "2027-04-10", "T-2", "-50000")},
+			want: map[string]string{"clawback/commission": "0", "clawback/steps": "0", "release/commission": "-"},
+			note: "is held (no payment recorded by 2027-04-10): nothing was paid, so nothing is taken back",
+		},
+		{
+			name: "half cancelled while held, then paid: half released", period: "2027-Q2",
+			txns: []facts.Transaction{paid("T-2", "2027-03-20", "50000", "2027-05-01"), cancel("C-2", "2027-04-10", "T-2", "-25000")},
+			// T-2 alone in Q1: commission 5,000, steps 2,500 (5%).
+			want: map[string]string{"clawback/commission": "0", "release/commission": "2500", "release/steps": "1250"},
+			note: "C-2 cancelled 0.5 of the deal while it was held",
+		},
+		{
+			name: "paid, then cancelled: clawed back normally", period: "2027-Q2",
+			txns: []facts.Transaction{paid("T-2", "2027-03-20", "50000", "2027-04-05"), cancel("C-2", "2027-04-10", "T-2", "-50000")},
+			want: map[string]string{"clawback/commission": "-5000", "clawback/steps": "-2500", "release/commission": "5000", "release/steps": "2500"},
+		},
+		{
+			name: "cancelled on the day of the payment: clawed back, released in full", period: "2027-Q2",
+			txns: []facts.Transaction{paid("T-2", "2027-03-20", "50000", "2027-04-10"), cancel("C-2", "2027-04-10", "T-2", "-50000")},
+			want: map[string]string{"clawback/commission": "-5000", "release/commission": "5000"},
+		},
+		{
+			name: "paid later than max_days: forfeited", period: "2028-Q2",
+			txns: []facts.Transaction{paid("T-2", "2027-03-20", "50000", "2028-04-15")},
+			want: map[string]string{"release/commission": "0"},
+			note: "the hold is forfeited",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := engine.Compute(engine.Input{Plan: plan, Period: quarter(t, tt.period), People: ae1, Transactions: tt.txns})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for line, want := range tt.want {
+				var got *engine.Payout
+				for i := range res.Payouts {
+					if res.Payouts[i].Person == "ae-1" && res.Payouts[i].Component == line {
+						got = &res.Payouts[i]
+					}
+				}
+				switch {
+				case want == "-" && got != nil:
+					t.Errorf("%s = %s, want no line", line, got.Amount)
+				case want != "-" && got == nil:
+					t.Errorf("no %s line, want %s", line, want)
+				case want != "-" && !got.Amount.Equal(d(want)):
+					t.Errorf("%s = %s, want %s", line, got.Amount, want)
+				}
+			}
+			if tt.note != "" {
+				var notes []string
+				for _, p := range res.Payouts {
+					for _, h := range p.Trace.Holds {
+						notes = append(notes, h.Note)
+					}
+					for _, c := range p.Trace.Clawbacks {
+						notes = append(notes, c.Note)
+					}
+				}
+				if !strings.Contains(strings.Join(notes, "\n"), tt.note) {
+					t.Errorf("notes %q, want one with %q", notes, tt.note)
+				}
+			}
+		})
+	}
+}

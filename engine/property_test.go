@@ -91,8 +91,10 @@ var proratedPlan = withProration(realisticPlan, "ae-prorated")
 
 // allMechanicsPlan has every mechanic the engine computes at once:
 // per-deal tables, curves, windows, once, proration, annual targets, MBO,
-// typed attributes, transactions in another currency and clawbacks.
-var allMechanicsPlan = withTyped(withProration(dealsPlan, "ae-all")) + "clawback:\n  window_days: 90\n"
+// typed attributes, transactions in another currency, clawbacks and holds
+// until paid_on (deals paid for after their period's end, or never).
+var allMechanicsPlan = strings.Replace(withTyped(withProration(dealsPlan, "ae-all")), "    signed_on: date\n", "    signed_on: date\n    paid_on: date\n", 1) +
+	"clawback:\n  window_days: 90\nhold:\n  until: paid_on\n"
 
 // withProration adds proratedPlan's components to a plan derived from
 // realisticPlan, under a new name.
@@ -288,6 +290,9 @@ func genFacts(t *rapid.T) ([]facts.Person, []facts.Transaction, []facts.PriorPay
 		tx.Attrs = map[string]string{
 			"quantity":  fmt.Sprint(rapid.IntRange(0, 40).Draw(t, "quantity")),
 			"signed_on": tx.Date.AddDays(-rapid.IntRange(0, 60).Draw(t, "signed before")).String(),
+		}
+		if rapid.Bool().Draw(t, "paid for") {
+			tx.Attrs["paid_on"] = tx.Date.AddDays(rapid.IntRange(0, 200).Draw(t, "paid after")).String()
 		}
 		if rapid.Bool().Draw(t, "has cost") {
 			tx.Attrs["cost"] = decimal.New(cents/4, -2).String()

@@ -17,6 +17,9 @@ func ClawbackLines(cts []engine.ClawbackTrace) []string {
 		switch {
 		case c.Days > c.WindowDays:
 			out = append(out, head+"; "+c.Note)
+		case c.Amount.IsZero() && !c.Paid.IsZero():
+			// Held, not paid: nothing to take back.
+			out = append(out, fmt.Sprintf("%s; the deal earned %s (%s)", head, c.Paid, c.Note))
 		case c.Paid.IsZero():
 			out = append(out, fmt.Sprintf("%s; the deal earned nothing here (%s)", head, c.Note))
 		default:

@@ -482,6 +482,7 @@ func TraceLines(t engine.Trace) []string {
 	}
 	out = append(out, teamTraceLines(t)...)
 	out = append(out, ClawbackLines(t.Clawbacks)...)
+	out = append(out, HoldLines(t)...)
 	out = append(out, dealLines(t)...)
 	out = append(out, adjustmentLines(t)...)
 	out = append(out, fmt.Sprintf("computed %s", t.Computed))

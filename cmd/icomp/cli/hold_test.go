@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// holdPlan pays 10% of each deal, held until the customer pays.
+const holdPlan = `kind: comp_plan
+name: hold-ae
+version: "1"
+effective: {from: 2027-01-01}
+currency: USD
+period: quarterly
+eligibility: person.role == "AE"
+attributes:
+  transaction:
+    paid_on: date
+credit:
+  - name: owner
+    to: owner
+components:
+  - name: commission
+    earning_code: COMM
+    type: per_credit
+    amount: credit.amount * 0.10
+hold:
+  until: paid_on
+`
+
+// TestHoldEndToEnd: a deal imported without a payment is paid and held in
+// 2027-Q1, which is then closed; the deal imported again with its payment
+// date in Q2 is released in Q2 (the closed Q1, run again, pays the
+// same), the statements show both, and payroll exports the release.
+func TestHoldEndToEnd(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "icomp.db")
+	write := func(name, text string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	do := func(args ...string) result {
+		t.Helper()
+		return mustIcomp(t, append([]string{"--db", db}, args...)...)
+	}
+	const header = "id,date,type,owner,territory,product,amount,currency,attr.paid_on\n"
+	do("import", "people", "testdata/statement/people.csv")
+	do("import", "transactions", write("q1.csv", header+
+		"T-1,2027-01-05,new,ae-1,west,core,20000.00,USD,2027-02-01\n"+
+		"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,\n"+
+		"T-3,2027-03-20,new,ae-1,west,core,10000.00,USD,\n"))
+	do("plan", "publish", write("plan.yaml", holdPlan))
+	do("run", "--period", "2027-Q1")
+	do("period", "approve", "2027-Q1", "--by", "payroll-lead")
+	do("period", "close", "2027-Q1", "--by", "cfo")
+
+	q1 := do("statement", "--person", "ae-1", "--period", "2027-Q1").out
+	for _, want := range []string{
+		"commission [COMM]: 8000.00 USD",
+		"hold/commission [COMM]: -6000.00 USD",
+		"deal T-2 of 2027-03-10 earned 5000 (credited 50000); no payment recorded by 2027-03-31: held until the payment arrives: -5000",
+	} {
+		if !strings.Contains(q1, want) {
+			t.Errorf("Q1 statement does not show %q:\n%s", want, q1)
+		}
+	}
+
+	// The customer pays T-2 in Q2: the deal is imported again with the date.
+	do("import", "transactions", write("paid.csv", header+"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,2027-04-20\n"))
+	// Q1 run again holds the deal as before (paid after Q1's end): its
+	// payout lines do not change (only the credit summary's hash of the
+	// deal's version does).
+	do("run", "--period", "2027-Q1")
+	do("run", "--period", "2027-Q2")
+	q2 := do("statement", "--person", "ae-1", "--period", "2027-Q2").out
+	for _, want := range []string{
+		"release/commission [COMM]: 5000.00 USD",
+		"deal T-2 of 2027-03-10 earned 5000; held in 2027-Q1; paid on 2027-04-20: released: 5000",
+	} {
+		if !strings.Contains(q2, want) {
+			t.Errorf("Q2 statement does not show %q:\n%s", want, q2)
+		}
+	}
+	if strings.Contains(q2, "prior period") {
+		t.Errorf("Q2 statement shows a prior-period adjustment:\n%s", q2)
+	}
+	do("period", "approve", "2027-Q2", "--by", "payroll-lead")
+	csvText := do("export", "payroll", "--period", "2027-Q2").out
+	if !strings.Contains(csvText, "5000.00") || !strings.Contains(csvText, "COMM") {
+		t.Errorf("Q2 payroll does not pay the release:\n%s", csvText)
+	}
+
+	// T-3 was paid for in Q2 too, but the payment is imported after Q2
+	// closed: Q2 run again releases it, and the release posts into Q3 as
+	// a prior-period adjustment.
+	do("period", "close", "2027-Q2", "--by", "cfo")
+	do("import", "transactions", write("late.csv", header+"T-3,2027-03-20,new,ae-1,west,core,10000.00,USD,2027-06-15\n"))
+	do("run", "--period", "2027-Q2")
+	do("run", "--period", "2027-Q3")
+	q3 := do("statement", "--person", "ae-1", "--period", "2027-Q3").out
+	if !strings.Contains(q3, "prior period 2027-Q2") || !strings.Contains(q3, "release/commission: prior-period adjustment: corrects 2027-Q2 (closed)") {
+		t.Errorf("Q3 statement does not show the late release:\n%s", q3)
+	}
+}

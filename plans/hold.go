@@ -79,7 +79,7 @@ func (r *reader) hold(n *yaml.Node, p *CompPlan) *Hold {
 	}
 	m := r.mapping(n, "hold")
 	h := &Hold{Pos: r.pos(n)}
-	untilNode := m.value("until", true)
+	untilNode := m.value("until", false)
 	h.Until = m.name("until", true)
 	h.MaxDays = m.integer("max_days", holdMaxDaysDefault, 1, clawbackWindowDaysMax)
 	compNodes := m.list("components", false)

@@ -494,8 +494,10 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 			ids[nc.txns[cr.txn].id] = true
 		}
 		paid := decimal.Zero
-		for _, d := range lt.Deals.Paid {
-			if ids[d.Txn] {
+		idx := nc.dealIndex(lt)
+		for id := range ids {
+			for _, i := range idx[id] {
+				d := &lt.Deals.Paid[i]
 				paid = paid.Add(d.Rounded)
 				tr.Tiers = append(tr.Tiers, d.Parts...)
 			}
@@ -522,6 +524,24 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
+}
+
+// dealIndex indexes the deals a per-deal line's trace lists by
+// transaction ID (positions in lt.Deals.Paid, in order), once per line:
+// holds read a deal's part for every deal of the period.
+func (nc *calc) dealIndex(lt *Trace) map[string][]int {
+	if idx, ok := nc.dealIdx[lt]; ok {
+		return idx
+	}
+	idx := map[string][]int{}
+	for i := range lt.Deals.Paid {
+		idx[lt.Deals.Paid[i].Txn] = append(idx[lt.Deals.Paid[i].Txn], i)
+	}
+	if nc.dealIdx == nil {
+		nc.dealIdx = map[*Trace]map[string][]int{}
+	}
+	nc.dealIdx[lt] = idx
+	return idx
 }
 
 // ruleTxnOf is the rule view of t as the credit pass gives it to rules:

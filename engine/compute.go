@@ -119,6 +119,8 @@ type calc struct {
 	// conversions holds, by transaction index, the conversion of each
 	// transaction converted into the plan's currency (fx.go), or is nil.
 	conversions []*Conversion
+	// dealIdx caches dealIndex (clawback.go).
+	dealIdx map[*Trace]map[string][]int
 }
 
 // payee is one person the plan pays, with what the credit pass gathered

@@ -142,9 +142,13 @@ func (c *calc) holdLines(res *Result) error {
 // through a held component and that had no payment by p0's end: its own
 // part, negative, with why. add's p indexes c.payees.
 func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr HoldTrace)) error {
-	return nc.eachDeal(c, p0, nil, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
-		held, why, err := c.heldAt(deal, p0, p0.End)
-		if err != nil || !held {
+	held := func(deal *facts.Transaction) (bool, error) {
+		ok, _, err := c.heldAt(deal, p0, p0.End)
+		return ok, err
+	}
+	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
+		_, why, err := c.heldAt(deal, p0, p0.End)
+		if err != nil {
 			return err
 		}
 		tr.Amount = tr.Paid.Neg()
@@ -156,20 +160,25 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 
 // eachDeal calls f with what each deal paid in nc's period (p0) earned
 // through each held component, per payee the deal reached (p indexes
-// c.payees); only deals in only, if only is not nil. Cancellations are
-// no deals.
-func (nc *calc) eachDeal(c *calc, p0 period.Period, only map[*facts.Transaction]bool, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr HoldTrace) error) error {
+// c.payees); only deals for which only says true. Cancellations are no
+// deals.
+func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr HoldTrace) error) error {
 	type key struct{ payee, txn int32 }
 	var order []key
 	byDeal := map[key][]*credit{}
 	for i := range nc.periodCredits {
 		cr := &nc.periodCredits[i]
 		t := nc.txns[cr.txn].t
-		if (only != nil && !only[t]) || nc.isCancellation(t) {
-			continue
-		}
 		k := key{cr.payee, cr.txn}
 		if _, ok := byDeal[k]; !ok {
+			if nc.isCancellation(t) {
+				continue
+			}
+			if ok, err := only(t); err != nil {
+				return err
+			} else if !ok {
+				continue
+			}
 			order = append(order, k)
 		}
 		byDeal[k] = append(byDeal[k], cr)
@@ -244,7 +253,8 @@ func (c *calc) releases(add func(p, k int, tr HoldTrace)) error {
 		for _, d := range deals {
 			only[d] = true
 		}
-		err = nc.eachDeal(c, p0, only, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
+		released := func(t *facts.Transaction) (bool, error) { return only[t], nil }
+		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
 			pd, _, _ := c.paidOn(deal)
 			days := int(pd.Time().Sub(deal.Date.Time()).Hours() / 24)
 			if days > h.MaxDays {

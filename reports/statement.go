@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -39,6 +40,8 @@ type Statement struct {
 // resolved, its resolution (docs/disputes.md).
 type StatementDispute struct {
 	ID int64 `json:"id"`
+	// Period is the period the dispute is about.
+	Period string `json:"period"`
 	// Line is the disputed line (PLAN/COMPONENT); empty for a deal.
 	Line string `json:"line,omitempty"`
 	// Deal is the transaction a missing-deal dispute names.
@@ -607,9 +610,11 @@ func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 	}
 }
 
-// disputes lists the person's disputes about the period.
+// disputes lists the person's disputes touching the period: those about
+// it, and those about an earlier, closed period whose adjustment was
+// posted into it (a prior-period line).
 func (st *Statement) disputes(ctx context.Context, r StatementSource) error {
-	ds, err := r.DisputeList(ctx, storage.DisputeListParams{Person: st.Person, Period: st.Period})
+	all, err := r.DisputeList(ctx, storage.DisputeListParams{Person: st.Person})
 	if err != nil {
 		return err
 	}
@@ -617,9 +622,34 @@ func (st *Statement) disputes(ctx context.Context, r StatementSource) error {
 	for i := range st.Money.Adjustments {
 		adjustments[st.Money.Adjustments[i].ID] = &st.Money.Adjustments[i]
 	}
+	postedHere := map[int64]bool{}
+	for _, l := range st.Money.PriorPeriod {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(l.Subject, ledger.AdjustmentSubjectPrefix), 10, 64); err == nil && l.Plan == "" {
+			postedHere[id] = true
+		}
+	}
+	var ds []storage.Dispute
+	for _, d := range all {
+		adj := d.Last().AdjustmentID
+		if d.Period == st.Period || postedHere[adj] {
+			ds = append(ds, d)
+		}
+		if d.Period != st.Period && postedHere[adj] {
+			as, err := r.AdjustmentList(ctx, d.Period, []string{st.Person})
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if a.ID == adj {
+					adjustments[a.ID] = &StatementAdjustment{ID: a.ID, Amount: a.Amount, Currency: a.Currency,
+						EarningCode: a.EarningCode, Reason: a.Reason, By: a.CreatedBy, At: a.CreatedAt}
+				}
+			}
+		}
+	}
 	for _, d := range ds {
 		last := d.Last()
-		sd := StatementDispute{ID: d.ID, Deal: d.Txn, Text: d.Text, OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt,
+		sd := StatementDispute{ID: d.ID, Period: d.Period, Deal: d.Txn, Text: d.Text, OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt,
 			State: d.State(), Resolution: last.Resolution, By: last.By, At: last.At}
 		if d.Txn == "" {
 			sd.Line = d.Plan + "/" + d.Subject
@@ -645,7 +675,7 @@ func writeDisputes(b *strings.Builder, ds []StatementDispute) {
 		if d.Deal != "" {
 			about = "missing deal " + d.Deal
 		}
-		fmt.Fprintf(b, "  dispute %d on %s, opened by %s at %s: %s\n", d.ID, about, d.OpenedBy, d.OpenedAt, d.Text)
+		fmt.Fprintf(b, "  dispute %d on %s of %s, opened by %s at %s: %s\n", d.ID, about, d.Period, d.OpenedBy, d.OpenedAt, d.Text)
 		state := strings.ReplaceAll(d.State, "_", " ")
 		if d.Resolution != "" {
 			state += " (" + d.Resolution + ")"

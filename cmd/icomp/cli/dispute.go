@@ -15,6 +15,7 @@ import (
 	"github.com/icomp/icomp/disputes"
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -149,18 +150,18 @@ func newDisputeListCmd(e *env, db *string) *cobra.Command {
 
 // disputeJSON is a dispute as `dispute show|list --format json` print it.
 type disputeJSON struct {
-	ID         int64               `json:"id"`
-	Person     string              `json:"person"`
-	Period     string              `json:"period"`
-	Line       string              `json:"line,omitempty"`
-	Deal       string              `json:"deal,omitempty"`
-	Text       string              `json:"text"`
-	OpenedBy   string              `json:"opened_by"`
-	OpenedAt   string              `json:"opened_at"`
-	State      string              `json:"state"`
-	Resolution string              `json:"resolution,omitempty"`
-	Adjustment *storage.Adjustment `json:"adjustment,omitempty"`
-	History    []disputeEventJSON  `json:"history"`
+	ID         int64                        `json:"id"`
+	Person     string                       `json:"person"`
+	Period     string                       `json:"period"`
+	Line       string                       `json:"line,omitempty"`
+	Deal       string                       `json:"deal,omitempty"`
+	Text       string                       `json:"text"`
+	OpenedBy   string                       `json:"opened_by"`
+	OpenedAt   string                       `json:"opened_at"`
+	State      string                       `json:"state"`
+	Resolution string                       `json:"resolution,omitempty"`
+	Adjustment *reports.StatementAdjustment `json:"adjustment,omitempty"`
+	History    []disputeEventJSON           `json:"history"`
 }
 
 type disputeEventJSON struct {
@@ -175,7 +176,11 @@ type disputeEventJSON struct {
 
 func toJSON(v disputes.View) disputeJSON {
 	out := disputeJSON{ID: v.ID, Person: v.Person, Period: v.Period, Deal: v.Txn, Text: v.Text, OpenedBy: v.OpenedBy, OpenedAt: v.OpenedAt,
-		State: v.State(), Resolution: v.Last().Resolution, Adjustment: v.Adjustment, History: []disputeEventJSON{}}
+		State: v.State(), Resolution: v.Last().Resolution, History: []disputeEventJSON{}}
+	if a := v.Adjustment; a != nil {
+		out.Adjustment = &reports.StatementAdjustment{ID: a.ID, Amount: a.Amount, Currency: a.Currency, EarningCode: a.EarningCode,
+			Reason: a.Reason, By: a.CreatedBy, At: a.CreatedAt}
+	}
 	if v.Txn == "" {
 		out.Line = v.Plan + "/" + v.Subject
 	}

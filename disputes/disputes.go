@@ -45,8 +45,9 @@ func conflict(format string, a ...any) error {
 	return &problem{ErrConflict, fmt.Sprintf(format, a...)}
 }
 
-// OpenRequest opens a dispute: on a statement line (Plan and Subject) or
-// on a missing deal (Txn), never both.
+// OpenRequest opens a dispute: on a statement line (Plan and Subject; an
+// adjustment's payable line has an empty Plan and the Subject
+// adjustment/N) or on a missing deal (Txn), never both.
 type OpenRequest struct {
 	Person, Period string
 	Plan, Subject  string
@@ -69,8 +70,8 @@ func Open(ctx context.Context, st storage.Store, req OpenRequest) (storage.Dispu
 		return storage.Dispute{}, invalid("who and when are required, for the record")
 	case (req.Plan != "" || req.Subject != "") == (req.Txn != ""):
 		return storage.Dispute{}, invalid("name either a statement line (plan and component) or a deal (transaction id), not both nor neither")
-	case req.Txn == "" && (req.Plan == "" || req.Subject == ""):
-		return storage.Dispute{}, invalid("line: write it as PLAN/COMPONENT, e.g. golden-ae/commission")
+	case req.Txn == "" && (req.Subject == "" || req.Plan == "" && !strings.HasPrefix(req.Subject, ledger.AdjustmentSubjectPrefix)):
+		return storage.Dispute{}, invalid("line: write it as PLAN/COMPONENT, e.g. golden-ae/commission (an adjustment's line: /adjustment/N)")
 	}
 	ids, err := st.PersonIDs(ctx)
 	if err != nil {

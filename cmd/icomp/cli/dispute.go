@@ -15,6 +15,7 @@ import (
 	"github.com/icomp/icomp/disputes"
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
 )
@@ -68,8 +69,8 @@ func newDisputeOpenCmd(e *env, db *string) *cobra.Command {
 			}
 			if line != "" {
 				plan, subject, ok := strings.Cut(line, "/")
-				if !ok || plan == "" || subject == "" {
-					return usageError{fmt.Errorf("--line %q: write it as PLAN/COMPONENT, e.g. golden-ae/commission", line)}
+				if !ok || subject == "" || plan == "" && !strings.HasPrefix(subject, ledger.AdjustmentSubjectPrefix) {
+					return usageError{fmt.Errorf("--line %q: write it as PLAN/COMPONENT, e.g. golden-ae/commission (an adjustment's line: /adjustment/N)", line)}
 				}
 				req.Plan, req.Subject = plan, subject
 			}

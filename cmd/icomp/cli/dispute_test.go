@@ -63,6 +63,11 @@ func TestDisputeFlow(t *testing.T) {
 	if r := must("run", "--period", "2027-Q1"); !strings.Contains(r.out, " 1 ledger line(s) posted") {
 		t.Fatalf("re-run: %s", r)
 	}
+	// The adjustment's own payable line can be disputed too.
+	if r := must("dispute", "open", "--person", "ae-1", "--period", "2027-Q1", "--line", "/adjustment/1", "--text", "should be 150", "--by", "ae-1"); r.out != "dispute 3 opened: /adjustment/1 for ae-1 in 2027-Q1\n" {
+		t.Fatalf("open on the adjustment line: %s", r)
+	}
+	must("dispute", "resolve", "3", "--reject", "--note", "125.50 is the split", "--by", "comp-admin")
 	s := must("statement", "--person", "ae-1", "--period", "2027-Q1")
 	for _, want := range []string{
 		"  adjustment 1                         125.50 USD [ADJ] by comp-admin: dispute 1: split added\n",
@@ -80,7 +85,7 @@ func TestDisputeFlow(t *testing.T) {
 	if err := json.Unmarshal([]byte(must("statement", "--person", "ae-1", "--period", "2027-Q1", "--format", "json").out), &st); err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Disputes) != 2 || st.Disputes[0].Resolution != "adjusted" || st.Disputes[0].Adjustment == nil || st.Disputes[0].Adjustment.Amount.String() != "125.5" ||
+	if len(st.Disputes) != 3 || st.Disputes[0].Resolution != "adjusted" || st.Disputes[0].Adjustment == nil || st.Disputes[0].Adjustment.Amount.String() != "125.5" ||
 		st.Disputes[1].Deal != "T003" || st.Disputes[1].Resolution != "rejected" || st.Disputes[1].Note != "T003 is credited in full" {
 		t.Fatalf("statement JSON disputes: %+v", st.Disputes)
 	}
@@ -104,15 +109,15 @@ func TestDisputeFlow(t *testing.T) {
 	// its re-run posts it into Q2, labelled, as any late adjustment.
 	must("period", "close", "2027-Q1", "--by", "cfo")
 	must("dispute", "open", "--person", "ae-2", "--period", "2027-Q1", "--line", "golden-ae/new_logo_spiff", "--text", "two new logos", "--by", "ae-2")
-	r = must("dispute", "resolve", "3", "--adjust", "200", "--earning-code", "SPIFF", "--note", "second logo", "--by", "comp-admin")
+	r = must("dispute", "resolve", "4", "--adjust", "200", "--earning-code", "SPIFF", "--note", "second logo", "--by", "comp-admin")
 	if !strings.Contains(r.errOut, "2027-Q1 is closed: the adjustment posts into 2027-Q2 as a prior-period adjustment") {
 		t.Fatalf("resolve into a closed period: %s", r)
 	}
 	must("run", "--period", "2027-Q1")
 	q2 := must("statement", "--person", "ae-2", "--period", "2027-Q2")
 	for _, want := range []string{
-		"  prior period 2027-Q1                 200.00 USD  adjustment/2: prior-period adjustment: corrects 2027-Q1 (closed); adjustment 2 by comp-admin: dispute 3: second logo\n",
-		"\nDisputes\n  dispute 3 on line golden-ae/new_logo_spiff of 2027-Q1, opened by ae-2 at ",
+		"  prior period 2027-Q1                 200.00 USD  adjustment/2: prior-period adjustment: corrects 2027-Q1 (closed); adjustment 2 by comp-admin: dispute 4: second logo\n",
+		"\nDisputes\n  dispute 4 on line golden-ae/new_logo_spiff of 2027-Q1, opened by ae-2 at ",
 		"    resolved (adjusted) by comp-admin at ",
 	} {
 		if !strings.Contains(q2.out, want) {
@@ -143,6 +148,8 @@ func TestDisputeErrors(t *testing.T) {
 		{"unknown line", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--line", "golden-ae/bonus", "--text", "x"},
 			"line: ae-1 has no line golden-ae/bonus in 2027-Q1; the lines are: golden-ae/commission, "},
 		{"line without component", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--line", "golden-ae", "--text", "x"}, "write it as PLAN/COMPONENT"},
+		{"line without plan", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--line", "/commission", "--text", "x"}, "write it as PLAN/COMPONENT"},
+		{"unknown adjustment line", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--line", "/adjustment/9", "--text", "x"}, "has no line /adjustment/9 in 2027-Q1"},
 		{"period not run", []string{"open", "--person", "ae-1", "--period", "2027-Q3", "--line", "golden-ae/commission", "--text", "x"}, "ae-1 has no statement lines in 2027-Q3: has the period been run?"},
 		{"unknown deal", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--deal", "T-17", "--text", "x"}, `deal: no transaction "T-17"`},
 		{"unknown person", []string{"open", "--person", "nobody", "--period", "2027-Q1", "--deal", "T001", "--text", "x"}, `person: no person "nobody"`},

@@ -307,7 +307,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	for _, c := range sortedKeys(totals) {
 		st.Totals = append(st.Totals, CurrencyTotal{Currency: c, Amount: totals[c]})
 	}
-	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 {
+	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Disputes) == 0 {
 		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
 	}
 	return st, nil

@@ -127,6 +127,13 @@ func TestDisputeFlow(t *testing.T) {
 	if r := must("ledger", "verify"); !strings.HasPrefix(r.out, "ok: ") {
 		t.Fatalf("ledger verify: %s", r)
 	}
+	// Someone with no lines who disputes a missing deal has a statement
+	// that shows the dispute.
+	must("dispute", "open", "--person", "mgr-1", "--period", "2027-Q1", "--deal", "T001", "--text", "I sourced T001", "--by", "mgr-1")
+	if s := must("statement", "--person", "mgr-1", "--period", "2027-Q1"); !strings.Contains(s.out, "\nDisputes\n  dispute 5 on missing deal T001 of 2027-Q1, opened by mgr-1 at ") {
+		t.Fatalf("statement of someone with only a dispute:\n%s", s.out)
+	}
+	must("dispute", "resolve", "5", "--reject", "--note", "sourcing pays no commission", "--by", "comp-admin")
 	if r := must("dispute", "aging", "--as-of", "2099-01-01"); !strings.Contains(r.out, "31+ days: 0") || !strings.Contains(r.out, "0-7 days: 0") {
 		t.Fatalf("aging with every dispute resolved: %s", r)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/icomp/icomp/reports"
+	"github.com/icomp/icomp/storage/pgtest"
 )
 
 // TestDisputeFlow: a rep disputes a statement line, an admin reviews it
@@ -16,7 +17,25 @@ import (
 // and payroll pays it.
 func TestDisputeFlow(t *testing.T) {
 	t.Parallel()
-	db := fixture(t)
+	disputeFlow(t, fixture(t))
+}
+
+// TestDisputeFlowPostgres is TestDisputeFlow on Postgres.
+func TestDisputeFlowPostgres(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	mustIcomp(t, "--db", url, "migrate")
+	mustIcomp(t, "--db", url, "import", "people", "testdata/statement/people.csv")
+	mustIcomp(t, "--db", url, "import", "transactions", "testdata/statement/transactions.csv")
+	mustIcomp(t, "--db", url, "plan", "publish", "testdata/statement/plans")
+	mustIcomp(t, "--db", url, "run", "--period", "2027-Q1", "--local")
+	disputeFlow(t, url, "--local")
+}
+
+func disputeFlow(t *testing.T, db string, runFlags ...string) {
+	run := func() result {
+		return mustIcomp(t, append([]string{"--db", db, "run", "--period", "2027-Q1"}, runFlags...)...)
+	}
 	ic := func(args ...string) result { return icomp(t, append([]string{"--db", db}, args...)...) }
 	must := func(args ...string) result { return mustIcomp(t, append([]string{"--db", db}, args...)...) }
 
@@ -60,7 +79,7 @@ func TestDisputeFlow(t *testing.T) {
 	if r := ic("period", "approve", "2027-Q1"); r.code == ExitOK {
 		t.Fatalf("approve before the re-run: %s", r)
 	}
-	if r := must("run", "--period", "2027-Q1"); !strings.Contains(r.out, " 1 ledger line(s) posted") {
+	if r := run(); !strings.Contains(r.out, " 1 ledger line(s) posted") {
 		t.Fatalf("re-run: %s", r)
 	}
 	// The adjustment's own payable line can be disputed too.
@@ -113,7 +132,7 @@ func TestDisputeFlow(t *testing.T) {
 	if !strings.Contains(r.errOut, "2027-Q1 is closed: the adjustment posts into 2027-Q2 as a prior-period adjustment") {
 		t.Fatalf("resolve into a closed period: %s", r)
 	}
-	must("run", "--period", "2027-Q1")
+	run()
 	q2 := must("statement", "--person", "ae-2", "--period", "2027-Q2")
 	for _, want := range []string{
 		"  prior period 2027-Q1                 200.00 USD  adjustment/2: prior-period adjustment: corrects 2027-Q1 (closed); adjustment 2 by comp-admin: dispute 4: second logo\n",

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -31,6 +32,32 @@ type Statement struct {
 	Plans  []PlanStatement `json:"plans"`
 	Totals []CurrencyTotal `json:"totals"`
 	Money  MoneyMoved      `json:"money"`
+	// Disputes are the person's disputes about the period, by id.
+	Disputes []StatementDispute `json:"disputes,omitempty"`
+}
+
+// StatementDispute is a dispute on a statement, with its state and, once
+// resolved, its resolution (docs/disputes.md).
+type StatementDispute struct {
+	ID int64 `json:"id"`
+	// Period is the period the dispute is about.
+	Period string `json:"period"`
+	// Line is the disputed line (PLAN/COMPONENT); empty for a deal.
+	Line string `json:"line,omitempty"`
+	// Deal is the transaction a missing-deal dispute names.
+	Deal     string `json:"deal,omitempty"`
+	Text     string `json:"text"`
+	OpenedBy string `json:"opened_by"`
+	OpenedAt string `json:"opened_at"`
+	State    string `json:"state"`
+	// Resolution is adjusted or rejected once resolved.
+	Resolution string `json:"resolution,omitempty"`
+	// Note, By and At are the newest transition's.
+	Note string `json:"note,omitempty"`
+	By   string `json:"by"`
+	At   string `json:"at"`
+	// Adjustment is the adjustment an adjusted resolution posted.
+	Adjustment *StatementAdjustment `json:"adjustment,omitempty"`
 }
 
 // MoneyMoved is what moved for the person in the period: what they
@@ -158,6 +185,7 @@ type StatementSource interface {
 	storage.LedgerReader
 	storage.ExportReader
 	storage.PeriodReader
+	storage.DisputeReader
 }
 
 // BuildStatement reads the ledgers for person in period.
@@ -268,6 +296,9 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	if err := st.moneyMoved(ctx, r, lines, earned, payable); err != nil {
 		return nil, err
 	}
+	if err := st.disputes(ctx, r); err != nil {
+		return nil, err
+	}
 	totals := map[string]decimal.Decimal{}
 	for _, name := range sortedPlanNames(byPlan) {
 		ps := byPlan[name]
@@ -299,7 +330,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	for _, c := range sortedKeys(totals) {
 		st.Totals = append(st.Totals, CurrencyTotal{Currency: c, Amount: totals[c]})
 	}
-	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Money.Balances) == 0 {
+	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Money.Balances) == 0 && len(st.Disputes) == 0 {
 		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
 	}
 	return st, nil
@@ -435,6 +466,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "\nTotal earned in %s: %s %s\n", s.Period, moneyText(t.Amount, t.Currency), t.Currency)
 	}
 	s.Money.writeText(&b, s.Period)
+	writeDisputes(&b, s.Disputes)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -608,5 +640,89 @@ func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 		for _, l := range m.Balances {
 			row(l.Subject, l.Amount, l.Currency, " "+l.Movements)
 		}
+	}
+}
+
+// disputes lists the person's disputes touching the period: those about
+// it, and those about an earlier, closed period whose adjustment was
+// posted into it (a prior-period line).
+func (st *Statement) disputes(ctx context.Context, r StatementSource) error {
+	all, err := r.DisputeList(ctx, storage.DisputeListParams{Person: st.Person})
+	if err != nil {
+		return err
+	}
+	adjustments := map[int64]*StatementAdjustment{}
+	for i := range st.Money.Adjustments {
+		adjustments[st.Money.Adjustments[i].ID] = &st.Money.Adjustments[i]
+	}
+	postedHere := map[int64]bool{}
+	for _, l := range st.Money.PriorPeriod {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(l.Subject, ledger.AdjustmentSubjectPrefix), 10, 64); err == nil && l.Plan == "" {
+			postedHere[id] = true
+		}
+	}
+	var ds []storage.Dispute
+	for _, d := range all {
+		adj := d.Last().AdjustmentID
+		if d.Period == st.Period || postedHere[adj] {
+			ds = append(ds, d)
+		}
+		if d.Period != st.Period && postedHere[adj] {
+			as, err := r.AdjustmentList(ctx, d.Period, []string{st.Person})
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if a.ID == adj {
+					adjustments[a.ID] = &StatementAdjustment{ID: a.ID, Amount: a.Amount, Currency: a.Currency,
+						EarningCode: a.EarningCode, Reason: a.Reason, By: a.CreatedBy, At: a.CreatedAt}
+				}
+			}
+		}
+	}
+	for _, d := range ds {
+		last := d.Last()
+		sd := StatementDispute{ID: d.ID, Period: d.Period, Deal: d.Txn, Text: d.Text, OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt,
+			State: d.State(), Resolution: last.Resolution, By: last.By, At: last.At}
+		if d.Txn == "" {
+			sd.Line = d.Plan + "/" + d.Subject
+		}
+		if last.Seq > 1 {
+			sd.Note = last.Note
+		}
+		if last.AdjustmentID != 0 {
+			sd.Adjustment = adjustments[last.AdjustmentID]
+		}
+		st.Disputes = append(st.Disputes, sd)
+	}
+	return nil
+}
+
+func writeDisputes(b *strings.Builder, ds []StatementDispute) {
+	if len(ds) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nDisputes\n")
+	for _, d := range ds {
+		about := "line " + d.Line
+		if d.Deal != "" {
+			about = "missing deal " + d.Deal
+		}
+		fmt.Fprintf(b, "  dispute %d on %s of %s, opened by %s at %s: %s\n", d.ID, about, d.Period, d.OpenedBy, d.OpenedAt, d.Text)
+		state := strings.ReplaceAll(d.State, "_", " ")
+		if d.Resolution != "" {
+			state += " (" + d.Resolution + ")"
+		}
+		line := fmt.Sprintf("    %s", state)
+		if d.State != storage.DisputeOpen {
+			line += fmt.Sprintf(" by %s at %s", d.By, d.At)
+		}
+		if d.Note != "" {
+			line += ": " + d.Note
+		}
+		if a := d.Adjustment; a != nil {
+			line += fmt.Sprintf("; adjustment %d: %s %s [%s]", a.ID, moneyText(a.Amount, a.Currency), a.Currency, a.EarningCode)
+		}
+		fmt.Fprintln(b, line)
 	}
 }

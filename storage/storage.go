@@ -60,6 +60,7 @@ type Reader interface {
 	PeriodReader
 	ScoreReader
 	FXReader
+	DisputeReader
 }
 
 // FXReader reads exchange rates (docs/plans.md §18).
@@ -250,6 +251,12 @@ type Tx interface {
 	// MBOScoreUpsertBatch stores MBO scores: an identical score is a
 	// no-op, a changed one a new version.
 	MBOScoreUpsertBatch(ctx context.Context, rows []MBOScore) (ImportCounts, error)
+	// DisputeInsert records a dispute (ID, Events ignored) with its first
+	// event, opened, and returns its id.
+	DisputeInsert(ctx context.Context, d Dispute) (int64, error)
+	// DisputeEventInsert appends a transition; an event whose DisputeID
+	// and Seq exist already fails.
+	DisputeEventInsert(ctx context.Context, e DisputeEvent) error
 }
 
 // ScoreReader reads MBO scores (docs/plans.md §20).

@@ -287,7 +287,10 @@ func stepByName(plan *plans.CompPlan, name string) *plans.Step {
 // definitionOf lists a component's rules, its measure's and the plan's
 // credit rules, with their positions.
 func definitionOf(plan *plans.CompPlan, c *plans.Component) ComponentDefinition {
-	d := ComponentDefinition{Pos: c.Pos.String(), Measure: c.Measure, Key: c.Key, Mode: c.Mode, Per: c.Per, Cumulative: c.Cumulative, Rules: []RuleSource{}}
+	d := ComponentDefinition{Pos: c.Pos.String(), Cumulative: c.Cumulative, Rules: []RuleSource{}}
+	if c.Type == plans.ComponentRateTable {
+		d.Measure, d.Key, d.Mode, d.Per = c.Measure, c.Key, c.Mode, c.Per
+	}
 	for i, t := range c.Tiers {
 		d.Tiers = append(d.Tiers, PlanTier{Tier: i + 1, From: t.From, To: t.To, Rate: t.Rate, At: t.Pos.String()})
 	}

@@ -71,6 +71,7 @@ func newRoot(e *env) *cobra.Command {
 		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e, db), newBenchCmd(e, db),
 		newWorkerCmd(e, db), newMigrateCmd(e, db), newPeriodCmd(e, db), newAdjustCmd(e, db), newRunsCmd(e, db), newVersionCmd(e))
 	root.AddCommand(newExplainCmd(e, db))
+	root.AddCommand(newWhatIfCmd(e, db))
 	return root
 }
 

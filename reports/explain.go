@@ -239,10 +239,7 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 		x.Check.Note = "the stored data or targets changed since the run posted this line: a re-run would post the difference"
 	}
 	if comp != nil && comp.Type == plans.ComponentPerCredit {
-		x.Deals = rec.Components[comp.Name]
-		if x.Deals == nil {
-			x.Deals = []engine.RecordedCredit{}
-		}
+		x.Deals = byDate(rec.Components[comp.Name])
 	}
 	for _, m := range plan.Measures {
 		if !reads(comp, m.Name) {
@@ -252,10 +249,7 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 		if att == nil || att.Current == nil {
 			continue
 		}
-		em := ExplainMeasure{Measure: m.Name, Value: att.Current.Amount, Credits: rec.Measures[m.Name]}
-		if em.Credits == nil {
-			em.Credits = []engine.RecordedCredit{}
-		}
+		em := ExplainMeasure{Measure: m.Name, Value: att.Current.Amount, Credits: byDate(rec.Measures[m.Name])}
 		var d calc.MeasureDetail
 		if err := json.Unmarshal([]byte(att.Current.Detail), &d); err == nil {
 			em.Window, em.From, em.To = d.Window, d.From, d.To
@@ -264,6 +258,21 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 		x.Measures = append(x.Measures, em)
 	}
 	return x, nil
+}
+
+// byDate sorts recorded credits by date, transaction and rule (never nil).
+func byDate(cs []engine.RecordedCredit) []engine.RecordedCredit {
+	out := append([]engine.RecordedCredit{}, cs...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Date != out[j].Date {
+			return out[i].Date < out[j].Date
+		}
+		if out[i].Txn != out[j].Txn {
+			return out[i].Txn < out[j].Txn
+		}
+		return out[i].Rule < out[j].Rule
+	})
+	return out
 }
 
 func componentByName(plan *plans.CompPlan, name string) *plans.Component {

@@ -2,13 +2,13 @@ package engine_test
 
 import (
 	"reflect"
-
 	"testing"
 
 	"github.com/shopspring/decimal"
 	"pgregory.net/rapid"
 
 	"github.com/icomp/icomp/engine"
+	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/plans"
 )
 
@@ -29,7 +29,13 @@ func TestRecorderAddsUp(t *testing.T) {
 		if len(people) == 0 {
 			return
 		}
-		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, FX: propertyFX}
+		var scores []facts.Score
+		for _, p := range people {
+			for _, obj := range []string{"csat", "pipeline"} {
+				scores = append(scores, facts.Score{Person: p.ID, Objective: obj, Score: decimal.New(rapid.Int64Range(0, 200).Draw(t, "score"), -2)})
+			}
+		}
+		in := engine.Input{Plan: plan, Targets: targets, Period: q2, People: people, Transactions: txns, Scores: scores, FX: propertyFX}
 		want, err := engine.Compute(in)
 		if err != nil {
 			t.Fatalf("Compute: %v", err)

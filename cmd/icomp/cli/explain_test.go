@@ -57,6 +57,11 @@ func TestExplainGolden(t *testing.T) {
 			}
 		}
 	}
+	// The statement prints each line's handle.
+	st := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q2")
+	if want := "(icomp explain explain-ae/2027-Q2/ae-1/ytd_commission)"; !strings.Contains(st.out, want) {
+		t.Errorf("the statement lacks %q:\n%s", want, st.out)
+	}
 	// The flags name the same line as the handle.
 	byFlags := mustIcomp(t, "--db", db, "explain", "--plan", "explain-ae", "--period", "2027-Q1", "--person", "ae-1", "--component", "commission")
 	if byHandle := mustIcomp(t, "--db", db, "explain", "explain-ae/2027-Q1/ae-1/commission"); byFlags.out != byHandle.out {

@@ -9,7 +9,7 @@ import (
 	"io"
 	"sort"
 	"strings"
-	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -288,16 +288,22 @@ func (w *WhatIf) WriteTable(out io.Writer) error {
 		fmt.Fprintf(&b, "compared with: the payout lines in force (plan version %s)\n", strings.Join(hs, ", "))
 	}
 	b.WriteString("\n")
-	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(tw, "person\tname\tcurrency\tposted\tcandidate\tdelta\t\n")
+	rows := [][]string{{"person", "name", "currency", "posted", "candidate", "delta"}}
 	for _, p := range w.People {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", p.Person, p.Name, p.Currency, moneyText(p.Posted, p.Currency), moneyText(p.Candidate, p.Currency), signed(p.Delta, p.Currency))
+		rows = append(rows, []string{p.Person, p.Name, p.Currency, moneyText(p.Posted, p.Currency), moneyText(p.Candidate, p.Currency), signed(p.Delta, p.Currency)})
 	}
 	for _, t := range w.Totals {
-		fmt.Fprintf(tw, "total\t%d changed\t%s\t%s\t%s\t%s\t\n", t.Changed, t.Currency, moneyText(t.Posted, t.Currency), moneyText(t.Candidate, t.Currency), signed(t.Delta, t.Currency))
+		rows = append(rows, []string{"total", fmt.Sprintf("%d changed", t.Changed), t.Currency, moneyText(t.Posted, t.Currency), moneyText(t.Candidate, t.Currency), signed(t.Delta, t.Currency)})
 	}
-	if err := tw.Flush(); err != nil {
-		return err
+	width := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	for _, r := range rows {
+		// Text columns to the left, amounts to the right.
+		fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %*s  %*s  %*s\n", width[0], r[0], width[1], r[1], width[2], r[2], width[3], r[3], width[4], r[4], width[5], r[5])
 	}
 	_, err := io.WriteString(out, b.String())
 	return err

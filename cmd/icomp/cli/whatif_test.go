@@ -190,3 +190,42 @@ func TestWhatIfErrors(t *testing.T) {
 		t.Errorf("the published plan as candidate: %s", r.out)
 	}
 }
+
+// TestWhatIfGolden tries testdata/whatif/candidate.yaml, the explain
+// plan with the first commission tier at 9% instead of 8%, on the explain
+// fixture: ae-1 books past quota, so the tier's 100,000 pays 1,000 more;
+// ae-2 books 21,999.99, so 219.9999 more, 220.00 once each side is rounded.
+func TestWhatIfGolden(t *testing.T) {
+	t.Parallel()
+	db := explainFixture(t)
+	for _, format := range []string{"table", "json", "csv"} {
+		r := mustIcomp(t, "--db", db, "whatif", "--plan", "testdata/whatif/candidate.yaml", "--period", "2027-Q1", "--format", format)
+		golden := filepath.Join("testdata", "whatif", "candidate."+format+".golden")
+		if *update {
+			if err := os.WriteFile(golden, []byte(r.out), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if r.out != string(want) {
+			t.Errorf("whatif --format %s differs from %s (go test -update rewrites it):\n%s", format, golden, lineDiff(string(want), r.out))
+		}
+	}
+	r := mustIcomp(t, "--db", db, "whatif", "--plan", "testdata/whatif/candidate.yaml", "--period", "2027-Q1", "--format", "json")
+	var w reports.WhatIf
+	if err := json.Unmarshal([]byte(r.out), &w); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{"ae-1": "1000", "ae-2": "220"}
+	for _, p := range w.People {
+		if !p.Delta.Equal(decimal.RequireFromString(want[p.Person])) {
+			t.Errorf("%s: delta %s, want %s", p.Person, p.Delta, want[p.Person])
+		}
+	}
+	if len(w.People) != 2 || !w.Totals[0].Delta.Equal(decimal.RequireFromString("1220")) {
+		t.Errorf("what-if: %s", r.out)
+	}
+}

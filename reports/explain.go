@@ -83,6 +83,10 @@ type Explanation struct {
 	// the period, as stored beside the credit summary line (with the
 	// content hash of the version each used).
 	Credits []ExplainCredit `json:"credits"`
+	// Prior lists, for a cumulative or once component, the line in force
+	// in each earlier period of the fiscal year: what the trace's prior
+	// sums.
+	Prior []ExplainPrior `json:"prior,omitempty"`
 	// Trace is the posted line's trace; Steps reads it step by step.
 	Trace engine.Trace `json:"trace"`
 	Steps []string     `json:"steps"`
@@ -149,6 +153,14 @@ type ExplainCredit struct {
 	Share   decimal.Decimal    `json:"share"`
 	Amount  decimal.Decimal    `json:"amount"`
 	FX      *engine.Conversion `json:"fx,omitempty"`
+}
+
+// ExplainPrior is what an earlier period of the fiscal year paid on the
+// component.
+type ExplainPrior struct {
+	Period string          `json:"period"`
+	Line   string          `json:"line"`
+	Amount decimal.Decimal `json:"amount"`
 }
 
 // ExplainCheck compares the posted amount with the line recomputed now
@@ -221,6 +233,12 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 		x.Definition = definitionOf(plan, comp)
 	} else if s := stepByName(plan, ref.Component); s != nil {
 		x.Definition = ComponentDefinition{Pos: s.Pos.String(), Rules: []RuleSource{{Role: "step amount", Source: strings.TrimSpace(s.Amount.Source), At: s.Amount.Pos.String()}}}
+	}
+
+	if comp != nil && (comp.Cumulative || comp.Once) {
+		if x.Prior, err = priorLines(ctx, r, plan, ref); err != nil {
+			return nil, err
+		}
 	}
 
 	// The credits stored beside the credit summary line.
@@ -351,6 +369,30 @@ func reads(c *plans.Component, name string) bool {
 		}
 	}
 	return false
+}
+
+// priorLines lists the component's lines in force in the earlier periods
+// of the fiscal year, as calc.PriorPayouts sums them.
+func priorLines(ctx context.Context, r ExplainSource, plan *plans.CompPlan, ref LineRef) ([]ExplainPrior, error) {
+	p, err := calc.ParsePeriod(plan, ref.Period)
+	if err != nil {
+		return nil, err
+	}
+	out := []ExplainPrior{}
+	for _, earlier := range plan.Calendar.Periods(p.FiscalYear, p.Frequency) {
+		if earlier.Index >= p.Index {
+			break
+		}
+		lines, err := r.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Plan: ref.Plan, Period: earlier.Label, People: []string{ref.Person}})
+		if err != nil {
+			return nil, err
+		}
+		c := ledger.Fold(lines)[ledger.Key{Ledger: ledger.PayoutLedger, Plan: ref.Plan, Period: earlier.Label, Person: ref.Person, Subject: ref.Component}]
+		if c != nil && c.Current != nil {
+			out = append(out, ExplainPrior{Period: earlier.Label, Line: LineRef{ref.Plan, earlier.Label, ref.Person, ref.Component}.String(), Amount: c.Current.Amount})
+		}
+	}
+	return out, nil
 }
 
 // storedCredits reads the credits beside the person's credit summary line
@@ -510,6 +552,15 @@ func (x *Explanation) WriteText(w io.Writer) error {
 			sum = sum.Add(c.Value)
 		}
 		fmt.Fprintf(&b, "  total %s\n", sum)
+	}
+	if x.Prior != nil {
+		b.WriteString("\nPaid earlier this fiscal year\n")
+		sum := decimal.Zero
+		for _, p := range x.Prior {
+			fmt.Fprintf(&b, "  %s  %s  (icomp explain %s)\n", p.Period, moneyText(p.Amount, x.Currency), p.Line)
+			sum = sum.Add(p.Amount)
+		}
+		fmt.Fprintf(&b, "  total %s\n", moneyText(sum, x.Currency))
 	}
 	b.WriteString("\nWorking\n")
 	for _, s := range x.Steps {

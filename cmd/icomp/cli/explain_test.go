@@ -127,6 +127,9 @@ type explained struct {
 		Amount decimal.Decimal `json:"amount"`
 		Value  decimal.Decimal `json:"value"`
 	} `json:"deals"`
+	Prior []struct {
+		Amount decimal.Decimal `json:"amount"`
+	} `json:"prior"`
 	Trace struct {
 		Prior *decimal.Decimal `json:"prior"`
 	} `json:"trace"`
@@ -245,8 +248,16 @@ func TestExplainRecomputes(t *testing.T) {
 				computed = dec(c)
 			}
 			computed = computed.Round(2) // half away from zero, as money.RoundHalfUp
-			if x.Trace.Prior != nil {
-				computed = computed.Sub(*x.Trace.Prior)
+			if x.Definition.Cumulative {
+				// What earlier periods paid: the sum of their lines.
+				prior := decimal.Zero
+				for _, p := range x.Prior {
+					prior = prior.Add(p.Amount)
+				}
+				if len(x.Prior) == 0 || x.Trace.Prior == nil || !prior.Equal(*x.Trace.Prior) {
+					t.Fatalf("cumulative: earlier lines sum to %s over %d periods; the trace nets %v", prior, len(x.Prior), x.Trace.Prior)
+				}
+				computed = computed.Sub(prior)
 			}
 			if !computed.Equal(x.Amount) {
 				t.Fatalf("recomputed %s from the explanation, the line pays %s\n%s", computed, x.Amount, r.out)

@@ -33,13 +33,18 @@ func (r LineRef) String() string {
 }
 
 // ParseLineRef reads a handle PLAN/PERIOD/PERSON/COMPONENT. Plan, period
-// and component names hold no slash; a person id may.
+// and component names hold no slash, except a clawback line's
+// ("clawback/commission"); a person id may.
 func ParseLineRef(s string) (LineRef, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) < 4 {
 		return LineRef{}, fmt.Errorf("line %q: want PLAN/PERIOD/PERSON/COMPONENT, e.g. ae-quarterly/2027-Q1/ae-1/commission (the statement prints each line's handle)", s)
 	}
-	r := LineRef{Plan: parts[0], Period: parts[1], Person: strings.Join(parts[2:len(parts)-1], "/"), Component: parts[len(parts)-1]}
+	last := 1 // how many trailing parts the component takes
+	if len(parts) >= 5 && parts[len(parts)-2]+"/" == plans.ClawbackLinePrefix {
+		last = 2
+	}
+	r := LineRef{Plan: parts[0], Period: parts[1], Person: strings.Join(parts[2:len(parts)-last], "/"), Component: strings.Join(parts[len(parts)-last:], "/")}
 	if r.Plan == "" || r.Period == "" || r.Person == "" || r.Component == "" {
 		return LineRef{}, fmt.Errorf("line %q: plan, period, person and component must all be given", s)
 	}
@@ -231,6 +236,11 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 	comp := componentByName(plan, ref.Component)
 	if comp != nil {
 		x.Definition = definitionOf(plan, comp)
+	} else if clawed, ok := strings.CutPrefix(ref.Component, plans.ClawbackLinePrefix); ok && plan.Clawback != nil {
+		x.Definition = ComponentDefinition{Pos: plan.Clawback.Pos.String(), Rules: []RuleSource{}, Clawback: &RuleClawback{WindowDays: plan.Clawback.WindowDays}}
+		if c := componentByName(plan, clawed); c != nil {
+			x.Definition.Rules = definitionOf(plan, c).Rules
+		}
 	} else if s := stepByName(plan, ref.Component); s != nil {
 		x.Definition = ComponentDefinition{Pos: s.Pos.String(), Rules: []RuleSource{{Role: "step amount", Source: strings.TrimSpace(s.Amount.Source), At: s.Amount.Pos.String()}}}
 	}

@@ -164,6 +164,11 @@ func TestWhatIfErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	renamed := write("renamed.yaml", strings.Replace(string(plan), "name: explain-ae", "name: explain-new", 1))
+	lowQuota := write("low.yaml", "kind: target_plan\nname: explain-quotas\nversion: \"2\"\nperiod: quarterly\ntargets:\n"+
+		"  - {role: AE, measure: bookings, periods: {2027-Q1: 50000, 2027-Q2: 50000}}\n"+
+		"  - {role: AE, measure: bookings_ytd, periods: {2027-Q1: 50000, 2027-Q2: 50000}}\n")
+	otherTargets := write("other.yaml", "kind: target_plan\nname: other-quotas\nversion: \"1\"\nperiod: quarterly\ntargets: []\n")
 	bad := write("bad.yaml", strings.Replace(string(plan), "rate: 0.08}", "rate: 0.08, rte: 1}", 1))
 	good := write("good.yaml", string(plan))
 	for _, tc := range []struct {
@@ -174,6 +179,7 @@ func TestWhatIfErrors(t *testing.T) {
 		{[]string{"whatif", "--plan", "testdata/explain/plans/targets.yaml", "--period", "2027-Q1"}, "a target_plan, want a comp_plan"},
 		{[]string{"whatif", "--plan", good, "--period", "2027-Q1", "--format", "xml"}, "want table, json or csv"},
 		{[]string{"whatif", "--plan", good, "--period", "2026-Q1"}, "not in 2026-Q1"},
+		{[]string{"whatif", "--plan", good, "--targets", otherTargets, "--period", "2027-Q1"}, "reads target plan explain-quotas, but target plan other-quotas was given"},
 	} {
 		r := icomp(t, append([]string{"--db", db}, tc.args...)...)
 		if r.code != ExitUsage || !strings.Contains(r.errOut, tc.want) {
@@ -188,6 +194,26 @@ func TestWhatIfErrors(t *testing.T) {
 	}
 	if len(w.People) != 2 || len(w.Totals) != 1 || !w.Totals[0].Delta.IsZero() || w.Totals[0].Changed != 0 {
 		t.Errorf("the published plan as candidate: %s", r.out)
+	}
+	// A plan never published compares with nothing: every delta is the
+	// candidate's whole amount.
+	r = mustIcomp(t, "--db", db, "whatif", "--plan", renamed, "--period", "2027-Q1", "--format", "json")
+	w = reports.WhatIf{}
+	if err := json.Unmarshal([]byte(r.out), &w); err != nil {
+		t.Fatal(err)
+	}
+	if len(w.PostedVersions) != 0 || len(w.Totals) != 1 || !w.Totals[0].Posted.IsZero() || !w.Totals[0].Delta.Equal(decimal.RequireFromString("17556.7")) {
+		t.Errorf("a new plan as candidate: %s", r.out)
+	}
+	// A candidate target plan: half the quota lifts ae-1 into the upper
+	// tiers; ae-2 (21,999.99 booked) stays in the first tier and below the
+	// accelerator's gate, so pays the same. ae-1's commission on
+	// 114,833.58: 50,000 × 8% + 25,000 × 12% + 39,833.58 × 15% = 12,975.04
+	// against 9,780.03 posted, +3,195.01; the accelerator stays capped and
+	// the year-to-date commission was already at its top rate.
+	r = mustIcomp(t, "--db", db, "whatif", "--plan", good, "--targets", lowQuota, "--period", "2027-Q1")
+	if !strings.Contains(r.out, "targets: explain-quotas version 2 (") || !strings.Contains(r.out, "+3195.01") || !strings.Contains(r.out, "1 changed") {
+		t.Errorf("a candidate target plan: %s", r)
 	}
 }
 

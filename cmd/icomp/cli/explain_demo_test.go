@@ -29,7 +29,7 @@ func TestExplainEveryDemoLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	kinds := map[string]int{}
-	n := 0
+	n, converted := 0, 0
 	for k, c := range ledger.Fold(lines) {
 		if c.Current == nil {
 			continue
@@ -60,6 +60,17 @@ func TestExplainEveryDemoLine(t *testing.T) {
 			t.Fatal(err)
 		}
 		kinds[x.Type]++
+		for _, c := range x.Credits {
+			if c.FX != nil {
+				if !strings.Contains(b.String(), "converted: "+c.FX.String()) {
+					t.Errorf("%s: the text does not show the conversion of %s", ref, c.Txn)
+				}
+				converted++
+			}
+		}
+	}
+	if converted == 0 {
+		t.Errorf("no explanation shows a currency conversion: the demo's EMEA deals should")
 	}
 	if n < 100 {
 		t.Fatalf("only %d payout lines in the demo", n)

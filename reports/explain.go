@@ -234,6 +234,9 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 	x.PlanVersion, x.PlanFile = plan.Version, plan.File
 	x.Rounding = fmt.Sprintf("half up to %d decimal place(s) (%s), once, after the cap and before prior periods are netted", plan.Precision(), plan.Currency)
 	comp := componentByName(plan, ref.Component)
+	if comp != nil && comp.ByDeal() {
+		x.Rounding = fmt.Sprintf("each deal's amount half up to %d decimal place(s) (%s), then the sum after the cap, before prior periods are netted", plan.Precision(), plan.Currency)
+	}
 	if comp != nil {
 		x.Definition = definitionOf(plan, comp)
 	} else if clawed, ok := strings.CutPrefix(ref.Component, plans.ClawbackLinePrefix); ok && plan.Clawback != nil {

@@ -602,6 +602,9 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 		}
 		agg.sum.Add(v)
+		if c.in.Record != nil {
+			c.record(pe, false, m.Name, cr, date, v)
+		}
 		if c.deals != nil {
 			c.recordDeal(i, cr, date, v)
 		}
@@ -627,6 +630,9 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 	agg.count++
 	agg.basis.Add(cr.amount)
 	agg.sum.Add(v)
+	if c.in.Record != nil {
+		c.record(pe, true, comp.Name, cr, c.txns[cr.txn].t.Date, v)
+	}
 	return nil
 }
 

@@ -169,7 +169,9 @@ type StatementPayout struct {
 	EarningCode string          `json:"earning_code"`
 	Amount      decimal.Decimal `json:"amount"`
 	Currency    string          `json:"currency"`
-	Trace       engine.Trace    `json:"trace"`
+	// Explain is the line's handle for icomp explain (LineRef).
+	Explain string       `json:"explain"`
+	Trace   engine.Trace `json:"trace"`
 }
 
 // CurrencyTotal is a statement total in one currency.
@@ -278,7 +280,8 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 			if err := json.Unmarshal([]byte(l.Detail), &tr); err != nil {
 				return nil, fmt.Errorf("payout line %s: %w", l.Key, err)
 			}
-			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: l.EarningCode, Amount: l.Amount, Currency: l.Currency, Trace: tr})
+			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: l.EarningCode, Amount: l.Amount, Currency: l.Currency,
+				Explain: LineRef{l.Plan, l.Period, l.Person, l.Subject}.String(), Trace: tr})
 			ps.Currency = l.Currency
 			ps.Total = ps.Total.Add(l.Amount)
 			earned[l.Currency] = earned[l.Currency].Add(l.Amount)
@@ -459,6 +462,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 			for _, line := range TraceLines(p.Trace) {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}
+			fmt.Fprintf(&b, "      (icomp explain %s)\n", p.Explain)
 		}
 		fmt.Fprintf(&b, "\n  Plan total: %s %s\n", moneyText(ps.Total, ps.Currency), ps.Currency)
 	}

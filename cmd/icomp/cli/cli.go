@@ -71,6 +71,8 @@ func newRoot(e *env) *cobra.Command {
 		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e, db), newBenchCmd(e, db),
 		newWorkerCmd(e, db), newMigrateCmd(e, db), newPeriodCmd(e, db), newAdjustCmd(e, db), newRunsCmd(e, db), newVersionCmd(e))
 	root.AddCommand(newDisputeCmd(e, db))
+	root.AddCommand(newExplainCmd(e, db))
+	root.AddCommand(newWhatIfCmd(e, db))
 	return root
 }
 

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/go-pdf/fpdf"
@@ -23,6 +24,9 @@ type PDFOptions struct {
 	Uncompressed bool
 }
 
+// pdfSymbols spells the symbols of traces that Windows-1252 lacks.
+var pdfSymbols = strings.NewReplacer("→", "->", "≥", ">=", "≤", "<=", "≠", "!=", "−", "-", "…", "...")
+
 // pdfEpoch is the creation date written when PDFOptions.Created is zero.
 var pdfEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
@@ -35,7 +39,7 @@ const (
 // WritePDF writes the statement as an A4 PDF: the same content as
 // WriteHTML, with each plan's attainment chart drawn as vector rectangles
 // and lines. Text uses the PDF core fonts, so characters outside
-// Windows-1252 print as '?'.
+// Windows-1252 (after spelling → as ->, ≥ as >= and so on) print as '.'.
 func WritePDF(w io.Writer, s *Statement, opts PDFOptions) error {
 	pdf := fpdf.New("P", "mm", "A4", "")
 	pdf.SetCompression(!opts.Uncompressed)
@@ -48,7 +52,8 @@ func WritePDF(w io.Writer, s *Statement, opts PDFOptions) error {
 	pdf.SetCatalogSort(true)
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	pdf.SetAutoPageBreak(true, pdfMargin)
-	tr := pdf.UnicodeTranslatorFromDescriptor("")
+	cp1252 := pdf.UnicodeTranslatorFromDescriptor("")
+	tr := func(s string) string { return cp1252(pdfSymbols.Replace(s)) }
 	title := statementTitle(s)
 	pdf.SetTitle(tr("Statement for "+title+", "+s.Period), false)
 	pdf.SetCreator("icomp", false)

@@ -2,15 +2,12 @@ package reports
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -257,52 +254,6 @@ func TestExtraSections(t *testing.T) {
 	}
 }
 
-// PDFText returns the text a PDF shows (the strings of its Tj operators,
-// Windows-1252 read as Latin-1) and its page count, inflating deflated
-// streams.
-func PDFText(t testing.TB, data []byte) (text string, pages int) {
-	t.Helper()
-	if !bytes.HasPrefix(data, []byte("%PDF-1.")) || !bytes.HasSuffix(bytes.TrimSpace(data), []byte("%%EOF")) {
-		t.Fatalf("not a PDF: starts %q", data[:min(16, len(data))])
-	}
-	count := regexp.MustCompile(`/Type /Pages\s*/Kids \[[^\]]*\]\s*/Count (\d+)`).FindSubmatch(data)
-	if count == nil {
-		t.Fatal("PDF has no page tree")
-	}
-	pages, _ = strconv.Atoi(string(count[1]))
-	if n := len(regexp.MustCompile(`/Type /Page\b[^s]`).FindAll(data, -1)); n != pages {
-		t.Fatalf("page tree counts %d pages, the file has %d page objects", pages, n)
-	}
-	var b strings.Builder
-	streamRE := regexp.MustCompile(`(?s)<<([^>]*)>>\s*stream\r?\n(.*?)\r?\nendstream`)
-	tjRE := regexp.MustCompile(`\(((?:\\.|[^\\)])*)\) ?Tj`)
-	for _, m := range streamRE.FindAllSubmatch(data, -1) {
-		body := m[2]
-		if bytes.Contains(m[1], []byte("/FlateDecode")) {
-			r, err := zlib.NewReader(bytes.NewReader(body))
-			if err != nil {
-				continue // a font or image stream
-			}
-			if body, err = io.ReadAll(r); err != nil {
-				t.Fatal(err)
-			}
-		}
-		for _, tj := range tjRE.FindAllSubmatch(body, -1) {
-			s := tj[1]
-			for i := 0; i < len(s); i++ {
-				c := s[i]
-				if c == '\\' && i+1 < len(s) {
-					i++
-					c = s[i]
-				}
-				b.WriteRune(rune(c))
-			}
-			b.WriteByte('\n')
-		}
-	}
-	return b.String(), pages
-}
-
 func TestWritePDF(t *testing.T) {
 	t.Parallel()
 	long := sampleStatement(t)
@@ -325,7 +276,10 @@ func TestWritePDF(t *testing.T) {
 			if err := WritePDF(&b, tc.s, PDFOptions{Uncompressed: tc.uncompressed, LinkBase: "https://icomp.example.com"}); err != nil {
 				t.Fatal(err)
 			}
-			text, pages := PDFText(t, b.Bytes())
+			text, pages, err := PDFText(b.Bytes())
+			if err != nil {
+				t.Fatal(err)
+			}
 			if pages != tc.pages {
 				t.Errorf("%d pages, want %d", pages, tc.pages)
 			}

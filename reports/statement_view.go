@@ -96,7 +96,6 @@ var (
 	maxBarWidth = decimal.NewFromInt(96)
 	minScale    = decimal.RequireFromString("1.5")
 	half        = decimal.RequireFromString("0.5")
-	hundred     = decimal.NewFromInt(100)
 	two         = decimal.NewFromInt(2)
 )
 

@@ -351,7 +351,8 @@ type moneyRow struct {
 }
 
 // moneyRows is the money table: what the text statement's "Money for"
-// block shows, row for row.
+// block shows, with payable, previously paid and not yet paid together
+// for each currency.
 func moneyRows(m MoneyMoved) []moneyRow {
 	var out []moneyRow
 	row := func(label string, d decimal.Decimal, currency, note string, total bool) {
@@ -369,14 +370,12 @@ func moneyRows(m MoneyMoved) []moneyRow {
 	for _, l := range m.PriorPeriod {
 		row("Prior period "+l.Earned, l.Amount, l.Currency, fmt.Sprintf("%s %s: %s", l.Plan, l.Subject, l.Reason), false)
 	}
-	for _, t := range m.Payable {
-		row("Payable", t.Amount, t.Currency, "", true)
-	}
 	paid := map[string]decimal.Decimal{}
 	for _, t := range m.PreviouslyPaid {
 		paid[t.Currency] = t.Amount
 	}
 	for _, t := range m.Payable {
+		row("Payable", t.Amount, t.Currency, "", true)
 		row("Previously paid", paid[t.Currency], t.Currency, "", false)
 		row("Not yet paid", t.Amount.Sub(paid[t.Currency]), t.Currency, "", true)
 	}

@@ -89,13 +89,32 @@ func WriteHTML(w io.Writer, s *Statement, opts HTMLOptions) error {
 // relative to the site's root; see the function WriteHTML.
 func (s *Statement) WriteHTML(w io.Writer) error { return WriteHTML(w, s, HTMLOptions{}) }
 
-// descriptionLines splits a plan's description into its non-empty lines.
+// descriptionLines splits a plan's description into paragraphs: lines
+// wrapped in the YAML are joined, a blank line ends a paragraph and a line
+// starting with "- " or "* " (a list item) starts one.
 func descriptionLines(d string) []string {
 	var out []string
-	for _, line := range strings.Split(strings.TrimSpace(d), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			out = append(out, line)
+	cur := ""
+	flush := func() {
+		if cur != "" {
+			out = append(out, cur)
+			cur = ""
 		}
 	}
+	for _, line := range strings.Split(strings.TrimSpace(d), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			flush()
+		case strings.HasPrefix(line, "- "), strings.HasPrefix(line, "* "):
+			flush()
+			cur = line
+		case cur == "":
+			cur = line
+		default:
+			cur += " " + line
+		}
+	}
+	flush()
 	return out
 }

@@ -180,15 +180,8 @@ func (p *pdfWriter) plan(s *Statement, ps PlanStatement, opts PDFOptions) {
 	p.heading("Plan " + ps.Plan)
 	p.font("", 9)
 	p.cell(0, 4.5, fmt.Sprintf("Version %s, plan hash %s", ps.Version, short(ps.PlanHash)), 1, "")
-	if d := descriptionLines(ps.Description); len(d) > 0 {
-		text := ""
-		for i, l := range d {
-			if i > 0 {
-				text += " "
-			}
-			text += l
-		}
-		pdf.MultiCell(0, 4.5, p.tr(text), "", "L", false)
+	for _, l := range descriptionLines(ps.Description) {
+		pdf.MultiCell(0, 4.5, p.tr(l), "", "L", false)
 	}
 	if c := attainmentChart(ps); c != nil {
 		p.chart(c)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -338,6 +339,23 @@ func TestWritePDFBarsProportional(t *testing.T) {
 		ratio := hs[i+1].Div(hs[0])
 		if ratio.Sub(decimal.RequireFromString(want)).Abs().GreaterThan(decimal.RequireFromString("0.001")) {
 			t.Errorf("bar %d is %s × the first, want %s (heights %v)", i+1, ratio, want, hs)
+		}
+	}
+}
+
+func TestDescriptionLines(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want []string
+	}{
+		{"", nil},
+		{"One paragraph\nwrapped in YAML.\n", []string{"One paragraph wrapped in YAML."}},
+		{"Managers, paid on their team.\n- override: 5%\n  of the team's commission\n- bonus: 10,000\n\nAfter a blank line.",
+			[]string{"Managers, paid on their team.", "- override: 5% of the team's commission", "- bonus: 10,000", "After a blank line."}},
+	} {
+		if got := descriptionLines(tc.in); !slices.Equal(got, tc.want) {
+			t.Errorf("descriptionLines(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -356,6 +357,43 @@ func TestDescriptionLines(t *testing.T) {
 	} {
 		if got := descriptionLines(tc.in); !slices.Equal(got, tc.want) {
 			t.Errorf("descriptionLines(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// bigStatement is the sample statement with 5,000 more credited deals.
+func bigStatement(b *testing.B) *Statement {
+	data, err := os.ReadFile(filepath.Join("testdata", "statement.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var s Statement
+	if err := json.Unmarshal(data, &s); err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < 5000; i++ {
+		s.Plans[0].Credits = append(s.Plans[0].Credits, StatementCredit{Txn: fmt.Sprintf("T%05d", i+10), Date: "2027-02-02", Type: "new", Rule: "owner", Share: "1",
+			Amount: decimal.New(int64(100000+i), -2)})
+	}
+	return &s
+}
+
+// BenchmarkWriteHTML5000 and BenchmarkWritePDF5000 time a statement with
+// 5,000 credited deals (issue 11 asks for the render time).
+func BenchmarkWriteHTML5000(b *testing.B) {
+	s := bigStatement(b)
+	for b.Loop() {
+		if err := WriteHTML(io.Discard, s, HTMLOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWritePDF5000(b *testing.B) {
+	s := bigStatement(b)
+	for b.Loop() {
+		if err := WritePDF(io.Discard, s, PDFOptions{}); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -285,7 +285,7 @@ func kindLabel(kind string) string {
 }
 
 func newStatementCmd(e *env, db *string) *cobra.Command {
-	var person, periodLabel, format string
+	var person, periodLabel, format, linkBase string
 	cmd := &cobra.Command{
 		Use:   "statement --person ID --period P",
 		Short: "Print a person's statement: credits, measures, attainment and each payout with its working",
@@ -303,12 +303,13 @@ func newStatementCmd(e *env, db *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return writeStatement(e.out, s, format)
+			return writeStatement(e.out, s, format, linkBase)
 		},
 	}
 	cmd.Flags().StringVar(&person, "person", "", "person id (required)")
 	cmd.Flags().StringVar(&periodLabel, "period", "", "period label, e.g. 2027-Q1 (required)")
 	cmd.Flags().StringVar(&format, "format", "text", "text, json, html (a standalone page) or pdf")
+	cmd.Flags().StringVar(&linkBase, "link-base", "", "html and pdf: "+linkBaseHelp)
 	_ = cmd.MarkFlagRequired("person")
 	_ = cmd.MarkFlagRequired("period")
 	return cmd

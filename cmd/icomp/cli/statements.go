@@ -19,20 +19,23 @@ import (
 // statementFormats are the formats of icomp statement.
 var statementFormats = []string{"text", "json", "html", "pdf"}
 
-// writeStatement writes s in format. HTML is a standalone page whose
-// explanation links are relative to the web server's root; PDF is
+// writeStatement writes s in format. HTML is a standalone page; PDF is
 // deflated, dated 2000-01-01 so the same statement gives the same bytes.
-func writeStatement(w io.Writer, s *reports.Statement, format string) error {
+// Explanation links start with linkBase ("" links relative to the web
+// server's root).
+func writeStatement(w io.Writer, s *reports.Statement, format, linkBase string) error {
 	switch format {
 	case "json":
 		return s.WriteJSON(w)
 	case "html":
-		return reports.WriteHTML(w, s, reports.HTMLOptions{})
+		return reports.WriteHTML(w, s, reports.HTMLOptions{LinkBase: linkBase})
 	case "pdf":
-		return reports.WritePDF(w, s, reports.PDFOptions{})
+		return reports.WritePDF(w, s, reports.PDFOptions{LinkBase: linkBase})
 	}
 	return s.WriteText(w)
 }
+
+const linkBaseHelp = "address of icomp serve put before each line's explanation link, e.g. https://icomp.example.com (default: links relative to the server's root)"
 
 // statementFileName is "statement-{period}-{person}.{ext}" with every
 // byte other than letters, digits, '-', '_' and a '.' that does not start
@@ -57,7 +60,7 @@ func safeName(s string) string {
 }
 
 func newExportStatementsCmd(e *env, db *string) *cobra.Command {
-	var periodLabel, dir, formats string
+	var periodLabel, dir, formats, linkBase string
 	cmd := &cobra.Command{
 		Use:   "statements --period P --dir D [--format html,pdf]",
 		Short: "Write a statement file for everyone with lines in the period (HTML and/or PDF)",
@@ -116,7 +119,7 @@ exists, nothing is written. Prints each file written and a summary.`,
 				}
 				for _, ext := range exts {
 					var buf bytes.Buffer
-					if err := writeStatement(&buf, s, ext); err != nil {
+					if err := writeStatement(&buf, s, ext, linkBase); err != nil {
 						return err
 					}
 					path := filepath.Join(dir, statementFileName(periodLabel, p, ext))
@@ -134,6 +137,7 @@ exists, nothing is written. Prints each file written and a summary.`,
 	cmd.Flags().StringVar(&periodLabel, "period", "", "period label, e.g. 2027-Q1 (required)")
 	cmd.Flags().StringVar(&dir, "dir", "", "directory to write into (required)")
 	cmd.Flags().StringVar(&formats, "format", "html", "html, pdf or html,pdf")
+	cmd.Flags().StringVar(&linkBase, "link-base", "", linkBaseHelp)
 	_ = cmd.MarkFlagRequired("period")
 	_ = cmd.MarkFlagRequired("dir")
 	return cmd

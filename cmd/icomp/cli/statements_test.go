@@ -30,6 +30,11 @@ func TestStatementHTMLGolden(t *testing.T) {
 			t.Errorf("HTML statement for %s differs from %s (go test -update rewrites it):\n%s", person, golden, lineDiff(string(want), r.out))
 		}
 	}
+	// --link-base makes the explanation links absolute.
+	r := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1", "--format", "html", "--link-base", "https://icomp.example.com/")
+	if !strings.Contains(r.out, `<a href="https://icomp.example.com/explain?person=ae-1&amp;period=2027-Q1&amp;plan=golden-ae&amp;component=commission">`) {
+		t.Errorf("--link-base: no absolute explanation link:\n%s", r.out)
+	}
 	if r := icomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1", "--format", "docx"); r.code != ExitUsage || !strings.Contains(r.errOut, "want text, json, html or pdf") {
 		t.Fatalf("statement --format docx: %s", r)
 	}

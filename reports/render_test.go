@@ -397,3 +397,36 @@ func BenchmarkWritePDF5000(b *testing.B) {
 		}
 	}
 }
+
+// TestRenderMinimal renders a statement with no plan, only a prior-period
+// line posted into the period (a person whose plan ended), and no name.
+func TestRenderMinimal(t *testing.T) {
+	t.Parallel()
+	s := &Statement{Person: "ae-9", Period: "2027-Q2", Money: MoneyMoved{
+		PriorPeriod: []StatementLine{{Earned: "2027-Q1", Plan: "ae-2027", Subject: "commission", Amount: decimal.RequireFromString("-80.5"), Currency: "USD", Reason: "deal T7 cancelled"}},
+		Payable:     []CurrencyTotal{{Currency: "USD", Amount: decimal.RequireFromString("-80.5")}},
+	}}
+	var h bytes.Buffer
+	if err := WriteHTML(&h, s, HTMLOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Statement for ae-9</h1>", "Prior period 2027-Q1", "-80.50", "deal T7 cancelled"} {
+		if !strings.Contains(h.String(), want) {
+			t.Errorf("HTML lacks %q", want)
+		}
+	}
+	if strings.Contains(h.String(), "<svg") {
+		t.Error("a statement without measures has no chart")
+	}
+	var p bytes.Buffer
+	if err := WritePDF(&p, s, PDFOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	text, pages, err := PDFText(p.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pages != 1 || !strings.Contains(text, "Statement for ae-9") || !strings.Contains(text, "-80.50") {
+		t.Errorf("%d pages, text:\n%s", pages, text)
+	}
+}

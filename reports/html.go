@@ -10,6 +10,15 @@ import (
 //go:embed templates/statement.html.tmpl
 var templateFS embed.FS
 
+//go:embed templates/statement.css
+var statementCSS string
+
+// StatementCSS is the style sheet WriteHTML puts in a <style> element,
+// scoped to .icomp-statement: a server whose Content-Security-Policy
+// forbids inline styles serves it as a file and renders with
+// HTMLOptions.NoStyle.
+func StatementCSS() string { return statementCSS }
+
 // statementTemplate renders a statement; html/template escapes every value
 // for where it lands (text, attribute, URL).
 var statementTemplate = template.Must(template.New("statement.html.tmpl").Funcs(template.FuncMap{
@@ -17,6 +26,7 @@ var statementTemplate = template.Must(template.New("statement.html.tmpl").Funcs(
 	"percent": percent,
 	"lines":   descriptionLines,
 	"id":      idPart,
+	"css":     func() template.CSS { return template.CSS(statementCSS) },
 }).ParseFS(templateFS, "templates/statement.html.tmpl"))
 
 // HTMLOptions says how WriteHTML renders.
@@ -29,6 +39,9 @@ type HTMLOptions struct {
 	// to be placed inside a page layout; otherwise WriteHTML writes a
 	// standalone document.
 	Fragment bool
+	// NoStyle leaves out the <style> element (StatementCSS), for a page
+	// that links the style sheet instead.
+	NoStyle bool
 }
 
 // htmlView is what the template reads.

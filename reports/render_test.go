@@ -108,6 +108,17 @@ func TestWriteHTMLGolden(t *testing.T) {
 			if strings.Contains(out, "<script") {
 				t.Error("a statement has no scripts")
 			}
+			// NoStyle leaves the style sheet to the page.
+			var bare bytes.Buffer
+			opts := tc.opts
+			opts.NoStyle = true
+			if err := WriteHTML(&bare, sampleStatement(t), opts); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(bare.String(), "<style>") || !strings.Contains(out, "<style>\n"+StatementCSS()+"</style>") ||
+				strings.Replace(out, "<style>\n"+StatementCSS()+"</style>", "", 1) != bare.String() {
+				t.Error("NoStyle should leave out the <style> element and nothing else")
+			}
 		})
 	}
 }

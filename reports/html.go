@@ -61,6 +61,7 @@ type htmlPlan struct {
 	Total         string
 	Payouts       []htmlPayout
 	Reversed      []htmlLine
+	Credits       []htmlCredit
 }
 
 type htmlPayout struct {
@@ -69,6 +70,17 @@ type htmlPayout struct {
 	Explain string
 	Amount  string
 	Trace   []string
+	// Txns are the credited transactions the line names, each linking to
+	// its row (CreditAnchor).
+	Txns []htmlTxn
+}
+
+type htmlTxn struct{ Txn, Anchor string }
+
+type htmlCredit struct {
+	StatementCredit
+	// Anchor is set on a transaction's first row.
+	Anchor string
 }
 
 type htmlLine struct {
@@ -85,10 +97,23 @@ func WriteHTML(w io.Writer, s *Statement, opts HTMLOptions) error {
 	v := htmlView{Opts: opts, S: s, Title: statementTitle(s), Money: moneyRows(s.Money), Sections: extraSections(s)}
 	for _, ps := range s.Plans {
 		hp := htmlPlan{PlanStatement: ps, Chart: attainmentChart(ps), CreditsAnchor: CreditsAnchor(ps.Plan), Total: moneyText(ps.Total, ps.Currency)}
+		credited := map[string]bool{}
+		for _, c := range ps.Credits {
+			hc := htmlCredit{StatementCredit: c}
+			if !credited[c.Txn] {
+				credited[c.Txn] = true
+				hc.Anchor = CreditAnchor(ps.Plan, c.Txn)
+			}
+			hp.Credits = append(hp.Credits, hc)
+		}
 		for _, p := range ps.Payouts {
-			hp.Payouts = append(hp.Payouts, htmlPayout{StatementPayout: p, Anchor: LineAnchor(ps.Plan, p.Component),
+			hpo := htmlPayout{StatementPayout: p, Anchor: LineAnchor(ps.Plan, p.Component),
 				Explain: ExplainHref(opts.LinkBase, s.Person, s.Period, ps.Plan, p.Component),
-				Amount:  moneyText(p.Amount, p.Currency), Trace: TraceLines(p.Trace)})
+				Amount:  moneyText(p.Amount, p.Currency), Trace: TraceLines(p.Trace)}
+			for _, txn := range lineTxns(p, credited) {
+				hpo.Txns = append(hpo.Txns, htmlTxn{Txn: txn, Anchor: CreditAnchor(ps.Plan, txn)})
+			}
+			hp.Payouts = append(hp.Payouts, hpo)
 		}
 		for _, l := range ps.Reversed {
 			hp.Reversed = append(hp.Reversed, htmlLine{StatementLine: l, Amount: moneyText(l.Amount.Neg(), l.Currency)})

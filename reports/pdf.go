@@ -202,6 +202,12 @@ func (p *pdfWriter) plan(s *Statement, ps PlanStatement, opts PDFOptions) {
 		}
 	}
 	credits := pdf.AddLink()
+	// Each transaction a payout line names links to its first row.
+	txnLinks := map[string]int{}
+	credited := map[string]bool{}
+	for _, c := range ps.Credits {
+		credited[c.Txn] = true
+	}
 	p.subheading("Payouts")
 	for _, po := range ps.Payouts {
 		trace := TraceLines(po.Trace)
@@ -211,6 +217,26 @@ func (p *pdfWriter) plan(s *Statement, ps PlanStatement, opts PDFOptions) {
 		for _, l := range trace {
 			pdf.SetX(pdfMargin + 5)
 			pdf.MultiCell(pdfWidth-5, 3.8, p.tr(l), "", "L", false)
+		}
+		if txns := lineTxns(po, credited); len(txns) > 0 {
+			pdf.SetX(pdfMargin + 5)
+			pdf.Write(3.8, "Deals: ")
+			pdf.SetTextColor(43, 108, 176)
+			for i, txn := range txns {
+				if i > 0 {
+					pdf.SetTextColor(0, 0, 0)
+					pdf.Write(3.8, ", ")
+					pdf.SetTextColor(43, 108, 176)
+				}
+				link, ok := txnLinks[txn]
+				if !ok {
+					link = pdf.AddLink()
+					txnLinks[txn] = link
+				}
+				pdf.WriteLinkID(3.8, p.tr(txn), link)
+			}
+			pdf.SetTextColor(0, 0, 0)
+			pdf.Ln(3.8)
 		}
 		pdf.SetX(pdfMargin + 5)
 		pdf.SetTextColor(43, 108, 176)
@@ -252,6 +278,10 @@ func (p *pdfWriter) plan(s *Statement, ps PlanStatement, opts PDFOptions) {
 	}
 	row("B", "date", "transaction", "rule", "type", "share", "amount")
 	for _, c := range ps.Credits {
+		if link, ok := txnLinks[c.Txn]; ok {
+			pdf.SetLink(link, pdf.GetY(), pdf.PageNo())
+			delete(txnLinks, c.Txn)
+		}
 		row("", c.Date, c.Txn, c.Rule, c.Type, c.Share, moneyText(c.Amount, ps.Currency)+" "+ps.Currency)
 		if c.FX != nil {
 			p.note("converted: " + c.FX.String())

@@ -94,6 +94,8 @@ func TestWriteHTMLGolden(t *testing.T) {
 				`href="` + strings.TrimRight(tc.opts.LinkBase, "/") + `/explain?person=ae-7&amp;period=2027-Q1&amp;plan=ae-2027&amp;component=commission"`,
 				`href="#credits-ae-2027"`, `id="credits-ae-2027"`,
 				`id="line-jp.20spiff..spiff"`, `plan=jp&#43;spiff`,
+				// A per-deal line links to its deals' rows.
+				`Deals: <a href="#txn-jp.20spiff..J1">J1</a>`, `<tr id="txn-jp.20spiff..J1">`, `<tr id="txn-ae-2027..T002">`,
 				// The working, fx, reversed, prior period.
 				"tier 2 (from 80000 and up): 11000 × 0.12 = 1320",
 				"less 255 paid earlier this fiscal year = 7465",
@@ -279,8 +281,8 @@ func TestWritePDF(t *testing.T) {
 		uncompressed bool
 		pages        int
 	}{
-		{"sample", sampleStatement(t), true, 2},
-		{"sample deflated", sampleStatement(t), false, 2},
+		{"sample", sampleStatement(t), true, 3},
+		{"sample deflated", sampleStatement(t), false, 3},
 		{"200 more credits", long, false, 6},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -303,6 +305,7 @@ func TestWritePDF(t *testing.T) {
 				"commission [COMM]", "tier 2 (from 80000 and up): 11000 × 0.12 = 1320",
 				"converted: 50000 GBP × 1.22 (GBP->USD, 2027-02) = 61000 USD",
 				"Attainment against target, plan ae-2027", "113.75%", "25.00%", "n/a",
+				"Deals: \nJ1\n",
 			} {
 				if !strings.Contains(text, want) {
 					t.Errorf("PDF text lacks %q:\n%s", want, text)

@@ -37,6 +37,34 @@ func LineAnchor(plan, component string) string {
 // statement's HTML.
 func CreditsAnchor(plan string) string { return "credits-" + idPart(plan) }
 
+// CreditAnchor is the id of a transaction's first row among a plan's
+// credited transactions, "txn-{plan}..{txn}".
+func CreditAnchor(plan, txn string) string { return "txn-" + idPart(plan) + ".." + idPart(txn) }
+
+// lineTxns lists, in trace order without repeats, the transactions a
+// payout line names that the plan credited: per-deal rate tables' deals and
+// clawbacks' cancellations and the deals they cancel.
+func lineTxns(p StatementPayout, credited map[string]bool) []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(txn string) {
+		if txn != "" && credited[txn] && !seen[txn] {
+			seen[txn] = true
+			out = append(out, txn)
+		}
+	}
+	if p.Trace.Deals != nil {
+		for _, d := range p.Trace.Deals.Paid {
+			add(d.Txn)
+		}
+	}
+	for _, c := range p.Trace.Clawbacks {
+		add(c.Cancellation)
+		add(c.Cancels)
+	}
+	return out
+}
+
 func idPart(s string) string {
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {

@@ -730,3 +730,23 @@ func writeDisputes(b *strings.Builder, ds []StatementDispute) {
 		fmt.Fprintln(b, line)
 	}
 }
+
+// StatementPeople lists, in id order, the people with ledger lines earned
+// in the period or payable lines posted into it: everyone who has a
+// statement for it.
+func StatementPeople(ctx context.Context, r StatementSource, periodLabel string) ([]string, error) {
+	if _, err := periods.Parse(ctx, r, periodLabel); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range []storage.LedgerLineListParams{{Period: periodLabel}, {Ledger: ledger.PayableLedger, PostedPeriod: periodLabel}} {
+		lines, err := r.LedgerLineList(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			seen[l.Person] = true
+		}
+	}
+	return sortedKeys(seen), nil
+}

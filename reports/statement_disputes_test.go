@@ -2,15 +2,12 @@ package reports
 
 import (
 	"bytes"
-	"flag"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/shopspring/decimal"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 // TestStatementDisputesGolden: the Disputes section of a statement, in
 // text and JSON, for an open line dispute, a deal dispute in review, an

@@ -355,21 +355,34 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, 
 		measures[[2]string{m.Person, m.Measure}] = m.Value
 	}
 	cb := c.plan.Clawback
+	// The recomputed period's credits of each cancelled deal, in the
+	// order they were made, found in one pass over the credits.
+	byDeal := make(map[*facts.Transaction][]*credit, len(cns))
 	for _, cn := range cns {
-		for np := range nc.payees {
+		byDeal[cn.deal] = nil
+	}
+	for k := range nc.periodCredits {
+		cr := &nc.periodCredits[k]
+		if cs, ok := byDeal[nc.txns[cr.txn].t]; ok {
+			byDeal[nc.txns[cr.txn].t] = append(cs, cr)
+		}
+	}
+	for _, cn := range cns {
+		// Payee by payee (in payee order), each payee's credits in the
+		// order they were made.
+		dealCredits := slices.Clone(byDeal[cn.deal])
+		slices.SortStableFunc(dealCredits, func(a, b *credit) int { return int(a.payee - b.payee) })
+		for len(dealCredits) > 0 {
+			np := int(dealCredits[0].payee)
+			n := 1
+			for n < len(dealCredits) && int(dealCredits[n].payee) == np {
+				n++
+			}
+			credits := dealCredits[:n]
+			dealCredits = dealCredits[n:]
 			pe := &nc.payees[np]
 			p, ok := c.index[pe.p.ID]
 			if !ok {
-				continue
-			}
-			var credits []*credit
-			for k := range nc.periodCredits {
-				cr := &nc.periodCredits[k]
-				if int(cr.payee) == np && nc.txns[cr.txn].t == cn.deal {
-					credits = append(credits, cr)
-				}
-			}
-			if len(credits) == 0 {
 				continue
 			}
 			for k, ci := range cb.Components {

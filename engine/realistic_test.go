@@ -214,7 +214,7 @@ measures:
 // every transaction and person, one transaction in five in EUR, a tenth
 // of the people hired during the year (ramped targets) and a few hired or
 // leaving during Q2 (prorated), each AE but the first ten reporting to
-// one of those, MBO scores, and one positive deal in 100 cancelled (in
+// one of those (the hierarchy given as such), MBO scores, and one positive deal in 100 cancelled (in
 // full or in part) 20 to 110 days later, up to the end of Q2. The
 // transactions are in ID order, as storage lists them.
 func allMechanicsInput(tb testing.TB, nPeople, nTxns int) engine.Input {
@@ -270,7 +270,12 @@ func allMechanicsInput(tb testing.TB, nPeople, nTxns int) engine.Input {
 		txns = append(txns, c)
 	}
 	slices.SortFunc(txns, func(a, b facts.Transaction) int { return strings.Compare(a.ID, b.ID) })
+	var hier []facts.Reporting
+	for _, p := range people {
+		hier = append(hier, facts.Reporting{Person: p.ID, Manager: p.Manager, Role: p.Role})
+	}
 	return engine.Input{
+		Hierarchy:    hier,
 		Plan:         compPlan(tb, allMechanicsRollupPlan),
 		Targets:      targetPlan(tb, rampedTargets),
 		Period:       quarter(tb, "2027-Q2"),
@@ -307,4 +312,39 @@ func BenchmarkComputeAllMechanics(b *testing.B) {
 	n := float64(b.N) * float64(len(in.Transactions))
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/txn")
 	b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
+}
+
+// TestAllMechanicsClawbackReuse checks on allMechanicsInput that the
+// clawbacks of deals paid in the period, read from the period's own lines,
+// are those a recomputation of the period gives: with the hierarchy given,
+// and without it (taken from the people given, which a recomputation
+// given fewer people would climb differently, so the period is
+// recomputed).
+func TestAllMechanicsClawbackReuse(t *testing.T) {
+	t.Parallel()
+	in := allMechanicsInput(t, 60, 6000)
+	noHier := in
+	noHier.Hierarchy = nil
+	for name, in := range map[string]engine.Input{"hierarchy": in, "people's managers": noHier} {
+		res, err := engine.Compute(in)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		clawbacks := 0
+		for _, p := range res.Payouts {
+			if p.Trace.Type == engine.TraceTypeClawback && !p.Amount.IsZero() {
+				clawbacks++
+			}
+		}
+		if clawbacks == 0 {
+			t.Fatalf("%s: no clawback line takes anything back; the test needs some", name)
+		}
+		again, err := engine.Compute(engine.WithoutClawbackReuse(in))
+		if err != nil {
+			t.Fatalf("%s, recomputing: %v", name, err)
+		}
+		if diff := firstDifference(canonical(t, again), canonical(t, res)); diff != "" {
+			t.Fatalf("%s: recomputing the period for clawbacks gives another result: %s", name, diff)
+		}
+	}
 }

@@ -109,6 +109,9 @@ type calc struct {
 	// deals holds the credits per-deal rate tables tier, when the plan
 	// has any (see perdeal.go).
 	deals *perDeal
+	// dayStarts and dealScratch are sortDealsByDay's scratch space.
+	dayStarts   []int32
+	dealScratch []dealCredit
 	// adj is the current payee's ramped or prorated targets, for traces;
 	// annualMeasures the measures rules read annual_target of (proration.go).
 	adj            adjusted

@@ -15,7 +15,6 @@ func genDecimal(t *rapid.T, label string) decimal.Decimal {
 	return decimal.New(c, int32(rapid.IntRange(-12, 3).Draw(t, label+" exp")))
 }
 
-
 // TestFixMatchesDecimal checks that every fix operation that reports
 // success gives exactly shopspring's decimal, exponent included.
 func TestFixMatchesDecimal(t *testing.T) {

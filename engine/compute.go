@@ -232,9 +232,13 @@ func Compute(in Input) (*Result, error) {
 		c.prior[k] = c.prior[k].Add(p.Amount)
 	}
 	res := &Result{
-		Credits:  c.creditLines(),
 		Measures: make([]MeasureValue, 0, len(c.payees)*len(c.plan.Measures)),
 		Payouts:  make([]Payout, 0, len(c.payees)*(len(c.plan.Components)+len(c.plan.Steps))),
+	}
+	if in.nested == nil {
+		// A recomputation for clawbacks reads the calculation's credits,
+		// not the lines made of them.
+		res.Credits = c.creditLines()
 	}
 	// The payees' lines come first, so that the clawbacks of deals paid
 	// in this very period can read them instead of computing the period

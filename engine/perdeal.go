@@ -327,10 +327,19 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 	if !ok {
 		return fail()
 	}
+	if len(buf) == start+1 && total == (fix{buf[start].Amount.CoefficientInt64(), buf[start].Amount.Exponent()}) {
+		amount = buf[start].Amount // one part: the amount is its amount, exponent and all
+	} else {
+		amount = total.decimal()
+	}
+	rounded = r.decimal()
+	if r == total {
+		rounded = amount // already at the currency's places
+	}
 	if len(buf) > start {
 		parts = buf[start:len(buf):len(buf)]
 	}
-	return parts, total.decimal(), r.decimal(), buf, true
+	return parts, amount, rounded, buf, true
 }
 
 // sortDealsByDay sorts deals by day, stably: a counting sort, since a

@@ -46,6 +46,9 @@ type Input struct {
 	// nested is set when the calculation recomputes an earlier period for
 	// a clawback (clawback.go).
 	nested *nestedRun
+	// noReuse makes clawbacks recompute the period being computed rather
+	// than read its lines (reuseDone), for the test that both agree.
+	noReuse bool
 }
 
 // Result is a calculation's output, each slice sorted.

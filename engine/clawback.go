@@ -305,6 +305,28 @@ func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 			}
 		case plans.CreditToTerritory:
 			out = append(out, c.byTerr[t.Territory]...)
+		case plans.CreditToManagers:
+			// The managers the deal rolled up to, as rollup credits them.
+			if t.Owner == "" {
+				continue
+			}
+			ru := rule.Rollup
+			err := c.hier.climb(t.Owner, t.Date, func(m, role string, level int) bool {
+				if len(ru.Roles) > 0 {
+					if !slices.Contains(ru.Roles, role) {
+						return true
+					}
+				} else if level > ru.Levels {
+					return false
+				}
+				if p, ok := c.index[m]; ok {
+					out = append(out, p)
+				}
+				return len(ru.Roles) > 0 || level < ru.Levels
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	// Only people employed on the deal's date were credited by it (add).

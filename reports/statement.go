@@ -4,8 +4,8 @@ package reports
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"

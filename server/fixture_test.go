@@ -187,4 +187,7 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 // testLog sends the server's log to the test's.
 type testLog struct{ t testing.TB }
 
-func (l testLog) Write(p []byte) (int, error) { l.t.Log(strings.TrimSpace(string(p))); return len(p), nil }
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}

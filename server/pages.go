@@ -47,7 +47,7 @@ var funcs = template.FuncMap{
 		w := d.Mul(decimal.NewFromInt(200)).IntPart()
 		return int(min(w, 300))
 	},
-	"money": func(d decimal.Decimal, currency string) string { return d.StringFixed(2) + " " + currency },
+	"money":      func(d decimal.Decimal, currency string) string { return d.StringFixed(2) + " " + currency },
 	"traceLines": reports.TraceLines,
 	"has":        func(u *storage.User, role string) bool { return u != nil && u.Role == role },
 }
@@ -303,11 +303,11 @@ func (s *Server) payoutPage(w http.ResponseWriter, r *http.Request, p *principal
 
 // TeamRow is one person of a manager's team view.
 type TeamRow struct {
-	Person   string            `json:"person"`
-	Name     string            `json:"name"`
-	Role     string            `json:"role"`
-	Manager  string            `json:"manager"`
-	Earned   []reports.CurrencyTotal `json:"earned"`
+	Person   string                     `json:"person"`
+	Name     string                     `json:"name"`
+	Role     string                     `json:"role"`
+	Manager  string                     `json:"manager"`
+	Earned   []reports.CurrencyTotal    `json:"earned"`
 	Measures []reports.StatementMeasure `json:"measures"`
 }
 

@@ -75,6 +75,11 @@ func (s *Server) parseTemplates() error {
 // render executes the named page into a buffer first, so that a template
 // error is a 500, not half a page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, p *principal, name string, data any) {
+	s.renderStatus(w, r, p, http.StatusOK, name, data)
+}
+
+// renderStatus is render with another status than 200.
+func (s *Server) renderStatus(w http.ResponseWriter, r *http.Request, p *principal, status int, name string, data any) {
 	pg := page{Data: data, Title: name}
 	if p != nil {
 		pg.User = &p.User
@@ -97,6 +102,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, p *principal, na
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
 	_, _ = buf.WriteTo(w)
 }
 
@@ -110,8 +116,7 @@ func (s *Server) signinPage(w http.ResponseWriter, r *http.Request, status int, 
 	token := NewSecret()
 	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: token, Path: "/signin", HttpOnly: true,
 		Secure: s.cfg.TLS, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
-	w.WriteHeader(status)
-	s.render(w, r, nil, "signin", map[string]any{"Title": "Sign in", "Token": token, "Message": msg})
+	s.renderStatus(w, r, nil, status, "signin", map[string]any{"Title": "Sign in", "Token": token, "Message": msg})
 }
 
 func (s *Server) signin(w http.ResponseWriter, r *http.Request, _ *principal) {

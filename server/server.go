@@ -194,9 +194,13 @@ func (s *Server) handle(method, path string, roles []string, api bool, h handler
 				return
 			}
 		}
-		h(w, r, p)
+		h(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, p)), p)
 	})
 }
+
+// principalKey holds the request's principal in its context, for pages
+// (errors) rendered without it in hand.
+type principalKey struct{}
 
 func securityHeaders(w http.ResponseWriter) {
 	h := w.Header()
@@ -253,8 +257,8 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, api bool, status i
 		writeJSONError(w, status, msg)
 		return
 	}
-	w.WriteHeader(status)
-	s.render(w, r, nil, "error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": msg})
+	p, _ := r.Context().Value(principalKey{}).(*principal)
+	s.renderStatus(w, r, p, status, "error", map[string]any{"Status": status, "StatusText": http.StatusText(status), "Message": msg})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {

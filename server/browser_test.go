@@ -137,8 +137,15 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	step("other rep signs out", signOut)
 
+	// A manager's team, with attainment bars.
+	step("manager signs in", signIn(f.users["manager"].Email), chromedp.WaitVisible(chromedp.ID("team")), shot("05-manager-team"))
+	if team := text("#team"); !strings.Contains(team, repPerson) || strings.Contains(team, otherPerson+" ") {
+		t.Errorf("mgr-1's team view: %q", team)
+	}
+	step("manager signs out", signOut)
+
 	// 3. An admin re-runs the quarter and watches the run to the end.
-	step("admin signs in", signIn(f.users["admin"].Email), chromedp.WaitVisible(chromedp.ID("admin-periods")), shot("05-admin-periods"))
+	step("admin signs in", signIn(f.users["admin"].Email), chromedp.WaitVisible(chromedp.ID("admin-periods")), shot("06-admin-periods"))
 	step("admin starts a re-run", chromedp.Click(chromedp.ID("run-"+quarter)), chromedp.WaitVisible(chromedp.ID("run-status")))
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
@@ -147,12 +154,12 @@ func TestBrowserFlow(t *testing.T) {
 			break
 		}
 		if status == "failed" || time.Now().After(deadline) {
-			step("failed run", shot("06-admin-run-failed"))
+			step("failed run", shot("07-admin-run-failed"))
 			t.Fatalf("run status %q", status)
 		}
 		time.Sleep(300 * time.Millisecond) // the page refreshes itself every second
 	}
-	step("admin sees the run done", shot("06-admin-run-done"), chromedp.Navigate(f.ts.URL+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")), shot("07-admin-audit"))
+	step("admin sees the run done", shot("07-admin-run-done"), chromedp.Navigate(f.ts.URL+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")), shot("08-admin-audit"))
 	if audit := text("#audit"); !strings.Contains(audit, "run.start") || !strings.Contains(audit, f.users["admin"].Email) {
 		t.Errorf("audit log does not show the admin's run: %q", audit)
 	}
@@ -167,7 +174,7 @@ func TestBrowserFlow(t *testing.T) {
 	dctx, dcancel := context.WithTimeout(ctx, time.Minute)
 	defer dcancel()
 	progress := chromedp.BrowserEvents(dctx, browser.DownloadProgress)
-	step("payroll signs in and downloads", signIn(f.users["payroll"].Email), chromedp.WaitVisible(chromedp.ID("batches")), shot("08-payroll-batches"),
+	step("payroll signs in and downloads", signIn(f.users["payroll"].Email), chromedp.WaitVisible(chromedp.ID("batches")), shot("09-payroll-batches"),
 		chromedp.Click(chromedp.CSS("a.download")))
 	guid := ""
 	for ev, err := range progress {

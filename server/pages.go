@@ -197,14 +197,20 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request, p *principal) {
 
 // ---- statements ----
 
-// periodLabels lists the periods with a row (run or changed), newest
-// first.
+// periodLabels lists the periods with a row (run or changed), the one
+// ending last first, the longest first among those ending the same day (a
+// quarter before its last month).
 func (s *Server) periodLabels(r *http.Request) ([]storage.PeriodRecord, error) {
 	ps, err := s.cfg.Store.PeriodList(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Start > ps[j].Start })
+	sort.SliceStable(ps, func(i, j int) bool {
+		if ps[i].End != ps[j].End {
+			return ps[i].End > ps[j].End
+		}
+		return ps[i].Start < ps[j].Start
+	})
 	return ps, nil
 }
 

@@ -6,7 +6,6 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -114,8 +113,6 @@ const (
 	MaxFailures   = 5
 	FailureWindow = 15 * time.Minute
 )
-
-var errLimited = errors.New("too many failed sign-ins; try again later")
 
 // limiter counts failed sign-ins per key ("email:…", "ip:…").
 type limiter struct {

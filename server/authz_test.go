@@ -56,6 +56,8 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/team", s(see, ok, no, ok, no, see, see)},
 		{"GET", "/admin", s(see, ok, no, no, no, see, see)},
 		{"POST", "/admin/periods/2027-M06/run", s(see, see, no, no, no, see, see)},
+		// No period in the form: the admin gets 404 (no such period).
+		{"POST", "/admin/runs", s(see, nf, no, no, no, see, see)},
 		{"POST", "/admin/periods/2027-M05/approve", s(see, conflict, no, no, no, see, see)},
 		{"POST", "/admin/periods/2027-M05/close", s(see, conflict, no, no, no, see, see)},
 		{"GET", "/admin/runs/1", s(see, ok, no, no, no, see, see)},

@@ -421,8 +421,14 @@ func (s *Server) startRun(r *http.Request, p *principal, label string) (int64, i
 	return id, http.StatusAccepted, nil
 }
 
+// adminRun starts a run of the period in the path, or (POST /admin/runs)
+// in the form field period.
 func (s *Server) adminRun(w http.ResponseWriter, r *http.Request, p *principal) {
-	id, status, err := s.startRun(r, p, r.PathValue("period"))
+	label := r.PathValue("period")
+	if label == "" {
+		label = strings.TrimSpace(r.PostFormValue("period"))
+	}
+	id, status, err := s.startRun(r, p, label)
 	if err != nil {
 		if status == http.StatusInternalServerError {
 			s.serverError(w, r, err)

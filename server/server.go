@@ -136,6 +136,7 @@ func (s *Server) registerRoutes() {
 
 	s.handle("GET", "/admin", adminOnly, false, s.adminPage)
 	s.handle("POST", "/admin/periods/{period}/run", adminOnly, false, s.adminRun)
+	s.handle("POST", "/admin/runs", adminOnly, false, s.adminRun)
 	s.handle("POST", "/admin/periods/{period}/approve", adminOnly, false, s.adminApprove)
 	s.handle("POST", "/admin/periods/{period}/close", adminOnly, false, s.adminClose)
 	s.handle("GET", "/admin/runs/{id}", adminOnly, false, s.runPage)

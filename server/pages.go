@@ -115,7 +115,7 @@ func (s *Server) signinForm(w http.ResponseWriter, r *http.Request, _ *principal
 func (s *Server) signinPage(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	token := NewSecret()
 	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: token, Path: "/signin", HttpOnly: true,
-		Secure: s.cfg.TLS, SameSite: http.SameSiteStrictMode, MaxAge: 3600})
+		Secure: s.secure(r), SameSite: http.SameSiteStrictMode, MaxAge: 3600})
 	s.renderStatus(w, r, nil, status, "signin", map[string]any{"Title": "Sign in", "Token": token, "Message": msg})
 }
 
@@ -167,7 +167,7 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, _ *principal) {
 	if u.Role == storage.RoleAdmin {
 		same = http.SameSiteStrictMode
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.cfg.TLS,
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: s.secure(r),
 		SameSite: same, Expires: now.Add(SessionTTL)})
 	http.SetCookie(w, &http.Cookie{Name: preCSRFCookie, Value: "", Path: "/signin", MaxAge: -1})
 	if u.Role == storage.RoleAdmin {
@@ -186,7 +186,7 @@ func (s *Server) signout(w http.ResponseWriter, r *http.Request, p *principal) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.cfg.TLS})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: s.secure(r)})
 	http.Redirect(w, r, "/signin", http.StatusSeeOther)
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -245,5 +246,39 @@ func TestPayrollDownload(t *testing.T) {
 	if string(b) != want.CSV || resp.Header.Get("Content-Type") != "text/csv; charset=utf-8" ||
 		resp.Header.Get("Content-Disposition") != `attachment; filename="payroll-`+want.Period+`-1.csv"` {
 		t.Errorf("download: %s %q %q", resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"), b[:min(len(b), 80)])
+	}
+}
+
+// TestSecureCookieOverTLS: over HTTPS the session cookie is Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	f := newFixture(t)
+	ts := httptest.NewTLSServer(f.srv.Handler())
+	defer ts.Close()
+	c := ts.Client()
+	jar, _ := cookiejar.New(nil)
+	c.Jar = jar
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	token := signinForm(t, c, ts.URL)
+	resp := postForm(t, c, ts.URL+"/signin", url.Values{"csrf": {token}, "email": {f.users["rep"].Email}, "password": {password}})
+	var secure bool
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "icomp_session" {
+			secure = ck.Secure && ck.HttpOnly
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || !secure {
+		t.Errorf("sign-in over TLS: %d, Secure HttpOnly session cookie %v", resp.StatusCode, secure)
+	}
+}
+
+// TestFormBodyLimit: a POST body over the limit is refused, not read.
+func TestFormBodyLimit(t *testing.T) {
+	f := newFixture(t)
+	c := newClient(t)
+	token := signinForm(t, c, f.ts.URL)
+	big := strings.Repeat("x", 1<<20)
+	resp := postForm(t, c, f.ts.URL+"/signin", url.Values{"csrf": {token}, "email": {f.users["rep"].Email}, "password": {password}, "pad": {big}})
+	if resp.StatusCode == http.StatusSeeOther {
+		t.Errorf("a 1 MiB sign-in form signed in")
 	}
 }

@@ -39,7 +39,8 @@ const (
 	csrfHeader     = "X-CSRF-Token"
 	bearerPrefix   = "Bearer "
 	defaultAuditN  = 200
-	statementLimit = 1 << 20
+	// maxFormBytes bounds the body of a POST (forms are a few fields).
+	maxFormBytes = 64 << 10
 )
 
 // Config is what a Server serves.
@@ -164,6 +165,9 @@ func (s *Server) handle(method, path string, roles []string, api bool, h handler
 	s.routes = append(s.routes, rt)
 	s.mux.HandleFunc(rt.Pattern(), func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w)
+		if r.Method != http.MethodGet {
+			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+		}
 		if roles == nil {
 			h(w, r, nil)
 			return
@@ -294,6 +298,10 @@ func clientIP(r *http.Request) string {
 	}
 	return host
 }
+
+// secure reports whether cookies must be Secure: the request came over
+// TLS, or a TLS proxy serves the app (Config.TLS).
+func (s *Server) secure(r *http.Request) bool { return s.cfg.TLS || r.TLS != nil }
 
 func (s *Server) nowText() string { return s.cfg.Now().UTC().Format(time.RFC3339) }
 

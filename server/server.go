@@ -33,12 +33,12 @@ const SessionTTL = 12 * time.Hour
 
 // Cookie names.
 const (
-	sessionCookie  = "icomp_session"
-	preCSRFCookie  = "icomp_signin_csrf"
-	csrfField      = "csrf"
-	csrfHeader     = "X-CSRF-Token"
-	bearerPrefix   = "Bearer "
-	defaultAuditN  = 200
+	sessionCookie = "icomp_session"
+	preCSRFCookie = "icomp_signin_csrf"
+	csrfField     = "csrf"
+	csrfHeader    = "X-CSRF-Token"
+	bearerPrefix  = "Bearer "
+	defaultAuditN = 200
 	// maxFormBytes bounds the body of a POST (forms are a few fields).
 	maxFormBytes = 64 << 10
 )

@@ -5,6 +5,7 @@ package reports
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
@@ -190,6 +191,10 @@ type StatementSource interface {
 	storage.DisputeReader
 }
 
+// ErrNoLines is BuildStatement's error for a person with no ledger lines
+// in the period.
+var ErrNoLines = errors.New("no ledger lines")
+
 // BuildStatement reads the ledgers for person in period.
 func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel string) (*Statement, error) {
 	if _, err := periods.Parse(ctx, r, periodLabel); err != nil {
@@ -334,7 +339,7 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 		st.Totals = append(st.Totals, CurrencyTotal{Currency: c, Amount: totals[c]})
 	}
 	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Money.Balances) == 0 && len(st.Disputes) == 0 {
-		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
+		return nil, fmt.Errorf("%w for person %s in %s: is the id right, and has the period been run?", ErrNoLines, person, periodLabel)
 	}
 	return st, nil
 }

@@ -61,6 +61,7 @@ type Reader interface {
 	ScoreReader
 	FXReader
 	DisputeReader
+	UserReader
 }
 
 // FXReader reads exchange rates (docs/plans.md §18).
@@ -191,6 +192,7 @@ type PeriodReader interface {
 // Tx is a transaction: every read, plus the writes.
 type Tx interface {
 	Reader
+	UserWriter
 	// PersonUpsertBatch stores people rows: an identical row is a no-op, a
 	// changed row becomes a new version. Line numbers in rows are for errors.
 	PersonUpsertBatch(ctx context.Context, rows []PersonRecord) (ImportCounts, error)

@@ -73,6 +73,8 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(newDisputeCmd(e, db))
 	root.AddCommand(newExplainCmd(e, db))
 	root.AddCommand(newWhatIfCmd(e, db))
+	root.AddCommand(newServeCmd(e, db))
+	root.AddCommand(newUsersCmd(e, db))
 	return root
 }
 

@@ -35,7 +35,8 @@ var (
 )
 
 func newDemoCmd(e *env, db *string) *cobra.Command {
-	var dir string
+	var dir, addr string
+	var serveDemo bool
 	cmd := &cobra.Command{
 		Use:   "demo [--dir DIR] [--db postgres://…]",
 		Short: "Create a workspace with example data and plans, run a quarter, and show the results",
@@ -48,10 +49,22 @@ schema yet). ICOMP_DATABASE_URL is not used: the demo writes only where
 it is told to.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return demo(cmd.Context(), e, dir, *db)
+			if !serveDemo {
+				return demo(cmd.Context(), e, dir, *db)
+			}
+			d, target, err := demoDirFor(dir, *db)
+			if err != nil {
+				return err
+			}
+			if err := demo(cmd.Context(), e, d, *db); err != nil {
+				return err
+			}
+			return demoServe(cmd.Context(), e, target, addr)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "workspace directory to create (default: a new icomp-demo directory here)")
+	cmd.Flags().BoolVar(&serveDemo, "serve", false, "then serve the web app on the demo data (icomp serve) and print demo sign-ins")
+	cmd.Flags().StringVar(&addr, "addr", defaultAddr, "with --serve: address to listen on")
 	return cmd
 }
 

@@ -85,6 +85,9 @@ type Batch struct {
 	People []string
 	// Stop, when closed, stops the engine (see engine.Input.Stop).
 	Stop <-chan struct{}
+	// Record, when set, notes which credits one person's measures and
+	// per-credit components used (see engine.Recorder).
+	Record *engine.Recorder
 }
 
 // Result is a computed batch.
@@ -146,7 +149,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, FX: fx, Stop: b.Stop,
+	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, FX: fx, Stop: b.Stop, Record: b.Record,
 		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts})
 	if err != nil {
 		return nil, err

@@ -120,7 +120,11 @@ type cancellation struct {
 // component, in proportion to the amount returned. Each line's trace
 // lists the cancellations it takes back; a cancellation outside the
 // window shows there with nothing taken back.
-func (c *calc) clawbacks() ([][]Payout, error) {
+//
+// done is this period's result for every payee, or nil when computing it
+// failed: the clawbacks of deals paid in this period read it rather than
+// compute the period again, when that gives the same lines (reuseDone).
+func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 	cb := c.plan.Clawback
 	if cb == nil || c.in.nested != nil {
 		return nil, nil
@@ -205,7 +209,7 @@ func (c *calc) clawbacks() ([][]Payout, error) {
 		byPeriod[p0.Label] = append(byPeriod[p0.Label], cn)
 	}
 	for _, p0 := range periods {
-		if err := c.clawbackPeriod(p0, byPeriod[p0.Label], add); err != nil {
+		if err := c.clawbackPeriod(p0, byPeriod[p0.Label], done, add); err != nil {
 			return nil, err
 		}
 	}
@@ -308,6 +312,28 @@ func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 			}
 		case plans.CreditToTerritory:
 			out = append(out, c.byTerr[t.Territory]...)
+		case plans.CreditToManagers:
+			// The managers the deal rolled up to, as rollup credits them.
+			if t.Owner == "" {
+				continue
+			}
+			ru := rule.Rollup
+			err := c.hier.climb(t.Owner, t.Date, func(m, role string, level int) bool {
+				if len(ru.Roles) > 0 {
+					if !slices.Contains(ru.Roles, role) {
+						return true
+					}
+				} else if level > ru.Levels {
+					return false
+				}
+				if p, ok := c.index[m]; ok {
+					out = append(out, p)
+				}
+				return len(ru.Roles) > 0 || level < ru.Levels
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 	}
 	// Only people employed on the deal's date were credited by it (add).
@@ -330,31 +356,74 @@ func (c *calc) traceOf(cn cancellation, p0 period.Period) ClawbackTrace {
 // clawbackPeriod recomputes period p0, which paid the deals of cns, for
 // the people they reach, and adds to each what the deals paid them
 // through each clawed-back component, in proportion to what was returned.
-func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, add func(p, k int, tr ClawbackTrace)) error {
-	deals := make([]*facts.Transaction, len(cns))
-	for i := range cns {
-		deals[i] = cns[i].deal
+//
+// When p0 is the period being computed and done is its result, the lines
+// and credits are read from done and c (see reuseDone), only for the
+// people the deals reach, as a recomputation would have computed.
+func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result, add func(p, k int, tr ClawbackTrace)) error {
+	reach := map[int]bool{}
+	for _, cn := range cns {
+		ps, err := c.reach(cn.deal)
+		if err != nil {
+			return err
+		}
+		for _, p := range ps {
+			reach[p] = true
+		}
 	}
-	nc, lines, measures, err := c.recompute(p0, deals)
-	if err != nil {
-		return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
+	res, nc := done, c
+	if done == nil || !c.reuseDone(p0) {
+		var people []facts.Person
+		for p := range c.payees {
+			if reach[p] {
+				people = append(people, *c.payees[p].p)
+			}
+		}
+		nested := &nestedRun{}
+		var err error
+		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+		if err != nil {
+			return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
+		}
+		nc = nested.c
+	}
+	lines := map[[2]string]*Payout{}
+	for i := range res.Payouts {
+		lines[[2]string{res.Payouts[i].Person, res.Payouts[i].Component}] = &res.Payouts[i]
+	}
+	measures := map[[2]string]decimal.Decimal{}
+	for _, m := range res.Measures {
+		measures[[2]string{m.Person, m.Measure}] = m.Value
 	}
 	cb := c.plan.Clawback
+	// The recomputed period's credits of each cancelled deal, in the
+	// order they were made, found in one pass over the credits.
+	byDeal := make(map[*facts.Transaction][]*credit, len(cns))
 	for _, cn := range cns {
-		for np := range nc.payees {
+		byDeal[cn.deal] = nil
+	}
+	for k := range nc.periodCredits {
+		cr := &nc.periodCredits[k]
+		if cs, ok := byDeal[nc.txns[cr.txn].t]; ok {
+			byDeal[nc.txns[cr.txn].t] = append(cs, cr)
+		}
+	}
+	for _, cn := range cns {
+		// Payee by payee (in payee order), each payee's credits in the
+		// order they were made.
+		dealCredits := slices.Clone(byDeal[cn.deal])
+		slices.SortStableFunc(dealCredits, func(a, b *credit) int { return int(a.payee - b.payee) })
+		for len(dealCredits) > 0 {
+			np := int(dealCredits[0].payee)
+			n := 1
+			for n < len(dealCredits) && int(dealCredits[n].payee) == np {
+				n++
+			}
+			credits := dealCredits[:n]
+			dealCredits = dealCredits[n:]
 			pe := &nc.payees[np]
 			p, ok := c.index[pe.p.ID]
-			if !ok {
-				continue
-			}
-			var credits []*credit
-			for k := range nc.periodCredits {
-				cr := &nc.periodCredits[k]
-				if int(cr.payee) == np && nc.txns[cr.txn].t == cn.deal {
-					credits = append(credits, cr)
-				}
-			}
-			if len(credits) == 0 {
+			if !ok || !reach[p] {
 				continue
 			}
 			for k, ci := range cb.Components {
@@ -554,4 +623,38 @@ func (c *calc) ruleTxnOf(t *facts.Transaction) (rules.Txn, error) {
 		}
 	}
 	return env, c.typeTxn(&env, t)
+}
+
+// reuseDone reports whether the clawbacks of deals paid in p0 may read
+// this calculation's own lines and credits instead of recomputing p0 for
+// the people the deals reach: p0 must be this period, and a
+// recomputation must give the clawed-back components the same lines. It
+// would not when a component is cumulative or paid once (a recomputation
+// has no prior payouts), when a clawed-back component's rule reads
+// payouts (a recomputation pays MBO and override components 0), or when
+// credit rolls up a hierarchy taken from the people given (a
+// recomputation is given only the people the deals reach).
+func (c *calc) reuseDone(p0 period.Period) bool {
+	if c.in.noReuse || p0.Label != c.in.Period.Label || p0.Range != c.in.Period.Range {
+		return false
+	}
+	for _, ci := range c.plan.Clawback.Components {
+		comp := &c.plan.Components[ci]
+		if comp.Cumulative || comp.Once {
+			return false
+		}
+		for _, r := range comp.ComponentRules() {
+			if r.Program.Reads("payout") {
+				return false
+			}
+		}
+	}
+	if len(c.in.Hierarchy) == 0 {
+		for i := range c.plan.Credits {
+			if c.plan.Credits[i].To == plans.CreditToManagers {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -288,3 +288,33 @@ func TestClawbackPerDealTable(t *testing.T) {
 		t.Errorf("trace %+v: want the deal's 6500 paid over two tier parts", ct)
 	}
 }
+
+// A manager credited with a report's deal by roll-up gives back their part
+// when the deal is cancelled, like the report does (regression: reach()
+// left roll-up credit out, so managers kept what cancelled deals paid).
+func TestClawbackRollup(t *testing.T) {
+	plan := compPlan(t, planHeader+`credit:
+  - name: direct
+    to: owner
+  - name: team
+    to: managers
+    levels: 1
+measures:
+  - name: bookings
+components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.10
+clawback:
+  window_days: 90
+`)
+	people := []facts.Person{{ID: "ae-1", Role: "AE", Manager: "m-1"}, {ID: "m-1", Role: "AE"}}
+	res := mustCompute(t, engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Transactions: []facts.Transaction{
+		txn("T-1", "2027-03-10", "new", "ae-1", "100000"), cancel("C-1", "2027-04-15", "T-1", "-50000"),
+	}})
+	for _, who := range []string{"ae-1", "m-1"} {
+		if got := payout(t, res, who, "clawback/commission").Amount; !got.Equal(d("-5000")) {
+			t.Errorf("%s: clawback/commission = %s, want -5000 (10%% of the 50,000 returned)", who, got)
+		}
+	}
+}

@@ -109,6 +109,9 @@ type calc struct {
 	// deals holds the credits per-deal rate tables tier, when the plan
 	// has any (see perdeal.go).
 	deals *perDeal
+	// dayStarts and dealScratch are sortDealsByDay's scratch space.
+	dayStarts   []int32
+	dealScratch []dealCredit
 	// adj is the current payee's ramped or prorated targets, for traces;
 	// annualMeasures the measures rules read annual_target of (proration.go).
 	adj            adjusted
@@ -230,22 +233,54 @@ func Compute(in Input) (*Result, error) {
 		k := [2]string{p.Person, p.Component}
 		c.prior[k] = c.prior[k].Add(p.Amount)
 	}
-	claws, err := c.clawbacks()
-	if err != nil {
-		return nil, err
-	}
 	res := &Result{
-		Credits:  c.creditLines(),
 		Measures: make([]MeasureValue, 0, len(c.payees)*len(c.plan.Measures)),
 		Payouts:  make([]Payout, 0, len(c.payees)*(len(c.plan.Components)+len(c.plan.Steps))),
 	}
+	if in.nested == nil {
+		// A recomputation for clawbacks reads the calculation's credits,
+		// not the lines made of them.
+		res.Credits = c.creditLines()
+	}
+	// The payees' lines come first, so that the clawbacks of deals paid
+	// in this very period can read them instead of computing the period
+	// again; an error in them is reported after the clawbacks', as when
+	// the clawbacks were worked out first.
+	ends := make([]int, len(c.payees)) // where each payee's lines end in res.Payouts
+	var errPerson error
 	for i := range c.payees {
-		if err := c.person(&c.payees[i], res); err != nil {
-			return nil, err
+		if errPerson = c.person(&c.payees[i], res); errPerson != nil {
+			if _, ok := errPerson.(*StoppedError); ok {
+				return nil, errPerson
+			}
+			break
 		}
-		if claws != nil {
-			res.Payouts = append(res.Payouts, claws[i]...)
+		ends[i] = len(res.Payouts)
+	}
+	done := res
+	if errPerson != nil {
+		done = nil
+	}
+	claws, err := c.clawbacks(done)
+	if err != nil {
+		return nil, err
+	}
+	if errPerson != nil {
+		return nil, errPerson
+	}
+	if claws != nil {
+		n := len(res.Payouts)
+		for i := range claws {
+			n += len(claws[i])
 		}
+		payouts := make([]Payout, 0, n)
+		start := 0
+		for i := range c.payees {
+			payouts = append(payouts, res.Payouts[start:ends[i]]...)
+			payouts = append(payouts, claws[i]...)
+			start = ends[i]
+		}
+		res.Payouts = payouts
 	}
 	if err := c.holdLines(res); err != nil {
 		return nil, err
@@ -607,6 +642,9 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 		}
 		agg.sum.Add(v)
+		if c.in.Record != nil {
+			c.record(pe, false, m.Name, cr, date, v)
+		}
 		if c.deals != nil {
 			c.recordDeal(i, cr, date, v)
 		}
@@ -632,6 +670,9 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 	agg.count++
 	agg.basis.Add(cr.amount)
 	agg.sum.Add(v)
+	if c.in.Record != nil {
+		c.record(pe, true, comp.Name, cr, c.txns[cr.txn].t.Date, v)
+	}
 	return nil
 }
 

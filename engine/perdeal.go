@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -155,42 +156,218 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	// transaction's rule by rule in name order: a stable sort by date
 	// leaves them in (date, transaction ID, rule name) order.
 	deals := c.deals.deals[c.index[p.ID]*c.deals.n+mi]
-	slices.SortStableFunc(deals, func(a, b dealCredit) int { return int(a.day - b.day) })
+	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
-	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: []DealTrace{}}
+	paid := 0 // how many deals the period pays, to size the trace
+	for _, d := range deals {
+		if comp.Covers(d.date) && c.in.Period.Contains(d.date) {
+			paid++
+		}
+	}
+	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: make([]DealTrace, 0, paid)}
 	if alone {
 		dt.Window = ""
 	}
 	bounds := scaledTiers(comp.Tiers, scale)
-	run, total := decimal.Zero, decimal.Zero
+	fbounds, fast := fixTiers(bounds)
+	// The running total is summed exactly in a decimalSum, which gives the
+	// decimals Add would, without allocating per deal: it is made a
+	// decimal only where the trace shows it. toDec is the decimal of run
+	// when the last deal was paid (the next deal's From), else unset.
+	run, carried := newDecimalSum(), newDecimalSum()
+	var toDec decimal.Decimal
+	haveTo := false
+	total := newDecimalSum()
+	parts := make([]TierTrace, 0, paid+paid/2) // the deals' tier parts, back to back
 	for _, d := range deals {
 		if !comp.Covers(d.date) {
 			continue
 		}
 		if alone {
-			run = decimal.Zero // each deal on its own amount
+			run = newDecimalSum() // each deal on its own amount
+			haveTo = false
 		}
 		from := run
-		run = run.Add(d.value)
+		fromDec := toDec
+		if !haveTo {
+			fromDec = from.Value()
+		}
+		run.Add(d.value)
+		haveTo = false
 		if !c.in.Period.Contains(d.date) {
 			if alone {
 				continue
 			}
 			dt.Earlier++
-			dt.CarriedIn = run
+			carried = run
 			continue
 		}
-		parts, amount := tierParts(bounds, from, run)
-		rounded := money.RoundHalfUp(amount, c.places)
-		total = total.Add(rounded)
+		toDec, haveTo = run.Value(), true
+		var dealParts []TierTrace
+		var amount, rounded decimal.Decimal
+		done := false
+		if fast {
+			f, ok1 := from.fix()
+			t, ok2 := run.fix()
+			if ok1 && ok2 {
+				dealParts, amount, rounded, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places)
+			}
+		}
+		if !done {
+			dealParts, amount, parts = tierParts(bounds, fromDec, toDec, parts)
+			rounded = money.RoundHalfUp(amount, c.places)
+		}
+		total.Add(rounded)
 		dt.Paid = append(dt.Paid, DealTrace{
 			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
-			Value: d.value, From: from, To: run, Parts: parts, Amount: amount, Rounded: rounded,
+			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
 		})
 	}
+	if dt.Earlier > 0 {
+		dt.CarriedIn = carried.Value()
+	}
 	tr.Deals = dt
-	tr.Computed = total
+	tr.Computed = total.Value()
 	return nil
+}
+
+// fixTier is a scaled tier's bounds and rate as fixes.
+type fixTier struct {
+	from, to, rate fix
+	hasTo          bool
+}
+
+// fixTiers converts the bounds and rates of tiers, if they all fit.
+func fixTiers(tiers []TierTrace) ([]fixTier, bool) {
+	out := make([]fixTier, len(tiers))
+	for i, t := range tiers {
+		var ok1, ok2, ok3 bool
+		out[i].from, ok1 = toFix(t.From)
+		out[i].rate, ok2 = toFix(t.Rate)
+		ok3 = true
+		if t.To != nil {
+			out[i].to, ok3 = toFix(*t.To)
+			out[i].hasTo = true
+		}
+		if !ok1 || !ok2 || !ok3 {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// tierPartsFix is tierParts in fixes, with the amount rounded to places:
+// the same parts and decimals, without allocating but for the trace's
+// own. done is false (buf as it was) when a number would not fit; the
+// caller then uses tierParts.
+func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32) (parts []TierTrace, amount, rounded decimal.Decimal, _ []TierTrace, done bool) {
+	start := len(buf)
+	fail := func() ([]TierTrace, decimal.Decimal, decimal.Decimal, []TierTrace, bool) {
+		return nil, decimal.Decimal{}, decimal.Decimal{}, buf[:start], false
+	}
+	lo, hi, neg := from, to, false
+	if c, ok := to.cmp(from); !ok {
+		return fail()
+	} else if c < 0 {
+		lo, hi, neg = to, from, true
+	}
+	sum := newDecimalSum()
+	for i, t := range ft {
+		if i > 0 {
+			c, ok := hi.cmp(t.from)
+			if !ok {
+				return fail()
+			}
+			if c <= 0 {
+				break // tiers are in increasing order: none above pays
+			}
+		}
+		a, b := lo, hi
+		if i > 0 {
+			c, ok := a.cmp(t.from)
+			if !ok {
+				return fail()
+			}
+			if c < 0 {
+				a = t.from
+			}
+		}
+		if t.hasTo {
+			c, ok := b.cmp(t.to)
+			if !ok {
+				return fail()
+			}
+			if c > 0 {
+				b = t.to
+			}
+		}
+		if c, ok := b.cmp(a); !ok {
+			return fail()
+		} else if c <= 0 {
+			continue
+		}
+		portion, ok := b.sub(a)
+		if !ok || portion.c == math.MinInt64 {
+			return fail()
+		}
+		if neg {
+			portion.c = -portion.c // × -1, the exponent unchanged
+		}
+		amt, ok := portion.mul(t.rate)
+		if !ok || !sum.addFix(amt) {
+			return fail()
+		}
+		buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: portion.decimal(), Amount: amt.decimal()})
+	}
+	total, ok := sum.fix()
+	if !ok {
+		return fail()
+	}
+	r, ok := total.round(places)
+	if !ok {
+		return fail()
+	}
+	if len(buf) == start+1 && total == (fix{buf[start].Amount.CoefficientInt64(), buf[start].Amount.Exponent()}) {
+		amount = buf[start].Amount // one part: the amount is its amount, exponent and all
+	} else {
+		amount = total.decimal()
+	}
+	rounded = r.decimal()
+	if r == total {
+		rounded = amount // already at the currency's places
+	}
+	if len(buf) > start {
+		parts = buf[start:len(buf):len(buf)]
+	}
+	return parts, amount, rounded, buf, true
+}
+
+// sortDealsByDay sorts deals by day, stably: a counting sort, since a
+// deal's day is within the fiscal year to date.
+func (c *calc) sortDealsByDay(deals []dealCredit) {
+	n := len(c.days) + 1
+	for _, d := range deals {
+		if d.day < 0 || int(d.day) >= len(c.days) {
+			slices.SortStableFunc(deals, func(a, b dealCredit) int { return int(a.day - b.day) })
+			return
+		}
+	}
+	if cap(c.dayStarts) < n {
+		c.dayStarts = make([]int32, n)
+	}
+	starts := c.dayStarts[:n]
+	clear(starts)
+	for _, d := range deals {
+		starts[d.day+1]++
+	}
+	for i := 1; i < n; i++ {
+		starts[i] += starts[i-1]
+	}
+	c.dealScratch = append(c.dealScratch[:0], deals...)
+	for _, d := range c.dealScratch {
+		deals[starts[d.day]] = d
+		starts[d.day]++
+	}
 }
 
 // tierParts pays the move of a running total from `from` to `to` through
@@ -200,12 +377,15 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 // applies. So the amount is F(to) − F(from), where F is what the marginal
 // table pays on a total, and the deals of a window add up to F of the
 // window's total.
-func tierParts(tiers []TierTrace, from, to decimal.Decimal) ([]TierTrace, decimal.Decimal) {
+//
+// The parts are appended to buf, which is returned; the deal's own parts
+// are returned as a slice of it (nil when there are none).
+func tierParts(tiers []TierTrace, from, to decimal.Decimal, buf []TierTrace) ([]TierTrace, decimal.Decimal, []TierTrace) {
 	lo, hi, sign := from, to, one
 	if to.LessThan(from) {
 		lo, hi, sign = to, from, one.Neg()
 	}
-	var parts []TierTrace
+	start := len(buf)
 	amount := decimal.Zero
 	for i, t := range tiers {
 		tlo, tto := t.From, t.To
@@ -224,10 +404,13 @@ func tierParts(tiers []TierTrace, from, to decimal.Decimal) ([]TierTrace, decima
 		}
 		portion := b.Sub(a).Mul(sign)
 		amt := portion.Mul(t.Rate)
-		parts = append(parts, TierTrace{Tier: t.Tier, From: tlo, To: tto, Rate: t.Rate, Basis: portion, Amount: amt})
+		buf = append(buf, TierTrace{Tier: t.Tier, From: tlo, To: tto, Rate: t.Rate, Basis: portion, Amount: amt})
 		amount = amount.Add(amt)
 	}
-	return parts, amount
+	if len(buf) == start {
+		return nil, amount, buf
+	}
+	return buf[start:len(buf):len(buf)], amount, buf
 }
 
 // scaledTiers is the tiers with their bounds multiplied by scale (the

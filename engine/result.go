@@ -40,9 +40,15 @@ type Input struct {
 	// Compute then returns a *StoppedError saying what it was doing. Nil
 	// never stops.
 	Stop <-chan struct{}
+	// Record, when set, notes for one person which credits each measure
+	// and per-credit component used (explain.go); nil records nothing.
+	Record *Recorder
 	// nested is set when the calculation recomputes an earlier period for
 	// a clawback (clawback.go).
 	nested *nestedRun
+	// noReuse makes clawbacks recompute the period being computed rather
+	// than read its lines (reuseDone), for the test that both agree.
+	noReuse bool
 }
 
 // Result is a calculation's output, each slice sorted.

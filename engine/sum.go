@@ -101,3 +101,28 @@ func (s *decimalSum) Equal(d decimal.Decimal) bool {
 	}
 	return t.coef == 0
 }
+
+// fix returns the sum as a fix, unless it no longer fits an int64.
+func (s *decimalSum) fix() (fix, bool) {
+	if s.inBig {
+		return fix{}, false
+	}
+	if s.n == 0 {
+		return fix{0, decimal.Zero.Exponent()}, true
+	}
+	return fix{s.coef, s.exp}, true
+}
+
+// addFix adds x to the sum; false (the sum unchanged) when it would not fit.
+func (s *decimalSum) addFix(x fix) bool {
+	if s.inBig {
+		return false
+	}
+	save := *s
+	if !s.addSmall(x.c, x.e) {
+		*s = save
+		return false
+	}
+	s.n++
+	return true
+}

@@ -142,6 +142,15 @@ func failRun[TTx any](ctx context.Context, deps *Deps[TTx], runID int64, err err
 	return river.JobCancel(err)
 }
 
+// failOnPanic, deferred by every worker, turns a panic (a bug in icomp)
+// into a failed run at once: retrying would panic again, and the run would
+// wait for River's retries with their growing backoff.
+func failOnPanic[TTx any](ctx context.Context, deps *Deps[TTx], runID int64, what string, err *error) {
+	if r := recover(); r != nil {
+		*err = failRun(context.WithoutCancel(ctx), deps, runID, fmt.Errorf("%s: internal error: %v (a bug in icomp: please report it with the run's inputs)", what, r))
+	}
+}
+
 func (d *Deps[TTx]) now() string {
 	now := time.Now
 	if d.Now != nil {
@@ -163,7 +172,8 @@ type RunWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 }
 
 // Work enqueues the run's batches and completes the run job in one transaction.
-func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) error {
+func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunArgs]) (err error) {
+	defer failOnPanic(ctx, w.deps, job.Args.RunID, "the run job", &err)
 	st := w.deps.Store
 	run, err := st.RunGet(ctx, job.Args.RunID)
 	if err != nil {
@@ -291,7 +301,8 @@ func (w *BatchWorker[TDriver, TTx]) Timeout(*river.Job[BatchArgs]) time.Duration
 // differences (and the credits beside new credit summary lines), counts
 // the batch done (enqueueing the next stage after the last one) and
 // completes the job.
-func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[BatchArgs]) error {
+func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[BatchArgs]) (err error) {
+	defer failOnPanic(ctx, w.deps, job.Args.RunID, fmt.Sprintf("batch %d", job.Args.Index), &err)
 	st := w.deps.Store
 	a := job.Args
 	run, err := st.RunGet(ctx, a.RunID)
@@ -592,7 +603,8 @@ type SettleSplitWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 
 // Work enqueues one settlement batch per BatchPeopleMax people who have
 // earned or payable lines or adjustments in the run's period.
-func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[SettleSplitArgs]) error {
+func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[SettleSplitArgs]) (err error) {
+	defer failOnPanic(ctx, w.deps, job.Args.RunID, "the settlement split", &err)
 	st := w.deps.Store
 	run, err := st.RunGet(ctx, job.Args.RunID)
 	if err != nil {
@@ -647,9 +659,10 @@ type FinalizeWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 }
 
 // Work finishes the run in one transaction.
-func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[FinalizeArgs]) error {
+func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[FinalizeArgs]) (err error) {
+	defer failOnPanic(ctx, w.deps, job.Args.RunID, "the finalize job", &err)
 	st := w.deps.Store
-	err := st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
+	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		run, err := tx.RunGet(ctx, job.Args.RunID)
 		if err != nil {
 			return err

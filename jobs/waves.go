@@ -162,7 +162,8 @@ type WaveWorker[TDriver riverdriver.Driver[TTx], TTx any] struct {
 
 // Work enqueues the wave's batches (or, when it has none, what follows
 // it) and completes the job in one transaction.
-func (w *WaveWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[WaveArgs]) error {
+func (w *WaveWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[WaveArgs]) (err error) {
+	defer failOnPanic(ctx, w.deps, job.Args.RunID, "the wave job", &err)
 	st := w.deps.Store
 	a := job.Args
 	what := fmt.Sprintf("splitting wave %d of the run into batches", a.Wave+1)

@@ -5,9 +5,11 @@ package reports
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -31,6 +33,32 @@ type Statement struct {
 	Plans  []PlanStatement `json:"plans"`
 	Totals []CurrencyTotal `json:"totals"`
 	Money  MoneyMoved      `json:"money"`
+	// Disputes are the person's disputes about the period, by id.
+	Disputes []StatementDispute `json:"disputes,omitempty"`
+}
+
+// StatementDispute is a dispute on a statement, with its state and, once
+// resolved, its resolution (docs/disputes.md).
+type StatementDispute struct {
+	ID int64 `json:"id"`
+	// Period is the period the dispute is about.
+	Period string `json:"period"`
+	// Line is the disputed line (PLAN/COMPONENT); empty for a deal.
+	Line string `json:"line,omitempty"`
+	// Deal is the transaction a missing-deal dispute names.
+	Deal     string `json:"deal,omitempty"`
+	Text     string `json:"text"`
+	OpenedBy string `json:"opened_by"`
+	OpenedAt string `json:"opened_at"`
+	State    string `json:"state"`
+	// Resolution is adjusted or rejected once resolved.
+	Resolution string `json:"resolution,omitempty"`
+	// Note, By and At are the newest transition's.
+	Note string `json:"note,omitempty"`
+	By   string `json:"by"`
+	At   string `json:"at"`
+	// Adjustment is the adjustment an adjusted resolution posted.
+	Adjustment *StatementAdjustment `json:"adjustment,omitempty"`
 }
 
 // MoneyMoved is what moved for the person in the period: what they
@@ -142,7 +170,9 @@ type StatementPayout struct {
 	EarningCode string          `json:"earning_code"`
 	Amount      decimal.Decimal `json:"amount"`
 	Currency    string          `json:"currency"`
-	Trace       engine.Trace    `json:"trace"`
+	// Explain is the line's handle for icomp explain (LineRef).
+	Explain string       `json:"explain"`
+	Trace   engine.Trace `json:"trace"`
 }
 
 // CurrencyTotal is a statement total in one currency.
@@ -158,7 +188,12 @@ type StatementSource interface {
 	storage.LedgerReader
 	storage.ExportReader
 	storage.PeriodReader
+	storage.DisputeReader
 }
+
+// ErrNoLines is BuildStatement's error for a person with no ledger lines
+// in the period.
+var ErrNoLines = errors.New("no ledger lines")
 
 // BuildStatement reads the ledgers for person in period.
 func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel string) (*Statement, error) {
@@ -250,7 +285,8 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 			if err := json.Unmarshal([]byte(l.Detail), &tr); err != nil {
 				return nil, fmt.Errorf("payout line %s: %w", l.Key, err)
 			}
-			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: l.EarningCode, Amount: l.Amount, Currency: l.Currency, Trace: tr})
+			ps.Payouts = append(ps.Payouts, StatementPayout{Component: l.Subject, EarningCode: l.EarningCode, Amount: l.Amount, Currency: l.Currency,
+				Explain: LineRef{l.Plan, l.Period, l.Person, l.Subject}.String(), Trace: tr})
 			ps.Currency = l.Currency
 			ps.Total = ps.Total.Add(l.Amount)
 			earned[l.Currency] = earned[l.Currency].Add(l.Amount)
@@ -266,6 +302,9 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 			FX: conversions[[2]string{c.LineKey, c.Txn}]})
 	}
 	if err := st.moneyMoved(ctx, r, lines, earned, payable); err != nil {
+		return nil, err
+	}
+	if err := st.disputes(ctx, r); err != nil {
 		return nil, err
 	}
 	totals := map[string]decimal.Decimal{}
@@ -299,8 +338,8 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 	for _, c := range sortedKeys(totals) {
 		st.Totals = append(st.Totals, CurrencyTotal{Currency: c, Amount: totals[c]})
 	}
-	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Money.Balances) == 0 {
-		return nil, fmt.Errorf("no ledger lines for person %s in %s: is the id right, and has the period been run?", person, periodLabel)
+	if len(st.Plans) == 0 && len(st.Money.Payable) == 0 && len(st.Money.PriorPeriod) == 0 && len(st.Money.Balances) == 0 && len(st.Disputes) == 0 {
+		return nil, fmt.Errorf("%w for person %s in %s: is the id right, and has the period been run?", ErrNoLines, person, periodLabel)
 	}
 	return st, nil
 }
@@ -428,6 +467,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 			for _, line := range TraceLines(p.Trace) {
 				fmt.Fprintf(&b, "      %s\n", line)
 			}
+			fmt.Fprintf(&b, "      (icomp explain %s)\n", p.Explain)
 		}
 		fmt.Fprintf(&b, "\n  Plan total: %s %s\n", moneyText(ps.Total, ps.Currency), ps.Currency)
 	}
@@ -435,6 +475,7 @@ func (s *Statement) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "\nTotal earned in %s: %s %s\n", s.Period, moneyText(t.Amount, t.Currency), t.Currency)
 	}
 	s.Money.writeText(&b, s.Period)
+	writeDisputes(&b, s.Disputes)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
@@ -610,4 +651,108 @@ func (m MoneyMoved) writeText(b *strings.Builder, periodLabel string) {
 			row(l.Subject, l.Amount, l.Currency, " "+l.Movements)
 		}
 	}
+}
+
+// disputes lists the person's disputes touching the period: those about
+// it, and those about an earlier, closed period whose adjustment was
+// posted into it (a prior-period line).
+func (st *Statement) disputes(ctx context.Context, r StatementSource) error {
+	all, err := r.DisputeList(ctx, storage.DisputeListParams{Person: st.Person})
+	if err != nil {
+		return err
+	}
+	adjustments := map[int64]*StatementAdjustment{}
+	for i := range st.Money.Adjustments {
+		adjustments[st.Money.Adjustments[i].ID] = &st.Money.Adjustments[i]
+	}
+	postedHere := map[int64]bool{}
+	for _, l := range st.Money.PriorPeriod {
+		if id, err := strconv.ParseInt(strings.TrimPrefix(l.Subject, ledger.AdjustmentSubjectPrefix), 10, 64); err == nil && l.Plan == "" {
+			postedHere[id] = true
+		}
+	}
+	var ds []storage.Dispute
+	for _, d := range all {
+		adj := d.Last().AdjustmentID
+		if d.Period == st.Period || postedHere[adj] {
+			ds = append(ds, d)
+		}
+		if d.Period != st.Period && postedHere[adj] {
+			as, err := r.AdjustmentList(ctx, d.Period, []string{st.Person})
+			if err != nil {
+				return err
+			}
+			for _, a := range as {
+				if a.ID == adj {
+					adjustments[a.ID] = &StatementAdjustment{ID: a.ID, Amount: a.Amount, Currency: a.Currency,
+						EarningCode: a.EarningCode, Reason: a.Reason, By: a.CreatedBy, At: a.CreatedAt}
+				}
+			}
+		}
+	}
+	for _, d := range ds {
+		last := d.Last()
+		sd := StatementDispute{ID: d.ID, Period: d.Period, Deal: d.Txn, Text: d.Text, OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt,
+			State: d.State(), Resolution: last.Resolution, By: last.By, At: last.At}
+		if d.Txn == "" {
+			sd.Line = d.Plan + "/" + d.Subject
+		}
+		if last.Seq > 1 {
+			sd.Note = last.Note
+		}
+		if last.AdjustmentID != 0 {
+			sd.Adjustment = adjustments[last.AdjustmentID]
+		}
+		st.Disputes = append(st.Disputes, sd)
+	}
+	return nil
+}
+
+func writeDisputes(b *strings.Builder, ds []StatementDispute) {
+	if len(ds) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\nDisputes\n")
+	for _, d := range ds {
+		about := "line " + d.Line
+		if d.Deal != "" {
+			about = "missing deal " + d.Deal
+		}
+		fmt.Fprintf(b, "  dispute %d on %s of %s, opened by %s at %s: %s\n", d.ID, about, d.Period, d.OpenedBy, d.OpenedAt, d.Text)
+		state := strings.ReplaceAll(d.State, "_", " ")
+		if d.Resolution != "" {
+			state += " (" + d.Resolution + ")"
+		}
+		line := fmt.Sprintf("    %s", state)
+		if d.State != storage.DisputeOpen {
+			line += fmt.Sprintf(" by %s at %s", d.By, d.At)
+		}
+		if d.Note != "" {
+			line += ": " + d.Note
+		}
+		if a := d.Adjustment; a != nil {
+			line += fmt.Sprintf("; adjustment %d: %s %s [%s]", a.ID, moneyText(a.Amount, a.Currency), a.Currency, a.EarningCode)
+		}
+		fmt.Fprintln(b, line)
+	}
+}
+
+// StatementPeople lists, in id order, the people with ledger lines earned
+// in the period or payable lines posted into it: everyone who has a
+// statement for it.
+func StatementPeople(ctx context.Context, r StatementSource, periodLabel string) ([]string, error) {
+	if _, err := periods.Parse(ctx, r, periodLabel); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, p := range []storage.LedgerLineListParams{{Period: periodLabel}, {Ledger: ledger.PayableLedger, PostedPeriod: periodLabel}} {
+		lines, err := r.LedgerLineList(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, l := range lines {
+			seen[l.Person] = true
+		}
+	}
+	return sortedKeys(seen), nil
 }

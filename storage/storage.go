@@ -60,6 +60,8 @@ type Reader interface {
 	PeriodReader
 	ScoreReader
 	FXReader
+	DisputeReader
+	UserReader
 }
 
 // FXReader reads exchange rates (docs/plans.md §18).
@@ -190,6 +192,7 @@ type PeriodReader interface {
 // Tx is a transaction: every read, plus the writes.
 type Tx interface {
 	Reader
+	UserWriter
 	// PersonUpsertBatch stores people rows: an identical row is a no-op, a
 	// changed row becomes a new version. Line numbers in rows are for errors.
 	PersonUpsertBatch(ctx context.Context, rows []PersonRecord) (ImportCounts, error)
@@ -250,6 +253,12 @@ type Tx interface {
 	// MBOScoreUpsertBatch stores MBO scores: an identical score is a
 	// no-op, a changed one a new version.
 	MBOScoreUpsertBatch(ctx context.Context, rows []MBOScore) (ImportCounts, error)
+	// DisputeInsert records a dispute (ID, Events ignored) with its first
+	// event, opened, and returns its id.
+	DisputeInsert(ctx context.Context, d Dispute) (int64, error)
+	// DisputeEventInsert appends a transition; an event whose DisputeID
+	// and Seq exist already fails.
+	DisputeEventInsert(ctx context.Context, e DisputeEvent) error
 }
 
 // ScoreReader reads MBO scores (docs/plans.md §20).

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"slices"
 	"strconv"
 	"time"
 
@@ -32,6 +33,12 @@ type Config struct {
 	// From and To, when set, narrow the transactions' dates to [From, To]
 	// (both days included); default the whole fiscal year.
 	From, To time.Time
+	// CancelPercent is the share (in percent) of AE new-logo and new
+	// deals a customer later cancels, in full or in half, from 1 to 120
+	// days after the deal (so some fall outside a 90-day clawback window):
+	// a cancellation transaction with attr.cancels naming the deal. 0 (the
+	// default) writes none; the demo asks for some.
+	CancelPercent int
 }
 
 func (c Config) withDefaults() Config {
@@ -137,7 +144,14 @@ func WriteTransactions(w io.Writer, c Config) error {
 	days := end.Sub(start).Hours() / 24
 	bw := bufio.NewWriterSize(w, 1<<16)
 	cw := csv.NewWriter(bw)
-	_ = cw.Write([]string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attr.split", "attr.new_logo", "attr.qualified", "attr.stage", "attr.term"})
+	header := []string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attr.split", "attr.new_logo", "attr.qualified", "attr.stage", "attr.term"}
+	if c.CancelPercent > 0 {
+		header = append(header, "attr.cancels")
+	}
+	_ = cw.Write(header)
+	// Cancellations draw from their own stream, so that asking for them
+	// leaves every other row as it was.
+	cancelRNG := rand.New(rand.NewPCG(c.Seed, 3))
 	products := []string{"core", "analytics", "platform", "support"}
 	// cents returns an amount between lo and hi whole units, in cents,
 	// scaled by skill percent.
@@ -145,7 +159,7 @@ func WriteTransactions(w io.Writer, c Config) error {
 		v := int64(lo*100+rng.IntN((hi-lo)*100+1)) * int64(skill) / 100
 		return decimal.New(v, -2)
 	}
-	row := make([]string, 14)
+	row := make([]string, len(header))
 	for i := 0; i < c.Transactions; i++ {
 		for j := range row {
 			row[j] = ""
@@ -226,6 +240,25 @@ func WriteTransactions(w io.Writer, c Config) error {
 		row[6] = amount.StringFixed(2)
 		if err := cw.Write(row); err != nil {
 			return err
+		}
+		if c.CancelPercent > 0 && row[2] == "new" && cancelRNG.IntN(100) < c.CancelPercent {
+			on := date.AddDate(0, 0, 1+cancelRNG.IntN(120))
+			returned := amount
+			if cancelRNG.IntN(2) == 0 {
+				returned = amount.Div(decimal.NewFromInt(2)).Round(2)
+			}
+			if on.Before(end) && returned.Sign() > 0 {
+				cancel := slices.Clone(row)
+				cancel[0] += "-C"
+				cancel[1] = on.Format(time.DateOnly)
+				cancel[2] = "cancellation"
+				cancel[6] = returned.Neg().StringFixed(2)
+				cancel[10] = ""
+				cancel[len(cancel)-1] = row[0]
+				if err := cw.Write(cancel); err != nil {
+					return err
+				}
+			}
 		}
 	}
 	cw.Flush()

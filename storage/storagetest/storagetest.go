@@ -80,6 +80,8 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"MBOScores", testMBOScores},
 		{"PersonVersionList", testPersonVersionList},
 		{"FXRates", testFXRates},
+		{"Disputes", testDisputes},
+		{"Users", testUsers},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -86,6 +86,20 @@ func TestClawbackEndToEnd(t *testing.T) {
 		}
 	}
 
+	// The clawback lines explain, and recompute to what was posted: the
+	// one earned in the closed Q1 was posted into Q2.
+	for line, want := range map[string][]string{
+		"claw-ae/2027-Q2/ae-1/clawback/commission": {"C-17 cancels T-17", "posted -4000.00 USD", ", the same\n"},
+		"claw-ae/2027-Q1/ae-1/clawback/commission": {"posted by run 2 into 2027-Q2", "reason: prior-period adjustment: corrects 2027-Q1 (closed)", "C-18 cancels T-18", "posted -5000.00 USD", ", the same\n"},
+	} {
+		x := do("explain", line).out
+		for _, w := range want {
+			if !strings.Contains(x, w) {
+				t.Errorf("explain %s lacks %q:\n%s", line, w, x)
+			}
+		}
+	}
+
 	st, err := sqlitestore.Open(t.Context(), db)
 	if err != nil {
 		t.Fatal(err)

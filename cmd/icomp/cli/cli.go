@@ -70,6 +70,11 @@ func newRoot(e *env) *cobra.Command {
 	root.AddCommand(newPlanCmd(e, db), newImportCmd(e, db), newRunCmd(e, db), newStatementCmd(e, db),
 		newExportCmd(e, db), newLedgerCmd(e, db), newDemoCmd(e, db), newBenchCmd(e, db),
 		newWorkerCmd(e, db), newMigrateCmd(e, db), newPeriodCmd(e, db), newAdjustCmd(e, db), newRunsCmd(e, db), newVersionCmd(e))
+	root.AddCommand(newDisputeCmd(e, db))
+	root.AddCommand(newExplainCmd(e, db))
+	root.AddCommand(newWhatIfCmd(e, db))
+	root.AddCommand(newServeCmd(e, db))
+	root.AddCommand(newUsersCmd(e, db))
 	return root
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -284,14 +285,14 @@ func kindLabel(kind string) string {
 }
 
 func newStatementCmd(e *env, db *string) *cobra.Command {
-	var person, periodLabel, format string
+	var person, periodLabel, format, linkBase string
 	cmd := &cobra.Command{
 		Use:   "statement --person ID --period P",
 		Short: "Print a person's statement: credits, measures, attainment and each payout with its working",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usageError{fmt.Errorf("--format %q: want text or json", format)}
+			if !slices.Contains(statementFormats, format) {
+				return usageError{fmt.Errorf("--format %q: want text, json, html or pdf", format)}
 			}
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{existing: true})
 			if err != nil {
@@ -302,15 +303,13 @@ func newStatementCmd(e *env, db *string) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if format == "json" {
-				return s.WriteJSON(e.out)
-			}
-			return s.WriteText(e.out)
+			return writeStatement(e.out, s, format, linkBase)
 		},
 	}
 	cmd.Flags().StringVar(&person, "person", "", "person id (required)")
 	cmd.Flags().StringVar(&periodLabel, "period", "", "period label, e.g. 2027-Q1 (required)")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&format, "format", "text", "text, json, html (a standalone page) or pdf")
+	cmd.Flags().StringVar(&linkBase, "link-base", "", "html and pdf: "+linkBaseHelp)
 	_ = cmd.MarkFlagRequired("person")
 	_ = cmd.MarkFlagRequired("period")
 	return cmd
@@ -395,7 +394,7 @@ paid cannot be paid again under another pay date.`,
 		},
 	}
 	show.Flags().StringVar(&showOut, "out", "", "file to write (default standard output)")
-	cmd.AddCommand(payroll, list, show)
+	cmd.AddCommand(payroll, list, show, newExportStatementsCmd(e, db))
 	return cmd
 }
 

@@ -35,7 +35,8 @@ var (
 )
 
 func newDemoCmd(e *env, db *string) *cobra.Command {
-	var dir string
+	var dir, addr string
+	var serveDemo bool
 	cmd := &cobra.Command{
 		Use:   "demo [--dir DIR] [--db postgres://…]",
 		Short: "Create a workspace with example data and plans, run a quarter, and show the results",
@@ -48,10 +49,22 @@ schema yet). ICOMP_DATABASE_URL is not used: the demo writes only where
 it is told to.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return demo(cmd.Context(), e, dir, *db)
+			if !serveDemo {
+				return demo(cmd.Context(), e, dir, *db)
+			}
+			d, target, err := demoDirFor(dir, *db)
+			if err != nil {
+				return err
+			}
+			if err := demo(cmd.Context(), e, d, *db); err != nil {
+				return err
+			}
+			return demoServe(cmd.Context(), e, target, addr)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "dir", "", "workspace directory to create (default: a new icomp-demo directory here)")
+	cmd.Flags().BoolVar(&serveDemo, "serve", false, "then serve the web app on the demo data (icomp serve) and print demo sign-ins")
+	cmd.Flags().StringVar(&addr, "addr", defaultAddr, "with --serve: address to listen on")
 	return cmd
 }
 
@@ -182,7 +195,8 @@ func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 	}
 
 	// 2. A seeded dataset.
-	cfg := datagen.Config{}
+	// Some deals are cancelled, for the AE plan's clawback.
+	cfg := datagen.Config{CancelPercent: demoCancelPercent}
 	peopleCSV, txnCSV := filepath.Join(dir, "people.csv"), filepath.Join(dir, "transactions.csv")
 	if err := writeFile(peopleCSV, func(f *os.File) error { return datagen.WritePeople(f, cfg) }); err != nil {
 		return err
@@ -248,6 +262,21 @@ func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 		return err
 	}
 
+	who, err := demoDrawAndClawback(ctx, ws.store, demoQuarter)
+	if err != nil {
+		return err
+	}
+	if who != "" {
+		fmt.Fprintf(e.out, "\n   And %s, who was advanced a draw and had a deal clawed back:\n\n", who)
+		s, err := reports.BuildStatement(ctx, ws.store, who, demoQuarter)
+		if err != nil {
+			return err
+		}
+		if err := s.WriteText(e.out); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintln(e.out, "\n6. Approve the periods and export payroll batches")
 	var written []string
 	for _, p := range periods {
@@ -279,6 +308,42 @@ Done in %s. Next, try:
 (with go run ./cmd/icomp in place of icomp from a checkout)
 `, time.Since(start).Round(time.Millisecond), db, top, demoQuarter, db, demoQuarter, db, demoQuarter, plansDir, db, demoQuarter, db, db)
 	return nil
+}
+
+// demoCancelPercent is the share of new deals the demo's customers cancel.
+const demoCancelPercent = 3
+
+// demoDrawAndClawback returns the first person (by id) who in period was
+// both topped up by a draw and had a deal clawed back, or "" if nobody was.
+func demoDrawAndClawback(ctx context.Context, st storage.Store, period string) (string, error) {
+	lines, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Period: period})
+	if err != nil {
+		return "", err
+	}
+	drawn, clawed := map[string]bool{}, map[string]bool{}
+	for _, c := range ledger.Fold(lines) {
+		l := c.Current
+		if l == nil || l.Amount.IsZero() {
+			continue
+		}
+		switch {
+		case l.Ledger == ledger.PayableLedger && strings.HasPrefix(l.Subject, ledger.DrawSubjectPrefix):
+			drawn[l.Person] = true
+		case l.Ledger == ledger.PayoutLedger && strings.HasPrefix(l.Subject, plans.ClawbackLinePrefix):
+			clawed[l.Person] = true
+		}
+	}
+	var both []string
+	for p := range drawn {
+		if clawed[p] {
+			both = append(both, p)
+		}
+	}
+	sort.Strings(both)
+	if len(both) == 0 {
+		return "", nil
+	}
+	return both[0], nil
 }
 
 // demoPayDate is the 15th of the month after the period ends.

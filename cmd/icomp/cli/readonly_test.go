@@ -20,6 +20,7 @@ func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
 		{"export", "list"},
 		{"export", "show", "1"},
 		{"export", "payroll", "--period", "2027-Q1", "--out", "payroll.csv"},
+		{"export", "statements", "--period", "2027-Q1", "--dir", "statements"},
 		{"period", "list"},
 		{"runs", "list"},
 		{"runs", "diff", "1", "2"},
@@ -34,7 +35,7 @@ func TestReadOnlyCommandsNeedADatabase(t *testing.T) {
 			dir := t.TempDir()
 			db := filepath.Join(dir, "icomp.db")
 			for i, a := range args {
-				if a == "payroll.csv" {
+				if a == "payroll.csv" || a == "statements" && i > 0 && args[i-1] == "--dir" {
 					args[i] = filepath.Join(dir, a)
 				}
 			}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPasswordHash(t *testing.T) {
+	h, err := HashPassword("correct horse battery")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(h, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Fatalf("hash %q is not an argon2id PHC string", h)
+	}
+	h2, _ := HashPassword("correct horse battery")
+	if h == h2 {
+		t.Error("two hashes of one password are equal: no salt")
+	}
+	tests := []struct {
+		hash, password string
+		want           bool
+	}{
+		{h, "correct horse battery", true},
+		{h, "correct horse batterY", false},
+		{h, "", false},
+		{"$2a$10$bcrypt", "correct horse battery", false},
+		{strings.Replace(h, "t=2", "t=99", 1), "correct horse battery", false},
+		{"", "", false},
+	}
+	for i, tt := range tests {
+		if got := CheckPassword(tt.hash, tt.password); got != tt.want {
+			t.Errorf("%d: CheckPassword = %v, want %v", i, got, tt.want)
+		}
+	}
+	if _, err := HashPassword("short"); err == nil {
+		t.Error("a 5-character password was hashed")
+	}
+}
+
+func TestLimiter(t *testing.T) {
+	l := newLimiter()
+	t0 := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := 0; i < MaxFailures; i++ {
+		if !l.allow(t0, "email:a", "ip:1") {
+			t.Fatalf("refused after %d failures", i)
+		}
+		l.fail(t0.Add(time.Duration(i)*time.Minute), "email:a", "ip:1")
+	}
+	if l.allow(t0.Add(5*time.Minute), "email:a") || l.allow(t0.Add(5*time.Minute), "email:b", "ip:1") {
+		t.Error("allowed after MaxFailures failures of the account or of the IP")
+	}
+	if !l.allow(t0.Add(5*time.Minute), "email:b", "ip:2") {
+		t.Error("another account from another IP refused")
+	}
+	if !l.allow(t0.Add(FailureWindow), "email:a", "ip:1") {
+		t.Error("still refused once the oldest failure left the window")
+	}
+	l.reset("email:a")
+	if !l.allow(t0.Add(5*time.Minute), "email:a") {
+		t.Error("refused after reset")
+	}
+}
+
+func TestSecrets(t *testing.T) {
+	a, b := NewSecret(), NewSecret()
+	if a == b || len(a) != 43 {
+		t.Fatalf("secrets %q %q", a, b)
+	}
+	if h := HashSecret(a); h == a || len(h) != 64 || h != HashSecret(a) || h == HashSecret(b) {
+		t.Fatal("HashSecret")
+	}
+}

@@ -1,0 +1,197 @@
+package server_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
+)
+
+// findBrowser returns Chromium's path: $ICOMP_CHROMIUM, /usr/bin/chromium
+// (Debian's package) or the first Chromium or Chrome on PATH. Without
+// one the browser tests skip, unless ICOMP_REQUIRE_BROWSER=1 (CI).
+func findBrowser(t *testing.T) string {
+	t.Helper()
+	candidates := []string{os.Getenv("ICOMP_CHROMIUM"), "/usr/bin/chromium"}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
+		if p, err := exec.LookPath(name); err == nil {
+			candidates = append(candidates, p)
+		}
+	}
+	for _, c := range candidates {
+		if c == "" {
+			continue
+		}
+		if fi, err := os.Stat(c); err == nil && !fi.IsDir() {
+			return c
+		}
+	}
+	if os.Getenv("ICOMP_REQUIRE_BROWSER") == "1" {
+		t.Fatal("ICOMP_REQUIRE_BROWSER=1 but no Chromium found (apt-get install chromium, or set ICOMP_CHROMIUM)")
+	}
+	t.Skip("no Chromium (apt-get install chromium); set ICOMP_REQUIRE_BROWSER=1 to fail instead")
+	return ""
+}
+
+// TestBrowserFlow drives Chromium through the web app: a rep reads a
+// statement and drills into a payout line; another rep gets 404 for that
+// statement's URL; an admin re-runs the quarter and sees the run finish;
+// payroll downloads a batch. Screenshots go to a directory the log names.
+func TestBrowserFlow(t *testing.T) {
+	exe := findBrowser(t)
+	f := newFixture(t)
+	shots, err := os.MkdirTemp("", "icomp-browser-shots-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshots in %s", shots)
+	downloads := filepath.Join(shots, "downloads")
+	if err := os.MkdirAll(downloads, 0o700); err != nil {
+		t.Fatal(err)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	ctx, cancel := chromedp.NewContext(allocCtx)
+	defer cancel()
+	// The first call starts the browser, with no timeout on its context;
+	// every step after it has one.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting %s: %v", exe, err)
+	}
+	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		if err := chromedp.Do(sctx, actions...); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	// shot saves the whole page as PNG; a long page (a trace of many
+	// deals), only its first screenful.
+	shot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
+			h, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollHeight"))
+			if err != nil {
+				return err
+			}
+			capture := chromedp.FullScreenshot(100)
+			if h > 3000 {
+				capture = chromedp.CaptureScreenshot()
+			}
+			png, err := chromedp.Run(ctx, capture)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o600)
+		})
+	}
+	text := func(sel string) string {
+		t.Helper()
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+		if err != nil {
+			t.Fatalf("read %s: %v", sel, err)
+		}
+		return s
+	}
+	signIn := func(email string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(f.ts.URL+"/signin"),
+			chromedp.WaitVisible(chromedp.ID("email")),
+			chromedp.SendKeys(chromedp.ID("email"), email),
+			chromedp.SendKeys(chromedp.ID("password"), password),
+			chromedp.Click(chromedp.ID("signin")),
+			chromedp.WaitVisible(chromedp.ID("signout")),
+		)
+	}
+	signOut := chromedp.Steps(chromedp.Click(chromedp.ID("signout")), chromedp.WaitVisible(chromedp.ID("email")))
+
+	// 1. A rep: their periods, the quarter's statement, one payout line.
+	statementURL := f.ts.URL + "/statements/" + repPerson + "/" + quarter
+	step("rep signs in", signIn(f.users["rep"].Email), chromedp.WaitVisible(chromedp.ID("periods")), shot("01-rep-periods"))
+	step("rep opens the statement", chromedp.Click(chromedp.CSS(`a[href="/statements/`+repPerson+`/`+quarter+`"]`)),
+		chromedp.WaitVisible(chromedp.CSS("table.payouts")), shot("02-rep-statement"))
+	if h1 := text("h1"); !strings.Contains(h1, repPerson) || !strings.Contains(h1, quarter) {
+		t.Errorf("statement heading %q", h1)
+	}
+	step("rep drills into a payout", chromedp.Click(chromedp.CSS("a.payout")), chromedp.WaitVisible(chromedp.ID("trace")), shot("03-rep-payout-trace"))
+	if tr := text("#trace"); !strings.Contains(tr, "rounded") {
+		t.Errorf("payout trace %q does not show the rounding", tr)
+	}
+	step("rep signs out", signOut)
+
+	// 2. Another rep: the first rep's statement is not found.
+	step("other rep signs in", signIn(f.users["other"].Email), chromedp.Navigate(statementURL), chromedp.WaitVisible(chromedp.CSS("h1")), shot("04-other-rep-404"))
+	if h1 := text("h1"); !strings.Contains(h1, "404") {
+		t.Errorf("another rep opening %s sees %q, want 404", statementURL, h1)
+	}
+	step("other rep signs out", signOut)
+
+	// A manager's team, with attainment bars.
+	step("manager signs in", signIn(f.users["manager"].Email), chromedp.WaitVisible(chromedp.ID("team")), shot("05-manager-team"))
+	if team := text("#team"); !strings.Contains(team, repPerson) || strings.Contains(team, otherPerson+" ") {
+		t.Errorf("mgr-1's team view: %q", team)
+	}
+	step("manager signs out", signOut)
+
+	// 3. An admin re-runs the quarter and watches the run to the end.
+	step("admin signs in", signIn(f.users["admin"].Email), chromedp.WaitVisible(chromedp.ID("admin-periods")), shot("06-admin-periods"))
+	step("admin starts a re-run", chromedp.Click(chromedp.ID("run-"+quarter)), chromedp.WaitVisible(chromedp.ID("run-status")))
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		status := text("#run-status")
+		if status == "done" {
+			break
+		}
+		if status == "failed" || time.Now().After(deadline) {
+			step("failed run", shot("07-admin-run-failed"))
+			t.Fatalf("run status %q", status)
+		}
+		time.Sleep(300 * time.Millisecond) // the page refreshes itself every second
+	}
+	step("admin sees the run done", shot("07-admin-run-done"), chromedp.Navigate(f.ts.URL+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")), shot("08-admin-audit"))
+	if audit := text("#audit"); !strings.Contains(audit, "run.start") || !strings.Contains(audit, f.users["admin"].Email) {
+		t.Errorf("audit log does not show the admin's run: %q", audit)
+	}
+	step("admin signs out", signOut)
+
+	// 4. Payroll downloads a batch.
+	events := true
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllowAndName, DownloadPath: downloads, EventsEnabled: &events}); err != nil {
+		t.Fatal(err)
+	}
+	dctx, dcancel := context.WithTimeout(ctx, time.Minute)
+	defer dcancel()
+	progress := chromedp.BrowserEvents(dctx, browser.DownloadProgress)
+	step("payroll signs in and downloads", signIn(f.users["payroll"].Email), chromedp.WaitVisible(chromedp.ID("batches")), shot("09-payroll-batches"),
+		chromedp.Click(chromedp.CSS("a.download")))
+	guid := ""
+	for ev, err := range progress {
+		if err != nil {
+			t.Fatalf("waiting for the download: %v", err)
+		}
+		if ev.State == browser.DownloadProgressStateCompleted {
+			guid = ev.GUID
+			break
+		}
+	}
+	b, err := os.ReadFile(filepath.Join(downloads, guid))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) < 2 || !strings.Contains(lines[0], ",") {
+		t.Errorf("downloaded batch is not a CSV with rows:\n%.300s", b)
+	}
+	t.Logf("downloaded %s: %d bytes", filepath.Join(downloads, guid), len(b))
+}

@@ -36,3 +36,11 @@ func TestHoldLines(t *testing.T) {
 		})
 	}
 }
+
+func TestLineTxnsOfHolds(t *testing.T) {
+	p := StatementPayout{Component: "hold/commission", Trace: engine.Trace{Type: engine.TraceTypeHold,
+		Holds: []engine.HoldTrace{{Deal: "T-2"}, {Deal: "T-3"}, {Deal: "T-2"}}}}
+	if got, want := lineTxns(p, map[string]bool{"T-2": true, "T-3": true}), []string{"T-2", "T-3"}; !slices.Equal(got, want) {
+		t.Errorf("lineTxns = %q, want %q", got, want)
+	}
+}

@@ -43,7 +43,8 @@ func CreditAnchor(plan, txn string) string { return "txn-" + idPart(plan) + ".."
 
 // lineTxns lists, in trace order without repeats, the transactions a
 // payout line names that the plan credited: per-deal rate tables' deals and
-// clawbacks' cancellations and the deals they cancel.
+// clawbacks' cancellations and the deals they cancel, and the deals hold
+// and release lines hold or release.
 func lineTxns(p StatementPayout, credited map[string]bool) []string {
 	var out []string
 	seen := map[string]bool{}
@@ -61,6 +62,9 @@ func lineTxns(p StatementPayout, credited map[string]bool) []string {
 	for _, c := range p.Trace.Clawbacks {
 		add(c.Cancellation)
 		add(c.Cancels)
+	}
+	for _, h := range p.Trace.Holds {
+		add(h.Deal)
 	}
 	return out
 }

@@ -33,16 +33,19 @@ func (r LineRef) String() string {
 }
 
 // ParseLineRef reads a handle PLAN/PERIOD/PERSON/COMPONENT. Plan, period
-// and component names hold no slash, except a clawback line's
-// ("clawback/commission"); a person id may.
+// and component names hold no slash, except a clawback, hold or release
+// line's ("clawback/commission", "hold/commission"); a person id may.
 func ParseLineRef(s string) (LineRef, error) {
 	parts := strings.Split(s, "/")
 	if len(parts) < 4 {
 		return LineRef{}, fmt.Errorf("line %q: want PLAN/PERIOD/PERSON/COMPONENT, e.g. ae-quarterly/2027-Q1/ae-1/commission (the statement prints each line's handle)", s)
 	}
 	last := 1 // how many trailing parts the component takes
-	if len(parts) >= 5 && parts[len(parts)-2]+"/" == plans.ClawbackLinePrefix {
-		last = 2
+	if len(parts) >= 5 {
+		switch parts[len(parts)-2] + "/" {
+		case plans.ClawbackLinePrefix, plans.HoldLinePrefix, plans.ReleaseLinePrefix:
+			last = 2
+		}
 	}
 	r := LineRef{Plan: parts[0], Period: parts[1], Person: strings.Join(parts[2:len(parts)-last], "/"), Component: strings.Join(parts[len(parts)-last:], "/")}
 	if r.Plan == "" || r.Period == "" || r.Person == "" || r.Component == "" {
@@ -242,6 +245,11 @@ func Explain(ctx context.Context, r ExplainSource, ref LineRef) (*Explanation, e
 	} else if clawed, ok := strings.CutPrefix(ref.Component, plans.ClawbackLinePrefix); ok && plan.Clawback != nil {
 		x.Definition = ComponentDefinition{Pos: plan.Clawback.Pos.String(), Rules: []RuleSource{}, Clawback: &RuleClawback{WindowDays: plan.Clawback.WindowDays}}
 		if c := componentByName(plan, clawed); c != nil {
+			x.Definition.Rules = definitionOf(plan, c).Rules
+		}
+	} else if held, ok := heldComponent(ref.Component); ok && plan.Hold != nil {
+		x.Definition = ComponentDefinition{Pos: plan.Hold.Pos.String(), Rules: []RuleSource{}}
+		if c := componentByName(plan, held); c != nil {
 			x.Definition.Rules = definitionOf(plan, c).Rules
 		}
 	} else if s := stepByName(plan, ref.Component); s != nil {
@@ -588,4 +596,13 @@ func (x *Explanation) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// heldComponent is the component a hold or release line holds or
+// releases ("hold/commission" → "commission").
+func heldComponent(line string) (string, bool) {
+	if c, ok := strings.CutPrefix(line, plans.HoldLinePrefix); ok {
+		return c, true
+	}
+	return strings.CutPrefix(line, plans.ReleaseLinePrefix)
 }

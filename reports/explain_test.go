@@ -15,6 +15,8 @@ func TestParseLineRef(t *testing.T) {
 		{in: "ae-quarterly/2027-Q1/ae-1/commission", want: LineRef{"ae-quarterly", "2027-Q1", "ae-1", "commission"}},
 		{in: "p/2027-M01/emea/ae-7/spiff", want: LineRef{"p", "2027-M01", "emea/ae-7", "spiff"}},
 		{in: "claw-ae/2027-Q2/ae-1/clawback/commission", want: LineRef{"claw-ae", "2027-Q2", "ae-1", "clawback/commission"}},
+		{in: "hold-ae/2027-Q1/ae-1/hold/commission", want: LineRef{"hold-ae", "2027-Q1", "ae-1", "hold/commission"}},
+		{in: "hold-ae/2027-Q2/ae-1/release/commission", want: LineRef{"hold-ae", "2027-Q2", "ae-1", "release/commission"}},
 		{in: "ae-quarterly/2027-Q1/ae-1", err: "want PLAN/PERIOD/PERSON/COMPONENT"},
 		{in: "ae-quarterly//ae-1/commission", err: "must all be given"},
 		{in: "", err: "want PLAN/PERIOD/PERSON/COMPONENT"},

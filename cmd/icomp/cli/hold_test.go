@@ -91,6 +91,18 @@ func TestHoldEndToEnd(t *testing.T) {
 	if strings.Contains(q2, "prior period") {
 		t.Errorf("Q2 statement shows a prior-period adjustment:\n%s", q2)
 	}
+	// Hold and release lines explain, and recompute to what was posted.
+	for line, want := range map[string][]string{
+		"hold-ae/2027-Q1/ae-1/hold/commission":    {"deal T-2 of 2027-03-10", "posted -6000.00 USD", ", the same\n"},
+		"hold-ae/2027-Q2/ae-1/release/commission": {"held in 2027-Q1; paid on 2027-04-20: released", "posted 5000.00 USD", ", the same\n"},
+	} {
+		x := do("explain", line).out
+		for _, w := range want {
+			if !strings.Contains(x, w) {
+				t.Errorf("explain %s lacks %q:\n%s", line, w, x)
+			}
+		}
+	}
 	do("period", "approve", "2027-Q2", "--by", "payroll-lead")
 	csvText := do("export", "payroll", "--period", "2027-Q2").out
 	if !strings.Contains(csvText, "5000.00") || !strings.Contains(csvText, "COMM") {

@@ -132,9 +132,9 @@ func TestBrowserFlow(t *testing.T) {
 	step("rep disputes a line", chromedp.Navigate(statementURL), chromedp.WaitVisible(chromedp.ID("dispute-forms")),
 		chromedp.Click(chromedp.CSS("#dispute-forms details.dispute summary")),
 		chromedp.SendKeys(chromedp.CSS("#dispute-forms details.dispute textarea"), "The Acme renewal is missing from this line."),
-		shot("04-rep-dispute-form"),
+		shot("03b-rep-dispute-form"),
 		chromedp.Click(chromedp.CSS("#dispute-forms details.dispute button")),
-		chromedp.WaitVisible(chromedp.ID("my-disputes")), shot("05-rep-my-disputes"))
+		chromedp.WaitVisible(chromedp.ID("my-disputes")), shot("03c-rep-my-disputes"))
 	if mine := text("#my-disputes"); !strings.Contains(mine, "Acme renewal") || !strings.Contains(mine, "open") {
 		t.Errorf("my disputes: %q", mine)
 	}
@@ -186,7 +186,8 @@ func TestBrowserFlow(t *testing.T) {
 
 	// The rep's statement shows the dispute resolved and the adjustment.
 	step("rep sees the resolution", signIn(f.users["rep"].Email), chromedp.Navigate(statementURL),
-		chromedp.WaitVisible(chromedp.CSS("article.icomp-statement")), shot("08b-rep-statement-resolved"))
+		chromedp.WaitVisible(chromedp.CSS("article.icomp-statement")), shot("08b-rep-statement-resolved"),
+		chromedp.ScrollIntoView(chromedp.CSS(`article.icomp-statement section[aria-label="Disputes"]`)), shot("08c-rep-statement-disputes"))
 	if st := text("article.icomp-statement"); !strings.Contains(st, "resolved") || !strings.Contains(st, "125.00") || !strings.Contains(st, "Acme renewal split was missed") {
 		t.Errorf("the rep's statement after the resolution and re-run does not show them:\n%s", st)
 	}

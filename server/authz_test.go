@@ -78,6 +78,9 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/admin/runs/1", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/plans", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/audit", s(see, ok, no, no, no, see, see)},
+		{"GET", "/admin/whatif", s(see, ok, no, no, no, see, see)},
+		// No period nor plan in the form: 400.
+		{"POST", "/admin/whatif", s(see, bad400, no, no, no, see, see)},
 		{"GET", "/admin/disputes", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/disputes?state=nonsense", s(see, bad400, no, no, no, see, see)},
 		// No dispute 1 in the fixture: 404; resolve without an action: 400.
@@ -96,6 +99,7 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/api/runs/1", s(anonAPI, ok, no, no, no, no, ok)},
 		{"GET", "/api/payroll", s(anonAPI, ok, ok, no, no, no, ok)},
 		{"GET", "/api/payroll/1/csv", s(anonAPI, ok, ok, no, no, no, ok)},
+		{"POST", "/api/whatif", s(anonAPI, bad400, no, no, no, no, bad400)},
 		{"GET", "/api/audit", s(anonAPI, ok, no, no, no, no, ok)},
 	}
 	mux := f.srv.Handler().(*http.ServeMux)

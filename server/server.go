@@ -147,6 +147,8 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/admin/runs/{id}", adminOnly, false, s.runPage)
 	s.handle("GET", "/admin/plans", adminOnly, false, s.plansPage)
 	s.handle("GET", "/admin/audit", adminOnly, false, s.auditPage)
+	s.handle("GET", "/admin/whatif", adminOnly, false, s.whatIfPage)
+	s.handle("POST", "/admin/whatif", adminOnly, false, s.whatIfPage)
 	s.handle("GET", "/admin/disputes", adminOnly, false, s.adminDisputes)
 	s.handle("POST", "/admin/disputes/{id}/review", adminOnly, false, s.adminDisputeReview)
 	s.handle("POST", "/admin/disputes/{id}/resolve", adminOnly, false, s.adminDisputeResolve)
@@ -163,6 +165,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/api/runs/{id}", adminOnly, true, s.apiRun)
 	s.handle("GET", "/api/payroll", payrollers, true, s.apiPayroll)
 	s.handle("GET", "/api/payroll/{id}/csv", payrollers, true, s.payrollCSV)
+	s.handle("POST", "/api/whatif", adminOnly, true, s.apiWhatIf)
 	s.handle("GET", "/api/audit", adminOnly, true, s.apiAudit)
 }
 

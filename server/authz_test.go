@@ -94,6 +94,7 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/api" + other, s(anonAPI, ok, no, nf, nf, nf, ok)},
 		{"GET", "/api" + f.explain, s(anonAPI, ok, no, ok, ok, ok, ok)},
 		{"GET", "/api" + otherExplain, s(anonAPI, ok, no, nf, nf, nf, ok)},
+		{"GET", "/api/disputes", s(anonAPI, ok, no, ok, ok, ok, ok)},
 		{"GET", "/api/team/" + quarter, s(anonAPI, ok, no, ok, no, no, ok)},
 		{"POST", "/api/periods/2027-M06/runs", s(anonAPI, created, no, no, no, no, created)},
 		{"GET", "/api/runs/1", s(anonAPI, ok, no, no, no, no, ok)},

@@ -182,6 +182,12 @@ func TestBrowserFlow(t *testing.T) {
 	if audit := text("#audit"); !strings.Contains(audit, "run.start") || !strings.Contains(audit, "dispute.resolve") || !strings.Contains(audit, f.users["admin"].Email) {
 		t.Errorf("audit log does not show the admin's run: %q", audit)
 	}
+	step("admin tries a candidate plan", chromedp.Navigate(f.ts.URL+"/admin/whatif"), chromedp.WaitVisible(chromedp.ID("whatif-form")),
+		chromedp.SetValue(chromedp.ID("whatif-plan"), aeCandidate(t, f)), chromedp.SetValue(chromedp.ID("whatif-period"), quarter),
+		chromedp.Click(chromedp.ID("whatif-run")), chromedp.WaitVisible(chromedp.ID("whatif-totals")), shot("08a-admin-whatif"))
+	if tot := text("#whatif-totals"); !strings.Contains(tot, "Total USD") {
+		t.Errorf("what-if totals: %q", tot)
+	}
 	step("admin signs out", signOut)
 
 	// The rep's statement shows the dispute resolved and the adjustment.

@@ -204,3 +204,51 @@ func (s *Server) adminDisputeResolve(w http.ResponseWriter, r *http.Request, p *
 	}
 	http.Redirect(w, r, "/admin/disputes#dispute-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 }
+
+// apiDispute is a dispute in the API.
+type apiDispute struct {
+	ID         int64  `json:"id"`
+	Person     string `json:"person"`
+	Period     string `json:"period"`
+	About      string `json:"about"`
+	Text       string `json:"text"`
+	OpenedBy   string `json:"opened_by"`
+	OpenedAt   string `json:"opened_at"`
+	State      string `json:"state"`
+	Resolution string `json:"resolution,omitempty"`
+	Note       string `json:"note,omitempty"`
+	By         string `json:"by,omitempty"`
+	At         string `json:"at,omitempty"`
+	Adjustment int64  `json:"adjustment_id,omitempty"`
+}
+
+// apiDisputes lists disputes: a rep's or manager's own person's, an
+// admin's all (?person=ID, ?period=P and ?state=S filter).
+func (s *Server) apiDisputes(w http.ResponseWriter, r *http.Request, p *principal) {
+	q := r.URL.Query()
+	params := storage.DisputeListParams{Person: q.Get("person"), Period: q.Get("period"), State: q.Get("state")}
+	if p.User.Role != storage.RoleAdmin {
+		if p.User.Person == "" {
+			writeJSON(w, http.StatusOK, []apiDispute{})
+			return
+		}
+		params.Person = p.User.Person
+	}
+	ds, err := disputes.List(r.Context(), s.cfg.Store, params)
+	if errors.Is(err, disputes.ErrInvalid) {
+		writeJSONError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	out := []apiDispute{}
+	for _, d := range ds {
+		e := d.Last()
+		out = append(out, apiDispute{ID: d.ID, Person: d.Person, Period: d.Period, About: disputes.About(d), Text: d.Text,
+			OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt, State: d.State(), Resolution: e.Resolution, Note: e.Note, By: e.By, At: e.At,
+			Adjustment: e.AdjustmentID})
+	}
+	writeJSON(w, http.StatusOK, out)
+}

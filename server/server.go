@@ -160,6 +160,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/api/periods", signedIn, true, s.apiPeriods)
 	s.handle("GET", "/api/statements/{person}/{period}", readers, true, s.apiStatement)
 	s.handle("GET", "/api/explain", readers, true, s.apiExplain)
+	s.handle("GET", "/api/disputes", readers, true, s.apiDisputes)
 	s.handle("GET", "/api/team/{period}", managers, true, s.apiTeam)
 	s.handle("POST", "/api/periods/{period}/runs", adminOnly, true, s.apiRunStart)
 	s.handle("GET", "/api/runs/{id}", adminOnly, true, s.apiRun)

@@ -178,6 +178,24 @@ func TestDisputeForms(t *testing.T) {
 	if len(actions) != 3 || !strings.Contains(strings.Join(actions, "\n"), "adjustment 1 of 125") {
 		t.Errorf("audit log of the dispute actions:\n%s", strings.Join(actions, "\n"))
 	}
+	// The API: the rep sees their two disputes, the other rep none.
+	for who, want := range map[string]int{"rep": 2, "admin": 2} {
+		req, _ := http.NewRequest("GET", f.ts.URL+"/api/disputes", nil)
+		req.Header.Set("Authorization", "Bearer "+f.tokens[who])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ds []map[string]any
+		err = json.NewDecoder(resp.Body).Decode(&ds)
+		resp.Body.Close()
+		if err != nil || len(ds) != want || ds[0]["resolution"] != "adjusted" || ds[0]["adjustment_id"] != float64(1) {
+			t.Errorf("GET /api/disputes as %s: %v %v", who, err, ds)
+		}
+	}
+	if code, body, _ := f.do(t, "other", "GET", "/api/disputes", nil); code != 200 || strings.TrimSpace(body) != "[]" {
+		t.Errorf("GET /api/disputes as another rep: %d %s", code, body)
+	}
 	code, body, _ := f.do(t, "rep", "GET", "/statements/"+repPerson+"/"+quarter, nil)
 	if code != 200 || !strings.Contains(body, "split missed") || !strings.Contains(body, "the deal is ae-2&#39;s") {
 		t.Errorf("statement does not show the resolved disputes: %d", code)
@@ -190,26 +208,7 @@ func TestDisputeForms(t *testing.T) {
 func TestWhatIfPage(t *testing.T) {
 	f := newFixture(t)
 	ctx := t.Context()
-	latest, err := f.st.PlanVersionListLatest(ctx, plans.KindCompPlan)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var src string
-	for _, v := range latest {
-		hist, err := f.st.PlanVersionHistory(ctx, v.Name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, h := range hist {
-			if strings.Contains(h.Source, "amount: credit.amount * 0.02") && strings.Contains(h.Source, `version: "2027.3"`) {
-				src = h.Source
-			}
-		}
-	}
-	if src == "" {
-		t.Fatal("no stored AE plan with a 2% renewal rule: update the test")
-	}
-	cand := strings.Replace(strings.Replace(src, "amount: credit.amount * 0.02", "amount: credit.amount * 0.03", 1), `version: "2027.3"`, `version: "2027.3-web"`, 1)
+	cand := aeCandidate(t, f)
 	fl, err := reports.LoadCandidate("candidate.yaml", []byte(cand))
 	if err != nil {
 		t.Fatal(err)
@@ -266,4 +265,31 @@ func TestWhatIfPage(t *testing.T) {
 	if code, _, _ := f.do(t, "admin", "GET", "/admin/whatif", nil); code != 200 {
 		t.Errorf("what-if form: %d", code)
 	}
+}
+
+// aeCandidate is the stored AE plan with its renewal rate at 3% instead of
+// 2%, as a new version.
+func aeCandidate(t *testing.T, f *fixture) string {
+	t.Helper()
+	ctx := context.Background()
+	latest, err := f.st.PlanVersionListLatest(ctx, plans.KindCompPlan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var src string
+	for _, v := range latest {
+		hist, err := f.st.PlanVersionHistory(ctx, v.Name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hist {
+			if strings.Contains(h.Source, "amount: credit.amount * 0.02") && strings.Contains(h.Source, `version: "2027.3"`) {
+				src = h.Source
+			}
+		}
+	}
+	if src == "" {
+		t.Fatal("no stored AE plan with a 2% renewal rule: update the test")
+	}
+	return strings.Replace(strings.Replace(src, "amount: credit.amount * 0.02", "amount: credit.amount * 0.03", 1), `version: "2027.3"`, `version: "2027.3-web"`, 1)
 }

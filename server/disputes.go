@@ -80,6 +80,8 @@ func (s *Server) disputeOpen(w http.ResponseWriter, r *http.Request, p *principa
 type disputeRow struct {
 	storage.Dispute
 	About, State string
+	// Note is the newest transition's note (not the opening text).
+	Note string
 }
 
 func disputeRows(ds []storage.Dispute) []disputeRow {
@@ -89,7 +91,11 @@ func disputeRows(ds []storage.Dispute) []disputeRow {
 		if res := d.Last().Resolution; res != "" {
 			state += " (" + res + ")"
 		}
-		out = append(out, disputeRow{Dispute: d, About: disputes.About(d), State: state})
+		row := disputeRow{Dispute: d, About: disputes.About(d), State: state}
+		if len(d.Events) > 1 {
+			row.Note = d.Last().Note
+		}
+		out = append(out, row)
 	}
 	return out
 }
@@ -246,6 +252,9 @@ func (s *Server) apiDisputes(w http.ResponseWriter, r *http.Request, p *principa
 	out := []apiDispute{}
 	for _, d := range ds {
 		e := d.Last()
+		if len(d.Events) <= 1 {
+			e.Note = ""
+		}
 		out = append(out, apiDispute{ID: d.ID, Person: d.Person, Period: d.Period, About: disputes.About(d), Text: d.Text,
 			OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt, State: d.State(), Resolution: e.Resolution, Note: e.Note, By: e.By, At: e.At,
 			Adjustment: e.AdjustmentID})

@@ -144,6 +144,10 @@ func TestDisputeForms(t *testing.T) {
 	if code, body, _ := f.do(t, "other", "GET", "/disputes", nil); code != 200 || strings.Contains(body, "Acme") {
 		t.Errorf("another rep's disputes show the rep's: %d", code)
 	}
+	// The queue shows the opening text once: it is not a transition's note.
+	if code, body, _ := f.do(t, "admin", "GET", "/admin/disputes?state=open", nil); code != 200 || strings.Count(body, "the Acme renewal is missing") != 1 {
+		t.Errorf("open queue: %d, the dispute's text %d times", code, strings.Count(body, "the Acme renewal is missing"))
+	}
 	steps := []struct {
 		path string
 		form url.Values

@@ -120,7 +120,8 @@ func TestBrowserFlow(t *testing.T) {
 	statementURL := f.ts.URL + "/statements/" + repPerson + "/" + quarter
 	step("rep signs in", signIn(f.users["rep"].Email), chromedp.WaitVisible(chromedp.ID("periods")), shot("01-rep-periods"))
 	step("rep opens the statement", chromedp.Click(chromedp.CSS(`a[href="/statements/`+repPerson+`/`+quarter+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS("article.icomp-statement")), shot("02-rep-statement"))
+		chromedp.WaitVisible(chromedp.CSS("article.icomp-statement")), shot("02-rep-statement"),
+		chromedp.ScrollIntoView(chromedp.CSS("article.icomp-statement svg")), shot("02b-rep-statement-chart"))
 	if head := text("article.icomp-statement header"); !strings.Contains(head, repPerson) || !strings.Contains(head, quarter) {
 		t.Errorf("statement heading %q", head)
 	}

@@ -169,7 +169,15 @@ func TestBrowserFlow(t *testing.T) {
 	step("admin starts a re-run", chromedp.Click(chromedp.ID("run-"+quarter)), chromedp.WaitVisible(chromedp.ID("run-status")))
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		status := text("#run-status")
+		// The page reloads itself every second: a read that lands
+		// mid-reload finds no node and is tried again.
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		status, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("#run-status")))
+		cancel()
+		if err != nil && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
 		if status == "done" {
 			break
 		}

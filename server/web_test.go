@@ -1,9 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strings"
@@ -259,6 +261,32 @@ func TestWhatIfPage(t *testing.T) {
 	}
 	if after := ledgerDigest(t, f); after != before {
 		t.Errorf("the what-if posted: ledger digest %s → %s", before, after)
+	}
+
+	// The same candidate uploaded as a file (multipart), the textarea empty.
+	var mp bytes.Buffer
+	mw := multipart.NewWriter(&mp)
+	id, csrf := f.session(t, "admin")
+	_ = mw.WriteField("csrf", csrf)
+	_ = mw.WriteField("period", quarter)
+	_ = mw.WriteField("plan", "")
+	fw, err := mw.CreateFormFile("file", "candidate.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = fw.Write([]byte(cand))
+	_ = mw.Close()
+	up, _ := http.NewRequest("POST", f.ts.URL+"/admin/whatif", &mp)
+	up.Header.Set("Content-Type", mw.FormDataContentType())
+	up.AddCookie(&http.Cookie{Name: "icomp_session", Value: id})
+	resp, err = http.DefaultClient.Do(up)
+	if err != nil {
+		t.Fatal(err)
+	}
+	upBody, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(upBody), want.Totals[0].Delta.StringFixed(2)) {
+		t.Errorf("uploaded candidate: %d, want the total change %s\n%.1500s", resp.StatusCode, want.Totals[0].Delta.StringFixed(2), upBody)
 	}
 
 	// A broken candidate: 400 with the file:line:column of the problem.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -33,16 +34,22 @@ func TestAuthorization(t *testing.T) {
 		return m
 	}
 	const (
-		ok, see, bad, no, nf, anonAPI, created, conflict = 200, 303, 403, 403, 404, 401, 202, 409
+		ok, see, bad, no, nf, anonAPI, created, conflict, bad400 = 200, 303, 403, 403, 404, 401, 202, 409, 400
 	)
 	_ = bad
 	other := "/statements/" + otherPerson + "/" + quarter
+	otherSt, err := reports.BuildStatement(t.Context(), f.st, otherPerson, quarter)
+	if err != nil || len(otherSt.Plans) == 0 || len(otherSt.Plans[0].Payouts) == 0 {
+		t.Fatalf("%s's statement: %v", otherPerson, err)
+	}
+	otherExplain := reports.ExplainHref("", otherPerson, quarter, otherSt.Plans[0].Plan, otherSt.Plans[0].Payouts[0].Component)
 	rows := []struct {
 		method, path string
 		want         map[string]int
 	}{
 		//                                                      anon     admin    payroll manager rep  tok:rep tok:admin
 		{"GET", "/static/style.css", s(ok, ok, ok, ok, ok, ok, ok)},
+		{"GET", "/static/statement.css", s(ok, ok, ok, ok, ok, ok, ok)},
 		{"GET", "/", s(see, see, see, see, see, see, see)},
 		{"GET", "/signin", s(ok, ok, ok, ok, ok, ok, ok)},
 		// No sign-in form cookie: refused whoever asks.
@@ -53,6 +60,14 @@ func TestAuthorization(t *testing.T) {
 		{"GET", other, s(see, ok, no, nf, nf, see, see)},
 		{"GET", "/statements/nobody/" + quarter, s(see, nf, no, nf, nf, see, see)},
 		{"GET", f.payout, s(see, ok, no, ok, ok, see, see)},
+		{"GET", f.explain, s(see, ok, no, ok, ok, see, see)},
+		{"GET", otherExplain, s(see, ok, no, nf, nf, see, see)},
+		{"GET", "/explain?person=" + repPerson + "&period=" + quarter + "&plan=nope&component=nope", s(see, nf, no, nf, nf, see, see)},
+		// Only the person may dispute their statement: the rep's form
+		// without text is a 400; a manager or admin who may read it, 403.
+		{"POST", "/statements/" + repPerson + "/" + quarter + "/disputes", s(see, no, no, no, bad400, see, see)},
+		{"POST", other + "/disputes", s(see, no, no, nf, nf, see, see)},
+		{"GET", "/disputes", s(see, ok, no, ok, ok, see, see)},
 		{"GET", "/team", s(see, ok, no, ok, no, see, see)},
 		{"GET", "/admin", s(see, ok, no, no, no, see, see)},
 		{"POST", "/admin/periods/2027-M06/run", s(see, see, no, no, no, see, see)},
@@ -63,17 +78,29 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/admin/runs/1", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/plans", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/audit", s(see, ok, no, no, no, see, see)},
+		{"GET", "/admin/whatif", s(see, ok, no, no, no, see, see)},
+		// No period nor plan in the form: 400.
+		{"POST", "/admin/whatif", s(see, bad400, no, no, no, see, see)},
+		{"GET", "/admin/disputes", s(see, ok, no, no, no, see, see)},
+		{"GET", "/admin/disputes?state=nonsense", s(see, bad400, no, no, no, see, see)},
+		// No dispute 1 in the fixture: 404; resolve without an action: 400.
+		{"POST", "/admin/disputes/1/review", s(see, nf, no, no, no, see, see)},
+		{"POST", "/admin/disputes/1/resolve", s(see, bad400, no, no, no, see, see)},
 		{"GET", "/payroll", s(see, ok, ok, no, no, see, see)},
 		{"GET", "/payroll/1/csv", s(see, ok, ok, no, no, see, see)},
 		{"GET", "/api/me", s(anonAPI, ok, ok, ok, ok, ok, ok)},
 		{"GET", "/api/periods", s(anonAPI, ok, ok, ok, ok, ok, ok)},
 		{"GET", "/api/statements/" + repPerson + "/" + quarter, s(anonAPI, ok, no, ok, ok, ok, ok)},
 		{"GET", "/api" + other, s(anonAPI, ok, no, nf, nf, nf, ok)},
+		{"GET", "/api" + f.explain, s(anonAPI, ok, no, ok, ok, ok, ok)},
+		{"GET", "/api" + otherExplain, s(anonAPI, ok, no, nf, nf, nf, ok)},
+		{"GET", "/api/disputes", s(anonAPI, ok, no, ok, ok, ok, ok)},
 		{"GET", "/api/team/" + quarter, s(anonAPI, ok, no, ok, no, no, ok)},
 		{"POST", "/api/periods/2027-M06/runs", s(anonAPI, created, no, no, no, no, created)},
 		{"GET", "/api/runs/1", s(anonAPI, ok, no, no, no, no, ok)},
 		{"GET", "/api/payroll", s(anonAPI, ok, ok, no, no, no, ok)},
 		{"GET", "/api/payroll/1/csv", s(anonAPI, ok, ok, no, no, no, ok)},
+		{"POST", "/api/whatif", s(anonAPI, bad400, no, no, no, no, bad400)},
 		{"GET", "/api/audit", s(anonAPI, ok, no, no, no, no, ok)},
 	}
 	mux := f.srv.Handler().(*http.ServeMux)

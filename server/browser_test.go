@@ -120,13 +120,24 @@ func TestBrowserFlow(t *testing.T) {
 	statementURL := f.ts.URL + "/statements/" + repPerson + "/" + quarter
 	step("rep signs in", signIn(f.users["rep"].Email), chromedp.WaitVisible(chromedp.ID("periods")), shot("01-rep-periods"))
 	step("rep opens the statement", chromedp.Click(chromedp.CSS(`a[href="/statements/`+repPerson+`/`+quarter+`"]`)),
-		chromedp.WaitVisible(chromedp.CSS("table.payouts")), shot("02-rep-statement"))
-	if h1 := text("h1"); !strings.Contains(h1, repPerson) || !strings.Contains(h1, quarter) {
-		t.Errorf("statement heading %q", h1)
+		chromedp.WaitVisible(chromedp.CSS("article.icomp-statement")), shot("02-rep-statement"),
+		chromedp.ScrollIntoView(chromedp.CSS("article.icomp-statement svg")), shot("02b-rep-statement-chart"))
+	if head := text("article.icomp-statement header"); !strings.Contains(head, repPerson) || !strings.Contains(head, quarter) {
+		t.Errorf("statement heading %q", head)
 	}
-	step("rep drills into a payout", chromedp.Click(chromedp.CSS("a.payout")), chromedp.WaitVisible(chromedp.ID("trace")), shot("03-rep-payout-trace"))
-	if tr := text("#trace"); !strings.Contains(tr, "rounded") {
-		t.Errorf("payout trace %q does not show the rounding", tr)
+	step("rep drills into a payout's explanation", chromedp.Click(chromedp.CSS(`article.icomp-statement a[href^="/explain?"]`)),
+		chromedp.WaitVisible(chromedp.ID("explain")), shot("03-rep-explain"))
+	if x := text("#explain"); !strings.Contains(x, "round") {
+		t.Errorf("explanation %q does not show the rounding", x)
+	}
+	step("rep disputes a line", chromedp.Navigate(statementURL), chromedp.WaitVisible(chromedp.ID("dispute-forms")),
+		chromedp.Click(chromedp.CSS("#dispute-forms details.dispute summary")),
+		chromedp.SendKeys(chromedp.CSS("#dispute-forms details.dispute textarea"), "The Acme renewal is missing from this line."),
+		shot("03b-rep-dispute-form"),
+		chromedp.Click(chromedp.CSS("#dispute-forms details.dispute button")),
+		chromedp.WaitVisible(chromedp.ID("my-disputes")), shot("03c-rep-my-disputes"))
+	if mine := text("#my-disputes"); !strings.Contains(mine, "Acme renewal") || !strings.Contains(mine, "open") {
+		t.Errorf("my disputes: %q", mine)
 	}
 	step("rep signs out", signOut)
 
@@ -146,10 +157,27 @@ func TestBrowserFlow(t *testing.T) {
 
 	// 3. An admin re-runs the quarter and watches the run to the end.
 	step("admin signs in", signIn(f.users["admin"].Email), chromedp.WaitVisible(chromedp.ID("admin-periods")), shot("06-admin-periods"))
+	step("admin resolves the dispute with an adjustment", chromedp.Navigate(f.ts.URL+"/admin/disputes?state=open"), chromedp.WaitVisible(chromedp.ID("dispute-queue")),
+		shot("06b-admin-dispute-queue"),
+		chromedp.SendKeys(chromedp.ID("amount-1"), "125.00"), chromedp.SendKeys(chromedp.ID("code-1"), "ADJ"),
+		chromedp.SendKeys(chromedp.ID("note-1"), "Acme renewal split was missed"),
+		chromedp.Click(chromedp.ID("adjust-1")), chromedp.WaitVisible(chromedp.ID("dispute-queue")), shot("06c-admin-dispute-resolved"))
+	if q := text("#dispute-queue"); !strings.Contains(q, "resolved (adjusted)") {
+		t.Errorf("dispute queue after resolving: %q", q)
+	}
+	step("admin goes back to the periods", chromedp.Navigate(f.ts.URL+"/admin"), chromedp.WaitVisible(chromedp.ID("admin-periods")))
 	step("admin starts a re-run", chromedp.Click(chromedp.ID("run-"+quarter)), chromedp.WaitVisible(chromedp.ID("run-status")))
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		status := text("#run-status")
+		// The page reloads itself every second: a read that lands
+		// mid-reload finds no node and is tried again.
+		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		status, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS("#run-status")))
+		cancel()
+		if err != nil && time.Now().Before(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
 		if status == "done" {
 			break
 		}
@@ -160,10 +188,25 @@ func TestBrowserFlow(t *testing.T) {
 		time.Sleep(300 * time.Millisecond) // the page refreshes itself every second
 	}
 	step("admin sees the run done", shot("07-admin-run-done"), chromedp.Navigate(f.ts.URL+"/admin/audit"), chromedp.WaitVisible(chromedp.ID("audit")), shot("08-admin-audit"))
-	if audit := text("#audit"); !strings.Contains(audit, "run.start") || !strings.Contains(audit, f.users["admin"].Email) {
+	if audit := text("#audit"); !strings.Contains(audit, "run.start") || !strings.Contains(audit, "dispute.resolve") || !strings.Contains(audit, f.users["admin"].Email) {
 		t.Errorf("audit log does not show the admin's run: %q", audit)
 	}
+	step("admin tries a candidate plan", chromedp.Navigate(f.ts.URL+"/admin/whatif"), chromedp.WaitVisible(chromedp.ID("whatif-form")),
+		chromedp.SetValue(chromedp.ID("whatif-plan"), aeCandidate(t, f)), chromedp.SetValue(chromedp.ID("whatif-period"), quarter),
+		chromedp.Click(chromedp.ID("whatif-run")), chromedp.WaitVisible(chromedp.ID("whatif-totals")), shot("08a-admin-whatif"))
+	if tot := text("#whatif-totals"); !strings.Contains(tot, "Total USD") {
+		t.Errorf("what-if totals: %q", tot)
+	}
 	step("admin signs out", signOut)
+
+	// The rep's statement shows the dispute resolved and the adjustment.
+	step("rep sees the resolution", signIn(f.users["rep"].Email), chromedp.Navigate(statementURL),
+		chromedp.WaitVisible(chromedp.CSS("article.icomp-statement")), shot("08b-rep-statement-resolved"),
+		chromedp.ScrollIntoView(chromedp.CSS(`article.icomp-statement section[aria-label="Disputes"]`)), shot("08c-rep-statement-disputes"))
+	if st := text("article.icomp-statement"); !strings.Contains(st, "resolved") || !strings.Contains(st, "125.00") || !strings.Contains(st, "Acme renewal split was missed") {
+		t.Errorf("the rep's statement after the resolution and re-run does not show them:\n%s", st)
+	}
+	step("rep signs out again", signOut)
 
 	// 4. Payroll downloads a batch.
 	events := true

@@ -77,13 +77,14 @@ const (
 
 // fixture is a server on a copy of the demo database, on 127.0.0.1.
 type fixture struct {
-	st     storage.Store
-	srv    *server.Server
-	ts     *httptest.Server
-	runner jobs.Service
-	users  map[string]storage.User // by role name: admin, payroll, manager, rep, other
-	tokens map[string]string       // API tokens: rep, admin
-	payout string                  // the path of one of repPerson's payout lines in quarter
+	st      storage.Store
+	srv     *server.Server
+	ts      *httptest.Server
+	runner  jobs.Service
+	users   map[string]storage.User // by role name: admin, payroll, manager, rep, other
+	tokens  map[string]string       // API tokens: rep, admin
+	payout  string                  // the path of one of repPerson's payout lines in quarter
+	explain string                  // the explanation page of that line
 }
 
 func newFixture(t testing.TB) *fixture {
@@ -142,6 +143,7 @@ func newFixture(t testing.TB) *fixture {
 	if len(stmt.Plans) == 0 || len(stmt.Plans[0].Payouts) == 0 {
 		t.Fatalf("%s earned nothing in %s", repPerson, quarter)
 	}
+	f.explain = reports.ExplainHref("", repPerson, quarter, stmt.Plans[0].Plan, stmt.Plans[0].Payouts[0].Component)
 	f.payout = fmt.Sprintf("/statements/%s/%s/payouts/%s/%s", repPerson, quarter, stmt.Plans[0].Plan, stmt.Plans[0].Payouts[0].Component)
 	return f
 }

@@ -272,23 +272,6 @@ func buildStatement(r *http.Request, s *Server, person, label string) (*reports.
 	return st, err
 }
 
-// StatementView is what the statement page renders: the Statement, the
-// seam where reports.WriteHTML can take over.
-type StatementView struct {
-	*reports.Statement
-	// Base is the statement's URL, for the payout links.
-	Base string
-}
-
-func (s *Server) statementPage(w http.ResponseWriter, r *http.Request, p *principal) {
-	st, ok := s.loadStatement(w, r, p)
-	if !ok {
-		return
-	}
-	base := "/statements/" + urlPart(st.Person) + "/" + urlPart(st.Period)
-	s.render(w, r, p, "statement", map[string]any{"Title": "Statement " + st.Period, "S": StatementView{Statement: st, Base: base}})
-}
-
 func (s *Server) payoutPage(w http.ResponseWriter, r *http.Request, p *principal) {
 	st, ok := s.loadStatement(w, r, p)
 	if !ok {

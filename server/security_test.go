@@ -278,7 +278,7 @@ func TestFormBodyLimit(t *testing.T) {
 	token := signinForm(t, c, f.ts.URL)
 	big := strings.Repeat("x", 1<<20)
 	resp := postForm(t, c, f.ts.URL+"/signin", url.Values{"csrf": {token}, "email": {f.users["rep"].Email}, "password": {password}, "pad": {big}})
-	if resp.StatusCode == http.StatusSeeOther {
-		t.Errorf("a 1 MiB sign-in form signed in")
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a 1 MiB sign-in form: status %d, want 413 (not a CSRF refusal or a sign-in)", resp.StatusCode)
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io/fs"
 	"log"
@@ -39,8 +40,10 @@ const (
 	csrfHeader    = "X-CSRF-Token"
 	bearerPrefix  = "Bearer "
 	defaultAuditN = 200
-	// maxFormBytes bounds the body of a POST (forms are a few fields).
+	// maxFormBytes bounds the body of a POST (forms are a few fields);
+	// maxPlanBytes that of a what-if, which carries a plan file.
 	maxFormBytes = 64 << 10
+	maxPlanBytes = 1 << 20
 )
 
 // Config is what a Server serves.
@@ -178,7 +181,21 @@ func (s *Server) handle(method, path string, roles []string, api bool, h handler
 	s.mux.HandleFunc(rt.Pattern(), func(w http.ResponseWriter, r *http.Request) {
 		securityHeaders(w)
 		if r.Method != http.MethodGet {
-			r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+			limit := int64(maxFormBytes)
+			if strings.HasSuffix(path, "/whatif") {
+				limit = maxPlanBytes
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+			var err error
+			if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+				err = r.ParseMultipartForm(limit)
+			} else {
+				err = r.ParseForm()
+			}
+			if mbe := (*http.MaxBytesError)(nil); errors.As(err, &mbe) {
+				s.fail(w, r, api, http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d KiB", limit>>10))
+				return
+			}
 		}
 		if roles == nil {
 			h(w, r, nil)

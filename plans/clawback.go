@@ -2,6 +2,7 @@ package plans
 
 import (
 	"fmt"
+	"slices"
 
 	"gopkg.in/yaml.v3"
 )
@@ -86,8 +87,17 @@ func (r *reader) clawback(n *yaml.Node, p *CompPlan) *Clawback {
 		}
 		return cb
 	}
+	cb.Components = r.listedComponents(m, "clawback", compNodes, p, eligible, "list the components to claw back, or remove the key to claw back every per_credit and rate_table component")
+	return cb
+}
+
+// listedComponents reads the component names listed under key (a plan
+// section's components), each checked by eligible (an empty string when
+// the component may be listed, else why not), and returns their indexes
+// in plan order. emptyHint is what an empty list should say instead.
+func (r *reader) listedComponents(m *mapping, key string, compNodes []*yaml.Node, p *CompPlan, eligible func(*Component) string, emptyHint string) []int {
 	if len(compNodes) == 0 && m.value("components", false) != nil {
-		r.errorf(m.value("components", false), "clawback.components: the list is empty; list the components to claw back, or remove the key to claw back every per_credit and rate_table component")
+		r.errorf(m.value("components", false), "%s.components: the list is empty; %s", key, emptyHint)
 	}
 	var names []string
 	for i := range p.Components {
@@ -96,31 +106,27 @@ func (r *reader) clawback(n *yaml.Node, p *CompPlan) *Clawback {
 	seen := map[int]bool{}
 	for _, cn := range compNodes {
 		if cn.Kind != yaml.ScalarNode || cn.Value == "" {
-			r.errorf(cn, "clawback.components: want component names, got %s", kindName(cn))
+			r.errorf(cn, "%s.components: want component names, got %s", key, kindName(cn))
 			continue
 		}
-		idx := -1
-		for i := range p.Components {
-			if p.Components[i].Name == cn.Value {
-				idx = i
-			}
-		}
+		idx := slices.IndexFunc(p.Components, func(c Component) bool { return c.Name == cn.Value })
 		switch {
 		case idx < 0:
-			r.errorf(cn, "clawback.components: no component named %q in this plan%s", cn.Value, didYouMean(cn.Value, names))
+			r.errorf(cn, "%s.components: no component named %q in this plan%s", key, cn.Value, didYouMean(cn.Value, names))
 		case seen[idx]:
-			r.errorf(cn, "clawback.components: component %q is listed twice", cn.Value)
+			r.errorf(cn, "%s.components: component %q is listed twice", key, cn.Value)
 		case eligible(&p.Components[idx]) != "":
-			r.errorf(cn, "clawback.components: %s", eligible(&p.Components[idx]))
+			r.errorf(cn, "%s.components: %s", key, eligible(&p.Components[idx]))
 		default:
 			seen[idx] = true
 		}
 	}
 	// Plan order, whatever the order of the list.
+	var out []int
 	for i := range p.Components {
 		if seen[i] {
-			cb.Components = append(cb.Components, i)
+			out = append(out, i)
 		}
 	}
-	return cb
+	return out
 }

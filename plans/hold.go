@@ -119,40 +119,6 @@ func (r *reader) hold(n *yaml.Node, p *CompPlan) *Hold {
 		}
 		return h
 	}
-	if len(compNodes) == 0 && m.value("components", false) != nil {
-		r.errorf(m.value("components", false), "hold.components: the list is empty; list the components to hold, or remove the key to hold every per_credit component and per-deal rate table")
-	}
-	var names []string
-	for i := range p.Components {
-		names = append(names, p.Components[i].Name)
-	}
-	seen := map[int]bool{}
-	for _, cn := range compNodes {
-		if cn.Kind != yaml.ScalarNode || cn.Value == "" {
-			r.errorf(cn, "hold.components: want component names, got %s", kindName(cn))
-			continue
-		}
-		idx := -1
-		for i := range p.Components {
-			if p.Components[i].Name == cn.Value {
-				idx = i
-			}
-		}
-		switch {
-		case idx < 0:
-			r.errorf(cn, "hold.components: no component named %q in this plan%s", cn.Value, didYouMean(cn.Value, names))
-		case seen[idx]:
-			r.errorf(cn, "hold.components: component %q is listed twice", cn.Value)
-		case eligible(&p.Components[idx]) != "":
-			r.errorf(cn, "hold.components: %s", eligible(&p.Components[idx]))
-		default:
-			seen[idx] = true
-		}
-	}
-	for i := range p.Components {
-		if seen[i] {
-			h.Components = append(h.Components, i)
-		}
-	}
+	h.Components = r.listedComponents(m, "hold", compNodes, p, eligible, "list the components to hold, or remove the key to hold every per_credit component and per-deal rate table")
 	return h
 }

@@ -119,6 +119,9 @@ type calc struct {
 	// scores indexes Input.Scores by person and objective (mbo.go).
 	scores map[[2]string]decimal.Decimal
 	typed  typedMaps // the typed attributes of txnEnv (attrs.go)
+	// cancellationsOf indexes the input's cancellations by the deal they
+	// cancel, for releases (hold.go); built when first needed.
+	cancellationsOf map[string][]*facts.Transaction
 	// conversions holds, by transaction index, the conversion of each
 	// transaction converted into the plan's currency (fx.go), or is nil.
 	conversions []*Conversion

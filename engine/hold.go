@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -256,7 +257,7 @@ func (c *calc) releases(add func(p, k int, tr HoldTrace)) error {
 		released := func(t *facts.Transaction) (bool, error) { return only[t], nil }
 		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
 			pd, _, _ := c.paidOn(deal)
-			days := int(pd.Time().Sub(deal.Date.Time()).Hours() / 24)
+			days := int(pd.Time().Sub(deal.Date.Time()) / (24 * time.Hour))
 			if days > h.MaxDays {
 				tr.Amount = decimal.Zero
 				tr.Note = fmt.Sprintf("held in %s; paid on %s, %d days after the deal, later than the plan's %d days: the hold is forfeited, nothing released", p0.Label, pd, days, h.MaxDays)
@@ -288,14 +289,24 @@ func (c *calc) returnedWhileHeld(deal *facts.Transaction, pd period.Date) (decim
 	if cb == nil || deal.Amount.Sign() <= 0 {
 		return decimal.Zero, ""
 	}
+	if c.cancellationsOf == nil {
+		// Indexed once per calculation: a release is looked up per deal,
+		// payee and component.
+		c.cancellationsOf = map[string][]*facts.Transaction{}
+		for i := range c.in.Transactions {
+			t := &c.in.Transactions[i]
+			if id := t.Attrs[plans.CancelsAttr]; id != "" {
+				c.cancellationsOf[id] = append(c.cancellationsOf[id], t)
+			}
+		}
+	}
 	returned := decimal.Zero
 	var ids []string
-	for i := range c.in.Transactions {
-		t := &c.in.Transactions[i]
-		if t.Attrs[plans.CancelsAttr] != deal.ID || !t.Date.Before(pd) || t.Date.Before(deal.Date) {
+	for _, t := range c.cancellationsOf[deal.ID] {
+		if !t.Date.Before(pd) || t.Date.Before(deal.Date) {
 			continue
 		}
-		if int(t.Date.Time().Sub(deal.Date.Time()).Hours()/24) > cb.WindowDays {
+		if int(t.Date.Time().Sub(deal.Date.Time())/(24*time.Hour)) > cb.WindowDays {
 			continue
 		}
 		returned = returned.Sub(t.Amount)

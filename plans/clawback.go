@@ -74,7 +74,7 @@ func (r *reader) clawback(n *yaml.Node, p *CompPlan) *Clawback {
 		case c.Cumulative:
 			return fmt.Sprintf("component %q is cumulative: it already nets returns year to date, so a clawback would take the deal back twice; import the return as a refund (a negative transaction without %s) or drop the component from this list", c.Name, CancelsAttr)
 		}
-		return ""
+		return dealPartProblem(c, "clawed back")
 	}
 	if !listed {
 		for i := range p.Components {
@@ -129,4 +129,21 @@ func (r *reader) listedComponents(m *mapping, key string, compNodes []*yaml.Node
 		}
 	}
 	return out
+}
+
+// dealPartProblem says why what one deal earned through c cannot be
+// worked out again in a later period (to claw it back, or to release it
+// when held), or returns "": a once component's pay depends on what earlier
+// periods paid, and a rule reading payout.<name> on other components,
+// whose inputs (MBO scores, a team's lines) belong to their own period.
+func dealPartProblem(c *Component, what string) string {
+	if c.Once {
+		return fmt.Sprintf("component %q is paid once a year: whether a deal earned anything through it depends on what earlier periods paid, so it cannot be %s deal by deal; drop it from this list", c.Name, what)
+	}
+	for _, r := range c.ComponentRules() {
+		if r.Program.Reads("payout") {
+			return fmt.Sprintf("component %q has a rule (%s) that reads payout of other components, so what one deal earned through it cannot be worked out on its own and %s; drop it from this list", c.Name, r.Pos, what)
+		}
+	}
+	return ""
 }

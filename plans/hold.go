@@ -106,7 +106,7 @@ func (r *reader) hold(n *yaml.Node, p *CompPlan) *Hold {
 		case c.Cumulative:
 			return fmt.Sprintf("component %q is cumulative: what it pays in a period is not the period's deals' own amounts, so there is nothing per deal to hold", c.Name)
 		}
-		return ""
+		return dealPartProblem(c, "held")
 	}
 	if !listed {
 		for i := range p.Components {

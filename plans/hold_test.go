@@ -70,3 +70,43 @@ func TestHoldCheck(t *testing.T) {
 		})
 	}
 }
+
+// A once component, or one whose rules read payout of other components,
+// cannot be held or clawed back: what one deal earned through it cannot be
+// worked out again in a later period (regression: such plans passed plan
+// check, took back 500 a once SPIFF never paid, and never released a
+// kicker gated on an MBO payout).
+func TestHoldAndClawbackRefuseWhatCannotBeRecomputed(t *testing.T) {
+	extra := `  - name: first_deal
+    type: per_credit
+    amount: credit.amount * 0.1
+    once: true
+  - name: kicker
+    type: per_credit
+    gate: payout.commission > 0
+    amount: credit.amount * 0.01
+`
+	for _, tt := range []struct{ section, want string }{
+		{"hold:\n  until: paid_on\n  components: [first_deal]\n", `hold.components: component "first_deal" is paid once a year`},
+		{"hold:\n  until: paid_on\n  components: [kicker]\n", `hold.components: component "kicker" has a rule (plan.yaml:`},
+	} {
+		_, diags := plans.Load("plan.yaml", []byte(holdBase+extra+tt.section))
+		if len(diags) != 1 || !strings.Contains(diags[0].Message, tt.want) {
+			t.Errorf("%q: diagnostics %v, want one saying %q", tt.section, diags, tt.want)
+		}
+	}
+	// The defaults leave them out instead of refusing the plan.
+	f, diags := plans.Load("plan.yaml", []byte(holdBase+extra+"hold:\n  until: paid_on\n"))
+	if len(diags) != 0 {
+		t.Fatalf("default hold: %v", diags)
+	}
+	for _, i := range f.Comp.Hold.Components {
+		if n := f.Comp.Components[i].Name; n == "first_deal" || n == "kicker" {
+			t.Errorf("the default hold list has %s", n)
+		}
+	}
+	cb := strings.Replace(holdBase+extra, "attributes:", "clawback:\n  window_days: 90\n  components: [first_deal]\nattributes:", 1)
+	if _, diags := plans.Load("plan.yaml", []byte(cb)); len(diags) != 1 || !strings.Contains(diags[0].Message, `clawback.components: component "first_deal" is paid once a year`) {
+		t.Errorf("clawback of a once component: %v", diags)
+	}
+}

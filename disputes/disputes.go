@@ -99,6 +99,17 @@ func Open(ctx context.Context, st storage.Store, req OpenRequest) (storage.Dispu
 	d := storage.Dispute{Person: req.Person, Period: req.Period, Plan: req.Plan, Subject: req.Subject, Txn: req.Txn,
 		Text: req.Text, OpenedBy: req.By, OpenedAt: req.At}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		// One unresolved dispute per line or deal: a second (a double
+		// click) could be resolved with a second adjustment.
+		same, err := tx.DisputeList(ctx, storage.DisputeListParams{Person: d.Person, Period: d.Period})
+		if err != nil {
+			return err
+		}
+		for _, o := range same {
+			if o.State() != storage.DisputeResolved && o.Plan == d.Plan && o.Subject == d.Subject && o.Txn == d.Txn {
+				return conflict("dispute %d about this is still %s; add to it (icomp dispute show %d) instead of opening another", o.ID, o.State(), o.ID)
+			}
+		}
 		id, err := tx.DisputeInsert(ctx, d)
 		if err != nil {
 			return err

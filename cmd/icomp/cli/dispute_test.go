@@ -182,6 +182,9 @@ func TestDisputeErrors(t *testing.T) {
 		{"line and deal", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--deal", "T001", "--line", "golden-ae/commission", "--text", "x"}, "either --line PLAN/COMPONENT or --deal TXN"},
 		{"bad period", []string{"open", "--person", "ae-1", "--period", "2027-Q9", "--deal", "T001", "--text", "x"}, "period: "},
 		{"blank text", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--deal", "T001", "--text", " "}, "text: required"},
+		// regression: a second open dispute on a line (a double click)
+		// could be resolved with a second adjustment
+		{"the same line twice", []string{"open", "--person", "ae-1", "--period", "2027-Q1", "--line", "golden-ae/commission", "--text", "again"}, "dispute 1 about this is still open"},
 		{"too many decimals", []string{"resolve", "1", "--adjust", "10.005", "--earning-code", "ADJ", "--note", "n"}, "adjust: 10.005 has more decimals than USD's 2"},
 		{"zero adjustment", []string{"resolve", "1", "--adjust", "0", "--earning-code", "ADJ", "--note", "n"}, "adjust: an adjustment of 0 changes nothing"},
 		{"not a number", []string{"resolve", "1", "--adjust", "1e3", "--earning-code", "ADJ", "--note", "n"}, `adjust: "1e3" is not a decimal amount`},

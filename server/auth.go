@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -114,15 +115,23 @@ const (
 	FailureWindow = 15 * time.Minute
 )
 
-// limiter counts failed sign-ins per key ("email:…", "ip:…").
+// limiter counts sign-in attempts per key ("email:…", "ip:…"). An
+// attempt is counted before the password is checked, so that parallel
+// attempts cannot all pass the check; a successful sign-in takes its
+// attempt back. A key holds at most MaxFailures times, and the map is
+// swept when it grows past limiterSweepAt keys.
 type limiter struct {
 	mu       sync.Mutex
 	failures map[string][]time.Time
 }
 
+// limiterSweepAt is the number of keys past which an attempt first drops
+// every key whose attempts are all older than the window.
+const limiterSweepAt = 100_000
+
 func newLimiter() *limiter { return &limiter{failures: map[string][]time.Time{}} }
 
-// recent drops failures older than the window and returns the rest.
+// recent drops attempts older than the window and returns the rest.
 func (l *limiter) recent(key string, now time.Time) []time.Time {
 	fs := l.failures[key]
 	i := 0
@@ -138,30 +147,40 @@ func (l *limiter) recent(key string, now time.Time) []time.Time {
 	return fs
 }
 
-// allow reports whether every key is under the limit.
-func (l *limiter) allow(now time.Time, keys ...string) bool {
+// attempt reports whether every key is under the limit and, if so,
+// counts an attempt against each.
+func (l *limiter) attempt(now time.Time, keys ...string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if len(l.failures) > limiterSweepAt {
+		for k := range l.failures {
+			l.recent(k, now)
+		}
+	}
 	for _, k := range keys {
 		if len(l.recent(k, now)) >= MaxFailures {
 			return false
 		}
 	}
+	for _, k := range keys {
+		l.failures[k] = append(l.failures[k], now)
+	}
 	return true
 }
 
-// fail records a failure against every key.
-func (l *limiter) fail(now time.Time, keys ...string) {
+// succeeded takes back the attempt made at now: the account's attempts
+// are forgotten, the address's successful attempt no longer counts.
+func (l *limiter) succeeded(now time.Time, account, address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	for _, k := range keys {
-		l.failures[k] = append(l.recent(k, now), now)
+	delete(l.failures, account)
+	fs := l.failures[address]
+	if i := slices.Index(fs, now); i >= 0 {
+		fs = slices.Delete(fs, i, i+1)
 	}
-}
-
-// reset forgets the failures of key (a successful sign-in of the account).
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.failures, key)
+	if len(fs) == 0 {
+		delete(l.failures, address)
+	} else {
+		l.failures[address] = fs
+	}
 }

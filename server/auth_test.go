@@ -2,6 +2,8 @@ package server
 
 import (
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -43,23 +45,47 @@ func TestLimiter(t *testing.T) {
 	l := newLimiter()
 	t0 := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := 0; i < MaxFailures; i++ {
-		if !l.allow(t0, "email:a", "ip:1") {
-			t.Fatalf("refused after %d failures", i)
+		if !l.attempt(t0.Add(time.Duration(i)*time.Minute), "email:a", "ip:1") {
+			t.Fatalf("refused after %d attempts", i)
 		}
-		l.fail(t0.Add(time.Duration(i)*time.Minute), "email:a", "ip:1")
 	}
-	if l.allow(t0.Add(5*time.Minute), "email:a") || l.allow(t0.Add(5*time.Minute), "email:b", "ip:1") {
-		t.Error("allowed after MaxFailures failures of the account or of the IP")
+	later := t0.Add(5 * time.Minute)
+	if l.attempt(later, "email:a", "ip:3") || l.attempt(later, "email:b", "ip:1") {
+		t.Error("allowed after MaxFailures attempts of the account or of the IP")
 	}
-	if !l.allow(t0.Add(5*time.Minute), "email:b", "ip:2") {
+	if len(l.failures["email:a"]) != MaxFailures {
+		t.Errorf("a refused attempt was counted: %d attempts kept, want at most %d", len(l.failures["email:a"]), MaxFailures)
+	}
+	if !l.attempt(later, "email:b", "ip:2") {
 		t.Error("another account from another IP refused")
 	}
-	if !l.allow(t0.Add(FailureWindow), "email:a", "ip:1") {
-		t.Error("still refused once the oldest failure left the window")
+	l.succeeded(later, "email:b", "ip:2")
+	if len(l.failures) != 2 {
+		t.Errorf("a successful sign-in left attempts behind: %v", l.failures)
 	}
-	l.reset("email:a")
-	if !l.allow(t0.Add(5*time.Minute), "email:a") {
-		t.Error("refused after reset")
+	if !l.attempt(t0.Add(FailureWindow), "email:a", "ip:1") {
+		t.Error("still refused once the oldest attempt left the window")
+	}
+}
+
+// Parallel wrong passwords cannot all get past the limit (regression:
+// the limit was checked before and counted after the slow password check,
+// so 40 at once were all checked).
+func TestLimiterParallel(t *testing.T) {
+	l := newLimiter()
+	now := time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)
+	var allowed atomic.Int32
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Go(func() {
+			if l.attempt(now, "email:a", "ip:1") {
+				allowed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := allowed.Load(); n != MaxFailures {
+		t.Errorf("%d of 40 parallel attempts allowed, want %d", n, MaxFailures)
 	}
 }
 

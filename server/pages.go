@@ -128,8 +128,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, _ *principal) {
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostFormValue("email")))
 	now := s.cfg.Now()
-	keys := []string{"email:" + email, "ip:" + clientIP(r)}
-	if !s.limiter.allow(now, keys...) {
+	// The email is hashed: a key of bounded size, whatever was typed.
+	keys := []string{"email:" + HashSecret(email), "ip:" + clientIP(r)}
+	if !s.limiter.attempt(now, keys...) {
 		s.signinPage(w, r, http.StatusTooManyRequests, fmt.Sprintf("Too many failed sign-ins: wait up to %d minutes.", int(FailureWindow.Minutes())))
 		return
 	}
@@ -142,12 +143,21 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, _ *principal) {
 		}
 		hash = dummyHash
 	}
-	if ok := CheckPassword(hash, r.PostFormValue("password")); !ok || err != nil {
-		s.limiter.fail(now, keys...)
+	// Each check takes 19 MiB and a core for a while: at most one per
+	// core at once, the rest are asked to come back.
+	select {
+	case s.hashSlots <- struct{}{}:
+	default:
+		s.signinPage(w, r, http.StatusServiceUnavailable, "The server is busy signing people in; try again in a moment.")
+		return
+	}
+	ok := CheckPassword(hash, r.PostFormValue("password"))
+	<-s.hashSlots
+	if !ok || err != nil {
 		s.signinPage(w, r, http.StatusUnauthorized, "Wrong email or password.")
 		return
 	}
-	s.limiter.reset(keys[0])
+	s.limiter.succeeded(now, keys[0], keys[1])
 	id := NewSecret()
 	sess := storage.Session{IDHash: HashSecret(id), UserID: u.ID, CSRF: NewSecret(),
 		CreatedAt: now.UTC().Format(time.RFC3339), ExpiresAt: now.Add(SessionTTL).UTC().Format(time.RFC3339)}

@@ -15,6 +15,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -80,6 +81,8 @@ type Server struct {
 	routes  []Route
 	tmpl    map[string]*template.Template
 	limiter *limiter
+	// hashSlots bounds the password checks running at once.
+	hashSlots chan struct{}
 }
 
 // principal is who makes a request.
@@ -110,7 +113,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = log.Default()
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(), hashSlots: make(chan struct{}, runtime.NumCPU())}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
 	}

@@ -397,7 +397,12 @@ func moneyRows(m MoneyMoved) []moneyRow {
 		row(fmt.Sprintf("Adjustment %d [%s]", a.ID, a.EarningCode), a.Amount, a.Currency, fmt.Sprintf("by %s at %s: %s", a.By, a.At, a.Reason), false)
 	}
 	for _, l := range m.Settled {
-		row("Payable "+l.Subject, l.Amount, l.Currency, fmt.Sprintf("%s: %s", l.Plan, l.Reason), false)
+		// Settlement's own lines (draws, deficits) belong to no plan.
+		note := l.Reason
+		if l.Plan != "" {
+			note = l.Plan + ": " + l.Reason
+		}
+		row("Payable "+l.Subject, l.Amount, l.Currency, note, false)
 	}
 	for _, l := range m.PriorPeriod {
 		row("Prior period "+l.Earned, l.Amount, l.Currency, fmt.Sprintf("%s %s: %s", l.Plan, l.Subject, l.Reason), false)

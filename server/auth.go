@@ -107,18 +107,28 @@ func equal(a, b string) bool {
 }
 
 // Sign-in rate limit: after MaxFailures failed sign-ins within Window for
-// one email, or from one IP address, further attempts are refused with
-// 429 until the oldest failure is older than Window. Kept in memory: a
-// restart forgets it, and several server processes each keep their own.
+// one email, or MaxFailuresPerIP from one IP address (many people can sign
+// in from behind one proxy or office NAT), further attempts are refused
+// with 429 until the oldest failure is older than Window. Kept in memory:
+// a restart forgets it, and several server processes each keep their own.
 const (
-	MaxFailures   = 5
-	FailureWindow = 15 * time.Minute
+	MaxFailures      = 5
+	MaxFailuresPerIP = 30
+	FailureWindow    = 15 * time.Minute
 )
+
+// limitOf is the number of attempts key may hold.
+func limitOf(key string) int {
+	if strings.HasPrefix(key, "ip:") {
+		return MaxFailuresPerIP
+	}
+	return MaxFailures
+}
 
 // limiter counts sign-in attempts per key ("email:…", "ip:…"). An
 // attempt is counted before the password is checked, so that parallel
 // attempts cannot all pass the check; a successful sign-in takes its
-// attempt back. A key holds at most MaxFailures times, and the map is
+// attempt back. A key holds at most its limit of times, and the map is
 // swept when it grows past limiterSweepAt keys.
 type limiter struct {
 	mu       sync.Mutex
@@ -158,7 +168,7 @@ func (l *limiter) attempt(now time.Time, keys ...string) bool {
 		}
 	}
 	for _, k := range keys {
-		if len(l.recent(k, now)) >= MaxFailures {
+		if len(l.recent(k, now)) >= limitOf(k) {
 			return false
 		}
 	}

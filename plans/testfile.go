@@ -244,22 +244,30 @@ func (r *reader) testCase(n *yaml.Node, i int, tf *TestFile) TestCase {
 		c.ExpectAttainment = r.expectTable(em.value("attainment", false), em.what+".attainment", people, tf, false)
 		c.ExpectMeasures = r.expectTable(em.value("measures", false), em.what+".measures", people, tf, false)
 		c.ExpectDeals = r.expectDeals(em.value("deals", false), em.what+".deals", people, tf)
-		if tn := em.value("totals", false); tn != nil {
-			tm := r.mapping(tn, em.what+".totals")
-			c.ExpectTotals = map[string]Expected{}
-			for k, kn := range tm.keys {
-				if !people[k] {
-					r.errorf(kn, "%s: no person %q in this case%s", tm.what, k, peopleHint(people))
-				}
-				if v, ok := r.decimalNode(tm.values[k], tm.what+"."+k); ok {
-					c.ExpectTotals[k] = Expected{Value: v, Pos: r.pos(tm.values[k])}
-				}
-			}
-		}
+		c.ExpectTotals = r.expectTotals(em.value("totals", false), em.what+".totals", people)
 		em.done()
 	}
 	cm.done()
 	return c
+}
+
+// expectTotals reads person → total (nil when n is nil); every person
+// must be one of the case's.
+func (r *reader) expectTotals(n *yaml.Node, what string, people map[string]bool) map[string]Expected {
+	if n == nil {
+		return nil
+	}
+	tm := r.mapping(n, what)
+	out := map[string]Expected{}
+	for k, kn := range tm.keys {
+		if !people[k] {
+			r.errorf(kn, "%s: no person %q in this case%s", tm.what, k, peopleHint(people))
+		}
+		if v, ok := r.decimalNode(tm.values[k], tm.what+"."+k); ok {
+			out[k] = Expected{Value: v, Pos: r.pos(tm.values[k])}
+		}
+	}
+	return out
 }
 
 // expectTable reads person → (component or measure) → number.

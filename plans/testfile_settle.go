@@ -214,18 +214,7 @@ func (r *reader) settlementTestPeriod(n *yaml.Node, what string, tf *SettlementT
 		em := r.mapping(en, m.what+".expect")
 		sp.ExpectPayable = r.settlementExpect(em.value("payable", false), em.what+".payable", people)
 		sp.ExpectBalances = r.settlementExpect(em.value("balances", false), em.what+".balances", people)
-		if tn := em.value("totals", false); tn != nil {
-			tm := r.mapping(tn, em.what+".totals")
-			sp.ExpectTotals = map[string]Expected{}
-			for k, kn := range tm.keys {
-				if !people[k] {
-					r.errorf(kn, "%s: no person %q in this case%s", tm.what, k, peopleHint(people))
-				}
-				if v, ok := r.decimalNode(tm.values[k], tm.what+"."+k); ok {
-					sp.ExpectTotals[k] = Expected{Value: v, Pos: r.pos(tm.values[k])}
-				}
-			}
-		}
+		sp.ExpectTotals = r.expectTotals(em.value("totals", false), em.what+".totals", people)
 		em.done()
 	}
 	m.done()

@@ -2,6 +2,7 @@ package imports
 
 import (
 	"context"
+	"slices"
 	"sort"
 
 	"github.com/icomp/icomp/plans"
@@ -20,6 +21,9 @@ type attrDecl struct {
 // value that a published plan could not read as its declared type.
 type typedAttrs struct {
 	txn, person map[string][]attrDecl
+	// holdDates are the transaction attributes the latest comp plans
+	// hold deals until (hold.until: payment dates), sorted.
+	holdDates []string
 }
 
 func publishedAttrs(ctx context.Context, r storage.Reader) (typedAttrs, error) {
@@ -31,7 +35,14 @@ func publishedAttrs(ctx context.Context, r storage.Reader) (typedAttrs, error) {
 	sort.Slice(vs, func(i, j int) bool { return vs[i].Name < vs[j].Name })
 	for _, v := range vs {
 		f, diags := plans.Load(v.File, []byte(v.Source))
-		if len(diags) > 0 || f.Comp == nil || f.Comp.Attributes == nil {
+		if len(diags) > 0 || f.Comp == nil {
+			continue
+		}
+		if h := f.Comp.Hold; h != nil && !slices.Contains(ta.holdDates, h.Until) {
+			ta.holdDates = append(ta.holdDates, h.Until)
+			slices.Sort(ta.holdDates)
+		}
+		if f.Comp.Attributes == nil {
 			continue
 		}
 		for _, d := range f.Comp.Attributes.Transaction {

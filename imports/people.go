@@ -261,15 +261,32 @@ func personRow(rec record, probs *problems) (storage.PersonRecord, bool) {
 // Transactions imports a transactions file in one transaction. Owners and
 // split people must be known people.
 func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
+	counts, _, err := TransactionsLate(ctx, st, r, o)
+	return counts, err
+}
+
+// Late says what a transaction import changed in periods already
+// computed: Rerun lists the calculated or approved periods it marked as
+// needing a re-run (it added or changed deals dated in them, or payment
+// dates falling in them); Closed the closed periods it changed so, which
+// only a re-run posting into a later open period acts on.
+type Late struct {
+	Rerun, Closed []string
+}
+
+// TransactionsLate is Transactions, also saying which computed periods
+// the import changed (see Late).
+func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, Late, error) {
 	var counts storage.ImportCounts
+	var late Late
 	probs := &problems{file: o.File}
 	rr, err := newRowReader(o.File, o.Format, r, TransactionColumns, transactionRequired, probs)
 	if err != nil {
-		return counts, err
+		return counts, late, err
 	}
 	people, err := st.PersonIDs(ctx)
 	if err != nil {
-		return counts, err
+		return counts, late, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
 		typed, err := publishedAttrs(ctx, tx)
@@ -301,16 +318,24 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 		if err := probs.err(); err != nil {
 			return err
 		}
+		changes, err := lateChanges(ctx, tx, typed.holdDates)
+		if err != nil {
+			return err
+		}
 		counts, err = tx.TransactionMergeStaged(ctx)
 		if duplicate(err) {
 			return probs.err()
 		}
+		if err != nil {
+			return err
+		}
+		late.Rerun, late.Closed, err = changes.mark(ctx, tx)
 		return err
 	})
 	if err != nil {
-		return storage.ImportCounts{}, err
+		return storage.ImportCounts{}, Late{}, err
 	}
-	return counts, nil
+	return counts, late, nil
 }
 
 // streamRows reads every row, turns each good one into a T with parse and

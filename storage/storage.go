@@ -202,6 +202,12 @@ type Tx interface {
 	// TransactionMergeStaged moves the staged rows into the store: identical
 	// rows are no-ops, changed rows new versions.
 	TransactionMergeStaged(ctx context.Context) (ImportCounts, error)
+	// TransactionStagedDates lists, before TransactionMergeStaged, the
+	// distinct dates (YYYY-MM-DD) the merge would change: those of the
+	// staged rows that are new or changed, of the versions the changed
+	// ones replace, and the values of the named attributes (payment
+	// dates) of both. Sorted.
+	TransactionStagedDates(ctx context.Context, attrs []string) ([]string, error)
 
 	// PlanVersionInsert publishes v, unless v is already the latest
 	// version of its plan (then inserted is false). Publishing an older

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -721,6 +722,58 @@ func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, 
 	c, err := t.mergeStaged(ctx)
 	c.Unchanged += t.unchanged
 	return c, err
+}
+
+func (t *tx) TransactionStagedDates(ctx context.Context, attrs []string) ([]string, error) {
+	if !t.staged {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	// Rows are staged only when new or changed (TransactionStage skips
+	// the rows whose hash is stored), but the join says so again: a
+	// staged row equal to the stored one changes no date.
+	q := `SELECT DISTINCT s.date, '' FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash
+		UNION SELECT DISTINCT t.date, '' FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash`
+	if len(attrs) > 0 {
+		q += `
+		UNION SELECT DISTINCT '', s.attrs FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE (t.id IS NULL OR t.hash <> s.hash) AND s.attrs <> ''
+		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash AND t.attrs <> ''`
+	}
+	rows, err := t.query(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var date, raw string
+		if err := rows.Scan(&date, &raw); err != nil {
+			return nil, t.d.err(err)
+		}
+		if date != "" {
+			seen[date] = true
+		}
+		if raw == "" {
+			continue
+		}
+		m, err := parseAttrs(raw)
+		if err != nil {
+			return nil, err
+		}
+		for _, k := range attrs {
+			if v := m[k]; v != "" {
+				seen[v] = true
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.d.err(err)
+	}
+	out := make([]string, 0, len(seen))
+	for d := range seen {
+		out = append(out, d)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {

@@ -62,6 +62,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"PersonAsOf", testPersonAsOf},
 		{"TransactionMerge", testTransactionMerge},
 		{"TransactionVersionHistory", testTransactionVersionHistory},
+		{"TransactionStagedDates", testTransactionStagedDates},
 		{"TransactionStageDuplicate", testTransactionStageDuplicate},
 		{"TransactionStageChunks", testTransactionStageChunks},
 		{"TransactionReimport", testTransactionReimport},
@@ -419,6 +420,49 @@ func testTransactionMerge(t *testing.T, b *bundle) {
 		}
 		return err
 	})
+}
+
+// testTransactionStagedDates: the dates an import changes are those of
+// its new and changed rows, of the versions it replaces and of the named
+// attributes of both; unchanged rows change none.
+func testTransactionStagedDates(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"))
+	t1 := txn("T1", "2027-01-10", "a", "west", "100")
+	t1.Attrs = map[string]string{"paid_on": "2027-02-01", "note": "2027-12-31"}
+	t2 := txn("T2", "2027-01-11", "a", "west", "100")
+	importTxns(t, ctx, st, t1, t2)
+	t1b := t1 // moved to March, paid in April
+	t1b.Date = period.MustDate("2027-03-05")
+	t1b.Attrs = map[string]string{"paid_on": "2027-04-02"}
+	t3 := txn("T3", "2027-05-06", "a", "west", "100")
+	t3.Attrs = map[string]string{"paid_on": "2027-07-08"}
+	for _, tc := range []struct {
+		attrs []string
+		want  string
+	}{
+		{nil, "2027-01-10 2027-03-05 2027-05-06"},
+		{[]string{"paid_on"}, "2027-01-10 2027-02-01 2027-03-05 2027-04-02 2027-05-06 2027-07-08"},
+	} {
+		errRollback := errors.New("rolled back")
+		err := st.InTx(ctx, func(tx storage.Tx) error {
+			staged := []storage.StagedTransaction{{Transaction: t1b, Line: 2}, {Transaction: t2, Line: 3}, {Transaction: t3, Line: 4}}
+			if err := tx.TransactionStage(ctx, staged); err != nil {
+				return err
+			}
+			got, err := tx.TransactionStagedDates(ctx, tc.attrs)
+			if err != nil {
+				return err
+			}
+			if strings.Join(got, " ") != tc.want {
+				t.Errorf("TransactionStagedDates(%q) = %q, want %q", tc.attrs, got, tc.want)
+			}
+			return errRollback // stage the same rows for the next case
+		})
+		if !errors.Is(err, errRollback) {
+			t.Fatal(err)
+		}
+	}
 }
 
 func testTransactionVersionHistory(t *testing.T, b *bundle) {

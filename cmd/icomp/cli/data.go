@@ -96,11 +96,12 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	o.File, o.Format, o.Today = path, imports.FormatOf(path), period.NewDate(time.Now().Date())
 	start := time.Now()
 	var counts storage.ImportCounts
+	var late imports.Late
 	switch kind {
 	case "people":
 		counts, err = imports.People(ctx, st, r, o)
 	case "transactions":
-		counts, err = imports.Transactions(ctx, st, r, o)
+		counts, late, err = imports.TransactionsLate(ctx, st, r, o)
 	case "targets":
 		var tr imports.TargetResult
 		tr, err = imports.Targets(ctx, st, r, o)
@@ -161,6 +162,12 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		return nil
 	}
 	fmt.Fprintf(e.out, "%s (%d rows in %s)\n", imports.String(kind, counts), rows, time.Since(start).Round(time.Millisecond))
+	for _, p := range late.Rerun {
+		fmt.Fprintf(e.errOut, "%s needs a re-run: the import changed deals or payment dates in it (icomp run --period %s)\n", p, p)
+	}
+	for _, p := range late.Closed {
+		fmt.Fprintf(e.errOut, "warning: %s is closed and the import changed deals or payment dates in it: run it (icomp run --period %s) to post the changes into the next open period as prior-period adjustments\n", p, p)
+	}
 	return nil
 }
 

@@ -113,11 +113,77 @@ func TestHoldEndToEnd(t *testing.T) {
 	// closed: Q2 run again releases it, and the release posts into Q3 as
 	// a prior-period adjustment.
 	do("period", "close", "2027-Q2", "--by", "cfo")
-	do("import", "transactions", write("late.csv", header+"T-3,2027-03-20,new,ae-1,west,core,10000.00,USD,2027-06-15\n"))
+	do("run", "--period", "2027-Q3") // Q3 calculated before the late payment arrives
+	imp := do("import", "transactions", write("late.csv", header+"T-3,2027-03-20,new,ae-1,west,core,10000.00,USD,2027-06-15\n"))
+	// The payment date falls in the closed Q2: the import says so, and
+	// marks Q3 (where a re-run of Q2 posts) so that it is not approved
+	// before Q2 is run again.
+	if !strings.Contains(imp.errOut, "warning: 2027-Q2 is closed and the import changed deals or payment dates in it: run it (icomp run --period 2027-Q2)") {
+		t.Errorf("the late payment's import does not warn about the closed 2027-Q2:\n%s", imp)
+	}
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q3", "--by", "payroll-lead"); r.code == ExitOK || !strings.Contains(r.String(), "2027-Q2 (closed): a transaction import changed deals or payment dates on 2027-06-15; run 2027-Q2") {
+		t.Errorf("approving 2027-Q3 before 2027-Q2 is run again: %s", r)
+	}
 	do("run", "--period", "2027-Q2")
 	do("run", "--period", "2027-Q3")
 	q3 := do("statement", "--person", "ae-1", "--period", "2027-Q3").out
 	if !strings.Contains(q3, "prior period 2027-Q2") || !strings.Contains(q3, "release/commission: prior-period adjustment: corrects 2027-Q2 (closed)") {
 		t.Errorf("Q3 statement does not show the late release:\n%s", q3)
+	}
+}
+
+// TestHoldLatePaymentMarksPeriod: a payment date imported after the
+// period it falls in was calculated and approved sends that period back
+// to calculated, needing a re-run (payroll cannot export it without the
+// release); the re-run releases the deal. Regression test: the import
+// used to change nothing, and the release was never paid.
+func TestHoldLatePaymentMarksPeriod(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "icomp.db")
+	write := func(name, text string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	do := func(args ...string) result {
+		t.Helper()
+		return mustIcomp(t, append([]string{"--db", db}, args...)...)
+	}
+	const header = "id,date,type,owner,territory,product,amount,currency,attr.paid_on\n"
+	do("import", "people", "testdata/statement/people.csv")
+	do("import", "transactions", write("q1.csv", header+"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,\n"))
+	do("plan", "publish", write("plan.yaml", holdPlan))
+	do("run", "--period", "2027-Q1")
+	do("run", "--period", "2027-Q2")
+	do("period", "approve", "2027-Q2", "--by", "payroll-lead")
+
+	// Re-importing the same file changes nothing and marks nothing.
+	if imp := do("import", "transactions", filepath.Join(dir, "q1.csv")); strings.Contains(imp.errOut, "re-run") {
+		t.Errorf("an unchanged import marks periods:\n%s", imp)
+	}
+	imp := do("import", "transactions", write("paid.csv", header+"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,2027-05-02\n"))
+	for _, want := range []string{
+		"2027-Q1 needs a re-run: the import changed deals or payment dates in it",
+		"2027-Q2 needs a re-run: the import changed deals or payment dates in it",
+	} {
+		if !strings.Contains(imp.errOut, want) {
+			t.Errorf("the payment's import does not say %q:\n%s", want, imp)
+		}
+	}
+	list := do("period", "list").out
+	if !strings.Contains(list, "a transaction import changed deals or payment dates on 2027-05-02") {
+		t.Errorf("period list does not show why 2027-Q2 needs a re-run:\n%s", list)
+	}
+	if r := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); r.code == ExitOK {
+		t.Fatalf("payroll exported 2027-Q2 without the release:\n%s", r)
+	}
+	do("run", "--period", "2027-Q2")
+	q2 := do("statement", "--person", "ae-1", "--period", "2027-Q2").out
+	if !strings.Contains(q2, "release/commission [COMM]: 5000.00 USD") {
+		t.Errorf("Q2 run again does not release the deal:\n%s", q2)
 	}
 }

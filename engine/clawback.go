@@ -499,6 +499,19 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		m, _ = nc.plan.MeasureByName(comp.Measure)
 	}
 	for _, cr := range credits {
+		if dv, ok := nc.dealValOf(cr.pos, comp, m); ok {
+			// What the credit pass worked out for the credit.
+			if dv.skip {
+				continue
+			}
+			contribution = contribution.Add(dv.v)
+			if m != nil {
+				tr.Credited = tr.Credited.Add(dv.v)
+			} else {
+				tr.Credited = tr.Credited.Add(cr.amount)
+			}
+			continue
+		}
 		txn, err := nc.ruleTxnOf(nc.txns[cr.txn].t)
 		if err != nil {
 			return err

@@ -127,6 +127,9 @@ type calc struct {
 	conversions []*Conversion
 	// dealIdx caches dealIndex (clawback.go).
 	dealIdx map[*Trace]map[string][]int
+	// dealVals keeps what each period credit counted in the components
+	// holds and clawbacks read (dealvals.go), or is nil.
+	dealVals *dealVals
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -175,6 +178,9 @@ type credit struct {
 	amount decimal.Decimal
 	// level is how many managers up a roll-up credit went (0: direct).
 	level int32
+	// pos is the credit's index in calc.periodCredits, or -1 when it is
+	// dated before the period.
+	pos int32
 }
 
 // Compute runs the calculation. It returns a *RuleError when a rule fails
@@ -360,6 +366,7 @@ func (c *calc) prepare() {
 		pe.perCredit = perCredit[i*len(c.perCredit) : (i+1)*len(c.perCredit)]
 	}
 	c.preparePerDeal()
+	c.prepareDealVals()
 }
 
 func periodEnv(p period.Period) rules.Period {
@@ -592,9 +599,14 @@ func (c *calc) add(p int, cr credit) {
 	if !plans.Employed(pe.p, date) {
 		return // dated outside the payee's employment (docs/plans.md §20)
 	}
+	cr.pos = -1
 	if c.in.Period.Contains(date) {
 		pe.credits++
+		cr.pos = int32(len(c.periodCredits))
 		c.periodCredits = append(c.periodCredits, cr)
+		if c.dealVals != nil {
+			c.dealVals.grow()
+		}
 	}
 	if c.creditEnvNeeded {
 		c.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: c.plan.Credits[cr.rule].Name, Share: cr.share, Level: c.levelDecimal(cr.level)}
@@ -611,7 +623,11 @@ func (c *calc) add(p int, cr credit) {
 		if agg.err != nil || !c.perCreditSpans[k].Contains(date) {
 			continue
 		}
-		agg.err = c.priceCredit(pe, &c.plan.Components[ci], &cr, agg)
+		slot := -1
+		if c.dealVals != nil {
+			slot = c.dealVals.slotOfPerCredit[k]
+		}
+		agg.err = c.priceCredit(pe, &c.plan.Components[ci], &cr, agg, slot)
 	}
 }
 
@@ -628,6 +644,9 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 				return &RuleError{Pos: m.Where.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
 			if !ok {
+				if c.dealVals != nil {
+					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, true)
+				}
 				continue
 			}
 		}
@@ -645,6 +664,9 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 		}
 		agg.sum.Add(v)
+		if c.dealVals != nil {
+			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, false)
+		}
 		if c.in.Record != nil {
 			c.record(pe, false, m.Name, cr, date, v)
 		}
@@ -655,20 +677,27 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 	return nil
 }
 
-// priceCredit adds credit cr to a per-credit component's aggregate.
-func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *perCreditAgg) error {
+// priceCredit adds credit cr to a per-credit component's aggregate; slot
+// is where dealVals keeps what the credit counted (-1: nowhere).
+func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *perCreditAgg, slot int) error {
 	if comp.Where != nil {
 		ok, err := comp.Where.Program.Bool(&c.m, &c.creditEnv)
 		if err != nil {
 			return &RuleError{Pos: comp.Where.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 		}
 		if !ok {
+			if slot >= 0 {
+				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, true)
+			}
 			return nil
 		}
 	}
 	v, err := comp.Amount.Program.Decimal(&c.m, &c.creditEnv)
 	if err != nil {
 		return &RuleError{Pos: comp.Amount.Pos, Subject: c.creditSubject(pe, cr), Err: err}
+	}
+	if slot >= 0 {
+		c.dealVals.put(cr.pos, slot, v, false)
 	}
 	agg.count++
 	agg.basis.Add(cr.amount)

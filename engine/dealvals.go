@@ -1,0 +1,121 @@
+package engine
+
+import (
+	"github.com/shopspring/decimal"
+
+	"github.com/icomp/icomp/plans"
+)
+
+// Holds and clawbacks need, per deal, what each of its credits counted
+// in a component: the value of the component's measure (a rate table) or
+// its per-credit amount. The credit pass has just worked these out; it
+// keeps them for the period's credits (dealVals), so that dealPaid reads
+// them instead of running the rules again for every deal.
+
+// dealVal is what one period credit counted in one measure or per-credit
+// component: set once the credit pass evaluated it; skip when the rule's
+// where excluded the credit.
+type dealVal struct {
+	v         decimal.Decimal
+	set, skip bool
+}
+
+// dealVals records dealVal per period credit, for the measures and
+// per-credit components the plan's holds and clawbacks read.
+type dealVals struct {
+	// slotOfMeasure and slotOfPerCredit give each measure (by index in
+	// the plan) and per-credit component (by index in calc.perCredit)
+	// its slot, or -1 when nothing reads it.
+	slotOfMeasure, slotOfPerCredit []int
+	stride                         int
+	vals                           []dealVal
+}
+
+// prepareDealVals sets up dealVals when the plan holds or claws back.
+func (c *calc) prepareDealVals() {
+	var comps []int
+	if h := c.plan.Hold; h != nil {
+		comps = append(comps, h.Components...)
+	}
+	if cb := c.plan.Clawback; cb != nil {
+		comps = append(comps, cb.Components...)
+	}
+	if len(comps) == 0 {
+		return
+	}
+	dv := &dealVals{slotOfMeasure: make([]int, len(c.plan.Measures)), slotOfPerCredit: make([]int, len(c.perCredit))}
+	for i := range dv.slotOfMeasure {
+		dv.slotOfMeasure[i] = -1
+	}
+	for i := range dv.slotOfPerCredit {
+		dv.slotOfPerCredit[i] = -1
+	}
+	for _, ci := range comps {
+		comp := &c.plan.Components[ci]
+		switch comp.Type {
+		case plans.ComponentRateTable:
+			for i := range c.plan.Measures {
+				if c.plan.Measures[i].Name == comp.Measure && dv.slotOfMeasure[i] < 0 {
+					dv.slotOfMeasure[i] = dv.stride
+					dv.stride++
+				}
+			}
+		case plans.ComponentPerCredit:
+			for k, pci := range c.perCredit {
+				if pci == ci && dv.slotOfPerCredit[k] < 0 {
+					dv.slotOfPerCredit[k] = dv.stride
+					dv.stride++
+				}
+			}
+		}
+	}
+	if dv.stride == 0 {
+		return
+	}
+	dv.vals = make([]dealVal, 0, cap(c.periodCredits)*dv.stride)
+	c.dealVals = dv
+}
+
+// grow adds the slots of one more period credit.
+func (dv *dealVals) grow() {
+	for range dv.stride {
+		dv.vals = append(dv.vals, dealVal{})
+	}
+}
+
+// put records what period credit pos counted in slot (when recorded).
+func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, skip bool) {
+	if pos < 0 || slot < 0 {
+		return
+	}
+	dv.vals[int(pos)*dv.stride+slot] = dealVal{v: v, set: true, skip: skip}
+}
+
+// lookup returns what period credit pos counted in comp, a component of
+// type rate table reading measure m or per-credit, when the credit pass
+// recorded it.
+func (c *calc) dealValOf(pos int32, comp *plans.Component, m *plans.Measure) (dealVal, bool) {
+	dv := c.dealVals
+	if dv == nil || pos < 0 {
+		return dealVal{}, false
+	}
+	slot := -1
+	if m != nil {
+		for i := range c.plan.Measures {
+			if &c.plan.Measures[i] == m {
+				slot = dv.slotOfMeasure[i]
+			}
+		}
+	} else {
+		for k, ci := range c.perCredit {
+			if &c.plan.Components[ci] == comp {
+				slot = dv.slotOfPerCredit[k]
+			}
+		}
+	}
+	if slot < 0 {
+		return dealVal{}, false
+	}
+	v := dv.vals[int(pos)*dv.stride+slot]
+	return v, v.set
+}

@@ -320,14 +320,20 @@ func Resolve(ctx context.Context, st storage.Store, req ResolveRequest) (Resolut
 		if adj, err = adjustment(ctx, st, d, req); err != nil {
 			return Resolution{}, err
 		}
-		if run, found, err := periods.RunInProgress(ctx, st); err != nil {
-			return Resolution{}, err
-		} else if found {
-			return Resolution{}, conflict("run %d of %s is in progress or was interrupted; an adjustment now would change its inputs half-way: let it finish (icomp run --period %s resumes it), then resolve", run.ID, run.Period, run.Period)
-		}
 	}
 	res := Resolution{Adjustment: adj, PostsInto: d.Period}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if adj != nil {
+			// In the transaction that posts the adjustment, under the
+			// inputs lock: a run starting at the same moment either reads
+			// the adjustment or is seen here.
+			var running *periods.RunningError
+			if err := periods.GuardInputs(ctx, tx, "an adjustment"); errors.As(err, &running) {
+				return conflict("run %d of %s is in progress or was interrupted; an adjustment now would change its inputs half-way: let it finish (icomp run --period %s resumes it), then resolve", running.Run.ID, running.Run.Period, running.Run.Period)
+			} else if err != nil {
+				return err
+			}
+		}
 		cur, err := get(ctx, tx, req.ID)
 		if err != nil {
 			return err

@@ -61,6 +61,9 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 		return nil, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
+			return err
+		}
 		for i := range out {
 			id, err := tx.AdjustmentInsert(ctx, out[i])
 			if err != nil {

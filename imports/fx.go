@@ -10,6 +10,7 @@ import (
 
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -73,6 +74,9 @@ func FX(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.
 	})
 	var counts storage.ImportCounts
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
+			return err
+		}
 		counts, err = tx.FXRateUpsert(ctx, rates)
 		return err
 	})

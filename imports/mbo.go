@@ -88,6 +88,9 @@ func MBOScores(ctx context.Context, st storage.Store, r io.Reader, o Options) (s
 	var counts storage.ImportCounts
 	changed := map[string]bool{}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
+			return err
+		}
 		counts = storage.ImportCounts{}
 		for _, s := range rows {
 			c, err := tx.MBOScoreUpsertBatch(ctx, []storage.MBOScore{s})

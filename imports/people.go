@@ -13,6 +13,7 @@ import (
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -82,6 +83,9 @@ func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (stor
 		return counts, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
+			return err
+		}
 		published, err := publishedCompPlans(ctx, tx)
 		if err != nil {
 			return err
@@ -289,6 +293,9 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 		return counts, late, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
+			return err
+		}
 		typed, err := publishedAttrs(ctx, tx)
 		if err != nil {
 			return err

@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
@@ -127,6 +128,9 @@ func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (Tar
 	}
 	sort.Strings(names)
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
+			return err
+		}
 		for _, name := range names {
 			keys := byPlan[name]
 			sort.Slice(keys, func(i, j int) bool { return lines[keys[i]] < lines[keys[j]] })

@@ -115,6 +115,11 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		return 0, false, err
 	}
 	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
+		// A change to the run's inputs (an import, an adjustment) commits
+		// before this run starts, or sees it and is refused.
+		if err := tx.LockInputs(ctx); err != nil {
+			return err
+		}
 		// Every plan the run computes reads labels with the company
 		// calendar (the first plan sets it in a workspace that has none).
 		for _, h := range hashes {

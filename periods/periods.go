@@ -117,11 +117,11 @@ func PostingPeriod(ctx context.Context, r storage.PeriodReader, c period.Calenda
 
 // Approve moves a calculated period to approved.
 func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (storage.PeriodRecord, error) {
+	if err := noActiveRun(ctx, tx); err != nil {
+		return storage.PeriodRecord{}, err
+	}
 	rec, err := Get(ctx, tx, p)
 	if err != nil {
-		return rec, err
-	}
-	if err := noActiveRun(ctx, tx); err != nil {
 		return rec, err
 	}
 	switch {
@@ -143,11 +143,11 @@ func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string)
 
 // Close moves an approved period to closed, for good.
 func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (storage.PeriodRecord, error) {
+	if err := noActiveRun(ctx, tx); err != nil {
+		return storage.PeriodRecord{}, err
+	}
 	rec, err := Get(ctx, tx, p)
 	if err != nil {
-		return rec, err
-	}
-	if err := noActiveRun(ctx, tx); err != nil {
 		return rec, err
 	}
 	switch rec.Status {
@@ -191,12 +191,46 @@ func RunInProgress(ctx context.Context, r storage.RunReader) (run storage.Run, f
 	return storage.Run{}, false, nil
 }
 
-func noActiveRun(ctx context.Context, r storage.RunReader) error {
-	run, found, err := RunInProgress(ctx, r)
+// noActiveRun refuses a status change while a run is in progress, under
+// the inputs lock: a run starting at the same moment starts after the
+// change commits (and sees the period's new status) or is seen here.
+func noActiveRun(ctx context.Context, tx storage.Tx) error {
+	if err := tx.LockInputs(ctx); err != nil {
+		return err
+	}
+	run, found, err := RunInProgress(ctx, tx)
 	if err != nil || !found {
 		return err
 	}
 	return fmt.Errorf("%w: run %d of %s is in progress; wait for it or cancel it", ErrTransition, run.ID, run.Period)
+}
+
+// RunningError is a change to a run's inputs refused because run Run is
+// in progress or was interrupted.
+type RunningError struct {
+	Run storage.Run
+	// Doing says what was refused ("importing", "an adjustment").
+	Doing string
+}
+
+func (e *RunningError) Error() string {
+	return fmt.Sprintf("run %d of %s is in progress or was interrupted; %s now would change its inputs half-way: let it finish (icomp run --period %s resumes it), then try again",
+		e.Run.ID, e.Run.Period, e.Doing, e.Run.Period)
+}
+
+// GuardInputs is the start of a transaction that changes a run's inputs
+// (doing says how, for the error): it takes the inputs lock
+// (storage.Tx.LockInputs) and returns a *RunningError while a run is in
+// progress or interrupted.
+func GuardInputs(ctx context.Context, tx storage.Tx, doing string) error {
+	if err := tx.LockInputs(ctx); err != nil {
+		return err
+	}
+	run, found, err := RunInProgress(ctx, tx)
+	if err != nil || !found {
+		return err
+	}
+	return &RunningError{Run: run, Doing: doing}
 }
 
 // Calculated records that run runID finished computing earned period p

@@ -214,6 +214,15 @@ type Tx interface {
 	// version again makes it the latest again.
 	PlanVersionInsert(ctx context.Context, v PlanVersion) (inserted bool, err error)
 
+	// LockInputs serialises, until the transaction ends, the
+	// transactions that start runs with those that change a run's inputs
+	// (imports, adjustments, dispute resolutions): each takes it, then
+	// looks for a run in progress, so that a change either commits before
+	// a run starts (which then reads it) or sees the run and is refused.
+	// Postgres takes a transaction-level advisory lock; SQLite's writers
+	// are serialised already.
+	LockInputs(ctx context.Context) error
+
 	RunInsert(ctx context.Context, r Run) (int64, error)
 	RunSetBatches(ctx context.Context, id int64, batches int) error
 	// RunBatchClaim records batch index of run id as posted; false means

@@ -1001,6 +1001,17 @@ func (x queries) RunList(ctx context.Context) ([]storage.Run, error) {
 	return x.scanRuns(rows)
 }
 
+// inputsLockID is the advisory lock key of LockInputs on Postgres.
+const inputsLockID = 0x69636f6d70_01 // "icomp", 1
+
+func (t *tx) LockInputs(ctx context.Context) error {
+	if t.d.Name != "postgres" {
+		return nil
+	}
+	_, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(inputsLockID))
+	return err
+}
+
 func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
 	if _, err := t.RunActive(ctx, r.Period); err == nil {
 		return 0, storage.ErrRunInProgress

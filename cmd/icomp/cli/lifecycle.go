@@ -206,6 +206,9 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 				return usageError{fmt.Errorf("--%s: %s", strings.ReplaceAll(p.Field, "_", "-"), p.Reason)}
 			}
 			err = ws.store.InTx(ctx, func(tx storage.Tx) error {
+				if err := periods.GuardInputs(ctx, tx, "an adjustment"); err != nil {
+					return err
+				}
 				id, err := tx.AdjustmentInsert(ctx, a)
 				if err != nil {
 					return err

@@ -31,7 +31,15 @@ var (
 	// ErrUnchanged is a user disabled (enabled) again, or a token revoked
 	// again: nothing is changed or recorded.
 	ErrUnchanged = errors.New("nothing to change")
+	// ErrNoUser is an email of no user.
+	ErrNoUser = errors.New("no user")
 )
+
+// IsRefusal reports whether err is one of the refusals above (a mistake
+// of the asker), rather than a failure of the database.
+func IsRefusal(err error) bool {
+	return errors.Is(err, ErrSelfDisable) || errors.Is(err, ErrLastAdmin) || errors.Is(err, ErrUnchanged) || errors.Is(err, ErrNoUser)
+}
 
 // lastSeenLag is how often a session's last use is written.
 func (s *Server) lastSeenLag() time.Duration {
@@ -78,7 +86,7 @@ func (s *Server) sessionUsable(ctx context.Context, sess *storage.Session) (bool
 func findUser(ctx context.Context, st storage.Reader, email string) (storage.User, error) {
 	u, err := st.UserGet(ctx, strings.ToLower(strings.TrimSpace(email)))
 	if errors.Is(err, storage.ErrNotFound) {
-		return u, fmt.Errorf("no user %s (icomp users list shows them)", email)
+		return u, fmt.Errorf("%w %s (icomp users list shows them)", ErrNoUser, email)
 	}
 	return u, err
 }
@@ -359,7 +367,7 @@ func (s *Server) adminUsersDone(w http.ResponseWriter, r *http.Request, err erro
 		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
 	case errors.Is(err, storage.ErrNotFound):
 		s.notFound(w, r)
-	case errors.Is(err, ErrSelfDisable), errors.Is(err, ErrLastAdmin), errors.Is(err, ErrUnchanged):
+	case IsRefusal(err):
 		s.fail(w, r, false, http.StatusConflict, err.Error())
 	default:
 		s.serverError(w, r, err)

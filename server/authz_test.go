@@ -78,6 +78,11 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/admin/runs/1", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/plans", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/audit", s(see, ok, no, no, no, see, see)},
+		{"GET", "/admin/users", s(see, ok, no, no, no, see, see)},
+		// No user or token 999999: 404 (TestAdminUsersPage changes real ones).
+		{"POST", "/admin/users/999999/disable", s(see, nf, no, no, no, see, see)},
+		{"POST", "/admin/users/999999/enable", s(see, nf, no, no, no, see, see)},
+		{"POST", "/admin/tokens/999999/revoke", s(see, nf, no, no, no, see, see)},
 		{"GET", "/admin/whatif", s(see, ok, no, no, no, see, see)},
 		// No period nor plan in the form: 400.
 		{"POST", "/admin/whatif", s(see, bad400, no, no, no, see, see)},

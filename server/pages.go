@@ -153,7 +153,9 @@ func (s *Server) signin(w http.ResponseWriter, r *http.Request, _ *principal) {
 	}
 	ok := CheckPassword(hash, r.PostFormValue("password"))
 	<-s.hashSlots
-	if !ok || err != nil {
+	// A disabled user is told what a wrong password is told: the page
+	// does not say which accounts exist or are disabled.
+	if !ok || err != nil || u.Disabled() {
 		s.signinPage(w, r, http.StatusUnauthorized, "Wrong email or password.")
 		return
 	}

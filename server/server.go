@@ -58,6 +58,9 @@ type Config struct {
 	TLS bool
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// IdleTimeout ends a session unused for this long (default
+	// DefaultIdleTimeout; negative: none), on top of SessionTTL.
+	IdleTimeout time.Duration
 	// Log receives server errors (default the standard logger).
 	Log *log.Logger
 }
@@ -113,6 +116,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Log == nil {
 		cfg.Log = log.Default()
 	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
+	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), limiter: newLimiter(), hashSlots: make(chan struct{}, runtime.NumCPU())}
 	if err := s.parseTemplates(); err != nil {
 		return nil, err
@@ -155,6 +161,10 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/admin/audit", adminOnly, false, s.auditPage)
 	s.handle("GET", "/admin/whatif", adminOnly, false, s.whatIfPage)
 	s.handle("POST", "/admin/whatif", adminOnly, false, s.whatIfPage)
+	s.handle("GET", "/admin/users", adminOnly, false, s.adminUsers)
+	s.handle("POST", "/admin/users/{id}/disable", adminOnly, false, s.adminUserDisable)
+	s.handle("POST", "/admin/users/{id}/enable", adminOnly, false, s.adminUserEnable)
+	s.handle("POST", "/admin/tokens/{id}/revoke", adminOnly, false, s.adminTokenRevoke)
 	s.handle("GET", "/admin/disputes", adminOnly, false, s.adminDisputes)
 	s.handle("POST", "/admin/disputes/{id}/review", adminOnly, false, s.adminDisputeReview)
 	s.handle("POST", "/admin/disputes/{id}/resolve", adminOnly, false, s.adminDisputeResolve)
@@ -249,7 +259,8 @@ func securityHeaders(w http.ResponseWriter) {
 }
 
 // authenticate finds the session (cookie) or, on API routes, the bearer
-// token; nil when neither is valid.
+// token; nil when neither is valid: a revoked token, a session past its
+// expiry or idle timeout, a disabled user's session or token.
 func (s *Server) authenticate(r *http.Request, api bool) (*principal, error) {
 	ctx := r.Context()
 	if auth := r.Header.Get("Authorization"); api && strings.HasPrefix(auth, bearerPrefix) {
@@ -260,9 +271,15 @@ func (s *Server) authenticate(r *http.Request, api bool) (*principal, error) {
 		if err != nil {
 			return nil, err
 		}
+		if tok.Revoked() {
+			return nil, nil
+		}
 		u, err := s.cfg.Store.UserGetByID(ctx, tok.UserID)
 		if err != nil {
 			return nil, err
+		}
+		if u.Disabled() {
+			return nil, nil
 		}
 		return &principal{User: u, Token: true}, nil
 	}
@@ -277,12 +294,14 @@ func (s *Server) authenticate(r *http.Request, api bool) (*principal, error) {
 	if err != nil {
 		return nil, err
 	}
-	exp, err := time.Parse(time.RFC3339, sess.ExpiresAt)
-	if err != nil || !s.cfg.Now().Before(exp) {
-		return nil, nil
-	}
 	u, err := s.cfg.Store.UserGetByID(ctx, sess.UserID)
 	if err != nil {
+		return nil, err
+	}
+	if u.Disabled() {
+		return nil, nil
+	}
+	if ok, err := s.sessionUsable(ctx, &sess); !ok || err != nil {
 		return nil, err
 	}
 	return &principal{User: u, Session: &sess}, nil

@@ -63,23 +63,9 @@ func AddUser(ctx context.Context, st storage.Store, p AddUserParams, now time.Ti
 }
 
 // NewAPIToken makes a bearer token for the user with the email: the
-// token is returned once, only its hash is stored.
+// token is returned once, only its hash is stored. NewLabeledAPIToken
+// also labels it and returns its id.
 func NewAPIToken(ctx context.Context, st storage.Store, email, by string, now time.Time) (string, error) {
-	u, err := st.UserGet(ctx, strings.ToLower(strings.TrimSpace(email)))
-	if errors.Is(err, storage.ErrNotFound) {
-		return "", fmt.Errorf("no user %s (icomp users add first)", email)
-	}
-	if err != nil {
-		return "", err
-	}
-	tok := NewSecret()
-	at := now.UTC().Format(time.RFC3339)
-	err = st.InTx(ctx, func(tx storage.Tx) error {
-		if err := tx.APITokenInsert(ctx, storage.APIToken{Hash: HashSecret(tok), UserID: u.ID, CreatedAt: at}); err != nil {
-			return err
-		}
-		_, err := tx.AuditInsert(ctx, storage.AuditEntry{At: at, Actor: by, Action: "token.add", Detail: "API token for " + u.Email})
-		return err
-	})
-	return tok, err
+	tok, err := NewLabeledAPIToken(ctx, st, NewTokenParams{Email: email, By: by}, now)
+	return tok.Secret, err
 }

@@ -24,7 +24,13 @@ type User struct {
 	// PasswordHash is an argon2id PHC string; never the password.
 	PasswordHash string
 	CreatedAt    string
+	// DisabledAt is when the user was disabled, "" while they may sign
+	// in: a disabled user's sessions and API tokens are refused.
+	DisabledAt string
 }
+
+// Disabled reports whether the user is disabled.
+func (u User) Disabled() bool { return u.DisabledAt != "" }
 
 // Session is a signed-in browser: IDHash is the hex SHA-256 of the random
 // id in the cookie, so a copy of the database signs nobody in.
@@ -34,15 +40,26 @@ type Session struct {
 	CSRF      string
 	CreatedAt string
 	ExpiresAt string
+	// LastSeenAt is when the session was last used, to within a minute
+	// (the idle timeout).
+	LastSeenAt string
 }
 
 // APIToken is a bearer token of the JSON API, stored as the hex SHA-256
 // of the token.
 type APIToken struct {
+	// ID names the token in lists and revocations (never the token).
+	ID        int64
 	Hash      string
 	UserID    int64
+	Label     string
 	CreatedAt string
+	// RevokedAt is when the token was revoked, "" while it works.
+	RevokedAt string
 }
+
+// Revoked reports whether the token is revoked.
+func (t APIToken) Revoked() bool { return t.RevokedAt != "" }
 
 // AuditEntry is one admin action: who did what, when. The log is
 // append-only (the database refuses updates and deletes).
@@ -66,6 +83,11 @@ type UserReader interface {
 	SessionGet(ctx context.Context, idHash string) (Session, error)
 	// APITokenGet returns the token with the hash; ErrNotFound when none.
 	APITokenGet(ctx context.Context, hash string) (APIToken, error)
+	// APITokenGetByID returns the token with the id; ErrNotFound when none.
+	APITokenGetByID(ctx context.Context, id int64) (APIToken, error)
+	// APITokenList lists the tokens of the user (every user's when userID
+	// is 0), revoked ones too, by id.
+	APITokenList(ctx context.Context, userID int64) ([]APIToken, error)
 	// AuditList lists the newest limit admin actions, newest first.
 	AuditList(ctx context.Context, limit int) ([]AuditEntry, error)
 }
@@ -81,8 +103,18 @@ type UserWriter interface {
 	SessionDelete(ctx context.Context, idHash string) error
 	// SessionDeleteExpired deletes the sessions that expired before now.
 	SessionDeleteExpired(ctx context.Context, now string) error
-	// APITokenInsert stores a new API token.
-	APITokenInsert(ctx context.Context, t APIToken) error
+	// SessionDeleteForUser ends every session of the user.
+	SessionDeleteForUser(ctx context.Context, userID int64) error
+	// SessionTouch sets the session's last use to at.
+	SessionTouch(ctx context.Context, idHash, at string) error
+	// UserSetDisabled disables the user at disabledAt, or enables them
+	// when disabledAt is ""; ErrNotFound when there is no such user.
+	UserSetDisabled(ctx context.Context, id int64, disabledAt string) error
+	// APITokenInsert stores a new API token and returns its id.
+	APITokenInsert(ctx context.Context, t APIToken) (int64, error)
+	// APITokenRevoke marks the token revoked at at; ErrNotFound when there
+	// is no such token or it is revoked already.
+	APITokenRevoke(ctx context.Context, id int64, at string) error
 	// AuditInsert appends an admin action and returns its id.
 	AuditInsert(ctx context.Context, a AuditEntry) (int64, error)
 }

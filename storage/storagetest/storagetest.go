@@ -83,6 +83,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"FXRates", testFXRates},
 		{"Disputes", testDisputes},
 		{"Users", testUsers},
+		{"UserDisable", testUserDisable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

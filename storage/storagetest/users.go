@@ -54,7 +54,8 @@ func testUsers(t *testing.T, b *bundle) {
 		if err := tx.SessionInsert(ctx, storage.Session{IDHash: "new", UserID: admin, CSRF: "c2", CreatedAt: "2027-01-02T00:00:00Z", ExpiresAt: "2027-01-02T12:00:00Z"}); err != nil {
 			return err
 		}
-		return tx.APITokenInsert(ctx, storage.APIToken{Hash: "tok", UserID: rep, CreatedAt: "2027-01-01T00:00:00Z"})
+		_, err := tx.APITokenInsert(ctx, storage.APIToken{Hash: "tok", UserID: rep, CreatedAt: "2027-01-01T00:00:00Z"})
+		return err
 	})
 	if s, err := st.SessionGet(ctx, "new"); err != nil || s.UserID != admin || s.CSRF != "c2" || s.ExpiresAt != "2027-01-02T12:00:00Z" {
 		t.Fatalf("SessionGet = %+v, %v", s, err)

@@ -31,6 +31,7 @@ const defaultAddr = "127.0.0.1:8080"
 func newServeCmd(e *env, db *string) *cobra.Command {
 	var addr string
 	var tls bool
+	var idle time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve [--addr 127.0.0.1:8080]",
 		Short: "Serve the web app and JSON API (docs/api.md) for reps, managers, payroll and admins",
@@ -40,22 +41,40 @@ downloads batches, admins run, approve and close periods. The JSON API is under
 the web app are worked by this process (and by icomp worker processes on
 Postgres). Stop with Ctrl-C.
 
---tls-proxy marks cookies Secure: set it when a TLS proxy serves HTTPS in front.`,
+--tls-proxy marks cookies Secure: set it when a TLS proxy serves HTTPS in front.
+--idle-timeout ends a session unused for that long (default 30m, between 1m
+and the 12-hour session lifetime).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return serve(ctx, e, dbTarget(*db), addr, tls, nil)
+			if idle < time.Minute || idle > server.SessionTTL {
+				return usageError{fmt.Errorf("--idle-timeout %v: want between 1m and the session lifetime, %v", idle, server.SessionTTL)}
+			}
+			return serveWith(ctx, e, dbTarget(*db), addr, serveOptions{tls: tls, idleTimeout: idle}, nil)
 		},
 	}
 	cmd.Flags().StringVar(&addr, "addr", defaultAddr, "address to listen on")
 	cmd.Flags().BoolVar(&tls, "tls-proxy", false, "a TLS proxy serves HTTPS in front: mark cookies Secure")
+	cmd.Flags().DurationVar(&idle, "idle-timeout", server.DefaultIdleTimeout, "end a session unused for this long (1m to 12h)")
 	return cmd
+}
+
+// serveOptions are icomp serve's settings beyond the address.
+type serveOptions struct {
+	tls bool
+	// idleTimeout is the sessions' idle timeout (0: the default).
+	idleTimeout time.Duration
 }
 
 // serve opens the workspace, works its run queue and serves until ctx
 // ends. ready, when not nil, gets the listening address.
 func serve(ctx context.Context, e *env, target, addr string, tls bool, ready func(string)) error {
+	return serveWith(ctx, e, target, addr, serveOptions{tls: tls}, ready)
+}
+
+// serveWith is serve with every option.
+func serveWith(ctx context.Context, e *env, target, addr string, o serveOptions, ready func(string)) error {
 	ws, err := openWorkspace(ctx, target, workspaceOptions{existing: true})
 	if err != nil {
 		return err
@@ -76,7 +95,7 @@ func serve(ctx context.Context, e *env, target, addr string, tls bool, ready fun
 	if len(users) == 0 {
 		fmt.Fprintln(e.errOut, "icomp serve: no users yet; add one with icomp users add --email … --role admin")
 	}
-	srv, err := server.New(server.Config{Store: ws.store, Runner: ws.runner, TLS: tls, Log: log.New(e.errOut, "", log.LstdFlags)})
+	srv, err := server.New(server.Config{Store: ws.store, Runner: ws.runner, TLS: o.tls, IdleTimeout: o.idleTimeout, Log: log.New(e.errOut, "", log.LstdFlags)})
 	if err != nil {
 		return err
 	}
@@ -106,89 +125,6 @@ func serve(ctx context.Context, e *env, target, addr string, tls bool, ready fun
 		return err
 	}
 	return nil
-}
-
-func newUsersCmd(e *env, db *string) *cobra.Command {
-	cmd := group("users", "Manage the web app's users and API tokens")
-	var email, role, person, passwordFile string
-	add := &cobra.Command{
-		Use:   "add --email E --role admin|payroll|manager|rep [--person ID] [--password-file F]",
-		Short: "Add a user; the password is read from --password-file or stdin, never from a flag",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			pw, err := readPassword(e, passwordFile)
-			if err != nil {
-				return err
-			}
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
-			if err != nil {
-				return err
-			}
-			defer ws.close()
-			u, err := server.AddUser(ctx, ws.store, server.AddUserParams{Email: email, Role: role, Person: person, Password: pw, By: whoami()}, time.Now())
-			if err != nil {
-				return usageError{err}
-			}
-			fmt.Fprintf(e.out, "added %s (%s%s)\n", u.Email, u.Role, map[bool]string{true: " of " + u.Person, false: ""}[u.Person != ""])
-			return nil
-		},
-	}
-	add.Flags().StringVar(&email, "email", "", "the user's email, which they sign in with")
-	add.Flags().StringVar(&role, "role", "", "admin, payroll, manager or rep")
-	add.Flags().StringVar(&person, "person", "", "the person id the user is (needed for a rep or manager)")
-	add.Flags().StringVar(&passwordFile, "password-file", "", "read the password from this file's first line (default: stdin)")
-	_ = add.MarkFlagRequired("email")
-	_ = add.MarkFlagRequired("role")
-
-	var tokenEmail string
-	token := &cobra.Command{
-		Use:   "token --email E",
-		Short: "Make an API bearer token for a user; printed once, only its hash is kept",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
-			if err != nil {
-				return err
-			}
-			defer ws.close()
-			tok, err := server.NewAPIToken(ctx, ws.store, tokenEmail, whoami(), time.Now())
-			if err != nil {
-				return usageError{err}
-			}
-			fmt.Fprintln(e.out, tok)
-			fmt.Fprintln(e.errOut, "Keep this token: it is not shown again. Send it as: Authorization: Bearer <token>")
-			return nil
-		},
-	}
-	token.Flags().StringVar(&tokenEmail, "email", "", "the user's email")
-	_ = token.MarkFlagRequired("email")
-
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List users",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			ws, err := openWorkspace(ctx, dbTarget(*db), workspaceOptions{existing: true})
-			if err != nil {
-				return err
-			}
-			defer ws.close()
-			us, err := ws.store.UserList(ctx)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(e.out, "%-32s  %-8s  %-10s  %s\n", "email", "role", "person", "added")
-			for _, u := range us {
-				fmt.Fprintf(e.out, "%-32s  %-8s  %-10s  %s\n", u.Email, u.Role, orDash(u.Person), u.CreatedAt)
-			}
-			return nil
-		},
-	}
-	cmd.AddCommand(add, token, list)
-	return cmd
 }
 
 func orDash(s string) string {

@@ -279,6 +279,11 @@ type ResolveRequest struct {
 	EarningCode string
 	Note        string
 	By, At      string
+	// FieldNames renames the fields amount, earning_code and currency in
+	// error messages to what the caller calls them (the CLI: its flags
+	// adjust, earning-code); nil keeps amount, earning_code, currency,
+	// the names of the web form and the JSON API.
+	FieldNames map[string]string
 }
 
 // Resolution is what Resolve did.
@@ -389,7 +394,7 @@ func adjustment(ctx context.Context, st storage.Store, d storage.Dispute, req Re
 		return nil, err
 	}
 	if p := imports.CheckAdjustment(ctx, st, ids, a, req.Amount); p != nil {
-		field := map[string]string{"amount": "adjust", "earning_code": "earning-code"}[p.Field]
+		field := req.FieldNames[p.Field]
 		if field == "" {
 			field = p.Field
 		}

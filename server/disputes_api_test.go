@@ -405,3 +405,26 @@ func TestAPIDisputeReviewResolve(t *testing.T) {
 		}
 	}
 }
+
+// TestDisputeFormFieldNames: the queue's resolve form names its own
+// fields in errors (it said "adjust:", the CLI's flag, for its amount
+// field).
+func TestDisputeFormFieldNames(t *testing.T) {
+	f := newFixture(t)
+	plan, comp, _ := lineOf(t, f, repPerson)
+	if code, body, _ := f.call(t, apiReq{who: "rep"}, "POST", "/api/statements/"+repPerson+"/"+quarter+"/disputes",
+		jsonBody(map[string]string{"plan": plan, "component": comp, "text": "x"})); code != 201 {
+		t.Fatalf("open: %d %s", code, body)
+	}
+	for _, c := range []struct {
+		amount, currency, want string
+	}{
+		{"10.005", "", "amount: 10.005 has more decimals than USD&#39;s 2"},
+		{"10", "XYZ", "currency: &#34;XYZ&#34; is not an ISO 4217 currency"},
+	} {
+		form := map[string][]string{"action": {"adjust"}, "amount": {c.amount}, "earning_code": {"ADJ"}, "currency": {c.currency}, "note": {"n"}}
+		if code, body, _ := f.do(t, "admin", "POST", "/admin/disputes/1/resolve", form); code != 400 || !strings.Contains(body, c.want) {
+			t.Errorf("resolve form with amount %s: %d, want 400 saying %q\n%.2000s", c.amount, code, c.want, body)
+		}
+	}
+}

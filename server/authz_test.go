@@ -96,6 +96,8 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/admin/periods/2027-M05/close", s(see, conflict, no, no, no, see, see)},
 		{"GET", "/admin/runs/1", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/plans", s(see, ok, no, no, no, see, see)},
+		// No plan of that name: 404 (TestPlanDiffPage diffs real versions).
+		{"GET", "/admin/plans/no-such-plan/diff", s(see, nf, no, no, no, see, see)},
 		{"GET", "/admin/audit", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/whatif", s(see, ok, no, no, no, see, see)},
 		// No period nor plan in the form: 400.

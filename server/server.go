@@ -152,6 +152,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", "/admin/periods/{period}/close", adminOnly, false, s.adminClose)
 	s.handle("GET", "/admin/runs/{id}", adminOnly, false, s.runPage)
 	s.handle("GET", "/admin/plans", adminOnly, false, s.plansPage)
+	s.handle("GET", "/admin/plans/{name}/diff", adminOnly, false, s.planDiffPage)
 	s.handle("GET", "/admin/audit", adminOnly, false, s.auditPage)
 	s.handle("GET", "/admin/whatif", adminOnly, false, s.whatIfPage)
 	s.handle("POST", "/admin/whatif", adminOnly, false, s.whatIfPage)

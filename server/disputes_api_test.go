@@ -166,6 +166,8 @@ func TestAPIDisputeOpen(t *testing.T) {
 		{"no CSRF header", apiReq{who: "rep", noCSRF: true}, mine, line, 403, "CSRF"},
 		{"a form, not JSON", apiReq{who: "rep", ctype: "application/x-www-form-urlencoded"}, mine, "text=x", 415, "Content-Type: application/json"},
 		{"empty body", rep, mine, "", 400, "body: empty"},
+		{"too big", rep, mine, `{"txn": "T1", "text": "` + strings.Repeat("x", 70<<10) + `"}`, 413, "the request is larger than 64 KiB"},
+		{"null", rep, mine, "null", 400, "text: required"},
 		{"not JSON", rep, mine, "{text: x}", 400, "body: not valid JSON at byte 2"},
 		{"cut short", rep, mine, `{"text": "x"`, 400, "body: the JSON ends too early"},
 		{"an array", rep, mine, `["x"]`, 400, "body: want a JSON object"},

@@ -357,28 +357,31 @@ func (s *Server) apiDisputeResolve(w http.ResponseWriter, r *http.Request, p *pr
 	writeJSON(w, http.StatusOK, v)
 }
 
-// reviewDispute moves dispute id into review and records it in the audit
-// log: the one path of the form and the API.
+// reviewDispute moves dispute id into review and appends its audit row in
+// the same transaction: the one path of the form and the API.
 func (s *Server) reviewDispute(ctx context.Context, p *principal, id int64, note string) (storage.Dispute, error) {
-	d, err := disputes.Review(ctx, s.cfg.Store, id, note, p.User.Email, s.nowText())
-	if err != nil {
-		return d, err
-	}
-	return d, s.audit(ctx, p, "dispute.review", fmt.Sprintf("dispute %d: %s", id, strings.TrimSpace(note)))
+	return disputes.ReviewRecorded(ctx, s.cfg.Store, id, note, p.User.Email, s.nowText(), func(ctx context.Context, tx storage.Tx, _ storage.Dispute) error {
+		return s.auditTx(ctx, tx, p, "dispute.review", fmt.Sprintf("dispute %d: %s", id, strings.TrimSpace(note)))
+	})
 }
 
 // resolveDispute resolves a dispute (posting the adjustment of an
-// adjusted resolution, in the disputes package's one transaction) and
-// records it in the audit log: the one path of the form and the API.
+// adjusted resolution) and appends its audit row, all in the disputes
+// package's one transaction: the one path of the form and the API.
 func (s *Server) resolveDispute(ctx context.Context, p *principal, req disputes.ResolveRequest) (disputes.Resolution, error) {
-	res, err := disputes.Resolve(ctx, s.cfg.Store, req)
-	if err != nil {
-		return res, err
+	req.Record = func(ctx context.Context, tx storage.Tx, res disputes.Resolution) error {
+		detail := fmt.Sprintf("dispute %d rejected: %s", req.ID, strings.TrimSpace(req.Note))
+		if a := res.Adjustment; a != nil {
+			detail = fmt.Sprintf("dispute %d adjusted: adjustment %d of %s %s (%s) to %s in %s, posts into %s: %s", req.ID, a.ID,
+				a.Amount.String(), a.Currency, a.EarningCode, a.Person, a.Period, res.PostsInto, strings.TrimSpace(req.Note))
+		}
+		return s.auditTx(ctx, tx, p, "dispute.resolve", detail)
 	}
-	detail := fmt.Sprintf("dispute %d rejected: %s", req.ID, strings.TrimSpace(req.Note))
-	if a := res.Adjustment; a != nil {
-		detail = fmt.Sprintf("dispute %d adjusted: adjustment %d of %s %s (%s) to %s in %s, posts into %s: %s", req.ID, a.ID,
-			a.Amount.String(), a.Currency, a.EarningCode, a.Person, a.Period, res.PostsInto, strings.TrimSpace(req.Note))
-	}
-	return res, s.audit(ctx, p, "dispute.resolve", detail)
+	return disputes.Resolve(ctx, s.cfg.Store, req)
+}
+
+// auditTx appends an admin action to the audit log inside tx.
+func (s *Server) auditTx(ctx context.Context, tx storage.Tx, p *principal, action, detail string) error {
+	_, err := tx.AuditInsert(ctx, storage.AuditEntry{At: s.nowText(), Actor: p.User.Email, Action: action, Detail: detail})
+	return err
 }

@@ -230,6 +230,14 @@ func get(ctx context.Context, r storage.DisputeReader, id int64) (storage.Disput
 
 // Review moves an open dispute to in_review.
 func Review(ctx context.Context, st storage.Store, id int64, note, by, at string) (storage.Dispute, error) {
+	return ReviewRecorded(ctx, st, id, note, by, at, nil)
+}
+
+// ReviewRecorded is Review with record, when not nil, called inside the
+// review's transaction with the reviewed dispute (the web server appends
+// its audit row there), so the review and its record commit together or
+// not at all.
+func ReviewRecorded(ctx context.Context, st storage.Store, id int64, note, by, at string, record func(context.Context, storage.Tx, storage.Dispute) error) (storage.Dispute, error) {
 	if by == "" || at == "" {
 		return storage.Dispute{}, invalid("who and when are required, for the record")
 	}
@@ -246,8 +254,10 @@ func Review(ctx context.Context, st storage.Store, id int64, note, by, at string
 			Note: strings.TrimSpace(note), By: by, At: at}); err != nil {
 			return err
 		}
-		d, err = tx.DisputeGet(ctx, id)
-		return err
+		if d, err = tx.DisputeGet(ctx, id); err != nil || record == nil {
+			return err
+		}
+		return record(ctx, tx, d)
 	})
 	return d, err
 }
@@ -279,6 +289,17 @@ type ResolveRequest struct {
 	EarningCode string
 	Note        string
 	By, At      string
+	// Record, when not nil, is called inside the resolution's
+	// transaction once the resolved event (and the adjustment) are
+	// written, with what Resolve will return (the web server appends its
+	// audit row there), so the resolution and its record commit together
+	// or not at all.
+	Record func(context.Context, storage.Tx, Resolution) error
+	// FieldNames renames the fields amount, earning_code and currency in
+	// error messages to what the caller calls them (the CLI: its flags
+	// adjust, earning-code); nil keeps amount, earning_code, currency,
+	// the names of the web form and the JSON API.
+	FieldNames map[string]string
 }
 
 // Resolution is what Resolve did.
@@ -369,8 +390,10 @@ func Resolve(ctx context.Context, st storage.Store, req ResolveRequest) (Resolut
 		if err := tx.DisputeEventInsert(ctx, e); err != nil {
 			return err
 		}
-		res.Dispute, err = tx.DisputeGet(ctx, cur.ID)
-		return err
+		if res.Dispute, err = tx.DisputeGet(ctx, cur.ID); err != nil || req.Record == nil {
+			return err
+		}
+		return req.Record(ctx, tx, res)
 	})
 	if err != nil {
 		return Resolution{}, err
@@ -395,7 +418,7 @@ func adjustment(ctx context.Context, st storage.Store, d storage.Dispute, req Re
 		return nil, err
 	}
 	if p := imports.CheckAdjustment(ctx, st, ids, a, req.Amount); p != nil {
-		field := map[string]string{"amount": "adjust", "earning_code": "earning-code"}[p.Field]
+		field := req.FieldNames[p.Field]
 		if field == "" {
 			field = p.Field
 		}

@@ -4,9 +4,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/icomp/icomp/disputes"
 	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
 )
@@ -35,6 +37,7 @@ func TestAuthorization(t *testing.T) {
 	}
 	const (
 		ok, see, bad, no, nf, anonAPI, created, conflict, bad400 = 200, 303, 403, 403, 404, 401, 202, 409, 400
+		unsupported                                              = 415
 	)
 	_ = bad
 	other := "/statements/" + otherPerson + "/" + quarter
@@ -43,6 +46,22 @@ func TestAuthorization(t *testing.T) {
 		t.Fatalf("%s's statement: %v", otherPerson, err)
 	}
 	otherExplain := reports.ExplainHref("", otherPerson, quarter, otherSt.Plans[0].Plan, otherSt.Plans[0].Payouts[0].Component)
+	// Disputes to read over the API: the rep's (dispute 1) and another
+	// rep's (dispute 2).
+	repPlan, repComp, _ := lineOf(t, f, repPerson)
+	var disputeIDs []string
+	for _, d := range []disputes.OpenRequest{
+		{Person: repPerson, Plan: repPlan, Subject: repComp},
+		{Person: otherPerson, Plan: otherSt.Plans[0].Plan, Subject: otherSt.Plans[0].Payouts[0].Component},
+	} {
+		d.Period, d.Text, d.By, d.At = quarter, "authz", "test", "2027-04-02T00:00:00Z"
+		got, err := disputes.Open(t.Context(), f.st, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		disputeIDs = append(disputeIDs, "/api/disputes/"+strconv.FormatInt(got.ID, 10))
+	}
+	repDispute, otherDispute := disputeIDs[0], disputeIDs[1]
 	rows := []struct {
 		method, path string
 		want         map[string]int
@@ -77,6 +96,8 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/admin/periods/2027-M05/close", s(see, conflict, no, no, no, see, see)},
 		{"GET", "/admin/runs/1", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/plans", s(see, ok, no, no, no, see, see)},
+		// No plan of that name: 404 (TestPlanDiffPage diffs real versions).
+		{"GET", "/admin/plans/no-such-plan/diff", s(see, nf, no, no, no, see, see)},
 		{"GET", "/admin/audit", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/users", s(see, ok, no, no, no, see, see)},
 		// No user or token 999999: 404 (TestAdminUsersPage changes real ones).
@@ -88,8 +109,9 @@ func TestAuthorization(t *testing.T) {
 		{"POST", "/admin/whatif", s(see, bad400, no, no, no, see, see)},
 		{"GET", "/admin/disputes", s(see, ok, no, no, no, see, see)},
 		{"GET", "/admin/disputes?state=nonsense", s(see, bad400, no, no, no, see, see)},
-		// No dispute 1 in the fixture: 404; resolve without an action: 400.
-		{"POST", "/admin/disputes/1/review", s(see, nf, no, no, no, see, see)},
+		// Dispute 1 goes into review; no dispute 99: 404; resolve without
+		// an action: 400.
+		{"POST", "/admin/disputes/99/review", s(see, nf, no, no, no, see, see)},
 		{"POST", "/admin/disputes/1/resolve", s(see, bad400, no, no, no, see, see)},
 		{"GET", "/payroll", s(see, ok, ok, no, no, see, see)},
 		{"GET", "/payroll/1/csv", s(see, ok, ok, no, no, see, see)},
@@ -100,6 +122,15 @@ func TestAuthorization(t *testing.T) {
 		{"GET", "/api" + f.explain, s(anonAPI, ok, no, ok, ok, ok, ok)},
 		{"GET", "/api" + otherExplain, s(anonAPI, ok, no, nf, nf, nf, ok)},
 		{"GET", "/api/disputes", s(anonAPI, ok, no, ok, ok, ok, ok)},
+		// JSON API disputes: the table posts form bodies (415 once past
+		// the role and visibility checks); only the person may open one.
+		{"POST", "/api/statements/" + repPerson + "/" + quarter + "/disputes", s(anonAPI, no, no, no, unsupported, unsupported, no)},
+		{"POST", "/api" + other + "/disputes", s(anonAPI, no, no, nf, nf, nf, no)},
+		{"GET", repDispute, s(anonAPI, ok, no, ok, ok, ok, ok)},
+		{"GET", otherDispute, s(anonAPI, ok, no, nf, nf, nf, ok)},
+		{"GET", "/api/disputes/99", s(anonAPI, nf, no, nf, nf, nf, nf)},
+		{"POST", otherDispute + "/review", s(anonAPI, unsupported, no, no, no, no, unsupported)},
+		{"POST", otherDispute + "/resolve", s(anonAPI, unsupported, no, no, no, no, unsupported)},
 		{"GET", "/api/team/" + quarter, s(anonAPI, ok, no, ok, no, no, ok)},
 		{"POST", "/api/periods/2027-M06/runs", s(anonAPI, created, no, no, no, no, created)},
 		{"GET", "/api/runs/1", s(anonAPI, ok, no, no, no, no, ok)},

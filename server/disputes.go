@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -159,13 +158,8 @@ func (s *Server) adminDisputeReview(w http.ResponseWriter, r *http.Request, p *p
 	if !ok {
 		return
 	}
-	note := r.PostFormValue("note")
-	if _, err := disputes.Review(r.Context(), s.cfg.Store, id, note, p.User.Email, s.nowText()); err != nil {
+	if _, err := s.reviewDispute(r.Context(), p, id, r.PostFormValue("note")); err != nil {
 		s.disputeFail(w, r, err)
-		return
-	}
-	if err := s.audit(r.Context(), p, "dispute.review", fmt.Sprintf("dispute %d: %s", id, strings.TrimSpace(note))); err != nil {
-		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/admin/disputes#dispute-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
@@ -194,18 +188,8 @@ func (s *Server) adminDisputeResolve(w http.ResponseWriter, r *http.Request, p *
 		s.fail(w, r, false, http.StatusBadRequest, "action: adjust or reject")
 		return
 	}
-	res, err := disputes.Resolve(r.Context(), s.cfg.Store, req)
-	if err != nil {
+	if _, err := s.resolveDispute(r.Context(), p, req); err != nil {
 		s.disputeFail(w, r, err)
-		return
-	}
-	detail := fmt.Sprintf("dispute %d rejected: %s", id, strings.TrimSpace(req.Note))
-	if a := res.Adjustment; a != nil {
-		detail = fmt.Sprintf("dispute %d adjusted: adjustment %d of %s %s (%s) to %s in %s, posts into %s: %s", id, a.ID,
-			a.Amount.String(), a.Currency, a.EarningCode, a.Person, a.Period, res.PostsInto, strings.TrimSpace(req.Note))
-	}
-	if err := s.audit(r.Context(), p, "dispute.resolve", detail); err != nil {
-		s.serverError(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/admin/disputes#dispute-"+strconv.FormatInt(id, 10), http.StatusSeeOther)
@@ -251,13 +235,7 @@ func (s *Server) apiDisputes(w http.ResponseWriter, r *http.Request, p *principa
 	}
 	out := []apiDispute{}
 	for _, d := range ds {
-		e := d.Last()
-		if len(d.Events) <= 1 {
-			e.Note = ""
-		}
-		out = append(out, apiDispute{ID: d.ID, Person: d.Person, Period: d.Period, About: disputes.About(d), Text: d.Text,
-			OpenedBy: d.OpenedBy, OpenedAt: d.OpenedAt, State: d.State(), Resolution: e.Resolution, Note: e.Note, By: e.By, At: e.At,
-			Adjustment: e.AdjustmentID})
+		out = append(out, disputeSummary(d))
 	}
 	writeJSON(w, http.StatusOK, out)
 }

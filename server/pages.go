@@ -525,7 +525,8 @@ func (s *Server) plansPage(w http.ResponseWriter, r *http.Request, p *principal)
 			}
 		}
 	}
-	s.render(w, r, p, "plans", map[string]any{"Title": "Plan versions", "Versions": versions})
+	diffs, diffLinks := planDiffs(versions)
+	s.render(w, r, p, "plans", map[string]any{"Title": "Plan versions", "Versions": versions, "Diffs": diffs, "DiffLinks": diffLinks})
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, p *principal) {

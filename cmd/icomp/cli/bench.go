@@ -171,7 +171,7 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 	if len(diags) > 0 {
 		return diags
 	}
-	if err := publish(ctx, quiet, ws.store, files); err != nil {
+	if err := publish(ctx, quiet, ws.store, files, []string{plansDir}); err != nil {
 		return err
 	}
 	t2 := time.Now()

@@ -146,7 +146,7 @@ func TestUsageErrors(t *testing.T) {
 			name: "unknown plan subcommand", args: []string{"plan", "bogus"}, wantStderr: `icomp: unknown command "bogus" for "icomp plan"`,
 		},
 		{
-			name: "plan without a subcommand", args: []string{"plan"}, wantStderr: "icomp: plan needs a subcommand: check, list, publish, show, test",
+			name: "plan without a subcommand", args: []string{"plan"}, wantStderr: "icomp: plan needs a subcommand: check, diff, list, publish, show, test",
 		},
 		{
 			name: "ledger without a subcommand", args: []string{"ledger"}, wantStderr: "icomp: ledger needs a subcommand: digest, verify",

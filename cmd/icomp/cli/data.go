@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -205,7 +206,7 @@ the changed plan a new version label).`,
 				return err
 			}
 			defer ws.close()
-			err = publish(ctx, e, ws.store, files)
+			err = publish(ctx, e, ws.store, files, args)
 			var re *relabelError
 			if errors.As(err, &re) {
 				fmt.Fprintf(e.errOut, "icomp: %v\n", err)
@@ -216,7 +217,11 @@ the changed plan a new version label).`,
 	}
 }
 
-func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File) error {
+// publish stores the plan versions of files, found under the paths
+// roots (the files and directories `plan publish` was given). Each
+// version's File is its name as published (publishedName), not the
+// path on this machine.
+func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File, roots []string) error {
 	return st.InTx(ctx, func(tx storage.Tx) error {
 		for _, f := range files {
 			var v storage.PlanVersion
@@ -233,6 +238,7 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File)
 			default:
 				continue
 			}
+			v.File = publishedName(roots, f.Path)
 			if err := refuseRelabel(ctx, tx, v); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
 			}
@@ -434,4 +440,38 @@ func newLedgerCmd(e *env, db *string) *cobra.Command {
 	digest.Flags().StringVar(&periodLabel, "period", "", "only this period")
 	cmd.AddCommand(digest, newVerifyCmd(e, db))
 	return cmd
+}
+
+// publishedName is the name a plan file at path is stored (and shown in
+// explanations, statements and rule positions) under: its path relative
+// to the directory it was published from, under that directory's own
+// name (publishing /tmp/x/examples stores examples/golden-ae/plan.yaml,
+// and so does publishing examples or . from inside it); a file given
+// by name is named from its directory (golden-ae/plan.yaml). So what the admin's machine and
+// working directory were never shows, and the same publication reads
+// the same everywhere. The first root that holds path wins.
+func publishedName(roots []string, path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		abs = filepath.Clean(path)
+	}
+	for _, root := range roots {
+		r, err := filepath.Abs(root)
+		if err != nil {
+			continue
+		}
+		if r == abs {
+			// A file given by name: from its directory.
+			r = filepath.Dir(r)
+		}
+		rel, err := filepath.Rel(r, abs)
+		if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			continue
+		}
+		if base := filepath.Base(r); base != string(filepath.Separator) && base != "." {
+			rel = filepath.Join(base, rel)
+		}
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(filepath.Join(filepath.Base(filepath.Dir(abs)), filepath.Base(abs)))
 }

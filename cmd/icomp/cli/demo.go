@@ -232,7 +232,7 @@ func demo(ctx context.Context, e *env, dir, dbFlag string) error {
 	if err := planTest(e, []string{plansDir}); err != nil {
 		return err
 	}
-	if err := publish(ctx, e, ws.store, files); err != nil {
+	if err := publish(ctx, e, ws.store, files, []string{plansDir}); err != nil {
 		return err
 	}
 	if err := demoEMEA(ctx, e, ws, dir, cfg); err != nil {

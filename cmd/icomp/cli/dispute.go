@@ -316,6 +316,7 @@ func newDisputeResolveCmd(e *env, db *string) *cobra.Command {
 			}
 			defer ws.close()
 			req.ID, req.By, req.At = id, byOrWhoami(by), nowText()
+			req.FieldNames = map[string]string{"amount": "adjust", "earning_code": "earning-code"}
 			res, err := disputes.Resolve(ctx, ws.store, req)
 			if err != nil {
 				return disputeError(err)

@@ -351,8 +351,8 @@ func TestRunFailedExits1(t *testing.T) {
 	mustIcomp(t, "--db", db, "import", "transactions", "testdata/statement/transactions.csv")
 	mustIcomp(t, "--db", db, "plan", "publish", "testdata/divzero/plan.yaml")
 	r := icomp(t, "--db", db, "run", "--period", "2027-Q1")
-	if r.code != ExitFailed || !strings.Contains(r.errOut, "testdata/divzero/plan.yaml:23:13: ") || !strings.Contains(r.errOut, "division by zero") {
-		t.Fatalf("run of a plan that divides by zero: %s\nwant exit 1 naming testdata/divzero/plan.yaml:23:13", r)
+	if r.code != ExitFailed || !strings.Contains(r.errOut, ": divzero/plan.yaml:23:13: ") || !strings.Contains(r.errOut, "division by zero") {
+		t.Fatalf("run of a plan that divides by zero: %s\nwant exit 1 naming divzero/plan.yaml:23:13 (the file as published)", r)
 	}
 	// The failed run is over: the period can be run again (and fails again).
 	if r := icomp(t, "--db", db, "run", "--period", "2027-Q1"); r.code != ExitFailed || strings.Contains(r.errOut, "resuming") {

@@ -30,7 +30,7 @@ summary line "N passed, M failed". Exits 1 if a file has problems or a case fail
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return planTest(e, args) },
 	})
-	cmd.AddCommand(newPublishCmd(e, db), newPlanListCmd(e, db), newPlanShowCmd(e, db))
+	cmd.AddCommand(newPublishCmd(e, db), newPlanListCmd(e, db), newPlanShowCmd(e, db), newPlanDiffCmd(e, db))
 	return cmd
 }
 

@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/reports"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -89,17 +89,7 @@ func newPlanShowCmd(e *env, db *string) *cobra.Command {
 // pickVersion finds the newest publication whose label is want or whose
 // hash starts with want (the newest of all when want is empty).
 func pickVersion(all []storage.PlanVersion, want string) (storage.PlanVersion, error) {
-	for i := len(all) - 1; i >= 0; i-- {
-		v := all[i]
-		if want == "" || v.Version == want || (len(want) >= 6 && strings.HasPrefix(v.Hash, want)) {
-			return v, nil
-		}
-	}
-	labels := make([]string, 0, len(all))
-	for _, v := range all {
-		labels = append(labels, v.Version)
-	}
-	return storage.PlanVersion{}, fmt.Errorf("plan %s has no version %q; published versions: %s", all[0].Name, want, strings.Join(labels, ", "))
+	return reports.PickPlanVersion(all, want)
 }
 
 func short(hash string) string {

@@ -60,6 +60,12 @@ type PayrollExport struct {
 func ExportPayroll(ctx context.Context, st storage.Store, req PayrollRequest) (PayrollExport, error) {
 	var out PayrollExport
 	err := st.InTx(ctx, func(tx storage.Tx) error {
+		// Under the inputs lock, two exports of the same period (and an
+		// export and a run start) go one after the other: the second
+		// export finds the lines the first paid and repeats its batch.
+		if err := tx.LockInputs(ctx); err != nil {
+			return err
+		}
 		p, err := periods.Parse(ctx, tx, req.Period)
 		if err != nil {
 			return err

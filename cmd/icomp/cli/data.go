@@ -242,6 +242,10 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			if err := refuseRelabel(ctx, tx, v); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
 			}
+			prev, err := latestVersion(ctx, tx, v.Kind, v.Name)
+			if err != nil {
+				return err
+			}
 			inserted, err := tx.PlanVersionInsert(ctx, v)
 			if err != nil {
 				return err
@@ -251,6 +255,16 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 				state = "published"
 			}
 			fmt.Fprintf(e.out, "%s %s %s version %s (%s) from %s\n", state, kindLabel(v.Kind), v.Name, v.Version, v.Hash[:12], v.File)
+			if !inserted {
+				continue
+			}
+			marked, err := markPublished(ctx, tx, f, prev)
+			if err != nil {
+				return err
+			}
+			for _, p := range marked {
+				fmt.Fprintf(e.errOut, "%s needs a re-run: %s %s version %s was published (icomp run --period %s)\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
+			}
 		}
 		return nil
 	})

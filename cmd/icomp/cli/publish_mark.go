@@ -1,0 +1,111 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/periods"
+	"github.com/icomp/icomp/plans"
+	"github.com/icomp/icomp/storage"
+)
+
+// markPublished marks the calculated or approved periods a newly
+// published version may change as needing a re-run (an approved one goes
+// back to calculated, so payroll cannot export numbers the new version
+// would change), and returns their labels:
+//   - a comp plan: the periods in its effective dates, or in those of the
+//     version it replaces;
+//   - a target plan: the periods in the effective dates of the latest comp
+//     plans that read it;
+//   - a settlement policy: every such period (settlement is per person,
+//     across plans).
+//
+// Closed periods are left alone: running one again posts what changed
+// into the next open period (docs/lifecycle.md).
+func markPublished(ctx context.Context, tx storage.Tx, f *plans.File, prev *storage.PlanVersion) ([]string, error) {
+	recs, err := tx.PeriodList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cal, err := periods.Calendar(ctx, tx)
+	if errors.Is(err, periods.ErrNoCalendar) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var spans []period.Range // nil with all: every period
+	all := false
+	var what string
+	switch {
+	case f.Comp != nil:
+		what = fmt.Sprintf("comp plan %s version %s was published", f.Comp.Name, f.Comp.Version)
+		spans = append(spans, openEnded(f.Comp.Effective))
+		if prev != nil {
+			if pf, diags := plans.Load(prev.File, []byte(prev.Source)); len(diags) == 0 && pf.Comp != nil {
+				spans = append(spans, openEnded(pf.Comp.Effective))
+			}
+		}
+	case f.Target != nil:
+		what = fmt.Sprintf("target plan %s version %s was published", f.Target.Name, f.Target.Version)
+		comps, err := tx.PlanVersionListLatest(ctx, plans.KindCompPlan)
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range comps {
+			if cf, diags := plans.Load(v.File, []byte(v.Source)); len(diags) == 0 && cf.Comp != nil && cf.Comp.Targets == f.Target.Name {
+				spans = append(spans, openEnded(cf.Comp.Effective))
+			}
+		}
+	case f.Settlement != nil:
+		what = fmt.Sprintf("settlement policy %s version %s was published", f.Settlement.Name, f.Settlement.Version)
+		all = true
+	}
+	var marked []string
+	for _, rec := range recs {
+		if rec.Status != storage.PeriodCalculated && rec.Status != storage.PeriodApproved {
+			continue
+		}
+		p, err := cal.Parse(rec.Label)
+		if err != nil {
+			continue
+		}
+		hit := all
+		for _, s := range spans {
+			hit = hit || s.Overlaps(p.Range)
+		}
+		if !hit {
+			continue
+		}
+		if err := periods.NeedsRerun(ctx, tx, p, what); err != nil {
+			return nil, err
+		}
+		marked = append(marked, rec.Label)
+	}
+	return marked, nil
+}
+
+// openEnded is r with an open end (zero End) made the last day there is.
+func openEnded(r period.Range) period.Range {
+	if r.End.IsZero() {
+		r.End = period.MustDate("9999-12-31")
+	}
+	return r
+}
+
+// latestVersion is the latest published version of the plan kind and
+// name, or nil when there is none.
+func latestVersion(ctx context.Context, r storage.Reader, kind, name string) (*storage.PlanVersion, error) {
+	vs, err := r.PlanVersionListLatest(ctx, kind)
+	if err != nil {
+		return nil, err
+	}
+	for i := range vs {
+		if vs[i].Name == name {
+			return &vs[i], nil
+		}
+	}
+	return nil, nil
+}

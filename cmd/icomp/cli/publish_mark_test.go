@@ -1,0 +1,79 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestPublishMarksPeriods: publishing a new version of a comp plan, a
+// target plan it reads or a settlement policy sends the calculated and
+// approved periods it may change back to needing a re-run (payroll cannot
+// export numbers the new version would change); a comp plan effective
+// only later, or the same content again, marks nothing. Regression test:
+// publishing changed nothing, and an approved period could be exported
+// with numbers computed by the replaced version.
+func TestPublishMarksPeriods(t *testing.T) {
+	t.Parallel()
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := os.ReadFile("testdata/statement/plans/targets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const policy = `kind: settlement_policy
+name: ae-cap
+version: "1"
+currency: USD
+caps:
+  - name: quarterly_cap
+    eligibility: person.role == "AE"
+    amount: 1000000
+`
+	for _, tc := range []struct {
+		name, file, text string
+		marked           bool
+	}{
+		{"the same comp plan again", "plan.yaml", string(plan), false},
+		{"a comp plan effective from 2028", "later.yaml", strings.NewReplacer("name: golden-ae", "name: golden-ae-2028", "from: 2027-01-01", "from: 2028-01-01").Replace(string(plan)), false},
+		{"a new comp plan version", "plan.yaml", strings.Replace(string(plan), `version: "1"`, `version: "2"`, 1), true},
+		{"a new target plan version", "targets.yaml", strings.Replace(string(targets), `version: "1"`, `version: "2"`, 1), true},
+		{"a settlement policy", "policy.yaml", policy, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := fixture(t)
+			mustIcomp(t, "--db", db, "period", "approve", "2027-Q1", "--by", "payroll-lead")
+			dir := t.TempDir()
+			path := filepath.Join(dir, tc.file)
+			if err := os.WriteFile(path, []byte(tc.text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.file == "targets.yaml" {
+				// A target plan is published with the comp plan that reads it.
+				if err := os.WriteFile(filepath.Join(dir, "plan.yaml"), plan, 0o600); err != nil {
+					t.Fatal(err)
+				}
+				path = dir
+			}
+			r := mustIcomp(t, "--db", db, "plan", "publish", path)
+			list := mustIcomp(t, "--db", db, "period", "list").out
+			exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1")
+			if !tc.marked {
+				if strings.Contains(r.errOut, "needs a re-run") || exp.code != ExitOK {
+					t.Fatalf("publishing marked 2027-Q1:\n%s\n%s\n%s", r, list, exp)
+				}
+				return
+			}
+			if !strings.Contains(r.errOut, "2027-Q1 needs a re-run: ") || !strings.Contains(list, "was published") {
+				t.Fatalf("publishing did not mark 2027-Q1:\n%s\n%s", r, list)
+			}
+			if exp.code == ExitOK {
+				t.Fatalf("payroll exported 2027-Q1 after the publication:\n%s", exp)
+			}
+		})
+	}
+}

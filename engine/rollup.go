@@ -56,12 +56,19 @@ func (h *hierarchy) asOf(person string, d period.Date) (facts.Reporting, bool) {
 	return vs[i-1], true
 }
 
+// shortChain is the length up to which climb scans the chain for a
+// cycle rather than indexing it.
+const shortChain = 16
+
 // climb calls visit with each manager above person as of day d, with
 // their level (1 for person's own manager) and role that day, until visit
 // returns false or the chain ends. A chain that comes back to someone on
 // it is a manager cycle: an error naming the people on it.
 func (h *hierarchy) climb(person string, d period.Date, visit func(manager, role string, level int) bool) error {
 	chain := []string{person}
+	// on finds a person on a long chain in constant time (a short one is
+	// scanned): the climb stays linear in the chain's length.
+	var on map[string]int
 	cur := person
 	for level := 1; ; level++ {
 		v, ok := h.asOf(cur, d)
@@ -69,10 +76,27 @@ func (h *hierarchy) climb(person string, d period.Date, visit func(manager, role
 			return nil
 		}
 		m := v.Manager
-		if i := slices.Index(chain, m); i >= 0 {
+		i := -1
+		if on != nil {
+			if j, ok := on[m]; ok {
+				i = j
+			}
+		} else {
+			i = slices.Index(chain, m)
+		}
+		if i >= 0 {
 			return fmt.Errorf("%w: manager cycle %s → %s as of %s; fix the people's managers (icomp import people)", ErrInput, strings.Join(chain[i:], " → "), m, d)
 		}
 		chain = append(chain, m)
+		switch {
+		case on != nil:
+			on[m] = len(chain) - 1
+		case len(chain) > shortChain:
+			on = make(map[string]int, 2*len(chain))
+			for j, p := range chain {
+				on[p] = j
+			}
+		}
 		mv, _ := h.asOf(m, d)
 		if !visit(m, mv.Role, level) {
 			return nil

@@ -362,3 +362,43 @@ func BenchmarkComputeRollup(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/txn")
 	b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
 }
+
+// TestManagerCycleDeepChain: on a chain longer than climb scans (where it
+// indexes the people met instead), a cycle is found and named from where
+// it starts, and a chain without one is climbed to its top.
+func TestManagerCycleDeepChain(t *testing.T) {
+	plan := compPlan(t, rollupPlan)
+	const depth = 40
+	id := func(i int) string { return fmt.Sprintf("m-%02d", i) }
+	hier := []facts.Reporting{version("ae-1", id(1), "AE", "")}
+	people := []facts.Person{{ID: "d-1", Role: "Director"}}
+	for i := 1; i < depth; i++ {
+		hier = append(hier, version(id(i), id(i+1), "Manager", ""))
+		people = append(people, facts.Person{ID: id(i), Role: "Manager"})
+	}
+	hier = append(hier, version(id(depth), "d-1", "Manager", ""), version("d-1", "", "Director", ""),
+		version(id(depth), id(30), "Manager", "2027-05-01")) // m-30 → … → m-40 → m-30 from May
+	people = append(people, facts.Person{ID: id(depth), Role: "Manager"})
+	var cycle []string
+	for i := 30; i <= depth; i++ {
+		cycle = append(cycle, id(i))
+	}
+	want := "manager cycle " + strings.Join(cycle, " → ") + " → m-30 as of 2027-05-02"
+	in := engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: people, Hierarchy: hier,
+		Transactions: []facts.Transaction{txn("T1", "2027-05-02", "new", "ae-1", "10")}} // "new": the directors rule climbs the whole chain
+	if _, err := engine.Compute(in); !errors.Is(err, engine.ErrInput) || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %q", err, want)
+	}
+	in.Transactions = []facts.Transaction{txn("T1", "2027-04-02", "new", "ae-1", "10")}
+	res, err := engine.Compute(in)
+	if err != nil {
+		t.Fatalf("April deal: %v", err)
+	}
+	credited := map[string]bool{}
+	for _, c := range res.Credits {
+		credited[c.Person+"/"+c.Rule] = true
+	}
+	if !credited["d-1/directors"] {
+		t.Fatalf("April deal: the director at the top of the %d-deep chain is not credited: %v", depth, credited)
+	}
+}

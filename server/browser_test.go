@@ -161,7 +161,7 @@ func TestBrowserFlow(t *testing.T) {
 		shot("06b-admin-dispute-queue"),
 		chromedp.SendKeys(chromedp.ID("amount-1"), "125.00"), chromedp.SendKeys(chromedp.ID("code-1"), "ADJ"),
 		chromedp.SendKeys(chromedp.ID("note-1"), "Acme renewal split was missed"),
-		chromedp.Click(chromedp.ID("adjust-1")), chromedp.WaitVisible(chromedp.ID("dispute-queue")), shot("06c-admin-dispute-resolved"))
+		clickToLoad(chromedp.ID("adjust-1")), chromedp.WaitVisible(chromedp.ID("dispute-queue")), shot("06c-admin-dispute-resolved"))
 	if q := text("#dispute-queue"); !strings.Contains(q, "resolved (adjusted)") {
 		t.Errorf("dispute queue after resolving: %q", q)
 	}

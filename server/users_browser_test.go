@@ -88,7 +88,7 @@ func TestBrowserUsers(t *testing.T) {
 	if row := text("#user-" + rep); !strings.Contains(row, "disabled") {
 		t.Errorf("the rep's row after Disable: %q", row)
 	}
-	step("admin revokes the rep's token", chromedp.Click(chromedp.ID("revoke-"+strconv.FormatInt(tok.ID, 10))),
+	step("admin revokes the rep's token", clickToLoad(chromedp.ID("revoke-"+strconv.FormatInt(tok.ID, 10))),
 		chromedp.WaitVisible(chromedp.ID("tokens")), shot("03-token-revoked"))
 	if row := text("#token-" + strconv.FormatInt(tok.ID, 10)); !strings.Contains(row, "revoked") || !strings.Contains(row, "reporting script") {
 		t.Errorf("the token's row after Revoke: %q", row)

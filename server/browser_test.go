@@ -46,63 +46,11 @@ func findBrowser(t *testing.T) string {
 func TestBrowserFlow(t *testing.T) {
 	exe := findBrowser(t)
 	f := newFixture(t)
-	shots, err := os.MkdirTemp("", "icomp-browser-shots-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshots in %s", shots)
+	b := newBrowserSession(t, exe, "icomp-browser-shots-")
+	ctx, shots, step, shot, text := b.ctx, b.shots, b.step, b.shot, b.text
 	downloads := filepath.Join(shots, "downloads")
 	if err := os.MkdirAll(downloads, 0o700); err != nil {
 		t.Fatal(err)
-	}
-
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(exe), chromedp.NoSandbox, chromedp.DisableGPU, chromedp.WindowSize(1280, 900))
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancel := chromedp.NewContext(allocCtx)
-	defer cancel()
-	// The first call starts the browser, with no timeout on its context;
-	// every step after it has one.
-	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
-		t.Fatalf("starting %s: %v", exe, err)
-	}
-	step := func(name string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
-	// shot saves the whole page as PNG; a long page (a trace of many
-	// deals), only its first screenful.
-	shot := func(name string) chromedp.Action[chromedp.Void] {
-		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-			h, err := chromedp.Run(ctx, chromedp.Evaluate[float64]("document.documentElement.scrollHeight"))
-			if err != nil {
-				return err
-			}
-			capture := chromedp.FullScreenshot(100)
-			if h > 3000 {
-				capture = chromedp.CaptureScreenshot()
-			}
-			png, err := chromedp.Run(ctx, capture)
-			if err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(shots, name+".png"), png, 0o600)
-		})
-	}
-	text := func(sel string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
 	}
 	signIn := func(email string) chromedp.Action[chromedp.Void] {
 		return chromedp.Steps(
@@ -229,12 +177,12 @@ func TestBrowserFlow(t *testing.T) {
 			break
 		}
 	}
-	b, err := os.ReadFile(filepath.Join(downloads, guid))
+	csvData, err := os.ReadFile(filepath.Join(downloads, guid))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if lines := strings.Split(strings.TrimSpace(string(b)), "\n"); len(lines) < 2 || !strings.Contains(lines[0], ",") {
-		t.Errorf("downloaded batch is not a CSV with rows:\n%.300s", b)
+	if lines := strings.Split(strings.TrimSpace(string(csvData)), "\n"); len(lines) < 2 || !strings.Contains(lines[0], ",") {
+		t.Errorf("downloaded batch is not a CSV with rows:\n%.300s", csvData)
 	}
-	t.Logf("downloaded %s: %d bytes", filepath.Join(downloads, guid), len(b))
+	t.Logf("downloaded %s: %d bytes", filepath.Join(downloads, guid), len(csvData))
 }

@@ -273,13 +273,11 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 				}
 			}
 		case ledger.AttainmentLedger:
-			var d calc.MeasureDetail
-			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
-				return nil, fmt.Errorf("attainment line %s: %w", l.Key, err)
+			m, err := statementMeasure(l)
+			if err != nil {
+				return nil, err
 			}
-			target, attainment := calc.ParseAttainmentBasis(l.Basis)
-			ps.Measures = append(ps.Measures, StatementMeasure{Measure: l.Subject, Window: d.Window, From: d.From, To: d.To,
-				Credits: d.Credits, Value: l.Amount, Target: target, Attainment: attainment})
+			ps.Measures = append(ps.Measures, m)
 		case ledger.PayoutLedger:
 			var tr engine.Trace
 			if err := json.Unmarshal([]byte(l.Detail), &tr); err != nil {

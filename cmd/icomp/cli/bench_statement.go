@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -57,7 +59,9 @@ period, serve the web app on 127.0.0.1, and GET, one request at a time,
   the JSON statement (/api/statements/…, with the rep's API token),
   the PDF statement (/statements/…/pdf),
   the manager's team page and /api/team/… (every teammate's totals).
-Prints the median, p99 and max time of each and the response size. The
+Prints the median, p99 and max time of each, the response size and the
+CPU time this process spent per request (server and client: on a busy
+machine a steadier measure than the wall-clock times). The
 in-process time to build the statement (reports.BuildStatement) is printed
 too. A measurement, not a pass/fail check. With --dir the workspace is
 made there (a new or empty directory) and kept; --requests 0 only builds it.`,
@@ -104,7 +108,7 @@ func benchStatement(ctx context.Context, e *env, p benchStatementParams) error {
 		return err
 	}
 	defer ws.close()
-	fmt.Fprintf(e.out, "workspace    %s (%s)\n", dir, ws.store.Backend())
+	fmt.Fprintf(e.out, "workspace    %s (%s); %d CPUs, load average %s\n", dir, ws.store.Backend(), runtime.NumCPU(), loadAverage())
 	fmt.Fprintf(e.out, "data         %s: %d credited deals in %s; %d teammates of %d deals; manager %s; built and run in %s\n",
 		benchStatementRep, p.deals, benchStatementPeriod, p.teammates, benchTeammateDeals, benchStatementManager, time.Since(t0).Round(time.Millisecond))
 	if p.requests == 0 {
@@ -179,7 +183,11 @@ func benchStatement(ctx context.Context, e *env, p benchStatementParams) error {
 	for _, tg := range targets {
 		lat := make([]time.Duration, 0, p.requests)
 		size := 0
+		var cpu0 time.Duration
 		for i := 0; i <= p.requests; i++ {
+			if i == 1 {
+				cpu0, _ = processCPU()
+			}
 			t := time.Now()
 			n, err := benchGet(ctx, client, base+tg.path, tg.auth)
 			if err != nil {
@@ -190,9 +198,28 @@ func benchStatement(ctx context.Context, e *env, p benchStatementParams) error {
 			}
 			size = n
 		}
-		fmt.Fprintf(e.out, "%-12s GET %s: %s; %d bytes\n", tg.name, tg.path, latencies(lat), size)
+		cpu := "cpu unknown"
+		if cpu1, ok := processCPU(); ok {
+			cpu = fmt.Sprintf("cpu %s/request", ((cpu1-cpu0)/time.Duration(p.requests)).Round(100*time.Microsecond))
+		}
+		fmt.Fprintf(e.out, "%-12s GET %s: %s; %d bytes; %s\n", tg.name, tg.path, latencies(lat), size, cpu)
 	}
 	return nil
+}
+
+// loadAverage is the system's load average over the last minute, from
+// /proc/loadavg ("unknown" elsewhere): on a shared machine, the times
+// above depend on it.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return "unknown"
+	}
+	return f[0]
 }
 
 // latencies summarises request times: the count, median, p99 and max.

@@ -28,7 +28,7 @@ func TestBenchStatement(t *testing.T) {
 		`team html    GET /team\?period=2027-Q1: `,
 		`team json    GET /api/team/2027-Q1: `,
 	} {
-		re := regexp.MustCompile(`(?m)^` + want + `2 requests, median \S+, p99 \S+, max \S+; [1-9]\d* bytes$`)
+		re := regexp.MustCompile(`(?m)^` + want + `2 requests, median \S+, p99 \S+, max \S+; [1-9]\d* bytes; cpu \S+$`)
 		if !re.MatchString(r.out) {
 			t.Errorf("no line matching %s:\n%s", re, r.out)
 		}

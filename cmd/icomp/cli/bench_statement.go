@@ -200,7 +200,7 @@ func benchStatement(ctx context.Context, e *env, p benchStatementParams) error {
 		}
 		cpu := "cpu unknown"
 		if cpu1, ok := processCPU(); ok {
-			cpu = fmt.Sprintf("cpu %s/request", ((cpu1-cpu0)/time.Duration(p.requests)).Round(100*time.Microsecond))
+			cpu = fmt.Sprintf("cpu %s/request", ((cpu1 - cpu0) / time.Duration(p.requests)).Round(100*time.Microsecond))
 		}
 		fmt.Fprintf(e.out, "%-12s GET %s: %s; %d bytes; %s\n", tg.name, tg.path, latencies(lat), size, cpu)
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/periods"
-	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -363,29 +362,12 @@ func (o nameOrder) before(a, b string) bool {
 // A version that cannot be read or no longer loads gives no order: the
 // statement then lists lines by name.
 func planOrder(ctx context.Context, r storage.PlanReader, ps *PlanStatement) nameOrder {
-	v, err := r.PlanVersionGet(ctx, ps.PlanHash)
-	if err != nil {
+	info, ok := planInfoOf(ctx, r, ps.PlanHash)
+	if !ok {
 		return nil
 	}
-	ps.Version = v.Version
-	f, diags := plans.Load(v.File, []byte(v.Source))
-	if len(diags) > 0 || f == nil || f.Comp == nil {
-		return nil
-	}
-	ps.Description = f.Comp.Description
-	o := nameOrder{}
-	for _, m := range f.Comp.Measures {
-		o[m.Name] = len(o)
-	}
-	for _, c := range f.Comp.Components {
-		o[c.Name] = len(o)
-	}
-	for _, s := range f.Comp.Steps {
-		if _, dup := o[s.Name]; !dup {
-			o[s.Name] = len(o)
-		}
-	}
-	return o
+	ps.Version, ps.Description = info.version, info.description
+	return info.order
 }
 
 func sortedPlanNames(m map[string]*PlanStatement) []string {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 func newBenchServeCmd(e *env) *cobra.Command {
 	var reps int
 	var duration time.Duration
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "serve [--reps 50] [--duration 10s]",
 		Short: "Load-test the web app: concurrent reps reading their statements, on the demo data, over 127.0.0.1",
@@ -37,15 +39,16 @@ measurement, not a pass/fail check.`,
 			if reps < 1 || duration <= 0 {
 				return usageError{fmt.Errorf("--reps and --duration must be positive")}
 			}
-			return benchServe(cmd.Context(), e, reps, duration)
+			return benchServe(cmd.Context(), e, reps, duration, cpuProfile)
 		},
 	}
 	cmd.Flags().IntVar(&reps, "reps", 50, "concurrent reps")
 	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long each phase runs")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the load phases to this file")
 	return cmd
 }
 
-func benchServe(ctx context.Context, e *env, reps int, duration time.Duration) error {
+func benchServe(ctx context.Context, e *env, reps int, duration time.Duration, cpuProfile string) error {
 	tmp, err := os.MkdirTemp("", "icomp-bench-serve-")
 	if err != nil {
 		return err
@@ -144,6 +147,17 @@ func benchServe(ctx context.Context, e *env, reps int, duration time.Duration) e
 		{"HTML page GET /statements/{person}/" + demoQuarter, func(c client) server.LoadRequest {
 			return server.LoadRequest{URL: base + "/statements/" + c.person + "/" + demoQuarter, Header: http.Header{"Cookie": {"icomp_session=" + c.session}}}
 		}},
+	}
+	if cpuProfile != "" {
+		f, err := os.OpenFile(cpuProfile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	for _, ph := range phases {
 		lcs := make([]server.LoadClient, len(clients))

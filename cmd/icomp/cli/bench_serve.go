@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"sort"
 	"time"
@@ -32,7 +33,9 @@ with a statement, several users per person when there are more users than
 people), serve the web app on 127.0.0.1, and have every rep read their
 statement over and over for --duration: first the JSON API
 (/api/statements/…, with an API token), then the HTML page (with a session).
-Prints requests per second and the p50, p99 and max latency of each. A
+Prints requests per second, the p50, p99 and max latency of each and the
+CPU time this process (server and clients) spent per request, steadier
+than latencies on a busy machine; and the load average before. A
 measurement, not a pass/fail check.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -55,7 +58,7 @@ func benchServe(ctx context.Context, e *env, reps int, duration time.Duration, c
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "demo")
-	fmt.Fprintf(e.out, "building the demo in %s\n", dir)
+	fmt.Fprintf(e.out, "building the demo in %s; %d CPUs, load average %s\n", dir, runtime.NumCPU(), loadAverage())
 	quiet := &env{stdin: e.stdin, out: io.Discard, errOut: io.Discard}
 	if err := demo(ctx, quiet, dir, ""); err != nil {
 		return err
@@ -126,7 +129,7 @@ func benchServe(ctx context.Context, e *env, reps int, duration time.Duration, c
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
+	defer shutdownBench(hs)
 	base := "http://" + ln.Addr().String()
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConns: reps, MaxIdleConnsPerHost: reps}, Timeout: time.Minute}
 
@@ -164,8 +167,13 @@ func benchServe(ctx context.Context, e *env, reps int, duration time.Duration, c
 		for i, c := range clients {
 			lcs[i] = server.LoadClient{Requests: []server.LoadRequest{ph.req(c)}}
 		}
+		cpu0, _ := processCPU()
 		res := server.Load(ctx, httpClient, lcs, duration)
-		fmt.Fprintf(e.out, "%s, %d concurrent reps: %s\n", ph.name, reps, res)
+		cpu := ""
+		if cpu1, ok := processCPU(); ok && res.Requests > 0 {
+			cpu = fmt.Sprintf("; cpu %s/request", ((cpu1 - cpu0) / time.Duration(res.Requests)).Round(10*time.Microsecond))
+		}
+		fmt.Fprintf(e.out, "%s, %d concurrent reps: %s%s\n", ph.name, reps, res, cpu)
 		if res.Failures > 0 {
 			return fmt.Errorf("%d requests failed", res.Failures)
 		}

@@ -155,7 +155,7 @@ func benchStatement(ctx context.Context, e *env, p benchStatementParams) error {
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
+	defer shutdownBench(hs)
 	base := "http://" + ln.Addr().String()
 	client := &http.Client{Timeout: 5 * time.Minute}
 	stPath := "/statements/" + benchStatementRep + "/" + benchStatementPeriod
@@ -395,4 +395,15 @@ func writeBenchStatementDeals(w io.Writer, deals, teammates int) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// shutdownBench stops a bench's server, waiting (up to a minute) for the
+// requests it is still answering: the database closes after it, and a
+// request cut off by the load test's deadline must not find it closed.
+func shutdownBench(hs *http.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		_ = hs.Close()
+	}
 }

@@ -70,3 +70,53 @@ func TestStmtCache(t *testing.T) {
 		t.Errorf("the first query again: %q", got)
 	}
 }
+
+// TestStmtCacheConcurrent: queries asked at once from many goroutines (the
+// web app's requests) share the kept statements and each gets its own
+// answer (run with -race).
+func TestStmtCacheConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "icomp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := &conn{db: s.DB}
+	defer c.stmts.close()
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			for i := range 40 {
+				q := fmt.Sprintf("SELECT ? || '/%d'", i%5)
+				rows, err := c.Query(ctx, q, g)
+				if err != nil {
+					errs <- err
+					return
+				}
+				var got string
+				for rows.Next() {
+					if err := rows.Scan(&got); err != nil {
+						rows.Close()
+						errs <- err
+						return
+					}
+				}
+				rows.Close()
+				if want := fmt.Sprintf("%d/%d", g, i%5); got != want {
+					errs <- fmt.Errorf("goroutine %d query %d: %q, want %q", g, i, got, want)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if n := len(c.stmts.m); n != 5 {
+		t.Errorf("%d statements kept, want 5", n)
+	}
+}

@@ -61,7 +61,8 @@ type htmlPlan struct {
 	Total         string
 	Payouts       []htmlPayout
 	Reversed      []htmlLine
-	Credits       []htmlCredit
+	// CreditRows are the rows of the credited transactions (creditRows).
+	CreditRows template.HTML
 }
 
 type htmlPayout struct {
@@ -69,18 +70,11 @@ type htmlPayout struct {
 	Anchor  string
 	Explain string
 	Amount  string
-	Trace   []string
-	// Txns are the credited transactions the line names, each linking to
-	// its row (CreditAnchor).
-	Txns []htmlTxn
-}
-
-type htmlTxn struct{ Txn, Anchor string }
-
-type htmlCredit struct {
-	StatementCredit
-	// Anchor is set on a transaction's first row.
-	Anchor string
+	// TraceItems are the line's working (TraceLines), as list items.
+	TraceItems template.HTML
+	// TxnLinks link the credited transactions the line names to their
+	// rows (CreditAnchor); empty when it names none.
+	TxnLinks template.HTML
 }
 
 type htmlLine struct {
@@ -97,23 +91,13 @@ func WriteHTML(w io.Writer, s *Statement, opts HTMLOptions) error {
 	v := htmlView{Opts: opts, S: s, Title: statementTitle(s), Money: moneyRows(s.Money), Sections: extraSections(s)}
 	for _, ps := range s.Plans {
 		hp := htmlPlan{PlanStatement: ps, Chart: attainmentChart(ps), CreditsAnchor: CreditsAnchor(ps.Plan), Total: moneyText(ps.Total, ps.Currency)}
-		credited := map[string]bool{}
-		for _, c := range ps.Credits {
-			hc := htmlCredit{StatementCredit: c}
-			if !credited[c.Txn] {
-				credited[c.Txn] = true
-				hc.Anchor = CreditAnchor(ps.Plan, c.Txn)
-			}
-			hp.Credits = append(hp.Credits, hc)
-		}
+		var credited map[string]bool
+		hp.CreditRows, credited = creditRows(ps)
 		for _, p := range ps.Payouts {
-			hpo := htmlPayout{StatementPayout: p, Anchor: LineAnchor(ps.Plan, p.Component),
+			hp.Payouts = append(hp.Payouts, htmlPayout{StatementPayout: p, Anchor: LineAnchor(ps.Plan, p.Component),
 				Explain: ExplainHref(opts.LinkBase, s.Person, s.Period, ps.Plan, p.Component),
-				Amount:  moneyText(p.Amount, p.Currency), Trace: TraceLines(p.Trace)}
-			for _, txn := range lineTxns(p, credited) {
-				hpo.Txns = append(hpo.Txns, htmlTxn{Txn: txn, Anchor: CreditAnchor(ps.Plan, txn)})
-			}
-			hp.Payouts = append(hp.Payouts, hpo)
+				Amount:  moneyText(p.Amount, p.Currency), TraceItems: traceItems(TraceLines(p.Trace)),
+				TxnLinks: txnLinks(ps.Plan, lineTxns(p, credited))})
 		}
 		for _, l := range ps.Reversed {
 			hp.Reversed = append(hp.Reversed, htmlLine{StatementLine: l, Amount: moneyText(l.Amount.Neg(), l.Currency)})

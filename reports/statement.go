@@ -20,7 +20,6 @@ import (
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/periods"
-	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -273,13 +272,11 @@ func BuildStatement(ctx context.Context, r StatementSource, person, periodLabel 
 				}
 			}
 		case ledger.AttainmentLedger:
-			var d calc.MeasureDetail
-			if err := json.Unmarshal([]byte(l.Detail), &d); err != nil {
-				return nil, fmt.Errorf("attainment line %s: %w", l.Key, err)
+			m, err := statementMeasure(l)
+			if err != nil {
+				return nil, err
 			}
-			target, attainment := calc.ParseAttainmentBasis(l.Basis)
-			ps.Measures = append(ps.Measures, StatementMeasure{Measure: l.Subject, Window: d.Window, From: d.From, To: d.To,
-				Credits: d.Credits, Value: l.Amount, Target: target, Attainment: attainment})
+			ps.Measures = append(ps.Measures, m)
 		case ledger.PayoutLedger:
 			var tr engine.Trace
 			if err := json.Unmarshal([]byte(l.Detail), &tr); err != nil {
@@ -365,29 +362,12 @@ func (o nameOrder) before(a, b string) bool {
 // A version that cannot be read or no longer loads gives no order: the
 // statement then lists lines by name.
 func planOrder(ctx context.Context, r storage.PlanReader, ps *PlanStatement) nameOrder {
-	v, err := r.PlanVersionGet(ctx, ps.PlanHash)
-	if err != nil {
+	info, ok := planInfoOf(ctx, r, ps.PlanHash)
+	if !ok {
 		return nil
 	}
-	ps.Version = v.Version
-	f, diags := plans.Load(v.File, []byte(v.Source))
-	if len(diags) > 0 || f == nil || f.Comp == nil {
-		return nil
-	}
-	ps.Description = f.Comp.Description
-	o := nameOrder{}
-	for _, m := range f.Comp.Measures {
-		o[m.Name] = len(o)
-	}
-	for _, c := range f.Comp.Components {
-		o[c.Name] = len(o)
-	}
-	for _, s := range f.Comp.Steps {
-		if _, dup := o[s.Name]; !dup {
-			o[s.Name] = len(o)
-		}
-	}
-	return o
+	ps.Version, ps.Description = info.version, info.description
+	return info.order
 }
 
 func sortedPlanNames(m map[string]*PlanStatement) []string {

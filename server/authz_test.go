@@ -79,6 +79,8 @@ func TestAuthorization(t *testing.T) {
 		{"GET", other, s(see, ok, no, nf, nf, see, see)},
 		{"GET", "/statements/nobody/" + quarter, s(see, nf, no, nf, nf, see, see)},
 		{"GET", f.payout, s(see, ok, no, ok, ok, see, see)},
+		{"GET", "/statements/" + repPerson + "/" + quarter + "/pdf", s(see, ok, no, ok, ok, see, see)},
+		{"GET", other + "/pdf", s(see, ok, no, nf, nf, see, see)},
 		{"GET", f.explain, s(see, ok, no, ok, ok, see, see)},
 		{"GET", otherExplain, s(see, ok, no, nf, nf, see, see)},
 		{"GET", "/explain?person=" + repPerson + "&period=" + quarter + "&plan=nope&component=nope", s(see, nf, no, nf, nf, see, see)},

@@ -327,21 +327,20 @@ func (s *Server) team(r *http.Request, p *principal, label string) ([]TeamRow, e
 	if err != nil {
 		return nil, err
 	}
+	ids := make([]string, len(people))
+	for i, x := range people {
+		ids[i] = x.ID
+	}
+	// The totals the rows show, read for the whole team at once: not a
+	// statement per person (TestTeamMatchesStatements).
+	totals, err := reports.TeamTotals(ctx, s.cfg.Store, label, ids)
+	if err != nil {
+		return nil, err
+	}
 	rows := []TeamRow{}
 	for _, x := range people {
-		st, err := buildStatement(r, s, x.ID, label)
-		if err != nil {
-			return nil, err
-		}
-		row := TeamRow{Person: x.ID, Name: x.Name, Role: x.Role, Manager: x.Manager, Earned: st.Money.Earned}
-		for _, ps := range st.Plans {
-			for _, m := range ps.Measures {
-				if m.Attainment != "" {
-					row.Measures = append(row.Measures, m)
-				}
-			}
-		}
-		rows = append(rows, row)
+		t := totals[x.ID]
+		rows = append(rows, TeamRow{Person: x.ID, Name: x.Name, Role: x.Role, Manager: x.Manager, Earned: t.Earned, Measures: t.Measures})
 	}
 	return rows, nil
 }

@@ -146,6 +146,7 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", "/statements", readers, false, s.statementsPage)
 	s.handle("GET", "/statements/{person}/{period}", readers, false, s.statementPage)
 	s.handle("GET", "/statements/{person}/{period}/payouts/{plan}/{component}", readers, false, s.payoutPage)
+	s.handle("GET", "/statements/{person}/{period}/pdf", readers, false, s.statementPDF)
 	s.handle("POST", "/statements/{person}/{period}/disputes", readers, false, s.disputeOpen)
 	s.handle("GET", "/explain", readers, false, s.explainPage)
 	s.handle("GET", "/disputes", readers, false, s.myDisputes)

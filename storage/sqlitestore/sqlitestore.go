@@ -139,7 +139,12 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return err
 }
 
-type conn struct{ db *sql.DB }
+type conn struct {
+	db *sql.DB
+	// stmts keeps prepared statements of the queries run outside
+	// transactions.
+	stmts stmtCache
+}
 
 func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 	res, err := c.db.ExecContext(ctx, q, args...)
@@ -150,7 +155,16 @@ func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
 }
 
 func (c *conn) Query(ctx context.Context, q string, args ...any) (sqlstore.Rows, error) {
-	rows, err := c.db.QueryContext(ctx, q, args...)
+	st, err := c.stmts.get(ctx, c.db, q)
+	if err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = c.db.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -165,7 +179,10 @@ func (c *conn) Begin(ctx context.Context) (sqlstore.TxConn, error) {
 	return &txConn{tx: tx}, nil
 }
 
-func (c *conn) Close() error { return c.db.Close() }
+func (c *conn) Close() error {
+	c.stmts.close()
+	return c.db.Close()
+}
 
 type sqlRows struct{ *sql.Rows }
 

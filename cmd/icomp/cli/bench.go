@@ -71,7 +71,7 @@ transaction's amount and times its re-import and the re-run.`,
 	cmd.Flags().IntVar(&batchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
 	cmd.Flags().StringVar(&plan, "plan", "examples", "plans to publish: examples (the four example plans) or bench (one plan that hand-written SQL checks)")
 	cmd.Flags().BoolVar(&rerunOne, "rerun-one", false, "after the run, change one transaction's amount and time its re-import and the re-run")
-	cmd.AddCommand(newBenchServeCmd(e))
+	cmd.AddCommand(newBenchServeCmd(e), newBenchStatementCmd(e))
 	return cmd
 }
 

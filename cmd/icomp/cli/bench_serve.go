@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"sort"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 func newBenchServeCmd(e *env) *cobra.Command {
 	var reps int
 	var duration time.Duration
+	var cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "serve [--reps 50] [--duration 10s]",
 		Short: "Load-test the web app: concurrent reps reading their statements, on the demo data, over 127.0.0.1",
@@ -30,29 +33,32 @@ with a statement, several users per person when there are more users than
 people), serve the web app on 127.0.0.1, and have every rep read their
 statement over and over for --duration: first the JSON API
 (/api/statements/…, with an API token), then the HTML page (with a session).
-Prints requests per second and the p50, p99 and max latency of each. A
+Prints requests per second, the p50, p99 and max latency of each and the
+CPU time this process (server and clients) spent per request, steadier
+than latencies on a busy machine; and the load average before. A
 measurement, not a pass/fail check.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if reps < 1 || duration <= 0 {
 				return usageError{fmt.Errorf("--reps and --duration must be positive")}
 			}
-			return benchServe(cmd.Context(), e, reps, duration)
+			return benchServe(cmd.Context(), e, reps, duration, cpuProfile)
 		},
 	}
 	cmd.Flags().IntVar(&reps, "reps", 50, "concurrent reps")
 	cmd.Flags().DurationVar(&duration, "duration", 10*time.Second, "how long each phase runs")
+	cmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the load phases to this file")
 	return cmd
 }
 
-func benchServe(ctx context.Context, e *env, reps int, duration time.Duration) error {
+func benchServe(ctx context.Context, e *env, reps int, duration time.Duration, cpuProfile string) error {
 	tmp, err := os.MkdirTemp("", "icomp-bench-serve-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 	dir := filepath.Join(tmp, "demo")
-	fmt.Fprintf(e.out, "building the demo in %s\n", dir)
+	fmt.Fprintf(e.out, "building the demo in %s; %d CPUs, load average %s\n", dir, runtime.NumCPU(), loadAverage())
 	quiet := &env{stdin: e.stdin, out: io.Discard, errOut: io.Discard}
 	if err := demo(ctx, quiet, dir, ""); err != nil {
 		return err
@@ -123,7 +129,7 @@ func benchServe(ctx context.Context, e *env, reps int, duration time.Duration) e
 	}
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = hs.Serve(ln) }()
-	defer hs.Close()
+	defer shutdownBench(hs)
 	base := "http://" + ln.Addr().String()
 	httpClient := &http.Client{Transport: &http.Transport{MaxIdleConns: reps, MaxIdleConnsPerHost: reps}, Timeout: time.Minute}
 
@@ -145,13 +151,29 @@ func benchServe(ctx context.Context, e *env, reps int, duration time.Duration) e
 			return server.LoadRequest{URL: base + "/statements/" + c.person + "/" + demoQuarter, Header: http.Header{"Cookie": {"icomp_session=" + c.session}}}
 		}},
 	}
+	if cpuProfile != "" {
+		f, err := os.OpenFile(cpuProfile, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, fileMode)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, ph := range phases {
 		lcs := make([]server.LoadClient, len(clients))
 		for i, c := range clients {
 			lcs[i] = server.LoadClient{Requests: []server.LoadRequest{ph.req(c)}}
 		}
+		cpu0, _ := processCPU()
 		res := server.Load(ctx, httpClient, lcs, duration)
-		fmt.Fprintf(e.out, "%s, %d concurrent reps: %s\n", ph.name, reps, res)
+		cpu := ""
+		if cpu1, ok := processCPU(); ok && res.Requests > 0 {
+			cpu = fmt.Sprintf("; cpu %s/request", ((cpu1 - cpu0) / time.Duration(res.Requests)).Round(10*time.Microsecond))
+		}
+		fmt.Fprintf(e.out, "%s, %d concurrent reps: %s%s\n", ph.name, reps, res, cpu)
 		if res.Failures > 0 {
 			return fmt.Errorf("%d requests failed", res.Failures)
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/icomp/icomp/audit"
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/jobs"
+	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlitestore"
 )
@@ -215,4 +216,69 @@ func TestRunResumeRefusesChangedPlans(t *testing.T) {
 	if slices.Equal(run.Plans, old.Plans) {
 		t.Fatalf("the run after the cancel computes the old plan versions %v", run.Plans)
 	}
+}
+
+// TestRepublishedDuringRunKeepsPeriodMarked: a plan version published
+// while a run is under way is not in that run's numbers, so the run's end
+// leaves the period needing a re-run (approval refused) instead of
+// clearing the mark; the next run computes the new version and clears it.
+// Regression test: the run's end cleared the mark the publication set.
+func TestRepublishedDuringRunKeepsPeriodMarked(t *testing.T) {
+	t.Parallel()
+	b := setupIdle(t, 2)
+	b.load(t)
+	ctx := t.Context()
+	id, _, err := b.runner.Start(ctx, jobs.StartParams{Period: testPeriod})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../examples/account-executive/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(b.dir, "plans")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "plan.yaml"), []byte(strings.Replace(string(src), `version: "2027.3"`, `version: "2027.4"`, 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "targets.yaml"), must(os.ReadFile("../examples/account-executive/targets.yaml")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, filepath.Join(dir, "plan.yaml"), filepath.Join(dir, "targets.yaml"))
+	b.work(t) // the run computes the versions it started with
+	run, err := b.runner.Wait(ctx, id, 5*time.Millisecond, nil)
+	if err != nil || run.Status != storage.RunDone {
+		t.Fatalf("run %d: %s, %v", id, run.Status, err)
+	}
+	rec, err := b.st.PeriodGet(ctx, testPeriod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "comp plan ae-quarterly version 2027.4 published while run"; !strings.Contains(rec.NeedsRerun, want) {
+		t.Fatalf("%s after the run: needs re-run %q, want %q", testPeriod, rec.NeedsRerun, want)
+	}
+	err = b.st.InTx(ctx, func(tx storage.Tx) error {
+		p, err := periods.Parse(ctx, tx, testPeriod)
+		if err != nil {
+			return err
+		}
+		_, err = periods.Approve(ctx, tx, p, "test", "2027-04-02T00:00:00Z")
+		return err
+	})
+	if !errors.Is(err, periods.ErrTransition) {
+		t.Fatalf("approve after the run: %v, want a refusal", err)
+	}
+	b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	if rec, err := b.st.PeriodGet(ctx, testPeriod); err != nil || rec.NeedsRerun != "" {
+		t.Fatalf("%s after the second run: needs re-run %q, %v; want none", testPeriod, rec.NeedsRerun, err)
+	}
+}
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -17,6 +18,7 @@ import (
 	"github.com/icomp/icomp/engine"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/periods"
+	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -668,7 +670,7 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 			return err
 		}
 		if run.Status == storage.RunRunning {
-			if err := finishRun(ctx, tx, run, w.deps.now()); err != nil {
+			if err := finishRun(ctx, tx, w.deps.Plans, run, w.deps.now()); err != nil {
 				return err
 			}
 		}
@@ -678,10 +680,44 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 	return lastAttemptOf(ctx, w.deps, job.JobRow, job.Args.RunID, "finalizing the run", err)
 }
 
+// republished says which comp plans or settlement policies were
+// published since run started ("" when none): the latest versions in
+// effect in its period are not those it computed.
+func republished(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run storage.Run) (string, error) {
+	now, err := plansFor(ctx, tx, cache, StartParams{Period: run.Period, Plan: run.PlanFilter})
+	if err != nil && !errors.Is(err, ErrNoPlans) {
+		return "", err
+	}
+	var changed []string
+	for _, h := range now {
+		if slices.Contains(run.Plans, h) {
+			continue
+		}
+		v, err := tx.PlanVersionGet(ctx, h)
+		if err != nil {
+			return "", err
+		}
+		changed = append(changed, fmt.Sprintf("comp plan %s version %s", v.Name, v.Version))
+	}
+	policies, err := tx.PlanVersionListLatest(ctx, plans.KindSettlementPolicy)
+	if err != nil {
+		return "", err
+	}
+	for _, v := range policies {
+		if !slices.Contains(run.Policies, v.Hash) {
+			changed = append(changed, fmt.Sprintf("settlement policy %s version %s", v.Name, v.Version))
+		}
+	}
+	if len(changed) == 0 {
+		return "", nil
+	}
+	return fmt.Sprintf("%s published while run %d ran, which computed the versions before", strings.Join(changed, ", "), run.ID), nil
+}
+
 // finishRun records the digest, marks the run done, seals its lines and
 // moves the period on: calculated, and later periods of the fiscal year
 // marked for a re-run when this run changed what was earned.
-func finishRun(ctx context.Context, tx storage.Tx, run storage.Run, now string) error {
+func finishRun(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run storage.Run, now string) error {
 	digest, _, err := tx.LedgerDigest(ctx, run.Period)
 	if err != nil {
 		return err
@@ -719,6 +755,15 @@ func finishRun(ctx context.Context, tx storage.Tx, run storage.Run, now string) 
 	}
 	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(lines) > 0); err != nil {
 		return err
+	}
+	// A plan published while the run ran is not in its numbers: the
+	// period stays marked, as publishing marked it.
+	if why, err := republished(ctx, tx, cache, run); err != nil {
+		return err
+	} else if why != "" {
+		if err := periods.NeedsRerun(ctx, tx, p, why); err != nil {
+			return err
+		}
 	}
 	if changedEarnings {
 		if _, err := periods.MarkLaterPeriods(ctx, tx, cal, p, fmt.Sprintf("run %d changed what %s earned, which later periods' year-to-date figures read", run.ID, run.Period)); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
@@ -206,7 +207,13 @@ func (r *Runner[TDriver, TTx]) samePlans(ctx context.Context, run storage.Run) e
 }
 
 func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]string, error) {
-	st := r.Deps.Store
+	return plansFor(ctx, r.Deps.Store, r.Deps.Plans, p)
+}
+
+// plansFor lists, sorted, the hashes of the latest comp plan versions a
+// run of p computes: those (of p.Plan only, when set) in effect in the
+// period.
+func plansFor(ctx context.Context, st storage.PlanReader, cache *calc.PlanCache, p StartParams) ([]string, error) {
 	versions, err := st.PlanVersionListLatest(ctx, plans.KindCompPlan)
 	if err != nil {
 		return nil, err
@@ -218,7 +225,7 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 			continue
 		}
 		names = append(names, v.Name)
-		plan, err := r.Deps.Plans.Comp(ctx, st, v.Hash)
+		plan, err := cache.Comp(ctx, st, v.Hash)
 		if err != nil {
 			return nil, err
 		}

@@ -430,7 +430,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				comp := &c.plan.Components[ci]
 				tr := c.traceOf(cn, p0)
 				line := lines[[2]string{pe.p.ID, comp.Name}]
-				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr); err != nil {
+				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr, false); err != nil {
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
@@ -491,24 +491,30 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 
 // dealPaid works out, in the recomputed period, what a deal's credits
 // (of payee pe) earned through comp, whose line in that period is line:
-// Credited, Paid, Rate and Tiers of tr.
-func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace) error {
-	contribution := decimal.Zero
+// Credited, Paid, Rate and Tiers of tr. All credits are the same deal's.
+// tr's Credited and Paid are 0 (decimal.Zero) on entry. lean works out
+// only Credited and Paid (what a hold reads), leaving Rate, Tiers and
+// Note unset.
+func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace, lean bool) error {
+	// contribution and credited add up exactly as Add from tr.Credited
+	// (decimal.Zero) would, without allocating per credit.
+	contribution, credited := newDecimalSum(), newDecimalSum()
 	var m *plans.Measure
 	if comp.Type == plans.ComponentRateTable {
 		m, _ = nc.plan.MeasureByName(comp.Measure)
 	}
+	slot := nc.dealValSlot(comp, m)
 	for _, cr := range credits {
-		if dv, ok := nc.dealValOf(cr.pos, comp, m); ok {
+		if dv, ok := nc.dealValAt(cr.pos, slot); ok {
 			// What the credit pass worked out for the credit.
 			if dv.skip {
 				continue
 			}
-			contribution = contribution.Add(dv.v)
+			contribution.Add(dv.v)
 			if m != nil {
-				tr.Credited = tr.Credited.Add(dv.v)
+				credited.Add(dv.v)
 			} else {
-				tr.Credited = tr.Credited.Add(cr.amount)
+				credited.Add(cr.amount)
 			}
 			continue
 		}
@@ -535,92 +541,123 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		}
 		switch {
 		case m != nil && m.Aggregate == plans.AggregateCount:
-			contribution = contribution.Add(one)
-			tr.Credited = tr.Credited.Add(one)
+			contribution.Add(one)
+			credited.Add(one)
 		case m != nil && value == nil:
-			contribution = contribution.Add(cr.amount)
-			tr.Credited = tr.Credited.Add(cr.amount)
+			contribution.Add(cr.amount)
+			credited.Add(cr.amount)
 		default:
 			v, err := value.Program.Decimal(&nc.m, &nc.creditEnv)
 			if err != nil {
 				return &RuleError{Pos: value.Pos, Subject: nc.creditSubject(pe, cr), Err: err}
 			}
-			contribution = contribution.Add(v)
+			contribution.Add(v)
 			if m != nil {
-				tr.Credited = tr.Credited.Add(v)
+				credited.Add(v)
 			} else {
-				tr.Credited = tr.Credited.Add(cr.amount)
+				credited.Add(cr.amount)
 			}
 		}
 	}
+	tr.Credited = credited.Value() // tr.Credited was 0: 0 + credited is credited, exponent and all
 	if line == nil {
-		tr.Note = "the component paid no line in " + tr.Period
+		if !lean {
+			tr.Note = "the component paid no line in " + tr.Period
+		}
 		return nil
 	}
 	lt := &line.Trace
 	switch {
 	case lt.Gate != nil && !lt.Gate.Passed:
-		tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
+		if !lean {
+			tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
+		}
 		return nil
 	case comp.Type == plans.ComponentPerCredit:
+		contribution := contribution.Value()
 		tr.Paid = contribution
 		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
 			tr.Paid = contribution.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
-			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
+			if !lean {
+				tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
+			}
 		}
 	case comp.ByDeal() && lt.Deals != nil:
 		// A per-deal table paid the deal its own tier parts: take back
-		// exactly those, not the table's blended rate.
-		ids := map[string]bool{}
-		for _, cr := range credits {
-			ids[nc.txns[cr.txn].id] = true
-		}
-		paid := decimal.Zero
+		// exactly those, not the table's blended rate. The credits are
+		// one deal's; a deal's entries in the trace are next to each
+		// other (they run in date, then transaction order).
+		paidSum := newDecimalSum()
 		idx := nc.dealIndex(lt)
-		for id := range ids {
-			for _, i := range idx[id] {
-				d := &lt.Deals.Paid[i]
-				paid = paid.Add(d.Rounded)
-				tr.Tiers = append(tr.Tiers, d.Parts...)
+		var done []string // the deals read, in the order first met
+		for _, cr := range credits {
+			id := nc.txns[cr.txn].id
+			if slices.Contains(done, id) {
+				continue
+			}
+			done = append(done, id)
+			i, ok := idx[id]
+			if !ok {
+				continue
+			}
+			for ps := lt.Deals.Paid[i:]; len(ps) > 0 && ps[0].Txn == id; ps = ps[1:] {
+				paidSum.Add(ps[0].Rounded)
+				if !lean {
+					tr.Tiers = append(tr.Tiers, ps[0].Parts...)
+				}
 			}
 		}
+		paid := paidSum.Value()
 		tr.Paid = paid
-		tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
+		if !lean {
+			tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
+		}
 		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
 			tr.Paid = paid.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
-			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
+			if !lean {
+				tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
+			}
 		}
 	default:
 		basis := measures[[2]string{pe.p.ID, comp.Measure}]
-		tr.Tiers = lt.Tiers
+		if !lean {
+			tr.Tiers = lt.Tiers
+		}
 		if basis.Sign() <= 0 {
-			tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
+			if !lean {
+				tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
+			}
 			return nil
 		}
-		tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
-		tr.Paid = contribution.Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
-		tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
+		tr.Paid = contribution.Value().Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
+		if !lean {
+			tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
+			tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
+		}
 		return nil
 	}
-	if !tr.Credited.IsZero() {
+	if !lean && !tr.Credited.IsZero() {
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
 }
 
 // dealIndex indexes the deals a per-deal line's trace lists by
-// transaction ID (positions in lt.Deals.Paid, in order), once per line:
-// holds read a deal's part for every deal of the period.
-func (nc *calc) dealIndex(lt *Trace) map[string][]int {
+// transaction ID (the position of each deal's first entry in
+// lt.Deals.Paid), once per line: holds read a deal's part for every deal
+// of the period.
+func (nc *calc) dealIndex(lt *Trace) map[string]int {
 	if idx, ok := nc.dealIdx[lt]; ok {
 		return idx
 	}
-	idx := map[string][]int{}
+	idx := make(map[string]int, len(lt.Deals.Paid))
 	for i := range lt.Deals.Paid {
-		idx[lt.Deals.Paid[i].Txn] = append(idx[lt.Deals.Paid[i].Txn], i)
+		if _, ok := idx[lt.Deals.Paid[i].Txn]; !ok {
+			idx[lt.Deals.Paid[i].Txn] = i
+		}
 	}
 	if nc.dealIdx == nil {
-		nc.dealIdx = map[*Trace]map[string][]int{}
+		nc.dealIdx = map[*Trace]map[string]int{}
 	}
 	nc.dealIdx[lt] = idx
 	return idx

@@ -126,10 +126,12 @@ type calc struct {
 	// transaction converted into the plan's currency (fx.go), or is nil.
 	conversions []*Conversion
 	// dealIdx caches dealIndex (clawback.go).
-	dealIdx map[*Trace]map[string][]int
+	dealIdx map[*Trace]map[string]int
 	// dealVals keeps what each period credit counted in the components
 	// holds and clawbacks read (dealvals.go), or is nil.
 	dealVals *dealVals
+	// noPayment caches heldAt's note for deals without a payment, by day.
+	noPayment map[period.Date]string
 }
 
 // payee is one person the plan pays, with what the credit pass gathered

@@ -91,13 +91,13 @@ func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, skip bool) {
 	dv.vals[int(pos)*dv.stride+slot] = dealVal{v: v, set: true, skip: skip}
 }
 
-// lookup returns what period credit pos counted in comp, a component of
-// type rate table reading measure m or per-credit, when the credit pass
-// recorded it.
-func (c *calc) dealValOf(pos int32, comp *plans.Component, m *plans.Measure) (dealVal, bool) {
+// dealValSlot is the slot where the credit pass recorded what credits
+// counted in comp, a component of type rate table reading measure m or
+// per-credit; -1 when it recorded nothing.
+func (c *calc) dealValSlot(comp *plans.Component, m *plans.Measure) int {
 	dv := c.dealVals
-	if dv == nil || pos < 0 {
-		return dealVal{}, false
+	if dv == nil {
+		return -1
 	}
 	slot := -1
 	if m != nil {
@@ -113,9 +113,15 @@ func (c *calc) dealValOf(pos int32, comp *plans.Component, m *plans.Measure) (de
 			}
 		}
 	}
-	if slot < 0 {
+	return slot
+}
+
+// dealValAt returns what period credit pos counted in slot (dealValSlot),
+// when the credit pass recorded it.
+func (c *calc) dealValAt(pos int32, slot int) (dealVal, bool) {
+	if slot < 0 || pos < 0 {
 		return dealVal{}, false
 	}
-	v := dv.vals[int(pos)*dv.stride+slot]
+	v := c.dealVals.vals[int(pos)*c.dealVals.stride+slot]
 	return v, v.set
 }

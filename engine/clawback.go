@@ -62,6 +62,9 @@ type ClawbackTrace struct {
 // a cancelled deal paid; c is the calculation, for reading its credits.
 type nestedRun struct {
 	c *calc
+	// typed is the typed attributes the calculation that makes the
+	// recomputation parsed (attrs.go), or nil.
+	typed *typedCache
 }
 
 // isCancellation reports whether t cancels another deal under a plan with
@@ -379,7 +382,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				people = append(people, *c.payees[p].p)
 			}
 		}
-		nested := &nestedRun{}
+		nested := &nestedRun{typed: c.typedTxns}
 		var err error
 		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
@@ -473,7 +476,7 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 			people = append(people, *c.payees[p].p)
 		}
 	}
-	nested := &nestedRun{}
+	nested := &nestedRun{typed: c.typedTxns}
 	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err
@@ -518,7 +521,7 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 			}
 			continue
 		}
-		txn, err := nc.ruleTxnOf(nc.txns[cr.txn].t)
+		txn, err := nc.ruleTxnOfFacts(&nc.txns[cr.txn])
 		if err != nil {
 			return err
 		}
@@ -666,13 +669,19 @@ func (nc *calc) dealIndex(lt *Trace) map[string]int {
 // ruleTxnOf is the rule view of t as the credit pass gives it to rules:
 // its amount in the plan's currency and its typed attributes.
 func (c *calc) ruleTxnOf(t *facts.Transaction) (rules.Txn, error) {
-	env := c.txnEnvOf(&txnFacts{id: t.ID, t: t})
+	return c.ruleTxnOfFacts(&txnFacts{id: t.ID, t: t, src: -1})
+}
+
+// ruleTxnOfFacts is ruleTxnOf of tf's transaction.
+func (c *calc) ruleTxnOfFacts(tf *txnFacts) (rules.Txn, error) {
+	t := tf.t
+	env := c.txnEnvOf(tf)
 	if t.Currency != "" && t.Currency != c.plan.Currency {
 		if rate, _, ok := c.in.FX.Lookup(t.Currency, c.plan.Currency, t.Date); ok {
 			env.Amount = money.RoundHalfUp(t.Amount.Mul(rate), c.places)
 		}
 	}
-	return env, c.typeTxn(&env, t)
+	return env, c.typeTxn(&env, t, tf.src)
 }
 
 // reuseDone reports whether the clawbacks of deals paid in p0 may read

@@ -119,6 +119,9 @@ type calc struct {
 	// scores indexes Input.Scores by person and objective (mbo.go).
 	scores map[[2]string]decimal.Decimal
 	typed  typedMaps // the typed attributes of txnEnv (attrs.go)
+	// typedTxns caches the transactions' parsed typed attributes, or is
+	// nil (attrs.go).
+	typedTxns *typedCache
 	// cancellationsOf indexes the input's cancellations by the deal they
 	// cancel, for releases (hold.go); built when first needed.
 	cancellationsOf map[string][]*facts.Transaction
@@ -167,6 +170,8 @@ type perCreditAgg struct {
 type txnFacts struct {
 	id string
 	t  *facts.Transaction
+	// src is the transaction's index in Input.Transactions (-1: none).
+	src int32
 }
 
 // credit is one credit: the payee (an index into calc.payees), the
@@ -201,6 +206,7 @@ func Compute(in Input) (*Result, error) {
 		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
 	}
+	c.typedTxns = typedCacheFor(in.Plan, &in)
 	if in.nested != nil {
 		in.nested.c = c
 	}
@@ -454,7 +460,7 @@ func (c *calc) selectTransactions() error {
 		if c.in.Period.Contains(t.Date) {
 			inPeriod++
 		}
-		c.txns = append(c.txns, txnFacts{id: t.ID, t: t})
+		c.txns = append(c.txns, txnFacts{id: t.ID, t: t, src: int32(i)})
 	}
 	if !sorted {
 		slices.SortFunc(c.txns, func(a, b txnFacts) int { return strings.Compare(a.id, b.id) })
@@ -501,7 +507,7 @@ func (c *calc) credit(i int) error {
 	if c.txnEnvNeeded {
 		c.txnEnv.Txn = c.txnEnvOf(tf)
 		c.txnEnv.Txn.Amount = base
-		if err := c.typeTxn(&c.txnEnv.Txn, t); err != nil {
+		if err := c.typeTxn(&c.txnEnv.Txn, t, tf.src); err != nil {
 			return err
 		}
 		c.creditEnv.Txn = c.txnEnv.Txn

@@ -513,9 +513,9 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 			if dv.skip {
 				continue
 			}
-			contribution.Add(dv.v)
+			contribution.addWith(dv.v, dv.f, dv.fok)
 			if m != nil {
-				credited.Add(dv.v)
+				credited.addWith(dv.v, dv.f, dv.fok)
 			} else {
 				credited.Add(cr.amount)
 			}

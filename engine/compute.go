@@ -653,7 +653,7 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 			if !ok {
 				if c.dealVals != nil {
-					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, true)
+					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, fix{}, false, true)
 				}
 				continue
 			}
@@ -671,15 +671,18 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
 		}
-		agg.sum.Add(v)
+		// v's fix, worked out once while v is at hand, spares the
+		// sums that add it later a trip to its coefficient.
+		f, fok := toFix(v)
+		agg.sum.addWith(v, f, fok)
 		if c.dealVals != nil {
-			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, false)
+			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, f, fok, false)
 		}
 		if c.in.Record != nil {
 			c.record(pe, false, m.Name, cr, date, v)
 		}
 		if c.deals != nil {
-			c.recordDeal(i, cr, date, v)
+			c.recordDeal(i, cr, date, v, f, fok)
 		}
 	}
 	return nil
@@ -695,7 +698,7 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 		}
 		if !ok {
 			if slot >= 0 {
-				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, true)
+				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, fix{}, false, true)
 			}
 			return nil
 		}
@@ -704,12 +707,13 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 	if err != nil {
 		return &RuleError{Pos: comp.Amount.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 	}
+	f, fok := toFix(v)
 	if slot >= 0 {
-		c.dealVals.put(cr.pos, slot, v, false)
+		c.dealVals.put(cr.pos, slot, v, f, fok, false)
 	}
 	agg.count++
 	agg.basis.Add(cr.amount)
-	agg.sum.Add(v)
+	agg.sum.addWith(v, f, fok)
 	if c.in.Record != nil {
 		c.record(pe, true, comp.Name, cr, c.txns[cr.txn].t.Date, v)
 	}

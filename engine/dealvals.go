@@ -16,8 +16,10 @@ import (
 // component: set once the credit pass evaluated it; skip when the rule's
 // where excluded the credit.
 type dealVal struct {
-	v         decimal.Decimal
-	set, skip bool
+	v decimal.Decimal
+	// f is v as a fix when fok (toFix).
+	f              fix
+	set, skip, fok bool
 }
 
 // dealVals records dealVal per period credit, for the measures and
@@ -84,11 +86,11 @@ func (dv *dealVals) grow() {
 }
 
 // put records what period credit pos counted in slot (when recorded).
-func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, skip bool) {
+func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, f fix, fok, skip bool) {
 	if pos < 0 || slot < 0 {
 		return
 	}
-	dv.vals[int(pos)*dv.stride+slot] = dealVal{v: v, set: true, skip: skip}
+	dv.vals[int(pos)*dv.stride+slot] = dealVal{v: v, f: f, set: true, skip: skip, fok: fok}
 }
 
 // dealValSlot is the slot where the credit pass recorded what credits

@@ -105,12 +105,20 @@ func (c *calc) holdLines(res *Result) error {
 	}
 	// traces[payee][k] lists the deals hold component k holds (0) or
 	// releases (1).
+	// sums[payee][k] adds their amounts up as they come (exactly, in
+	// any order).
 	traces := make([][][2][]HoldTrace, len(c.payees))
+	sums := make([][][2]decimalSum, len(c.payees))
 	add := func(p, k, kind int, tr *HoldTrace) {
 		if traces[p] == nil {
 			traces[p] = make([][2][]HoldTrace, len(h.Components))
+			sums[p] = make([][2]decimalSum, len(h.Components))
+			for i := range sums[p] {
+				sums[p][i] = [2]decimalSum{newDecimalSum(), newDecimalSum()}
+			}
 		}
 		traces[p][k][kind] = append(traces[p][k][kind], *tr)
+		sums[p][k][kind].Add(tr.Amount)
 	}
 	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr *HoldTrace) { add(p, k, 0, tr) }); err != nil {
 		return err
@@ -137,11 +145,7 @@ func (c *calc) holdLines(res *Result) error {
 					typ = TraceTypeRelease
 				}
 				tr := Trace{Component: name, Type: typ, Holds: hts}
-				sum := newDecimalSum() // exactly as adding each to decimal.Zero
-				for i := range hts {
-					sum.Add(hts[i].Amount)
-				}
-				tr.Computed = sum.Value()
+				tr.Computed = sums[p][k][kind].Value() // exactly as adding each to decimal.Zero
 				tr.Rounded = money.RoundHalfUp(tr.Computed, c.places)
 				tr.Result = tr.Rounded
 				res.Payouts = append(res.Payouts, Payout{Person: c.payees[p].p.ID, Component: name, EarningCode: comp.EarningCode,

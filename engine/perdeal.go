@@ -63,6 +63,9 @@ type dealCredit struct {
 	txn   int32
 	rule  int32
 	value decimal.Decimal
+	// f is value as a fix when fok (toFix).
+	f   fix
+	fok bool
 }
 
 // perDeal holds the credits of the measures per-deal rate tables key on,
@@ -115,15 +118,15 @@ func intersect(a, b period.Range) period.Range {
 	return a
 }
 
-// recordDeal keeps credit cr, worth v to measure i, for the per-deal
+// recordDeal keeps credit cr, worth v (f as a fix when fok) to measure i, for the per-deal
 // tables on that measure.
-func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal) {
+func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal, f fix, fok bool) {
 	if c.deals == nil || !c.deals.measures[i] {
 		return
 	}
 	k := int(cr.payee)*c.deals.n + i
 	day := int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v})
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, f: f, fok: fok})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -192,7 +195,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		if !haveTo {
 			fromDec = from.Value()
 		}
-		run.Add(d.value)
+		run.addWith(d.value, d.f, d.fok)
 		haveTo = false
 		if !c.in.Period.Contains(d.date) {
 			if alone {

@@ -51,6 +51,19 @@ func (s *decimalSum) Add(d decimal.Decimal) {
 	s.big = s.big.Add(d)
 }
 
+// addWith adds d, whose fix is f when ok (toFix(d)): it spares reading
+// d's coefficient, which may be far away in memory, when f was worked out
+// while d was at hand.
+func (s *decimalSum) addWith(d decimal.Decimal, f fix, ok bool) {
+	if ok && s.addFix(f) {
+		if s.n == 1 {
+			s.first, s.hasFirst = d, true
+		}
+		return
+	}
+	s.Add(d)
+}
+
 // addSmall adds c × 10^e; false means the sum no longer fits an int64.
 // It may have rescaled the sum to exponent e (the same value) by then.
 func (s *decimalSum) addSmall(c int64, e int32) bool {

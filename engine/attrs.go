@@ -22,10 +22,15 @@ type typedMaps struct {
 	numbers map[string]decimal.Decimal
 	dates   map[string]string
 	flags   map[string]bool
+	// keys, when cached, says which declarations (bit j: declaration j
+	// of the typedCache) the maps hold, as typedCache.fill left them.
+	keys   uint64
+	cached bool
 }
 
 // reset makes t's maps (when nil) or clears them.
 func (t *typedMaps) reset() {
+	t.cached = false
 	if t.numbers == nil {
 		t.numbers, t.dates, t.flags = map[string]decimal.Decimal{}, map[string]string{}, map[string]bool{}
 	} else {
@@ -156,8 +161,21 @@ func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction) e
 
 // fill sets t's maps to transaction i's parsed attributes.
 func (tc *typedCache) fill(t *typedMaps, i int) {
-	t.reset()
 	n := len(tc.decls)
+	keys := uint64(0)
+	if n <= 64 {
+		for j := range n {
+			if tc.present[i*n+j] {
+				keys |= 1 << j
+			}
+		}
+	}
+	// The maps hold the same keys as the last transaction's: each is
+	// set again below, so nothing needs clearing.
+	if !t.cached || t.keys != keys || n > 64 {
+		t.reset()
+	}
+	t.keys, t.cached = keys, n <= 64
 	for j := range tc.decls {
 		if !tc.present[i*n+j] {
 			continue

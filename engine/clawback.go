@@ -62,6 +62,8 @@ type ClawbackTrace struct {
 // a cancelled deal paid; c is the calculation, for reading its credits.
 type nestedRun struct {
 	c *calc
+	// cancels is the calculation's calc.cancels.
+	cancels []bool
 	// typed is the typed attributes the calculation that makes the
 	// recomputation parsed (attrs.go), or nil.
 	typed *typedCache
@@ -72,6 +74,32 @@ type nestedRun struct {
 // back what the deal it cancels paid.
 func (c *calc) isCancellation(t *facts.Transaction) bool {
 	return c.plan.Clawback != nil && t.Attrs[plans.CancelsAttr] != ""
+}
+
+// isCancellationAt is isCancellation of the transaction at index src of
+// Input.Transactions (t), -1 when unknown.
+func (c *calc) isCancellationAt(t *facts.Transaction, src int32) bool {
+	if c.cancels != nil && src >= 0 {
+		return c.cancels[src]
+	}
+	return c.isCancellation(t)
+}
+
+// cancelsFor returns which of in's transactions cancel another deal
+// under plan: the calculation's that made this recomputation (given the
+// same transactions), or worked out. Nil when the plan has no clawback.
+func cancelsFor(plan *plans.CompPlan, in *Input) []bool {
+	if plan.Clawback == nil {
+		return nil
+	}
+	if n := in.nested; n != nil && n.cancels != nil && len(n.cancels) == len(in.Transactions) {
+		return n.cancels
+	}
+	out := make([]bool, len(in.Transactions))
+	for i := range in.Transactions {
+		out[i] = in.Transactions[i].Attrs[plans.CancelsAttr] != ""
+	}
+	return out
 }
 
 // PeriodOf returns the period of plan's calendar and frequency that holds d.
@@ -382,7 +410,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				people = append(people, *c.payees[p].p)
 			}
 		}
-		nested := &nestedRun{typed: c.typedTxns}
+		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
 		var err error
 		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
@@ -476,7 +504,7 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 			people = append(people, *c.payees[p].p)
 		}
 	}
-	nested := &nestedRun{typed: c.typedTxns}
+	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
 	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err

@@ -133,6 +133,13 @@ type calc struct {
 	// dealVals keeps what each period credit counted in the components
 	// holds and clawbacks read (dealvals.go), or is nil.
 	dealVals *dealVals
+	// dayOfTxn is the day (since the start of the fiscal year) of
+	// transaction dayTxn, for recordDeal.
+	dayTxn, dayOfTxn int32
+	// cancels says, by index in Input.Transactions, which transactions
+	// cancel another deal (isCancellation), when the plan has a
+	// clawback; shared with the recomputations the calculation makes.
+	cancels []bool
 	// noPayment caches heldAt's note for deals without a payment, by day.
 	noPayment map[period.Date]string
 }
@@ -203,10 +210,12 @@ func Compute(in Input) (*Result, error) {
 		yearSpan: period.Range{Start: in.Period.Year.Start, End: in.Period.End},
 		index:    map[string]int{},
 		envPayee: -1,
+		dayTxn:   -1,
 		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
 	}
 	c.typedTxns = typedCacheFor(in.Plan, &in)
+	c.cancels = cancelsFor(in.Plan, &in)
 	if in.nested != nil {
 		in.nested.c = c
 	}
@@ -496,7 +505,7 @@ func (c *calc) dateString(d period.Date) string {
 func (c *calc) credit(i int) error {
 	tf := &c.txns[i]
 	t := tf.t
-	if c.isCancellation(t) {
+	if c.isCancellationAt(t, tf.src) {
 		return nil
 	}
 	// base is the amount in the plan's currency (fx.go). A transaction in

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/plans"
@@ -80,9 +82,12 @@ func (c *calc) prepareDealVals() {
 
 // grow adds the slots of one more period credit.
 func (dv *dealVals) grow() {
-	for range dv.stride {
-		dv.vals = append(dv.vals, dealVal{})
+	n := len(dv.vals) + dv.stride
+	if n > cap(dv.vals) {
+		dv.vals = slices.Grow(dv.vals, dv.stride)
 	}
+	dv.vals = dv.vals[:n]
+	clear(dv.vals[n-dv.stride:])
 }
 
 // put records what period credit pos counted in slot (when recorded).

@@ -203,10 +203,11 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 		for b < len(pcs) && pcs[b].txn == pcs[a].txn {
 			b++
 		}
-		t := nc.txns[pcs[a].txn].t
+		tf := &nc.txns[pcs[a].txn]
+		t := tf.t
 		from := a
 		a = b
-		if nc.isCancellation(t) {
+		if nc.isCancellationAt(t, tf.src) {
 			continue
 		}
 		if ok, err := only(t); err != nil {
@@ -291,7 +292,7 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 	var periods []period.Period
 	for i := range c.in.Transactions {
 		t := &c.in.Transactions[i]
-		if c.isCancellation(t) {
+		if c.isCancellationAt(t, int32(i)) {
 			continue
 		}
 		pd, ok, err := c.paidOn(t)

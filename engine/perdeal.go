@@ -125,7 +125,13 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		return
 	}
 	k := int(cr.payee)*c.deals.n + i
-	day := int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+	var day int32
+	if cr.txn == c.dayTxn {
+		day = c.dayOfTxn // worked out once per transaction
+	} else {
+		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+		c.dayTxn, c.dayOfTxn = cr.txn, day
+	}
 	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, f: f, fok: fok})
 }
 

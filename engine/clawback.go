@@ -619,7 +619,15 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		// one deal's; a deal's entries in the trace are next to each
 		// other (they run in date, then transaction order).
 		paidSum := newDecimalSum()
-		idx := nc.dealIndex(lt)
+		var pds []paidDeal
+		kept := false
+		if len(credits) > 0 {
+			pds, kept = nc.paidDealsOf(int(credits[0].payee), nc.componentIndex(comp), lt.Deals)
+		}
+		var idx map[string]int
+		if !kept {
+			idx = nc.dealIndex(lt)
+		}
 		var done []string // the deals read, in the order first met
 		for _, cr := range credits {
 			id := nc.txns[cr.txn].id
@@ -627,6 +635,17 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 				continue
 			}
 			done = append(done, id)
+			if kept {
+				// The same entries as below, found in the compact copy.
+				j, _ := slices.BinarySearchFunc(pds, cr.txn, func(d paidDeal, t int32) int { return int(d.txn - t) })
+				for ; j < len(pds) && pds[j].txn == cr.txn; j++ {
+					paidSum.addWith(lt.Deals.Paid[pds[j].pos].Rounded, pds[j].rounded, pds[j].ok)
+					if !lean {
+						tr.Tiers = append(tr.Tiers, lt.Deals.Paid[pds[j].pos].Parts...)
+					}
+				}
+				continue
+			}
 			i, ok := idx[id]
 			if !ok {
 				continue
@@ -671,6 +690,16 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
+}
+
+// componentIndex is comp's index in the plan's components.
+func (nc *calc) componentIndex(comp *plans.Component) int {
+	for i := range nc.plan.Components {
+		if &nc.plan.Components[i] == comp {
+			return i
+		}
+	}
+	return -1
 }
 
 // dealIndex indexes the deals a per-deal line's trace lists by

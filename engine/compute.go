@@ -140,6 +140,9 @@ type calc struct {
 	// cancel another deal (isCancellation), when the plan has a
 	// clawback; shared with the recomputations the calculation makes.
 	cancels []bool
+	// paidDeals keeps, per payee and per-deal component, what each deal
+	// was paid (perdeal.go), for holds and clawbacks.
+	paidDeals []paidDeals
 	// noPayment caches heldAt's note for deals without a payment, by day.
 	noPayment map[period.Date]string
 }

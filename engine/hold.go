@@ -178,7 +178,7 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 			}
 			last, note = deal, why+": held until the payment arrives"
 		}
-		tr.Amount = tr.Paid.Neg()
+		tr.Amount = negDec(tr.Paid)
 		tr.Note = note
 		add(p, k, tr)
 		return nil
@@ -273,7 +273,7 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 					continue
 				}
 				tr := HoldTrace{Deal: deal.ID, DealDate: dealDate, Period: p0.Label, PaidOn: paidOn, Credited: ct.Credited,
-					Paid: money.RoundHalfUp(ct.Paid, c.places)}
+					Paid: roundDec(ct.Paid, c.places)} // money.RoundHalfUp
 				if err := f(p, k, deal, &tr); err != nil {
 					return err
 				}

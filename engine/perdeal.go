@@ -164,7 +164,9 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	// The credits were made transaction by transaction in ID order, each
 	// transaction's rule by rule in name order: a stable sort by date
 	// leaves them in (date, transaction ID, rule name) order.
-	deals := c.deals.deals[c.index[p.ID]*c.deals.n+mi]
+	pi := c.index[p.ID]
+	deals := c.deals.deals[pi*c.deals.n+mi]
+	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
 	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
 	paid := 0 // how many deals the period pays, to size the trace
@@ -227,6 +229,8 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			rounded = money.RoundHalfUp(amount, c.places)
 		}
 		total.Add(rounded)
+		rf, rok := toFix(rounded)
+		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), rounded: rf, ok: rok})
 		dt.Paid = append(dt.Paid, DealTrace{
 			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
@@ -236,8 +240,57 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		dt.CarriedIn = carried.Value()
 	}
 	tr.Deals = dt
+	c.keepPaidDeals(pi, comp, dt, paidIdx)
 	tr.Computed = total.Value()
 	return nil
+}
+
+// paidDeal is one deal a per-deal table paid: its transaction, its
+// position in the line's DealsTrace.Paid and its rounded amount as a fix
+// (when ok).
+type paidDeal struct {
+	txn, pos int32
+	rounded  fix
+	ok       bool
+}
+
+// paidDeals are a per-deal line's paidDeal, sorted by transaction (each
+// transaction's in trace order), with the trace they index.
+type paidDeals struct {
+	dt    *DealsTrace
+	deals []paidDeal
+}
+
+// keepPaidDeals keeps what payee pi's per-deal component comp paid deal
+// by deal, when the plan holds or claws back (dealPaid reads it).
+func (c *calc) keepPaidDeals(pi int, comp *plans.Component, dt *DealsTrace, pds []paidDeal) {
+	if c.dealVals == nil {
+		return
+	}
+	ci := -1
+	for i := range c.plan.Components {
+		if &c.plan.Components[i] == comp {
+			ci = i
+		}
+	}
+	if ci < 0 {
+		return
+	}
+	if c.paidDeals == nil {
+		c.paidDeals = make([]paidDeals, len(c.payees)*len(c.plan.Components))
+	}
+	slices.SortStableFunc(pds, func(a, b paidDeal) int { return int(a.txn - b.txn) })
+	c.paidDeals[pi*len(c.plan.Components)+ci] = paidDeals{dt: dt, deals: pds}
+}
+
+// paidDealsOf returns what payee pi's per-deal component ci paid deal by
+// deal, if that is the table dt.
+func (c *calc) paidDealsOf(pi, ci int, dt *DealsTrace) ([]paidDeal, bool) {
+	if c.paidDeals == nil || ci < 0 {
+		return nil, false
+	}
+	pd := c.paidDeals[pi*len(c.plan.Components)+ci]
+	return pd.deals, pd.dt == dt && dt != nil
 }
 
 // fixTier is a scaled tier's bounds and rate as fixes.

@@ -541,9 +541,9 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 			if dv.skip {
 				continue
 			}
-			contribution.addWith(dv.v, dv.f, dv.fok)
+			contribution.addWith(dv.v, fix{dv.c, dv.e}, dv.fok)
 			if m != nil {
-				credited.addWith(dv.v, dv.f, dv.fok)
+				credited.addWith(dv.v, fix{dv.c, dv.e}, dv.fok)
 			} else {
 				credited.Add(cr.amount)
 			}

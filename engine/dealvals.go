@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"slices"
-
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/plans"
@@ -19,8 +17,9 @@ import (
 // where excluded the credit.
 type dealVal struct {
 	v decimal.Decimal
-	// f is v as a fix when fok (toFix).
-	f              fix
+	// c and e are v as a fix (toFix) when fok.
+	c              int64
+	e              int32
 	set, skip, fok bool
 }
 
@@ -32,7 +31,13 @@ type dealVals struct {
 	// its slot, or -1 when nothing reads it.
 	slotOfMeasure, slotOfPerCredit []int
 	stride                         int
-	vals                           []dealVal
+	// chunks hold the slots of period credits, chunk credits a chunk
+	// (as many as the period has transactions, a first guess): the
+	// credits are not counted before they are made, and chunks are added
+	// without copying what the others hold.
+	chunks [][]dealVal
+	chunk  int
+	n      int // period credits with slots
 }
 
 // prepareDealVals sets up dealVals when the plan holds or claws back.
@@ -76,18 +81,21 @@ func (c *calc) prepareDealVals() {
 	if dv.stride == 0 {
 		return
 	}
-	dv.vals = make([]dealVal, 0, cap(c.periodCredits)*dv.stride)
+	dv.chunk = max(cap(c.periodCredits), 64)
 	c.dealVals = dv
 }
 
 // grow adds the slots of one more period credit.
 func (dv *dealVals) grow() {
-	n := len(dv.vals) + dv.stride
-	if n > cap(dv.vals) {
-		dv.vals = slices.Grow(dv.vals, dv.stride)
+	if dv.n%dv.chunk == 0 {
+		dv.chunks = append(dv.chunks, make([]dealVal, dv.chunk*dv.stride))
 	}
-	dv.vals = dv.vals[:n]
-	clear(dv.vals[n-dv.stride:])
+	dv.n++
+}
+
+// at is the place of period credit pos's slot.
+func (dv *dealVals) at(pos int32, slot int) *dealVal {
+	return &dv.chunks[int(pos)/dv.chunk][int(pos)%dv.chunk*dv.stride+slot]
 }
 
 // put records what period credit pos counted in slot (when recorded).
@@ -95,7 +103,7 @@ func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, f fix, fok, skip
 	if pos < 0 || slot < 0 {
 		return
 	}
-	dv.vals[int(pos)*dv.stride+slot] = dealVal{v: v, f: f, set: true, skip: skip, fok: fok}
+	*dv.at(pos, slot) = dealVal{v: v, c: f.c, e: f.e, set: true, skip: skip, fok: fok}
 }
 
 // dealValSlot is the slot where the credit pass recorded what credits
@@ -129,6 +137,6 @@ func (c *calc) dealValAt(pos int32, slot int) (dealVal, bool) {
 	if slot < 0 || pos < 0 {
 		return dealVal{}, false
 	}
-	v := c.dealVals.vals[int(pos)*c.dealVals.stride+slot]
+	v := *c.dealVals.at(pos, slot)
 	return v, v.set
 }

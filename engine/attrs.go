@@ -113,10 +113,16 @@ type typedCache struct {
 
 // typedCacheFor returns the cache of in's transactions under plan: the
 // one of the calculation that made this recomputation (nested), or a new
-// one. Nil when the plan declares no transaction attributes.
+// one. Nil when the plan declares no transaction attributes, or has no
+// clawback or hold (which read transactions again).
 func typedCacheFor(plan *plans.CompPlan, in *Input) *typedCache {
 	a := plan.Attributes
 	if a == nil || len(a.Transaction) == 0 || len(in.Transactions) == 0 {
+		return nil
+	}
+	if plan.Clawback == nil && plan.Hold == nil {
+		// No recomputation and no second look at a transaction: each is
+		// typed once anyway, into the scratch maps.
 		return nil
 	}
 	if n := in.nested; n != nil && n.typed != nil && n.typed.covers(plan, in.Transactions) {

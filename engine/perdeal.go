@@ -58,14 +58,15 @@ type OnceTrace struct {
 type dealCredit struct {
 	// day is the deal's date as days since the start of the fiscal year
 	// to date, which sorts faster than the date.
-	day   int32
-	date  period.Date
-	txn   int32
-	rule  int32
+	day  int32
+	txn  int32
+	rule int32
+	// c and e are value as a fix (toFix) when fok.
+	e     int32
+	c     int64
 	value decimal.Decimal
-	// f is value as a fix when fok (toFix).
-	f   fix
-	fok bool
+	date  period.Date
+	fok   bool
 }
 
 // perDeal holds the credits of the measures per-deal rate tables key on,
@@ -132,7 +133,7 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
 		c.dayTxn, c.dayOfTxn = cr.txn, day
 	}
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, f: f, fok: fok})
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -203,7 +204,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		if !haveTo {
 			fromDec = from.Value()
 		}
-		run.addWith(d.value, d.f, d.fok)
+		run.addWith(d.value, fix{d.c, d.e}, d.fok)
 		haveTo = false
 		if !c.in.Period.Contains(d.date) {
 			if alone {

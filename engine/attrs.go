@@ -22,11 +22,15 @@ type typedMaps struct {
 	numbers map[string]decimal.Decimal
 	dates   map[string]string
 	flags   map[string]bool
+	// keys, when cached, says which declarations (bit j: declaration j
+	// of the typedCache) the maps hold, as typedCache.fill left them.
+	keys   uint64
+	cached bool
 }
 
-// fill parses attrs per decls into t's maps (made when nil, cleared
-// otherwise). subject names the fact ("transaction T-17").
-func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attrs map[string]string, subject string) error {
+// reset makes t's maps (when nil) or clears them.
+func (t *typedMaps) reset() {
+	t.cached = false
 	if t.numbers == nil {
 		t.numbers, t.dates, t.flags = map[string]decimal.Decimal{}, map[string]string{}, map[string]bool{}
 	} else {
@@ -34,6 +38,12 @@ func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attr
 		clear(t.dates)
 		clear(t.flags)
 	}
+}
+
+// fill parses attrs per decls into t's maps (made when nil, cleared
+// otherwise). subject names the fact ("transaction T-17").
+func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attrs map[string]string, subject func() string) error {
+	t.reset()
 	for i := range decls {
 		d := &decls[i]
 		raw, ok := attrs[d.Name]
@@ -45,7 +55,7 @@ func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attr
 		}
 		v, err := plans.ParseAttr(d.Type, raw)
 		if err != nil {
-			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, subject, d.Name, err, d.Type, d.Pos)
+			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, subject(), d.Name, err, d.Type, d.Pos)
 		}
 		switch d.Type {
 		case rules.AttrNumber:
@@ -60,17 +70,132 @@ func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attr
 }
 
 // typeTxn sets the typed attributes of env, the rule view of t, using the
-// calculation's scratch maps.
-func (c *calc) typeTxn(env *rules.Txn, t *facts.Transaction) error {
+// calculation's scratch maps. src is t's index in Input.Transactions, or
+// -1: the values of a transaction with an index are parsed once per
+// calculation (and the recomputations it makes), then read from
+// c.typedTxns.
+func (c *calc) typeTxn(env *rules.Txn, t *facts.Transaction, src int32) error {
 	a := c.plan.Attributes
 	if a == nil || len(a.Transaction) == 0 {
 		return nil
 	}
-	if err := c.typed.fill(c.plan, a.Transaction, t.Attrs, "transaction "+t.ID); err != nil {
+	if tc := c.typedTxns; tc != nil && src >= 0 {
+		if !tc.parsed[src] {
+			if err := tc.parse(c.plan, int(src), t); err != nil {
+				return err
+			}
+		}
+		tc.fill(&c.typed, int(src))
+	} else if err := c.typed.fill(c.plan, a.Transaction, t.Attrs, func() string { return "transaction " + t.ID }); err != nil {
 		return err
 	}
 	env.Numbers, env.Dates, env.Flags = c.typed.numbers, c.typed.dates, c.typed.flags
 	return nil
+}
+
+// typedCache holds the parsed typed attributes of the transactions of an
+// Input (by index in Input.Transactions), shared by a calculation and the
+// recomputations of earlier periods it makes, which are given the same
+// transactions: each transaction's values are parsed once.
+type typedCache struct {
+	// txns is the Input.Transactions the cache is for.
+	txns   []facts.Transaction
+	decls  []plans.AttributeDecl
+	parsed []bool
+	// present[i*len(decls)+j] says whether transaction i has a value (its
+	// own or the default) for declaration j, held in nums, texts or flags
+	// at the same place as the declaration's type says.
+	present []bool
+	nums    []decimal.Decimal
+	texts   []string
+	flags   []bool
+}
+
+// typedCacheFor returns the cache of in's transactions under plan: the
+// one of the calculation that made this recomputation (nested), or a new
+// one. Nil when the plan declares no transaction attributes, or has no
+// clawback or hold (which read transactions again).
+func typedCacheFor(plan *plans.CompPlan, in *Input) *typedCache {
+	a := plan.Attributes
+	if a == nil || len(a.Transaction) == 0 || len(in.Transactions) == 0 {
+		return nil
+	}
+	if plan.Clawback == nil && plan.Hold == nil {
+		// No recomputation and no second look at a transaction: each is
+		// typed once anyway, into the scratch maps.
+		return nil
+	}
+	if n := in.nested; n != nil && n.typed != nil && n.typed.covers(plan, in.Transactions) {
+		return n.typed
+	}
+	k := len(in.Transactions) * len(a.Transaction)
+	return &typedCache{txns: in.Transactions, decls: a.Transaction, parsed: make([]bool, len(in.Transactions)),
+		present: make([]bool, k), nums: make([]decimal.Decimal, k), texts: make([]string, k), flags: make([]bool, k)}
+}
+
+// covers reports whether tc holds the attributes declared by plan of txns.
+func (tc *typedCache) covers(plan *plans.CompPlan, txns []facts.Transaction) bool {
+	return len(tc.txns) == len(txns) && &tc.txns[0] == &txns[0] && len(tc.decls) == len(plan.Attributes.Transaction) &&
+		&tc.decls[0] == &plan.Attributes.Transaction[0]
+}
+
+// parse parses transaction i's (t's) declared attributes into the cache;
+// an error (the first, in declaration order, as typedMaps.fill reports
+// it) leaves it unparsed.
+func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction) error {
+	n := len(tc.decls)
+	for j := range tc.decls {
+		d := &tc.decls[j]
+		raw, ok := t.Attrs[d.Name]
+		if !ok {
+			if d.Default == nil {
+				tc.present[i*n+j] = false
+				continue // a rule that reads it fails, naming it
+			}
+			raw = *d.Default
+		}
+		v, err := plans.ParseAttr(d.Type, raw)
+		if err != nil {
+			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, "transaction "+t.ID, d.Name, err, d.Type, d.Pos)
+		}
+		tc.present[i*n+j] = true
+		tc.nums[i*n+j], tc.texts[i*n+j], tc.flags[i*n+j] = v.Number, v.Text, v.Flag
+	}
+	tc.parsed[i] = true
+	return nil
+}
+
+// fill sets t's maps to transaction i's parsed attributes.
+func (tc *typedCache) fill(t *typedMaps, i int) {
+	n := len(tc.decls)
+	keys := uint64(0)
+	if n <= 64 {
+		for j := range n {
+			if tc.present[i*n+j] {
+				keys |= 1 << j
+			}
+		}
+	}
+	// The maps hold the same keys as the last transaction's: each is
+	// set again below, so nothing needs clearing.
+	if !t.cached || t.keys != keys || n > 64 {
+		t.reset()
+	}
+	t.keys, t.cached = keys, n <= 64
+	for j := range tc.decls {
+		if !tc.present[i*n+j] {
+			continue
+		}
+		d := &tc.decls[j]
+		switch d.Type {
+		case rules.AttrNumber:
+			t.numbers[d.Name] = tc.nums[i*n+j]
+		case rules.AttrDate:
+			t.dates[d.Name] = tc.texts[i*n+j]
+		case rules.AttrBoolean:
+			t.flags[d.Name] = tc.flags[i*n+j]
+		}
+	}
 }
 
 // typedPersonEnv is the rule view of p under plan, typed attributes
@@ -82,7 +207,7 @@ func typedPersonEnv(plan *plans.CompPlan, p *facts.Person) (rules.Person, error)
 		return env, nil
 	}
 	var t typedMaps
-	if err := t.fill(plan, a.Person, p.Attrs, "person "+p.ID); err != nil {
+	if err := t.fill(plan, a.Person, p.Attrs, func() string { return "person " + p.ID }); err != nil {
 		return env, err
 	}
 	env.Numbers, env.Dates, env.Flags = t.numbers, t.dates, t.flags

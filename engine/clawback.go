@@ -62,6 +62,11 @@ type ClawbackTrace struct {
 // a cancelled deal paid; c is the calculation, for reading its credits.
 type nestedRun struct {
 	c *calc
+	// cancels is the calculation's calc.cancels.
+	cancels []bool
+	// typed is the typed attributes the calculation that makes the
+	// recomputation parsed (attrs.go), or nil.
+	typed *typedCache
 }
 
 // isCancellation reports whether t cancels another deal under a plan with
@@ -69,6 +74,32 @@ type nestedRun struct {
 // back what the deal it cancels paid.
 func (c *calc) isCancellation(t *facts.Transaction) bool {
 	return c.plan.Clawback != nil && t.Attrs[plans.CancelsAttr] != ""
+}
+
+// isCancellationAt is isCancellation of the transaction at index src of
+// Input.Transactions (t), -1 when unknown.
+func (c *calc) isCancellationAt(t *facts.Transaction, src int32) bool {
+	if c.cancels != nil && src >= 0 {
+		return c.cancels[src]
+	}
+	return c.isCancellation(t)
+}
+
+// cancelsFor returns which of in's transactions cancel another deal
+// under plan: the calculation's that made this recomputation (given the
+// same transactions), or worked out. Nil when the plan has no clawback.
+func cancelsFor(plan *plans.CompPlan, in *Input) []bool {
+	if plan.Clawback == nil {
+		return nil
+	}
+	if n := in.nested; n != nil && n.cancels != nil && len(n.cancels) == len(in.Transactions) {
+		return n.cancels
+	}
+	out := make([]bool, len(in.Transactions))
+	for i := range in.Transactions {
+		out[i] = in.Transactions[i].Attrs[plans.CancelsAttr] != ""
+	}
+	return out
 }
 
 // PeriodOf returns the period of plan's calendar and frequency that holds d.
@@ -379,7 +410,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				people = append(people, *c.payees[p].p)
 			}
 		}
-		nested := &nestedRun{}
+		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
 		var err error
 		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
@@ -430,7 +461,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				comp := &c.plan.Components[ci]
 				tr := c.traceOf(cn, p0)
 				line := lines[[2]string{pe.p.ID, comp.Name}]
-				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr); err != nil {
+				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr, false); err != nil {
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
@@ -473,7 +504,7 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 			people = append(people, *c.payees[p].p)
 		}
 	}
-	nested := &nestedRun{}
+	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
 	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err
@@ -491,28 +522,34 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 
 // dealPaid works out, in the recomputed period, what a deal's credits
 // (of payee pe) earned through comp, whose line in that period is line:
-// Credited, Paid, Rate and Tiers of tr.
-func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace) error {
-	contribution := decimal.Zero
+// Credited, Paid, Rate and Tiers of tr. All credits are the same deal's.
+// tr's Credited and Paid are 0 (decimal.Zero) on entry. lean works out
+// only Credited and Paid (what a hold reads), leaving Rate, Tiers and
+// Note unset.
+func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace, lean bool) error {
+	// contribution and credited add up exactly as Add from tr.Credited
+	// (decimal.Zero) would, without allocating per credit.
+	contribution, credited := newDecimalSum(), newDecimalSum()
 	var m *plans.Measure
 	if comp.Type == plans.ComponentRateTable {
 		m, _ = nc.plan.MeasureByName(comp.Measure)
 	}
+	slot := nc.dealValSlot(comp, m)
 	for _, cr := range credits {
-		if dv, ok := nc.dealValOf(cr.pos, comp, m); ok {
+		if dv, ok := nc.dealValAt(cr.pos, slot); ok {
 			// What the credit pass worked out for the credit.
 			if dv.skip {
 				continue
 			}
-			contribution = contribution.Add(dv.v)
+			contribution.addWith(dv.v, fix{dv.c, dv.e}, dv.fok)
 			if m != nil {
-				tr.Credited = tr.Credited.Add(dv.v)
+				credited.addWith(dv.v, fix{dv.c, dv.e}, dv.fok)
 			} else {
-				tr.Credited = tr.Credited.Add(cr.amount)
+				credited.Add(cr.amount)
 			}
 			continue
 		}
-		txn, err := nc.ruleTxnOf(nc.txns[cr.txn].t)
+		txn, err := nc.ruleTxnOfFacts(&nc.txns[cr.txn])
 		if err != nil {
 			return err
 		}
@@ -535,92 +572,152 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		}
 		switch {
 		case m != nil && m.Aggregate == plans.AggregateCount:
-			contribution = contribution.Add(one)
-			tr.Credited = tr.Credited.Add(one)
+			contribution.Add(one)
+			credited.Add(one)
 		case m != nil && value == nil:
-			contribution = contribution.Add(cr.amount)
-			tr.Credited = tr.Credited.Add(cr.amount)
+			contribution.Add(cr.amount)
+			credited.Add(cr.amount)
 		default:
 			v, err := value.Program.Decimal(&nc.m, &nc.creditEnv)
 			if err != nil {
 				return &RuleError{Pos: value.Pos, Subject: nc.creditSubject(pe, cr), Err: err}
 			}
-			contribution = contribution.Add(v)
+			contribution.Add(v)
 			if m != nil {
-				tr.Credited = tr.Credited.Add(v)
+				credited.Add(v)
 			} else {
-				tr.Credited = tr.Credited.Add(cr.amount)
+				credited.Add(cr.amount)
 			}
 		}
 	}
+	tr.Credited = credited.Value() // tr.Credited was 0: 0 + credited is credited, exponent and all
 	if line == nil {
-		tr.Note = "the component paid no line in " + tr.Period
+		if !lean {
+			tr.Note = "the component paid no line in " + tr.Period
+		}
 		return nil
 	}
 	lt := &line.Trace
 	switch {
 	case lt.Gate != nil && !lt.Gate.Passed:
-		tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
+		if !lean {
+			tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
+		}
 		return nil
 	case comp.Type == plans.ComponentPerCredit:
+		contribution := contribution.Value()
 		tr.Paid = contribution
 		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
 			tr.Paid = contribution.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
-			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
+			if !lean {
+				tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
+			}
 		}
 	case comp.ByDeal() && lt.Deals != nil:
 		// A per-deal table paid the deal its own tier parts: take back
-		// exactly those, not the table's blended rate.
-		ids := map[string]bool{}
-		for _, cr := range credits {
-			ids[nc.txns[cr.txn].id] = true
+		// exactly those, not the table's blended rate. The credits are
+		// one deal's; a deal's entries in the trace are next to each
+		// other (they run in date, then transaction order).
+		paidSum := newDecimalSum()
+		var pds []paidDeal
+		kept := false
+		if len(credits) > 0 {
+			pds, kept = nc.paidDealsOf(int(credits[0].payee), nc.componentIndex(comp), lt.Deals)
 		}
-		paid := decimal.Zero
-		idx := nc.dealIndex(lt)
-		for id := range ids {
-			for _, i := range idx[id] {
-				d := &lt.Deals.Paid[i]
-				paid = paid.Add(d.Rounded)
-				tr.Tiers = append(tr.Tiers, d.Parts...)
+		var idx map[string]int
+		if !kept {
+			idx = nc.dealIndex(lt)
+		}
+		var done []string // the deals read, in the order first met
+		for _, cr := range credits {
+			id := nc.txns[cr.txn].id
+			if slices.Contains(done, id) {
+				continue
+			}
+			done = append(done, id)
+			if kept {
+				// The same entries as below, found in the compact copy.
+				j, _ := slices.BinarySearchFunc(pds, cr.txn, func(d paidDeal, t int32) int { return int(d.txn - t) })
+				for ; j < len(pds) && pds[j].txn == cr.txn; j++ {
+					paidSum.addWith(lt.Deals.Paid[pds[j].pos].Rounded, pds[j].rounded, pds[j].ok)
+					if !lean {
+						tr.Tiers = append(tr.Tiers, lt.Deals.Paid[pds[j].pos].Parts...)
+					}
+				}
+				continue
+			}
+			i, ok := idx[id]
+			if !ok {
+				continue
+			}
+			for ps := lt.Deals.Paid[i:]; len(ps) > 0 && ps[0].Txn == id; ps = ps[1:] {
+				paidSum.Add(ps[0].Rounded)
+				if !lean {
+					tr.Tiers = append(tr.Tiers, ps[0].Parts...)
+				}
 			}
 		}
+		paid := paidSum.Value()
 		tr.Paid = paid
-		tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
+		if !lean {
+			tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
+		}
 		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
 			tr.Paid = paid.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
-			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
+			if !lean {
+				tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
+			}
 		}
 	default:
 		basis := measures[[2]string{pe.p.ID, comp.Measure}]
-		tr.Tiers = lt.Tiers
+		if !lean {
+			tr.Tiers = lt.Tiers
+		}
 		if basis.Sign() <= 0 {
-			tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
+			if !lean {
+				tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
+			}
 			return nil
 		}
-		tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
-		tr.Paid = contribution.Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
-		tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
+		tr.Paid = contribution.Value().Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
+		if !lean {
+			tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
+			tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
+		}
 		return nil
 	}
-	if !tr.Credited.IsZero() {
+	if !lean && !tr.Credited.IsZero() {
 		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
 }
 
+// componentIndex is comp's index in the plan's components.
+func (nc *calc) componentIndex(comp *plans.Component) int {
+	for i := range nc.plan.Components {
+		if &nc.plan.Components[i] == comp {
+			return i
+		}
+	}
+	return -1
+}
+
 // dealIndex indexes the deals a per-deal line's trace lists by
-// transaction ID (positions in lt.Deals.Paid, in order), once per line:
-// holds read a deal's part for every deal of the period.
-func (nc *calc) dealIndex(lt *Trace) map[string][]int {
+// transaction ID (the position of each deal's first entry in
+// lt.Deals.Paid), once per line: holds read a deal's part for every deal
+// of the period.
+func (nc *calc) dealIndex(lt *Trace) map[string]int {
 	if idx, ok := nc.dealIdx[lt]; ok {
 		return idx
 	}
-	idx := map[string][]int{}
+	idx := make(map[string]int, len(lt.Deals.Paid))
 	for i := range lt.Deals.Paid {
-		idx[lt.Deals.Paid[i].Txn] = append(idx[lt.Deals.Paid[i].Txn], i)
+		if _, ok := idx[lt.Deals.Paid[i].Txn]; !ok {
+			idx[lt.Deals.Paid[i].Txn] = i
+		}
 	}
 	if nc.dealIdx == nil {
-		nc.dealIdx = map[*Trace]map[string][]int{}
+		nc.dealIdx = map[*Trace]map[string]int{}
 	}
 	nc.dealIdx[lt] = idx
 	return idx
@@ -629,13 +726,19 @@ func (nc *calc) dealIndex(lt *Trace) map[string][]int {
 // ruleTxnOf is the rule view of t as the credit pass gives it to rules:
 // its amount in the plan's currency and its typed attributes.
 func (c *calc) ruleTxnOf(t *facts.Transaction) (rules.Txn, error) {
-	env := c.txnEnvOf(&txnFacts{id: t.ID, t: t})
+	return c.ruleTxnOfFacts(&txnFacts{id: t.ID, t: t, src: -1})
+}
+
+// ruleTxnOfFacts is ruleTxnOf of tf's transaction.
+func (c *calc) ruleTxnOfFacts(tf *txnFacts) (rules.Txn, error) {
+	t := tf.t
+	env := c.txnEnvOf(tf)
 	if t.Currency != "" && t.Currency != c.plan.Currency {
 		if rate, _, ok := c.in.FX.Lookup(t.Currency, c.plan.Currency, t.Date); ok {
 			env.Amount = money.RoundHalfUp(t.Amount.Mul(rate), c.places)
 		}
 	}
-	return env, c.typeTxn(&env, t)
+	return env, c.typeTxn(&env, t, tf.src)
 }
 
 // reuseDone reports whether the clawbacks of deals paid in p0 may read

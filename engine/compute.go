@@ -119,6 +119,9 @@ type calc struct {
 	// scores indexes Input.Scores by person and objective (mbo.go).
 	scores map[[2]string]decimal.Decimal
 	typed  typedMaps // the typed attributes of txnEnv (attrs.go)
+	// typedTxns caches the transactions' parsed typed attributes, or is
+	// nil (attrs.go).
+	typedTxns *typedCache
 	// cancellationsOf indexes the input's cancellations by the deal they
 	// cancel, for releases (hold.go); built when first needed.
 	cancellationsOf map[string][]*facts.Transaction
@@ -126,10 +129,22 @@ type calc struct {
 	// transaction converted into the plan's currency (fx.go), or is nil.
 	conversions []*Conversion
 	// dealIdx caches dealIndex (clawback.go).
-	dealIdx map[*Trace]map[string][]int
+	dealIdx map[*Trace]map[string]int
 	// dealVals keeps what each period credit counted in the components
 	// holds and clawbacks read (dealvals.go), or is nil.
 	dealVals *dealVals
+	// dayOfTxn is the day (since the start of the fiscal year) of
+	// transaction dayTxn, for recordDeal.
+	dayTxn, dayOfTxn int32
+	// cancels says, by index in Input.Transactions, which transactions
+	// cancel another deal (isCancellation), when the plan has a
+	// clawback; shared with the recomputations the calculation makes.
+	cancels []bool
+	// paidDeals keeps, per payee and per-deal component, what each deal
+	// was paid (perdeal.go), for holds and clawbacks.
+	paidDeals []paidDeals
+	// noPayment caches heldAt's note for deals without a payment, by day.
+	noPayment map[period.Date]string
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -165,6 +180,8 @@ type perCreditAgg struct {
 type txnFacts struct {
 	id string
 	t  *facts.Transaction
+	// src is the transaction's index in Input.Transactions (-1: none).
+	src int32
 }
 
 // credit is one credit: the payee (an index into calc.payees), the
@@ -196,9 +213,12 @@ func Compute(in Input) (*Result, error) {
 		yearSpan: period.Range{Start: in.Period.Year.Start, End: in.Period.End},
 		index:    map[string]int{},
 		envPayee: -1,
+		dayTxn:   -1,
 		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
 	}
+	c.typedTxns = typedCacheFor(in.Plan, &in)
+	c.cancels = cancelsFor(in.Plan, &in)
 	if in.nested != nil {
 		in.nested.c = c
 	}
@@ -452,7 +472,7 @@ func (c *calc) selectTransactions() error {
 		if c.in.Period.Contains(t.Date) {
 			inPeriod++
 		}
-		c.txns = append(c.txns, txnFacts{id: t.ID, t: t})
+		c.txns = append(c.txns, txnFacts{id: t.ID, t: t, src: int32(i)})
 	}
 	if !sorted {
 		slices.SortFunc(c.txns, func(a, b txnFacts) int { return strings.Compare(a.id, b.id) })
@@ -488,7 +508,7 @@ func (c *calc) dateString(d period.Date) string {
 func (c *calc) credit(i int) error {
 	tf := &c.txns[i]
 	t := tf.t
-	if c.isCancellation(t) {
+	if c.isCancellationAt(t, tf.src) {
 		return nil
 	}
 	// base is the amount in the plan's currency (fx.go). A transaction in
@@ -499,7 +519,7 @@ func (c *calc) credit(i int) error {
 	if c.txnEnvNeeded {
 		c.txnEnv.Txn = c.txnEnvOf(tf)
 		c.txnEnv.Txn.Amount = base
-		if err := c.typeTxn(&c.txnEnv.Txn, t); err != nil {
+		if err := c.typeTxn(&c.txnEnv.Txn, t, tf.src); err != nil {
 			return err
 		}
 		c.creditEnv.Txn = c.txnEnv.Txn
@@ -645,7 +665,7 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 			if !ok {
 				if c.dealVals != nil {
-					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, true)
+					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, fix{}, false, true)
 				}
 				continue
 			}
@@ -663,15 +683,18 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
 		}
-		agg.sum.Add(v)
+		// v's fix, worked out once while v is at hand, spares the
+		// sums that add it later a trip to its coefficient.
+		f, fok := toFix(v)
+		agg.sum.addWith(v, f, fok)
 		if c.dealVals != nil {
-			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, false)
+			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, f, fok, false)
 		}
 		if c.in.Record != nil {
 			c.record(pe, false, m.Name, cr, date, v)
 		}
 		if c.deals != nil {
-			c.recordDeal(i, cr, date, v)
+			c.recordDeal(i, cr, date, v, f, fok)
 		}
 	}
 	return nil
@@ -687,7 +710,7 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 		}
 		if !ok {
 			if slot >= 0 {
-				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, true)
+				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, fix{}, false, true)
 			}
 			return nil
 		}
@@ -696,12 +719,13 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 	if err != nil {
 		return &RuleError{Pos: comp.Amount.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 	}
+	f, fok := toFix(v)
 	if slot >= 0 {
-		c.dealVals.put(cr.pos, slot, v, false)
+		c.dealVals.put(cr.pos, slot, v, f, fok, false)
 	}
 	agg.count++
 	agg.basis.Add(cr.amount)
-	agg.sum.Add(v)
+	agg.sum.addWith(v, f, fok)
 	if c.in.Record != nil {
 		c.record(pe, true, comp.Name, cr, c.txns[cr.txn].t.Date, v)
 	}

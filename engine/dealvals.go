@@ -16,8 +16,11 @@ import (
 // component: set once the credit pass evaluated it; skip when the rule's
 // where excluded the credit.
 type dealVal struct {
-	v         decimal.Decimal
-	set, skip bool
+	v decimal.Decimal
+	// c and e are v as a fix (toFix) when fok.
+	c              int64
+	e              int32
+	set, skip, fok bool
 }
 
 // dealVals records dealVal per period credit, for the measures and
@@ -28,7 +31,13 @@ type dealVals struct {
 	// its slot, or -1 when nothing reads it.
 	slotOfMeasure, slotOfPerCredit []int
 	stride                         int
-	vals                           []dealVal
+	// chunks hold the slots of period credits, chunk credits a chunk
+	// (as many as the period has transactions, a first guess): the
+	// credits are not counted before they are made, and chunks are added
+	// without copying what the others hold.
+	chunks [][]dealVal
+	chunk  int
+	n      int // period credits with slots
 }
 
 // prepareDealVals sets up dealVals when the plan holds or claws back.
@@ -72,32 +81,38 @@ func (c *calc) prepareDealVals() {
 	if dv.stride == 0 {
 		return
 	}
-	dv.vals = make([]dealVal, 0, cap(c.periodCredits)*dv.stride)
+	dv.chunk = max(cap(c.periodCredits), 64)
 	c.dealVals = dv
 }
 
 // grow adds the slots of one more period credit.
 func (dv *dealVals) grow() {
-	for range dv.stride {
-		dv.vals = append(dv.vals, dealVal{})
+	if dv.n%dv.chunk == 0 {
+		dv.chunks = append(dv.chunks, make([]dealVal, dv.chunk*dv.stride))
 	}
+	dv.n++
+}
+
+// at is the place of period credit pos's slot.
+func (dv *dealVals) at(pos int32, slot int) *dealVal {
+	return &dv.chunks[int(pos)/dv.chunk][int(pos)%dv.chunk*dv.stride+slot]
 }
 
 // put records what period credit pos counted in slot (when recorded).
-func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, skip bool) {
+func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, f fix, fok, skip bool) {
 	if pos < 0 || slot < 0 {
 		return
 	}
-	dv.vals[int(pos)*dv.stride+slot] = dealVal{v: v, set: true, skip: skip}
+	*dv.at(pos, slot) = dealVal{v: v, c: f.c, e: f.e, set: true, skip: skip, fok: fok}
 }
 
-// lookup returns what period credit pos counted in comp, a component of
-// type rate table reading measure m or per-credit, when the credit pass
-// recorded it.
-func (c *calc) dealValOf(pos int32, comp *plans.Component, m *plans.Measure) (dealVal, bool) {
+// dealValSlot is the slot where the credit pass recorded what credits
+// counted in comp, a component of type rate table reading measure m or
+// per-credit; -1 when it recorded nothing.
+func (c *calc) dealValSlot(comp *plans.Component, m *plans.Measure) int {
 	dv := c.dealVals
-	if dv == nil || pos < 0 {
-		return dealVal{}, false
+	if dv == nil {
+		return -1
 	}
 	slot := -1
 	if m != nil {
@@ -113,9 +128,15 @@ func (c *calc) dealValOf(pos int32, comp *plans.Component, m *plans.Measure) (de
 			}
 		}
 	}
-	if slot < 0 {
+	return slot
+}
+
+// dealValAt returns what period credit pos counted in slot (dealValSlot),
+// when the credit pass recorded it.
+func (c *calc) dealValAt(pos int32, slot int) (dealVal, bool) {
+	if slot < 0 || pos < 0 {
 		return dealVal{}, false
 	}
-	v := dv.vals[int(pos)*dv.stride+slot]
+	v := *c.dealVals.at(pos, slot)
 	return v, v.set
 }

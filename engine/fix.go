@@ -134,3 +134,25 @@ func (x fix) round(places int32) (fix, bool) {
 		return fix{q, int32(target)}, true
 	}
 }
+
+// roundDec is money.RoundHalfUp(d, places) (shopspring's Round: half away
+// from zero, at exponent -places), worked in a fix when d fits.
+func roundDec(d decimal.Decimal, places int32) decimal.Decimal {
+	if d.Exponent() == -places {
+		return d // as Round returns it
+	}
+	if f, ok := toFix(d); ok {
+		if r, ok := f.round(places); ok {
+			return r.decimal()
+		}
+	}
+	return d.Round(places)
+}
+
+// negDec is d.Neg(), worked in a fix when d fits.
+func negDec(d decimal.Decimal) decimal.Decimal {
+	if f, ok := toFix(d); ok && f.c != math.MinInt64 {
+		return fix{-f.c, f.e}.decimal()
+	}
+	return d.Neg()
+}

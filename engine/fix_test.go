@@ -100,3 +100,21 @@ func TestTierPartsFixMatchesTierParts(t *testing.T) {
 		}
 	})
 }
+
+// TestRoundNegDecMatchDecimal checks roundDec and negDec against
+// shopspring's Round and Neg, exponent included, big coefficients too.
+func TestRoundNegDecMatchDecimal(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := genDecimal(t, "a")
+		if rapid.Bool().Draw(t, "huge") {
+			a = a.Mul(decimal.New(1, 15)).Add(decimal.New(7, int32(rapid.IntRange(-6, 0).Draw(t, "tail exp")))) // 19+ digits
+		}
+		places := int32(rapid.IntRange(0, 4).Draw(t, "places"))
+		if got, want := exact(roundDec(a, places)), exact(a.Round(places)); got != want {
+			t.Fatalf("roundDec(%s, %d) = %s, want %s", a, places, got, want)
+		}
+		if got, want := exact(negDec(a)), exact(a.Neg()); got != want {
+			t.Fatalf("negDec(%s) = %s, want %s", a, got, want)
+		}
+	})
+}

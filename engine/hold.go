@@ -71,7 +71,16 @@ func (c *calc) heldAt(t *facts.Transaction, p0 period.Period, day period.Date) (
 	}
 	switch {
 	case !ok:
-		return true, fmt.Sprintf("no payment recorded by %s", day), nil
+		// The same for every deal without a payment: made once per day.
+		if c.noPayment == nil {
+			c.noPayment = map[period.Date]string{}
+		}
+		why, ok := c.noPayment[day]
+		if !ok {
+			why = fmt.Sprintf("no payment recorded by %s", day)
+			c.noPayment[day] = why
+		}
+		return true, why, nil
 	case pd.After(p0.End) && pd.After(day):
 		return true, fmt.Sprintf("paid on %s, after %s", pd, day), nil
 	}
@@ -96,17 +105,25 @@ func (c *calc) holdLines(res *Result) error {
 	}
 	// traces[payee][k] lists the deals hold component k holds (0) or
 	// releases (1).
+	// sums[payee][k] adds their amounts up as they come (exactly, in
+	// any order).
 	traces := make([][][2][]HoldTrace, len(c.payees))
-	add := func(p, k, kind int, tr HoldTrace) {
+	sums := make([][][2]decimalSum, len(c.payees))
+	add := func(p, k, kind int, tr *HoldTrace) {
 		if traces[p] == nil {
 			traces[p] = make([][2][]HoldTrace, len(h.Components))
+			sums[p] = make([][2]decimalSum, len(h.Components))
+			for i := range sums[p] {
+				sums[p][i] = [2]decimalSum{newDecimalSum(), newDecimalSum()}
+			}
 		}
-		traces[p][k][kind] = append(traces[p][k][kind], tr)
+		traces[p][k][kind] = append(traces[p][k][kind], *tr)
+		sums[p][k][kind].Add(tr.Amount)
 	}
-	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr HoldTrace) { add(p, k, 0, tr) }); err != nil {
+	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr *HoldTrace) { add(p, k, 0, tr) }); err != nil {
 		return err
 	}
-	if err := c.releases(func(p, k int, tr HoldTrace) { add(p, k, 1, tr) }); err != nil {
+	if err := c.releases(func(p, k int, tr *HoldTrace) { add(p, k, 1, tr) }); err != nil {
 		return err
 	}
 	for p := range traces {
@@ -120,15 +137,15 @@ func (c *calc) holdLines(res *Result) error {
 				if hts == nil {
 					continue
 				}
-				slices.SortFunc(hts, func(a, b HoldTrace) int { return strings.Compare(a.Deal, b.Deal) })
+				if !slices.IsSortedFunc(hts, compareDeals) {
+					slices.SortFunc(hts, compareDeals)
+				}
 				typ := TraceTypeHold
 				if kind == 1 {
 					typ = TraceTypeRelease
 				}
-				tr := Trace{Component: name, Type: typ, Computed: decimal.Zero, Holds: hts}
-				for _, ht := range hts {
-					tr.Computed = tr.Computed.Add(ht.Amount)
-				}
+				tr := Trace{Component: name, Type: typ, Holds: hts}
+				tr.Computed = sums[p][k][kind].Value() // exactly as adding each to decimal.Zero
 				tr.Rounded = money.RoundHalfUp(tr.Computed, c.places)
 				tr.Result = tr.Rounded
 				res.Payouts = append(res.Payouts, Payout{Person: c.payees[p].p.ID, Component: name, EarningCode: comp.EarningCode,
@@ -139,21 +156,30 @@ func (c *calc) holdLines(res *Result) error {
 	return nil
 }
 
+func compareDeals(a, b HoldTrace) int { return strings.Compare(a.Deal, b.Deal) }
+
 // holds calls add for each deal nc (a calculation of period p0) paid
 // through a held component and that had no payment by p0's end: its own
 // part, negative, with why. add's p indexes c.payees.
-func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr HoldTrace)) error {
+func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr *HoldTrace)) error {
 	held := func(deal *facts.Transaction) (bool, error) {
 		ok, _, err := c.heldAt(deal, p0, p0.End)
 		return ok, err
 	}
-	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
-		_, why, err := c.heldAt(deal, p0, p0.End)
-		if err != nil {
-			return err
+	// f is called for each held component of a deal in turn: the note is
+	// worked out once per deal.
+	var last *facts.Transaction
+	var note string
+	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace) error {
+		if deal != last {
+			_, why, err := c.heldAt(deal, p0, p0.End)
+			if err != nil {
+				return err
+			}
+			last, note = deal, why+": held until the payment arrives"
 		}
-		tr.Amount = tr.Paid.Neg()
-		tr.Note = why + ": held until the payment arrives"
+		tr.Amount = negDec(tr.Paid)
+		tr.Note = note
 		add(p, k, tr)
 		return nil
 	})
@@ -162,53 +188,95 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 // eachDeal calls f with what each deal paid in nc's period (p0) earned
 // through each held component, per payee the deal reached (p indexes
 // c.payees); only deals for which only says true. Cancellations are no
-// deals.
-func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr HoldTrace) error) error {
-	type key struct{ payee, txn int32 }
-	var order []key
-	byDeal := map[key][]*credit{}
-	for i := range nc.periodCredits {
-		cr := &nc.periodCredits[i]
-		t := nc.txns[cr.txn].t
-		k := key{cr.payee, cr.txn}
-		if _, ok := byDeal[k]; !ok {
-			if nc.isCancellation(t) {
-				continue
-			}
-			if ok, err := only(t); err != nil {
-				return err
-			} else if !ok {
-				continue
-			}
-			order = append(order, k)
+// deals. Deals come in transaction order, each deal's payees in the order
+// the deal credited them, each payee's components in the hold's order.
+func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr *HoldTrace) error) error {
+	// A transaction's credits are made together, so they are next to
+	// each other in periodCredits: runs[i] is where the i-th deal's
+	// credits start and end. Every deal is checked first, so that only's
+	// errors come before the others, deal by deal.
+	type run struct{ from, to int }
+	var runs []run
+	pcs := nc.periodCredits
+	for a := 0; a < len(pcs); {
+		b := a + 1
+		for b < len(pcs) && pcs[b].txn == pcs[a].txn {
+			b++
 		}
-		byDeal[k] = append(byDeal[k], cr)
-	}
-	for _, kk := range order {
-		pe := &nc.payees[kk.payee]
-		p, ok := c.index[pe.p.ID]
-		if !ok {
+		tf := &nc.txns[pcs[a].txn]
+		t := tf.t
+		from := a
+		a = b
+		if nc.isCancellationAt(t, tf.src) {
 			continue
 		}
-		deal := nc.txns[kk.txn].t
-		for k, ci := range nc.plan.Hold.Components {
-			comp := &nc.plan.Components[ci]
-			ct := ClawbackTrace{Period: p0.Label, Credited: decimal.Zero, Paid: decimal.Zero}
-			if err := nc.dealPaid(pe, comp, byDeal[kk], lines[[2]string{pe.p.ID, comp.Name}], measures, &ct); err != nil {
-				return err
+		if ok, err := only(t); err != nil {
+			return err
+		} else if !ok {
+			continue
+		}
+		runs = append(runs, run{from, b})
+	}
+	comps := nc.plan.Hold.Components
+	// toC maps nc's payees to c's (-1: not c's); lineOf[payee*len(comps)+k]
+	// is a payee's line of held component k.
+	toC := make([]int, len(nc.payees))
+	lineOf := make([]*Payout, len(nc.payees)*len(comps))
+	for i := range nc.payees {
+		id := nc.payees[i].p.ID
+		p, ok := c.index[id]
+		if !ok {
+			p = -1
+		}
+		toC[i] = p
+		for k, ci := range comps {
+			lineOf[i*len(comps)+k] = lines[[2]string{id, nc.plan.Components[ci].Name}]
+		}
+	}
+	var payees []int32
+	var credits []*credit
+	for _, r := range runs {
+		rc := pcs[r.from:r.to]
+		deal := nc.txns[rc[0].txn].t
+		payees = payees[:0]
+		for i := range rc {
+			if !slices.Contains(payees, rc[i].payee) {
+				payees = append(payees, rc[i].payee)
 			}
-			if ct.Paid.IsZero() {
+		}
+		dealDate := nc.dateString(deal.Date)
+		paidOn := ""
+		if pd, ok, err := c.paidOn(deal); err != nil {
+			return err
+		} else if ok {
+			paidOn = pd.String()
+		}
+		for _, np := range payees {
+			p := toC[np]
+			if p < 0 {
 				continue
 			}
-			tr := HoldTrace{Deal: deal.ID, DealDate: deal.Date.String(), Period: p0.Label, Credited: ct.Credited,
-				Paid: money.RoundHalfUp(ct.Paid, c.places)}
-			if pd, ok, err := c.paidOn(deal); err != nil {
-				return err
-			} else if ok {
-				tr.PaidOn = pd.String()
+			pe := &nc.payees[np]
+			credits = credits[:0]
+			for i := range rc {
+				if rc[i].payee == np {
+					credits = append(credits, &rc[i])
+				}
 			}
-			if err := f(p, k, deal, tr); err != nil {
-				return err
+			for k, ci := range comps {
+				comp := &nc.plan.Components[ci]
+				ct := ClawbackTrace{Period: p0.Label, Credited: decimal.Zero, Paid: decimal.Zero}
+				if err := nc.dealPaid(pe, comp, credits, lineOf[int(np)*len(comps)+k], measures, &ct, true); err != nil {
+					return err
+				}
+				if ct.Paid.IsZero() {
+					continue
+				}
+				tr := HoldTrace{Deal: deal.ID, DealDate: dealDate, Period: p0.Label, PaidOn: paidOn, Credited: ct.Credited,
+					Paid: roundDec(ct.Paid, c.places)} // money.RoundHalfUp
+				if err := f(p, k, deal, &tr); err != nil {
+					return err
+				}
 			}
 		}
 	}
@@ -218,13 +286,13 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 // releases calls add for each deal paid for in the period that an
 // earlier period held: what that period held, recomputed as clawbacks
 // recompute it, less the share cancelled while it was held.
-func (c *calc) releases(add func(p, k int, tr HoldTrace)) error {
+func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 	h := c.plan.Hold
 	byPeriod := map[string][]*facts.Transaction{}
 	var periods []period.Period
 	for i := range c.in.Transactions {
 		t := &c.in.Transactions[i]
-		if c.isCancellation(t) {
+		if c.isCancellationAt(t, int32(i)) {
 			continue
 		}
 		pd, ok, err := c.paidOn(t)
@@ -255,7 +323,7 @@ func (c *calc) releases(add func(p, k int, tr HoldTrace)) error {
 			only[d] = true
 		}
 		released := func(t *facts.Transaction) (bool, error) { return only[t], nil }
-		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr HoldTrace) error {
+		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace) error {
 			pd, _, _ := c.paidOn(deal)
 			days := int(pd.Time().Sub(deal.Date.Time()) / (24 * time.Hour))
 			if days > h.MaxDays {

@@ -58,11 +58,15 @@ type OnceTrace struct {
 type dealCredit struct {
 	// day is the deal's date as days since the start of the fiscal year
 	// to date, which sorts faster than the date.
-	day   int32
-	date  period.Date
-	txn   int32
-	rule  int32
+	day  int32
+	txn  int32
+	rule int32
+	// c and e are value as a fix (toFix) when fok.
+	e     int32
+	c     int64
 	value decimal.Decimal
+	date  period.Date
+	fok   bool
 }
 
 // perDeal holds the credits of the measures per-deal rate tables key on,
@@ -115,15 +119,21 @@ func intersect(a, b period.Range) period.Range {
 	return a
 }
 
-// recordDeal keeps credit cr, worth v to measure i, for the per-deal
+// recordDeal keeps credit cr, worth v (f as a fix when fok) to measure i, for the per-deal
 // tables on that measure.
-func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal) {
+func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal, f fix, fok bool) {
 	if c.deals == nil || !c.deals.measures[i] {
 		return
 	}
 	k := int(cr.payee)*c.deals.n + i
-	day := int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v})
+	var day int32
+	if cr.txn == c.dayTxn {
+		day = c.dayOfTxn // worked out once per transaction
+	} else {
+		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+		c.dayTxn, c.dayOfTxn = cr.txn, day
+	}
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -155,7 +165,9 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	// The credits were made transaction by transaction in ID order, each
 	// transaction's rule by rule in name order: a stable sort by date
 	// leaves them in (date, transaction ID, rule name) order.
-	deals := c.deals.deals[c.index[p.ID]*c.deals.n+mi]
+	pi := c.index[p.ID]
+	deals := c.deals.deals[pi*c.deals.n+mi]
+	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
 	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
 	paid := 0 // how many deals the period pays, to size the trace
@@ -192,7 +204,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		if !haveTo {
 			fromDec = from.Value()
 		}
-		run.Add(d.value)
+		run.addWith(d.value, fix{d.c, d.e}, d.fok)
 		haveTo = false
 		if !c.in.Period.Contains(d.date) {
 			if alone {
@@ -218,6 +230,8 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			rounded = money.RoundHalfUp(amount, c.places)
 		}
 		total.Add(rounded)
+		rf, rok := toFix(rounded)
+		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), rounded: rf, ok: rok})
 		dt.Paid = append(dt.Paid, DealTrace{
 			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
@@ -227,8 +241,57 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		dt.CarriedIn = carried.Value()
 	}
 	tr.Deals = dt
+	c.keepPaidDeals(pi, comp, dt, paidIdx)
 	tr.Computed = total.Value()
 	return nil
+}
+
+// paidDeal is one deal a per-deal table paid: its transaction, its
+// position in the line's DealsTrace.Paid and its rounded amount as a fix
+// (when ok).
+type paidDeal struct {
+	txn, pos int32
+	rounded  fix
+	ok       bool
+}
+
+// paidDeals are a per-deal line's paidDeal, sorted by transaction (each
+// transaction's in trace order), with the trace they index.
+type paidDeals struct {
+	dt    *DealsTrace
+	deals []paidDeal
+}
+
+// keepPaidDeals keeps what payee pi's per-deal component comp paid deal
+// by deal, when the plan holds or claws back (dealPaid reads it).
+func (c *calc) keepPaidDeals(pi int, comp *plans.Component, dt *DealsTrace, pds []paidDeal) {
+	if c.dealVals == nil {
+		return
+	}
+	ci := -1
+	for i := range c.plan.Components {
+		if &c.plan.Components[i] == comp {
+			ci = i
+		}
+	}
+	if ci < 0 {
+		return
+	}
+	if c.paidDeals == nil {
+		c.paidDeals = make([]paidDeals, len(c.payees)*len(c.plan.Components))
+	}
+	slices.SortStableFunc(pds, func(a, b paidDeal) int { return int(a.txn - b.txn) })
+	c.paidDeals[pi*len(c.plan.Components)+ci] = paidDeals{dt: dt, deals: pds}
+}
+
+// paidDealsOf returns what payee pi's per-deal component ci paid deal by
+// deal, if that is the table dt.
+func (c *calc) paidDealsOf(pi, ci int, dt *DealsTrace) ([]paidDeal, bool) {
+	if c.paidDeals == nil || ci < 0 {
+		return nil, false
+	}
+	pd := c.paidDeals[pi*len(c.plan.Components)+ci]
+	return pd.deals, pd.dt == dt && dt != nil
 }
 
 // fixTier is a scaled tier's bounds and rate as fixes.

@@ -26,6 +26,10 @@ type decimalSum struct {
 	n     int
 	big   decimal.Decimal
 	inBig bool
+	// first is the first decimal added, which is the sum while it is
+	// the only one (when its exponent is not above 0, as 0 + first's).
+	first    decimal.Decimal
+	hasFirst bool
 }
 
 func newDecimalSum() decimalSum { return decimalSum{exp: decimal.Zero.Exponent()} }
@@ -33,6 +37,9 @@ func newDecimalSum() decimalSum { return decimalSum{exp: decimal.Zero.Exponent()
 // Add adds d to the sum.
 func (s *decimalSum) Add(d decimal.Decimal) {
 	s.n++
+	if s.n == 1 {
+		s.first, s.hasFirst = d, true
+	}
 	if !s.inBig {
 		// NumDigits <= 18 means |coefficient| < 10^18, well inside int64.
 		if d.NumDigits() <= 18 && s.addSmall(d.CoefficientInt64(), d.Exponent()) {
@@ -42,6 +49,19 @@ func (s *decimalSum) Add(d decimal.Decimal) {
 		s.inBig = true
 	}
 	s.big = s.big.Add(d)
+}
+
+// addWith adds d, whose fix is f when ok (toFix(d)): it spares reading
+// d's coefficient, which may be far away in memory, when f was worked out
+// while d was at hand.
+func (s *decimalSum) addWith(d decimal.Decimal, f fix, ok bool) {
+	if ok && s.addFix(f) {
+		if s.n == 1 {
+			s.first, s.hasFirst = d, true
+		}
+		return
+	}
+	s.Add(d)
 }
 
 // addSmall adds c × 10^e; false means the sum no longer fits an int64.
@@ -85,6 +105,8 @@ func (s *decimalSum) Value() decimal.Decimal {
 		return decimal.Zero
 	case s.inBig:
 		return s.big
+	case s.n == 1 && s.hasFirst && s.first.Exponent() <= 0 && s.first.Exponent() == s.exp:
+		return s.first // 0 + first is first, exponent and all
 	}
 	return decimal.New(s.coef, s.exp)
 }

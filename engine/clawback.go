@@ -536,6 +536,9 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 	}
 	slot := nc.dealValSlot(comp, m)
 	for _, cr := range credits {
+		if m == nil && !comp.Covers(nc.txns[cr.txn].t.Date) {
+			continue // outside the component's window: it paid the deal nothing
+		}
 		if dv, ok := nc.dealValAt(cr.pos, slot); ok {
 			// What the credit pass worked out for the credit.
 			if dv.skip {

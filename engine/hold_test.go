@@ -185,3 +185,52 @@ func BenchmarkComputeHold(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/n, "ns/txn")
 	b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
 }
+
+// TestHoldAndClawbackRespectWindow: a per-credit SPIFF with a date
+// window pays only deals inside it, so its hold holds back, and its
+// clawback takes back, only those deals' parts. Regression test: deals
+// outside the window (never priced by the credit pass) were priced again
+// for the hold and the clawback, holding back more than the line paid.
+func TestHoldAndClawbackRespectWindow(t *testing.T) {
+	plan := compPlan(t, planHeader+`attributes:
+  transaction:
+    paid_on: date
+`+ownerBookings+`components:
+  - name: spiff
+    type: per_credit
+    window: {from: 2027-02-01, to: 2027-02-28}
+    amount: credit.amount * 0.10
+clawback:
+  window_days: 90
+hold:
+  until: paid_on
+`)
+	line := func(res *engine.Result, name string) string {
+		for _, p := range res.Payouts {
+			if p.Person == "ae-1" && p.Component == name {
+				return p.Amount.String()
+			}
+		}
+		return "-"
+	}
+	// T-1 is in the window, T-2 after it; neither is paid for.
+	res, err := engine.Compute(engine.Input{Plan: plan, Period: quarter(t, "2027-Q1"), People: ae1,
+		Transactions: []facts.Transaction{paid("T-1", "2027-02-10", "100000", ""), paid("T-2", "2027-03-20", "50000", "")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, hold := line(res, "spiff"), line(res, "hold/spiff"); got != "10000" || hold != "-10000" {
+		t.Errorf("Q1: spiff %s, hold/spiff %s; want 10000 and -10000 (T-1 only)", got, hold)
+	}
+	// Both paid for in Q1, T-2 cancelled in Q2: it earned no SPIFF, so
+	// nothing is taken back.
+	res, err = engine.Compute(engine.Input{Plan: plan, Period: quarter(t, "2027-Q2"), People: ae1,
+		Transactions: []facts.Transaction{paid("T-1", "2027-02-10", "100000", "2027-03-01"), paid("T-2", "2027-03-20", "50000", "2027-03-25"),
+			cancel("C-2", "2027-04-10", "T-2", "-50000")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := line(res, "clawback/spiff"); got != "0" && got != "-" {
+		t.Errorf("Q2: clawback/spiff %s for a deal outside the SPIFF's window, want 0", got)
+	}
+}

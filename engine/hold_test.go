@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -232,5 +233,38 @@ hold:
 	}
 	if got := line(res, "clawback/spiff"); got != "0" && got != "-" {
 		t.Errorf("Q2: clawback/spiff %s for a deal outside the SPIFF's window, want 0", got)
+	}
+}
+
+// TestHoldNeverExceedsLine: with every mechanic on (allMechanicsInput,
+// where no deal has a payment date), what a hold line holds back of a
+// component is never more than the component's line paid, give or take a
+// cent per deal held (each deal's part is rounded).
+func TestHoldNeverExceedsLine(t *testing.T) {
+	t.Parallel()
+	in := allMechanicsInput(t, 60, 6000)
+	res, err := engine.Compute(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := map[[2]string]engine.Payout{}
+	for _, p := range res.Payouts {
+		lines[[2]string{p.Person, p.Component}] = p
+	}
+	holds := 0
+	for _, p := range res.Payouts {
+		comp, ok := strings.CutPrefix(p.Component, "hold/")
+		if !ok {
+			continue
+		}
+		holds++
+		paidLine := lines[[2]string{p.Person, comp}]
+		slack := d("0.01").Mul(d(fmt.Sprint(len(p.Trace.Holds))))
+		if p.Amount.Neg().GreaterThan(paidLine.Amount.Add(slack)) {
+			t.Errorf("%s: %s holds back %s, but %s paid %s", p.Person, p.Component, p.Amount.Neg(), comp, paidLine.Amount)
+		}
+	}
+	if holds == 0 {
+		t.Fatal("no hold line: the test needs some")
 	}
 }

@@ -87,6 +87,15 @@ type BatchArgs struct {
 	// last batch of a wave starts next.
 	Wave  int `json:"wave,omitempty"`
 	Waves int `json:"waves,omitempty"`
+	// NothingPosted says that when the run split into batches none of
+	// People had a line of the plan in the period (storage's LedgerScope)
+	// or, for a settlement batch, a payable or balance line, so the
+	// batch's diff has no posted lines to read. It still holds when the
+	// batch posts: runs of a period never overlap, and within a run only
+	// this batch posts its people's lines of its plan (or their payable
+	// and balance lines), once (RunBatchClaim). The zero value, as in jobs
+	// an older icomp enqueued, reads them.
+	NothingPosted bool `json:"nothing_posted,omitempty"`
 }
 
 // Kind is the job kind.
@@ -276,9 +285,14 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	if err != nil {
 		return nil, err
 	}
+	posted := make(map[string]bool, len(scope[plan.Name]))
+	for _, id := range scope[plan.Name] {
+		posted[id] = true
+	}
 	out := make([]BatchArgs, len(pb.People))
 	for i, people := range pb.People {
-		out[i] = BatchArgs{RunID: run.ID, Period: pb.Period.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: pb.TargetHash, People: people}
+		out[i] = BatchArgs{RunID: run.ID, Period: pb.Period.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: pb.TargetHash, People: people,
+			NothingPosted: !slices.ContainsFunc(people, func(id string) bool { return posted[id] })}
 	}
 	return out, nil
 }
@@ -342,30 +356,9 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 			return err
 		}
-		params := storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People, WithTraces: true}
-		if a.Settle {
-			params = storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: a.Period, People: a.People}
-		}
-		posted, err := tx.LedgerLineList(ctx, params)
+		posted, err := postedLines(ctx, tx, a)
 		if err != nil {
 			return err
-		}
-		if a.Settle {
-			// Settlement owns the balance ledger too: the balances its
-			// people carry out of the period.
-			params.Ledger = ledger.BalanceLedger
-			balances, err := tx.LedgerLineList(ctx, params)
-			if err != nil {
-				return err
-			}
-			posted = append(posted, balances...)
-		}
-		if !a.Settle {
-			// The payable ledger is settlement's; a plan batch's scope is
-			// its plan's credit, attainment and payout lines.
-			posted = slices.DeleteFunc(posted, func(l ledger.Line) bool {
-				return l.Ledger == ledger.PayableLedger || l.Ledger == ledger.BalanceLedger
-			})
 		}
 		chains := ledger.Fold(posted)
 		diff := ledger.Diff(chains, comp.out.Lines, comp.posting)
@@ -416,6 +409,36 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		return lastAttempt(ctx, w.deps, job.JobRow, a, err)
 	}
 	return nil
+}
+
+// postedLines reads what a batch's diff compares its lines with: for a
+// plan batch, its plan's credit, attainment and payout lines of its people
+// in the period (the payable and balance ledgers are settlement's); for a
+// settlement batch, its people's payable and balance lines.
+func postedLines(ctx context.Context, tx storage.Tx, a BatchArgs) ([]ledger.Line, error) {
+	if a.NothingPosted {
+		return nil, nil
+	}
+	if a.Settle {
+		// Settlement owns the balance ledger too: the balances its
+		// people carry out of the period.
+		var posted []ledger.Line
+		for _, l := range []string{ledger.PayableLedger, ledger.BalanceLedger} {
+			lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: l, Period: a.Period, People: a.People})
+			if err != nil {
+				return nil, err
+			}
+			posted = append(posted, lines...)
+		}
+		return posted, nil
+	}
+	posted, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People, WithTraces: true})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(posted, func(l ledger.Line) bool {
+		return l.Ledger == ledger.PayableLedger || l.Ledger == ledger.BalanceLedger
+	}), nil
 }
 
 // timedOut reports whether the job's time budget ran out. Another
@@ -625,6 +648,16 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
+	// Who has payable or balance lines in the period already: a batch of
+	// people who have none has nothing posted to read (see NothingPosted).
+	settled, err := st.LedgerPeople(ctx, run.Period, []string{ledger.PayableLedger, ledger.BalanceLedger})
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
+	posted := make(map[string]bool, len(settled))
+	for _, id := range settled {
+		posted[id] = true
+	}
 	client := river.ClientFromContext[TTx](ctx)
 	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		var params []river.InsertManyParams
@@ -632,7 +665,7 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 			end := min(start+BatchPeopleMax, len(people))
 			params = append(params, river.InsertManyParams{
 				Args: BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true,
-					Policies: run.Policies},
+					Policies: run.Policies, NothingPosted: !slices.ContainsFunc(people[start:end], func(id string) bool { return posted[id] })},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}

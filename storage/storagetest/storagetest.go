@@ -1032,6 +1032,12 @@ func testLedgerList(t *testing.T, b *bundle) {
 		{"people", storage.LedgerLineListParams{People: []string{"p2", "p3"}}, "k4,k5"},
 		{"no people", storage.LedgerLineListParams{People: []string{}}, ""},
 		{"all filters", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Plan: "ae", Period: "2027-Q1", People: []string{"p1"}}, "k3," + rev.Key},
+		// A plan's lines of some people in a period (what a batch diffs
+		// against; a query of its own on Postgres): posting order across
+		// people, each line once however often its person is named.
+		{"plan period people", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p2", "p1", "p9", "p1"}}, "k1,k2,k3,k4," + rev.Key},
+		{"plan period no people", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{}}, ""},
+		{"plan period people run", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p1", "p2"}, RunID: 2}, rev.Key},
 	}
 	for _, tt := range tests {
 		got, err := st.LedgerLineList(ctx, tt.p)
@@ -1042,6 +1048,24 @@ func testLedgerList(t *testing.T, b *bundle) {
 		}
 		if s := strings.Join(keys, ","); s != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.name, s, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		period  string
+		ledgers []string
+		want    string
+	}{
+		{"payout", "2027-Q1", []string{ledger.PayoutLedger}, "p1,p2,p3"},
+		{"credit or attainment", "2027-Q1", []string{ledger.CreditLedger, ledger.AttainmentLedger}, "p1"},
+		{"other period", "2027-Q2", []string{ledger.PayoutLedger}, "p1"},
+		{"none posted", "2027-Q1", []string{ledger.PayableLedger, ledger.BalanceLedger}, ""},
+		{"no ledgers", "2027-Q1", nil, ""},
+	} {
+		got, err := st.LedgerPeople(ctx, tt.period, tt.ledgers)
+		must(t, err)
+		if s := strings.Join(got, ","); s != tt.want {
+			t.Errorf("LedgerPeople %s: got %s, want %s", tt.name, s, tt.want)
 		}
 	}
 	// What goes in comes out: the digest of the stored lines is the

@@ -648,15 +648,12 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
-	// Who has payable or balance lines in the period already: a batch of
-	// people who have none has nothing posted to read (see NothingPosted).
-	settled, err := st.LedgerPeople(ctx, run.Period, []string{ledger.PayableLedger, ledger.BalanceLedger})
+	// A period settled for the first time has no payable or balance line
+	// yet: its settlement batches have nothing posted to read (see
+	// NothingPosted).
+	settled, err := st.LedgerHasLines(ctx, run.Period, []string{ledger.PayableLedger, ledger.BalanceLedger})
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
-	}
-	posted := make(map[string]bool, len(settled))
-	for _, id := range settled {
-		posted[id] = true
 	}
 	client := river.ClientFromContext[TTx](ctx)
 	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
@@ -665,7 +662,7 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 			end := min(start+BatchPeopleMax, len(people))
 			params = append(params, river.InsertManyParams{
 				Args: BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true,
-					Policies: run.Policies, NothingPosted: !slices.ContainsFunc(people[start:end], func(id string) bool { return posted[id] })},
+					Policies: run.Policies, NothingPosted: !settled},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}

@@ -138,9 +138,9 @@ type LedgerReader interface {
 	// ledgers are settlement's, scoped by these people, the adjustments
 	// and the balances.)
 	LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error)
-	// LedgerPeople lists, sorted, the people with lines of any of
-	// ledgers earned in a period.
-	LedgerPeople(ctx context.Context, periodLabel string, ledgers []string) ([]string, error)
+	// LedgerHasLines reports whether any line of ledgers was earned in a
+	// period.
+	LedgerHasLines(ctx context.Context, periodLabel string, ledgers []string) (bool, error)
 	// LedgerDigest streams the lines of a period (every period when empty)
 	// through a Digester: the same value as Digest over LedgerLineList.
 	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)

@@ -1173,31 +1173,23 @@ func ledgerIs(name string, args *[]any) string {
 	return `ledger = ?`
 }
 
-// LedgerPeople lists, sorted, the people with lines of the given ledgers
-// earned in a period: one pass over the period's lines.
-func (x queries) LedgerPeople(ctx context.Context, periodLabel string, ledgers []string) ([]string, error) {
+// LedgerHasLines reports whether a period has a line of any of ledgers:
+// one index seek (ledger_line_settled for the settlement ledgers).
+func (x queries) LedgerHasLines(ctx context.Context, periodLabel string, ledgers []string) (bool, error) {
 	if len(ledgers) == 0 {
-		return nil, nil
+		return false, nil
 	}
 	args := []any{periodLabel}
 	terms := make([]string, len(ledgers))
 	for i, l := range ledgers {
 		terms[i] = ledgerIs(l, &args)
 	}
-	rows, err := x.query(ctx, `SELECT DISTINCT person FROM ledger_line WHERE period = ? AND (`+strings.Join(terms, ` OR `)+`) ORDER BY person`, args...)
-	if err != nil {
-		return nil, err
+	var one int
+	err := x.queryRow(ctx, `SELECT 1 FROM ledger_line WHERE period = ? AND (`+strings.Join(terms, ` OR `)+`) LIMIT 1`, args, &one)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var person string
-		if err := rows.Scan(&person); err != nil {
-			return nil, x.d.err(err)
-		}
-		out = append(out, person)
-	}
-	return out, x.d.err(rows.Err())
+	return err == nil, err
 }
 
 // LedgerDigest streams the period's lines in digest order, compared

@@ -509,11 +509,15 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 
 func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
 	// The credits of the credit lines in force: posted and superseded by
-	// no later line (ledger_line_supersedes is unique on supersedes).
+	// no later line (ledger_line_supersedes is unique on supersedes). The
+	// supersedes <> '' lets the database look a line's successor up in
+	// that partial index: without it, a planner that thinks the period has
+	// a line or two (stale statistics) scans the whole ledger for each
+	// credit line.
 	const uncredited = ` FROM txn t LEFT JOIN (
 		SELECT DISTINCT c.txn FROM credit c JOIN ledger_line l ON l.key = c.line_key
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
-		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key)
+		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 	) k ON k.txn = t.id
 	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
 	// One pass: count every row, keep the first sampleMax.

@@ -2,6 +2,9 @@ package jobs_test
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/icomp/icomp/jobs"
@@ -39,6 +42,7 @@ func (b *testBundle) batchArgs(t *testing.T, runID int64) []jobs.BatchArgs {
 // nothing is posted for it (so it reads no posted lines); a re-run tells
 // none of the batches whose people have lines, and still posts exactly
 // the difference (TestRunChangedTransaction compares it with a fresh run).
+// Settlement batches name the plans whose earned lines they read.
 func TestRunNothingPosted(t *testing.T) {
 	t.Parallel()
 	b := setupWithData(t)
@@ -64,6 +68,7 @@ func TestRunNothingPosted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	plans := slices.Sorted(maps.Keys(scope))
 	second := b.mustRun(t, jobs.StartParams{Period: testPeriod, BatchSize: 7})
 	if second.Lines != 0 || second.Digest != first.Digest {
 		t.Fatalf("re-run posted %d lines (digest %s), want 0 (%s)", second.Lines, second.Digest, first.Digest)
@@ -78,6 +83,9 @@ func TestRunNothingPosted(t *testing.T) {
 			for _, p := range a.People {
 				posted = posted || id == p
 			}
+		}
+		if a.Settle && strings.Join(a.EarnedPlans, ",") != strings.Join(plans, ",") {
+			t.Errorf("re-run: settlement batch %d reads the earned lines of plans %v, want %v", a.Index, a.EarnedPlans, plans)
 		}
 		if a.NothingPosted == posted {
 			t.Errorf("re-run: batch %d (plan %q, settle %v, people %v): NothingPosted %v, want %v", a.Index, a.PlanName, a.Settle, a.People, a.NothingPosted, !posted)

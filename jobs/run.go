@@ -96,6 +96,12 @@ type BatchArgs struct {
 	// and balance lines), once (RunBatchClaim). The zero value, as in jobs
 	// an older icomp enqueued, reads them.
 	NothingPosted bool `json:"nothing_posted,omitempty"`
+	// EarnedPlans are, for a settlement batch, the plans with lines in
+	// the period once every plan batch is done: the plans whose payout
+	// lines it reads, each person's of each plan found by one index seek
+	// (without them, each settlement batch walked every line of the
+	// period). Nil, as in jobs an older icomp enqueued, reads every plan's.
+	EarnedPlans []string `json:"earned_plans,omitempty"`
 }
 
 // Kind is the job kind.
@@ -568,7 +574,7 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, run storage.Run
 // settle computes a settlement batch: its people's payable lines.
 func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run, a BatchArgs) (*computed, error) {
 	st := w.deps.Store
-	earned, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: a.Period, People: a.People})
+	earned, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: a.Period, People: a.People, Plans: a.EarnedPlans})
 	if err != nil {
 		return nil, err
 	}
@@ -648,6 +654,15 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
+	scope, err := st.LedgerScope(ctx, run.Period)
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
+	earnedPlans := make([]string, 0, len(scope))
+	for plan := range scope {
+		earnedPlans = append(earnedPlans, plan)
+	}
+	sort.Strings(earnedPlans)
 	// A period settled for the first time has no payable or balance line
 	// yet: its settlement batches have nothing posted to read (see
 	// NothingPosted).
@@ -662,7 +677,7 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 			end := min(start+BatchPeopleMax, len(people))
 			params = append(params, river.InsertManyParams{
 				Args: BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true,
-					Policies: run.Policies, NothingPosted: !settled},
+					Policies: run.Policies, NothingPosted: !settled, EarnedPlans: earnedPlans},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}

@@ -452,6 +452,11 @@ type RunFinishParams struct {
 type LedgerLineListParams struct {
 	Ledger string
 	Plan   string
+	// Plans, when not nil, keeps the lines of these plans only (with
+	// Plan, of Plan if it is one of them). Naming the plans lets the
+	// database seek each person's lines of each plan in a period instead
+	// of walking the period's lines.
+	Plans []string
 	// Period is the earned period.
 	Period string
 	// PostedPeriod is the period lines were posted in.

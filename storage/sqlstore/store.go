@@ -1094,8 +1094,34 @@ func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListPar
 		where += ` AND run_id = ?`
 		args = append(args, p.RunID)
 	}
+	plans := p.Plans
+	if plans != nil && p.Plan != "" {
+		plans = nil // Plan decides; it must also be one of Plans
+		if !slices.Contains(p.Plans, p.Plan) {
+			return nil, nil
+		}
+	}
 	var q string
 	switch {
+	case p.People != nil && plans != nil && p.Period != "" && x.d.Name == "postgres":
+		// One seek per person and plan (see below).
+		q = `SELECT l.* FROM (SELECT DISTINCT person FROM unnest(?::text[]) AS u(person)) want
+			CROSS JOIN (SELECT DISTINCT plan FROM unnest(?::text[]) AS v(plan)) wanted
+			CROSS JOIN LATERAL (
+			SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE person = want.person AND plan = wanted.plan` + where + ` OFFSET 0) l ORDER BY l.seq`
+		args = append([]any{p.People, plans}, args...)
+	case plans != nil:
+		if len(plans) == 0 {
+			return nil, nil
+		}
+		q = `SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE plan IN (` + placeholders(len(plans)) + `)`
+		pargs := strArgs(plans)
+		if p.People != nil {
+			q += ` AND person IN (` + placeholders(len(p.People)) + `)`
+			pargs = append(pargs, strArgs(p.People)...)
+		}
+		q += where + ` ORDER BY seq`
+		args = append(pargs, args...)
 	case p.People != nil && p.Period != "" && (p.Plan != "" || settledLedger(p.Ledger)) && x.d.Name == "postgres":
 		// One index seek per person, on ledger_line_chain (period, plan,
 		// person, ...) or ledger_line_settled (period, ledger, person),

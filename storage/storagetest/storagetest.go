@@ -1042,6 +1042,13 @@ func testLedgerList(t *testing.T, b *bundle) {
 		{"payable people", storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: "2027-Q1", People: []string{"p2", "p1"}}, "k7"},
 		{"balance people", storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, Period: "2027-Q1", People: []string{"p1"}}, "k8"},
 		{"balance other people", storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, Period: "2027-Q1", People: []string{"p2"}}, ""},
+		// Plans: a settlement batch's earned lines, plan by plan.
+		{"plans people", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: "2027-Q1", People: []string{"p1", "p3", "p2", "p3"}, Plans: []string{"sdr", "ae"}}, "k3,k4,k5," + rev.Key},
+		{"one of the plans", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: "2027-Q1", People: []string{"p1", "p2", "p3"}, Plans: []string{"sdr"}}, "k5"},
+		{"plans without people", storage.LedgerLineListParams{Period: "2027-Q1", Plans: []string{"sdr"}}, "k5"},
+		{"no plans", storage.LedgerLineListParams{Period: "2027-Q1", People: []string{"p1"}, Plans: []string{}}, ""},
+		{"plan not in plans", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p1"}, Plans: []string{"sdr"}}, ""},
+		{"plan in plans", storage.LedgerLineListParams{Plan: "sdr", Period: "2027-Q1", People: []string{"p3"}, Plans: []string{"ae", "sdr"}}, "k5"},
 		{"plan period no people", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{}}, ""},
 		{"plan period people run", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p1", "p2"}, RunID: 2}, rev.Key},
 	}

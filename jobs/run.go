@@ -89,6 +89,21 @@ type BatchArgs struct {
 	// last batch of a wave starts next.
 	Wave  int `json:"wave,omitempty"`
 	Waves int `json:"waves,omitempty"`
+	// NothingPosted says that when the run split into batches none of
+	// People had a line of the plan in the period (storage's LedgerScope)
+	// or, for a settlement batch, a payable or balance line, so the
+	// batch's diff has no posted lines to read. It still holds when the
+	// batch posts: runs of a period never overlap, and within a run only
+	// this batch posts its people's lines of its plan (or their payable
+	// and balance lines), once (RunBatchClaim). The zero value, as in jobs
+	// an older icomp enqueued, reads them.
+	NothingPosted bool `json:"nothing_posted,omitempty"`
+	// EarnedPlans are, for a settlement batch, the plans with lines in
+	// the period once every plan batch is done: the plans whose payout
+	// lines it reads, each person's of each plan found by one index seek
+	// (without them, each settlement batch walked every line of the
+	// period). Nil, as in jobs an older icomp enqueued, reads every plan's.
+	EarnedPlans []string `json:"earned_plans,omitempty"`
 }
 
 // Kind is the job kind.
@@ -278,9 +293,14 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	if err != nil {
 		return nil, err
 	}
+	posted := make(map[string]bool, len(scope[plan.Name]))
+	for _, id := range scope[plan.Name] {
+		posted[id] = true
+	}
 	out := make([]BatchArgs, len(pb.People))
 	for i, people := range pb.People {
-		out[i] = BatchArgs{RunID: run.ID, Period: pb.Period.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: pb.TargetHash, People: people}
+		out[i] = BatchArgs{RunID: run.ID, Period: pb.Period.Label, PlanHash: hash, PlanName: plan.Name, TargetHash: pb.TargetHash, People: people,
+			NothingPosted: !slices.ContainsFunc(people, func(id string) bool { return posted[id] })}
 	}
 	return out, nil
 }
@@ -344,30 +364,9 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 			_, err := river.JobCompleteTx[TDriver](ctx, dtx, job)
 			return err
 		}
-		params := storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People, WithTraces: true}
-		if a.Settle {
-			params = storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: a.Period, People: a.People}
-		}
-		posted, err := tx.LedgerLineList(ctx, params)
+		posted, err := postedLines(ctx, tx, a)
 		if err != nil {
 			return err
-		}
-		if a.Settle {
-			// Settlement owns the balance ledger too: the balances its
-			// people carry out of the period.
-			params.Ledger = ledger.BalanceLedger
-			balances, err := tx.LedgerLineList(ctx, params)
-			if err != nil {
-				return err
-			}
-			posted = append(posted, balances...)
-		}
-		if !a.Settle {
-			// The payable ledger is settlement's; a plan batch's scope is
-			// its plan's credit, attainment and payout lines.
-			posted = slices.DeleteFunc(posted, func(l ledger.Line) bool {
-				return l.Ledger == ledger.PayableLedger || l.Ledger == ledger.BalanceLedger
-			})
 		}
 		chains := ledger.Fold(posted)
 		diff := ledger.Diff(chains, comp.out.Lines, comp.posting)
@@ -418,6 +417,36 @@ func (w *BatchWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Bat
 		return lastAttempt(ctx, w.deps, job.JobRow, a, err)
 	}
 	return nil
+}
+
+// postedLines reads what a batch's diff compares its lines with: for a
+// plan batch, its plan's credit, attainment and payout lines of its people
+// in the period (the payable and balance ledgers are settlement's); for a
+// settlement batch, its people's payable and balance lines.
+func postedLines(ctx context.Context, tx storage.Tx, a BatchArgs) ([]ledger.Line, error) {
+	if a.NothingPosted {
+		return nil, nil
+	}
+	if a.Settle {
+		// Settlement owns the balance ledger too: the balances its
+		// people carry out of the period.
+		var posted []ledger.Line
+		for _, l := range []string{ledger.PayableLedger, ledger.BalanceLedger} {
+			lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: l, Period: a.Period, People: a.People})
+			if err != nil {
+				return nil, err
+			}
+			posted = append(posted, lines...)
+		}
+		return posted, nil
+	}
+	posted, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Plan: a.PlanName, Period: a.Period, People: a.People, WithTraces: true})
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(posted, func(l ledger.Line) bool {
+		return l.Ledger == ledger.PayableLedger || l.Ledger == ledger.BalanceLedger
+	}), nil
 }
 
 // timedOut reports whether the job's time budget ran out. Another
@@ -547,7 +576,7 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, run storage.Run
 // settle computes a settlement batch: its people's payable lines.
 func (w *BatchWorker[TDriver, TTx]) settle(ctx context.Context, run storage.Run, a BatchArgs) (*computed, error) {
 	st := w.deps.Store
-	earned, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: a.Period, People: a.People})
+	earned, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: a.Period, People: a.People, Plans: a.EarnedPlans})
 	if err != nil {
 		return nil, err
 	}
@@ -627,6 +656,22 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
+	scope, err := st.LedgerScope(ctx, run.Period)
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
+	earnedPlans := make([]string, 0, len(scope))
+	for plan := range scope {
+		earnedPlans = append(earnedPlans, plan)
+	}
+	sort.Strings(earnedPlans)
+	// A period settled for the first time has no payable or balance line
+	// yet: its settlement batches have nothing posted to read (see
+	// NothingPosted).
+	settled, err := st.LedgerHasLines(ctx, run.Period, []string{ledger.PayableLedger, ledger.BalanceLedger})
+	if err != nil {
+		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
+	}
 	client := river.ClientFromContext[TTx](ctx)
 	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		var params []river.InsertManyParams
@@ -634,7 +679,7 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 			end := min(start+BatchPeopleMax, len(people))
 			params = append(params, river.InsertManyParams{
 				Args: BatchArgs{RunID: run.ID, Index: run.Batches + len(params), Period: run.Period, People: people[start:end], Settle: true,
-					Policies: run.Policies},
+					Policies: run.Policies, NothingPosted: !settled, EarnedPlans: earnedPlans},
 				InsertOpts: &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}},
 			})
 		}

@@ -138,6 +138,9 @@ type LedgerReader interface {
 	// ledgers are settlement's, scoped by these people, the adjustments
 	// and the balances.)
 	LedgerScope(ctx context.Context, periodLabel string) (map[string][]string, error)
+	// LedgerHasLines reports whether any line of ledgers was earned in a
+	// period.
+	LedgerHasLines(ctx context.Context, periodLabel string, ledgers []string) (bool, error)
 	// LedgerDigest streams the lines of a period (every period when empty)
 	// through a Digester: the same value as Digest over LedgerLineList.
 	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)
@@ -449,6 +452,11 @@ type RunFinishParams struct {
 type LedgerLineListParams struct {
 	Ledger string
 	Plan   string
+	// Plans, when not nil, keeps the lines of these plans only (with
+	// Plan, of Plan if it is one of them). Naming the plans lets the
+	// database seek each person's lines of each plan in a period instead
+	// of walking the period's lines.
+	Plans []string
 	// Period is the earned period.
 	Period string
 	// PostedPeriod is the period lines were posted in.

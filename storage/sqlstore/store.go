@@ -308,15 +308,19 @@ func (x queries) PersonCount(ctx context.Context) (int, error) {
 // starts later are left out. Sorted by id.
 func (x queries) PersonListAsOf(ctx context.Context, p storage.PersonListAsOfParams) ([]storage.PersonRecord, error) {
 	day := p.Date.String()
-	q := `SELECT ` + personCols + ` FROM person_version p
-		JOIN (SELECT id, MAX(effective_from) AS ef FROM person_version WHERE effective_from <= ? GROUP BY id) e
-		  ON e.id = p.id AND e.ef = p.effective_from
-		WHERE p.seq = (SELECT MAX(seq) FROM person_version v WHERE v.id = p.id AND v.effective_from = p.effective_from)`
-	args := []any{day}
+	// With IDs, the newest effective date is found for those people only
+	// (a batch asks for its own): the database does not carry p.id IN
+	// (...) across the join into the grouped subquery by itself, and would
+	// group every person's versions for each batch.
+	ids, args := ``, []any{day}
 	if p.IDs != nil {
-		q += ` AND p.id IN (` + placeholders(len(p.IDs)) + `)`
+		ids = ` AND id IN (` + placeholders(len(p.IDs)) + `)`
 		args = append(args, strArgs(p.IDs)...)
 	}
+	q := `SELECT ` + personCols + ` FROM person_version p
+		JOIN (SELECT id, MAX(effective_from) AS ef FROM person_version WHERE effective_from <= ?` + ids + ` GROUP BY id) e
+		  ON e.id = p.id AND e.ef = p.effective_from
+		WHERE p.seq = (SELECT MAX(seq) FROM person_version v WHERE v.id = p.id AND v.effective_from = p.effective_from)`
 	q += ` ORDER BY p.id`
 	rows, err := x.query(ctx, q, args...)
 	if err != nil {
@@ -505,11 +509,15 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 
 func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
 	// The credits of the credit lines in force: posted and superseded by
-	// no later line (ledger_line_supersedes is unique on supersedes).
+	// no later line (ledger_line_supersedes is unique on supersedes). The
+	// supersedes <> '' lets the database look a line's successor up in
+	// that partial index: without it, a planner that thinks the period has
+	// a line or two (stale statistics) scans the whole ledger for each
+	// credit line.
 	const uncredited = ` FROM txn t LEFT JOIN (
 		SELECT DISTINCT c.txn FROM credit c JOIN ledger_line l ON l.key = c.line_key
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
-		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key)
+		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 	) k ON k.txn = t.id
 	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
 	// One pass: count every row, keep the first sampleMax.
@@ -1071,23 +1079,68 @@ func scanLine(rows Rows, l *ledger.Line, amount *string) error {
 }
 
 func (x queries) LedgerLineList(ctx context.Context, p storage.LedgerLineListParams) ([]ledger.Line, error) {
-	q := `SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE 1=1`
+	where := ``
 	var args []any
-	for _, f := range []struct{ col, val string }{{"ledger", p.Ledger}, {"plan", p.Plan}, {"period", p.Period}, {"posted_period", p.PostedPeriod}} {
+	if p.Ledger != "" {
+		where += ` AND ` + ledgerIs(p.Ledger, &args)
+	}
+	for _, f := range []struct{ col, val string }{{"plan", p.Plan}, {"period", p.Period}, {"posted_period", p.PostedPeriod}} {
 		if f.val != "" {
-			q += ` AND ` + f.col + ` = ?`
+			where += ` AND ` + f.col + ` = ?`
 			args = append(args, f.val)
 		}
 	}
 	if p.RunID != 0 {
-		q += ` AND run_id = ?`
+		where += ` AND run_id = ?`
 		args = append(args, p.RunID)
 	}
-	if p.People != nil {
-		q += ` AND person IN (` + placeholders(len(p.People)) + `)`
-		args = append(args, strArgs(p.People)...)
+	plans := p.Plans
+	if plans != nil && p.Plan != "" {
+		plans = nil // Plan decides; it must also be one of Plans
+		if !slices.Contains(p.Plans, p.Plan) {
+			return nil, nil
+		}
 	}
-	q += ` ORDER BY seq`
+	var q string
+	switch {
+	case p.People != nil && plans != nil && p.Period != "" && x.d.Name == "postgres":
+		// One seek per person and plan (see below).
+		q = `SELECT l.* FROM (SELECT DISTINCT person FROM unnest(?::text[]) AS u(person)) want
+			CROSS JOIN (SELECT DISTINCT plan FROM unnest(?::text[]) AS v(plan)) wanted
+			CROSS JOIN LATERAL (
+			SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE person = want.person AND plan = wanted.plan` + where + ` OFFSET 0) l ORDER BY l.seq`
+		args = append([]any{p.People, plans}, args...)
+	case plans != nil:
+		if len(plans) == 0 {
+			return nil, nil
+		}
+		q = `SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE plan IN (` + placeholders(len(plans)) + `)`
+		pargs := strArgs(plans)
+		if p.People != nil {
+			q += ` AND person IN (` + placeholders(len(p.People)) + `)`
+			pargs = append(pargs, strArgs(p.People)...)
+		}
+		q += where + ` ORDER BY seq`
+		args = append(pargs, args...)
+	case p.People != nil && p.Period != "" && (p.Plan != "" || settledLedger(p.Ledger)) && x.d.Name == "postgres":
+		// One index seek per person, on ledger_line_chain (period, plan,
+		// person, ...) or ledger_line_settled (period, ledger, person),
+		// whatever the statistics say. Written as person IN (...), the
+		// planner may take person for a filter after an index scan on
+		// (period, plan) when its statistics are stale (a ledger analyzed
+		// before the period had lines, or before a run posted a plan's
+		// lines): it then reads every line of the plan in the period, for
+		// each batch. OFFSET 0 keeps the subquery from being flattened into
+		// a join the planner could turn back into that scan.
+		q = `SELECT l.* FROM (SELECT DISTINCT person FROM unnest(?::text[]) AS u(person)) want CROSS JOIN LATERAL (
+			SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE person = want.person` + where + ` OFFSET 0) l ORDER BY l.seq`
+		args = append([]any{p.People}, args...)
+	case p.People != nil:
+		q = `SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE person IN (` + placeholders(len(p.People)) + `)` + where + ` ORDER BY seq`
+		args = append(strArgs(p.People), args...)
+	default:
+		q = `SELECT ` + x.ledgerCols() + ` FROM ledger_line WHERE 1=1` + where + ` ORDER BY seq`
+	}
 	rows, err := x.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
@@ -1131,6 +1184,42 @@ func (x queries) LedgerScope(ctx context.Context, periodLabel string) (map[strin
 		out[plan] = append(out[plan], person)
 	}
 	return out, x.d.err(rows.Err())
+}
+
+// settledLedger reports whether ledger_line_settled holds name's lines.
+func settledLedger(name string) bool {
+	return name == ledger.PayableLedger || name == ledger.BalanceLedger
+}
+
+// ledgerIs is the condition ledger = name. The settlement ledgers are
+// named by a literal (one of two constants, never input), so that the
+// database can use ledger_line_settled, a partial index: neither backend
+// can prove a bound parameter within an index's WHERE.
+func ledgerIs(name string, args *[]any) string {
+	if settledLedger(name) {
+		return `ledger = '` + name + `'`
+	}
+	*args = append(*args, name)
+	return `ledger = ?`
+}
+
+// LedgerHasLines reports whether a period has a line of any of ledgers:
+// one index seek (ledger_line_settled for the settlement ledgers).
+func (x queries) LedgerHasLines(ctx context.Context, periodLabel string, ledgers []string) (bool, error) {
+	if len(ledgers) == 0 {
+		return false, nil
+	}
+	args := []any{periodLabel}
+	terms := make([]string, len(ledgers))
+	for i, l := range ledgers {
+		terms[i] = ledgerIs(l, &args)
+	}
+	var one int
+	err := x.queryRow(ctx, `SELECT 1 FROM ledger_line WHERE period = ? AND (`+strings.Join(terms, ` OR `)+`) LIMIT 1`, args, &one)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // LedgerDigest streams the period's lines in digest order, compared

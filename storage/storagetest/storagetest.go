@@ -993,7 +993,9 @@ func testLedgerList(t *testing.T, b *bundle) {
 	}
 	rev := ledger.Reverse(in[2], ledger.Posting{RunID: 2}, "")
 	rev.Seq = 0
-	in = append(in, rev)
+	in = append(in, rev,
+		mk("k7", ledger.PayableLedger, "ae", "2027-Q1", "p2", "commission", "-12345678901234567890.99"),
+		mk("k8", ledger.BalanceLedger, "", "2027-Q1", "p1", "draw", "5"))
 	inTx(t, ctx, st, func(tx storage.Tx) error {
 		n, err := tx.LedgerLineInsert(ctx, in)
 		if err == nil && n != len(in) {
@@ -1029,9 +1031,26 @@ func testLedgerList(t *testing.T, b *bundle) {
 		{"ledger", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger}, "k3,k4,k5,k6," + rev.Key},
 		{"plan", storage.LedgerLineListParams{Plan: "sdr"}, "k5"},
 		{"period", storage.LedgerLineListParams{Period: "2027-Q2"}, "k6"},
-		{"people", storage.LedgerLineListParams{People: []string{"p2", "p3"}}, "k4,k5"},
+		{"people", storage.LedgerLineListParams{People: []string{"p2", "p3"}}, "k4,k5,k7"},
 		{"no people", storage.LedgerLineListParams{People: []string{}}, ""},
 		{"all filters", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Plan: "ae", Period: "2027-Q1", People: []string{"p1"}}, "k3," + rev.Key},
+		// A plan's lines of some people in a period (what a batch diffs
+		// against; a query of its own on Postgres): posting order across
+		// people, each line once however often its person is named.
+		{"plan period people", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p2", "p1", "p9", "p1"}}, "k1,k2,k3,k4," + rev.Key + ",k7"},
+		// A settlement batch's: payable and balance lines of people.
+		{"payable people", storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: "2027-Q1", People: []string{"p2", "p1"}}, "k7"},
+		{"balance people", storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, Period: "2027-Q1", People: []string{"p1"}}, "k8"},
+		{"balance other people", storage.LedgerLineListParams{Ledger: ledger.BalanceLedger, Period: "2027-Q1", People: []string{"p2"}}, ""},
+		// Plans: a settlement batch's earned lines, plan by plan.
+		{"plans people", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: "2027-Q1", People: []string{"p1", "p3", "p2", "p3"}, Plans: []string{"sdr", "ae"}}, "k3,k4,k5," + rev.Key},
+		{"one of the plans", storage.LedgerLineListParams{Ledger: ledger.PayoutLedger, Period: "2027-Q1", People: []string{"p1", "p2", "p3"}, Plans: []string{"sdr"}}, "k5"},
+		{"plans without people", storage.LedgerLineListParams{Period: "2027-Q1", Plans: []string{"sdr"}}, "k5"},
+		{"no plans", storage.LedgerLineListParams{Period: "2027-Q1", People: []string{"p1"}, Plans: []string{}}, ""},
+		{"plan not in plans", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p1"}, Plans: []string{"sdr"}}, ""},
+		{"plan in plans", storage.LedgerLineListParams{Plan: "sdr", Period: "2027-Q1", People: []string{"p3"}, Plans: []string{"ae", "sdr"}}, "k5"},
+		{"plan period no people", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{}}, ""},
+		{"plan period people run", storage.LedgerLineListParams{Plan: "ae", Period: "2027-Q1", People: []string{"p1", "p2"}, RunID: 2}, rev.Key},
 	}
 	for _, tt := range tests {
 		got, err := st.LedgerLineList(ctx, tt.p)
@@ -1042,6 +1061,27 @@ func testLedgerList(t *testing.T, b *bundle) {
 		}
 		if s := strings.Join(keys, ","); s != tt.want {
 			t.Errorf("%s: got %s, want %s", tt.name, s, tt.want)
+		}
+	}
+	for _, tt := range []struct {
+		name    string
+		period  string
+		ledgers []string
+		want    bool
+	}{
+		{"payout", "2027-Q1", []string{ledger.PayoutLedger}, true},
+		{"credit or attainment", "2027-Q1", []string{ledger.CreditLedger, ledger.AttainmentLedger}, true},
+		{"other period", "2027-Q2", []string{ledger.PayoutLedger}, true},
+		{"not in the period", "2027-Q2", []string{ledger.CreditLedger}, false},
+		{"settlement ledgers", "2027-Q1", []string{ledger.PayableLedger, ledger.BalanceLedger}, true},
+		{"balance", "2027-Q1", []string{ledger.BalanceLedger}, true},
+		{"settlement ledgers, none posted", "2027-Q2", []string{ledger.PayableLedger, ledger.BalanceLedger}, false},
+		{"no ledgers", "2027-Q1", nil, false},
+	} {
+		got, err := st.LedgerHasLines(ctx, tt.period, tt.ledgers)
+		must(t, err)
+		if got != tt.want {
+			t.Errorf("LedgerHasLines %s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
 	// What goes in comes out: the digest of the stored lines is the

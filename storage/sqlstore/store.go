@@ -742,12 +742,25 @@ func (t *tx) TransactionStagedDates(ctx context.Context, attrs []string) ([]stri
 	// staged row equal to the stored one changes no date.
 	q := `SELECT DISTINCT s.date, '' FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash
 		UNION SELECT DISTINCT t.date, '' FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash`
+	var args []any
 	if len(attrs) > 0 {
+		// Only the rows that hold one of the attributes (as attrsJSON
+		// writes its key; LIKE may let others through, which parse to
+		// nothing).
+		has := func(col string) string {
+			var or []string
+			for _, k := range attrs {
+				or = append(or, col+` LIKE ?`)
+				key, _ := json.Marshal(k)
+				args = append(args, "%"+string(key)+":%")
+			}
+			return "(" + strings.Join(or, " OR ") + ")"
+		}
 		q += `
-		UNION SELECT DISTINCT '', s.attrs FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE (t.id IS NULL OR t.hash <> s.hash) AND s.attrs <> ''
-		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash AND t.attrs <> ''`
+		UNION SELECT DISTINCT '', s.attrs FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE (t.id IS NULL OR t.hash <> s.hash) AND ` + has("s.attrs") + `
+		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash AND ` + has("t.attrs")
 	}
-	rows, err := t.query(ctx, q)
+	rows, err := t.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

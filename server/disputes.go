@@ -218,11 +218,13 @@ func (s *Server) apiDisputes(w http.ResponseWriter, r *http.Request, p *principa
 	q := r.URL.Query()
 	params := storage.DisputeListParams{Person: q.Get("person"), Period: q.Get("period"), State: q.Get("state")}
 	if p.User.Role != storage.RoleAdmin {
-		if p.User.Person == "" {
+		if params.Person == "" {
+			params.Person = p.User.Person // my disputes
+		}
+		if params.Person == "" {
 			writeJSON(w, http.StatusOK, []apiDispute{})
 			return
 		}
-		params.Person = p.User.Person
 	}
 	ds, err := disputes.List(r.Context(), s.cfg.Store, params)
 	if errors.Is(err, disputes.ErrInvalid) {
@@ -234,7 +236,27 @@ func (s *Server) apiDisputes(w http.ResponseWriter, r *http.Request, p *principa
 		return
 	}
 	out := []apiDispute{}
+	seen := map[[2]string]bool{} // statementAccess by person and period
 	for _, d := range ds {
+		// The statement rule, dispute by dispute: a manager lists a
+		// report's disputes of the periods the report was below them; a
+		// rep asking for someone else's gets none.
+		if p.User.Role != storage.RoleAdmin {
+			k := [2]string{d.Person, d.Period}
+			ok, done := seen[k]
+			if !done {
+				_, err := s.statementAccess(r.Context(), p, d.Person, d.Period)
+				if err != nil && !errors.Is(err, errHidden) {
+					s.serverError(w, r, err)
+					return
+				}
+				ok = err == nil
+				seen[k] = ok
+			}
+			if !ok {
+				continue
+			}
+		}
 		out = append(out, disputeSummary(d))
 	}
 	writeJSON(w, http.StatusOK, out)

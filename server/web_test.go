@@ -202,6 +202,26 @@ func TestDisputeForms(t *testing.T) {
 	if code, body, _ := f.do(t, "other", "GET", "/api/disputes", nil); code != 200 || strings.TrimSpace(body) != "[]" {
 		t.Errorf("GET /api/disputes as another rep: %d %s", code, body)
 	}
+	// Asking for the rep's disputes by person: their manager sees them (the
+	// statement rule), another rep none, and the manager's own list is
+	// theirs (none).
+	for _, tc := range []struct {
+		who, query string
+		want       int
+	}{
+		{"manager", "?person=" + repPerson, 2},
+		{"manager", "?person=" + repPerson + "&period=" + quarter, 2},
+		{"manager", "", 0},
+		{"manager", "?person=" + otherPerson, 0},
+		{"other", "?person=" + repPerson, 0},
+		{"rep", "?person=" + repPerson, 2},
+	} {
+		code, body, _ := f.do(t, tc.who, "GET", "/api/disputes"+tc.query, nil)
+		var ds []map[string]any
+		if err := json.Unmarshal([]byte(body), &ds); code != 200 || err != nil || len(ds) != tc.want {
+			t.Errorf("GET /api/disputes%s as %s: %d, %d disputes, want %d: %v\n%.300s", tc.query, tc.who, code, len(ds), tc.want, err, body)
+		}
+	}
 	code, body, _ := f.do(t, "rep", "GET", "/statements/"+repPerson+"/"+quarter, nil)
 	if code != 200 || !strings.Contains(body, "split missed") || !strings.Contains(body, "the deal is ae-2&#39;s") {
 		t.Errorf("statement does not show the resolved disputes: %d", code)

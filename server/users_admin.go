@@ -114,6 +114,11 @@ func SetUserDisabled(ctx context.Context, st storage.Store, p SetDisabledParams,
 	at := now.UTC().Format(time.RFC3339)
 	var u storage.User
 	err := st.InTx(ctx, func(tx storage.Tx) error {
+		// Two admins disabled at once must not both count the other as
+		// the one left enabled.
+		if err := tx.LockUsers(ctx); err != nil {
+			return err
+		}
 		var err error
 		if p.Email != "" {
 			u, err = findUser(ctx, tx, p.Email)

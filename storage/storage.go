@@ -225,6 +225,11 @@ type Tx interface {
 	// Postgres takes a transaction-level advisory lock; SQLite's writers
 	// are serialised already.
 	LockInputs(ctx context.Context) error
+	// LockUsers serialises, until the transaction ends, the transactions
+	// that check the users before changing one (disabling an admin
+	// counts the others first). Postgres takes a transaction-level
+	// advisory lock; SQLite's writers are serialised already.
+	LockUsers(ctx context.Context) error
 
 	RunInsert(ctx context.Context, r Run) (int64, error)
 	RunSetBatches(ctx context.Context, id int64, batches int) error

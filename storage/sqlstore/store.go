@@ -1033,6 +1033,17 @@ func (t *tx) LockInputs(ctx context.Context) error {
 	return err
 }
 
+// usersLockID is the advisory lock key of LockUsers on Postgres.
+const usersLockID = 0x69636f6d70_02 // "icomp", 2
+
+func (t *tx) LockUsers(ctx context.Context) error {
+	if t.d.Name != "postgres" {
+		return nil
+	}
+	_, err := t.exec(ctx, `SELECT pg_advisory_xact_lock(?)`, int64(usersLockID))
+	return err
+}
+
 func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
 	if _, err := t.RunActive(ctx, r.Period); err == nil {
 		return 0, storage.ErrRunInProgress

@@ -44,3 +44,42 @@ func TestPayrollExportConcurrentPostgres(t *testing.T) {
 		t.Fatalf("%d exports made a batch and %d repeated it; want 1 and %d", fresh, repeats, n-1)
 	}
 }
+
+// TestDisableAdminsConcurrentPostgres: two admins disabled at the same
+// moment on Postgres (each by the other, say) leave one enabled: the
+// second disabling waits for the first and then finds it would disable
+// the last admin. Regression test: each counted the other as still
+// enabled, and both were disabled.
+func TestDisableAdminsConcurrentPostgres(t *testing.T) {
+	t.Parallel()
+	url := pgtest.NewDatabase(t, pgtest.Shared(t))
+	mustIcomp(t, "--db", url, "migrate")
+	for _, email := range []string{"a@example.com", "b@example.com"} {
+		if r := icompIn(t, "a long enough password\n", "--db", url, "users", "add", "--email", email, "--role", "admin"); r.code != ExitOK {
+			t.Fatalf("users add: %s", r)
+		}
+	}
+	for round := range 5 {
+		results := make([]result, 2)
+		var wg sync.WaitGroup
+		for i, email := range []string{"a@example.com", "b@example.com"} {
+			wg.Go(func() { results[i] = icomp(t, "--db", url, "users", "disable", "--email", email) })
+		}
+		wg.Wait()
+		ok := 0
+		for _, r := range results {
+			switch {
+			case r.code == ExitOK:
+				ok++
+			case !strings.Contains(r.String(), "is the last enabled admin"):
+				t.Fatalf("round %d: %s", round, r)
+			}
+		}
+		if ok != 1 {
+			t.Fatalf("round %d: %d of the two admins were disabled, want 1:\n%s\n%s", round, ok, results[0], results[1])
+		}
+		for _, email := range []string{"a@example.com", "b@example.com"} {
+			icomp(t, "--db", url, "users", "enable", "--email", email) // the one still enabled is refused: that is fine
+		}
+	}
+}

@@ -731,7 +731,10 @@ func (w *FinalizeWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[
 func republished(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run storage.Run) (string, error) {
 	now, err := plansFor(ctx, tx, cache, StartParams{Period: run.Period, Plan: run.PlanFilter})
 	if err != nil && !errors.Is(err, ErrNoPlans) {
-		return "", err
+		// The plans published now cannot run this period (a plan of the
+		// filter republished with another frequency): the run's numbers
+		// stand, and the period waits for a look.
+		return fmt.Sprintf("the plans published while run %d ran no longer run %s as it did: %v", run.ID, run.Period, err), nil
 	}
 	var changed []string
 	for _, h := range now {

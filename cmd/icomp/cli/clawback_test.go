@@ -33,16 +33,14 @@ clawback:
   window_days: 90
 `
 
-// TestClawbackEndToEnd: deals paid in 2027-Q1, which is then closed, are
-// cancelled. A cancellation dated in Q2 posts a clawback line earned and
-// posted in Q2 that names the deal and the period that paid it; one dated
-// in the closed Q1 (imported late) posts into Q2 as a labelled
-// prior-period adjustment; one outside the window takes nothing back.
-func TestClawbackEndToEnd(t *testing.T) {
-	t.Parallel()
+// scratchWorkspace is a workspace database (db) in a temporary directory,
+// write, which writes a file there and returns its path, and do,
+// which runs icomp on the database and fails the test unless it succeeds.
+func scratchWorkspace(t *testing.T) (db string, write func(name, text string) string, do func(args ...string) result) {
+	t.Helper()
 	dir := t.TempDir()
-	db := filepath.Join(dir, "icomp.db")
-	write := func(name, text string) string {
+	db = filepath.Join(dir, "icomp.db")
+	write = func(name, text string) string {
 		t.Helper()
 		path := filepath.Join(dir, name)
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
@@ -50,10 +48,21 @@ func TestClawbackEndToEnd(t *testing.T) {
 		}
 		return path
 	}
-	do := func(args ...string) result {
+	do = func(args ...string) result {
 		t.Helper()
 		return mustIcomp(t, append([]string{"--db", db}, args...)...)
 	}
+	return db, write, do
+}
+
+// TestClawbackEndToEnd: deals paid in 2027-Q1, which is then closed, are
+// cancelled. A cancellation dated in Q2 posts a clawback line earned and
+// posted in Q2 that names the deal and the period that paid it; one dated
+// in the closed Q1 (imported late) posts into Q2 as a labelled
+// prior-period adjustment; one outside the window takes nothing back.
+func TestClawbackEndToEnd(t *testing.T) {
+	t.Parallel()
+	db, write, do := scratchWorkspace(t)
 	const header = "id,date,type,owner,territory,product,amount,currency,attr.cancels\n"
 	do("import", "people", "testdata/statement/people.csv")
 	do("import", "transactions", write("q1.csv", header+

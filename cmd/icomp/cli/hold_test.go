@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -36,20 +34,7 @@ hold:
 // same), the statements show both, and payroll exports the release.
 func TestHoldEndToEnd(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "icomp.db")
-	write := func(name, text string) string {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	do := func(args ...string) result {
-		t.Helper()
-		return mustIcomp(t, append([]string{"--db", db}, args...)...)
-	}
+	db, write, do := scratchWorkspace(t)
 	const header = "id,date,type,owner,territory,product,amount,currency,attr.paid_on\n"
 	do("import", "people", "testdata/statement/people.csv")
 	do("import", "transactions", write("q1.csv", header+
@@ -139,30 +124,18 @@ func TestHoldEndToEnd(t *testing.T) {
 // used to change nothing, and the release was never paid.
 func TestHoldLatePaymentMarksPeriod(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "icomp.db")
-	write := func(name, text string) string {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	do := func(args ...string) result {
-		t.Helper()
-		return mustIcomp(t, append([]string{"--db", db}, args...)...)
-	}
+	db, write, do := scratchWorkspace(t)
 	const header = "id,date,type,owner,territory,product,amount,currency,attr.paid_on\n"
 	do("import", "people", "testdata/statement/people.csv")
-	do("import", "transactions", write("q1.csv", header+"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,\n"))
+	q1 := write("q1.csv", header+"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,\n")
+	do("import", "transactions", q1)
 	do("plan", "publish", write("plan.yaml", holdPlan))
 	do("run", "--period", "2027-Q1")
 	do("run", "--period", "2027-Q2")
 	do("period", "approve", "2027-Q2", "--by", "payroll-lead")
 
 	// Re-importing the same file changes nothing and marks nothing.
-	if imp := do("import", "transactions", filepath.Join(dir, "q1.csv")); strings.Contains(imp.errOut, "re-run") {
+	if imp := do("import", "transactions", q1); strings.Contains(imp.errOut, "re-run") {
 		t.Errorf("an unchanged import marks periods:\n%s", imp)
 	}
 	imp := do("import", "transactions", write("paid.csv", header+"T-2,2027-03-10,new,ae-1,west,core,50000.00,USD,2027-05-02\n"))

@@ -80,27 +80,32 @@ func readRollupInputs(ctx context.Context, r Source, plan *plans.CompPlan, p per
 	return in, nil
 }
 
-// below lists, sorted, the people down to levels levels below roots in
-// the graph manager → reports (levels < 0: any depth).
+// below lists, sorted, the people down to levels levels below any of
+// roots in the graph manager → reports (levels < 0: any depth). A root
+// below another root is listed: a batch may hold a manager and their
+// manager, and the latter's team holds the former.
 func below(reports map[string][]string, roots []string, levels int) []string {
-	seen := map[string]bool{}
+	found := map[string]bool{}
 	for _, r := range roots {
-		seen[r] = true
-	}
-	var out []string
-	frontier := slices.Clone(roots)
-	for depth := 1; len(frontier) > 0 && (levels < 0 || depth <= levels); depth++ {
-		var next []string
-		for _, m := range frontier {
-			for _, p := range reports[m] {
-				if !seen[p] {
-					seen[p] = true
-					next = append(next, p)
-					out = append(out, p)
+		seen := map[string]bool{r: true}
+		frontier := []string{r}
+		for depth := 1; len(frontier) > 0 && (levels < 0 || depth <= levels); depth++ {
+			var next []string
+			for _, m := range frontier {
+				for _, p := range reports[m] {
+					if !seen[p] {
+						seen[p] = true
+						found[p] = true
+						next = append(next, p)
+					}
 				}
 			}
+			frontier = next
 		}
-		frontier = next
+	}
+	out := make([]string, 0, len(found))
+	for p := range found {
+		out = append(out, p)
 	}
 	slices.Sort(out)
 	return out

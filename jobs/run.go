@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +63,10 @@ type Deps[TTx any] struct {
 // RunArgs starts a period run.
 type RunArgs struct {
 	RunID int64 `json:"run_id" river:"unique"`
+	// Full recomputes every person, even when an earlier run of the
+	// period lets the run recompute only the people changes reach
+	// (incremental.go).
+	Full bool `json:"full,omitempty"`
 }
 
 // Kind is the job kind.
@@ -202,9 +207,23 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 			return err
 		})
 	}
-	scope, err := st.LedgerScope(ctx, run.Period)
-	if err != nil {
-		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
+	if !job.Args.Full {
+		sc, why, err := incrementalScope(ctx, w.deps, run)
+		if err != nil {
+			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "deciding what the run recomputes", err)
+		}
+		if sc == nil {
+			sc = &storage.RunScope{Full: true, Note: why}
+		}
+		run.Scope = sc
+	} else {
+		run.Scope = &storage.RunScope{Full: true, Note: "a full run was asked for"}
+	}
+	var scope map[string][]string
+	if !run.Incremental() {
+		if scope, err = st.LedgerScope(ctx, run.Period); err != nil {
+			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting the run into batches", err)
+		}
 	}
 	var batches []BatchArgs
 	inRun := map[string]bool{}
@@ -240,8 +259,9 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 		}
 	}
 	// A run of every plan also reverses what plans no longer in effect
-	// (ended, renamed, unpublished) posted in the period.
-	if run.PlanFilter == "" {
+	// (ended, renamed, unpublished) posted in the period. (An incremental
+	// run's base did, with the same plans.)
+	if run.PlanFilter == "" && !run.Incremental() {
 		names := make([]string, 0, len(scope))
 		for name := range scope {
 			if !inRun[name] {
@@ -261,6 +281,11 @@ func (w *RunWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[RunAr
 	err = st.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
 		if err := tx.RunSetBatches(ctx, run.ID, len(batches)); err != nil {
 			return err
+		}
+		if run.Scope != nil {
+			if err := tx.RunSetScope(ctx, run.ID, *run.Scope); err != nil {
+				return err
+			}
 		}
 		params := make([]river.InsertManyParams, 0, len(batches)+1)
 		for _, b := range batches {
@@ -288,6 +313,9 @@ func (w *RunWorker[TDriver, TTx]) planBatches(ctx context.Context, run storage.R
 	plan, err := w.deps.Plans.Comp(ctx, st, hash)
 	if err != nil {
 		return nil, err
+	}
+	if run.Incremental() {
+		return scopedBatches(ctx, st, plan, hash, run)
 	}
 	pb, err := calc.PlanBatches(ctx, st, w.deps.Plans, plan, run.Period, scope[plan.Name], run.BatchSize)
 	if err != nil {
@@ -656,6 +684,11 @@ func (w *SettleSplitWorker[TDriver, TTx]) Work(ctx context.Context, job *river.J
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
 	}
+	if run.Incremental() {
+		// An incremental run settles the people it recomputed (those of
+		// them a full run would settle).
+		people = slices.DeleteFunc(people, func(id string) bool { _, ok := slices.BinarySearch(run.Scope.People, id); return !ok })
+	}
 	scope, err := st.LedgerScope(ctx, run.Period)
 	if err != nil {
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, "splitting settlement", err)
@@ -766,6 +799,12 @@ func republished(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run 
 // moves the period on: calculated, and later periods of the fiscal year
 // marked for a re-run when this run changed what was earned.
 func finishRun(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run storage.Run, now string) error {
+	// The inputs lock first, as every transaction that takes it (and then
+	// locks period rows) does: finishing records the run in the change
+	// sequence below.
+	if err := tx.LockInputs(ctx); err != nil {
+		return err
+	}
 	digest, _, err := tx.LedgerDigest(ctx, run.Period)
 	if err != nil {
 		return err
@@ -803,6 +842,13 @@ func finishRun(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run st
 	}
 	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(lines) > 0); err != nil {
 		return err
+	}
+	if len(lines) > 0 {
+		// Other periods' incremental re-runs recompute the people whose
+		// lines this run changed (incremental.go).
+		if err := tx.InputChangeRecord(ctx, storage.ChangeRun, strconv.FormatInt(run.ID, 10)); err != nil {
+			return err
+		}
 	}
 	// A plan published while the run ran is not in its numbers: the
 	// period stays marked, as publishing marked it.

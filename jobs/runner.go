@@ -93,6 +93,9 @@ type StartParams struct {
 	Plan string
 	// BatchSize fixes the people per batch; 0 sizes batches by transactions.
 	BatchSize int
+	// Full recomputes every person even when the changes since the
+	// period's last run reach only some (incremental.go).
+	Full bool
 }
 
 // ErrNoPlans is returned when no published plan is effective in the period.
@@ -148,6 +151,12 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 		if err != nil {
 			return err
 		}
+		// Read under the inputs lock: every change committed before this
+		// run is at or below seq, and none can commit below it later.
+		seq, err := tx.InputChangeSeq(ctx)
+		if err != nil {
+			return err
+		}
 		policies, err := tx.PlanVersionListLatest(ctx, plans.KindSettlementPolicy)
 		if err != nil {
 			return err
@@ -157,12 +166,13 @@ func (r *Runner[TDriver, TTx]) Start(ctx context.Context, p StartParams) (runID 
 			policyHashes = append(policyHashes, v.Hash)
 		}
 		id, err := tx.RunInsert(ctx, storage.Run{Period: per.Label, BatchSize: p.BatchSize, Plans: hashes, PlanFilter: p.Plan,
-			PostedPeriod: posted.Label, Inputs: fmt.Sprintf("import_batch=%d", imported), StartedAt: r.Deps.now(), Policies: policyHashes})
+			PostedPeriod: posted.Label, Inputs: fmt.Sprintf("import_batch=%d", imported), StartedAt: r.Deps.now(), Policies: policyHashes,
+			InputSeq: seq})
 		if err != nil {
 			return err
 		}
 		runID = id
-		_, err = r.Client.InsertTx(ctx, dtx, RunArgs{RunID: id}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
+		_, err = r.Client.InsertTx(ctx, dtx, RunArgs{RunID: id, Full: p.Full}, &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByArgs: true}})
 		return err
 	})
 	if errors.Is(err, storage.ErrRunInProgress) {

@@ -181,9 +181,11 @@ func (w *WaveWorker[TDriver, TTx]) Work(ctx context.Context, job *river.Job[Wave
 		}
 		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, what, err)
 	}
-	scope, err := st.LedgerScope(ctx, run.Period)
-	if err != nil {
-		return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, what, err)
+	var scope map[string][]string
+	if !run.Incremental() {
+		if scope, err = st.LedgerScope(ctx, run.Period); err != nil {
+			return lastAttemptOf(ctx, w.deps, job.JobRow, run.ID, what, err)
+		}
 	}
 	rw := &RunWorker[TDriver, TTx]{deps: w.deps}
 	var batches []BatchArgs

@@ -324,23 +324,53 @@ func TestDigest(t *testing.T) {
 			t.Fatal("the empty ledger has the same digest")
 		}
 	})
-	t.Run("chain order", func(t *testing.T) {
+	t.Run("chain links", func(t *testing.T) {
 		t.Parallel()
-		// Within one logical key, posting order is content: swapping the
-		// reversal and the original of p1's commission changes the digest.
-		swapped := slices.Clone(lines)
-		var idx []int
-		for i, l := range swapped {
-			if l.Person == "p1" && l.Subject == "commission" {
-				idx = append(idx, i)
+		// Within one logical key, each line names the line it supersedes:
+		// the links are content, and they pin the chain's order (which the
+		// seal chain covers by sequence number too).
+		for i, l := range lines {
+			if l.Supersedes == "" {
+				continue
+			}
+			relinked := slices.Clone(lines)
+			relinked[i].Supersedes = lines[0].Key
+			if relinked[i].Supersedes == l.Supersedes {
+				relinked[i].Supersedes = lines[1].Key
+			}
+			if ledger.Digest(relinked) == want {
+				t.Fatalf("relinking line %d kept the digest", i)
 			}
 		}
-		if len(idx) != 3 {
-			t.Fatalf("p1 commission has %d lines, want 3", len(idx))
+	})
+	t.Run("sums", func(t *testing.T) {
+		t.Parallel()
+		// A digest kept as per-insert sums (as stores keep it) is the
+		// digest of all the lines.
+		var total ledger.DigestSum
+		for _, part := range [][]ledger.Line{lines[:2], lines[2:5], lines[5:]} {
+			var d ledger.Digester
+			for _, l := range part {
+				d.Add(l)
+			}
+			back, err := ledger.ParseDigestSum(d.DigestSum().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			total.Add(back)
 		}
-		swapped[idx[0]].Seq, swapped[idx[1]].Seq = swapped[idx[1]].Seq, swapped[idx[0]].Seq
-		if ledger.Digest(swapped) == want {
-			t.Fatal("reordering a chain kept the digest")
+		if got := ledger.DigestOf(total, len(lines)); got != want {
+			t.Fatalf("digest of the parts' sums %s, want %s", got, want)
+		}
+		// The sum carries across bytes, modulo 2^256.
+		var ones, one ledger.DigestSum
+		for i := range ones {
+			ones[i] = 0xff
+		}
+		one[len(one)-1] = 1
+		ones.Add(one)
+		if ones != (ledger.DigestSum{}) {
+			t.Fatalf("2^256-1 + 1 = %s, want 0", ones)
 		}
 	})
 }

@@ -125,6 +125,8 @@ type RunReader interface {
 	RunList(ctx context.Context) ([]Run, error)
 	// ImportBatchLatest returns the id of the newest import (0 for none).
 	ImportBatchLatest(ctx context.Context) (int64, error)
+	ChangeReader
+	ScopeReader
 }
 
 // LedgerReader reads ledger lines and what sits beside them: credits,
@@ -141,9 +143,12 @@ type LedgerReader interface {
 	// LedgerHasLines reports whether any line of ledgers was earned in a
 	// period.
 	LedgerHasLines(ctx context.Context, periodLabel string, ledgers []string) (bool, error)
-	// LedgerDigest streams the lines of a period (every period when empty)
-	// through a Digester: the same value as Digest over LedgerLineList.
+	// LedgerDigest returns ledger.Digest of the lines of a period (every
+	// period when empty), from the digest sums stored as lines were posted
+	// when they count every line, else from the lines.
 	LedgerDigest(ctx context.Context, periodLabel string) (digest string, lines int, err error)
+	// LedgerDigestFromLines computes LedgerDigest from the lines alone.
+	LedgerDigestFromLines(ctx context.Context, periodLabel string) (digest string, lines int, err error)
 	// LedgerRunIDs lists the distinct run ids of the posted lines.
 	LedgerRunIDs(ctx context.Context) ([]int64, error)
 
@@ -233,6 +238,14 @@ type Tx interface {
 
 	RunInsert(ctx context.Context, r Run) (int64, error)
 	RunSetBatches(ctx context.Context, id int64, batches int) error
+	// RunSetScope records that run id is incremental, recomputing scope.
+	RunSetScope(ctx context.Context, id int64, scope RunScope) error
+	// InputChangeRecord appends an entry of kind to the change sequence
+	// per ref (one with an empty ref when none is given). It takes the
+	// inputs lock first (LockInputs), so that a run starting reads every
+	// entry committed before it and none is committed after it with a
+	// lower seq.
+	InputChangeRecord(ctx context.Context, kind string, refs ...string) error
 	// RunBatchClaim records batch index of run id as posted; false means
 	// an earlier transaction already did.
 	RunBatchClaim(ctx context.Context, id int64, index int) (bool, error)
@@ -442,6 +455,13 @@ type Run struct {
 	// Policies holds the settlement policy version hashes the run settles
 	// with.
 	Policies []string
+	// InputSeq is the newest entry of the change sequence when the run
+	// started (0 for runs before schema v14).
+	InputSeq int64
+	// Scope is what the run recomputes: for an incremental run, the
+	// people (see Incremental); nil for a full run that records no reason
+	// (runs before schema v14, runs being split).
+	Scope *RunScope
 }
 
 // RunFinishParams closes a run.

@@ -15,3 +15,8 @@ func TestGuards(t *testing.T) {
 	t.Parallel()
 	storagetest.ExerciseGuards(t, open)
 }
+
+func TestChanges(t *testing.T) {
+	t.Parallel()
+	storagetest.ExerciseChanges(t, open)
+}

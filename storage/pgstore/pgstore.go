@@ -38,7 +38,7 @@ var migrations embed.FS
 
 // SchemaVersion is the app schema version this build expects; the SQLite
 // backend's is the same (a test checks).
-const SchemaVersion = 13
+const SchemaVersion = 14
 
 // ErrSchema is returned by Open when the database is not at SchemaVersion.
 var ErrSchema = errors.New("database schema does not match this icomp")

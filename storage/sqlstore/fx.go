@@ -62,5 +62,8 @@ func (t *tx) FXRateUpsert(ctx context.Context, rates []facts.FXRate) (storage.Im
 			counts.Changed++
 		}
 	}
+	if counts.Inserted+counts.Changed > 0 {
+		return counts, t.InputChangeRecord(ctx, storage.ChangeFX)
+	}
 	return counts, nil
 }

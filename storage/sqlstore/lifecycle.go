@@ -347,7 +347,10 @@ func (t *tx) AdjustmentInsert(ctx context.Context, a storage.Adjustment) (int64,
 	err := t.queryRow(ctx, `INSERT INTO adjustment (person, period, amount, currency, earning_code, reason, created_by, created_at, source)
 		VALUES (?,?,`+t.castMoney("?")+`,?,?,?,?,?,?) RETURNING id`,
 		[]any{a.Person, a.Period, a.Amount.String(), a.Currency, a.EarningCode, a.Reason, a.CreatedBy, a.CreatedAt, a.Source}, &id)
-	return id, err
+	if err != nil {
+		return 0, err
+	}
+	return id, t.InputChangeRecord(ctx, storage.ChangeAdjustment, a.Person)
 }
 
 // ---- seals ----

@@ -44,6 +44,7 @@ func (x queries) MBOScoreList(ctx context.Context, p storage.MBOScoreListParams)
 // MBOScoreUpsertBatch appends a version for each new or changed score.
 func (t *tx) MBOScoreUpsertBatch(ctx context.Context, rows []storage.MBOScore) (storage.ImportCounts, error) {
 	var c storage.ImportCounts
+	var changed []string
 	for _, r := range rows {
 		var cur string
 		var seq int64
@@ -65,8 +66,9 @@ func (t *tx) MBOScoreUpsertBatch(ctx context.Context, rows []storage.MBOScore) (
 			r.Person, r.Period, r.Objective, seq+1, r.Score.Score.String(), r.Source); err != nil {
 			return c, err
 		}
+		changed = append(changed, r.Person)
 	}
-	return c, nil
+	return c, t.recordPeopleChanges(ctx, storage.ChangeScore, changed)
 }
 
 // ---- person versions over a span (plan changes, docs/plans.md §20) ----

@@ -369,6 +369,7 @@ func personHash(r storage.PersonRecord) string {
 
 func (t *tx) PersonUpsertBatch(ctx context.Context, rows []storage.PersonRecord) (storage.ImportCounts, error) {
 	var c storage.ImportCounts
+	var changed []string
 	for _, r := range rows {
 		h := personHash(r)
 		eff := dateText(r.EffectiveFrom)
@@ -393,8 +394,24 @@ func (t *tx) PersonUpsertBatch(ctx context.Context, rows []storage.PersonRecord)
 		if err != nil {
 			return c, fmt.Errorf("line %d: person %s: %w", r.Line, r.ID, err)
 		}
+		changed = append(changed, r.ID)
 	}
-	return c, nil
+	return c, t.recordPeopleChanges(ctx, storage.ChangePerson, changed)
+}
+
+// recordPeopleChanges appends the people whose inputs changed to the
+// change sequence (kind per person), or one ChangePeople entry beyond
+// ChangeBulk of them.
+func (t *tx) recordPeopleChanges(ctx context.Context, kind string, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	if len(ids) > storage.ChangeBulk {
+		return t.InputChangeRecord(ctx, storage.ChangePeople)
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	return t.InputChangeRecord(ctx, kind, slices.Compact(ids)...)
 }
 
 // ---- transactions ----
@@ -849,6 +866,9 @@ func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 	if c.Inserted+c.Changed == 0 {
 		return c, nil
 	}
+	if err := t.recordStagedChanges(ctx, c.Inserted+c.Changed); err != nil {
+		return c, err
+	}
 	steps := []string{
 		// The version a changed row replaces moves to txn_version; a new
 		// row is written once, to txn.
@@ -963,22 +983,28 @@ func (t *tx) PlanVersionInsert(ctx context.Context, v storage.PlanVersion) (bool
 	if err != nil {
 		return false, err
 	}
-	return true, nil
+	return true, t.InputChangeRecord(ctx, storage.ChangePlan, v.Name)
 }
 
 // ---- runs ----
 
-const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines, posted_period, inputs, started_at, finished_at, policies`
+const runCols = `id, period, status, batch_size, batches, batches_done, txns_done, plans, plan_filter, digest, error, lines, posted_period, inputs, started_at, finished_at, policies, input_seq, scope`
 
 func (x queries) scanRuns(rows Rows) ([]storage.Run, error) {
 	defer rows.Close()
 	var out []storage.Run
 	for rows.Next() {
 		var r storage.Run
-		var plans, policies string
+		var plans, policies, scope string
 		if err := rows.Scan(&r.ID, &r.Period, &r.Status, &r.BatchSize, &r.Batches, &r.BatchesDone, &r.TxnsDone, &plans, &r.PlanFilter, &r.Digest, &r.Error, &r.Lines,
-			&r.PostedPeriod, &r.Inputs, &r.StartedAt, &r.FinishedAt, &policies); err != nil {
+			&r.PostedPeriod, &r.Inputs, &r.StartedAt, &r.FinishedAt, &policies, &r.InputSeq, &scope); err != nil {
 			return nil, x.d.err(err)
+		}
+		if scope != "" {
+			r.Scope = new(storage.RunScope)
+			if err := json.Unmarshal([]byte(scope), r.Scope); err != nil {
+				return nil, fmt.Errorf("run %d: scope: %w", r.ID, err)
+			}
 		}
 		if plans != "" {
 			r.Plans = strings.Split(plans, ",")
@@ -1052,10 +1078,10 @@ func (t *tx) RunInsert(ctx context.Context, r storage.Run) (int64, error) {
 	}
 	var id int64
 	err := t.queryRow(ctx, `INSERT INTO run (period, active_period, status, batch_size, batches, batches_done, plans, plan_filter, digest, error, lines,
-		posted_period, inputs, started_at, finished_at, policies)
-		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0, ?, ?, ?, '', ?) RETURNING id`,
+		posted_period, inputs, started_at, finished_at, policies, input_seq)
+		VALUES (?, ?, ?, ?, 0, 0, ?, ?, '', '', 0, ?, ?, ?, '', ?, ?) RETURNING id`,
 		[]any{r.Period, r.Period, storage.RunRunning, r.BatchSize, strings.Join(r.Plans, ","), r.PlanFilter, r.PostedPeriod, r.Inputs, r.StartedAt,
-			strings.Join(r.Policies, ",")}, &id)
+			strings.Join(r.Policies, ","), r.InputSeq}, &id)
 	return id, err
 }
 
@@ -1246,17 +1272,58 @@ func (x queries) LedgerHasLines(ctx context.Context, periodLabel string, ledgers
 	return err == nil, err
 }
 
-// LedgerDigest streams the period's lines in digest order, compared
-// byte-wise as Go compares strings.
+// LedgerDigest adds up the period's digest parts (ledger_digest_part)
+// when they count every line of the period; otherwise (lines posted before
+// schema v14) it streams the period's lines through a Digester.
 func (x queries) LedgerDigest(ctx context.Context, periodLabel string) (string, int, error) {
-	c := x.d.BinaryCollate
+	where, args := ``, []any(nil)
+	if periodLabel != "" {
+		where, args = ` WHERE period = ?`, []any{periodLabel}
+	}
+	var count int
+	if err := x.queryRow(ctx, `SELECT COUNT(*) FROM ledger_line`+where, args, &count); err != nil {
+		return "", 0, err
+	}
+	rows, err := x.query(ctx, `SELECT sum, lines FROM ledger_digest_part`+where, args...)
+	if err != nil {
+		return "", 0, err
+	}
+	var sum ledger.DigestSum
+	parts := 0
+	for rows.Next() {
+		var h string
+		var n int
+		if err := rows.Scan(&h, &n); err != nil {
+			rows.Close()
+			return "", 0, x.d.err(err)
+		}
+		s, err := ledger.ParseDigestSum(h)
+		if err != nil {
+			rows.Close()
+			return "", 0, err
+		}
+		sum.Add(s)
+		parts += n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return "", 0, x.d.err(err)
+	}
+	if parts == count {
+		return ledger.DigestOf(sum, count), count, nil
+	}
+	return x.LedgerDigestFromLines(ctx, periodLabel)
+}
+
+// LedgerDigestFromLines streams the period's lines (every period's when
+// empty) through a Digester.
+func (x queries) LedgerDigestFromLines(ctx context.Context, periodLabel string) (string, int, error) {
 	q := `SELECT ` + x.ledgerCols() + ` FROM ledger_line`
 	var args []any
 	if periodLabel != "" {
 		q += ` WHERE period = ?`
 		args = append(args, periodLabel)
 	}
-	q += ` ORDER BY period` + c + `, plan` + c + `, person` + c + `, ledger` + c + `, subject` + c + `, seq`
 	rows, err := x.query(ctx, q, args...)
 	if err != nil {
 		return "", 0, err
@@ -1293,6 +1360,41 @@ func ledgerRow(l ledger.Line) []any {
 }
 
 func (t *tx) LedgerLineInsert(ctx context.Context, lines []ledger.Line) (int, error) {
+	n, err := t.ledgerLineInsert(ctx, lines)
+	if err != nil || n != len(lines) {
+		// Lines skipped (their keys exist) add no digest part: the
+		// period's parts then count fewer lines than it has, and its
+		// digest is computed from its lines.
+		return n, err
+	}
+	return n, t.digestParts(ctx, lines)
+}
+
+// digestParts appends the digest sum of lines, per period, to
+// ledger_digest_part (see LedgerDigest).
+func (t *tx) digestParts(ctx context.Context, lines []ledger.Line) error {
+	byPeriod := map[string]*ledger.Digester{}
+	var order []string
+	for _, l := range lines {
+		d := byPeriod[l.Period]
+		if d == nil {
+			d = new(ledger.Digester)
+			byPeriod[l.Period] = d
+			order = append(order, l.Period)
+		}
+		d.Add(l)
+	}
+	sort.Strings(order)
+	for _, p := range order {
+		d := byPeriod[p]
+		if _, err := t.exec(ctx, `INSERT INTO ledger_digest_part (period, sum, lines) VALUES (?, ?, ?)`, p, d.DigestSum().String(), d.Lines); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *tx) ledgerLineInsert(ctx context.Context, lines []ledger.Line) (int, error) {
 	if err := t.refuseClosed(ctx, lines); err != nil {
 		return 0, err
 	}

@@ -29,7 +29,12 @@ with its job's completion. On SQLite the jobs are worked in this process; on
 Postgres, icomp worker processes work them (or this one too, with --local). The
 command shows progress and exits when the run is done (1 if it failed). Re-running
 an unchanged period posts nothing; a changed input posts reversals and new lines
-for exactly what changed. A run interrupted by a crash resumes when run again.`,
+for exactly what changed. After a complete run of the period, a re-run with the
+same plans recomputes only the people the changes since reach (transactions
+they read, their records, scores and adjustments, their reports' for managers);
+a published plan, target plan or policy, new exchange rates or a bulk import make
+it recompute everyone, as --full does. A run interrupted by a crash resumes when
+run again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			target := dbTarget(*db)
@@ -48,6 +53,7 @@ for exactly what changed. A run interrupted by a crash resumes when run again.`,
 	cmd.Flags().IntVar(&p.BatchSize, "batch-size", 0, "people per batch (default: sized to about 10,000 transactions)")
 	cmd.Flags().IntVar(&workers, "workers", 1, "jobs worked at once in this process")
 	cmd.Flags().BoolVar(&local, "local", false, "on Postgres, also work the jobs in this process (SQLite always does)")
+	cmd.Flags().BoolVar(&p.Full, "full", false, "recompute every person, even when the changes since the period's last run reach only some")
 	_ = cmd.MarkFlagRequired("period")
 	cmd.AddCommand(newRunCancelCmd(e, db))
 	return cmd
@@ -153,6 +159,9 @@ func runPeriod(ctx context.Context, e *env, ws *workspace, p jobs.StartParams, s
 	elapsed := time.Since(start)
 	fmt.Fprintf(e.out, "run %d of %s done in %s: %d batch(es), %d transaction(s) read (%s/s), %d ledger line(s) posted, digest %s\n",
 		run.ID, run.Period, elapsed.Round(time.Millisecond), run.Batches, run.TxnsDone, rate(run.TxnsDone, elapsed), run.Lines, run.Digest)
+	if run.Incremental() {
+		fmt.Fprintf(e.out, "incremental: %s; recomputed %d people (icomp run --full recomputes everyone)\n", run.Scope.Note, len(run.Scope.People))
+	}
 	if err := printRunReport(ctx, e.errOut, ws.store, run); err != nil {
 		return run, err
 	}
@@ -193,6 +202,12 @@ func printRunReport(ctx context.Context, w io.Writer, st storage.Store, run stor
 			return err
 		}
 		compPlans = append(compPlans, plan)
+	}
+	if run.Incremental() {
+		// The whole period's transactions are checked for credit by full
+		// runs (the base run did); an incremental run reads only what
+		// changed.
+		compPlans = compPlans[:0]
 	}
 	rep, err := calc.ReportRun(ctx, st, run.Period, compPlans)
 	if err != nil {

@@ -72,11 +72,24 @@ type apiRunJSON struct {
 	Error        string `json:"error,omitempty"`
 	StartedAt    string `json:"started_at"`
 	FinishedAt   string `json:"finished_at,omitempty"`
+	// Incremental says the run recomputed only Recomputed people; Scope
+	// says why it was incremental or full (empty while it splits).
+	Incremental bool   `json:"incremental"`
+	Recomputed  int    `json:"recomputed,omitempty"`
+	Scope       string `json:"scope,omitempty"`
 }
 
 func runJSON(r storage.Run) apiRunJSON {
-	return apiRunJSON{ID: r.ID, Period: r.Period, PostedPeriod: r.PostedPeriod, Status: r.Status, Batches: r.Batches,
-		BatchesDone: r.BatchesDone, Lines: r.Lines, Digest: r.Digest, Error: r.Error, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt}
+	out := apiRunJSON{ID: r.ID, Period: r.Period, PostedPeriod: r.PostedPeriod, Status: r.Status, Batches: r.Batches,
+		BatchesDone: r.BatchesDone, Lines: r.Lines, Digest: r.Digest, Error: r.Error, StartedAt: r.StartedAt, FinishedAt: r.FinishedAt,
+		Incremental: r.Incremental()}
+	if r.Scope != nil {
+		out.Scope = r.Scope.Note
+		if r.Incremental() {
+			out.Recomputed = len(r.Scope.People)
+		}
+	}
+	return out
 }
 
 func (s *Server) apiRunStart(w http.ResponseWriter, r *http.Request, p *principal) {

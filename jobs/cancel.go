@@ -64,6 +64,10 @@ func (r *Runner[TDriver, TTx]) Cancel(ctx context.Context, p CancelParams) (stor
 	}
 	var run storage.Run
 	err := r.Deps.Store.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
+		// The inputs lock before the run's row, as finishing takes them.
+		if err := tx.LockInputs(ctx); err != nil {
+			return err
+		}
 		var err error
 		run, err = tx.RunActive(ctx, p.Period)
 		if errors.Is(err, storage.ErrNotFound) {
@@ -77,6 +81,9 @@ func (r *Runner[TDriver, TTx]) Cancel(ctx context.Context, p CancelParams) (stor
 			return err
 		}
 		if err := audit.SealRun(ctx, tx, run.ID); err != nil {
+			return err
+		}
+		if err := recordRun(ctx, tx, run.ID); err != nil {
 			return err
 		}
 		return r.cancelJobs(ctx, dtx, run.ID)

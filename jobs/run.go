@@ -144,6 +144,10 @@ func Register[TDriver riverdriver.Driver[TTx], TTx any](workers *river.Workers, 
 // plan error or bad input.
 func failRun[TTx any](ctx context.Context, deps *Deps[TTx], runID int64, err error) error {
 	ferr := deps.Store.InDriverTx(ctx, func(tx storage.Tx, dtx TTx) error {
+		// The inputs lock before the run's row, as finishing takes them.
+		if err := tx.LockInputs(ctx); err != nil {
+			return err
+		}
 		run, rerr := tx.RunGet(ctx, runID)
 		if rerr != nil {
 			return rerr
@@ -155,13 +159,28 @@ func failRun[TTx any](ctx context.Context, deps *Deps[TTx], runID int64, err err
 			return err
 		}
 		// What the run's batches posted before it failed stays posted:
-		// seal it like a finished run's lines.
-		return audit.SealRun(ctx, tx, runID)
+		// seal it like a finished run's lines, and record it for other
+		// periods' incremental re-runs.
+		if err := audit.SealRun(ctx, tx, runID); err != nil {
+			return err
+		}
+		return recordRun(ctx, tx, runID)
 	})
 	if ferr != nil {
 		return fmt.Errorf("%v (and recording the failure: %v)", err, ferr)
 	}
 	return river.JobCancel(err)
+}
+
+// recordRun appends a run that posted lines, done or failed, to the
+// change sequence: other periods' incremental re-runs recompute the people
+// whose lines it changed (incremental.go).
+func recordRun(ctx context.Context, tx storage.Tx, runID int64) error {
+	run, err := tx.RunGet(ctx, runID)
+	if err != nil || run.Lines == 0 {
+		return err
+	}
+	return tx.InputChangeRecord(ctx, storage.ChangeRun, strconv.FormatInt(runID, 10))
 }
 
 // failOnPanic, deferred by every worker, turns a panic (a bug in icomp)
@@ -843,12 +862,8 @@ func finishRun(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run st
 	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(lines) > 0); err != nil {
 		return err
 	}
-	if len(lines) > 0 {
-		// Other periods' incremental re-runs recompute the people whose
-		// lines this run changed (incremental.go).
-		if err := tx.InputChangeRecord(ctx, storage.ChangeRun, strconv.FormatInt(run.ID, 10)); err != nil {
-			return err
-		}
+	if err := recordRun(ctx, tx, run.ID); err != nil {
+		return err
 	}
 	// A plan published while the run ran is not in its numbers: the
 	// period stays marked, as publishing marked it.

@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
+	"sort"
 	"strings"
 	"time"
 
@@ -26,9 +29,10 @@ func newBenchCmd(e *env, db *string) *cobra.Command {
 	var txns, people, workers, batchSize int
 	var dir, periodLabel, cpuProfile, plan string
 	var rerunOne bool
+	var repeat int
 	var jobTimeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "bench [--transactions N] [--people M] [--plan examples|bench] [--rerun-one]",
+		Use:   "bench [--transactions N] [--people M] [--plan examples|bench] [--rerun-one] [--repeat N]",
 		Short: "Generate synthetic data, import it and run a period; print throughput and peak memory",
 		Long: `Generate synthetic data (the demo's generator, scaled) with every transaction
 dated in the period, import people and transactions, publish the example plans and run a quarter, then print import
@@ -41,8 +45,25 @@ refused, naming those files.
 credit of every transaction; a marginal rate table on the credited amount,
 capped; a 1% bonus per deal over 10,000), computes the same payouts with
 hand-written SQL in the same database, times it, and fails unless every
-person's SQL total equals icomp's payout lines. --rerun-one then changes one
-transaction's amount and times its re-import and the re-run.`,
+person's SQL total equals icomp's payout lines. The hand-written side loads
+the same generated files as icomp imports into plain tables of its own
+(bench_sql_person, bench_sql_txn: no keys, no indexes) in the same
+database, at bulk speed (Postgres: COPY FROM STDIN of the CSV file; SQLite:
+a prepared multi-row INSERT in one transaction), computes the payouts from
+that table, and bench prints the SQL load, compute and end-to-end times
+and the ratios icomp import / SQL load, icomp run / SQL compute and icomp
+end to end / SQL end to end. The plain tables are dropped afterwards.
+--rerun-one then changes one transaction's amount and times its re-import
+and the re-run (the SQL side reloads the changed file and the payouts are
+compared again).
+
+--repeat N repeats the whole measurement N times, each time on a fresh
+database with the same generated files, prints each repeat's lines and
+then the median of every time and ratio printed (re-import and re-run
+included), and fails unless every repeat's ledger digest is the same.
+With SQLite, repeat N uses icomp-rN.db beside icomp.db. With --db, the
+first repeat runs in the database as given; repeat N creates the schema
+icomp_bench_rN in that database, migrates it, runs in it and drops it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if cpuProfile != "" {
@@ -60,7 +81,7 @@ transaction's amount and times its re-import and the re-run.`,
 				return usageError{fmt.Errorf("--plan %q: want examples or %s", plan, benchPlanName)}
 			}
 			return bench(cmd.Context(), e, benchParams{db: *db, dir: dir, txns: txns, people: people, period: periodLabel,
-				runner: jobs.RunnerConfig{Workers: workers, JobTimeout: jobTimeout}, batchSize: batchSize, benchPlan: plan == benchPlanName, rerunOne: rerunOne})
+				runner: jobs.RunnerConfig{Workers: workers, JobTimeout: jobTimeout}, batchSize: batchSize, benchPlan: plan == benchPlanName, rerunOne: rerunOne, repeat: repeat})
 		},
 	}
 	cmd.Flags().IntVar(&txns, "transactions", 100_000, "transactions to generate (over one fiscal year)")
@@ -72,6 +93,7 @@ transaction's amount and times its re-import and the re-run.`,
 	cmd.Flags().IntVar(&batchSize, "batch-size", 0, "people per batch (default: sized to about 20,000 transactions)")
 	cmd.Flags().StringVar(&plan, "plan", "examples", "plans to publish: examples (the four example plans) or bench (one plan that hand-written SQL checks)")
 	cmd.Flags().BoolVar(&rerunOne, "rerun-one", false, "after the run, change one transaction's amount and time its re-import and the re-run")
+	cmd.Flags().IntVar(&repeat, "repeat", 1, "measure this many times, each on a fresh database, and print the medians")
 	cmd.Flags().DurationVar(&jobTimeout, "job-timeout", jobs.BatchTimeout, "how long one job may run (as icomp worker --job-timeout): a loaded machine may need more")
 	cmd.AddCommand(newBenchServeCmd(e), newBenchStatementCmd(e))
 	return cmd
@@ -89,9 +111,25 @@ type benchParams struct {
 	// rerunOne changes one transaction after the run and times the
 	// re-import and re-run.
 	rerunOne bool
+	// repeat is how many times the measurement runs, each on a fresh
+	// database; more than one prints the medians too.
+	repeat int
+}
+
+// benchInputs are the files a bench generates once and every repeat
+// imports.
+type benchInputs struct {
+	dir                  string
+	peopleCSV, txnCSV    string
+	changedCSV, plansDir string
+	nPeople              int
+	per                  period.Period
 }
 
 func bench(ctx context.Context, e *env, p benchParams) error {
+	if p.repeat < 1 {
+		return usageError{fmt.Errorf("--repeat %d: want 1 or more", p.repeat)}
+	}
 	dir := p.dir
 	if dir == "" {
 		tmp, err := os.MkdirTemp("", "icomp-bench-")
@@ -101,16 +139,12 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	} else {
-		if err := refuseBenchOverwrite(dir, p.db == ""); err != nil {
+		if err := refuseBenchOverwrite(dir, p.db == "", p.repeat); err != nil {
 			return err
 		}
 		if err := os.MkdirAll(dir, dirMode); err != nil {
 			return err
 		}
-	}
-	target := p.db
-	if target == "" {
-		target = filepath.Join(dir, "icomp.db")
 	}
 	cfg := datagen.ForPeople(p.people, p.txns)
 	// Every transaction falls in the period run, so the run prices all N.
@@ -119,149 +153,201 @@ func bench(ctx context.Context, e *env, p benchParams) error {
 		return usageError{err}
 	}
 	cfg.From, cfg.To = per.Start.Time(), per.End.Time()
-	peopleCSV, txnCSV := filepath.Join(dir, "people.csv"), filepath.Join(dir, "transactions.csv")
+	in := benchInputs{dir: dir, peopleCSV: filepath.Join(dir, "people.csv"), txnCSV: filepath.Join(dir, "transactions.csv"),
+		changedCSV: filepath.Join(dir, "transactions-changed.csv"), plansDir: filepath.Join(dir, "plans"), per: per}
 	t0 := time.Now()
-	if err := writeFile(peopleCSV, func(f *os.File) error { return datagen.WritePeople(f, cfg) }); err != nil {
+	if err := writeFile(in.peopleCSV, func(f *os.File) error { return datagen.WritePeople(f, cfg) }); err != nil {
 		return err
 	}
-	if err := writeFile(txnCSV, func(f *os.File) error { return datagen.WriteTransactions(f, cfg) }); err != nil {
+	if err := writeFile(in.txnCSV, func(f *os.File) error { return datagen.WriteTransactions(f, cfg) }); err != nil {
 		return err
 	}
 	genTime := time.Since(t0)
-	nPeople := len(datagen.People(cfg))
-	fmt.Fprintf(e.out, "generated %d people and %d transactions in %s\n", nPeople, p.txns, genTime.Round(time.Millisecond))
+	in.nPeople = len(datagen.People(cfg))
+	fmt.Fprintf(e.out, "generated %d people and %d transactions in %s\n", in.nPeople, p.txns, genTime.Round(time.Millisecond))
+	if err := writeBenchPlans(in.plansDir, p.benchPlan); err != nil {
+		return err
+	}
+	var changedID string
+	if p.rerunOne {
+		if changedID, err = changeOneTransaction(in.txnCSV, in.changedCSV); err != nil {
+			return err
+		}
+	}
 
+	var all []benchMeasures
+	var digest string
+	for r := 1; r <= p.repeat; r++ {
+		if p.repeat > 1 {
+			fmt.Fprintf(e.out, "repeat %d of %d\n", r, p.repeat)
+		}
+		m, d, err := benchRepeat(ctx, e, p, in, changedID, r)
+		if err != nil {
+			if p.repeat > 1 {
+				return fmt.Errorf("repeat %d: %w", r, err)
+			}
+			return err
+		}
+		if r > 1 && d != digest {
+			return fmt.Errorf("repeat %d's digest is %s, repeat 1's %s: the same data gave another result", r, d, digest)
+		}
+		digest = d
+		all = append(all, m)
+	}
+	if p.repeat > 1 {
+		printBenchMedians(e.out, all)
+	}
+	return nil
+}
+
+// writeBenchPlans writes the plans bench publishes into dir: the bench
+// plan or the example plans.
+func writeBenchPlans(dir string, benchPlan bool) error {
+	if !benchPlan {
+		return writeExamplePlans(dir)
+	}
+	if err := os.MkdirAll(filepath.Join(dir, benchPlanName), dirMode); err != nil {
+		return err
+	}
+	return writeFile(filepath.Join(dir, benchPlanName, "plan.yaml"), func(f *os.File) error {
+		_, err := f.WriteString(benchPlanYAML)
+		return err
+	})
+}
+
+// benchRepeat runs repeat r of the measurement on a fresh database,
+// prints its lines and returns its measures and the run's digest.
+func benchRepeat(ctx context.Context, e *env, p benchParams, in benchInputs, changedID string, r int) (benchMeasures, string, error) {
+	var m benchMeasures
+	target, done, err := benchDatabase(ctx, p, in.dir, r)
+	if err != nil {
+		return m, "", err
+	}
+	defer done()
 	ws, err := openWorkspace(ctx, target, workspaceOptions{runner: p.runner})
 	if err != nil {
-		return err
+		return m, "", err
 	}
 	defer ws.close()
 	quiet := &env{stdin: e.stdin, out: discard{}, errOut: discard{}}
 	if n, err := ws.store.TransactionCount(ctx); err != nil {
-		return err
+		return m, "", err
 	} else if n > 0 {
-		return usageError{fmt.Errorf("the database already holds %d transactions; bench needs an empty one", n)}
+		return m, "", usageError{fmt.Errorf("the database already holds %d transactions; bench needs an empty one", n)}
 	}
 
 	t1 := time.Now()
-	if err := runImport(ctx, quiet, ws.store, "people", peopleCSV); err != nil {
-		return err
+	if err := runImport(ctx, quiet, ws.store, "people", in.peopleCSV); err != nil {
+		return m, "", err
 	}
-	if err := runImport(ctx, quiet, ws.store, "transactions", txnCSV); err != nil {
-		return err
+	if err := runImport(ctx, quiet, ws.store, "transactions", in.txnCSV); err != nil {
+		return m, "", err
 	}
 	importTime := time.Since(t1)
 
-	plansDir := filepath.Join(dir, "plans")
-	if p.benchPlan {
-		if err := os.MkdirAll(filepath.Join(plansDir, benchPlanName), dirMode); err != nil {
-			return err
-		}
-		if err := writeFile(filepath.Join(plansDir, benchPlanName, "plan.yaml"), func(f *os.File) error {
-			_, err := f.WriteString(benchPlanYAML)
-			return err
-		}); err != nil {
-			return err
-		}
-	} else if err := writeExamplePlans(plansDir); err != nil {
-		return err
-	}
-	files, diags, err := plans.Check([]string{plansDir})
+	files, diags, err := plans.Check([]string{in.plansDir})
 	if err != nil {
-		return err
+		return m, "", err
 	}
 	if len(diags) > 0 {
-		return diags
+		return m, "", diags
 	}
-	if err := publish(ctx, quiet, ws.store, files, []string{plansDir}); err != nil {
-		return err
+	if err := publish(ctx, quiet, ws.store, files, []string{in.plansDir}); err != nil {
+		return m, "", err
 	}
 	t2 := time.Now()
 	run, err := runPeriod(ctx, quiet, ws, jobs.StartParams{Period: p.period, BatchSize: p.batchSize}, false, true)
 	if err != nil {
-		return err
+		return m, "", err
 	}
 	runTime := time.Since(t2)
+	endToEnd := importTime + runTime
 	inRun := p.txns
 	fmt.Fprintf(e.out, "backend      %s\n", ws.store.Backend())
-	fmt.Fprintf(e.out, "import       %d rows in %s: %.0f rows/s\n", p.txns+nPeople, importTime.Round(time.Millisecond), float64(p.txns+nPeople)/importTime.Seconds())
+	fmt.Fprintf(e.out, "import       %d rows in %s: %.0f rows/s\n", p.txns+in.nPeople, importTime.Round(time.Millisecond), float64(p.txns+in.nPeople)/importTime.Seconds())
 	fmt.Fprintf(e.out, "run %s  %d transactions in %s: %.0f transactions/s; %d batches, %d ledger lines\n",
 		p.period, inRun, runTime.Round(time.Millisecond), float64(inRun)/runTime.Seconds(), run.Batches, run.Lines)
-	fmt.Fprintf(e.out, "end to end   %s (import + run)\n", (importTime + runTime).Round(time.Millisecond))
+	fmt.Fprintf(e.out, "end to end   %s (import + run)\n", endToEnd.Round(time.Millisecond))
 	fmt.Fprintf(e.out, "peak RSS     %s\n", peakRSS())
 	fmt.Fprintf(e.out, "digest       %s\n", run.Digest)
+	m.time("import", importTime)
+	m.time("run", runTime)
+	m.time("end to end", endToEnd)
 	// The period digest is what finalize re-reads the period for: time
 	// that read on its own (the run's time above includes it once).
 	t6 := time.Now()
 	if d, _, err := ws.store.LedgerDigest(ctx, p.period); err != nil {
-		return err
+		return m, "", err
 	} else if d != run.Digest {
-		return fmt.Errorf("the period's digest is %s, the run recorded %s", d, run.Digest)
+		return m, "", fmt.Errorf("the period's digest is %s, the run recorded %s", d, run.Digest)
 	}
-	fmt.Fprintf(e.out, "digest read  %.3f s (finalize's re-read of the period)\n", time.Since(t6).Seconds())
+	digestRead := time.Since(t6)
+	fmt.Fprintf(e.out, "digest read  %.3f s (finalize's re-read of the period)\n", digestRead.Seconds())
+	m.time("digest read", digestRead)
 	if p.benchPlan {
-		t3 := time.Now()
-		want, err := runBenchSQL(ctx, ws.store, per)
-		if err != nil {
-			return err
+		if err := benchHandWritten(ctx, e, ws.store, in, p.period, importTime, runTime, &m); err != nil {
+			return m, "", err
 		}
-		sqlTime := time.Since(t3)
-		fmt.Fprintf(e.out, "hand-written SQL  the bench plan's payout per person for the same period, in %.3f s; icomp run / SQL = %.1f×\n",
-			sqlTime.Seconds(), runTime.Seconds()/sqlTime.Seconds())
-		n, err := comparePayouts(ctx, ws.store, p.period, want)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(e.out, "payouts match: %d people\n", n)
 	} else if pg, ok := ws.store.(*pgstore.Store); ok {
-		d, err := plainSQL(ctx, pg, per)
+		d, err := plainSQL(ctx, pg, in.per)
 		if err != nil {
-			return err
+			return m, "", err
 		}
 		fmt.Fprintf(e.out, "plain SQL    one credit per transaction and a flat-rate payout per owner for the same period, in %s; icomp run / plain SQL = %.1f×\n",
 			d.Round(time.Millisecond), runTime.Seconds()/d.Seconds())
+		m.time("plain SQL", d)
+		m.ratio("icomp run / plain SQL", runTime.Seconds()/d.Seconds())
 	}
 	if p.rerunOne {
-		changed := filepath.Join(dir, "transactions-changed.csv")
-		id, err := changeOneTransaction(txnCSV, changed)
-		if err != nil {
-			return err
-		}
 		t4 := time.Now()
-		if err := runImport(ctx, quiet, ws.store, "transactions", changed); err != nil {
-			return err
+		if err := runImport(ctx, quiet, ws.store, "transactions", in.changedCSV); err != nil {
+			return m, "", err
 		}
 		reimport := time.Since(t4)
 		t5 := time.Now()
 		rerun, err := runPeriod(ctx, quiet, ws, jobs.StartParams{Period: p.period, BatchSize: p.batchSize}, false, true)
 		if err != nil {
-			return err
+			return m, "", err
 		}
 		rerunTime := time.Since(t5)
 		fmt.Fprintf(e.out, "rerun-one    transaction %s changed: re-import of %d rows in %.3f s; re-run in %.3f s, %d ledger lines\n",
-			id, p.txns, reimport.Seconds(), rerunTime.Seconds(), rerun.Lines)
+			changedID, p.txns, reimport.Seconds(), rerunTime.Seconds(), rerun.Lines)
+		m.time("re-import", reimport)
+		m.time("re-run", rerunTime)
 		if p.benchPlan {
-			want, err := runBenchSQL(ctx, ws.store, per)
+			// The hand-written side reloads the changed file and
+			// computes again: icomp must now pay what it says.
+			if _, err := loadBenchSQLTable(ctx, ws.store, benchSQLTxnTable, in.changedCSV, true); err != nil {
+				return m, "", err
+			}
+			want, err := runBenchSQL(ctx, ws.store, benchSQLTxnTable, in.per)
 			if err != nil {
-				return err
+				return m, "", err
 			}
 			n, err := comparePayouts(ctx, ws.store, p.period, want)
 			if err != nil {
-				return fmt.Errorf("after the change: %w", err)
+				return m, "", fmt.Errorf("after the change: %w", err)
 			}
 			fmt.Fprintf(e.out, "payouts match after the change: %d people\n", n)
 		}
 	}
-	return nil
+	if p.benchPlan {
+		if err := dropBenchSQLTables(ctx, ws.store); err != nil {
+			return m, "", err
+		}
+	}
+	return m, run.Digest, nil
 }
 
 // refuseBenchOverwrite returns a usage error naming the files bench would
 // write in dir that exist already: the generated CSVs, the example plans
-// and, with sqlite, the database and its companion files.
-func refuseBenchOverwrite(dir string, sqlite bool) error {
+// and, with sqlite, the database of each of the repeats and their
+// companion files.
+func refuseBenchOverwrite(dir string, sqlite bool, repeats int) error {
 	names := []string{"people.csv", "transactions.csv", "transactions-changed.csv", filepath.Join("plans", benchPlanName, "plan.yaml")}
-	if sqlite {
-		names = append(names, "icomp.db", "icomp.db-wal", "icomp.db-shm", "icomp.db.lock")
+	for r := 1; sqlite && r <= repeats; r++ {
+		db := benchSQLiteName(r)
+		names = append(names, db, db+"-wal", db+"-shm", db+".lock")
 	}
 	err := fs.WalkDir(examples.Plans, ".", func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -330,4 +416,122 @@ func plainSQL(ctx context.Context, st *pgstore.Store, p period.Period) (time.Dur
 		return 0, err
 	}
 	return time.Since(start), nil
+}
+
+// benchDatabase returns the database repeat r of a bench runs in, and a
+// function that cleans up after it. SQLite: icomp.db under dir for the
+// first repeat, icomp-rN.db for repeat N, removed after the repeat when
+// dir is bench's own temporary directory. Postgres: the first repeat
+// runs in --db as given (which must be empty); repeat N creates schema
+// icomp_bench_rN in that database, migrates it, runs there (through the
+// URL's search_path) and drops it afterwards.
+func benchDatabase(ctx context.Context, p benchParams, dir string, r int) (string, func(), error) {
+	if p.db == "" {
+		name := benchSQLiteName(r)
+		target := filepath.Join(dir, name)
+		done := func() {
+			if p.dir == "" {
+				for _, suffix := range []string{"", "-wal", "-shm", ".lock"} {
+					os.Remove(target + suffix)
+				}
+			}
+		}
+		return target, done, nil
+	}
+	if r == 1 || !isPostgres(p.db) {
+		return p.db, func() {}, nil
+	}
+	schema := fmt.Sprintf("icomp_bench_r%d", r)
+	u, err := url.Parse(p.db)
+	if err != nil {
+		return "", nil, usageError{fmt.Errorf("--db: %w", err)}
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	admin, err := pgstore.Connect(ctx, p.db)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, fmt.Errorf("create schema %s for repeat %d (a bench that failed may have left it: drop it): %w", schema, r, err)
+	}
+	done := func() {
+		if _, err := admin.Exec(context.WithoutCancel(ctx), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			fmt.Fprintf(os.Stderr, "icomp: drop schema %s: %v\n", schema, err)
+		}
+		admin.Close()
+	}
+	pool, err := pgstore.Connect(ctx, u.String())
+	if err != nil {
+		done()
+		return "", nil, err
+	}
+	_, err = pgstore.Migrate(ctx, pool)
+	pool.Close()
+	if err != nil {
+		done()
+		return "", nil, fmt.Errorf("migrate schema %s: %w", schema, err)
+	}
+	return u.String(), done, nil
+}
+
+// benchSQLiteName is the SQLite database file of repeat r.
+func benchSQLiteName(r int) string {
+	if r == 1 {
+		return "icomp.db"
+	}
+	return fmt.Sprintf("icomp-r%d.db", r)
+}
+
+// benchMeasure is one printed time (seconds) or ratio of a repeat.
+type benchMeasure struct {
+	name  string
+	value float64
+	ratio bool
+}
+
+// benchMeasures are a repeat's printed times and ratios, in print order.
+type benchMeasures []benchMeasure
+
+func (m *benchMeasures) time(name string, d time.Duration) {
+	*m = append(*m, benchMeasure{name: name, value: d.Seconds()})
+}
+
+func (m *benchMeasures) ratio(name string, r float64) {
+	*m = append(*m, benchMeasure{name: name, value: r, ratio: true})
+}
+
+// printBenchMedians prints the median over the repeats of every measure
+// of the first repeat, in its order: times in seconds, ratios as ×. The
+// median of an even count is the mean of the middle two.
+func printBenchMedians(w io.Writer, all []benchMeasures) {
+	fmt.Fprintf(w, "medians of %d repeats\n", len(all))
+	for _, first := range all[0] {
+		var vs []float64
+		for _, m := range all {
+			for _, x := range m {
+				if x.name == first.name {
+					vs = append(vs, x.value)
+				}
+			}
+		}
+		v := median(vs)
+		if first.ratio {
+			fmt.Fprintf(w, "  %-36s %.1f×\n", first.name, v)
+		} else {
+			fmt.Fprintf(w, "  %-36s %.3f s\n", first.name, v)
+		}
+	}
+}
+
+func median(vs []float64) float64 {
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	n := len(s)
+	if n%2 == 1 {
+		return s[n/2]
+	}
+	return (s[n/2-1] + s[n/2]) / 2
 }

@@ -75,13 +75,15 @@ components:
 // rounds to.
 const benchPlanCurrency = "USD"
 
-// benchSQL computes the bench plan's payout per person for period p in
-// plain SQL that runs unchanged on SQLite and Postgres, all in integers:
+// benchSQL computes the bench plan's payout per person for period p from
+// the transactions in table (icomp's txn, or the plain table the bench
+// loads) in plain SQL that runs unchanged on SQLite and Postgres, all in
+// integers:
 // amounts in minor units (cents), commission and bonus in hundredths of a
 // minor unit (every rate is a whole percent), capped, then rounded half
 // away from zero to the minor unit per component, as the engine rounds
 // each component's amount (money.RoundHalfUp) after its cap.
-func benchSQL(p period.Period) string {
+func benchSQL(table string, p period.Period) string {
 	minor := int64(1)
 	for range money.MustPrecision(benchPlanCurrency) {
 		minor *= 10
@@ -94,7 +96,7 @@ func benchSQL(p period.Period) string {
 	t1, t2, capAt, dealMin := 50_000*minor, 150_000*minor, 40_000*minor*100, 10_000*minor
 	return fmt.Sprintf(`WITH c AS (
 	SELECT owner AS person, CAST(ROUND(amount * %[1]d) AS BIGINT) AS units
-	FROM txn WHERE date >= '%[2]s' AND date <= '%[3]s'
+	FROM %[10]s WHERE date >= '%[2]s' AND date <= '%[3]s'
 ), m AS (
 	SELECT person, CAST(SUM(units) AS BIGINT) AS measure,
 		CAST(SUM(CASE WHEN units > %[4]d THEN units ELSE 0 END) AS BIGINT) AS bonus
@@ -109,13 +111,13 @@ func benchSQL(p period.Period) string {
 	SELECT person, bonus, CASE WHEN commission > %[7]d THEN %[7]d ELSE commission END AS commission FROM k
 )
 SELECT person, %[8]s + %[9]s FROM capped ORDER BY person`,
-		minor, p.Start.String(), p.End.String(), dealMin, t1, t2, capAt, round("commission"), round("bonus"))
+		minor, p.Start.String(), p.End.String(), dealMin, t1, t2, capAt, round("commission"), round("bonus"), table)
 }
 
-// runBenchSQL runs benchSQL in st's database and returns each person's
-// payout in minor units.
-func runBenchSQL(ctx context.Context, st storage.Store, p period.Period) (map[string]int64, error) {
-	q := benchSQL(p)
+// runBenchSQL runs benchSQL on table in st's database and returns each
+// person's payout in minor units.
+func runBenchSQL(ctx context.Context, st storage.Store, table string, p period.Period) (map[string]int64, error) {
+	q := benchSQL(table, p)
 	out := map[string]int64{}
 	switch s := st.(type) {
 	case *sqlitestore.Store:

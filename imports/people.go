@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -30,7 +29,26 @@ var (
 	transactionRequired = []string{"id", "date", "amount", "currency"}
 )
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$`)
+// isID says whether s is a valid id: a letter or digit, then letters,
+// digits and _ . : @ / - (ASCII). An import checks every row's ids: a
+// loop, not a regular expression.
+func isID(s string) bool {
+	if s == "" || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case isAlnum(c), c == '_', c == '.', c == ':', c == '@', c == '/', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // defaultEffectiveFrom is the effective date of a people row without one:
 // before any plan year.
@@ -205,7 +223,7 @@ func checkID(rec record, field string, required bool, probs *problems) bool {
 		}
 		return true
 	}
-	if !idRE.MatchString(v) {
+	if !isID(v) {
 		probs.add(rec.line, field, "%s is not a valid id (letters, digits and _ . : @ / -)", echo(v))
 		return false
 	}

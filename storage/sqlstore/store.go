@@ -116,29 +116,12 @@ type tx struct {
 	queries
 	tc     TxConn
 	staged bool
-	// seen holds, once TransactionStage first runs, the content hash of
-	// every stored transaction and the line of every id staged so far, so
-	// that only new and changed rows are staged and a repeated id is found
-	// as it is read. unchanged counts the rows it let through unstaged.
-	// seen maps an id to its entry in seenRows (small map slots keep the
-	// map, probed once a row, cache-friendly at a million ids).
-	seen      map[string]int32
-	seenRows  []seenTxn
+	// seen is, once TransactionStage first runs, what the import knows
+	// of the stored transactions and of the ids read so far (txn_seen.go);
+	// unchanged counts the rows it found unchanged and did not stage.
+	seen      *txnSeen
 	unchanged int
 }
-
-// seenTxn is what a transaction import knows of one id: 24 bytes, a
-// million of them for a million stored transactions.
-type seenTxn struct {
-	// hash is the first seenHashBytes of the stored row's content hash: 128
-	// bits decide "unchanged" as surely as 256 here.
-	hash   [seenHashBytes]byte
-	stored bool  // hash is the stored row's
-	line   int32 // the line that staged this id, 0 if none yet
-}
-
-// seenHashBytes is how much of a content hash an import keeps per id.
-const seenHashBytes = 16
 
 func placeholders(n int) string {
 	if n == 0 {
@@ -173,8 +156,51 @@ func attrsJSON(m map[string]string) string {
 	if len(m) == 0 {
 		return ""
 	}
-	b, _ := json.Marshal(m) // map keys marshal sorted: canonical
-	return string(b)
+	return string(appendAttrsJSON(nil, m))
+}
+
+// appendAttrsJSON appends what json.Marshal makes of m (keys sorted: the
+// canonical form content hashes cover), byte for byte. Keys and values of
+// plain ASCII are written directly; anything json.Marshal would escape
+// goes through it.
+func appendAttrsJSON(b []byte, m map[string]string) []byte {
+	var stack [16]string
+	keys := stack[:0]
+	plain := true
+	for k, v := range m {
+		keys = append(keys, k)
+		plain = plain && plainJSON(k) && plainJSON(v)
+	}
+	if !plain {
+		j, _ := json.Marshal(m) // map keys marshal sorted: canonical
+		return append(b, j...)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':', '"')
+		b = append(b, m[k]...)
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// plainJSON says whether json.Marshal writes s between quotes as it is:
+// printable ASCII other than the quote, the backslash and the characters
+// it escapes for HTML.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func parseAttrs(s string) (map[string]string, error) {
@@ -433,8 +459,33 @@ func TransactionHash(t facts.Transaction) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// transactionSum is hashSum of the row's fields as stored (date, amount,
+// splits and attributes in their text forms), written into one buffer:
+// an import hashes every row of its file.
 func transactionSum(t facts.Transaction) [sha256.Size]byte {
-	return hashSum(t.ID, t.Date.String(), t.Type, t.Owner, t.Territory, t.Product, t.Amount.String(), t.Currency, splitsText(t.Splits), attrsJSON(t.Attrs))
+	var buf [512]byte
+	b := buf[:0]
+	field := func(s string) { b = append(append(b, s...), 0) }
+	field(t.ID)
+	field(t.Date.String())
+	field(t.Type)
+	field(t.Owner)
+	field(t.Territory)
+	field(t.Product)
+	field(t.Amount.String())
+	field(t.Currency)
+	for i, s := range t.Splits {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(append(append(b, s.Person...), ':'), s.Share.String()...)
+	}
+	b = append(b, 0)
+	if len(t.Attrs) > 0 {
+		b = appendAttrsJSON(b, t.Attrs)
+	}
+	b = append(b, 0)
+	return sha256.Sum256(b)
 }
 
 func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
@@ -591,36 +642,45 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 
 // TransactionStage stages the rows that are new or differ from the stored
 // row of their id; an unchanged row is only counted. The stored hashes are
-// read once, in one pass over txn, when the first rows arrive.
+// read once, in one pass over txn, when the first rows arrive. Every id is
+// checked against the ids read before it, unchanged rows included.
 func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransaction) error {
 	if t.seen == nil {
-		if err := t.loadTxnHashes(ctx); err != nil {
+		s, err := t.loadTxnSeen(ctx)
+		if err != nil {
 			return err
 		}
+		t.seen = s
 	}
+	s := t.seen
 	vals := make([][]any, 0, len(rows))
 	var splits [][]any
 	for _, r := range rows {
 		sum := transactionSum(r.Transaction)
-		if i, ok := t.seen[r.ID]; ok {
-			e := &t.seenRows[i]
-			if e.line != 0 {
-				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: int(e.line)}
-			}
-			e.line = int32(r.Line)
-			if e.stored && e.hash == [seenHashBytes]byte(sum[:seenHashBytes]) {
-				t.unchanged++
+		fp := s.print.of(r.ID)
+		for i := s.file.home(fp); s.file.slots[i].fp != 0; i = s.file.next(i) {
+			e := s.file.slots[i]
+			if e.fp != fp {
 				continue
 			}
-		} else {
-			// A clone: the id may share its memory with the whole row's text.
-			t.seen[strings.Clone(r.ID)] = int32(len(t.seenRows))
-			t.seenRows = append(t.seenRows, seenTxn{line: int32(r.Line)})
+			same, err := t.sameID(ctx, r.ID, e, vals)
+			if err != nil {
+				return err
+			}
+			if same {
+				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: int(e.line)}
+			}
+		}
+		stored := s.stored.find(uint32(fp), &sum)
+		s.file.add(fileID{fp: fp, line: int32(r.Line), stored: int32(stored)})
+		if stored >= 0 {
+			t.unchanged++
+			continue
 		}
 		vals = append(vals, []any{r.ID, r.Line, hex.EncodeToString(sum[:]), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
 			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
-		for _, s := range r.Splits {
-			splits = append(splits, []any{r.ID, s.Person})
+		for _, sp := range r.Splits {
+			splits = append(splits, []any{r.ID, sp.Person})
 		}
 	}
 	if len(vals) == 0 {
@@ -638,37 +698,42 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 	return t.stageInsert(ctx, vals, splits)
 }
 
-// loadTxnHashes reads the id and hash of every stored transaction.
-func (t *tx) loadTxnHashes(ctx context.Context) error {
-	var n int
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM txn`, nil, &n); err != nil {
-		return err
-	}
-	t.seen = make(map[string]int32, n)
-	t.seenRows = make([]seenTxn, 0, n)
-	rows, err := t.query(ctx, `SELECT id, hash FROM txn`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, h string
-		if err := rows.Scan(&id, &h); err != nil {
-			return t.d.err(err)
+// sameID says whether the row read earlier that e describes has id: e
+// has the fingerprint of id, which distinct ids may share. An earlier row
+// found unchanged is the stored row e.stored, which is id's if id's
+// stored hash is that row's (a content hash covers the id); an earlier
+// row staged is in vals (this chunk) or in txn_stage. Only a repeated id
+// or a fingerprint collision gets here.
+func (t *tx) sameID(ctx context.Context, id string, e fileID, vals [][]any) (bool, error) {
+	if e.stored >= 0 {
+		var h string
+		err := t.queryRow(ctx, `SELECT hash FROM txn WHERE id = ?`, []any{id}, &h)
+		if errors.Is(err, storage.ErrNotFound) {
+			return false, nil
 		}
-		e := seenTxn{stored: true}
+		if err != nil {
+			return false, err
+		}
 		var full [sha256.Size]byte
 		if len(h) != 2*sha256.Size {
-			// Not a hash this code writes: never equal, the row is restaged.
-			e.stored = false
-		} else if _, err := hex.Decode(full[:], []byte(h)); err != nil {
-			e.stored = false
+			return false, nil
 		}
-		e.hash = [seenHashBytes]byte(full[:seenHashBytes])
-		t.seen[id] = int32(len(t.seenRows))
-		t.seenRows = append(t.seenRows, e)
+		if _, err := hex.Decode(full[:], []byte(h)); err != nil {
+			return false, nil
+		}
+		return [hashPrefixBytes]byte(full[:hashPrefixBytes]) == t.seen.stored.rows[e.stored].hash, nil
 	}
-	return t.d.err(rows.Err())
+	for _, v := range vals {
+		if v[1].(int) == int(e.line) {
+			return v[0].(string) == id, nil
+		}
+	}
+	var staged string
+	err := t.queryRow(ctx, `SELECT id FROM txn_stage WHERE line = ?`, []any{int(e.line)}, &staged)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	return staged == id, err
 }
 
 // stageRowsPerInsert keeps multi-row INSERTs under SQLite's 32766-variable limit.

@@ -806,7 +806,7 @@ func (t *tx) TransactionStagedDates(ctx context.Context, attrs []string) ([]stri
 	// the rows whose hash is stored), but the join says so again: a
 	// staged row equal to the stored one changes no date.
 	q := `SELECT DISTINCT s.date, '' FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash
-		UNION SELECT DISTINCT t.date, '' FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash`
+		UNION SELECT DISTINCT t.date, '' FROM txn_stage s CROSS JOIN txn t WHERE t.id = s.id AND t.hash <> s.hash`
 	var args []any
 	if len(attrs) > 0 {
 		// Only the rows that hold one of the attributes (as attrsJSON
@@ -823,7 +823,7 @@ func (t *tx) TransactionStagedDates(ctx context.Context, attrs []string) ([]stri
 		}
 		q += `
 		UNION SELECT DISTINCT '', s.attrs FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE (t.id IS NULL OR t.hash <> s.hash) AND ` + has("s.attrs") + `
-		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash AND ` + has("t.attrs")
+		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s CROSS JOIN txn t WHERE t.id = s.id AND t.hash <> s.hash AND ` + has("t.attrs")
 	}
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
@@ -916,10 +916,12 @@ func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 	}
 	steps := []string{
 		// The version a changed row replaces moves to txn_version; a new
-		// row is written once, to txn.
+		// row is written once, to txn. CROSS JOIN makes SQLite walk the
+		// staged rows and look txn up, not scan txn: a re-import stages
+		// only its new and changed rows (Postgres plans the join as any).
 		`INSERT INTO txn_version (id, version, hash, date, type, owner, territory, product, amount, currency, splits, attrs)
 		 SELECT t.id, t.version, t.hash, t.date, t.type, t.owner, t.territory, t.product, t.amount, t.currency, t.splits, t.attrs
-		 FROM txn t JOIN txn_stage s ON s.id = t.id WHERE t.hash <> s.hash`,
+		 FROM txn_stage s CROSS JOIN txn t WHERE t.id = s.id AND t.hash <> s.hash`,
 		`DELETE FROM txn_split WHERE txn_id IN (SELECT s.id FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash)`,
 		`INSERT INTO txn_split (txn_id, person) SELECT ss.txn_id, ss.person FROM txn_split_stage ss
 		 JOIN txn_stage s ON s.id = ss.txn_id LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash`,
@@ -929,6 +931,9 @@ func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 		 ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, date = excluded.date, type = excluded.type,
 		   owner = excluded.owner, territory = excluded.territory, product = excluded.product, amount = excluded.amount,
 		   currency = excluded.currency, splits = excluded.splits, attrs = excluded.attrs`,
+	}
+	if t.d.AfterMerge != "" {
+		steps = append(steps, t.d.AfterMerge)
 	}
 	for _, q := range steps {
 		if _, err := t.exec(ctx, q); err != nil {

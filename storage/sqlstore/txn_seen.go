@@ -189,26 +189,26 @@ func (t *tx) loadTxnSeen(ctx context.Context) (*txnSeen, error) {
 		return s, nil
 	}
 	s.stored.rows = make([]storedTxn, 0, n)
-	rows, err := t.query(ctx, `SELECT id, hash FROM txn`)
+	// Only the hash's prefix is read. A hash this code does not write (of
+	// another length, or not hex) is never equal: the row is restaged.
+	rows, err := t.query(ctx, `SELECT id, substr(hash, 1, ?) FROM txn WHERE length(hash) = ?`, 2*hashPrefixBytes, 2*sha256.Size)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var full [sha256.Size]byte
+	var prefix [hashPrefixBytes]byte
 	for rows.Next() {
 		var id, h string
 		if err := rows.Scan(&id, &h); err != nil {
 			return nil, t.d.err(err)
 		}
-		// A hash this code does not write is never equal: the row is
-		// restaged.
-		if len(h) != 2*sha256.Size {
+		if len(h) != 2*hashPrefixBytes {
 			continue
 		}
-		if _, err := hex.Decode(full[:], []byte(h)); err != nil {
+		if _, err := hex.Decode(prefix[:], []byte(h)); err != nil {
 			continue
 		}
-		s.stored.rows = append(s.stored.rows, storedTxn{fp: uint32(s.print.of(id)), hash: [hashPrefixBytes]byte(full[:hashPrefixBytes])})
+		s.stored.rows = append(s.stored.rows, storedTxn{fp: uint32(s.print.of(id)), hash: prefix})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, t.d.err(err)

@@ -154,7 +154,9 @@ type idPrint struct{ seed maphash.Seed }
 // of returns id's fingerprint, never 0 (0 marks an empty slot).
 func (p idPrint) of(id string) uint64 {
 	if fingerprintForTest != nil {
-		return fingerprintForTest(id)
+		if h, ok := fingerprintForTest(id); ok {
+			return h
+		}
 	}
 	h := maphash.String(p.seed, id)
 	if h == 0 {
@@ -163,9 +165,9 @@ func (p idPrint) of(id string) uint64 {
 	return h
 }
 
-// fingerprintForTest, when set, replaces the fingerprint: a test makes
-// every id collide to exercise the confirmations.
-var fingerprintForTest func(id string) uint64
+// fingerprintForTest, when set, replaces the fingerprint of the ids it
+// answers for: a test makes ids collide to exercise the confirmations.
+var fingerprintForTest func(id string) (uint64, bool)
 
 // txnSeen is what a transaction import knows of the ids: the stored rows,
 // and the ids read so far.

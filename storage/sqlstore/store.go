@@ -643,7 +643,9 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 // TransactionStage stages the rows that are new or differ from the stored
 // row of their id; an unchanged row is only counted. The stored hashes are
 // read once, in one pass over txn, when the first rows arrive. Every id is
-// checked against the ids read before it, unchanged rows included.
+// checked against the ids read before it, unchanged rows included (see
+// txn_seen.go), so that the first line repeating an earlier one is
+// refused as it is read.
 func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransaction) error {
 	if t.seen == nil {
 		s, err := t.loadTxnSeen(ctx)
@@ -653,29 +655,26 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 		t.seen = s
 	}
 	s := t.seen
+	// With nothing stored no row is unchanged: every row is staged, and
+	// the staging table refuses a repeated id (SQLite as it is staged,
+	// Postgres at the merge), so a first load keeps no ids in memory.
+	track := len(s.stored.rows) > 0
 	vals := make([][]any, 0, len(rows))
 	var splits [][]any
 	for _, r := range rows {
 		sum := transactionSum(r.Transaction)
-		fp := s.print.of(r.ID)
-		for i := s.file.home(fp); s.file.slots[i].fp != 0; i = s.file.next(i) {
-			e := s.file.slots[i]
-			if e.fp != fp {
-				continue
-			}
-			same, err := t.sameID(ctx, r.ID, e, vals)
+		if track {
+			first, unchanged, err := t.seenBefore(ctx, r, &sum, vals)
 			if err != nil {
 				return err
 			}
-			if same {
-				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: int(e.line)}
+			if first != 0 {
+				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: first}
 			}
-		}
-		stored := s.stored.find(uint32(fp), &sum)
-		s.file.add(fileID{fp: fp, line: int32(r.Line), stored: int32(stored)})
-		if stored >= 0 {
-			t.unchanged++
-			continue
+			if unchanged {
+				t.unchanged++
+				continue
+			}
 		}
 		vals = append(vals, []any{r.ID, r.Line, hex.EncodeToString(sum[:]), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
 			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
@@ -698,42 +697,83 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 	return t.stageInsert(ctx, vals, splits)
 }
 
-// sameID says whether the row read earlier that e describes has id: e
-// has the fingerprint of id, which distinct ids may share. An earlier row
-// found unchanged is the stored row e.stored, which is id's if id's
-// stored hash is that row's (a content hash covers the id); an earlier
-// row staged is in vals (this chunk) or in txn_stage. Only a repeated id
-// or a fingerprint collision gets here.
-func (t *tx) sameID(ctx context.Context, id string, e fileID, vals [][]any) (bool, error) {
-	if e.stored >= 0 {
-		var h string
-		err := t.queryRow(ctx, `SELECT hash FROM txn WHERE id = ?`, []any{id}, &h)
-		if errors.Is(err, storage.ErrNotFound) {
-			return false, nil
+// seenBefore looks r up: first is the line of an earlier row with r's id
+// (0 if none), and unchanged says r equals its id's stored row, which is
+// then marked as read on r's line; a row neither repeated nor unchanged
+// is recorded as staged. vals are the rows of this chunk staged so far.
+func (t *tx) seenBefore(ctx context.Context, r storage.StagedTransaction, sum *[sha256.Size]byte, vals [][]any) (first int, unchanged bool, err error) {
+	s := t.seen
+	fp := s.print.of(r.ID)
+	// An earlier staged row of the same fingerprint: the same id?
+	for i := s.file.home(fp); s.file.slots[i].fp != 0; i = s.file.next(i) {
+		if e := s.file.slots[i]; e.fp == fp {
+			same, err := t.stagedID(ctx, int(e.line), r.ID, vals)
+			if err != nil || same {
+				return int(e.line), false, err
+			}
 		}
-		if err != nil {
-			return false, err
-		}
-		var full [sha256.Size]byte
-		if len(h) != 2*sha256.Size {
-			return false, nil
-		}
-		if _, err := hex.Decode(full[:], []byte(h)); err != nil {
-			return false, nil
-		}
-		return [hashPrefixBytes]byte(full[:hashPrefixBytes]) == t.seen.stored.rows[e.stored].hash, nil
 	}
+	if k := s.stored.find(uint32(fp), sum); k >= 0 {
+		// The content hash covers the id: row k is r's, read again if
+		// marked.
+		row := &s.stored.rows[k]
+		if row.line != 0 {
+			return int(row.line), false, nil
+		}
+		row.line = int32(r.Line)
+		return 0, true, nil
+	}
+	// An earlier unchanged row of a stored id of the same fingerprint:
+	// r's id if its stored row is that one.
+	lo, hi := s.stored.bucket(uint32(fp))
+	for k := lo; k < hi; k++ {
+		if row := &s.stored.rows[k]; row.fp == uint32(fp) && row.line != 0 {
+			same, err := t.storedHashIs(ctx, r.ID, row.hash)
+			if err != nil || same {
+				return int(row.line), false, err
+			}
+		}
+	}
+	s.file.add(fileID{fp: fp, line: int32(r.Line)})
+	return 0, false, nil
+}
+
+// stagedID says whether the row staged on line (in vals, this chunk, or
+// in txn_stage) has id. Only a repeated id or a fingerprint collision gets
+// here.
+func (t *tx) stagedID(ctx context.Context, line int, id string, vals [][]any) (bool, error) {
 	for _, v := range vals {
-		if v[1].(int) == int(e.line) {
+		if v[1].(int) == line {
 			return v[0].(string) == id, nil
 		}
 	}
 	var staged string
-	err := t.queryRow(ctx, `SELECT id FROM txn_stage WHERE line = ?`, []any{int(e.line)}, &staged)
+	err := t.queryRow(ctx, `SELECT id FROM txn_stage WHERE line = ?`, []any{line}, &staged)
 	if errors.Is(err, storage.ErrNotFound) {
 		return false, nil
 	}
 	return staged == id, err
+}
+
+// storedHashIs says whether id's stored row has a content hash starting
+// with hash.
+func (t *tx) storedHashIs(ctx context.Context, id string, hash [hashPrefixBytes]byte) (bool, error) {
+	var h string
+	err := t.queryRow(ctx, `SELECT hash FROM txn WHERE id = ?`, []any{id}, &h)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	var prefix [hashPrefixBytes]byte
+	if len(h) != 2*sha256.Size {
+		return false, nil
+	}
+	if _, err := hex.Decode(prefix[:], []byte(h[:2*hashPrefixBytes])); err != nil {
+		return false, nil
+	}
+	return prefix == hash, nil
 }
 
 // stageRowsPerInsert keeps multi-row INSERTs under SQLite's 32766-variable limit.

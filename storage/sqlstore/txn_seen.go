@@ -18,25 +18,30 @@ import (
 // makes too big (about 80 bytes an id, most of a GiB at ten million). So
 // an import keeps two compact tables, neither holding an id's text:
 //
-//   - storedTxns: the stored transactions' content hashes, read in one
-//     pass over txn, 20 bytes a stored row;
-//   - fileIDs: a fingerprint of each id read so far with its line, 16
-//     bytes a slot.
+//   - storedTxns: each stored transaction's id fingerprint and content
+//     hash, read in one pass over txn, and the line of the file row found
+//     equal to it: 24 bytes a stored row;
+//   - fileIDs: the fingerprint and line of each row staged (new or
+//     changed), 16 bytes a slot; kept only when something is stored (a
+//     first load stages every row, and the staging table refuses a
+//     repeated id).
 //
 // Fingerprints only narrow the search: "unchanged" needs the row's content
 // hash (which covers its id) to equal a stored one, and a fingerprint seen
 // before is a duplicate only once the database confirms that the earlier
-// line holds the same id (see tx.confirmDuplicate). A fingerprint
-// collision costs a look-up, never a wrong answer.
+// row has the same id (tx.seenBefore). A fingerprint collision costs a
+// look-up, never a wrong answer.
 
 // hashPrefixBytes is how much of a content hash the import keeps per
 // stored row: 128 bits decide "unchanged" as surely as 256 here.
 const hashPrefixBytes = 16
 
 // storedTxn is one stored transaction: the low 32 bits of its id's
-// fingerprint and the first bytes of its content hash.
+// fingerprint, the first bytes of its content hash and the line of the
+// file row found equal to it (0 until one is).
 type storedTxn struct {
 	fp   uint32
+	line int32
 	hash [hashPrefixBytes]byte
 }
 
@@ -50,7 +55,7 @@ type storedTxns struct {
 }
 
 // storedRowsPerBucket is the bucket index's average bucket size: four
-// rows of 20 bytes, about one cache line, per 4-byte index entry.
+// rows of 24 bytes, about one cache line, per 4-byte index entry.
 const storedRowsPerBucket = 4
 
 // index sorts rows and builds the bucket index.
@@ -73,6 +78,15 @@ func (s *storedTxns) index() {
 	s.start[1<<b] = uint32(i)
 }
 
+// bucket returns the rows that may have fingerprint fp: rows[lo:hi].
+func (s *storedTxns) bucket(fp uint32) (lo, hi uint32) {
+	if len(s.rows) == 0 {
+		return 0, 0
+	}
+	k := fp >> s.shift
+	return s.start[k], s.start[k+1]
+}
+
 // find returns the index of the stored row whose id has fingerprint fp
 // and whose content hash starts with hash, or -1.
 func (s *storedTxns) find(fp uint32, hash *[sha256.Size]byte) int {
@@ -89,17 +103,15 @@ func (s *storedTxns) find(fp uint32, hash *[sha256.Size]byte) int {
 	return -1
 }
 
-// fileID is one slot of fileIDs: the fingerprint of an id read from the
-// file (0 marks an empty slot), the line it was read on and, when that
-// row was unchanged, its stored row (else -1: the row was staged).
+// fileID is one slot of fileIDs: the fingerprint of the id of a row
+// staged (0 marks an empty slot) and the line it was read on.
 type fileID struct {
-	fp     uint64
-	line   int32
-	stored int32
+	fp   uint64
+	line int32
 }
 
-// fileIDs is an open-addressing set of the ids read so far, by
-// fingerprint; a fingerprint may have several slots (distinct ids that
+// fileIDs is an open-addressing set of the ids of the rows staged so far,
+// by fingerprint; a fingerprint may have several slots (distinct ids that
 // collide).
 type fileIDs struct {
 	slots []fileID
@@ -170,7 +182,7 @@ func (p idPrint) of(id string) uint64 {
 var fingerprintForTest func(id string) (uint64, bool)
 
 // txnSeen is what a transaction import knows of the ids: the stored rows,
-// and the ids read so far.
+// marked when read unchanged, and the ids of the rows staged.
 type txnSeen struct {
 	print  idPrint
 	stored storedTxns
@@ -185,8 +197,7 @@ func (t *tx) loadTxnSeen(ctx context.Context) (*txnSeen, error) {
 		return nil, err
 	}
 	s := &txnSeen{print: idPrint{seed: maphash.MakeSeed()}}
-	// A re-import reads about as many ids as are stored.
-	s.file.reserve(max(n, 1))
+	s.file.reserve(fileIDsMin)
 	if n == 0 {
 		return s, nil
 	}

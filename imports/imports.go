@@ -225,6 +225,17 @@ func (l *lineLimitReader) Read(p []byte) (int, error) {
 		return 0, l.err
 	}
 	n, err := l.r.Read(p)
+	if l.lineBytes+n <= LineBytesMax {
+		// No line can pass the limit within p: count its lines at once
+		// instead of walking from newline to newline.
+		if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+			l.line += bytes.Count(p[:i], newline) + 1
+			l.lineBytes = n - 1 - i
+		} else {
+			l.lineBytes += n
+		}
+		return n, err
+	}
 	for rest := p[:n]; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
@@ -245,6 +256,8 @@ func (l *lineLimitReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+var newline = []byte{'\n'}
 
 func csvError(file string, err error) error {
 	var ll *lineTooLongError

@@ -3,8 +3,10 @@
 // storage in one transaction: a file with any bad row imports nothing. Each
 // problem is reported as FILE:LINE: field: reason.
 //
-// Transactions imports stream: rows are validated and staged in chunks, so
-// a file of any length imports in bounded memory. A people file is held in
+// Transactions imports stream: rows are read and validated on one
+// goroutine and compared and staged, in chunks, on another, so a file of
+// any length imports in bounded memory (beyond the chunks, 24 bytes per
+// stored transaction for the comparison; see storage/sqlstore). A people file is held in
 // memory until it is checked whole (managers may come later in the file).
 package imports
 

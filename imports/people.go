@@ -407,6 +407,9 @@ func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(reco
 		return writeErr
 	}
 	finish := func(err error) error {
+		if err != nil {
+			failed.Store(true) // the writer skips what is queued
+		}
 		close(chunks)
 		<-done
 		if err != nil {

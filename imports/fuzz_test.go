@@ -37,7 +37,7 @@ func validateTransactions(file string, f Format, data []byte) ([]facts.Transacti
 	var out []facts.Transaction
 	parse := func(rec record) (facts.Transaction, bool) { return transactionRow(rec, fuzzKnownPeople, probs) }
 	write := func(batch []facts.Transaction) error { out = append(out, batch...); return nil }
-	if err := streamRows(rr, probs, Options{File: file}, parse, write); err != nil {
+	if err := streamRows(rr, probs, Options{File: file}, parse, write, nil); err != nil {
 		return nil, err
 	}
 	return out, probs.err()
@@ -62,7 +62,7 @@ func validatePeople(file string, f Format, data []byte) ([]storage.PersonRecord,
 		}
 		return nil
 	}
-	if err := streamRows(rr, probs, Options{File: file}, parse, write); err != nil {
+	if err := streamRows(rr, probs, Options{File: file}, parse, write, nil); err != nil {
 		return nil, err
 	}
 	return out, probs.err()

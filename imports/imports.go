@@ -3,8 +3,10 @@
 // storage in one transaction: a file with any bad row imports nothing. Each
 // problem is reported as FILE:LINE: field: reason.
 //
-// Transactions imports stream: rows are validated and staged in chunks, so
-// a file of any length imports in bounded memory. A people file is held in
+// Transactions imports stream: rows are read and validated on one
+// goroutine and compared and staged, in chunks, on another, so a file of
+// any length imports in bounded memory (beyond the chunks, 24 bytes per
+// stored transaction for the comparison; see storage/sqlstore). A people file is held in
 // memory until it is checked whole (managers may come later in the file).
 package imports
 
@@ -120,6 +122,9 @@ type record struct {
 	// bad says the reader already reported a problem that makes the row
 	// unusable.
 	bad bool
+	// clean says the reader already checked what rowShapeProblems checks
+	// (lengths, text, attribute names) and found nothing.
+	clean bool
 }
 
 func (r record) get(k string) string { return r.fields[k] }
@@ -187,7 +192,17 @@ func newRowReader(file string, f Format, r io.Reader, known []string, required [
 			attrCols = append(attrCols, k)
 		}
 	}
-	return &csvReader{file: file, cr: cr, cols: cols, attrCols: attrCols}, nil
+	c := &csvReader{file: file, cr: cr, cols: cols, attrCols: attrCols, limits: make([]int, len(cols)), namesClean: true}
+	for i, h := range cols {
+		if k, ok := strings.CutPrefix(h, "attr."); ok {
+			c.limits[i] = AttrValueBytesMax
+			c.namesClean = c.namesClean && k != "" && strings.TrimSpace(k) == k && !badText(k)
+			continue
+		}
+		c.limits[i] = fieldBytesMax(h)
+		c.namesClean = c.namesClean && !badText(h)
+	}
+	return c, nil
 }
 
 // lineTooLongError is a CSV line over LineBytesMax.
@@ -212,6 +227,17 @@ func (l *lineLimitReader) Read(p []byte) (int, error) {
 		return 0, l.err
 	}
 	n, err := l.r.Read(p)
+	if l.lineBytes+n <= LineBytesMax {
+		// No line can pass the limit within p: count its lines at once
+		// instead of walking from newline to newline.
+		if i := bytes.LastIndexByte(p[:n], '\n'); i >= 0 {
+			l.line += bytes.Count(p[:i], newline) + 1
+			l.lineBytes = n - 1 - i
+		} else {
+			l.lineBytes += n
+		}
+		return n, err
+	}
 	for rest := p[:n]; len(rest) > 0; {
 		i := bytes.IndexByte(rest, '\n')
 		if i < 0 {
@@ -232,6 +258,8 @@ func (l *lineLimitReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+var newline = []byte{'\n'}
 
 func csvError(file string, err error) error {
 	var ll *lineTooLongError
@@ -259,6 +287,10 @@ type csvReader struct {
 	cr       *csv.Reader
 	cols     []string
 	attrCols []string
+	// limits is each column's byte limit; namesClean says that no column
+	// name is one rowShapeProblems would report.
+	limits     []int
+	namesClean bool
 }
 
 func (c *csvReader) next() (record, error) {
@@ -271,14 +303,21 @@ func (c *csvReader) next() (record, error) {
 	}
 	line, _ := c.cr.FieldPos(0)
 	rec := record{line: line, fields: make(map[string]string, len(row)), attrCols: c.attrCols}
+	// What rowShapeProblems checks, checked here over the row's fields in
+	// order, spares it three walks over the row's maps.
+	rec.clean = c.namesClean
 	if len(row) != len(c.cols) {
 		rec.fields["\x00count"] = fmt.Sprintf("row has %d fields, the header %d", len(row), len(c.cols))
+		rec.clean = false
 	}
 	for i, v := range row {
 		if i >= len(c.cols) {
 			break
 		}
 		v = strings.TrimSpace(v)
+		if len(v) > c.limits[i] || badText(v) {
+			rec.clean = false
+		}
 		if k, ok := strings.CutPrefix(c.cols[i], "attr."); ok {
 			if v != "" {
 				if rec.attrs == nil {
@@ -298,6 +337,9 @@ func (c *csvReader) next() (record, error) {
 func rowShapeProblems(rec record, probs *problems) bool {
 	if rec.bad {
 		return true
+	}
+	if rec.clean {
+		return false
 	}
 	if m, ok := rec.fields["\x00count"]; ok {
 		probs.add(rec.line, "", "%s", m)
@@ -337,7 +379,7 @@ func attrNameProblems(rec record, probs *problems) bool {
 // invalid UTF-8, or a NUL byte (Postgres refuses both, for the whole file
 // and without a line number). It returns true when there is one.
 func textProblems(rec record, probs *problems) bool {
-	bad := func(s string) bool { return !utf8.ValidString(s) || strings.ContainsRune(s, 0) }
+	bad := badText
 	var fields []string
 	for k, v := range rec.fields {
 		if bad(k) || bad(v) {
@@ -354,4 +396,18 @@ func textProblems(rec record, probs *problems) bool {
 		probs.add(rec.line, strings.ToValidUTF8(strings.ReplaceAll(f, "\x00", ""), "?"), "not valid UTF-8 text, or contains a NUL byte")
 	}
 	return len(fields) > 0
+}
+
+// badText says whether s is invalid UTF-8 or holds a NUL byte. Plain ASCII
+// is decided in one pass: an import asks for every field of every row.
+func badText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 0:
+			return true
+		case c >= utf8.RuneSelf:
+			return !utf8.ValidString(s[i:]) || strings.IndexByte(s[i:], 0) >= 0
+		}
+	}
+	return false
 }

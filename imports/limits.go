@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -83,6 +84,17 @@ func tooLong(v string, limit int) string {
 // lengthProblems reports every field and attribute of rec over its limit.
 // It returns true when there is one: such a row is not parsed further.
 func lengthProblems(rec record, probs *problems) bool {
+	// Most rows have none: look before sorting the names.
+	over := false
+	for k, v := range rec.fields {
+		over = over || len(v) > fieldBytesMax(k)
+	}
+	for _, v := range rec.attrs {
+		over = over || len(v) > AttrValueBytesMax
+	}
+	if !over {
+		return false
+	}
 	before := probs.n
 	for _, k := range sortedKeys(rec.fields) {
 		if v := rec.fields[k]; len(v) > fieldBytesMax(k) {
@@ -104,7 +116,8 @@ var exponentRE = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)[eE][+-]?[0
 // digit of an amount is visible and its size is bounded by its length.
 // example is a number of the kind wanted, for the message.
 func exponentProblem(v, example string) string {
-	if !exponentRE.MatchString(v) {
+	// Without an e there is no exponent: most values skip the expression.
+	if !strings.ContainsAny(v, "eE") || !exponentRE.MatchString(v) {
 		return ""
 	}
 	return fmt.Sprintf("%s uses exponent notation; write the number out in digits, such as %s", echo(v), example)

@@ -168,6 +168,10 @@ func TestHugeAmountRefused(t *testing.T) {
 	}{
 		{"CSV", "t.csv", txnHeader + "T1,2027-01-10,new,ae-1,west,core," + huge + ",USD,\n",
 			fmt.Sprintf(`t.csv:2: line is longer than %d bytes, the limit`, imports.LineBytesMax)},
+		// Lines before it are counted by the reads that hold no long line.
+		{"CSV after many lines", "t.csv", txnHeader + strings.Repeat("T1,2027-01-10,new,ae-1,west,core,1,USD,\n", 1) +
+			strings.Repeat("\n", 70000) + "T2,2027-01-10,new,ae-1,west,core," + huge + ",USD,\n",
+			fmt.Sprintf(`t.csv:70003: line is longer than %d bytes, the limit`, imports.LineBytesMax)},
 		{"JSON Lines", "t.jsonl", `{"id":"T1","date":"2027-01-10","owner":"ae-1","amount":` + huge + `,"currency":"USD"}` + "\n",
 			fmt.Sprintf(`t.jsonl:1: line is longer than %d bytes, the limit`, imports.LineBytesMax)},
 		{"CSV under the line limit", "t.csv", txnHeader + "T1,2027-01-10,new,ae-1,west,core," + large + ",USD,\n",

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"strings"
+	"sync/atomic"
 
 	"github.com/shopspring/decimal"
 
@@ -30,7 +30,26 @@ var (
 	transactionRequired = []string{"id", "date", "amount", "currency"}
 )
 
-var idRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:@/-]*$`)
+// isID says whether s is a valid id: a letter or digit, then letters,
+// digits and _ . : @ / - (ASCII). An import checks every row's ids: a
+// loop, not a regular expression.
+func isID(s string) bool {
+	if s == "" || !isAlnum(s[0]) {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case isAlnum(c), c == '_', c == '.', c == ':', c == '@', c == '/', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // defaultEffectiveFrom is the effective date of a people row without one:
 // before any plan year.
@@ -125,7 +144,7 @@ func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (stor
 			rows = append(rows, batch...)
 			return nil
 		}
-		if err := streamRows(rr, probs, o, parse, keep); err != nil {
+		if err := streamRows(rr, probs, o, parse, keep, nil); err != nil {
 			return err
 		}
 		if err := probs.err(); err != nil {
@@ -205,7 +224,7 @@ func checkID(rec record, field string, required bool, probs *problems) bool {
 		}
 		return true
 	}
-	if !idRE.MatchString(v) {
+	if !isID(v) {
 		probs.add(rec.line, field, "%s is not a valid id (letters, digits and _ . : @ / -)", echo(v))
 		return false
 	}
@@ -314,12 +333,9 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 			return storage.StagedTransaction{Transaction: t, Line: rec.line}, ok
 		}
 		write := func(batch []storage.StagedTransaction) error {
-			if err := tx.TransactionStage(ctx, batch); err != nil && !duplicate(err) {
-				return err
-			}
-			return nil
+			return tx.TransactionStage(ctx, batch)
 		}
-		if err := streamRows(rr, probs, o, parse, write); err != nil {
+		if err := streamRows(rr, probs, o, parse, write, duplicate); err != nil {
 			return err
 		}
 		if err := probs.err(); err != nil {
@@ -345,21 +361,79 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 	return counts, late, nil
 }
 
+// streamChunksAhead is how many chunks of rows streamRows may read and
+// parse ahead of the chunk being written: reading and checking rows (one
+// goroutine) runs beside writing them (another, with the database).
+const streamChunksAhead = 8
+
 // streamRows reads every row, turns each good one into a T with parse and
-// hands them to write in chunks of chunkRows. Once any row has a problem
-// nothing more is written: the import will be rolled back, and reading on
-// only finds the remaining problems.
-func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(record) (T, bool), write func([]T) error) error {
+// hands them to write in chunks of chunkRows, in order, on another
+// goroutine. Once any row has a problem nothing more is written: the
+// import will be rolled back, and reading on only finds the remaining
+// problems. A write error that refused (if not nil) records as problems
+// (it is called on the reading goroutine, which alone touches probs) stops
+// the writing too; any other ends the import.
+func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(record) (T, bool), write func([]T) error, refused func(error) bool) error {
+	chunks := make(chan []T, streamChunksAhead)
+	free := make(chan []T, streamChunksAhead+2)
+	var writeErr error
+	var failed atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for batch := range chunks {
+			if !failed.Load() {
+				if err := write(batch); err != nil {
+					writeErr = err
+					failed.Store(true)
+				}
+			}
+			select {
+			case free <- batch[:0]:
+			default:
+			}
+		}
+	}()
+	// checked reports the writer's error once, on this goroutine.
+	reported := false
+	checked := func() error {
+		if reported || !failed.Load() {
+			return nil
+		}
+		reported = true
+		if refused != nil && refused(writeErr) {
+			return nil
+		}
+		return writeErr
+	}
+	finish := func(err error) error {
+		if err != nil {
+			failed.Store(true) // the writer skips what is queued
+		}
+		close(chunks)
+		<-done
+		if err != nil {
+			return err
+		}
+		return checked()
+	}
 	var batch []T
 	rows := 0
 	flush := func() error {
-		if probs.n > 0 || len(batch) == 0 {
+		if err := checked(); err != nil {
+			return err
+		}
+		if probs.n > 0 || failed.Load() || len(batch) == 0 {
 			batch = batch[:0]
 			return nil
 		}
-		err := write(batch)
-		batch = batch[:0]
-		return err
+		chunks <- batch
+		select {
+		case batch = <-free:
+		default:
+			batch = nil
+		}
+		return nil
 	}
 	for {
 		rec, err := rr.next()
@@ -367,7 +441,7 @@ func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(reco
 			break
 		}
 		if err != nil {
-			return err
+			return finish(err)
 		}
 		rows++
 		if o.Progress != nil && rows%chunkRows == 0 {
@@ -383,11 +457,14 @@ func streamRows[T any](rr rowReader, probs *problems, o Options, parse func(reco
 		batch = append(batch, v)
 		if len(batch) >= chunkRows {
 			if err := flush(); err != nil {
-				return err
+				return finish(err)
 			}
 		}
 	}
 	if err := flush(); err != nil {
+		return finish(err)
+	}
+	if err := finish(nil); err != nil {
 		return err
 	}
 	if o.Progress != nil {

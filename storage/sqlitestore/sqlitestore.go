@@ -80,6 +80,9 @@ var Dialect = &sqlstore.Dialect{
 		splits TEXT NOT NULL, attrs TEXT NOT NULL);
 		CREATE TEMP TABLE IF NOT EXISTS txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL, PRIMARY KEY (txn_id, person));
 		DELETE FROM txn_stage; DELETE FROM txn_split_stage;`,
+	// The staging tables live as long as the connection: a first load's
+	// million rows are not left for the next import to delete.
+	AfterMerge: `DELETE FROM txn_stage; DELETE FROM txn_split_stage`,
 }
 
 // SchemaVersionOf returns the app schema version of an open database.

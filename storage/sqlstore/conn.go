@@ -59,6 +59,9 @@ type Dialect struct {
 	// BeforeMerge runs before staged transactions are merged (statistics
 	// for the planner); empty for none.
 	BeforeMerge string
+	// AfterMerge runs once staged transactions are merged (emptying
+	// staging tables that outlive the transaction); empty for none.
+	AfterMerge string
 	// BinaryCollate is appended to text columns in ORDER BY to compare them
 	// byte-wise, as Go does ("" where that is the default).
 	BinaryCollate string

@@ -116,29 +116,12 @@ type tx struct {
 	queries
 	tc     TxConn
 	staged bool
-	// seen holds, once TransactionStage first runs, the content hash of
-	// every stored transaction and the line of every id staged so far, so
-	// that only new and changed rows are staged and a repeated id is found
-	// as it is read. unchanged counts the rows it let through unstaged.
-	// seen maps an id to its entry in seenRows (small map slots keep the
-	// map, probed once a row, cache-friendly at a million ids).
-	seen      map[string]int32
-	seenRows  []seenTxn
+	// seen is, once TransactionStage first runs, what the import knows
+	// of the stored transactions and of the ids read so far (txn_seen.go);
+	// unchanged counts the rows it found unchanged and did not stage.
+	seen      *txnSeen
 	unchanged int
 }
-
-// seenTxn is what a transaction import knows of one id: 24 bytes, a
-// million of them for a million stored transactions.
-type seenTxn struct {
-	// hash is the first seenHashBytes of the stored row's content hash: 128
-	// bits decide "unchanged" as surely as 256 here.
-	hash   [seenHashBytes]byte
-	stored bool  // hash is the stored row's
-	line   int32 // the line that staged this id, 0 if none yet
-}
-
-// seenHashBytes is how much of a content hash an import keeps per id.
-const seenHashBytes = 16
 
 func placeholders(n int) string {
 	if n == 0 {
@@ -173,8 +156,51 @@ func attrsJSON(m map[string]string) string {
 	if len(m) == 0 {
 		return ""
 	}
-	b, _ := json.Marshal(m) // map keys marshal sorted: canonical
-	return string(b)
+	return string(appendAttrsJSON(nil, m))
+}
+
+// appendAttrsJSON appends what json.Marshal makes of m (keys sorted: the
+// canonical form content hashes cover), byte for byte. Keys and values of
+// plain ASCII are written directly; anything json.Marshal would escape
+// goes through it.
+func appendAttrsJSON(b []byte, m map[string]string) []byte {
+	var stack [16]string
+	keys := stack[:0]
+	plain := true
+	for k, v := range m {
+		keys = append(keys, k)
+		plain = plain && plainJSON(k) && plainJSON(v)
+	}
+	if !plain {
+		j, _ := json.Marshal(m) // map keys marshal sorted: canonical
+		return append(b, j...)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		b = append(b, k...)
+		b = append(b, '"', ':', '"')
+		b = append(b, m[k]...)
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// plainJSON says whether json.Marshal writes s between quotes as it is:
+// printable ASCII other than the quote, the backslash and the characters
+// it escapes for HTML.
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return false
+		}
+	}
+	return true
 }
 
 func parseAttrs(s string) (map[string]string, error) {
@@ -450,8 +476,33 @@ func TransactionHash(t facts.Transaction) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// transactionSum is hashSum of the row's fields as stored (date, amount,
+// splits and attributes in their text forms), written into one buffer:
+// an import hashes every row of its file.
 func transactionSum(t facts.Transaction) [sha256.Size]byte {
-	return hashSum(t.ID, t.Date.String(), t.Type, t.Owner, t.Territory, t.Product, t.Amount.String(), t.Currency, splitsText(t.Splits), attrsJSON(t.Attrs))
+	var buf [512]byte
+	b := buf[:0]
+	field := func(s string) { b = append(append(b, s...), 0) }
+	field(t.ID)
+	field(t.Date.String())
+	field(t.Type)
+	field(t.Owner)
+	field(t.Territory)
+	field(t.Product)
+	field(t.Amount.String())
+	field(t.Currency)
+	for i, s := range t.Splits {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(append(append(b, s.Person...), ':'), s.Share.String()...)
+	}
+	b = append(b, 0)
+	if len(t.Attrs) > 0 {
+		b = appendAttrsJSON(b, t.Attrs)
+	}
+	b = append(b, 0)
+	return sha256.Sum256(b)
 }
 
 func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
@@ -608,36 +659,44 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 
 // TransactionStage stages the rows that are new or differ from the stored
 // row of their id; an unchanged row is only counted. The stored hashes are
-// read once, in one pass over txn, when the first rows arrive.
+// read once, in one pass over txn, when the first rows arrive. Every id is
+// checked against the ids read before it, unchanged rows included (see
+// txn_seen.go), so that the first line repeating an earlier one is
+// refused as it is read.
 func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransaction) error {
 	if t.seen == nil {
-		if err := t.loadTxnHashes(ctx); err != nil {
+		s, err := t.loadTxnSeen(ctx)
+		if err != nil {
 			return err
 		}
+		t.seen = s
 	}
+	s := t.seen
+	// With nothing stored no row is unchanged: every row is staged, and
+	// the staging table refuses a repeated id (SQLite as it is staged,
+	// Postgres at the merge), so a first load keeps no ids in memory.
+	track := len(s.stored.rows) > 0
 	vals := make([][]any, 0, len(rows))
 	var splits [][]any
 	for _, r := range rows {
 		sum := transactionSum(r.Transaction)
-		if i, ok := t.seen[r.ID]; ok {
-			e := &t.seenRows[i]
-			if e.line != 0 {
-				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: int(e.line)}
+		if track {
+			first, unchanged, err := t.seenBefore(ctx, r, &sum, vals)
+			if err != nil {
+				return err
 			}
-			e.line = int32(r.Line)
-			if e.stored && e.hash == [seenHashBytes]byte(sum[:seenHashBytes]) {
+			if first != 0 {
+				return &storage.DuplicateError{ID: r.ID, Line: r.Line, FirstLine: first}
+			}
+			if unchanged {
 				t.unchanged++
 				continue
 			}
-		} else {
-			// A clone: the id may share its memory with the whole row's text.
-			t.seen[strings.Clone(r.ID)] = int32(len(t.seenRows))
-			t.seenRows = append(t.seenRows, seenTxn{line: int32(r.Line)})
 		}
 		vals = append(vals, []any{r.ID, r.Line, hex.EncodeToString(sum[:]), r.Date.String(), r.Type, r.Owner, r.Territory, r.Product,
 			r.Amount.String(), r.Currency, splitsText(r.Splits), attrsJSON(r.Attrs)})
-		for _, s := range r.Splits {
-			splits = append(splits, []any{r.ID, s.Person})
+		for _, sp := range r.Splits {
+			splits = append(splits, []any{r.ID, sp.Person})
 		}
 	}
 	if len(vals) == 0 {
@@ -655,37 +714,83 @@ func (t *tx) TransactionStage(ctx context.Context, rows []storage.StagedTransact
 	return t.stageInsert(ctx, vals, splits)
 }
 
-// loadTxnHashes reads the id and hash of every stored transaction.
-func (t *tx) loadTxnHashes(ctx context.Context) error {
-	var n int
-	if err := t.queryRow(ctx, `SELECT COUNT(*) FROM txn`, nil, &n); err != nil {
-		return err
+// seenBefore looks r up: first is the line of an earlier row with r's id
+// (0 if none), and unchanged says r equals its id's stored row, which is
+// then marked as read on r's line; a row neither repeated nor unchanged
+// is recorded as staged. vals are the rows of this chunk staged so far.
+func (t *tx) seenBefore(ctx context.Context, r storage.StagedTransaction, sum *[sha256.Size]byte, vals [][]any) (first int, unchanged bool, err error) {
+	s := t.seen
+	fp := s.print.of(r.ID)
+	// An earlier staged row of the same fingerprint: the same id?
+	for i := s.file.home(fp); s.file.slots[i].fp != 0; i = s.file.next(i) {
+		if e := s.file.slots[i]; e.fp == fp {
+			same, err := t.stagedID(ctx, int(e.line), r.ID, vals)
+			if err != nil || same {
+				return int(e.line), false, err
+			}
+		}
 	}
-	t.seen = make(map[string]int32, n)
-	t.seenRows = make([]seenTxn, 0, n)
-	rows, err := t.query(ctx, `SELECT id, hash FROM txn`)
+	if k := s.stored.find(uint32(fp), sum); k >= 0 {
+		// The content hash covers the id: row k is r's, read again if
+		// marked.
+		row := &s.stored.rows[k]
+		if row.line != 0 {
+			return int(row.line), false, nil
+		}
+		row.line = int32(r.Line)
+		return 0, true, nil
+	}
+	// An earlier unchanged row of a stored id of the same fingerprint:
+	// r's id if its stored row is that one.
+	lo, hi := s.stored.bucket(uint32(fp))
+	for k := lo; k < hi; k++ {
+		if row := &s.stored.rows[k]; row.fp == uint32(fp) && row.line != 0 {
+			same, err := t.storedHashIs(ctx, r.ID, row.hash)
+			if err != nil || same {
+				return int(row.line), false, err
+			}
+		}
+	}
+	s.file.add(fileID{fp: fp, line: int32(r.Line)})
+	return 0, false, nil
+}
+
+// stagedID says whether the row staged on line (in vals, this chunk, or
+// in txn_stage) has id. Only a repeated id or a fingerprint collision gets
+// here.
+func (t *tx) stagedID(ctx context.Context, line int, id string, vals [][]any) (bool, error) {
+	for _, v := range vals {
+		if v[1].(int) == line {
+			return v[0].(string) == id, nil
+		}
+	}
+	var staged string
+	err := t.queryRow(ctx, `SELECT id FROM txn_stage WHERE line = ?`, []any{line}, &staged)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
+	return staged == id, err
+}
+
+// storedHashIs says whether id's stored row has a content hash starting
+// with hash.
+func (t *tx) storedHashIs(ctx context.Context, id string, hash [hashPrefixBytes]byte) (bool, error) {
+	var h string
+	err := t.queryRow(ctx, `SELECT hash FROM txn WHERE id = ?`, []any{id}, &h)
+	if errors.Is(err, storage.ErrNotFound) {
+		return false, nil
+	}
 	if err != nil {
-		return err
+		return false, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, h string
-		if err := rows.Scan(&id, &h); err != nil {
-			return t.d.err(err)
-		}
-		e := seenTxn{stored: true}
-		var full [sha256.Size]byte
-		if len(h) != 2*sha256.Size {
-			// Not a hash this code writes: never equal, the row is restaged.
-			e.stored = false
-		} else if _, err := hex.Decode(full[:], []byte(h)); err != nil {
-			e.stored = false
-		}
-		e.hash = [seenHashBytes]byte(full[:seenHashBytes])
-		t.seen[id] = int32(len(t.seenRows))
-		t.seenRows = append(t.seenRows, e)
+	var prefix [hashPrefixBytes]byte
+	if len(h) != 2*sha256.Size {
+		return false, nil
 	}
-	return t.d.err(rows.Err())
+	if _, err := hex.Decode(prefix[:], []byte(h[:2*hashPrefixBytes])); err != nil {
+		return false, nil
+	}
+	return prefix == hash, nil
 }
 
 // stageRowsPerInsert keeps multi-row INSERTs under SQLite's 32766-variable limit.
@@ -758,7 +863,7 @@ func (t *tx) TransactionStagedDates(ctx context.Context, attrs []string) ([]stri
 	// the rows whose hash is stored), but the join says so again: a
 	// staged row equal to the stored one changes no date.
 	q := `SELECT DISTINCT s.date, '' FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash
-		UNION SELECT DISTINCT t.date, '' FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash`
+		UNION SELECT DISTINCT t.date, '' FROM txn_stage s CROSS JOIN txn t WHERE t.id = s.id AND t.hash <> s.hash`
 	var args []any
 	if len(attrs) > 0 {
 		// Only the rows that hold one of the attributes (as attrsJSON
@@ -775,7 +880,7 @@ func (t *tx) TransactionStagedDates(ctx context.Context, attrs []string) ([]stri
 		}
 		q += `
 		UNION SELECT DISTINCT '', s.attrs FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE (t.id IS NULL OR t.hash <> s.hash) AND ` + has("s.attrs") + `
-		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash AND ` + has("t.attrs")
+		UNION SELECT DISTINCT '', t.attrs FROM txn_stage s CROSS JOIN txn t WHERE t.id = s.id AND t.hash <> s.hash AND ` + has("t.attrs")
 	}
 	rows, err := t.query(ctx, q, args...)
 	if err != nil {
@@ -871,10 +976,12 @@ func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 	}
 	steps := []string{
 		// The version a changed row replaces moves to txn_version; a new
-		// row is written once, to txn.
+		// row is written once, to txn. CROSS JOIN makes SQLite walk the
+		// staged rows and look txn up, not scan txn: a re-import stages
+		// only its new and changed rows (Postgres plans the join as any).
 		`INSERT INTO txn_version (id, version, hash, date, type, owner, territory, product, amount, currency, splits, attrs)
 		 SELECT t.id, t.version, t.hash, t.date, t.type, t.owner, t.territory, t.product, t.amount, t.currency, t.splits, t.attrs
-		 FROM txn t JOIN txn_stage s ON s.id = t.id WHERE t.hash <> s.hash`,
+		 FROM txn_stage s CROSS JOIN txn t WHERE t.id = s.id AND t.hash <> s.hash`,
 		`DELETE FROM txn_split WHERE txn_id IN (SELECT s.id FROM txn_stage s JOIN txn t ON t.id = s.id WHERE t.hash <> s.hash)`,
 		`INSERT INTO txn_split (txn_id, person) SELECT ss.txn_id, ss.person FROM txn_split_stage ss
 		 JOIN txn_stage s ON s.id = ss.txn_id LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash`,
@@ -884,6 +991,9 @@ func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 		 ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, date = excluded.date, type = excluded.type,
 		   owner = excluded.owner, territory = excluded.territory, product = excluded.product, amount = excluded.amount,
 		   currency = excluded.currency, splits = excluded.splits, attrs = excluded.attrs`,
+	}
+	if t.d.AfterMerge != "" {
+		steps = append(steps, t.d.AfterMerge)
 	}
 	for _, q := range steps {
 		if _, err := t.exec(ctx, q); err != nil {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -66,6 +67,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TransactionStageDuplicate", testTransactionStageDuplicate},
 		{"TransactionStageChunks", testTransactionStageChunks},
 		{"TransactionReimport", testTransactionReimport},
+		{"TransactionReimportOneChanged", testTransactionReimportOneChanged},
 		{"TransactionListForPeople", testTransactionListForPeople},
 		{"TransactionCountByOwner", testTransactionCountByOwner},
 		{"PlanVersions", testPlanVersions},
@@ -1282,5 +1284,125 @@ func testTransactionReimport(t *testing.T, b *bundle) {
 	}
 	if got, err := st.TransactionGet(ctx, "T1"); err != nil || !got.Amount.Equal(dec("1")) {
 		t.Fatalf("T1 after failed imports: %+v, %v; want amount 1", got, err)
+	}
+}
+
+// testTransactionReimportOneChanged: re-importing, in several chunks, the
+// rows already stored with one of them changed counts one change and
+// stores exactly that one (a new current version, the old one in the
+// history, nothing else written); the dates it changes are that row's
+// only; and an id repeated anywhere in such a file is refused, naming the
+// first line that repeats an earlier one, whether its copies are
+// unchanged or changed.
+func testTransactionReimportOneChanged(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"), person("b", "B", "1900-01-01"))
+	const n, chunk = 2500, 1000
+	rows := make([]facts.Transaction, n)
+	for i := range rows {
+		rows[i] = txn(fmt.Sprintf("T%05d", i), "2027-02-01", "a", "west", fmt.Sprintf("%d.%02d", i, i%100))
+		if i%5 == 0 {
+			rows[i].Splits = []facts.Split{split("a", "0.5"), split("b", "0.5")}
+			rows[i].Attrs = map[string]string{"stage": "won", "paid_on": "2027-03-01"}
+		}
+	}
+	stage := func(tx storage.Tx, rows []facts.Transaction) error {
+		for from := 0; from < len(rows); from += chunk {
+			batch := make([]storage.StagedTransaction, 0, chunk)
+			for i := from; i < min(from+chunk, len(rows)); i++ {
+				batch = append(batch, storage.StagedTransaction{Transaction: rows[i], Line: i + 2})
+			}
+			if err := tx.TransactionStage(ctx, batch); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	wantCounts(t, "first import", importTxns(t, ctx, st, rows...), storage.ImportCounts{Inserted: n})
+
+	changed := slices.Clone(rows)
+	changed[1700].Amount = dec("7.77")
+	changed[1700].Date = day("2027-02-03")
+	var c storage.ImportCounts
+	inTx(t, ctx, st, func(tx storage.Tx) error {
+		if err := stage(tx, changed); err != nil {
+			return err
+		}
+		dates, err := tx.TransactionStagedDates(ctx, []string{"paid_on"})
+		if err != nil {
+			return err
+		}
+		if got, want := strings.Join(dates, " "), "2027-02-01 2027-02-03 2027-03-01"; got != want {
+			t.Errorf("TransactionStagedDates = %q, want %q (the changed row's old and new date, and its payment date)", got, want)
+		}
+		c, err = tx.TransactionMergeStaged(ctx)
+		return err
+	})
+	wantCounts(t, "one changed row", c, storage.ImportCounts{Changed: 1, Unchanged: n - 1})
+	for _, i := range []int{0, 1699, 1700, 1701, n - 1} {
+		got, err := st.TransactionGet(ctx, changed[i].ID)
+		must(t, err)
+		if !sameTxn(got, changed[i]) {
+			t.Fatalf("%s after the re-import = %+v, want %+v", changed[i].ID, got, changed[i])
+		}
+	}
+	if b.opts.RawQueryInt != nil {
+		for _, q := range []struct {
+			sql  string
+			want int64
+		}{
+			{`SELECT COUNT(*) FROM txn`, n},
+			{`SELECT COUNT(*) FROM txn_version`, 1},
+			{`SELECT COUNT(*) FROM txn_version WHERE id = 'T01700' AND version = 1 AND amount = '1700'`, 1},
+			{`SELECT COUNT(*) FROM txn WHERE version <> 1`, 1},
+			{`SELECT COUNT(*) FROM txn WHERE id = 'T01700' AND version = 2`, 1},
+			{`SELECT COUNT(*) FROM txn_split`, 2 * ((n + 4) / 5)},
+		} {
+			got, err := b.opts.RawQueryInt(ctx, st, q.sql)
+			must(t, err)
+			if got != q.want {
+				t.Fatalf("%s = %d, want %d", q.sql, got, q.want)
+			}
+		}
+	}
+	wantCounts(t, "the same file again", importTxns(t, ctx, st, changed...), storage.ImportCounts{Unchanged: n})
+
+	// Repeated ids: rows appended after the whole file (lines n+2 on).
+	for _, tt := range []struct {
+		name  string
+		extra []facts.Transaction
+		want  storage.DuplicateError
+	}{
+		{"unchanged twice, chunks apart", []facts.Transaction{changed[3]}, storage.DuplicateError{ID: "T00003", Line: n + 2, FirstLine: 5}},
+		{"unchanged then changed", []facts.Transaction{txn("T00010", "2027-02-01", "a", "west", "1")}, storage.DuplicateError{ID: "T00010", Line: n + 2, FirstLine: 12}},
+		{"changed then unchanged", nil, storage.DuplicateError{ID: "T00020", Line: n + 2, FirstLine: 22}},
+		{"new id twice", []facts.Transaction{txn("N1", "2027-02-01", "a", "west", "1"), txn("N1", "2027-02-01", "a", "west", "2")}, storage.DuplicateError{ID: "N1", Line: n + 3, FirstLine: n + 2}},
+		// Unchanged on line 33, changed on line n+2, unchanged again on
+		// n+3: the first repeat is line n+2.
+		{"three copies", []facts.Transaction{txn("T00031", "2027-02-01", "a", "west", "1"), changed[31]}, storage.DuplicateError{ID: "T00031", Line: n + 2, FirstLine: 33}},
+	} {
+		file := slices.Clone(changed)
+		if tt.name == "changed then unchanged" {
+			file[20].Amount = dec("2.22")
+			tt.extra = []facts.Transaction{changed[20]}
+		}
+		file = append(file, tt.extra...)
+		err := st.InTx(ctx, func(tx storage.Tx) error {
+			if err := stage(tx, file); err != nil {
+				return err
+			}
+			_, err := tx.TransactionMergeStaged(ctx)
+			return err
+		})
+		var dup *storage.DuplicateError
+		if !errors.As(err, &dup) {
+			t.Fatalf("%s: error %v, want a *storage.DuplicateError", tt.name, err)
+		}
+		if *dup != tt.want {
+			t.Fatalf("%s: %+v, want %+v", tt.name, *dup, tt.want)
+		}
+	}
+	if got, err := st.TransactionGet(ctx, "T00020"); err != nil || !sameTxn(got, changed[20]) {
+		t.Fatalf("T00020 after the refused imports = %+v, %v; want it unchanged", got, err)
 	}
 }

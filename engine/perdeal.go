@@ -231,7 +231,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		}
 		total.Add(rounded)
 		rf, rok := toFix(rounded)
-		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), rounded: rf, ok: rok})
+		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
 		dt.Paid = append(dt.Paid, DealTrace{
 			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
@@ -247,12 +247,14 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 }
 
 // paidDeal is one deal a per-deal table paid: its transaction, its
-// position in the line's DealsTrace.Paid and its rounded amount as a fix
-// (when ok).
+// position in the line's DealsTrace.Paid and its rounded amount
+// (DealTrace.Rounded, at hand without a trip to the trace), as a fix
+// when ok.
 type paidDeal struct {
-	txn, pos int32
-	rounded  fix
-	ok       bool
+	txn, pos   int32
+	roundedDec decimal.Decimal
+	rounded    fix
+	ok         bool
 }
 
 // paidDeals are a per-deal line's paidDeal, sorted by transaction (each

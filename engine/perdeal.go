@@ -282,7 +282,14 @@ func (c *calc) keepPaidDeals(pi int, comp *plans.Component, dt *DealsTrace, pds 
 	if c.paidDeals == nil {
 		c.paidDeals = make([]paidDeals, len(c.payees)*len(c.plan.Components))
 	}
-	slices.SortStableFunc(pds, func(a, b paidDeal) int { return int(a.txn - b.txn) })
+	// By transaction, each transaction's in trace order: (txn, pos) is
+	// unique, so an unstable sort on it is the stable sort by txn.
+	slices.SortFunc(pds, func(a, b paidDeal) int {
+		if a.txn != b.txn {
+			return int(a.txn - b.txn)
+		}
+		return int(a.pos - b.pos)
+	})
 	c.paidDeals[pi*len(c.plan.Components)+ci] = paidDeals{dt: dt, deals: pds}
 }
 

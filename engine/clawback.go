@@ -67,6 +67,19 @@ type nestedRun struct {
 	// typed is the typed attributes the calculation that makes the
 	// recomputation parsed (attrs.go), or nil.
 	typed *typedCache
+	// deals are the deals the recomputation is read for (cancelled or
+	// released), when known: per-deal lines trace only their entries,
+	// and only add up what the others paid (perdeal.go).
+	deals map[*facts.Transaction]bool
+}
+
+// dealSet is the set of deals.
+func dealSet(deals []*facts.Transaction) map[*facts.Transaction]bool {
+	out := make(map[*facts.Transaction]bool, len(deals))
+	for _, d := range deals {
+		out[d] = true
+	}
+	return out
 }
 
 // isCancellation reports whether t cancels another deal under a plan with
@@ -410,7 +423,11 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				people = append(people, *c.payees[p].p)
 			}
 		}
-		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
+		deals := make([]*facts.Transaction, len(cns))
+		for i := range cns {
+			deals[i] = cns[i].deal
+		}
+		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
 		var err error
 		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
@@ -504,7 +521,7 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 			people = append(people, *c.payees[p].p)
 		}
 	}
-	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
+	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
 	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err

@@ -145,6 +145,10 @@ type calc struct {
 	paidDeals []paidDeals
 	// noPayment caches heldAt's note for deals without a payment, by day.
 	noPayment map[period.Date]string
+	// traced says, by transaction index, which deals per-deal lines
+	// trace, in a recomputation given its deals (nestedRun.deals); nil:
+	// every deal.
+	traced []bool
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -245,6 +249,12 @@ func Compute(in Input) (*Result, error) {
 	}
 	if err := c.selectTransactions(); err != nil {
 		return nil, err
+	}
+	if in.nested != nil && in.nested.deals != nil {
+		c.traced = make([]bool, len(c.txns))
+		for i := range c.txns {
+			c.traced[i] = in.nested.deals[c.txns[i].t]
+		}
 	}
 	if err := c.prepareRollup(); err != nil {
 		return nil, err

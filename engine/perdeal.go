@@ -170,9 +170,9 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
 	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
-	paid := 0 // how many deals the period pays, to size the trace
+	paid := 0 // how many deals the period pays and traces, to size the trace
 	for _, d := range deals {
-		if comp.Covers(d.date) && c.in.Period.Contains(d.date) {
+		if comp.Covers(d.date) && c.in.Period.Contains(d.date) && (c.traced == nil || c.traced[d.txn]) {
 			paid++
 		}
 	}
@@ -200,10 +200,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			haveTo = false
 		}
 		from := run
-		fromDec := toDec
-		if !haveTo {
-			fromDec = from.Value()
-		}
+		prevTo, hadTo := toDec, haveTo
 		run.addWith(d.value, fix{d.c, d.e}, d.fok)
 		haveTo = false
 		if !c.in.Period.Contains(d.date) {
@@ -214,6 +211,24 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			carried = run
 			continue
 		}
+		if fast && c.traced != nil && !c.traced[d.txn] {
+			// A deal the recomputation is not read for: only what it
+			// paid counts, toward the line's total.
+			f, ok1 := from.fix()
+			t, ok2 := run.fix()
+			if ok1 && ok2 {
+				if _, _, _, rf, _, ok := tierPartsFix(bounds, fbounds, f, t, nil, c.places, false); ok {
+					if total.n == 0 || !total.addFix(rf) {
+						total.addWith(rf.decimal(), rf, true)
+					}
+					continue
+				}
+			}
+		}
+		fromDec := prevTo
+		if !hadTo {
+			fromDec = from.Value()
+		}
 		toDec, haveTo = run.Value(), true
 		var dealParts []TierTrace
 		var amount, rounded decimal.Decimal
@@ -222,7 +237,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			f, ok1 := from.fix()
 			t, ok2 := run.fix()
 			if ok1 && ok2 {
-				dealParts, amount, rounded, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places)
+				dealParts, amount, rounded, _, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true)
 			}
 		}
 		if !done {
@@ -330,12 +345,13 @@ func fixTiers(tiers []TierTrace) ([]fixTier, bool) {
 
 // tierPartsFix is tierParts in fixes, with the amount rounded to places:
 // the same parts and decimals, without allocating but for the trace's
-// own. done is false (buf as it was) when a number would not fit; the
-// caller then uses tierParts.
-func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32) (parts []TierTrace, amount, rounded decimal.Decimal, _ []TierTrace, done bool) {
+// own; rf is the rounded amount as a fix. done is false (buf as it was)
+// when a number would not fit; the caller then uses tierParts. Without
+// trace, it works out only rf: no parts, amount or rounded.
+func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32, trace bool) (parts []TierTrace, amount, rounded decimal.Decimal, rf fix, _ []TierTrace, done bool) {
 	start := len(buf)
-	fail := func() ([]TierTrace, decimal.Decimal, decimal.Decimal, []TierTrace, bool) {
-		return nil, decimal.Decimal{}, decimal.Decimal{}, buf[:start], false
+	fail := func() ([]TierTrace, decimal.Decimal, decimal.Decimal, fix, []TierTrace, bool) {
+		return nil, decimal.Decimal{}, decimal.Decimal{}, fix{}, buf[:start], false
 	}
 	lo, hi, neg := from, to, false
 	if c, ok := to.cmp(from); !ok {
@@ -389,7 +405,9 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 		if !ok || !sum.addFix(amt) {
 			return fail()
 		}
-		buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: portion.decimal(), Amount: amt.decimal()})
+		if trace {
+			buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: portion.decimal(), Amount: amt.decimal()})
+		}
 	}
 	total, ok := sum.fix()
 	if !ok {
@@ -398,6 +416,9 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 	r, ok := total.round(places)
 	if !ok {
 		return fail()
+	}
+	if !trace {
+		return nil, decimal.Decimal{}, decimal.Decimal{}, r, buf, true
 	}
 	if len(buf) == start+1 && total == (fix{buf[start].Amount.CoefficientInt64(), buf[start].Amount.Exponent()}) {
 		amount = buf[start].Amount // one part: the amount is its amount, exponent and all
@@ -411,7 +432,7 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 	if len(buf) > start {
 		parts = buf[start:len(buf):len(buf)]
 	}
-	return parts, amount, rounded, buf, true
+	return parts, amount, rounded, r, buf, true
 }
 
 // sortDealsByDay sorts deals by day, stably: a counting sort, since a

@@ -167,6 +167,8 @@ type (
 type fastProgram[E any] struct {
 	b boolFn[E]
 	d decFn[E]
+	// f, when set, is d in int64 arithmetic (fastfix.go), tried first.
+	f fixFn[E]
 }
 
 func newFastRule[E any](f *fields[E], n ast.Node, kind Kind) fastRule {
@@ -178,7 +180,7 @@ func newFastRule[E any](f *fields[E], n ast.Node, kind Kind) fastRule {
 		}
 	case KindDecimal:
 		if d := c.decimal(n); d != nil {
-			return fastProgram[E]{d: d}
+			return fastProgram[E]{d: d, f: c.fixTop(n)}
 		}
 	}
 	return nil
@@ -208,6 +210,11 @@ func (p fastProgram[E]) runDecimal(env any) (decimal.Decimal, bool) {
 	e := envOf[E](env)
 	if e == nil || p.d == nil {
 		return decimal.Decimal{}, false
+	}
+	if p.f != nil {
+		if v, ex, ok := p.f(e); ok {
+			return decimal.New(v, ex), true
+		}
 	}
 	return p.d(e)
 }

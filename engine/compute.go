@@ -149,6 +149,8 @@ type calc struct {
 	// trace, in a recomputation given its deals (nestedRun.deals); nil:
 	// every deal.
 	traced []bool
+	// slab makes the decimals of the traces (decslab.go).
+	slab *decSlab
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -220,6 +222,7 @@ func Compute(in Input) (*Result, error) {
 		dayTxn:   -1,
 		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
+		slab:     newDecSlab(),
 	}
 	c.typedTxns = typedCacheFor(in.Plan, &in)
 	c.cancels = cancelsFor(in.Plan, &in)

@@ -203,7 +203,7 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 		// negDec(tr.Paid), from the fix at hand.
 		neg, nok := fix{-paid.c, paid.e}, pok && paid.c != math.MinInt64
 		if nok {
-			tr.Amount = neg.decimal()
+			tr.Amount = c.slab.of(neg)
 		} else {
 			tr.Amount = tr.Paid.Neg()
 		}
@@ -345,7 +345,7 @@ func (nc *calc) dealPaidLean(pe *payee, hc *heldComp, credits []*credit, line *P
 	if err := nc.dealSums(pe, comp, hc.m, hc.slot, credits, &contribution, &creditedSum); err != nil {
 		return credited, paid, pf, false, false, err
 	}
-	credited = creditedSum.Value() // 0 + credited is credited, exponent and all
+	credited = creditedSum.valueIn(nc.slab) // 0 + credited is credited, exponent and all
 	if line == nil {
 		return credited, paid, pf, false, false, nil
 	}
@@ -367,7 +367,7 @@ func (nc *calc) dealPaidLean(pe *payee, hc *heldComp, credits []*credit, line *P
 			_, paid, pf, pok, some, err := rounded(contribution.Value().Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces))
 			return credited, paid, pf, pok, some, err
 		}
-		paid, pf, pok, some = roundSum(&contribution, places)
+		paid, pf, pok, some = roundSum(&contribution, places, nc.slab)
 		return credited, paid, pf, pok, some, nil
 	case comp.ByDeal() && lt.Deals != nil:
 		// As dealPaid reads the deal's entries.
@@ -416,7 +416,7 @@ func (nc *calc) dealPaidLean(pe *payee, hc *heldComp, credits []*credit, line *P
 		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
 			return rounded(paidSum.Value().Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces))
 		}
-		paid, pf, pok, some = roundSum(&paidSum, places)
+		paid, pf, pok, some = roundSum(&paidSum, places, nc.slab)
 		return credited, paid, pf, pok, some, nil
 	default:
 		basis := measures[[2]string{pe.p.ID, comp.Measure}]
@@ -430,7 +430,7 @@ func (nc *calc) dealPaidLean(pe *payee, hc *heldComp, credits []*credit, line *P
 // roundSum is roundDec(s.Value(), places), with its fix when ok; some is
 // false when the sum is 0. It makes the unrounded sum a decimal only when
 // that is the rounded one.
-func roundSum(s *decimalSum, places int32) (d decimal.Decimal, f fix, ok, some bool) {
+func roundSum(s *decimalSum, places int32, slab *decSlab) (d decimal.Decimal, f fix, ok, some bool) {
 	sf, fits := s.fix()
 	if !fits || sf.c <= -1e18 || sf.c >= 1e18 {
 		// As roundDec: toFix would not take the sum.
@@ -446,10 +446,10 @@ func roundSum(s *decimalSum, places int32) (d decimal.Decimal, f fix, ok, some b
 		return s.Value(), fix{}, false, false
 	}
 	if sf.e == -places {
-		return s.Value(), sf, true, true // Value's exponent is the sum's
+		return s.valueIn(slab), sf, true, true // Value's exponent is the sum's
 	}
 	if r, rok := sf.round(places); rok {
-		return r.decimal(), r, true, true
+		return slab.of(r), r, true, true
 	}
 	d = s.Value().Round(places)
 	f, ok = toFix(d)

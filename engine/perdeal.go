@@ -217,9 +217,9 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			f, ok1 := from.fix()
 			t, ok2 := run.fix()
 			if ok1 && ok2 {
-				if _, _, _, rf, _, ok := tierPartsFix(bounds, fbounds, f, t, nil, c.places, false); ok {
+				if _, _, _, rf, _, ok := tierPartsFix(bounds, fbounds, f, t, nil, c.places, false, c.slab); ok {
 					if total.n == 0 || !total.addFix(rf) {
-						total.addWith(rf.decimal(), rf, true)
+						total.addWith(c.slab.of(rf), rf, true)
 					}
 					continue
 				}
@@ -227,9 +227,9 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		}
 		fromDec := prevTo
 		if !hadTo {
-			fromDec = from.Value()
+			fromDec = from.valueIn(c.slab)
 		}
-		toDec, haveTo = run.Value(), true
+		toDec, haveTo = run.valueIn(c.slab), true
 		var dealParts []TierTrace
 		var amount, rounded decimal.Decimal
 		done := false
@@ -237,7 +237,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			f, ok1 := from.fix()
 			t, ok2 := run.fix()
 			if ok1 && ok2 {
-				dealParts, amount, rounded, _, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true)
+				dealParts, amount, rounded, _, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true, c.slab)
 			}
 		}
 		if !done {
@@ -348,7 +348,7 @@ func fixTiers(tiers []TierTrace) ([]fixTier, bool) {
 // own; rf is the rounded amount as a fix. done is false (buf as it was)
 // when a number would not fit; the caller then uses tierParts. Without
 // trace, it works out only rf: no parts, amount or rounded.
-func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32, trace bool) (parts []TierTrace, amount, rounded decimal.Decimal, rf fix, _ []TierTrace, done bool) {
+func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32, trace bool, slab *decSlab) (parts []TierTrace, amount, rounded decimal.Decimal, rf fix, _ []TierTrace, done bool) {
 	start := len(buf)
 	fail := func() ([]TierTrace, decimal.Decimal, decimal.Decimal, fix, []TierTrace, bool) {
 		return nil, decimal.Decimal{}, decimal.Decimal{}, fix{}, buf[:start], false
@@ -406,7 +406,7 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 			return fail()
 		}
 		if trace {
-			buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: portion.decimal(), Amount: amt.decimal()})
+			buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: slab.of(portion), Amount: slab.of(amt)})
 		}
 	}
 	total, ok := sum.fix()
@@ -423,9 +423,9 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 	if len(buf) == start+1 && total == (fix{buf[start].Amount.CoefficientInt64(), buf[start].Amount.Exponent()}) {
 		amount = buf[start].Amount // one part: the amount is its amount, exponent and all
 	} else {
-		amount = total.decimal()
+		amount = slab.of(total)
 	}
-	rounded = r.decimal()
+	rounded = slab.of(r)
 	if r == total {
 		rounded = amount // already at the currency's places
 	}

@@ -128,6 +128,20 @@ func PeriodOf(plan *plans.CompPlan, d period.Date) period.Period {
 	panic("invariant: no period of the calendar holds " + d.String())
 }
 
+// periodOf is PeriodOf(c.plan, d), remembering the periods found: the
+// periods of a calendar and frequency do not overlap, so the one found
+// before that holds d is the one PeriodOf finds.
+func (c *calc) periodOf(d period.Date) period.Period {
+	for i := range c.periodsFound {
+		if c.periodsFound[i].Contains(d) {
+			return c.periodsFound[i]
+		}
+	}
+	p := PeriodOf(c.plan, d)
+	c.periodsFound = append(c.periodsFound, p)
+	return p
+}
+
 // TransactionsFrom is the first day of the transactions a calculation of
 // plan in p reads: the start of the fiscal year, or, for a plan with a
 // clawback, the start of the fiscal year of the earliest deal a
@@ -223,7 +237,7 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 	byPeriod := map[string][]cancellation{}
 	var periods []period.Period
 	for _, cn := range current {
-		p0 := PeriodOf(c.plan, cn.deal.Date)
+		p0 := c.periodOf(cn.deal.Date)
 		var note string
 		switch {
 		case !cn.inWindow:

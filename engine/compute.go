@@ -151,6 +151,8 @@ type calc struct {
 	traced []bool
 	// slab makes the decimals of the traces (decslab.go).
 	slab *decSlab
+	// periodsFound are the periods periodOf found (clawback.go).
+	periodsFound []period.Period
 }
 
 // payee is one person the plan pays, with what the credit pass gathered

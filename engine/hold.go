@@ -475,7 +475,7 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 		if !ok || !c.in.Period.Contains(pd) {
 			continue
 		}
-		p0 := PeriodOf(c.plan, t.Date)
+		p0 := c.periodOf(t.Date)
 		if !pd.After(p0.End) || !c.plan.EffectiveIn(p0) {
 			continue // never held, or not paid by this plan version
 		}

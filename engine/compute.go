@@ -153,6 +153,8 @@ type calc struct {
 	slab *decSlab
 	// periodsFound are the periods periodOf found (clawback.go).
 	periodsFound []period.Period
+	// paidDates holds the payment dates paidOn parsed, by their text.
+	paidDates map[string]period.Date
 }
 
 // payee is one person the plan pays, with what the credit pass gathered

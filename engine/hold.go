@@ -52,9 +52,18 @@ func (c *calc) paidOn(t *facts.Transaction) (d period.Date, ok bool, err error) 
 	if !has || raw == "" {
 		return period.Date{}, false, nil
 	}
+	if d, ok := c.paidDates[raw]; ok {
+		return d, true, nil // parsed before: payment dates repeat
+	}
 	v, err := plans.ParseAttr(rules.AttrDate, raw)
 	if err == nil {
 		d, err = period.ParseDate(v.Text)
+	}
+	if err == nil {
+		if c.paidDates == nil {
+			c.paidDates = map[string]period.Date{}
+		}
+		c.paidDates[raw] = d
 	}
 	if err != nil {
 		decl, _ := c.plan.Attributes.Lookup(false, h.Until)

@@ -228,6 +228,9 @@ func Compute(in Input) (*Result, error) {
 		prior:    map[[2]string]decimal.Decimal{},
 		slab:     newDecSlab(),
 	}
+	if c.slab != nil {
+		c.m.NewDecimal = c.slab.dec // the results of rules' int64 arithmetic
+	}
 	c.typedTxns = typedCacheFor(in.Plan, &in)
 	c.cancels = cancelsFor(in.Plan, &in)
 	if in.nested != nil {

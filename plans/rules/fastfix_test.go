@@ -78,3 +78,37 @@ func TestFastFixTakesArithmetic(t *testing.T) {
 		}
 	}
 }
+
+// TestFastFixNewDecimal checks that a Machine's NewDecimal makes the
+// result of the int64 arithmetic, and only that.
+func TestFastFixNewDecimal(t *testing.T) {
+	t.Parallel()
+	made := 0
+	m := Machine{NewDecimal: func(c int64, e int32) decimal.Decimal {
+		made++
+		return decimal.New(c, e)
+	}}
+	env := fastCreditEnvs[0]
+	for _, tc := range []struct {
+		src  string
+		made int
+	}{
+		{"credit.amount * 0.01", 1},
+		{"credit.amount", 0},
+		{"credit.amount / 3", 0},
+	} {
+		made = 0
+		p, err := Compile(tc.src, CreditEnv{}, KindDecimal, nil)
+		if err != nil {
+			t.Fatalf("Compile(%q): %v", tc.src, err)
+		}
+		got, err := p.Decimal(&m, &env)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.src, err)
+		}
+		want, _ := onVM(p, &env)
+		if exact(got) != exact(want.(decimal.Decimal)) || made != tc.made {
+			t.Errorf("%q = %s with %d decimals made, want %s with %d", tc.src, exact(got), made, exact(want.(decimal.Decimal)), tc.made)
+		}
+	}
+}

@@ -295,6 +295,7 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 	}
 	var payees []int32
 	var credits []*credit
+	var tr HoldTrace // f's, made once: f copies what it keeps
 	for _, r := range runs {
 		rc := pcs[r.from:r.to]
 		deal := nc.txns[rc[0].txn].t
@@ -332,7 +333,7 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 				if !some {
 					continue
 				}
-				tr := HoldTrace{Deal: deal.ID, DealDate: dealDate, Period: p0.Label, PaidOn: paidOn, Credited: credited, Paid: paid}
+				tr = HoldTrace{Deal: deal.ID, DealDate: dealDate, Period: p0.Label, PaidOn: paidOn, Credited: credited, Paid: paid}
 				if err := f(p, k, deal, &tr, pf, pok); err != nil {
 					return err
 				}

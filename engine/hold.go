@@ -113,29 +113,41 @@ func (c *calc) holdLines(res *Result) error {
 	for _, m := range res.Measures {
 		measures[[2]string{m.Person, m.Measure}] = m.Value
 	}
-	// The deals held (kind 0) or released (1) come in one list, items,
-	// with their line's key (payee, held component k, kind) in keys;
-	// sums[key] adds their amounts up as they come (exactly, in any
-	// order). They are dealt out to their lines at the end, in the order
-	// they came.
+	// traces[key] lists the deals the line of key (payee, held component
+	// k, kind: held 0 or released 1) holds or releases; sums[key] adds
+	// their amounts up as they come (exactly, in any order).
 	nk := len(h.Components)
 	key := func(p, k, kind int) int { return (p*nk+k)*2 + kind }
-	// items is kept in chunks of holdChunk, which are not copied as
-	// they grow.
-	const holdChunk = 2048
-	var items [][]HoldTrace
-	var keys []int32
-	sums := make([]decimalSum, len(c.payees)*nk*2)
+	traces := make([][]HoldTrace, len(c.payees)*nk*2)
+	sums := make([]decimalSum, len(traces))
 	for i := range sums {
 		sums[i] = newDecimalSum()
 	}
-	add := func(p, k, kind int, tr *HoldTrace, f fix, fok bool) {
-		if len(keys)%holdChunk == 0 {
-			items = append(items, make([]HoldTrace, 0, holdChunk))
+	// holdsAtMost bounds how many deals payee p's held component k holds,
+	// read from the line the component paid in the period: one per deal
+	// the line paid (a per-deal table), per credit it priced (per
+	// credit), or per credit of the payee's; none when it paid no line.
+	// A line's list is made that large at once (append grows it, should
+	// the bound be short).
+	holdsAtMost := func(p, k int) int {
+		line := lines[[2]string{c.payees[p].p.ID, c.plan.Components[h.Components[k]].Name}]
+		switch {
+		case line == nil:
+			return 0
+		case line.Trace.Deals != nil:
+			return len(line.Trace.Deals.Paid)
+		case line.Trace.Credits != nil:
+			return line.Trace.Credits.Count
 		}
-		items[len(items)-1] = append(items[len(items)-1], *tr)
-		keys = append(keys, int32(key(p, k, kind)))
-		sums[key(p, k, kind)].addWith(tr.Amount, f, fok)
+		return c.payees[p].credits
+	}
+	add := func(p, k, kind int, tr *HoldTrace, f fix, fok bool) {
+		ky := key(p, k, kind)
+		if traces[ky] == nil && kind == 0 {
+			traces[ky] = make([]HoldTrace, 0, max(holdsAtMost(p, k), 1))
+		}
+		traces[ky] = append(traces[ky], *tr)
+		sums[ky].addWith(tr.Amount, f, fok)
 	}
 	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr *HoldTrace, f fix, fok bool) { add(p, k, 0, tr, f, fok) }); err != nil {
 		return err
@@ -143,30 +155,15 @@ func (c *calc) holdLines(res *Result) error {
 	if err := c.releases(func(p, k int, tr *HoldTrace) { add(p, k, 1, tr, fix{}, false) }); err != nil {
 		return err
 	}
-	// traces[key] lists the deals of a line, backed by one array.
-	counts := make([]int, len(sums)+1)
-	for _, k := range keys {
-		counts[k+1]++
-	}
-	for i := 1; i < len(counts); i++ {
-		counts[i] += counts[i-1]
-	}
-	all := make([]HoldTrace, len(keys))
-	next := slices.Clone(counts[:len(sums)])
-	for i, k := range keys {
-		all[next[k]] = items[i/holdChunk][i%holdChunk]
-		next[k]++
-	}
-	items = nil
 	for p := range c.payees {
 		for k, ci := range h.Components {
 			comp := &c.plan.Components[ci]
 			for kind, name := range [2]string{plans.HoldLine(comp.Name), plans.ReleaseLine(comp.Name)} {
 				ky := key(p, k, kind)
-				if counts[ky] == counts[ky+1] {
+				hts := traces[ky]
+				if hts == nil {
 					continue
 				}
-				hts := all[counts[ky]:counts[ky+1]:counts[ky+1]]
 				if !slices.IsSortedFunc(hts, compareDeals) {
 					slices.SortFunc(hts, compareDeals)
 				}

@@ -65,8 +65,44 @@ type dealCredit struct {
 	e     int32
 	c     int64
 	value decimal.Decimal
-	date  period.Date
 	fok   bool
+}
+
+// dayRange is the days from lo to hi, both included, counted as
+// dealCredit.day counts them.
+type dayRange struct{ lo, hi int32 }
+
+func (r dayRange) contains(day int32) bool { return day >= r.lo && day <= r.hi }
+
+// daysOf is r as days of the fiscal year to date, for days of it: a
+// start before the year's is its first day, an end after its end one day
+// past its last.
+func (c *calc) daysOf(r period.Range) dayRange {
+	dayOf := func(d period.Date) int32 {
+		return int32(d.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+	}
+	out := dayRange{0, int32(len(c.days))}
+	if r.Start.After(c.yearSpan.Start) {
+		out.lo = dayOf(r.Start)
+		if r.Start.After(c.yearSpan.End) {
+			out.lo = int32(len(c.days)) + 1
+		}
+	}
+	if r.End.Before(c.yearSpan.End) {
+		out.hi = dayOf(r.End)
+		if r.End.Before(c.yearSpan.Start) {
+			out.hi = -1
+		}
+	}
+	return out
+}
+
+// dayString is c.dateString of the day day of the fiscal year to date.
+func (c *calc) dayString(day int32) string {
+	if day >= 0 && int(day) < len(c.days) && c.days[day] != "" {
+		return c.days[day]
+	}
+	return c.dateString(c.yearSpan.Start.AddDays(int(day)))
 }
 
 // perDeal holds the credits of the measures per-deal rate tables key on,
@@ -133,7 +169,7 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
 		c.dayTxn, c.dayOfTxn = cr.txn, day
 	}
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -170,9 +206,15 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
 	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
+	// The component's window and the period, in days.
+	inPeriod := c.daysOf(c.in.Period.Range)
+	covers := dayRange{-1 << 31, 1<<31 - 1}
+	if comp.Window != nil {
+		covers = c.daysOf(comp.Window.Range)
+	}
 	paid := 0 // how many deals the period pays and traces, to size the trace
 	for _, d := range deals {
-		if comp.Covers(d.date) && c.in.Period.Contains(d.date) && (c.traced == nil || c.traced[d.txn]) {
+		if covers.contains(d.day) && inPeriod.contains(d.day) && (c.traced == nil || c.traced[d.txn]) {
 			paid++
 		}
 	}
@@ -192,7 +234,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	total := newDecimalSum()
 	parts := make([]TierTrace, 0, paid+paid/2) // the deals' tier parts, back to back
 	for _, d := range deals {
-		if !comp.Covers(d.date) {
+		if !covers.contains(d.day) {
 			continue
 		}
 		if alone {
@@ -203,7 +245,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		prevTo, hadTo := toDec, haveTo
 		run.addWith(d.value, fix{d.c, d.e}, d.fok)
 		haveTo = false
-		if !c.in.Period.Contains(d.date) {
+		if !inPeriod.contains(d.day) {
 			if alone {
 				continue
 			}
@@ -248,7 +290,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		rf, rok := toFix(rounded)
 		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
 		dt.Paid = append(dt.Paid, DealTrace{
-			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
+			Txn: c.txns[d.txn].id, Date: c.dayString(d.day), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
 		})
 	}

@@ -26,6 +26,10 @@ type typedMaps struct {
 	// of the typedCache) the maps hold, as typedCache.fill left them.
 	keys   uint64
 	cached bool
+	// slab, when set, makes the numbers parsed (parseNumber);
+	// validDates holds the date texts parsed without error.
+	slab       *decSlab
+	validDates map[string]bool
 }
 
 // reset makes t's maps (when nil) or clears them.
@@ -53,7 +57,25 @@ func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attr
 			}
 			raw = *d.Default
 		}
-		v, err := plans.ParseAttr(d.Type, raw)
+		var v plans.AttrValue
+		var err error
+		switch {
+		case d.Type == rules.AttrNumber:
+			var ok bool
+			if v.Number, ok = parseNumber(raw, t.slab); !ok {
+				v, err = plans.ParseAttr(d.Type, raw)
+			}
+		case d.Type == rules.AttrDate && t.validDates[raw]:
+			v.Text = raw // as ParseAttr gives it
+		default:
+			v, err = plans.ParseAttr(d.Type, raw)
+			if err == nil && d.Type == rules.AttrDate {
+				if t.validDates == nil {
+					t.validDates = map[string]bool{}
+				}
+				t.validDates[raw] = true
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, subject(), d.Name, err, d.Type, d.Pos)
 		}

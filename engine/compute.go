@@ -230,6 +230,7 @@ func Compute(in Input) (*Result, error) {
 	}
 	if c.slab != nil {
 		c.m.NewDecimal = c.slab.dec // the results of rules' int64 arithmetic
+		c.typed.slab = c.slab       // typed attributes' numbers
 	}
 	c.typedTxns = typedCacheFor(in.Plan, &in)
 	c.cancels = cancelsFor(in.Plan, &in)

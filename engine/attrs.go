@@ -26,6 +26,10 @@ type typedMaps struct {
 	// of the typedCache) the maps hold, as typedCache.fill left them.
 	keys   uint64
 	cached bool
+	// slab, when set, makes the numbers parsed (parseNumber);
+	// validDates holds the date texts parsed without error.
+	slab       *decSlab
+	validDates map[string]bool
 }
 
 // reset makes t's maps (when nil) or clears them.
@@ -53,7 +57,25 @@ func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attr
 			}
 			raw = *d.Default
 		}
-		v, err := plans.ParseAttr(d.Type, raw)
+		var v plans.AttrValue
+		var err error
+		switch {
+		case d.Type == rules.AttrNumber:
+			var ok bool
+			if v.Number, ok = parseNumber(raw, t.slab); !ok {
+				v, err = plans.ParseAttr(d.Type, raw)
+			}
+		case d.Type == rules.AttrDate && t.validDates[raw]:
+			v.Text = raw // as ParseAttr gives it
+		default:
+			v, err = plans.ParseAttr(d.Type, raw)
+			if err == nil && d.Type == rules.AttrDate {
+				if t.validDates == nil {
+					t.validDates = map[string]bool{}
+				}
+				t.validDates[raw] = true
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, subject(), d.Name, err, d.Type, d.Pos)
 		}
@@ -81,7 +103,7 @@ func (c *calc) typeTxn(env *rules.Txn, t *facts.Transaction, src int32) error {
 	}
 	if tc := c.typedTxns; tc != nil && src >= 0 {
 		if !tc.parsed[src] {
-			if err := tc.parse(c.plan, int(src), t); err != nil {
+			if err := tc.parse(c.plan, int(src), t, c.slab); err != nil {
 				return err
 			}
 		}
@@ -109,6 +131,8 @@ type typedCache struct {
 	nums    []decimal.Decimal
 	texts   []string
 	flags   []bool
+	// dates holds the date texts parsed without error: dates repeat.
+	dates map[string]bool
 }
 
 // typedCacheFor returns the cache of in's transactions under plan: the
@@ -142,7 +166,11 @@ func (tc *typedCache) covers(plan *plans.CompPlan, txns []facts.Transaction) boo
 // parse parses transaction i's (t's) declared attributes into the cache;
 // an error (the first, in declaration order, as typedMaps.fill reports
 // it) leaves it unparsed.
-func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction) error {
+//
+// Plain numbers of at most 18 digits are made in slab (parseNumber), and
+// a date text read before is not parsed again; anything else is read by
+// plans.ParseAttr.
+func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction, slab *decSlab) error {
 	n := len(tc.decls)
 	for j := range tc.decls {
 		d := &tc.decls[j]
@@ -154,7 +182,25 @@ func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction) e
 			}
 			raw = *d.Default
 		}
-		v, err := plans.ParseAttr(d.Type, raw)
+		var v plans.AttrValue
+		var err error
+		switch {
+		case d.Type == rules.AttrNumber:
+			var ok bool
+			if v.Number, ok = parseNumber(raw, slab); !ok {
+				v, err = plans.ParseAttr(d.Type, raw)
+			}
+		case d.Type == rules.AttrDate && tc.dates[raw]:
+			v.Text = raw // as ParseAttr gives it
+		default:
+			v, err = plans.ParseAttr(d.Type, raw)
+			if err == nil && d.Type == rules.AttrDate {
+				if tc.dates == nil {
+					tc.dates = map[string]bool{}
+				}
+				tc.dates[raw] = true
+			}
+		}
 		if err != nil {
 			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, "transaction "+t.ID, d.Name, err, d.Type, d.Pos)
 		}
@@ -212,4 +258,43 @@ func typedPersonEnv(plan *plans.CompPlan, p *facts.Person) (rules.Person, error)
 	}
 	env.Numbers, env.Dates, env.Flags = t.numbers, t.dates, t.flags
 	return env, nil
+}
+
+// parseNumber is plans.ParseAttr's number of s, a plain decimal (-12.50)
+// of at most 18 digits, made in slab; false for anything else, which
+// ParseAttr then reads or rejects.
+func parseNumber(s string, slab *decSlab) (decimal.Decimal, bool) {
+	i := 0
+	neg := false
+	if i < len(s) && s[i] == '-' {
+		neg = true
+		i++
+	}
+	var v int64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 18 {
+				return decimal.Decimal{}, false
+			}
+			v = v*10 + int64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot && digits > 0:
+			dot = true
+		default:
+			return decimal.Decimal{}, false
+		}
+	}
+	if digits == 0 || dot && frac == 0 {
+		return decimal.Decimal{}, false
+	}
+	if neg {
+		v = -v
+	}
+	return slab.dec(v, -int32(frac)), true
 }

@@ -67,6 +67,19 @@ type nestedRun struct {
 	// typed is the typed attributes the calculation that makes the
 	// recomputation parsed (attrs.go), or nil.
 	typed *typedCache
+	// deals are the deals the recomputation is read for (cancelled or
+	// released), when known: per-deal lines trace only their entries,
+	// and only add up what the others paid (perdeal.go).
+	deals map[*facts.Transaction]bool
+}
+
+// dealSet is the set of deals.
+func dealSet(deals []*facts.Transaction) map[*facts.Transaction]bool {
+	out := make(map[*facts.Transaction]bool, len(deals))
+	for _, d := range deals {
+		out[d] = true
+	}
+	return out
 }
 
 // isCancellation reports whether t cancels another deal under a plan with
@@ -113,6 +126,20 @@ func PeriodOf(plan *plans.CompPlan, d period.Date) period.Period {
 		}
 	}
 	panic("invariant: no period of the calendar holds " + d.String())
+}
+
+// periodOf is PeriodOf(c.plan, d), remembering the periods found: the
+// periods of a calendar and frequency do not overlap, so the one found
+// before that holds d is the one PeriodOf finds.
+func (c *calc) periodOf(d period.Date) period.Period {
+	for i := range c.periodsFound {
+		if c.periodsFound[i].Contains(d) {
+			return c.periodsFound[i]
+		}
+	}
+	p := PeriodOf(c.plan, d)
+	c.periodsFound = append(c.periodsFound, p)
+	return p
 }
 
 // TransactionsFrom is the first day of the transactions a calculation of
@@ -210,7 +237,7 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 	byPeriod := map[string][]cancellation{}
 	var periods []period.Period
 	for _, cn := range current {
-		p0 := PeriodOf(c.plan, cn.deal.Date)
+		p0 := c.periodOf(cn.deal.Date)
 		var note string
 		switch {
 		case !cn.inWindow:
@@ -410,7 +437,11 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				people = append(people, *c.payees[p].p)
 			}
 		}
-		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
+		deals := make([]*facts.Transaction, len(cns))
+		for i := range cns {
+			deals[i] = cns[i].deal
+		}
+		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
 		var err error
 		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
@@ -461,7 +492,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				comp := &c.plan.Components[ci]
 				tr := c.traceOf(cn, p0)
 				line := lines[[2]string{pe.p.ID, comp.Name}]
-				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr, false); err != nil {
+				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr); err != nil {
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
@@ -504,7 +535,7 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 			people = append(people, *c.payees[p].p)
 		}
 	}
-	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels}
+	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
 	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err
@@ -523,10 +554,9 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 // dealPaid works out, in the recomputed period, what a deal's credits
 // (of payee pe) earned through comp, whose line in that period is line:
 // Credited, Paid, Rate and Tiers of tr. All credits are the same deal's.
-// tr's Credited and Paid are 0 (decimal.Zero) on entry. lean works out
-// only Credited and Paid (what a hold reads), leaving Rate, Tiers and
-// Note unset.
-func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace, lean bool) error {
+// tr's Credited and Paid are 0 (decimal.Zero) on entry. (A hold reads
+// only Credited and Paid: dealPaidLean.)
+func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, tr *ClawbackTrace) error {
 	// contribution and credited add up exactly as Add from tr.Credited
 	// (decimal.Zero) would, without allocating per credit.
 	contribution, credited := newDecimalSum(), newDecimalSum()
@@ -535,6 +565,96 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 		m, _ = nc.plan.MeasureByName(comp.Measure)
 	}
 	slot := nc.dealValSlot(comp, m)
+	if err := nc.dealSums(pe, comp, m, slot, credits, &contribution, &credited); err != nil {
+		return err
+	}
+	tr.Credited = credited.Value() // tr.Credited was 0: 0 + credited is credited, exponent and all
+	if line == nil {
+		tr.Note = "the component paid no line in " + tr.Period
+		return nil
+	}
+	lt := &line.Trace
+	switch {
+	case lt.Gate != nil && !lt.Gate.Passed:
+		tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
+		return nil
+	case comp.Type == plans.ComponentPerCredit:
+		contribution := contribution.Value()
+		tr.Paid = contribution
+		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
+			tr.Paid = contribution.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
+			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
+		}
+	case comp.ByDeal() && lt.Deals != nil:
+		// A per-deal table paid the deal its own tier parts: take back
+		// exactly those, not the table's blended rate. The credits are
+		// one deal's; a deal's entries in the trace are next to each
+		// other (they run in date, then transaction order).
+		paidSum := newDecimalSum()
+		var pds []paidDeal
+		kept := false
+		if len(credits) > 0 {
+			pds, kept = nc.paidDealsOf(int(credits[0].payee), nc.componentIndex(comp), lt.Deals)
+		}
+		var idx map[string]int
+		if !kept {
+			idx = nc.dealIndex(lt)
+		}
+		var done []string // the deals read, in the order first met
+		for _, cr := range credits {
+			id := nc.txns[cr.txn].id
+			if slices.Contains(done, id) {
+				continue
+			}
+			done = append(done, id)
+			if kept {
+				// The same entries as below, found in the compact copy.
+				j, _ := slices.BinarySearchFunc(pds, cr.txn, func(d paidDeal, t int32) int { return int(d.txn - t) })
+				for ; j < len(pds) && pds[j].txn == cr.txn; j++ {
+					paidSum.addWith(lt.Deals.Paid[pds[j].pos].Rounded, pds[j].rounded, pds[j].ok)
+					tr.Tiers = append(tr.Tiers, lt.Deals.Paid[pds[j].pos].Parts...)
+				}
+				continue
+			}
+			i, ok := idx[id]
+			if !ok {
+				continue
+			}
+			for ps := lt.Deals.Paid[i:]; len(ps) > 0 && ps[0].Txn == id; ps = ps[1:] {
+				paidSum.Add(ps[0].Rounded)
+				tr.Tiers = append(tr.Tiers, ps[0].Parts...)
+			}
+		}
+		paid := paidSum.Value()
+		tr.Paid = paid
+		tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
+		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
+			tr.Paid = paid.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
+			tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
+		}
+	default:
+		basis := measures[[2]string{pe.p.ID, comp.Measure}]
+		tr.Tiers = lt.Tiers
+		if basis.Sign() <= 0 {
+			tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
+			return nil
+		}
+		tr.Paid = contribution.Value().Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
+		tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
+		tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
+		return nil
+	}
+	if !tr.Credited.IsZero() {
+		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
+	}
+	return nil
+}
+
+// dealSums adds up what a deal's credits (of payee pe) counted in comp,
+// whose measure is m (a rate table) and whose dealVals slot is slot:
+// contribution is what the component paid on, credited what the deal
+// counted for the person.
+func (nc *calc) dealSums(pe *payee, comp *plans.Component, m *plans.Measure, slot int, credits []*credit, contribution, credited *decimalSum) error {
 	for _, cr := range credits {
 		if m == nil && !comp.Covers(nc.txns[cr.txn].t.Date) {
 			continue // outside the component's window: it paid the deal nothing
@@ -592,105 +712,6 @@ func (nc *calc) dealPaid(pe *payee, comp *plans.Component, credits []*credit, li
 				credited.Add(cr.amount)
 			}
 		}
-	}
-	tr.Credited = credited.Value() // tr.Credited was 0: 0 + credited is credited, exponent and all
-	if line == nil {
-		if !lean {
-			tr.Note = "the component paid no line in " + tr.Period
-		}
-		return nil
-	}
-	lt := &line.Trace
-	switch {
-	case lt.Gate != nil && !lt.Gate.Passed:
-		if !lean {
-			tr.Note = fmt.Sprintf("the component's gate was shut in %s: the deal earned nothing through it", tr.Period)
-		}
-		return nil
-	case comp.Type == plans.ComponentPerCredit:
-		contribution := contribution.Value()
-		tr.Paid = contribution
-		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
-			tr.Paid = contribution.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
-			if !lean {
-				tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, contribution, lt.Cap, lt.Computed)
-			}
-		}
-	case comp.ByDeal() && lt.Deals != nil:
-		// A per-deal table paid the deal its own tier parts: take back
-		// exactly those, not the table's blended rate. The credits are
-		// one deal's; a deal's entries in the trace are next to each
-		// other (they run in date, then transaction order).
-		paidSum := newDecimalSum()
-		var pds []paidDeal
-		kept := false
-		if len(credits) > 0 {
-			pds, kept = nc.paidDealsOf(int(credits[0].payee), nc.componentIndex(comp), lt.Deals)
-		}
-		var idx map[string]int
-		if !kept {
-			idx = nc.dealIndex(lt)
-		}
-		var done []string // the deals read, in the order first met
-		for _, cr := range credits {
-			id := nc.txns[cr.txn].id
-			if slices.Contains(done, id) {
-				continue
-			}
-			done = append(done, id)
-			if kept {
-				// The same entries as below, found in the compact copy.
-				j, _ := slices.BinarySearchFunc(pds, cr.txn, func(d paidDeal, t int32) int { return int(d.txn - t) })
-				for ; j < len(pds) && pds[j].txn == cr.txn; j++ {
-					paidSum.addWith(lt.Deals.Paid[pds[j].pos].Rounded, pds[j].rounded, pds[j].ok)
-					if !lean {
-						tr.Tiers = append(tr.Tiers, lt.Deals.Paid[pds[j].pos].Parts...)
-					}
-				}
-				continue
-			}
-			i, ok := idx[id]
-			if !ok {
-				continue
-			}
-			for ps := lt.Deals.Paid[i:]; len(ps) > 0 && ps[0].Txn == id; ps = ps[1:] {
-				paidSum.Add(ps[0].Rounded)
-				if !lean {
-					tr.Tiers = append(tr.Tiers, ps[0].Parts...)
-				}
-			}
-		}
-		paid := paidSum.Value()
-		tr.Paid = paid
-		if !lean {
-			tr.Note = fmt.Sprintf("what the deal earned in %s through the per-deal table, tier by tier", tr.Period)
-		}
-		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
-			tr.Paid = paid.Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces)
-			if !lean {
-				tr.Note = fmt.Sprintf("the component was capped at %s in %s: the deal's %s is scaled by %s/%s", lt.Cap, tr.Period, paid, lt.Cap, lt.Computed)
-			}
-		}
-	default:
-		basis := measures[[2]string{pe.p.ID, comp.Measure}]
-		if !lean {
-			tr.Tiers = lt.Tiers
-		}
-		if basis.Sign() <= 0 {
-			if !lean {
-				tr.Note = fmt.Sprintf("measure %s was %s in %s: no rate to take back at", comp.Measure, basis, tr.Period)
-			}
-			return nil
-		}
-		tr.Paid = contribution.Value().Mul(line.Amount).DivRound(basis, rules.DivisionPlaces)
-		if !lean {
-			tr.Rate = line.Amount.DivRound(basis, rules.DivisionPlaces)
-			tr.Note = fmt.Sprintf("effective rate of %s in %s: its payout %s ÷ measure %s %s", comp.Name, tr.Period, line.Amount, comp.Measure, basis)
-		}
-		return nil
-	}
-	if !lean && !tr.Credited.IsZero() {
-		tr.Rate = tr.Paid.DivRound(tr.Credited, rules.DivisionPlaces)
 	}
 	return nil
 }

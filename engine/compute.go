@@ -145,6 +145,16 @@ type calc struct {
 	paidDeals []paidDeals
 	// noPayment caches heldAt's note for deals without a payment, by day.
 	noPayment map[period.Date]string
+	// traced says, by transaction index, which deals per-deal lines
+	// trace, in a recomputation given its deals (nestedRun.deals); nil:
+	// every deal.
+	traced []bool
+	// slab makes the decimals of the traces (decslab.go).
+	slab *decSlab
+	// periodsFound are the periods periodOf found (clawback.go).
+	periodsFound []period.Period
+	// paidDates holds the payment dates paidOn parsed, by their text.
+	paidDates map[string]period.Date
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -216,6 +226,11 @@ func Compute(in Input) (*Result, error) {
 		dayTxn:   -1,
 		byTerr:   map[string][]int{},
 		prior:    map[[2]string]decimal.Decimal{},
+		slab:     newDecSlab(),
+	}
+	if c.slab != nil {
+		c.m.NewDecimal = c.slab.dec // the results of rules' int64 arithmetic
+		c.typed.slab = c.slab       // typed attributes' numbers
 	}
 	c.typedTxns = typedCacheFor(in.Plan, &in)
 	c.cancels = cancelsFor(in.Plan, &in)
@@ -245,6 +260,12 @@ func Compute(in Input) (*Result, error) {
 	}
 	if err := c.selectTransactions(); err != nil {
 		return nil, err
+	}
+	if in.nested != nil && in.nested.deals != nil {
+		c.traced = make([]bool, len(c.txns))
+		for i := range c.txns {
+			c.traced[i] = in.nested.deals[c.txns[i].t]
+		}
 	}
 	if err := c.prepareRollup(); err != nil {
 		return nil, err

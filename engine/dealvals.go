@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"math/bits"
+
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/plans"
@@ -31,13 +33,13 @@ type dealVals struct {
 	// its slot, or -1 when nothing reads it.
 	slotOfMeasure, slotOfPerCredit []int
 	stride                         int
-	// chunks hold the slots of period credits, chunk credits a chunk
-	// (as many as the period has transactions, a first guess): the
-	// credits are not counted before they are made, and chunks are added
-	// without copying what the others hold.
-	chunks [][]dealVal
-	chunk  int
-	n      int // period credits with slots
+	// chunks hold the slots of period credits, 1<<chunkBits credits a
+	// chunk: the credits are not counted before they are made, and
+	// chunks are added without copying what the others hold, nor
+	// leaving more than a chunk unused.
+	chunks    [][]dealVal
+	chunkBits uint
+	n         int // period credits with slots
 }
 
 // prepareDealVals sets up dealVals when the plan holds or claws back.
@@ -81,21 +83,23 @@ func (c *calc) prepareDealVals() {
 	if dv.stride == 0 {
 		return
 	}
-	dv.chunk = max(cap(c.periodCredits), 64)
+	// Chunks of a quarter of the period's transactions (a first guess
+	// at its credits), at least 64 credits, in a power of two.
+	dv.chunkBits = uint(bits.Len(uint(max(cap(c.periodCredits)/4, 64) - 1)))
 	c.dealVals = dv
 }
 
 // grow adds the slots of one more period credit.
 func (dv *dealVals) grow() {
-	if dv.n%dv.chunk == 0 {
-		dv.chunks = append(dv.chunks, make([]dealVal, dv.chunk*dv.stride))
+	if dv.n&(1<<dv.chunkBits-1) == 0 {
+		dv.chunks = append(dv.chunks, make([]dealVal, (1<<dv.chunkBits)*dv.stride))
 	}
 	dv.n++
 }
 
 // at is the place of period credit pos's slot.
 func (dv *dealVals) at(pos int32, slot int) *dealVal {
-	return &dv.chunks[int(pos)/dv.chunk][int(pos)%dv.chunk*dv.stride+slot]
+	return &dv.chunks[int(pos)>>dv.chunkBits][(int(pos)&(1<<dv.chunkBits-1))*dv.stride+slot]
 }
 
 // put records what period credit pos counted in slot (when recorded).

@@ -81,7 +81,11 @@ func TestTierPartsFixMatchesTierParts(t *testing.T) {
 		if !ok1 || !ok2 {
 			return // perDealTable then uses tierParts
 		}
-		parts, amount, rounded, _, done := tierPartsFix(tiers, ft, ff, tf, nil, places)
+		parts, amount, rounded, rf, _, done := tierPartsFix(tiers, ft, ff, tf, nil, places, true, newDecSlab())
+		_, _, _, leanRF, _, leanDone := tierPartsFix(tiers, ft, ff, tf, nil, places, false, nil)
+		if leanDone != done || (done && (leanRF != rf || exact(rf.decimal()) != exact(rounded))) {
+			t.Fatalf("from %s to %s tiers %+v: without the trace, rounded %v (done %v), want %v (done %v) = %s", exact(from), exact(to), tiers, leanRF, leanDone, rf, done, exact(rounded))
+		}
 		if !done {
 			return
 		}

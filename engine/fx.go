@@ -52,12 +52,27 @@ func (c *calc) fxTxn(i int) (amount decimal.Decimal, foreign bool, errForeign fu
 		}
 	}
 	cv := &Conversion{From: t.Currency, To: c.plan.Currency, Month: month, Rate: rate, SourceAmount: t.Amount,
-		Amount: money.RoundHalfUp(t.Amount.Mul(rate), c.places)}
+		Amount: c.convert(t.Amount, rate)}
 	if c.conversions == nil {
 		c.conversions = make([]*Conversion, len(c.txns))
 	}
 	c.conversions[i] = cv
 	return cv.Amount, false, nil
+}
+
+// convert is money.RoundHalfUp(amount × rate) in the plan's places,
+// worked in fixes when the numbers fit.
+func (c *calc) convert(amount, rate decimal.Decimal) decimal.Decimal {
+	if fa, ok := toFix(amount); ok {
+		if fr, ok := toFix(rate); ok {
+			if p, ok := fa.mul(fr); ok {
+				if r, ok := p.round(c.places); ok {
+					return c.slab.of(r)
+				}
+			}
+		}
+	}
+	return money.RoundHalfUp(amount.Mul(rate), c.places)
 }
 
 // fxOf returns the conversion of transaction i, or nil.

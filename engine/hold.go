@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -51,9 +52,18 @@ func (c *calc) paidOn(t *facts.Transaction) (d period.Date, ok bool, err error) 
 	if !has || raw == "" {
 		return period.Date{}, false, nil
 	}
+	if d, ok := c.paidDates[raw]; ok {
+		return d, true, nil // parsed before: payment dates repeat
+	}
 	v, err := plans.ParseAttr(rules.AttrDate, raw)
 	if err == nil {
 		d, err = period.ParseDate(v.Text)
+	}
+	if err == nil {
+		if c.paidDates == nil {
+			c.paidDates = map[string]period.Date{}
+		}
+		c.paidDates[raw] = d
 	}
 	if err != nil {
 		decl, _ := c.plan.Attributes.Lookup(false, h.Until)
@@ -103,37 +113,54 @@ func (c *calc) holdLines(res *Result) error {
 	for _, m := range res.Measures {
 		measures[[2]string{m.Person, m.Measure}] = m.Value
 	}
-	// traces[payee][k] lists the deals hold component k holds (0) or
-	// releases (1).
-	// sums[payee][k] adds their amounts up as they come (exactly, in
-	// any order).
-	traces := make([][][2][]HoldTrace, len(c.payees))
-	sums := make([][][2]decimalSum, len(c.payees))
-	add := func(p, k, kind int, tr *HoldTrace) {
-		if traces[p] == nil {
-			traces[p] = make([][2][]HoldTrace, len(h.Components))
-			sums[p] = make([][2]decimalSum, len(h.Components))
-			for i := range sums[p] {
-				sums[p][i] = [2]decimalSum{newDecimalSum(), newDecimalSum()}
-			}
-		}
-		traces[p][k][kind] = append(traces[p][k][kind], *tr)
-		sums[p][k][kind].Add(tr.Amount)
+	// traces[key] lists the deals the line of key (payee, held component
+	// k, kind: held 0 or released 1) holds or releases; sums[key] adds
+	// their amounts up as they come (exactly, in any order).
+	nk := len(h.Components)
+	key := func(p, k, kind int) int { return (p*nk+k)*2 + kind }
+	traces := make([][]HoldTrace, len(c.payees)*nk*2)
+	sums := make([]decimalSum, len(traces))
+	for i := range sums {
+		sums[i] = newDecimalSum()
 	}
-	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr *HoldTrace) { add(p, k, 0, tr) }); err != nil {
+	// holdsAtMost bounds how many deals payee p's held component k holds,
+	// read from the line the component paid in the period: one per deal
+	// the line paid (a per-deal table), per credit it priced (per
+	// credit), or per credit of the payee's; none when it paid no line.
+	// A line's list is made that large at once (append grows it, should
+	// the bound be short).
+	holdsAtMost := func(p, k int) int {
+		line := lines[[2]string{c.payees[p].p.ID, c.plan.Components[h.Components[k]].Name}]
+		switch {
+		case line == nil:
+			return 0
+		case line.Trace.Deals != nil:
+			return len(line.Trace.Deals.Paid)
+		case line.Trace.Credits != nil:
+			return line.Trace.Credits.Count
+		}
+		return c.payees[p].credits
+	}
+	add := func(p, k, kind int, tr *HoldTrace, f fix, fok bool) {
+		ky := key(p, k, kind)
+		if traces[ky] == nil && kind == 0 {
+			traces[ky] = make([]HoldTrace, 0, max(holdsAtMost(p, k), 1))
+		}
+		traces[ky] = append(traces[ky], *tr)
+		sums[ky].addWith(tr.Amount, f, fok)
+	}
+	if err := c.holds(c, c.in.Period, lines, measures, func(p, k int, tr *HoldTrace, f fix, fok bool) { add(p, k, 0, tr, f, fok) }); err != nil {
 		return err
 	}
-	if err := c.releases(func(p, k int, tr *HoldTrace) { add(p, k, 1, tr) }); err != nil {
+	if err := c.releases(func(p, k int, tr *HoldTrace) { add(p, k, 1, tr, fix{}, false) }); err != nil {
 		return err
 	}
-	for p := range traces {
-		if traces[p] == nil {
-			continue
-		}
+	for p := range c.payees {
 		for k, ci := range h.Components {
 			comp := &c.plan.Components[ci]
 			for kind, name := range [2]string{plans.HoldLine(comp.Name), plans.ReleaseLine(comp.Name)} {
-				hts := traces[p][k][kind]
+				ky := key(p, k, kind)
+				hts := traces[ky]
 				if hts == nil {
 					continue
 				}
@@ -145,7 +172,7 @@ func (c *calc) holdLines(res *Result) error {
 					typ = TraceTypeRelease
 				}
 				tr := Trace{Component: name, Type: typ, Holds: hts}
-				tr.Computed = sums[p][k][kind].Value() // exactly as adding each to decimal.Zero
+				tr.Computed = sums[ky].Value() // exactly as adding each to decimal.Zero
 				tr.Rounded = money.RoundHalfUp(tr.Computed, c.places)
 				tr.Result = tr.Rounded
 				res.Payouts = append(res.Payouts, Payout{Person: c.payees[p].p.ID, Component: name, EarningCode: comp.EarningCode,
@@ -160,8 +187,9 @@ func compareDeals(a, b HoldTrace) int { return strings.Compare(a.Deal, b.Deal) }
 
 // holds calls add for each deal nc (a calculation of period p0) paid
 // through a held component and that had no payment by p0's end: its own
-// part, negative, with why. add's p indexes c.payees.
-func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr *HoldTrace)) error {
+// part, negative (as a fix, when fok), with why. add's p indexes
+// c.payees.
+func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr *HoldTrace, f fix, fok bool)) error {
 	held := func(deal *facts.Transaction) (bool, error) {
 		ok, _, err := c.heldAt(deal, p0, p0.End)
 		return ok, err
@@ -170,7 +198,7 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 	// worked out once per deal.
 	var last *facts.Transaction
 	var note string
-	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace) error {
+	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace, paid fix, pok bool) error {
 		if deal != last {
 			_, why, err := c.heldAt(deal, p0, p0.End)
 			if err != nil {
@@ -178,19 +206,36 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 			}
 			last, note = deal, why+": held until the payment arrives"
 		}
-		tr.Amount = negDec(tr.Paid)
+		// negDec(tr.Paid), from the fix at hand.
+		neg, nok := fix{-paid.c, paid.e}, pok && paid.c != math.MinInt64
+		if nok {
+			tr.Amount = c.slab.of(neg)
+		} else {
+			tr.Amount = tr.Paid.Neg()
+		}
 		tr.Note = note
-		add(p, k, tr)
+		add(p, k, tr, neg, nok)
 		return nil
 	})
 }
 
+// heldComp is a held component as dealPaidLean reads it, worked out once
+// per calculation: its index, its measure (a rate table's) and its
+// dealVals slot.
+type heldComp struct {
+	comp *plans.Component
+	ci   int
+	m    *plans.Measure
+	slot int
+}
+
 // eachDeal calls f with what each deal paid in nc's period (p0) earned
 // through each held component, per payee the deal reached (p indexes
-// c.payees); only deals for which only says true. Cancellations are no
-// deals. Deals come in transaction order, each deal's payees in the order
-// the deal credited them, each payee's components in the hold's order.
-func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr *HoldTrace) error) error {
+// c.payees), with the rounded Paid as a fix when pok; only deals for
+// which only says true. Cancellations are no deals. Deals come in
+// transaction order, each deal's payees in the order the deal credited
+// them, each payee's components in the hold's order.
+func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr *HoldTrace, paid fix, pok bool) error) error {
 	// A transaction's credits are made together, so they are next to
 	// each other in periodCredits: runs[i] is where the i-th deal's
 	// credits start and end. Every deal is checked first, so that only's
@@ -218,10 +263,22 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 		runs = append(runs, run{from, b})
 	}
 	comps := nc.plan.Hold.Components
+	hcs := make([]heldComp, len(comps))
+	for k, ci := range comps {
+		comp := &nc.plan.Components[ci]
+		hc := heldComp{comp: comp, ci: ci}
+		if comp.Type == plans.ComponentRateTable {
+			hc.m, _ = nc.plan.MeasureByName(comp.Measure)
+		}
+		hc.slot = nc.dealValSlot(comp, hc.m)
+		hcs[k] = hc
+	}
 	// toC maps nc's payees to c's (-1: not c's); lineOf[payee*len(comps)+k]
-	// is a payee's line of held component k.
+	// is a payee's line of held component k, and cursors[payee*len(comps)+k]
+	// where dealPaidLean looks for the next deal in its kept deals.
 	toC := make([]int, len(nc.payees))
 	lineOf := make([]*Payout, len(nc.payees)*len(comps))
+	cursors := make([]int, len(nc.payees)*len(comps))
 	for i := range nc.payees {
 		id := nc.payees[i].p.ID
 		p, ok := c.index[id]
@@ -235,6 +292,7 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 	}
 	var payees []int32
 	var credits []*credit
+	var tr HoldTrace // f's, made once: f copies what it keeps
 	for _, r := range runs {
 		rc := pcs[r.from:r.to]
 		deal := nc.txns[rc[0].txn].t
@@ -263,24 +321,146 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 					credits = append(credits, &rc[i])
 				}
 			}
-			for k, ci := range comps {
-				comp := &nc.plan.Components[ci]
-				ct := ClawbackTrace{Period: p0.Label, Credited: decimal.Zero, Paid: decimal.Zero}
-				if err := nc.dealPaid(pe, comp, credits, lineOf[int(np)*len(comps)+k], measures, &ct, true); err != nil {
+			for k := range hcs {
+				at := int(np)*len(comps) + k
+				credited, paid, pf, pok, some, err := nc.dealPaidLean(pe, &hcs[k], credits, lineOf[at], measures, &cursors[at], c.places)
+				if err != nil {
 					return err
 				}
-				if ct.Paid.IsZero() {
+				if !some {
 					continue
 				}
-				tr := HoldTrace{Deal: deal.ID, DealDate: dealDate, Period: p0.Label, PaidOn: paidOn, Credited: ct.Credited,
-					Paid: roundDec(ct.Paid, c.places)} // money.RoundHalfUp
-				if err := f(p, k, deal, &tr); err != nil {
+				tr = HoldTrace{Deal: deal.ID, DealDate: dealDate, Period: p0.Label, PaidOn: paidOn, Credited: credited, Paid: paid}
+				if err := f(p, k, deal, &tr, pf, pok); err != nil {
 					return err
 				}
 			}
 		}
 	}
 	return nil
+}
+
+// dealPaidLean is what dealPaid works out of a deal's credits for a
+// hold: Credited, and Paid rounded to places (as roundDec rounds it),
+// with its fix when pok; some is false when the unrounded Paid is 0 (the
+// deal earned nothing through the component). cursor is where the deal's
+// entries in a per-deal line's kept deals are looked for: deals come in
+// transaction order, so it only moves forward.
+func (nc *calc) dealPaidLean(pe *payee, hc *heldComp, credits []*credit, line *Payout, measures map[[2]string]decimal.Decimal, cursor *int, places int32) (credited, paid decimal.Decimal, pf fix, pok, some bool, err error) {
+	comp := hc.comp
+	contribution, creditedSum := newDecimalSum(), newDecimalSum()
+	if err := nc.dealSums(pe, comp, hc.m, hc.slot, credits, &contribution, &creditedSum); err != nil {
+		return credited, paid, pf, false, false, err
+	}
+	credited = creditedSum.valueIn(nc.slab) // 0 + credited is credited, exponent and all
+	if line == nil {
+		return credited, paid, pf, false, false, nil
+	}
+	lt := &line.Trace
+	// rounded rounds an unrounded Paid.
+	rounded := func(v decimal.Decimal) (decimal.Decimal, decimal.Decimal, fix, bool, bool, error) {
+		if v.IsZero() {
+			return credited, v, fix{}, false, false, nil
+		}
+		r := roundDec(v, places)
+		f, ok := toFix(r)
+		return credited, r, f, ok, true, nil
+	}
+	switch {
+	case lt.Gate != nil && !lt.Gate.Passed:
+		return credited, paid, pf, false, false, nil
+	case comp.Type == plans.ComponentPerCredit:
+		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
+			_, paid, pf, pok, some, err := rounded(contribution.Value().Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces))
+			return credited, paid, pf, pok, some, err
+		}
+		paid, pf, pok, some = roundSum(&contribution, places, nc.slab)
+		return credited, paid, pf, pok, some, nil
+	case comp.ByDeal() && lt.Deals != nil:
+		// As dealPaid reads the deal's entries.
+		paidSum := newDecimalSum()
+		var pds []paidDeal
+		kept := false
+		if len(credits) > 0 {
+			pds, kept = nc.paidDealsOf(int(credits[0].payee), hc.ci, lt.Deals)
+		}
+		var idx map[string]int
+		if !kept {
+			idx = nc.dealIndex(lt)
+		}
+		var doneBuf [4]int32
+		done := doneBuf[:0] // the deals read (transaction indexes), in the order first met
+		for _, cr := range credits {
+			if slices.Contains(done, cr.txn) {
+				continue
+			}
+			done = append(done, cr.txn)
+			if kept {
+				var j int
+				if len(done) == 1 && (*cursor == 0 || pds[*cursor-1].txn < cr.txn) {
+					j = *cursor
+					for j < len(pds) && pds[j].txn < cr.txn {
+						j++
+					}
+					*cursor = j
+				} else {
+					j, _ = slices.BinarySearchFunc(pds, cr.txn, func(d paidDeal, t int32) int { return int(d.txn - t) })
+				}
+				for ; j < len(pds) && pds[j].txn == cr.txn; j++ {
+					paidSum.addWith(pds[j].roundedDec, pds[j].rounded, pds[j].ok)
+				}
+				continue
+			}
+			id := nc.txns[cr.txn].id
+			i, ok := idx[id]
+			if !ok {
+				continue
+			}
+			for ps := lt.Deals.Paid[i:]; len(ps) > 0 && ps[0].Txn == id; ps = ps[1:] {
+				paidSum.Add(ps[0].Rounded)
+			}
+		}
+		if lt.Capped && lt.Cap != nil && !lt.Computed.IsZero() {
+			return rounded(paidSum.Value().Mul(*lt.Cap).DivRound(lt.Computed, rules.DivisionPlaces))
+		}
+		paid, pf, pok, some = roundSum(&paidSum, places, nc.slab)
+		return credited, paid, pf, pok, some, nil
+	default:
+		basis := measures[[2]string{pe.p.ID, comp.Measure}]
+		if basis.Sign() <= 0 {
+			return credited, paid, pf, false, false, nil
+		}
+		return rounded(contribution.Value().Mul(line.Amount).DivRound(basis, rules.DivisionPlaces))
+	}
+}
+
+// roundSum is roundDec(s.Value(), places), with its fix when ok; some is
+// false when the sum is 0. It makes the unrounded sum a decimal only when
+// that is the rounded one.
+func roundSum(s *decimalSum, places int32, slab *decSlab) (d decimal.Decimal, f fix, ok, some bool) {
+	sf, fits := s.fix()
+	if !fits || sf.c <= -1e18 || sf.c >= 1e18 {
+		// As roundDec: toFix would not take the sum.
+		v := s.Value()
+		if v.IsZero() {
+			return v, fix{}, false, false
+		}
+		d = roundDec(v, places)
+		f, ok = toFix(d)
+		return d, f, ok, true
+	}
+	if sf.c == 0 {
+		return s.Value(), fix{}, false, false
+	}
+	if sf.e == -places {
+		return s.valueIn(slab), sf, true, true // Value's exponent is the sum's
+	}
+	if r, rok := sf.round(places); rok {
+		return slab.of(r), r, true, true
+	}
+	d = s.Value().Round(places)
+	f, ok = toFix(d)
+	return d, f, ok, true
 }
 
 // releases calls add for each deal paid for in the period that an
@@ -302,7 +482,7 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 		if !ok || !c.in.Period.Contains(pd) {
 			continue
 		}
-		p0 := PeriodOf(c.plan, t.Date)
+		p0 := c.periodOf(t.Date)
 		if !pd.After(p0.End) || !c.plan.EffectiveIn(p0) {
 			continue // never held, or not paid by this plan version
 		}
@@ -323,7 +503,7 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 			only[d] = true
 		}
 		released := func(t *facts.Transaction) (bool, error) { return only[t], nil }
-		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace) error {
+		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace, _ fix, _ bool) error {
 			pd, _, _ := c.paidOn(deal)
 			days := int(pd.Time().Sub(deal.Date.Time()) / (24 * time.Hour))
 			if days > h.MaxDays {

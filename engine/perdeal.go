@@ -65,8 +65,44 @@ type dealCredit struct {
 	e     int32
 	c     int64
 	value decimal.Decimal
-	date  period.Date
 	fok   bool
+}
+
+// dayRange is the days from lo to hi, both included, counted as
+// dealCredit.day counts them.
+type dayRange struct{ lo, hi int32 }
+
+func (r dayRange) contains(day int32) bool { return day >= r.lo && day <= r.hi }
+
+// daysOf is r as days of the fiscal year to date, for days of it: a
+// start before the year's is its first day, an end after its end one day
+// past its last.
+func (c *calc) daysOf(r period.Range) dayRange {
+	dayOf := func(d period.Date) int32 {
+		return int32(d.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
+	}
+	out := dayRange{0, int32(len(c.days))}
+	if r.Start.After(c.yearSpan.Start) {
+		out.lo = dayOf(r.Start)
+		if r.Start.After(c.yearSpan.End) {
+			out.lo = int32(len(c.days)) + 1
+		}
+	}
+	if r.End.Before(c.yearSpan.End) {
+		out.hi = dayOf(r.End)
+		if r.End.Before(c.yearSpan.Start) {
+			out.hi = -1
+		}
+	}
+	return out
+}
+
+// dayString is c.dateString of the day day of the fiscal year to date.
+func (c *calc) dayString(day int32) string {
+	if day >= 0 && int(day) < len(c.days) && c.days[day] != "" {
+		return c.days[day]
+	}
+	return c.dateString(c.yearSpan.Start.AddDays(int(day)))
 }
 
 // perDeal holds the credits of the measures per-deal rate tables key on,
@@ -133,7 +169,7 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
 		c.dayTxn, c.dayOfTxn = cr.txn, day
 	}
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, date: date, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
+	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -170,9 +206,15 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
 	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
-	paid := 0 // how many deals the period pays, to size the trace
+	// The component's window and the period, in days.
+	inPeriod := c.daysOf(c.in.Period.Range)
+	covers := dayRange{-1 << 31, 1<<31 - 1}
+	if comp.Window != nil {
+		covers = c.daysOf(comp.Window.Range)
+	}
+	paid := 0 // how many deals the period pays and traces, to size the trace
 	for _, d := range deals {
-		if comp.Covers(d.date) && c.in.Period.Contains(d.date) {
+		if covers.contains(d.day) && inPeriod.contains(d.day) && (c.traced == nil || c.traced[d.txn]) {
 			paid++
 		}
 	}
@@ -192,7 +234,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	total := newDecimalSum()
 	parts := make([]TierTrace, 0, paid+paid/2) // the deals' tier parts, back to back
 	for _, d := range deals {
-		if !comp.Covers(d.date) {
+		if !covers.contains(d.day) {
 			continue
 		}
 		if alone {
@@ -200,13 +242,10 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			haveTo = false
 		}
 		from := run
-		fromDec := toDec
-		if !haveTo {
-			fromDec = from.Value()
-		}
+		prevTo, hadTo := toDec, haveTo
 		run.addWith(d.value, fix{d.c, d.e}, d.fok)
 		haveTo = false
-		if !c.in.Period.Contains(d.date) {
+		if !inPeriod.contains(d.day) {
 			if alone {
 				continue
 			}
@@ -214,7 +253,25 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			carried = run
 			continue
 		}
-		toDec, haveTo = run.Value(), true
+		if fast && c.traced != nil && !c.traced[d.txn] {
+			// A deal the recomputation is not read for: only what it
+			// paid counts, toward the line's total.
+			f, ok1 := from.fix()
+			t, ok2 := run.fix()
+			if ok1 && ok2 {
+				if _, _, _, rf, _, ok := tierPartsFix(bounds, fbounds, f, t, nil, c.places, false, c.slab); ok {
+					if total.n == 0 || !total.addFix(rf) {
+						total.addWith(c.slab.of(rf), rf, true)
+					}
+					continue
+				}
+			}
+		}
+		fromDec := prevTo
+		if !hadTo {
+			fromDec = from.valueIn(c.slab)
+		}
+		toDec, haveTo = run.valueIn(c.slab), true
 		var dealParts []TierTrace
 		var amount, rounded decimal.Decimal
 		done := false
@@ -222,7 +279,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 			f, ok1 := from.fix()
 			t, ok2 := run.fix()
 			if ok1 && ok2 {
-				dealParts, amount, rounded, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places)
+				dealParts, amount, rounded, _, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true, c.slab)
 			}
 		}
 		if !done {
@@ -231,9 +288,9 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		}
 		total.Add(rounded)
 		rf, rok := toFix(rounded)
-		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), rounded: rf, ok: rok})
+		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
 		dt.Paid = append(dt.Paid, DealTrace{
-			Txn: c.txns[d.txn].id, Date: c.dateString(d.date), Rule: c.plan.Credits[d.rule].Name,
+			Txn: c.txns[d.txn].id, Date: c.dayString(d.day), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
 		})
 	}
@@ -247,12 +304,14 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 }
 
 // paidDeal is one deal a per-deal table paid: its transaction, its
-// position in the line's DealsTrace.Paid and its rounded amount as a fix
-// (when ok).
+// position in the line's DealsTrace.Paid and its rounded amount
+// (DealTrace.Rounded, at hand without a trip to the trace), as a fix
+// when ok.
 type paidDeal struct {
-	txn, pos int32
-	rounded  fix
-	ok       bool
+	txn, pos   int32
+	roundedDec decimal.Decimal
+	rounded    fix
+	ok         bool
 }
 
 // paidDeals are a per-deal line's paidDeal, sorted by transaction (each
@@ -280,7 +339,14 @@ func (c *calc) keepPaidDeals(pi int, comp *plans.Component, dt *DealsTrace, pds 
 	if c.paidDeals == nil {
 		c.paidDeals = make([]paidDeals, len(c.payees)*len(c.plan.Components))
 	}
-	slices.SortStableFunc(pds, func(a, b paidDeal) int { return int(a.txn - b.txn) })
+	// By transaction, each transaction's in trace order: (txn, pos) is
+	// unique, so an unstable sort on it is the stable sort by txn.
+	slices.SortFunc(pds, func(a, b paidDeal) int {
+		if a.txn != b.txn {
+			return int(a.txn - b.txn)
+		}
+		return int(a.pos - b.pos)
+	})
 	c.paidDeals[pi*len(c.plan.Components)+ci] = paidDeals{dt: dt, deals: pds}
 }
 
@@ -321,12 +387,13 @@ func fixTiers(tiers []TierTrace) ([]fixTier, bool) {
 
 // tierPartsFix is tierParts in fixes, with the amount rounded to places:
 // the same parts and decimals, without allocating but for the trace's
-// own. done is false (buf as it was) when a number would not fit; the
-// caller then uses tierParts.
-func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32) (parts []TierTrace, amount, rounded decimal.Decimal, _ []TierTrace, done bool) {
+// own; rf is the rounded amount as a fix. done is false (buf as it was)
+// when a number would not fit; the caller then uses tierParts. Without
+// trace, it works out only rf: no parts, amount or rounded.
+func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace, places int32, trace bool, slab *decSlab) (parts []TierTrace, amount, rounded decimal.Decimal, rf fix, _ []TierTrace, done bool) {
 	start := len(buf)
-	fail := func() ([]TierTrace, decimal.Decimal, decimal.Decimal, []TierTrace, bool) {
-		return nil, decimal.Decimal{}, decimal.Decimal{}, buf[:start], false
+	fail := func() ([]TierTrace, decimal.Decimal, decimal.Decimal, fix, []TierTrace, bool) {
+		return nil, decimal.Decimal{}, decimal.Decimal{}, fix{}, buf[:start], false
 	}
 	lo, hi, neg := from, to, false
 	if c, ok := to.cmp(from); !ok {
@@ -380,7 +447,9 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 		if !ok || !sum.addFix(amt) {
 			return fail()
 		}
-		buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: portion.decimal(), Amount: amt.decimal()})
+		if trace {
+			buf = append(buf, TierTrace{Tier: tiers[i].Tier, From: tiers[i].From, To: tiers[i].To, Rate: tiers[i].Rate, Basis: slab.of(portion), Amount: slab.of(amt)})
+		}
 	}
 	total, ok := sum.fix()
 	if !ok {
@@ -390,19 +459,22 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 	if !ok {
 		return fail()
 	}
+	if !trace {
+		return nil, decimal.Decimal{}, decimal.Decimal{}, r, buf, true
+	}
 	if len(buf) == start+1 && total == (fix{buf[start].Amount.CoefficientInt64(), buf[start].Amount.Exponent()}) {
 		amount = buf[start].Amount // one part: the amount is its amount, exponent and all
 	} else {
-		amount = total.decimal()
+		amount = slab.of(total)
 	}
-	rounded = r.decimal()
+	rounded = slab.of(r)
 	if r == total {
 		rounded = amount // already at the currency's places
 	}
 	if len(buf) > start {
 		parts = buf[start:len(buf):len(buf)]
 	}
-	return parts, amount, rounded, buf, true
+	return parts, amount, rounded, r, buf, true
 }
 
 // sortDealsByDay sorts deals by day, stably: a counting sort, since a

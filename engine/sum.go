@@ -99,7 +99,10 @@ func (s *decimalSum) addSmall(c int64, e int32) bool {
 }
 
 // Value returns the sum.
-func (s *decimalSum) Value() decimal.Decimal {
+func (s *decimalSum) Value() decimal.Decimal { return s.valueIn(nil) }
+
+// valueIn is Value, made in slab when it is a new decimal.
+func (s *decimalSum) valueIn(slab *decSlab) decimal.Decimal {
 	switch {
 	case s.n == 0:
 		return decimal.Zero
@@ -108,7 +111,7 @@ func (s *decimalSum) Value() decimal.Decimal {
 	case s.n == 1 && s.hasFirst && s.first.Exponent() <= 0 && s.first.Exponent() == s.exp:
 		return s.first // 0 + first is first, exponent and all
 	}
-	return decimal.New(s.coef, s.exp)
+	return slab.dec(s.coef, s.exp)
 }
 
 // Equal reports whether the sum equals d, without building the sum as a

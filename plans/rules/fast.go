@@ -138,7 +138,8 @@ type fastRule interface {
 	// runBool and runDecimal evaluate the rule on env; ok is false when
 	// env is not of the rule's environment type, or on a runtime error.
 	runBool(env any) (v, ok bool)
-	runDecimal(env any) (v decimal.Decimal, ok bool)
+	// newDec, when not nil, makes the result of int64 arithmetic.
+	runDecimal(env any, newDec func(int64, int32) decimal.Decimal) (v decimal.Decimal, ok bool)
 }
 
 // compileFast compiles the checked tree n of a rule over env for the fast
@@ -167,6 +168,8 @@ type (
 type fastProgram[E any] struct {
 	b boolFn[E]
 	d decFn[E]
+	// f, when set, is d in int64 arithmetic (fastfix.go), tried first.
+	f fixFn[E]
 }
 
 func newFastRule[E any](f *fields[E], n ast.Node, kind Kind) fastRule {
@@ -178,7 +181,7 @@ func newFastRule[E any](f *fields[E], n ast.Node, kind Kind) fastRule {
 		}
 	case KindDecimal:
 		if d := c.decimal(n); d != nil {
-			return fastProgram[E]{d: d}
+			return fastProgram[E]{d: d, f: c.fixTop(n)}
 		}
 	}
 	return nil
@@ -204,10 +207,18 @@ func (p fastProgram[E]) runBool(env any) (bool, bool) {
 	return p.b(e)
 }
 
-func (p fastProgram[E]) runDecimal(env any) (decimal.Decimal, bool) {
+func (p fastProgram[E]) runDecimal(env any, newDec func(int64, int32) decimal.Decimal) (decimal.Decimal, bool) {
 	e := envOf[E](env)
 	if e == nil || p.d == nil {
 		return decimal.Decimal{}, false
+	}
+	if p.f != nil {
+		if v, ex, ok := p.f(e); ok {
+			if newDec != nil {
+				return newDec(v, ex), true
+			}
+			return decimal.New(v, ex), true
+		}
 	}
 	return p.d(e)
 }

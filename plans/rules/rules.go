@@ -94,7 +94,13 @@ type Program struct {
 
 // Machine runs programs; it is not safe for concurrent use, so each worker
 // goroutine keeps its own.
-type Machine struct{ vm vm.VM }
+type Machine struct {
+	vm vm.VM
+	// NewDecimal, when set, makes the decimals the fast path's int64
+	// arithmetic computes (fastfix.go) instead of decimal.New; it must
+	// give decimal.New(c, exp)'s value and exponent.
+	NewDecimal func(c int64, exp int32) decimal.Decimal
+}
 
 // Compile compiles src as a rule over env (a struct value of the
 // environment type) that must produce a value of kind.
@@ -203,7 +209,11 @@ func (p *Program) Decimal(m *Machine, env any) (decimal.Decimal, error) {
 		return *p.constant, nil
 	}
 	if p.fast != nil {
-		if out, ok := p.fast.runDecimal(env); ok {
+		var newDec func(int64, int32) decimal.Decimal
+		if m != nil {
+			newDec = m.NewDecimal
+		}
+		if out, ok := p.fast.runDecimal(env, newDec); ok {
 			return out, nil
 		}
 		// Another environment type, or a runtime error that the VM

@@ -264,37 +264,9 @@ func typedPersonEnv(plan *plans.CompPlan, p *facts.Person) (rules.Person, error)
 // of at most 18 digits, made in slab; false for anything else, which
 // ParseAttr then reads or rejects.
 func parseNumber(s string, slab *decSlab) (decimal.Decimal, bool) {
-	i := 0
-	neg := false
-	if i < len(s) && s[i] == '-' {
-		neg = true
-		i++
-	}
-	var v int64
-	digits, frac, dot := 0, 0, false
-	for ; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			if digits == 18 {
-				return decimal.Decimal{}, false
-			}
-			v = v*10 + int64(c-'0')
-			digits++
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot && digits > 0:
-			dot = true
-		default:
-			return decimal.Decimal{}, false
-		}
-	}
-	if digits == 0 || dot && frac == 0 {
+	coef, exp, fits, _ := plans.ScanPlainDecimal(s)
+	if !fits {
 		return decimal.Decimal{}, false
 	}
-	if neg {
-		v = -v
-	}
-	return slab.dec(v, -int32(frac)), true
+	return slab.dec(coef, exp), true
 }

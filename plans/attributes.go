@@ -71,22 +71,22 @@ type AttrValue struct {
 	Flag   bool
 }
 
-// parsePlainDecimal reads -?[0-9]+(\.[0-9]+)?, without a regular
-// expression and, up to 18 digits, without decimal's string parser: the
-// engine parses declared attributes of every transaction it reads.
-func parsePlainDecimal(s string) (decimal.Decimal, bool) {
+// ScanPlainDecimal reads -?[0-9]+(\.[0-9]+)? without a regular
+// expression: valid says s is one; when it has at most 18 digits, fits
+// says so and coef × 10^exp is its value (the engine builds decimals of
+// the declared attributes of every transaction it reads from these).
+func ScanPlainDecimal(s string) (coef int64, exp int32, fits, valid bool) {
 	i := 0
 	if i < len(s) && s[i] == '-' {
 		i++
 	}
-	var v int64
 	digits, frac, dot := 0, 0, false
 	for ; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c >= '0' && c <= '9':
 			if digits < 18 {
-				v = v*10 + int64(c-'0')
+				coef = coef*10 + int64(c-'0')
 			}
 			digits++
 			if dot {
@@ -95,20 +95,33 @@ func parsePlainDecimal(s string) (decimal.Decimal, bool) {
 		case c == '.' && !dot && digits > 0:
 			dot = true
 		default:
-			return decimal.Decimal{}, false
+			return 0, 0, false, false
 		}
 	}
 	if digits == 0 || dot && frac == 0 {
-		return decimal.Decimal{}, false
+		return 0, 0, false, false
 	}
 	if digits > 18 {
+		return 0, 0, false, true
+	}
+	if s[0] == '-' {
+		coef = -coef
+	}
+	return coef, -int32(frac), true, true
+}
+
+// parsePlainDecimal reads a plain decimal (ScanPlainDecimal) into a
+// decimal, without decimal's string parser up to 18 digits.
+func parsePlainDecimal(s string) (decimal.Decimal, bool) {
+	coef, exp, fits, valid := ScanPlainDecimal(s)
+	switch {
+	case fits:
+		return decimal.New(coef, exp), true
+	case valid:
 		d, err := decimal.NewFromString(s)
 		return d, err == nil
 	}
-	if s[0] == '-' {
-		v = -v
-	}
-	return decimal.New(v, -int32(frac)), true
+	return decimal.Decimal{}, false
 }
 
 // ParseAttr reads s as a value of type t: a number is a plain decimal

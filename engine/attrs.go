@@ -57,25 +57,7 @@ func (t *typedMaps) fill(plan *plans.CompPlan, decls []plans.AttributeDecl, attr
 			}
 			raw = *d.Default
 		}
-		var v plans.AttrValue
-		var err error
-		switch {
-		case d.Type == rules.AttrNumber:
-			var ok bool
-			if v.Number, ok = parseNumber(raw, t.slab); !ok {
-				v, err = plans.ParseAttr(d.Type, raw)
-			}
-		case d.Type == rules.AttrDate && t.validDates[raw]:
-			v.Text = raw // as ParseAttr gives it
-		default:
-			v, err = plans.ParseAttr(d.Type, raw)
-			if err == nil && d.Type == rules.AttrDate {
-				if t.validDates == nil {
-					t.validDates = map[string]bool{}
-				}
-				t.validDates[raw] = true
-			}
-		}
+		v, err := parseDeclared(d.Type, raw, t.slab, &t.validDates)
 		if err != nil {
 			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, subject(), d.Name, err, d.Type, d.Pos)
 		}
@@ -182,25 +164,7 @@ func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction, s
 			}
 			raw = *d.Default
 		}
-		var v plans.AttrValue
-		var err error
-		switch {
-		case d.Type == rules.AttrNumber:
-			var ok bool
-			if v.Number, ok = parseNumber(raw, slab); !ok {
-				v, err = plans.ParseAttr(d.Type, raw)
-			}
-		case d.Type == rules.AttrDate && tc.dates[raw]:
-			v.Text = raw // as ParseAttr gives it
-		default:
-			v, err = plans.ParseAttr(d.Type, raw)
-			if err == nil && d.Type == rules.AttrDate {
-				if tc.dates == nil {
-					tc.dates = map[string]bool{}
-				}
-				tc.dates[raw] = true
-			}
-		}
+		v, err := parseDeclared(d.Type, raw, slab, &tc.dates)
 		if err != nil {
 			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, "transaction "+t.ID, d.Name, err, d.Type, d.Pos)
 		}
@@ -258,6 +222,27 @@ func typedPersonEnv(plan *plans.CompPlan, p *facts.Person) (rules.Person, error)
 	}
 	env.Numbers, env.Dates, env.Flags = t.numbers, t.dates, t.flags
 	return env, nil
+}
+
+// parseDeclared is plans.ParseAttr(typ, raw), with numbers made in slab
+// and each date text checked once (*validDates remembers the valid ones).
+func parseDeclared(typ rules.AttrType, raw string, slab *decSlab, validDates *map[string]bool) (plans.AttrValue, error) {
+	switch {
+	case typ == rules.AttrNumber:
+		if n, ok := parseNumber(raw, slab); ok {
+			return plans.AttrValue{Number: n}, nil
+		}
+	case typ == rules.AttrDate && (*validDates)[raw]:
+		return plans.AttrValue{Text: raw}, nil // as ParseAttr gives it
+	}
+	v, err := plans.ParseAttr(typ, raw)
+	if err == nil && typ == rules.AttrDate {
+		if *validDates == nil {
+			*validDates = map[string]bool{}
+		}
+		(*validDates)[raw] = true
+	}
+	return v, err
 }
 
 // parseNumber is plans.ParseAttr's number of s, a plain decimal (-12.50)

@@ -170,12 +170,12 @@ func incrementalScope[TTx any](ctx context.Context, deps *Deps[TTx], run storage
 		}
 	}
 	for _, id := range runIDs {
-		lines, err := st.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: id})
+		ids, err := st.RunPeople(ctx, id)
 		if err != nil {
 			return nil, "", err
 		}
-		for _, l := range lines {
-			people[l.Person] = true
+		for _, p := range ids {
+			people[p] = true
 		}
 	}
 	// Roll-ups and overrides: a manager's batch reads their reports'

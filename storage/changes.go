@@ -83,6 +83,8 @@ type ScopeReader interface {
 	// PersonLinks lists the distinct (person, manager, territory) of every
 	// revision of every person's record ever imported.
 	PersonLinks(ctx context.Context) ([]PersonLink, error)
+	// RunPeople lists, sorted, the people run runID posted lines for.
+	RunPeople(ctx context.Context, runID int64) ([]string, error)
 }
 
 // Incremental reports whether the run recomputes only its Scope's people.

@@ -144,3 +144,20 @@ func (x queries) PersonLinks(ctx context.Context) ([]storage.PersonLink, error) 
 	}
 	return out, x.d.err(rows.Err())
 }
+
+func (x queries) RunPeople(ctx context.Context, runID int64) ([]string, error) {
+	rows, err := x.query(ctx, `SELECT DISTINCT person FROM ledger_line WHERE run_id = ? ORDER BY person`, runID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var p string
+		if err := rows.Scan(&p); err != nil {
+			return nil, x.d.err(err)
+		}
+		out = append(out, p)
+	}
+	return out, x.d.err(rows.Err())
+}

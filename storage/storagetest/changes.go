@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/icomp/icomp/engine/facts"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -105,5 +107,21 @@ func ExerciseChanges(t *testing.T, open func(t *testing.T) storage.Store) {
 	}
 	if want := []string{"m1<@", "p1<m1@west", "p1<m2@west"}; !slices.Equal(got, want) {
 		t.Fatalf("PersonLinks = %v, want every revision's %v", got, want)
+	}
+	// The people a run posted for.
+	var posted []ledger.Line
+	for _, p := range []string{"p1", "m1", "p1"} {
+		posted = append(posted, ledger.Line{Ledger: ledger.PayoutLedger, Plan: "ae", PlanHash: "h", Period: "2027-Q1", Person: p,
+			Subject: "c" + strconv.Itoa(len(posted)), Amount: dec("1")})
+	}
+	inTx(t, ctx, st, func(tx storage.Tx) error {
+		_, err := tx.LedgerLineInsert(ctx, ledger.Diff(nil, posted, ledger.Posting{RunID: 7}))
+		return err
+	})
+	if people, err := st.RunPeople(ctx, 7); err != nil || !slices.Equal(people, []string{"m1", "p1"}) {
+		t.Fatalf("RunPeople(7) = %v, %v; want [m1 p1]", people, err)
+	}
+	if people, err := st.RunPeople(ctx, 8); err != nil || len(people) != 0 {
+		t.Fatalf("RunPeople(8) = %v, %v; want none", people, err)
 	}
 }

@@ -588,8 +588,11 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 	) k ON k.txn = t.id
 	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
-	// One pass: count every row, keep the first sampleMax.
-	rows, err := x.query(ctx, `SELECT t.id`+uncredited+` ORDER BY t.id`+x.d.BinaryCollate, periodLabel, span.Start.String(), span.End.String())
+	// One pass in the table's own order (a first load stores
+	// transactions by owner, so an ORDER BY id would read them at
+	// random): count every row and keep the sampleMax smallest ids, in
+	// byte order.
+	rows, err := x.query(ctx, `SELECT t.id`+uncredited, periodLabel, span.Start.String(), span.End.String())
 	if err != nil {
 		return 0, nil, err
 	}
@@ -597,14 +600,23 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 	n := 0
 	var sample []string
 	for rows.Next() {
-		if n < sampleMax {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return 0, nil, x.d.err(err)
-			}
-			sample = append(sample, id)
-		}
 		n++
+		if sampleMax <= 0 {
+			continue
+		}
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return 0, nil, x.d.err(err)
+		}
+		if len(sample) == sampleMax && id >= sample[sampleMax-1] {
+			continue
+		}
+		i := sort.SearchStrings(sample, id)
+		if len(sample) < sampleMax {
+			sample = append(sample, "")
+		}
+		copy(sample[i+1:], sample[i:])
+		sample[i] = id
 	}
 	return n, sample, x.d.err(rows.Err())
 }
@@ -632,8 +644,9 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 		where string
 		args  []any
 	}{`id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `))`, strArgs(p.People)})
-	var out []facts.Transaction
-	seen := map[string]bool{}
+	// The owners' rows are most of them: the others (territory, split)
+	// are checked against them through a set of their own ids only.
+	var out, more []facts.Transaction
 	for i, b := range branches {
 		rows, err := x.query(ctx, x.txnSelect()+` WHERE `+b.where+` AND date >= ? AND date <= ?`, append(b.args, from, to)...)
 		if err != nil {
@@ -643,14 +656,27 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 		if err != nil {
 			return nil, err
 		}
-		for _, t := range ts {
-			if i > 0 && seen[t.ID] {
-				continue
-			}
-			if len(branches) > 1 {
+		if i == 0 {
+			out = ts
+		} else {
+			more = append(more, ts...)
+		}
+	}
+	if len(more) > 0 {
+		seen := make(map[string]bool, len(more))
+		for _, t := range more {
+			seen[t.ID] = false
+		}
+		for _, t := range out {
+			if _, ok := seen[t.ID]; ok {
 				seen[t.ID] = true
 			}
-			out = append(out, t)
+		}
+		for _, t := range more {
+			if !seen[t.ID] {
+				seen[t.ID] = true
+				out = append(out, t)
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -988,6 +1014,7 @@ func (t *tx) mergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 		`INSERT INTO txn (id, version, hash, date, type, owner, territory, product, amount, currency, splits, attrs)
 		 SELECT s.id, COALESCE(t.version, 0) + 1, s.hash, s.date, s.type, s.owner, s.territory, s.product, ` + t.castMoney("s.amount") + `, s.currency, s.splits, s.attrs
 		 FROM txn_stage s LEFT JOIN txn t ON t.id = s.id WHERE t.id IS NULL OR t.hash <> s.hash
+		 ORDER BY s.owner, s.date, s.id
 		 ON CONFLICT (id) DO UPDATE SET version = excluded.version, hash = excluded.hash, date = excluded.date, type = excluded.type,
 		   owner = excluded.owner, territory = excluded.territory, product = excluded.product, amount = excluded.amount,
 		   currency = excluded.currency, splits = excluded.splits, attrs = excluded.attrs`,

@@ -67,7 +67,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	s := &Store{Store: sqlstore.New(&conn{db: db}, Dialect), DB: db}
+	s := &Store{Store: sqlstore.New(&conn{db: db, bulk: stmtCache{bulk: true}}, Dialect), DB: db}
 	return s, nil
 }
 
@@ -147,6 +147,8 @@ type conn struct {
 	// stmts keeps prepared statements of the queries run outside
 	// transactions.
 	stmts stmtCache
+	// bulk keeps the multi-row INSERTs of transactions.
+	bulk stmtCache
 }
 
 func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -179,11 +181,12 @@ func (c *conn) Begin(ctx context.Context) (sqlstore.TxConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &txConn{tx: tx}, nil
+	return &txConn{tx: tx, conn: c}, nil
 }
 
 func (c *conn) Close() error {
 	c.stmts.close()
+	c.bulk.close()
 	return c.db.Close()
 }
 
@@ -191,10 +194,25 @@ type sqlRows struct{ *sql.Rows }
 
 func (r sqlRows) Close() { _ = r.Rows.Close() }
 
-type txConn struct{ tx *sql.Tx }
+type txConn struct {
+	tx   *sql.Tx
+	conn *conn
+}
 
 func (t *txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, q, args...)
+	var res sql.Result
+	var err error
+	var st *sql.Stmt
+	if len(args) >= bulkArgsMin && t.conn != nil {
+		st = t.conn.bulk.kept(q)
+	}
+	if st != nil {
+		// Prepared once per pooled connection: Tx.StmtContext reuses
+		// the statement already prepared on the transaction's.
+		res, err = t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	} else {
+		res, err = t.tx.ExecContext(ctx, q, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -209,10 +227,23 @@ func (t *txConn) Query(ctx context.Context, q string, args ...any) (sqlstore.Row
 	return sqlRows{rows}, nil
 }
 
-func (t *txConn) Commit(context.Context) error { return t.tx.Commit() }
+func (t *txConn) Commit(ctx context.Context) error {
+	err := t.tx.Commit()
+	t.prepareNoted(ctx)
+	return err
+}
 
-func (t *txConn) Rollback(context.Context) error {
+// prepareNoted prepares the bulk inserts the transaction ran unprepared,
+// now that it no longer holds the connection.
+func (t *txConn) prepareNoted(ctx context.Context) {
+	if t.conn != nil {
+		t.conn.bulk.prepareNoted(context.WithoutCancel(ctx), t.conn.db)
+	}
+}
+
+func (t *txConn) Rollback(ctx context.Context) error {
 	err := t.tx.Rollback()
+	t.prepareNoted(ctx)
 	if errors.Is(err, sql.ErrTxDone) {
 		return nil
 	}

@@ -221,7 +221,7 @@ func (t *tx) CreditInsert(ctx context.Context, credits []ledger.Credit) error {
 		return t.d.InsertCredits(ctx, t.tc, rows)
 	}
 	for len(rows) > 0 {
-		n := min(len(rows), stageRowsPerInsert)
+		n := bulkChunk(len(rows), stageRowsPerInsert)
 		args := make([]any, 0, n*len(CreditColumns))
 		for _, r := range rows[:n] {
 			args = append(args, r...)
@@ -480,7 +480,7 @@ func (x queries) TraceCount(ctx context.Context) (int, error) {
 
 func (t *tx) TraceInsert(ctx context.Context, traces []ledger.Trace) error {
 	for len(traces) > 0 {
-		n := min(len(traces), stageRowsPerInsert)
+		n := bulkChunk(len(traces), stageRowsPerInsert)
 		args := make([]any, 0, 3*n)
 		for _, tr := range traces[:n] {
 			args = append(args, tr.LineKey, tr.RunID, tr.Detail)

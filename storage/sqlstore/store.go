@@ -822,6 +822,20 @@ func (t *tx) storedHashIs(ctx context.Context, id string, hash [hashPrefixBytes]
 // stageRowsPerInsert keeps multi-row INSERTs under SQLite's 32766-variable limit.
 const stageRowsPerInsert = 500
 
+// bulkChunk is how many of n rows the next multi-row INSERT of at most
+// max rows takes: max, or else the largest of max/10, max/100 … 1 that
+// fits. The inserts of a table so have a handful of texts, whatever the
+// row counts, and each can stay prepared (SQLite parses a 500-row INSERT
+// in about as long as it takes to run it).
+func bulkChunk(n, max int) int {
+	for size := max; size > 1; size /= 10 {
+		if n >= size {
+			return size
+		}
+	}
+	return min(n, 1)
+}
+
 func (t *tx) stageInsert(ctx context.Context, vals, splits [][]any) error {
 	for len(vals) > 0 {
 		n := min(len(vals), stageRowsPerInsert)
@@ -1547,7 +1561,7 @@ func (t *tx) ledgerLineInsert(ctx context.Context, lines []ledger.Line) (int, er
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", LedgerAmountColumn), ",") + "," + t.castMoney("?") + "," +
 		strings.TrimSuffix(strings.Repeat("?,", cols-LedgerAmountColumn-1), ",") + "),"
 	for len(lines) > 0 {
-		n := min(len(lines), ledgerRowsPerInsert)
+		n := bulkChunk(len(lines), ledgerRowsPerInsert)
 		chunk := lines[:n]
 		lines = lines[n:]
 		q := `INSERT INTO ledger_line (` + strings.Join(LedgerColumns, ", ") + `) VALUES ` +

@@ -69,6 +69,10 @@ type Dialect struct {
 	Money func(col string) string
 	// InterpretError turns a driver error into a storage error.
 	InterpretError func(error) error
+	// Uncredited replaces UncreditedLeftJoin, the FROM … WHERE of
+	// TransactionUncredited, with the same arguments in the same order;
+	// empty for the portable one.
+	Uncredited string
 }
 
 // rebind turns ? placeholders into $n for numbered dialects.

@@ -575,19 +575,27 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 	return out, x.d.err(rows.Err())
 }
 
-func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
-	// The credits of the credit lines in force: posted and superseded by
-	// no later line (ledger_line_supersedes is unique on supersedes). The
-	// supersedes <> '' lets the database look a line's successor up in
-	// that partial index: without it, a planner that thinks the period has
-	// a line or two (stale statistics) scans the whole ledger for each
-	// credit line.
-	const uncredited = ` FROM txn t LEFT JOIN (
+// UncreditedLeftJoin is the portable FROM … WHERE of TransactionUncredited
+// (arguments: the period label, the span's first and last day): the
+// period's transactions left-joined to the distinct transactions that the
+// credit lines in force credit, those without one. The credit lines in
+// force are posted and superseded by no later line
+// (ledger_line_supersedes is unique on supersedes). The supersedes <> ''
+// lets the database look a line's successor up in that partial index:
+// without it, a planner that thinks the period has a line or two (stale
+// statistics) scans the whole ledger for each credit line.
+const UncreditedLeftJoin = ` FROM txn t LEFT JOIN (
 		SELECT DISTINCT c.txn FROM credit c JOIN ledger_line l ON l.key = c.line_key
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 	) k ON k.txn = t.id
 	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
+
+func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
+	uncredited := UncreditedLeftJoin
+	if x.d.Uncredited != "" {
+		uncredited = x.d.Uncredited
+	}
 	// One pass in the table's own order (a first load stores
 	// transactions by owner, so an ORDER BY id would read them at
 	// random): count every row and keep the sampleMax smallest ids, in

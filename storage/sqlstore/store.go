@@ -580,8 +580,8 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 // period's transactions left-joined to the distinct transactions that the
 // credit lines in force credit, those without one. The credit lines in
 // force are posted and superseded by no later line
-// (ledger_line_supersedes is unique on supersedes). The supersedes <> ''
-// lets the database look a line's successor up in that partial index:
+// (ledger_line_supersedes is unique on supersedes). Testing supersedes
+// for the empty string lets the database look a line's successor up in that partial index:
 // without it, a planner that thinks the period has a line or two (stale
 // statistics) scans the whole ledger for each credit line.
 const UncreditedLeftJoin = ` FROM txn t LEFT JOIN (

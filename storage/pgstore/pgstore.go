@@ -257,52 +257,77 @@ var Dialect = &sqlstore.Dialect{
 		owner TEXT NOT NULL, territory TEXT NOT NULL, product TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
 		splits TEXT NOT NULL, attrs TEXT NOT NULL) ON COMMIT DROP;
 		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
-	BeforeMerge:       `ANALYZE txn_stage; ANALYZE txn_split_stage`,
-	BinaryCollate:     ` COLLATE "C"`,
-	Money:             func(col string) string { return col + "::text" },
-	StageTransactions: stageTransactions,
-	InsertLedgerLines: insertLedgerLines,
-	InsertCredits:     insertCredits,
-	InterpretError:    interpretError,
-	Uncredited:        uncredited,
+	BeforeMerge:           `ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	BinaryCollate:         ` COLLATE "C"`,
+	Money:                 func(col string) string { return col + "::text" },
+	StageTransactions:     stageTransactions,
+	InsertLedgerLines:     insertLedgerLines,
+	InsertCredits:         insertCredits,
+	InterpretError:        interpretError,
+	TransactionUncredited: transactionUncredited,
 }
 
-// uncredited is TransactionUncredited's FROM … WHERE: the period's
-// transactions for which no credit of a credit line in force exists. The
-// planner makes it one hash anti-join: the credits of the lines in force
-// (found through credit_line) hashed by transaction, probed by each of
-// the period's transactions as the table is read. The portable
-// UncreditedLeftJoin first sorts those credits to make them distinct,
-// which, a million of them in an external merge, cost several times the
-// join.
-const uncredited = ` FROM txn t
-	WHERE NOT EXISTS (
-		SELECT 1 FROM credit c JOIN ledger_line l ON l.key = c.line_key
-		WHERE c.txn = t.id AND l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
-		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
-	) AND t.date >= ? AND t.date <= ?`
+// transactionUncredited counts the period's transactions for which no
+// credit of a credit line in force exists, in two statements. The first
+// reads the keys of the credit lines in force (a few thousand, through
+// ledger_line's indexes). The second is one hash anti-join: the credits
+// of those keys hashed by transaction, probed by each of the period's
+// transactions as the table is read. Passing the keys as an array gives
+// the planner the credits' true number: a join that finds the lines in
+// force in the same statement is estimated at a row or two (the
+// not-superseded test), and with statistics not yet gathered after a
+// first load the planner may then check every transaction against every
+// credit in a nested loop (it ran for minutes), or, in the portable
+// UncreditedLeftJoin, sort a million credits DISTINCT first. The hash
+// may use uncreditedWorkMem; on a transaction of the caller's, in a
+// savepoint rolled back afterwards, which undoes the setting.
+func transactionUncredited(ctx context.Context, q sqlstore.Querier, span period.Range, periodLabel string, sampleMax int) (n int, sample []string, err error) {
+	read := func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '`+uncreditedWorkMem+`'`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT l.key FROM ledger_line l
+			WHERE l.period = $1 AND l.ledger = 'credit' AND l.kind = 'post'
+			  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')`, periodLabel)
+		if err != nil {
+			return err
+		}
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT t.id FROM txn t WHERE t.date >= $1 AND t.date <= $2
+			AND NOT EXISTS (SELECT 1 FROM credit c WHERE c.txn = t.id AND c.line_key = ANY($3::text[]))`,
+			span.Start.String(), span.End.String(), keys)
+		if err != nil {
+			return err
+		}
+		n, sample, err = sqlstore.CountSample(rows, sampleMax)
+		return err
+	}
+	switch q := q.(type) {
+	case *conn:
+		err = pgx.BeginTxFunc(ctx, q.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, read)
+	case *txConn:
+		var sp pgx.Tx
+		if sp, err = q.tx.Begin(ctx); err != nil {
+			break
+		}
+		err = read(sp)
+		if rerr := sp.Rollback(ctx); err == nil {
+			err = rerr
+		}
+	default:
+		panic(fmt.Sprintf("pgstore: a querier of type %T", q))
+	}
+	return n, sample, interpretError(err)
+}
 
 // uncreditedWorkMem is the memory the uncredited report's hash may use
-// (work_mem, in its own transaction): a million transaction ids take
-// about 50 MB; with the default 4 MB the hash spills to disk in batches
-// and the report takes about twice as long.
+// (work_mem): a million transaction ids take about 50 MB; with the
+// default 4 MB the hash spills to disk in batches and the report takes
+// about twice as long.
 const uncreditedWorkMem = "64MB"
-
-// TransactionUncredited is sqlstore's, in a read-only transaction of its
-// own that lets the hash use uncreditedWorkMem.
-func (s *Store) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (n int, sample []string, err error) {
-	err = s.InTxConn(ctx, func(tx storage.Tx, tc sqlstore.TxConn) error {
-		if _, err := tc.Exec(ctx, `SET TRANSACTION READ ONLY`); err != nil {
-			return interpretError(err)
-		}
-		if _, err := tc.Exec(ctx, `SET LOCAL work_mem = '`+uncreditedWorkMem+`'`); err != nil {
-			return interpretError(err)
-		}
-		n, sample, err = tx.TransactionUncredited(ctx, span, periodLabel, sampleMax)
-		return err
-	})
-	return n, sample, err
-}
 
 var stageCols = []string{"id", "line", "hash", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attrs"}
 

@@ -7,6 +7,8 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"github.com/icomp/icomp/engine/period"
 )
 
 // Rows is the part of *sql.Rows and pgx.Rows the store uses.
@@ -69,10 +71,10 @@ type Dialect struct {
 	Money func(col string) string
 	// InterpretError turns a driver error into a storage error.
 	InterpretError func(error) error
-	// Uncredited replaces UncreditedLeftJoin, the FROM … WHERE of
-	// TransactionUncredited, with the same arguments in the same order;
-	// empty for the portable one.
-	Uncredited string
+	// TransactionUncredited, when set, is the backend's
+	// TransactionUncredited, on q (the pool or a transaction); nil means
+	// the portable query, UncreditedLeftJoin.
+	TransactionUncredited func(ctx context.Context, q Querier, span period.Range, periodLabel string, sampleMax int) (int, []string, error)
 }
 
 // rebind turns ? placeholders into $n for numbered dialects.

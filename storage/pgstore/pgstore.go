@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -30,6 +31,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlstore"
 )
@@ -419,22 +421,64 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 	return int(tag.RowsAffected()), nil
 }
 
-// insertCredits copies credit rows into credit: no key can exist yet (they
-// belong to lines appended in the same transaction).
-func insertCredits(ctx context.Context, tx sqlstore.TxConn, rows [][]any) error {
-	t := pgxTx(tx)
-	share, amount := len(sqlstore.CreditColumns)-2, len(sqlstore.CreditColumns)-1
-	for _, r := range rows {
-		for _, i := range []int{share, amount} {
-			n, err := numeric(r[i].(string))
-			if err != nil {
-				return err
+// insertCredits copies credits into credit: no key can exist yet (they
+// belong to lines appended in the same transaction). The rows are made as
+// COPY asks for them, each money value straight from its decimal.
+func insertCredits(ctx context.Context, tx sqlstore.TxConn, credits []ledger.Credit) error {
+	_, err := pgxTx(tx).CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, &creditRows{credits: credits})
+	return interpretError(err)
+}
+
+// creditRows is a pgx.CopyFromSource of credits, in sqlstore.CreditColumns.
+type creditRows struct {
+	credits []ledger.Credit
+	next    int
+	row     [8]any
+}
+
+func (r *creditRows) Next() bool {
+	r.next++
+	return r.next <= len(r.credits)
+}
+
+func (r *creditRows) Values() ([]any, error) {
+	c := &r.credits[r.next-1]
+	r.row = [8]any{c.LineKey, c.Txn, c.TxnHash, c.Rule, c.Date, c.Type, decimalNumeric(c.Share), decimalNumeric(c.Amount)}
+	return r.row[:], nil
+}
+
+func (r *creditRows) Err() error { return nil }
+
+// decimalNumeric is the NUMERIC of d as numeric(d.String()) makes it (the
+// same digits and scale, so the same stored value and text): String
+// writes no exponent and no trailing fractional zeros.
+func decimalNumeric(d decimal.Decimal) pgtype.Numeric {
+	coef, exp := d.Coefficient(), d.Exponent()
+	switch {
+	case coef.Sign() == 0:
+		exp = 0
+	case exp > 0:
+		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil))
+		exp = 0
+	case exp < 0 && coef.IsInt64():
+		v := coef.Int64()
+		for exp < 0 && v%10 == 0 {
+			v /= 10
+			exp++
+		}
+		coef.SetInt64(v)
+	case exp < 0:
+		ten, q, m := big.NewInt(10), new(big.Int), new(big.Int)
+		for exp < 0 {
+			q.QuoRem(coef, ten, m)
+			if m.Sign() != 0 {
+				break
 			}
-			r[i] = n
+			coef.Set(q)
+			exp++
 		}
 	}
-	_, err := t.CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, pgx.CopyFromRows(rows))
-	return interpretError(err)
+	return pgtype.Numeric{Int: coef, Exp: exp, Valid: true}
 }
 
 // numeric turns a decimal's text into the value COPY writes to a NUMERIC

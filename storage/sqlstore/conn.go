@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 )
 
 // Rows is the part of *sql.Rows and pgx.Rows the store uses.
@@ -53,9 +54,10 @@ type Dialect struct {
 	// after seq, in order, amount as text), skipping existing keys, and
 	// returns how many were appended; nil means multi-row INSERT.
 	InsertLedgerLines func(ctx context.Context, tx TxConn, rows [][]any) (int, error)
-	// InsertCredits bulk-appends credit rows (CreditColumns, money as
-	// text); nil means multi-row INSERT.
-	InsertCredits func(ctx context.Context, tx TxConn, rows [][]any) error
+	// InsertCredits bulk-appends credits (into CreditColumns, each
+	// money value as its decimal's String would write it); nil means
+	// multi-row INSERT.
+	InsertCredits func(ctx context.Context, tx TxConn, credits []ledger.Credit) error
 	// CreateStage creates the per-transaction staging tables.
 	CreateStage string
 	// BeforeMerge runs before staged transactions are merged (statistics

@@ -846,20 +846,16 @@ func finishRun(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run st
 	if err != nil {
 		return err
 	}
-	lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{RunID: run.ID})
+	// Which ledgers the run posted into, not its lines: finalizing a
+	// run of a million transactions read its tens of thousands of lines
+	// again only to look at their ledgers.
+	ledgers, err := tx.RunLedgers(ctx, run.ID)
 	if err != nil {
 		return err
 	}
-	changedEarnings, changedBalances := false, false
-	for _, l := range lines {
-		switch l.Ledger {
-		case ledger.PayoutLedger:
-			changedEarnings = true
-		case ledger.BalanceLedger:
-			changedBalances = true
-		}
-	}
-	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(lines) > 0); err != nil {
+	changedEarnings := slices.Contains(ledgers, ledger.PayoutLedger)
+	changedBalances := slices.Contains(ledgers, ledger.BalanceLedger)
+	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(ledgers) > 0); err != nil {
 		return err
 	}
 	if err := recordRun(ctx, tx, run.ID); err != nil {

@@ -85,6 +85,8 @@ type ScopeReader interface {
 	PersonLinks(ctx context.Context) ([]PersonLink, error)
 	// RunPeople lists, sorted, the people run runID posted lines for.
 	RunPeople(ctx context.Context, runID int64) ([]string, error)
+	// RunLedgers lists, sorted, the ledgers run runID posted lines into.
+	RunLedgers(ctx context.Context, runID int64) ([]string, error)
 }
 
 // Incremental reports whether the run recomputes only its Scope's people.

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -29,6 +30,8 @@ import (
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlstore"
 )
@@ -256,14 +259,77 @@ var Dialect = &sqlstore.Dialect{
 		owner TEXT NOT NULL, territory TEXT NOT NULL, product TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
 		splits TEXT NOT NULL, attrs TEXT NOT NULL) ON COMMIT DROP;
 		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
-	BeforeMerge:       `ANALYZE txn_stage; ANALYZE txn_split_stage`,
-	BinaryCollate:     ` COLLATE "C"`,
-	Money:             func(col string) string { return col + "::text" },
-	StageTransactions: stageTransactions,
-	InsertLedgerLines: insertLedgerLines,
-	InsertCredits:     insertCredits,
-	InterpretError:    interpretError,
+	BeforeMerge:           `ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	BinaryCollate:         ` COLLATE "C"`,
+	Money:                 func(col string) string { return col + "::text" },
+	StageTransactions:     stageTransactions,
+	InsertLedgerLines:     insertLedgerLines,
+	InsertCredits:         insertCredits,
+	InterpretError:        interpretError,
+	TransactionUncredited: transactionUncredited,
 }
+
+// transactionUncredited counts the period's transactions for which no
+// credit of a credit line in force exists, in two statements. The first
+// reads the keys of the credit lines in force (a few thousand, through
+// ledger_line's indexes). The second is one hash anti-join: the credits
+// of those keys hashed by transaction, probed by each of the period's
+// transactions as the table is read. Passing the keys as an array gives
+// the planner the credits' true number: a join that finds the lines in
+// force in the same statement is estimated at a row or two (the
+// not-superseded test), and with statistics not yet gathered after a
+// first load the planner may then check every transaction against every
+// credit in a nested loop (it ran for minutes), or, in the portable
+// UncreditedLeftJoin, sort a million credits DISTINCT first. The hash
+// may use uncreditedWorkMem; on a transaction of the caller's, in a
+// savepoint rolled back afterwards, which undoes the setting.
+func transactionUncredited(ctx context.Context, q sqlstore.Querier, span period.Range, periodLabel string, sampleMax int) (n int, sample []string, err error) {
+	read := func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '`+uncreditedWorkMem+`'`); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT l.key FROM ledger_line l
+			WHERE l.period = $1 AND l.ledger = 'credit' AND l.kind = 'post'
+			  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')`, periodLabel)
+		if err != nil {
+			return err
+		}
+		keys, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return err
+		}
+		rows, err = tx.Query(ctx, `SELECT t.id FROM txn t WHERE t.date >= $1 AND t.date <= $2
+			AND NOT EXISTS (SELECT 1 FROM credit c WHERE c.txn = t.id AND c.line_key = ANY($3::text[]))`,
+			span.Start.String(), span.End.String(), keys)
+		if err != nil {
+			return err
+		}
+		n, sample, err = sqlstore.CountSample(rows, sampleMax)
+		return err
+	}
+	switch q := q.(type) {
+	case *conn:
+		err = pgx.BeginTxFunc(ctx, q.pool, pgx.TxOptions{AccessMode: pgx.ReadOnly}, read)
+	case *txConn:
+		var sp pgx.Tx
+		if sp, err = q.tx.Begin(ctx); err != nil {
+			break
+		}
+		err = read(sp)
+		if rerr := sp.Rollback(ctx); err == nil {
+			err = rerr
+		}
+	default:
+		panic(fmt.Sprintf("pgstore: a querier of type %T", q))
+	}
+	return n, sample, interpretError(err)
+}
+
+// uncreditedWorkMem is the memory the uncredited report's hash may use
+// (work_mem): a million transaction ids take about 50 MB; with the
+// default 4 MB the hash spills to disk in batches and the report takes
+// about twice as long.
+const uncreditedWorkMem = "64MB"
 
 var stageCols = []string{"id", "line", "hash", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attrs"}
 
@@ -355,22 +421,64 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 	return int(tag.RowsAffected()), nil
 }
 
-// insertCredits copies credit rows into credit: no key can exist yet (they
-// belong to lines appended in the same transaction).
-func insertCredits(ctx context.Context, tx sqlstore.TxConn, rows [][]any) error {
-	t := pgxTx(tx)
-	share, amount := len(sqlstore.CreditColumns)-2, len(sqlstore.CreditColumns)-1
-	for _, r := range rows {
-		for _, i := range []int{share, amount} {
-			n, err := numeric(r[i].(string))
-			if err != nil {
-				return err
+// insertCredits copies credits into credit: no key can exist yet (they
+// belong to lines appended in the same transaction). The rows are made as
+// COPY asks for them, each money value straight from its decimal.
+func insertCredits(ctx context.Context, tx sqlstore.TxConn, credits []ledger.Credit) error {
+	_, err := pgxTx(tx).CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, &creditRows{credits: credits})
+	return interpretError(err)
+}
+
+// creditRows is a pgx.CopyFromSource of credits, in sqlstore.CreditColumns.
+type creditRows struct {
+	credits []ledger.Credit
+	next    int
+	row     [8]any
+}
+
+func (r *creditRows) Next() bool {
+	r.next++
+	return r.next <= len(r.credits)
+}
+
+func (r *creditRows) Values() ([]any, error) {
+	c := &r.credits[r.next-1]
+	r.row = [8]any{c.LineKey, c.Txn, c.TxnHash, c.Rule, c.Date, c.Type, decimalNumeric(c.Share), decimalNumeric(c.Amount)}
+	return r.row[:], nil
+}
+
+func (r *creditRows) Err() error { return nil }
+
+// decimalNumeric is the NUMERIC of d as numeric(d.String()) makes it (the
+// same digits and scale, so the same stored value and text): String
+// writes no exponent and no trailing fractional zeros.
+func decimalNumeric(d decimal.Decimal) pgtype.Numeric {
+	coef, exp := d.Coefficient(), d.Exponent()
+	switch {
+	case coef.Sign() == 0:
+		exp = 0
+	case exp > 0:
+		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil))
+		exp = 0
+	case exp < 0 && coef.IsInt64():
+		v := coef.Int64()
+		for exp < 0 && v%10 == 0 {
+			v /= 10
+			exp++
+		}
+		coef.SetInt64(v)
+	case exp < 0:
+		ten, q, m := big.NewInt(10), new(big.Int), new(big.Int)
+		for exp < 0 {
+			q.QuoRem(coef, ten, m)
+			if m.Sign() != 0 {
+				break
 			}
-			r[i] = n
+			coef.Set(q)
+			exp++
 		}
 	}
-	_, err := t.CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, pgx.CopyFromRows(rows))
-	return interpretError(err)
+	return pgtype.Numeric{Int: coef, Exp: exp, Valid: true}
 }
 
 // numeric turns a decimal's text into the value COPY writes to a NUMERIC

@@ -146,7 +146,16 @@ func (x queries) PersonLinks(ctx context.Context) ([]storage.PersonLink, error) 
 }
 
 func (x queries) RunPeople(ctx context.Context, runID int64) ([]string, error) {
-	rows, err := x.query(ctx, `SELECT DISTINCT person FROM ledger_line WHERE run_id = ? ORDER BY person`, runID)
+	return x.runDistinct(ctx, `SELECT DISTINCT person FROM ledger_line WHERE run_id = ? ORDER BY person`, runID)
+}
+
+func (x queries) RunLedgers(ctx context.Context, runID int64) ([]string, error) {
+	return x.runDistinct(ctx, `SELECT DISTINCT ledger FROM ledger_line WHERE run_id = ? ORDER BY ledger`, runID)
+}
+
+// runDistinct reads one text column of a query on a run's lines.
+func (x queries) runDistinct(ctx context.Context, q string, runID int64) ([]string, error) {
+	rows, err := x.query(ctx, q, runID)
 	if err != nil {
 		return nil, err
 	}

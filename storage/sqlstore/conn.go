@@ -7,6 +7,9 @@ import (
 	"context"
 	"strconv"
 	"strings"
+
+	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 )
 
 // Rows is the part of *sql.Rows and pgx.Rows the store uses.
@@ -51,9 +54,10 @@ type Dialect struct {
 	// after seq, in order, amount as text), skipping existing keys, and
 	// returns how many were appended; nil means multi-row INSERT.
 	InsertLedgerLines func(ctx context.Context, tx TxConn, rows [][]any) (int, error)
-	// InsertCredits bulk-appends credit rows (CreditColumns, money as
-	// text); nil means multi-row INSERT.
-	InsertCredits func(ctx context.Context, tx TxConn, rows [][]any) error
+	// InsertCredits bulk-appends credits (into CreditColumns, each
+	// money value as its decimal's String would write it); nil means
+	// multi-row INSERT.
+	InsertCredits func(ctx context.Context, tx TxConn, credits []ledger.Credit) error
 	// CreateStage creates the per-transaction staging tables.
 	CreateStage string
 	// BeforeMerge runs before staged transactions are merged (statistics
@@ -69,6 +73,10 @@ type Dialect struct {
 	Money func(col string) string
 	// InterpretError turns a driver error into a storage error.
 	InterpretError func(error) error
+	// TransactionUncredited, when set, is the backend's
+	// TransactionUncredited, on q (the pool or a transaction); nil means
+	// the portable query, UncreditedLeftJoin.
+	TransactionUncredited func(ctx context.Context, q Querier, span period.Range, periodLabel string, sampleMax int) (int, []string, error)
 }
 
 // rebind turns ? placeholders into $n for numbered dialects.

@@ -213,12 +213,12 @@ func (t *tx) CreditInsert(ctx context.Context, credits []ledger.Credit) error {
 	if len(credits) == 0 {
 		return nil
 	}
+	if t.d.InsertCredits != nil {
+		return t.d.InsertCredits(ctx, t.tc, credits)
+	}
 	rows := make([][]any, len(credits))
 	for i, c := range credits {
 		rows[i] = []any{c.LineKey, c.Txn, c.TxnHash, c.Rule, c.Date, c.Type, c.Share.String(), c.Amount.String()}
-	}
-	if t.d.InsertCredits != nil {
-		return t.d.InsertCredits(ctx, t.tc, rows)
 	}
 	for len(rows) > 0 {
 		n := bulkChunk(len(rows), stageRowsPerInsert)

@@ -506,30 +506,63 @@ func transactionSum(t facts.Transaction) [sha256.Size]byte {
 }
 
 func (x queries) scanTxns(rows Rows) ([]facts.Transaction, error) {
+	var c txnChunks
+	if err := x.scanTxnsInto(rows, &c); err != nil {
+		return nil, err
+	}
+	out := make([]facts.Transaction, 0, c.n)
+	for _, ch := range c.chunks {
+		out = append(out, ch...)
+	}
+	return out, nil
+}
+
+// txnChunks holds transactions as they are read, in chunks that never
+// move: no slice of them is grown and copied as it fills, and a pointer
+// to one stays valid.
+type txnChunks struct {
+	chunks [][]facts.Transaction
+	n      int
+}
+
+// txnChunkLen is the length of a txnChunks chunk.
+const txnChunkLen = 1024
+
+// next returns a zeroed transaction appended to c, to fill.
+func (c *txnChunks) next() *facts.Transaction {
+	if k := len(c.chunks); k == 0 || len(c.chunks[k-1]) == txnChunkLen {
+		c.chunks = append(c.chunks, make([]facts.Transaction, 0, txnChunkLen))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, facts.Transaction{})
+	c.n++
+	return &(*last)[len(*last)-1]
+}
+
+// scanTxnsInto reads rows of txnSelect into c.
+func (x queries) scanTxnsInto(rows Rows, c *txnChunks) error {
 	defer rows.Close()
-	var out []facts.Transaction
 	for rows.Next() {
-		var t facts.Transaction
+		t := c.next()
 		var date, amount, splits, attrs string
 		if err := rows.Scan(&t.ID, &date, &t.Type, &t.Owner, &t.Territory, &t.Product, &amount, &t.Currency, &splits, &attrs, &t.Hash); err != nil {
-			return nil, x.d.err(err)
+			return x.d.err(err)
 		}
 		var err error
 		if t.Date, err = period.ParseDate(date); err != nil {
-			return nil, err
+			return err
 		}
 		if t.Amount, err = decimal.NewFromString(amount); err != nil {
-			return nil, fmt.Errorf("transaction %s: amount %q: %w", t.ID, amount, err)
+			return fmt.Errorf("transaction %s: amount %q: %w", t.ID, amount, err)
 		}
 		if t.Splits, err = parseSplits(splits); err != nil {
-			return nil, fmt.Errorf("transaction %s: %w", t.ID, err)
+			return fmt.Errorf("transaction %s: %w", t.ID, err)
 		}
 		if t.Attrs, err = parseAttrs(attrs); err != nil {
-			return nil, fmt.Errorf("transaction %s: attrs: %w", t.ID, err)
+			return fmt.Errorf("transaction %s: attrs: %w", t.ID, err)
 		}
-		out = append(out, t)
 	}
-	return out, x.d.err(rows.Err())
+	return x.d.err(rows.Err())
 }
 
 func (x queries) txnSelect() string {
@@ -575,27 +608,40 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 	return out, x.d.err(rows.Err())
 }
 
-func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
-	// The credits of the credit lines in force: posted and superseded by
-	// no later line (ledger_line_supersedes is unique on supersedes). The
-	// supersedes <> '' lets the database look a line's successor up in
-	// that partial index: without it, a planner that thinks the period has
-	// a line or two (stale statistics) scans the whole ledger for each
-	// credit line.
-	const uncredited = ` FROM txn t LEFT JOIN (
+// UncreditedLeftJoin is the portable FROM … WHERE of TransactionUncredited
+// (arguments: the period label, the span's first and last day): the
+// period's transactions left-joined to the distinct transactions that the
+// credit lines in force credit, those without one. The credit lines in
+// force are posted and superseded by no later line
+// (ledger_line_supersedes is unique on supersedes). Testing supersedes
+// for the empty string lets the database look a line's successor up in that partial index:
+// without it, a planner that thinks the period has a line or two (stale
+// statistics) scans the whole ledger for each credit line.
+const UncreditedLeftJoin = ` FROM txn t LEFT JOIN (
 		SELECT DISTINCT c.txn FROM credit c JOIN ledger_line l ON l.key = c.line_key
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 	) k ON k.txn = t.id
 	WHERE t.date >= ? AND t.date <= ? AND k.txn IS NULL`
+
+func (x queries) TransactionUncredited(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (int, []string, error) {
+	if x.d.TransactionUncredited != nil {
+		return x.d.TransactionUncredited(ctx, x.q, span, periodLabel, sampleMax)
+	}
 	// One pass in the table's own order (a first load stores
 	// transactions by owner, so an ORDER BY id would read them at
-	// random): count every row and keep the sampleMax smallest ids, in
-	// byte order.
-	rows, err := x.query(ctx, `SELECT t.id`+uncredited, periodLabel, span.Start.String(), span.End.String())
+	// random): count every row and keep the sampleMax smallest ids.
+	rows, err := x.query(ctx, `SELECT t.id`+UncreditedLeftJoin, periodLabel, span.Start.String(), span.End.String())
 	if err != nil {
 		return 0, nil, err
 	}
+	n, sample, err := CountSample(rows, sampleMax)
+	return n, sample, x.d.err(err)
+}
+
+// CountSample counts rows (one id each, in any order) and keeps the
+// sampleMax smallest ids, in byte order. It closes rows.
+func CountSample(rows Rows, sampleMax int) (int, []string, error) {
 	defer rows.Close()
 	n := 0
 	var sample []string
@@ -606,7 +652,7 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 		}
 		var id string
 		if err := rows.Scan(&id); err != nil {
-			return 0, nil, x.d.err(err)
+			return 0, nil, err
 		}
 		if len(sample) == sampleMax && id >= sample[sampleMax-1] {
 			continue
@@ -618,7 +664,7 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 		copy(sample[i+1:], sample[i:])
 		sample[i] = id
 	}
-	return n, sample, x.d.err(rows.Err())
+	return n, sample, rows.Err()
 }
 
 // TransactionListForPeople reads each way a transaction can reach the
@@ -644,42 +690,43 @@ func (x queries) TransactionListForPeople(ctx context.Context, p storage.Transac
 		where string
 		args  []any
 	}{`id IN (SELECT txn_id FROM txn_split WHERE person IN (` + placeholders(len(p.People)) + `))`, strArgs(p.People)})
-	// The owners' rows are most of them: the others (territory, split)
-	// are checked against them through a set of their own ids only.
-	var out, more []facts.Transaction
-	for i, b := range branches {
+	// Every branch's rows go into chunks; references to them are sorted
+	// by id (swapping references, not whole transactions) and copied out
+	// once, each id once: the first read of a transaction reached twice
+	// (its owner's and a split's, say) is kept.
+	var c txnChunks
+	for _, b := range branches {
 		rows, err := x.query(ctx, x.txnSelect()+` WHERE `+b.where+` AND date >= ? AND date <= ?`, append(b.args, from, to)...)
 		if err != nil {
 			return nil, err
 		}
-		ts, err := x.scanTxns(rows)
-		if err != nil {
+		if err := x.scanTxnsInto(rows, &c); err != nil {
 			return nil, err
 		}
-		if i == 0 {
-			out = ts
-		} else {
-			more = append(more, ts...)
+	}
+	type ref struct {
+		t   *facts.Transaction
+		pos int
+	}
+	refs := make([]ref, 0, c.n)
+	for _, ch := range c.chunks {
+		for i := range ch {
+			refs = append(refs, ref{&ch[i], len(refs)})
 		}
 	}
-	if len(more) > 0 {
-		seen := make(map[string]bool, len(more))
-		for _, t := range more {
-			seen[t.ID] = false
+	slices.SortFunc(refs, func(a, b ref) int {
+		if c := strings.Compare(a.t.ID, b.t.ID); c != 0 {
+			return c
 		}
-		for _, t := range out {
-			if _, ok := seen[t.ID]; ok {
-				seen[t.ID] = true
-			}
+		return a.pos - b.pos
+	})
+	out := make([]facts.Transaction, 0, len(refs))
+	for i, r := range refs {
+		if i > 0 && r.t.ID == refs[i-1].t.ID {
+			continue
 		}
-		for _, t := range more {
-			if !seen[t.ID] {
-				seen[t.ID] = true
-				out = append(out, t)
-			}
-		}
+		out = append(out, *r.t)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
 }
 

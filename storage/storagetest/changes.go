@@ -124,4 +124,16 @@ func ExerciseChanges(t *testing.T, open func(t *testing.T) storage.Store) {
 	if people, err := st.RunPeople(ctx, 8); err != nil || len(people) != 0 {
 		t.Fatalf("RunPeople(8) = %v, %v; want none", people, err)
 	}
+	// The ledgers a run posted into.
+	inTx(t, ctx, st, func(tx storage.Tx) error {
+		_, err := tx.LedgerLineInsert(ctx, ledger.Diff(nil, []ledger.Line{{Ledger: ledger.CreditLedger, Plan: "ae", PlanHash: "h", Period: "2027-Q1", Person: "p1",
+			Subject: ledger.CreditsSubject, Amount: dec("5")}}, ledger.Posting{RunID: 7}))
+		return err
+	})
+	if ledgers, err := st.RunLedgers(ctx, 7); err != nil || !slices.Equal(ledgers, []string{ledger.CreditLedger, ledger.PayoutLedger}) {
+		t.Fatalf("RunLedgers(7) = %v, %v; want [%s %s]", ledgers, err, ledger.CreditLedger, ledger.PayoutLedger)
+	}
+	if ledgers, err := st.RunLedgers(ctx, 8); err != nil || len(ledgers) != 0 {
+		t.Fatalf("RunLedgers(8) = %v, %v; want none", ledgers, err)
+	}
 }

@@ -209,6 +209,15 @@ func testTransactionUncredited(t *testing.T, b *bundle) {
 		if err != nil || n != wantN || strings.Join(sample, ",") != strings.Join(want, ",") {
 			t.Fatalf("TransactionUncredited = %d %v, %v; want %d %v", n, sample, err, wantN, want)
 		}
+		// The same inside a transaction (a backend may read it
+		// differently outside one), and with a sample of one.
+		inTx(t, ctx, st, func(tx storage.Tx) error {
+			n, sample, err := tx.TransactionUncredited(ctx, q1, "2027-Q1", 1)
+			if err != nil || n != wantN || strings.Join(sample, ",") != strings.Join(want[:min(1, len(want))], ",") {
+				t.Fatalf("in a transaction, TransactionUncredited = %d %v, %v; want %d %v", n, sample, err, wantN, want[:min(1, len(want))])
+			}
+			return nil
+		})
 	}
 	check(4, "T0", "T1")
 	post(1, "p1", "T1", "T2")

@@ -15,11 +15,7 @@ import (
 func TestStmtCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "icomp.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	c := &conn{db: s.DB}
 	defer c.stmts.close()
 	ask := func(q string, args ...any) string {
@@ -77,11 +73,7 @@ func TestStmtCache(t *testing.T) {
 func TestStmtCacheConcurrent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "icomp.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	c := &conn{db: s.DB}
 	defer c.stmts.close()
 	errs := make(chan error, 8)
@@ -129,11 +121,7 @@ func TestStmtCacheConcurrent(t *testing.T) {
 func TestBulkInsertsKept(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "icomp.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openTemp(t)
 	c := &conn{db: s.DB, bulk: stmtCache{bulk: true}}
 	defer c.bulk.close()
 	if _, err := c.Exec(ctx, `CREATE TABLE b (n INTEGER NOT NULL)`); err != nil {
@@ -193,4 +181,16 @@ func TestBulkInsertsKept(t *testing.T) {
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM b`).Scan(&got); err != nil || got != want {
 		t.Errorf("%d rows, %v; want %d", got, err, want)
 	}
+}
+
+// openTemp opens a new database in a temporary directory, closed when
+// the test ends.
+func openTemp(t *testing.T) *Store {
+	t.Helper()
+	s, err := Open(context.Background(), filepath.Join(t.TempDir(), "icomp.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

@@ -184,6 +184,9 @@ var fingerprintForTest func(id string) (uint64, bool)
 // txnSeen is what a transaction import knows of the ids: the stored rows,
 // marked when read unchanged, and the ids of the rows staged.
 type txnSeen struct {
+	// empty says that txn held no row when the import read it (under
+	// the inputs lock): the merge is then a first load (firstLoad).
+	empty  bool
 	print  idPrint
 	stored storedTxns
 	file   fileIDs
@@ -199,6 +202,7 @@ func (t *tx) loadTxnSeen(ctx context.Context) (*txnSeen, error) {
 	s := &txnSeen{print: idPrint{seed: maphash.MakeSeed()}}
 	s.file.reserve(fileIDsMin)
 	if n == 0 {
+		s.empty = true
 		return s, nil
 	}
 	s.stored.rows = make([]storedTxn, 0, n)

@@ -67,6 +67,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TransactionStageDuplicate", testTransactionStageDuplicate},
 		{"TransactionStageChunks", testTransactionStageChunks},
 		{"TransactionFirstLoad", testTransactionFirstLoad},
+		{"TransactionChangeLog", testTransactionChangeLog},
 		{"TransactionReimport", testTransactionReimport},
 		{"TransactionReimportOneChanged", testTransactionReimportOneChanged},
 		{"TransactionListForPeople", testTransactionListForPeople},
@@ -664,6 +665,63 @@ func testTransactionFirstLoad(t *testing.T, b *bundle) {
 	c, err = stage(batches)
 	must(t, err)
 	wantCounts(t, "re-import", c, storage.ImportCounts{Unchanged: n})
+}
+
+// testTransactionChangeLog: the change sequence lists the transactions a
+// first load adds, then those a re-import adds or changes, one entry each
+// in id order; a first load of more than ChangeBulk rows is one bulk entry.
+func testTransactionChangeLog(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"))
+	since := func(after int64) ([]storage.InputChange, int64) {
+		t.Helper()
+		cs, more, err := st.InputChangesSince(ctx, after, 100)
+		must(t, err)
+		if more {
+			t.Fatal("more than 100 changes")
+		}
+		var txns []storage.InputChange
+		last := after
+		for _, c := range cs {
+			last = c.Seq
+			if c.Kind == storage.ChangeTransaction || c.Kind == storage.ChangeTransactions {
+				txns = append(txns, storage.InputChange{Kind: c.Kind, Ref: c.Ref})
+			}
+		}
+		return txns, last
+	}
+	want := func(what string, got []storage.InputChange, refs ...string) {
+		t.Helper()
+		var w []storage.InputChange
+		for _, r := range refs {
+			w = append(w, storage.InputChange{Kind: storage.ChangeTransaction, Ref: r})
+		}
+		if !slices.Equal(got, w) {
+			t.Fatalf("%s: changes %+v, want %+v", what, got, w)
+		}
+	}
+	_, seq := since(0)
+	wantCounts(t, "first load", importTxns(t, ctx, st, txn("T3", "2027-01-10", "a", "", "1"), txn("T1", "2027-01-11", "a", "", "2"), txn("T2", "2027-01-09", "a", "", "3")),
+		storage.ImportCounts{Inserted: 3})
+	got, seq := since(seq)
+	want("first load", got, "T1", "T2", "T3")
+	wantCounts(t, "re-import", importTxns(t, ctx, st, txn("T3", "2027-01-10", "a", "", "1"), txn("T1", "2027-01-11", "a", "", "7"), txn("T2", "2027-01-09", "a", "", "3"), txn("T4", "2027-01-09", "a", "", "4")),
+		storage.ImportCounts{Inserted: 1, Changed: 1, Unchanged: 2})
+	got, _ = since(seq)
+	want("re-import", got, "T1", "T4")
+
+	_, st = b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"))
+	_, seq = since(0)
+	rows := make([]facts.Transaction, storage.ChangeBulk+1)
+	for i := range rows {
+		rows[i] = txn(fmt.Sprintf("T%06d", i), "2027-01-10", "a", "", "1")
+	}
+	wantCounts(t, "bulk first load", importTxns(t, ctx, st, rows...), storage.ImportCounts{Inserted: len(rows)})
+	got, _ = since(seq)
+	if len(got) != 1 || got[0].Kind != storage.ChangeTransactions {
+		t.Fatalf("bulk first load: changes %+v, want one %s entry", got, storage.ChangeTransactions)
+	}
 }
 
 // copiesOf stages n copies of transaction id on lines from, from+1, …, in

@@ -129,7 +129,8 @@ type record struct {
 
 func (r record) get(k string) string { return r.fields[k] }
 
-// rowReader yields records from CSV or JSON Lines.
+// rowReader yields records from CSV or JSON Lines. A record's fields map
+// may be reused by the next call: keep none of it.
 type rowReader interface {
 	next() (record, error) // io.EOF at the end
 }
@@ -291,6 +292,8 @@ type csvReader struct {
 	// name is one rowShapeProblems would report.
 	limits     []int
 	namesClean bool
+	// fields is the map every record's fields are read into.
+	fields map[string]string
 }
 
 func (c *csvReader) next() (record, error) {
@@ -302,7 +305,14 @@ func (c *csvReader) next() (record, error) {
 		return record{}, csvError(c.file, err)
 	}
 	line, _ := c.cr.FieldPos(0)
-	rec := record{line: line, fields: make(map[string]string, len(row)), attrCols: c.attrCols}
+	// The fields map is the reader's, cleared for each row: a record's
+	// fields are read before the next row is (its attrs, which a parsed
+	// row keeps, are its own).
+	if c.fields == nil {
+		c.fields = make(map[string]string, len(c.cols)+1)
+	}
+	clear(c.fields)
+	rec := record{line: line, fields: c.fields, attrCols: c.attrCols}
 	// What rowShapeProblems checks, checked here over the row's fields in
 	// order, spares it three walks over the row's maps.
 	rec.clean = c.namesClean

@@ -259,7 +259,18 @@ var Dialect = &sqlstore.Dialect{
 		owner TEXT NOT NULL, territory TEXT NOT NULL, product TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,
 		splits TEXT NOT NULL, attrs TEXT NOT NULL) ON COMMIT DROP;
 		CREATE TEMP TABLE txn_split_stage (txn_id TEXT NOT NULL, person TEXT NOT NULL) ON COMMIT DROP`,
-	BeforeMerge:           `ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	BeforeMerge: `ANALYZE txn_stage; ANALYZE txn_split_stage`,
+	// Every index, the primary key's included (no foreign key refers to
+	// txn): a key inserted in (owner, date) order is a random insert
+	// into the id index, which costs more than loading the rows.
+	TxnIndexes: `SELECT 'DROP INDEX ' || quote_ident(i.indexname), i.indexdef FROM pg_indexes i
+		WHERE i.schemaname = current_schema() AND i.tablename = 'txn'
+		AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conrelid = 'txn'::regclass AND c.conname = i.indexname)
+		UNION ALL
+		SELECT 'ALTER TABLE txn DROP CONSTRAINT ' || quote_ident(conname), 'ALTER TABLE txn ADD CONSTRAINT ' || quote_ident(conname) || ' ' || pg_get_constraintdef(oid)
+		FROM pg_constraint WHERE conrelid = 'txn'::regclass AND contype IN ('p', 'u')
+		ORDER BY 1`,
+	BeforeFirstLoad:       `SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'`,
 	BinaryCollate:         ` COLLATE "C"`,
 	Money:                 func(col string) string { return col + "::text" },
 	StageTransactions:     stageTransactions,

@@ -83,6 +83,9 @@ var Dialect = &sqlstore.Dialect{
 	// The staging tables live as long as the connection: a first load's
 	// million rows are not left for the next import to delete.
 	AfterMerge: `DELETE FROM txn_stage; DELETE FROM txn_split_stage`,
+	// Every index but the primary key's (which SQLite cannot drop).
+	TxnIndexes: `SELECT 'DROP INDEX "' || replace(name, '"', '""') || '"', sql FROM sqlite_master
+		WHERE type = 'index' AND tbl_name = 'txn' AND sql IS NOT NULL ORDER BY name`,
 }
 
 // SchemaVersionOf returns the app schema version of an open database.
@@ -197,6 +200,31 @@ func (r sqlRows) Close() { _ = r.Rows.Close() }
 type txConn struct {
 	tx   *sql.Tx
 	conn *conn
+	// prepared keeps the statements ExecPrepared prepared, for the
+	// transaction (closed with it).
+	prepared map[string]*sql.Stmt
+}
+
+// ExecPrepared runs q as Exec does, through a statement prepared once per
+// transaction: an import stages its rows by thousands of the same long
+// INSERT, which SQLite would otherwise parse each time.
+func (t *txConn) ExecPrepared(ctx context.Context, q string, args ...any) (int64, error) {
+	st, ok := t.prepared[q]
+	if !ok {
+		var err error
+		if st, err = t.tx.PrepareContext(ctx, q); err != nil {
+			return 0, err
+		}
+		if t.prepared == nil {
+			t.prepared = map[string]*sql.Stmt{}
+		}
+		t.prepared[q] = st
+	}
+	res, err := st.ExecContext(ctx, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 func (t *txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {

@@ -33,6 +33,12 @@ type TxConn interface {
 	Rollback(ctx context.Context) error
 }
 
+// PreparingTxConn is a TxConn that can run a statement prepared once for
+// the transaction, however many times it runs.
+type PreparingTxConn interface {
+	ExecPrepared(ctx context.Context, sql string, args ...any) (int64, error)
+}
+
 // Conn is a backend's connection pool.
 type Conn interface {
 	Querier
@@ -66,6 +72,14 @@ type Dialect struct {
 	// AfterMerge runs once staged transactions are merged (emptying
 	// staging tables that outlive the transaction); empty for none.
 	AfterMerge string
+	// TxnIndexes lists txn's indexes that a first load drops before it
+	// inserts and builds again after: rows of (statement dropping it,
+	// statement creating it as it was). Empty for none.
+	TxnIndexes string
+	// BeforeFirstLoad runs before a first load inserts its rows (settings
+	// for its sort and index builds, local to the transaction); empty
+	// for none.
+	BeforeFirstLoad string
 	// BinaryCollate is appended to text columns in ORDER BY to compare them
 	// byte-wise, as Go does ("" where that is the default).
 	BinaryCollate string

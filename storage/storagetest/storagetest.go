@@ -66,6 +66,8 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TransactionStagedDates", testTransactionStagedDates},
 		{"TransactionStageDuplicate", testTransactionStageDuplicate},
 		{"TransactionStageChunks", testTransactionStageChunks},
+		{"TransactionFirstLoad", testTransactionFirstLoad},
+		{"TransactionChangeLog", testTransactionChangeLog},
 		{"TransactionReimport", testTransactionReimport},
 		{"TransactionReimportOneChanged", testTransactionReimportOneChanged},
 		{"TransactionListForPeople", testTransactionListForPeople},
@@ -574,6 +576,152 @@ func testTransactionStageDuplicate(t *testing.T, b *bundle) {
 	}
 	// The staging area does not leak into the next transaction.
 	wantCounts(t, "clean import after failures", importTxns(t, ctx, st, txn("T1", "2027-01-10", "a", "", "1")), storage.ImportCounts{Inserted: 1})
+}
+
+// testTransactionFirstLoad: an import into an empty txn (which drops
+// txn's indexes, inserts and builds them again) stores its rows in
+// (owner, date) order, leaves the indexes and the primary key as they
+// were, and a repeated id still fails it, indexes intact.
+func testTransactionFirstLoad(t *testing.T, b *bundle) {
+	if b.opts.RawQueryInt == nil || b.opts.RawExec == nil {
+		t.Skip("no raw SQL hooks")
+	}
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"), person("b", "B", "1900-01-01"), person("c", "C", "1900-01-01"))
+	var indexes, outOfOrder string
+	switch st.Backend() {
+	case "sqlite":
+		indexes = `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'txn'`
+		outOfOrder = `SELECT COUNT(*) FROM (SELECT owner, date, LAG(owner) OVER (ORDER BY rowid) AS po, LAG(date) OVER (ORDER BY rowid) AS pd FROM txn) d
+			WHERE po > owner OR (po = owner AND pd > date)`
+	case "postgres":
+		indexes = `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'txn'`
+		outOfOrder = `SELECT COUNT(*) FROM (SELECT owner, date, LAG(owner) OVER (ORDER BY ctid) AS po, LAG(date) OVER (ORDER BY ctid) AS pd FROM txn) d
+			WHERE po > owner COLLATE "C" OR (po = owner AND pd > date COLLATE "C")`
+	default:
+		t.Skipf("backend %s", st.Backend())
+	}
+	before, err := b.opts.RawQueryInt(ctx, st, indexes)
+	must(t, err)
+	if before < 3 {
+		t.Fatalf("txn has %d indexes before the load, want at least 3", before)
+	}
+	const n = 1200
+	owners := []string{"c", "a", "b"}
+	var batches [][]storage.StagedTransaction
+	var batch []storage.StagedTransaction
+	for i := range n {
+		r := txn(fmt.Sprintf("T%05d", i), fmt.Sprintf("2027-01-%02d", 28-i%27), owners[i%3], "west", fmt.Sprint(i+1))
+		if i%7 == 0 {
+			r.Splits = []facts.Split{split(owners[i%3], "0.5"), split(owners[(i+1)%3], "0.5")}
+		}
+		batch = append(batch, storage.StagedTransaction{Transaction: r, Line: i + 2})
+		if len(batch) == 500 {
+			batches, batch = append(batches, batch), nil
+		}
+	}
+	batches = append(batches, batch)
+	stage := func(batches [][]storage.StagedTransaction) (storage.ImportCounts, error) {
+		var c storage.ImportCounts
+		err := st.InTx(ctx, func(tx storage.Tx) error {
+			for _, batch := range batches {
+				if err := tx.TransactionStage(ctx, batch); err != nil {
+					return err
+				}
+			}
+			var err error
+			c, err = tx.TransactionMergeStaged(ctx)
+			return err
+		})
+		return c, err
+	}
+	// A repeated id in a later chunk fails the first load.
+	dupRow := storage.StagedTransaction{Transaction: txn("T00003", "2027-02-01", "a", "", "5"), Line: n + 2}
+	_, err = stage(append(slices.Clone(batches), []storage.StagedTransaction{dupRow}))
+	var dup *storage.DuplicateError
+	if !errors.As(err, &dup) || *dup != (storage.DuplicateError{ID: "T00003", Line: n + 2, FirstLine: 5}) {
+		t.Fatalf("first load with a repeated id: %v, want T00003 on line %d repeating line 5", err, n+2)
+	}
+	if got, err := b.opts.RawQueryInt(ctx, st, indexes); err != nil || got != before {
+		t.Fatalf("after a failed first load txn has %d indexes (%v), want %d", got, err, before)
+	}
+	c, err := stage(batches)
+	must(t, err)
+	wantCounts(t, "first load", c, storage.ImportCounts{Inserted: n})
+	if got, err := b.opts.RawQueryInt(ctx, st, indexes); err != nil || got != before {
+		t.Fatalf("after the first load txn has %d indexes (%v), want %d", got, err, before)
+	}
+	if got, err := b.opts.RawQueryInt(ctx, st, outOfOrder); err != nil || got != 0 {
+		t.Fatalf("%d rows stored out of (owner, date) order (%v), want 0", got, err)
+	}
+	if got, err := b.opts.RawQueryInt(ctx, st, `SELECT COUNT(*) FROM txn_split`); err != nil || got != 2*((n+6)/7) {
+		t.Fatalf("%d split rows (%v), want %d", got, err, 2*((n+6)/7))
+	}
+	// The primary key is back: the database refuses a second row of an id.
+	if err := b.opts.RawExec(ctx, st, `INSERT INTO txn SELECT * FROM txn WHERE id = 'T00001'`); err == nil {
+		t.Fatal("a second row of id T00001 was accepted: txn's primary key is missing after the first load")
+	}
+	// Importing the same rows again changes nothing.
+	c, err = stage(batches)
+	must(t, err)
+	wantCounts(t, "re-import", c, storage.ImportCounts{Unchanged: n})
+}
+
+// testTransactionChangeLog: the change sequence lists the transactions a
+// first load adds, then those a re-import adds or changes, one entry each
+// in id order; a first load of more than ChangeBulk rows is one bulk entry.
+func testTransactionChangeLog(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"))
+	since := func(after int64) ([]storage.InputChange, int64) {
+		t.Helper()
+		cs, more, err := st.InputChangesSince(ctx, after, 100)
+		must(t, err)
+		if more {
+			t.Fatal("more than 100 changes")
+		}
+		var txns []storage.InputChange
+		last := after
+		for _, c := range cs {
+			last = c.Seq
+			if c.Kind == storage.ChangeTransaction || c.Kind == storage.ChangeTransactions {
+				txns = append(txns, storage.InputChange{Kind: c.Kind, Ref: c.Ref})
+			}
+		}
+		return txns, last
+	}
+	want := func(what string, got []storage.InputChange, refs ...string) {
+		t.Helper()
+		var w []storage.InputChange
+		for _, r := range refs {
+			w = append(w, storage.InputChange{Kind: storage.ChangeTransaction, Ref: r})
+		}
+		if !slices.Equal(got, w) {
+			t.Fatalf("%s: changes %+v, want %+v", what, got, w)
+		}
+	}
+	_, seq := since(0)
+	wantCounts(t, "first load", importTxns(t, ctx, st, txn("T3", "2027-01-10", "a", "", "1"), txn("T1", "2027-01-11", "a", "", "2"), txn("T2", "2027-01-09", "a", "", "3")),
+		storage.ImportCounts{Inserted: 3})
+	got, seq := since(seq)
+	want("first load", got, "T1", "T2", "T3")
+	wantCounts(t, "re-import", importTxns(t, ctx, st, txn("T3", "2027-01-10", "a", "", "1"), txn("T1", "2027-01-11", "a", "", "7"), txn("T2", "2027-01-09", "a", "", "3"), txn("T4", "2027-01-09", "a", "", "4")),
+		storage.ImportCounts{Inserted: 1, Changed: 1, Unchanged: 2})
+	got, _ = since(seq)
+	want("re-import", got, "T1", "T4")
+
+	_, st = b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"))
+	_, seq = since(0)
+	rows := make([]facts.Transaction, storage.ChangeBulk+1)
+	for i := range rows {
+		rows[i] = txn(fmt.Sprintf("T%06d", i), "2027-01-10", "a", "", "1")
+	}
+	wantCounts(t, "bulk first load", importTxns(t, ctx, st, rows...), storage.ImportCounts{Inserted: len(rows)})
+	got, _ = since(seq)
+	if len(got) != 1 || got[0].Kind != storage.ChangeTransactions {
+		t.Fatalf("bulk first load: changes %+v, want one %s entry", got, storage.ChangeTransactions)
+	}
 }
 
 // copiesOf stages n copies of transaction id on lines from, from+1, …, in

@@ -121,6 +121,35 @@ func inTx(t *testing.T, ctx context.Context, st storage.Store, fn func(tx storag
 	must(t, st.InTx(ctx, fn))
 }
 
+// stageMerge is one import: batches staged in turn, then merged, in one
+// transaction.
+func stageMerge(ctx context.Context, st storage.Store, batches ...[]storage.StagedTransaction) (storage.ImportCounts, error) {
+	var c storage.ImportCounts
+	err := st.InTx(ctx, func(tx storage.Tx) error {
+		for _, batch := range batches {
+			if err := tx.TransactionStage(ctx, batch); err != nil {
+				return err
+			}
+		}
+		var err error
+		c, err = tx.TransactionMergeStaged(ctx)
+		return err
+	})
+	return c, err
+}
+
+// wantDuplicate fails unless err is the repeated id want.
+func wantDuplicate(t *testing.T, what string, err error, want storage.DuplicateError) {
+	t.Helper()
+	var dup *storage.DuplicateError
+	if !errors.As(err, &dup) {
+		t.Fatalf("%s: error %v, want a *storage.DuplicateError", what, err)
+	}
+	if *dup != want {
+		t.Fatalf("%s: %+v, want %+v", what, *dup, want)
+	}
+}
+
 func wantCounts(t *testing.T, what string, got, want storage.ImportCounts) {
 	t.Helper()
 	if got != want {
@@ -554,22 +583,8 @@ func testTransactionStageDuplicate(t *testing.T, b *bundle) {
 		},
 	}
 	for _, tt := range tests {
-		err := st.InTx(ctx, func(tx storage.Tx) error {
-			for _, batch := range tt.batches {
-				if err := tx.TransactionStage(ctx, batch); err != nil {
-					return err
-				}
-			}
-			_, err := tx.TransactionMergeStaged(ctx)
-			return err
-		})
-		var dup *storage.DuplicateError
-		if !errors.As(err, &dup) {
-			t.Fatalf("%s: error %v, want a *storage.DuplicateError", tt.name, err)
-		}
-		if *dup != tt.want {
-			t.Fatalf("%s: %+v, want %+v", tt.name, *dup, tt.want)
-		}
+		_, err := stageMerge(ctx, st, tt.batches...)
+		wantDuplicate(t, tt.name, err, tt.want)
 		if n, _ := st.TransactionCount(ctx); n != 0 {
 			t.Fatalf("%s: %d transactions stored after a failed import, want 0", tt.name, n)
 		}
@@ -621,31 +636,14 @@ func testTransactionFirstLoad(t *testing.T, b *bundle) {
 		}
 	}
 	batches = append(batches, batch)
-	stage := func(batches [][]storage.StagedTransaction) (storage.ImportCounts, error) {
-		var c storage.ImportCounts
-		err := st.InTx(ctx, func(tx storage.Tx) error {
-			for _, batch := range batches {
-				if err := tx.TransactionStage(ctx, batch); err != nil {
-					return err
-				}
-			}
-			var err error
-			c, err = tx.TransactionMergeStaged(ctx)
-			return err
-		})
-		return c, err
-	}
 	// A repeated id in a later chunk fails the first load.
 	dupRow := storage.StagedTransaction{Transaction: txn("T00003", "2027-02-01", "a", "", "5"), Line: n + 2}
-	_, err = stage(append(slices.Clone(batches), []storage.StagedTransaction{dupRow}))
-	var dup *storage.DuplicateError
-	if !errors.As(err, &dup) || *dup != (storage.DuplicateError{ID: "T00003", Line: n + 2, FirstLine: 5}) {
-		t.Fatalf("first load with a repeated id: %v, want T00003 on line %d repeating line 5", err, n+2)
-	}
+	_, err = stageMerge(ctx, st, append(slices.Clone(batches), []storage.StagedTransaction{dupRow})...)
+	wantDuplicate(t, "first load with a repeated id", err, storage.DuplicateError{ID: "T00003", Line: n + 2, FirstLine: 5})
 	if got, err := b.opts.RawQueryInt(ctx, st, indexes); err != nil || got != before {
 		t.Fatalf("after a failed first load txn has %d indexes (%v), want %d", got, err, before)
 	}
-	c, err := stage(batches)
+	c, err := stageMerge(ctx, st, batches...)
 	must(t, err)
 	wantCounts(t, "first load", c, storage.ImportCounts{Inserted: n})
 	if got, err := b.opts.RawQueryInt(ctx, st, indexes); err != nil || got != before {
@@ -662,7 +660,7 @@ func testTransactionFirstLoad(t *testing.T, b *bundle) {
 		t.Fatal("a second row of id T00001 was accepted: txn's primary key is missing after the first load")
 	}
 	// Importing the same rows again changes nothing.
-	c, err = stage(batches)
+	c, err = stageMerge(ctx, st, batches...)
 	must(t, err)
 	wantCounts(t, "re-import", c, storage.ImportCounts{Unchanged: n})
 }
@@ -1410,22 +1408,8 @@ func testTransactionReimport(t *testing.T, b *bundle) {
 		},
 	}
 	for _, tt := range dups {
-		err := st.InTx(ctx, func(tx storage.Tx) error {
-			for _, batch := range tt.batches {
-				if err := tx.TransactionStage(ctx, batch); err != nil {
-					return err
-				}
-			}
-			_, err := tx.TransactionMergeStaged(ctx)
-			return err
-		})
-		var dup *storage.DuplicateError
-		if !errors.As(err, &dup) {
-			t.Fatalf("%s: error %v, want a *storage.DuplicateError", tt.name, err)
-		}
-		if *dup != tt.want {
-			t.Fatalf("%s: %+v, want %+v", tt.name, *dup, tt.want)
-		}
+		_, err := stageMerge(ctx, st, tt.batches...)
+		wantDuplicate(t, tt.name, err, tt.want)
 		if n, _ := st.TransactionCount(ctx); n != 4 {
 			t.Fatalf("%s: %d transactions stored after a failed import, want 4", tt.name, n)
 		}
@@ -1542,13 +1526,7 @@ func testTransactionReimportOneChanged(t *testing.T, b *bundle) {
 			_, err := tx.TransactionMergeStaged(ctx)
 			return err
 		})
-		var dup *storage.DuplicateError
-		if !errors.As(err, &dup) {
-			t.Fatalf("%s: error %v, want a *storage.DuplicateError", tt.name, err)
-		}
-		if *dup != tt.want {
-			t.Fatalf("%s: %+v, want %+v", tt.name, *dup, tt.want)
-		}
+		wantDuplicate(t, tt.name, err, tt.want)
 	}
 	if got, err := st.TransactionGet(ctx, "T00020"); err != nil || !sameTxn(got, changed[20]) {
 		t.Fatalf("T00020 after the refused imports = %+v, %v; want it unchanged", got, err)

@@ -56,6 +56,20 @@ func (c fastCompiler[E]) fixTop(n ast.Node) fixFn[E] {
 	return nil
 }
 
+// fixFrom reads get's decimal as a fixed pair (nil when get is nil).
+func fixFrom[E any](get decFn[E]) fixFn[E] {
+	if get == nil {
+		return nil
+	}
+	return func(e *E) (int64, int32, bool) {
+		v, ok := get(e)
+		if !ok {
+			return 0, 0, false
+		}
+		return fixOf(v)
+	}
+}
+
 // fixed compiles decimal node n to int64 closures, or returns nil when
 // it has a shape they do not take.
 func (c fastCompiler[E]) fixed(n ast.Node) fixFn[E] {
@@ -74,17 +88,7 @@ func (c fastCompiler[E]) fixed(n ast.Node) fixFn[E] {
 		}
 		return func(*E) (int64, int32, bool) { return vc, ve, true }
 	case *ast.IdentifierNode, *ast.MemberNode:
-		get := c.decimalValue(n)
-		if get == nil {
-			return nil
-		}
-		return func(e *E) (int64, int32, bool) {
-			v, ok := get(e)
-			if !ok {
-				return 0, 0, false
-			}
-			return fixOf(v)
-		}
+		return fixFrom(c.decimalValue(n))
 	case *ast.ConditionalNode:
 		cond, a, b := c.bool(n.Cond), c.fixed(n.Exp1), c.fixed(n.Exp2)
 		if cond == nil || a == nil || b == nil {
@@ -104,17 +108,7 @@ func (c fastCompiler[E]) fixed(n ast.Node) fixFn[E] {
 	case *ast.CallNode:
 		name := callee(n)
 		if name == "_attrnum" {
-			get := c.callDecimal(n)
-			if get == nil {
-				return nil
-			}
-			return func(e *E) (int64, int32, bool) {
-				v, ok := get(e)
-				if !ok {
-					return 0, 0, false
-				}
-				return fixOf(v)
-			}
+			return fixFrom(c.callDecimal(n))
 		}
 		if name == "_dneg" && len(n.Arguments) == 1 {
 			x := c.fixed(n.Arguments[0])

@@ -67,7 +67,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("migrate %s: %w", path, err)
 	}
-	s := &Store{Store: sqlstore.New(&conn{db: db, bulk: stmtCache{bulk: true}}, Dialect), DB: db}
+	s := &Store{Store: sqlstore.New(&conn{db: db}, Dialect), DB: db}
 	return s, nil
 }
 
@@ -150,8 +150,6 @@ type conn struct {
 	// stmts keeps prepared statements of the queries run outside
 	// transactions.
 	stmts stmtCache
-	// bulk keeps the multi-row INSERTs of transactions.
-	bulk stmtCache
 }
 
 func (c *conn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
@@ -184,12 +182,11 @@ func (c *conn) Begin(ctx context.Context) (sqlstore.TxConn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &txConn{tx: tx, conn: c}, nil
+	return &txConn{tx: tx}, nil
 }
 
 func (c *conn) Close() error {
 	c.stmts.close()
-	c.bulk.close()
 	return c.db.Close()
 }
 
@@ -198,16 +195,16 @@ type sqlRows struct{ *sql.Rows }
 func (r sqlRows) Close() { _ = r.Rows.Close() }
 
 type txConn struct {
-	tx   *sql.Tx
-	conn *conn
+	tx *sql.Tx
 	// prepared keeps the statements ExecPrepared prepared, for the
 	// transaction (closed with it).
 	prepared map[string]*sql.Stmt
 }
 
 // ExecPrepared runs q as Exec does, through a statement prepared once per
-// transaction: an import stages its rows by thousands of the same long
-// INSERT, which SQLite would otherwise parse each time.
+// transaction: an import stages its rows, and a batch posts its credits,
+// by many of the same long INSERT, which SQLite would otherwise parse each
+// time.
 func (t *txConn) ExecPrepared(ctx context.Context, q string, args ...any) (int64, error) {
 	st, ok := t.prepared[q]
 	if !ok {
@@ -228,19 +225,7 @@ func (t *txConn) ExecPrepared(ctx context.Context, q string, args ...any) (int64
 }
 
 func (t *txConn) Exec(ctx context.Context, q string, args ...any) (int64, error) {
-	var res sql.Result
-	var err error
-	var st *sql.Stmt
-	if len(args) >= bulkArgsMin && t.conn != nil {
-		st = t.conn.bulk.kept(q)
-	}
-	if st != nil {
-		// Prepared once per pooled connection: Tx.StmtContext reuses
-		// the statement already prepared on the transaction's.
-		res, err = t.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-	} else {
-		res, err = t.tx.ExecContext(ctx, q, args...)
-	}
+	res, err := t.tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return 0, err
 	}
@@ -255,23 +240,10 @@ func (t *txConn) Query(ctx context.Context, q string, args ...any) (sqlstore.Row
 	return sqlRows{rows}, nil
 }
 
-func (t *txConn) Commit(ctx context.Context) error {
-	err := t.tx.Commit()
-	t.prepareNoted(ctx)
-	return err
-}
+func (t *txConn) Commit(context.Context) error { return t.tx.Commit() }
 
-// prepareNoted prepares the bulk inserts the transaction ran unprepared,
-// now that it no longer holds the connection.
-func (t *txConn) prepareNoted(ctx context.Context) {
-	if t.conn != nil {
-		t.conn.bulk.prepareNoted(context.WithoutCancel(ctx), t.conn.db)
-	}
-}
-
-func (t *txConn) Rollback(ctx context.Context) error {
+func (t *txConn) Rollback(context.Context) error {
 	err := t.tx.Rollback()
-	t.prepareNoted(ctx)
 	if errors.Is(err, sql.ErrTxDone) {
 		return nil
 	}

@@ -113,76 +113,6 @@ func TestStmtCacheConcurrent(t *testing.T) {
 	}
 }
 
-// TestBulkInsertsKept: a multi-row INSERT in a transaction is prepared
-// once and kept (in the bulk cache, whatever its length); later
-// transactions reuse it and every row lands; a short Exec is not kept;
-// once bulkCacheMax are kept, a new repeated insert evicts the one
-// unused longest.
-func TestBulkInsertsKept(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	s := openTemp(t)
-	c := &conn{db: s.DB, bulk: stmtCache{bulk: true}}
-	defer c.bulk.close()
-	if _, err := c.Exec(ctx, `CREATE TABLE b (n INTEGER NOT NULL)`); err != nil {
-		t.Fatal(err)
-	}
-	insert := func(rows int) {
-		t.Helper()
-		tx, err := c.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		args := make([]any, rows)
-		for i := range args {
-			args[i] = i
-		}
-		q := `INSERT INTO b (n) VALUES ` + strings.TrimSuffix(strings.Repeat("(?),", rows), ",")
-		if n, err := tx.Exec(ctx, q, args...); err != nil || n != int64(rows) {
-			t.Fatalf("insert of %d rows: %d, %v", rows, n, err)
-		}
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	insert(bulkArgsMin)
-	if n := len(c.bulk.m); n != 0 {
-		t.Errorf("%d bulk statements kept after one insert, want 0 (only a repeated text is kept)", n)
-	}
-	for range 3 {
-		insert(bulkArgsMin)
-	}
-	insert(bulkArgsMin - 1)
-	insert(bulkArgsMin - 1)
-	if n := len(c.bulk.m); n != 1 {
-		t.Errorf("%d bulk statements kept, want 1 (the %d-row insert)", n, bulkArgsMin)
-	}
-	for i := range bulkCacheMax + 3 {
-		insert(bulkArgsMin + 1 + i)
-		insert(bulkArgsMin + 1 + i)
-	}
-	if n := len(c.bulk.m); n != bulkCacheMax {
-		t.Errorf("%d bulk statements kept, want %d", n, bulkCacheMax)
-	}
-	// The cache is full of inserts run twice each; the last ones made
-	// room by evicting those unused longest, the first among them.
-	last := bulkArgsMin + bulkCacheMax + 3
-	if _, ok := c.bulk.m[`INSERT INTO b (n) VALUES `+strings.TrimSuffix(strings.Repeat("(?),", last), ",")]; !ok {
-		t.Errorf("the last insert repeated (%d rows) is not kept", last)
-	}
-	if _, ok := c.bulk.m[`INSERT INTO b (n) VALUES `+strings.TrimSuffix(strings.Repeat("(?),", bulkArgsMin), ",")]; ok {
-		t.Errorf("the insert unused longest (%d rows) is still kept", bulkArgsMin)
-	}
-	var got, want int
-	for i := range bulkCacheMax + 3 {
-		want += 2 * (bulkArgsMin + 1 + i)
-	}
-	want += 4*bulkArgsMin + 2*(bulkArgsMin-1)
-	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM b`).Scan(&got); err != nil || got != want {
-		t.Errorf("%d rows, %v; want %d", got, err, want)
-	}
-}
-
 // openTemp opens a new database in a temporary directory, closed when
 // the test ends.
 func openTemp(t *testing.T) *Store {
@@ -193,4 +123,45 @@ func openTemp(t *testing.T) *Store {
 	}
 	t.Cleanup(func() { s.Close() })
 	return s
+}
+
+// TestExecPrepared: a long INSERT run many times in one transaction is
+// prepared once and every row lands; the statements go with the
+// transaction.
+func TestExecPrepared(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := openTemp(t)
+	c := &conn{db: s.DB}
+	if _, err := c.Exec(ctx, `CREATE TABLE b (n INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	const rows = 500
+	q := `INSERT INTO b (n) VALUES ` + strings.TrimSuffix(strings.Repeat("(?),", rows), ",")
+	args := make([]any, rows)
+	for i := range args {
+		args[i] = i
+	}
+	for range 2 {
+		tc, err := c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tx := tc.(*txConn)
+		for range 3 {
+			if n, err := tx.ExecPrepared(ctx, q, args...); err != nil || n != rows {
+				t.Fatalf("ExecPrepared: %d rows, %v; want %d", n, err, rows)
+			}
+		}
+		if n := len(tx.prepared); n != 1 {
+			t.Errorf("%d statements prepared for one text, want 1", n)
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM b`).Scan(&got); err != nil || got != 6*rows {
+		t.Errorf("%d rows, %v; want %d", got, err, 6*rows)
+	}
 }

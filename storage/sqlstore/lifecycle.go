@@ -228,7 +228,7 @@ func (t *tx) CreditInsert(ctx context.Context, credits []ledger.Credit) error {
 		}
 		rows = rows[n:]
 		one := "(?,?,?,?,?,?," + t.castMoney("?") + "," + t.castMoney("?") + "),"
-		if _, err := t.exec(ctx, `INSERT INTO credit (`+strings.Join(CreditColumns, ", ")+`) VALUES `+strings.TrimSuffix(strings.Repeat(one, n), ","), args...); err != nil {
+		if _, err := t.execPrepared(ctx, `INSERT INTO credit (`+strings.Join(CreditColumns, ", ")+`) VALUES `+strings.TrimSuffix(strings.Repeat(one, n), ","), args...); err != nil {
 			return err
 		}
 	}
@@ -486,7 +486,7 @@ func (t *tx) TraceInsert(ctx context.Context, traces []ledger.Trace) error {
 			args = append(args, tr.LineKey, tr.RunID, tr.Detail)
 		}
 		traces = traces[n:]
-		if _, err := t.exec(ctx, `INSERT INTO line_trace (line_key, run_id, detail) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ","), args...); err != nil {
+		if _, err := t.execPrepared(ctx, `INSERT INTO line_trace (line_key, run_id, detail) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ","), args...); err != nil {
 			return err
 		}
 	}

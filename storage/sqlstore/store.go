@@ -874,9 +874,9 @@ const stageRowsPerInsert = 500
 
 // bulkChunk is how many of n rows the next multi-row INSERT of at most
 // max rows takes: max, or else the largest of max/10, max/100 … 1 that
-// fits. The inserts of a table so have a handful of texts, whatever the
-// row counts, and each can stay prepared (SQLite parses a 500-row INSERT
-// in about as long as it takes to run it).
+// fits. The inserts of a table in a transaction so have a handful of
+// texts, whatever the row counts, and each is prepared once (execPrepared:
+// SQLite parses a 500-row INSERT in about as long as it takes to run it).
 func bulkChunk(n, max int) int {
 	for size := max; size > 1; size /= 10 {
 		if n >= size {
@@ -888,7 +888,7 @@ func bulkChunk(n, max int) int {
 
 func (t *tx) stageInsert(ctx context.Context, vals, splits [][]any) error {
 	for len(vals) > 0 {
-		n := min(len(vals), stageRowsPerInsert)
+		n := bulkChunk(len(vals), stageRowsPerInsert)
 		chunk := vals[:n]
 		vals = vals[n:]
 		q := `INSERT INTO txn_stage (id, line, hash, date, type, owner, territory, product, amount, currency, splits, attrs) VALUES ` +
@@ -905,7 +905,7 @@ func (t *tx) stageInsert(ctx context.Context, vals, splits [][]any) error {
 		}
 	}
 	for len(splits) > 0 {
-		n := min(len(splits), stageRowsPerInsert)
+		n := bulkChunk(len(splits), stageRowsPerInsert)
 		chunk := splits[:n]
 		splits = splits[n:]
 		q := `INSERT INTO txn_split_stage (txn_id, person) VALUES ` + strings.TrimSuffix(strings.Repeat("(?,?),", len(chunk)), ",") + ` ON CONFLICT DO NOTHING`
@@ -1723,7 +1723,7 @@ func (t *tx) ledgerLineInsert(ctx context.Context, lines []ledger.Line) (int, er
 		for _, l := range chunk {
 			args = append(args, ledgerRow(l)...)
 		}
-		added, err := t.exec(ctx, q, args...)
+		added, err := t.execPrepared(ctx, q, args...)
 		if err != nil {
 			return total, err
 		}

@@ -630,6 +630,9 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 	if x.d.TransactionUncredited != nil {
 		return x.d.TransactionUncredited(ctx, x.q, span, periodLabel, sampleMax)
 	}
+	if n, sample, ok, err := x.uncreditedInMemory(ctx, span, periodLabel, sampleMax); ok || err != nil {
+		return n, sample, err
+	}
 	// One pass in the table's own order (a first load stores
 	// transactions by owner, so an ORDER BY id would read them at
 	// random): count every row and keep the sampleMax smallest ids.
@@ -639,6 +642,77 @@ func (x queries) TransactionUncredited(ctx context.Context, span period.Range, p
 	}
 	n, sample, err := CountSample(rows, sampleMax)
 	return n, sample, x.d.err(err)
+}
+
+// UncreditedInMemoryMax is how many credits of the lines in force
+// uncreditedInMemory holds in a set before it gives up for
+// UncreditedLeftJoin: about 50 bytes each.
+var UncreditedInMemoryMax = 4_000_000
+
+// uncreditedInMemory is TransactionUncredited as an anti-join in Go, in
+// one statement (one snapshot): its first arm lists the transactions the
+// credit lines in force credit (the lines through ledger_line's indexes,
+// their credits through credit_line), which go into a set; its second
+// the period's transactions, each counted unless the set has it. SQLite
+// runs the arms of a UNION ALL one after the other; rows out of that
+// order are an error. The left join's DISTINCT over a million credits
+// costs SQLite a sort to a temporary B-tree, several times this. ok is
+// false, and nothing counted, when the credits outnumber
+// UncreditedInMemoryMax.
+func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (n int, sample []string, ok bool, err error) {
+	rows, err := x.query(ctx, `SELECT 0, c.txn FROM ledger_line l JOIN credit c ON c.line_key = l.key
+		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
+		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
+		UNION ALL
+		SELECT 1, t.id FROM txn t WHERE t.date >= ? AND t.date <= ?`, periodLabel, span.Start.String(), span.End.String())
+	if err != nil {
+		return 0, nil, false, err
+	}
+	defer rows.Close()
+	credited := map[string]struct{}{}
+	counting := false
+	for rows.Next() {
+		var arm int
+		var id string
+		if err := rows.Scan(&arm, &id); err != nil {
+			return 0, nil, false, x.d.err(err)
+		}
+		if arm == 0 {
+			if counting {
+				return 0, nil, false, fmt.Errorf("uncredited transactions: a credit read after the period's transactions")
+			}
+			if len(credited) == UncreditedInMemoryMax {
+				return 0, nil, false, nil
+			}
+			credited[id] = struct{}{}
+			continue
+		}
+		counting = true
+		if _, ok := credited[id]; ok {
+			continue
+		}
+		n++
+		sample = keepSmallest(sample, id, sampleMax)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, false, x.d.err(err)
+	}
+	return n, sample, true, nil
+}
+
+// keepSmallest adds id to sample, the max smallest ids seen so far in
+// byte order, when it is one of them.
+func keepSmallest(sample []string, id string, max int) []string {
+	if max <= 0 || len(sample) == max && id >= sample[max-1] {
+		return sample
+	}
+	i := sort.SearchStrings(sample, id)
+	if len(sample) < max {
+		sample = append(sample, "")
+	}
+	copy(sample[i+1:], sample[i:])
+	sample[i] = id
+	return sample
 }
 
 // CountSample counts rows (one id each, in any order) and keeps the
@@ -656,15 +730,7 @@ func CountSample(rows Rows, sampleMax int) (int, []string, error) {
 		if err := rows.Scan(&id); err != nil {
 			return 0, nil, err
 		}
-		if len(sample) == sampleMax && id >= sample[sampleMax-1] {
-			continue
-		}
-		i := sort.SearchStrings(sample, id)
-		if len(sample) < sampleMax {
-			sample = append(sample, "")
-		}
-		copy(sample[i+1:], sample[i:])
-		sample[i] = id
+		sample = keepSmallest(sample, id, sampleMax)
 	}
 	return n, sample, rows.Err()
 }

@@ -164,6 +164,14 @@ func testTamperEvident(t *testing.T, b *bundle) {
 	}
 }
 
+// ExerciseUncredited runs Exercise's TransactionUncredited check alone,
+// for a backend to run it again under another setting (a second way of
+// reading it).
+func ExerciseUncredited(t *testing.T, open func(t *testing.T) storage.Store) {
+	t.Helper()
+	testTransactionUncredited(t, &bundle{open: open})
+}
+
 // testTransactionUncredited: transactions dated in the span that no
 // credit line in force credits, counted and sampled in id order; a
 // credit line that was reversed credits nothing.

@@ -17,7 +17,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,7 +30,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine/period"
-	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlstore"
 )
@@ -41,7 +39,7 @@ var migrations embed.FS
 
 // SchemaVersion is the app schema version this build expects; the SQLite
 // backend's is the same (a test checks).
-const SchemaVersion = 14
+const SchemaVersion = 15
 
 // ErrSchema is returned by Open when the database is not at SchemaVersion.
 var ErrSchema = errors.New("database schema does not match this icomp")
@@ -283,14 +281,15 @@ var Dialect = &sqlstore.Dialect{
 // transactionUncredited counts the period's transactions for which no
 // credit of a credit line in force exists, in two statements. The first
 // reads the keys of the credit lines in force (a few thousand, through
-// ledger_line's indexes). The second is one hash anti-join: the credits
-// of those keys hashed by transaction, probed by each of the period's
-// transactions as the table is read. Passing the keys as an array gives
+// ledger_line's indexes). The second is one hash anti-join: the
+// transactions of those lines' credit packs (unnested from their JSON)
+// hashed, probed by each of the period's transactions as the table is
+// read. Passing the keys as an array gives
 // the planner the credits' true number: a join that finds the lines in
 // force in the same statement is estimated at a row or two (the
 // not-superseded test), and with statistics not yet gathered after a
 // first load the planner may then check every transaction against every
-// credit in a nested loop (it ran for minutes), or, in the portable
+// credit in a nested loop (it ran for minutes), or, in the SQLite
 // UncreditedLeftJoin, sort a million credits DISTINCT first. The hash
 // may use uncreditedWorkMem; on a transaction of the caller's, in a
 // savepoint rolled back afterwards, which undoes the setting.
@@ -310,7 +309,8 @@ func transactionUncredited(ctx context.Context, q sqlstore.Querier, span period.
 			return err
 		}
 		rows, err = tx.Query(ctx, `SELECT t.id FROM txn t WHERE t.date >= $1 AND t.date <= $2
-			AND NOT EXISTS (SELECT 1 FROM credit c WHERE c.txn = t.id AND c.line_key = ANY($3::text[]))`,
+			AND NOT EXISTS (SELECT 1 FROM credit c, json_array_elements_text(c.credits::json -> 'txn') k(txn)
+				WHERE c.line_key = ANY($3::text[]) AND k.txn = t.id)`,
 			span.Start.String(), span.End.String(), keys)
 		if err != nil {
 			return err
@@ -432,64 +432,13 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 	return int(tag.RowsAffected()), nil
 }
 
-// insertCredits copies credits into credit: no key can exist yet (they
-// belong to lines appended in the same transaction). The rows are made as
-// COPY asks for them, each money value straight from its decimal.
-func insertCredits(ctx context.Context, tx sqlstore.TxConn, credits []ledger.Credit) error {
-	_, err := pgxTx(tx).CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, &creditRows{credits: credits})
+// insertCredits copies credit packs into credit: no key can exist yet
+// (they belong to lines appended in the same transaction).
+func insertCredits(ctx context.Context, tx sqlstore.TxConn, keys, packs []string) error {
+	_, err := pgxTx(tx).CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
+		return []any{keys[i], packs[i]}, nil
+	}))
 	return interpretError(err)
-}
-
-// creditRows is a pgx.CopyFromSource of credits, in sqlstore.CreditColumns.
-type creditRows struct {
-	credits []ledger.Credit
-	next    int
-	row     [8]any
-}
-
-func (r *creditRows) Next() bool {
-	r.next++
-	return r.next <= len(r.credits)
-}
-
-func (r *creditRows) Values() ([]any, error) {
-	c := &r.credits[r.next-1]
-	r.row = [8]any{c.LineKey, c.Txn, c.TxnHash, c.Rule, c.Date, c.Type, decimalNumeric(c.Share), decimalNumeric(c.Amount)}
-	return r.row[:], nil
-}
-
-func (r *creditRows) Err() error { return nil }
-
-// decimalNumeric is the NUMERIC of d as numeric(d.String()) makes it (the
-// same digits and scale, so the same stored value and text): String
-// writes no exponent and no trailing fractional zeros.
-func decimalNumeric(d decimal.Decimal) pgtype.Numeric {
-	coef, exp := d.Coefficient(), d.Exponent()
-	switch {
-	case coef.Sign() == 0:
-		exp = 0
-	case exp > 0:
-		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(exp)), nil))
-		exp = 0
-	case exp < 0 && coef.IsInt64():
-		v := coef.Int64()
-		for exp < 0 && v%10 == 0 {
-			v /= 10
-			exp++
-		}
-		coef.SetInt64(v)
-	case exp < 0:
-		ten, q, m := big.NewInt(10), new(big.Int), new(big.Int)
-		for exp < 0 {
-			q.QuoRem(coef, ten, m)
-			if m.Sign() != 0 {
-				break
-			}
-			coef.Set(q)
-			exp++
-		}
-	}
-	return pgtype.Numeric{Int: coef, Exp: exp, Valid: true}
 }
 
 // numeric turns a decimal's text into the value COPY writes to a NUMERIC

@@ -27,7 +27,7 @@ import (
 var migrations embed.FS
 
 // SchemaVersion is the app schema version this build expects.
-const SchemaVersion = 14
+const SchemaVersion = 15
 
 // Store is the SQLite backend.
 type Store struct {

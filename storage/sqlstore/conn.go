@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/icomp/icomp/engine/period"
-	"github.com/icomp/icomp/ledger"
 )
 
 // Rows is the part of *sql.Rows and pgx.Rows the store uses.
@@ -60,10 +59,9 @@ type Dialect struct {
 	// after seq, in order, amount as text), skipping existing keys, and
 	// returns how many were appended; nil means multi-row INSERT.
 	InsertLedgerLines func(ctx context.Context, tx TxConn, rows [][]any) (int, error)
-	// InsertCredits bulk-appends credits (into CreditColumns, each
-	// money value as its decimal's String would write it); nil means
-	// multi-row INSERT.
-	InsertCredits func(ctx context.Context, tx TxConn, credits []ledger.Credit) error
+	// InsertCredits bulk-appends credit packs (CreditColumns: the lines'
+	// keys and their packs, CreditPacks); nil means multi-row INSERT.
+	InsertCredits func(ctx context.Context, tx TxConn, keys, packs []string) error
 	// CreateStage creates the per-transaction staging tables.
 	CreateStage string
 	// BeforeMerge runs before staged transactions are merged (statistics

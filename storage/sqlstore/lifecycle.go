@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -123,112 +124,83 @@ func (t *tx) ExportLineAdd(ctx context.Context, id int64, keys []string) error {
 
 // ---- credits ----
 
-func (x queries) creditSelect() string {
-	return `SELECT c.line_key, c.txn, c.txn_hash, c.rule, c.date, c.type, ` + x.money("c.share") + `, ` + x.money("c.amount") + ` FROM credit c`
-}
-
-func (x queries) scanCredits(rows Rows) ([]ledger.Credit, error) {
+// scanCredits reads rows of (line key, pack) into credits, each line's
+// in canonical order.
+func (x queries) scanCredits(rows Rows, fn func(ledger.Credit) error) error {
 	defer rows.Close()
-	var out []ledger.Credit
+	var key, pack string
+	var cs []ledger.Credit
 	for rows.Next() {
-		var c ledger.Credit
-		var share, amount string
-		if err := rows.Scan(&c.LineKey, &c.Txn, &c.TxnHash, &c.Rule, &c.Date, &c.Type, &share, &amount); err != nil {
-			return nil, x.d.err(err)
-		}
-		var err error
-		if c.Share, err = decimal.NewFromString(share); err != nil {
-			return nil, fmt.Errorf("credit %s: share %q: %w", c.Txn, share, err)
-		}
-		if c.Amount, err = decimal.NewFromString(amount); err != nil {
-			return nil, fmt.Errorf("credit %s: amount %q: %w", c.Txn, amount, err)
-		}
-		out = append(out, c)
-	}
-	return out, x.d.err(rows.Err())
-}
-
-func sortCreditsByLine(cs []ledger.Credit) {
-	sort.Slice(cs, func(i, j int) bool {
-		a, b := cs[i], cs[j]
-		if a.LineKey != b.LineKey {
-			return a.LineKey < b.LineKey
-		}
-		if a.Txn != b.Txn {
-			return a.Txn < b.Txn
-		}
-		return a.Rule < b.Rule
-	})
-}
-
-func (x queries) CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error) {
-	var out []ledger.Credit
-	for len(lineKeys) > 0 {
-		n := min(len(lineKeys), stageRowsPerInsert)
-		rows, err := x.query(ctx, x.creditSelect()+` WHERE c.line_key IN (`+placeholders(n)+`)`, strArgs(lineKeys[:n])...)
-		if err != nil {
-			return nil, err
-		}
-		lineKeys = lineKeys[n:]
-		cs, err := x.scanCredits(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, cs...)
-	}
-	sortCreditsByLine(out)
-	return out, nil
-}
-
-func (x queries) CreditScan(ctx context.Context, fn func(ledger.Credit) error) error {
-	// The credit_line index gives line key order without a sort.
-	rows, err := x.query(ctx, x.creditSelect()+` ORDER BY c.line_key`+x.d.BinaryCollate)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	var c ledger.Credit
-	var share, amount string
-	for rows.Next() {
-		if err := rows.Scan(&c.LineKey, &c.Txn, &c.TxnHash, &c.Rule, &c.Date, &c.Type, &share, &amount); err != nil {
+		if err := rows.Scan(&key, &pack); err != nil {
 			return x.d.err(err)
 		}
-		if c.Share, err = decimal.NewFromString(share); err != nil {
-			return fmt.Errorf("credit %s: share %q: %w", c.Txn, share, err)
-		}
-		if c.Amount, err = decimal.NewFromString(amount); err != nil {
-			return fmt.Errorf("credit %s: amount %q: %w", c.Txn, amount, err)
-		}
-		if err := fn(c); err != nil {
+		var err error
+		if cs, err = DecodeCreditPack(cs[:0], key, pack); err != nil {
 			return err
+		}
+		for _, c := range cs {
+			if err := fn(c); err != nil {
+				return err
+			}
 		}
 	}
 	return x.d.err(rows.Err())
 }
 
-// CreditColumns are credit's columns in insert order.
-var CreditColumns = []string{"line_key", "txn", "txn_hash", "rule", "date", "type", "share", "amount"}
+func (x queries) CreditList(ctx context.Context, lineKeys []string) ([]ledger.Credit, error) {
+	sorted := slices.Clone(lineKeys)
+	slices.Sort(sorted)
+	sorted = slices.Compact(sorted)
+	var out []ledger.Credit
+	for len(sorted) > 0 {
+		n := min(len(sorted), stageRowsPerInsert)
+		rows, err := x.query(ctx, `SELECT line_key, credits FROM credit WHERE line_key IN (`+placeholders(n)+`) ORDER BY line_key`+x.d.BinaryCollate, strArgs(sorted[:n])...)
+		if err != nil {
+			return nil, err
+		}
+		sorted = sorted[n:]
+		if err := x.scanCredits(rows, func(c ledger.Credit) error { out = append(out, c); return nil }); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (x queries) CreditScan(ctx context.Context, fn func(ledger.Credit) error) error {
+	rows, err := x.query(ctx, `SELECT line_key, credits FROM credit ORDER BY line_key`+x.d.BinaryCollate)
+	if err != nil {
+		return err
+	}
+	return x.scanCredits(rows, fn)
+}
+
+// CreditColumns are credit's columns in insert order: a line's key and its
+// credits' pack (CreditPacks).
+var CreditColumns = []string{"line_key", "credits"}
+
+// creditsPerInsert is how many lines' credit packs one INSERT carries:
+// packs run to a few hundred kilobytes each.
+const creditsPerInsert = 50
 
 func (t *tx) CreditInsert(ctx context.Context, credits []ledger.Credit) error {
 	if len(credits) == 0 {
 		return nil
 	}
+	keys, packs, err := CreditPacks(credits)
+	if err != nil {
+		return err
+	}
 	if t.d.InsertCredits != nil {
-		return t.d.InsertCredits(ctx, t.tc, credits)
+		return t.d.InsertCredits(ctx, t.tc, keys, packs)
 	}
-	rows := make([][]any, len(credits))
-	for i, c := range credits {
-		rows[i] = []any{c.LineKey, c.Txn, c.TxnHash, c.Rule, c.Date, c.Type, c.Share.String(), c.Amount.String()}
-	}
-	for len(rows) > 0 {
-		n := bulkChunk(len(rows), stageRowsPerInsert)
-		args := make([]any, 0, n*len(CreditColumns))
-		for _, r := range rows[:n] {
-			args = append(args, r...)
+	for len(keys) > 0 {
+		n := bulkChunk(len(keys), creditsPerInsert)
+		args := make([]any, 0, 2*n)
+		for i := range n {
+			args = append(args, keys[i], packs[i])
 		}
-		rows = rows[n:]
-		one := "(?,?,?,?,?,?," + t.castMoney("?") + "," + t.castMoney("?") + "),"
-		if _, err := t.execPrepared(ctx, `INSERT INTO credit (`+strings.Join(CreditColumns, ", ")+`) VALUES `+strings.TrimSuffix(strings.Repeat(one, n), ","), args...); err != nil {
+		keys, packs = keys[n:], packs[n:]
+		if _, err := t.execPrepared(ctx, `INSERT INTO credit (line_key, credits) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", n), ","), args...); err != nil {
 			return err
 		}
 	}

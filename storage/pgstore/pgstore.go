@@ -282,7 +282,7 @@ var Dialect = &sqlstore.Dialect{
 // credit of a credit line in force exists, in two statements. The first
 // reads the keys of the credit lines in force (a few thousand, through
 // ledger_line's indexes). The second is one hash anti-join: the
-// transactions of those lines' credit packs (unnested from their JSON)
+// transactions of those lines' credits (unnested from their JSON array)
 // hashed, probed by each of the period's transactions as the table is
 // read. Passing the keys as an array gives
 // the planner the credits' true number: a join that finds the lines in
@@ -309,7 +309,7 @@ func transactionUncredited(ctx context.Context, q sqlstore.Querier, span period.
 			return err
 		}
 		rows, err = tx.Query(ctx, `SELECT t.id FROM txn t WHERE t.date >= $1 AND t.date <= $2
-			AND NOT EXISTS (SELECT 1 FROM credit c, json_array_elements_text(c.credits::json -> 'txn') k(txn)
+			AND NOT EXISTS (SELECT 1 FROM credit c, json_array_elements_text(c.txns::json) k(txn)
 				WHERE c.line_key = ANY($3::text[]) AND k.txn = t.id)`,
 			span.Start.String(), span.End.String(), keys)
 		if err != nil {
@@ -434,9 +434,9 @@ func insertLedgerLines(ctx context.Context, tx sqlstore.TxConn, rows [][]any) (i
 
 // insertCredits copies credit packs into credit: no key can exist yet
 // (they belong to lines appended in the same transaction).
-func insertCredits(ctx context.Context, tx sqlstore.TxConn, keys, packs []string) error {
+func insertCredits(ctx context.Context, tx sqlstore.TxConn, keys, txns, packs []string) error {
 	_, err := pgxTx(tx).CopyFrom(ctx, pgx.Identifier{"credit"}, sqlstore.CreditColumns, pgx.CopyFromSlice(len(keys), func(i int) ([]any, error) {
-		return []any{keys[i], packs[i]}, nil
+		return []any{keys[i], txns[i], packs[i]}, nil
 	}))
 	return interpretError(err)
 }

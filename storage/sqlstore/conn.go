@@ -60,8 +60,9 @@ type Dialect struct {
 	// returns how many were appended; nil means multi-row INSERT.
 	InsertLedgerLines func(ctx context.Context, tx TxConn, rows [][]any) (int, error)
 	// InsertCredits bulk-appends credit packs (CreditColumns: the lines'
-	// keys and their packs, CreditPacks); nil means multi-row INSERT.
-	InsertCredits func(ctx context.Context, tx TxConn, keys, packs []string) error
+	// keys, transactions and packs, CreditPacks); nil means multi-row
+	// INSERT.
+	InsertCredits func(ctx context.Context, tx TxConn, keys, txns, packs []string) error
 	// CreateStage creates the per-transaction staging tables.
 	CreateStage string
 	// BeforeMerge runs before staged transactions are merged (statistics

@@ -13,27 +13,31 @@ import (
 )
 
 // A credit summary line's credits are stored in one row of credit (schema
-// v15): its line key and the credits as one JSON object of columns, each
-// an array of strings in the credits' canonical order (ledger.SortCredits):
+// v15): its line key, the credited transactions as a JSON array (txns),
+// and the credits' other fields as a JSON object of columns (credits),
+// each an array of strings in the same order, the credits' canonical one
+// (ledger.SortCredits):
 //
-//	{"txn":["T1","T2"],"txn_hash":["…","…"],"rule":["owner","owner"],
-//	 "date":["2027-01-05","2027-02-01"],"type":["new","new"],
-//	 "share":["1","0.5"],"amount":["1000","250.5"]}
+//	txns:    ["T1","T2"]
+//	credits: {"txn_hash":["…","…"],"rule":["owner","owner"],
+//	          "date":["2027-01-05","2027-02-01"],"type":["new","new"],
+//	          "share":["1","0.5"],"amount":["1000","250.5"]}
 //
 // Share and amount are decimal strings (exact). A row per line instead of
 // a row per credit spares the database a million B-tree entries and an
-// index over them per million credits; SQL still reads the columns
-// (SQLite json_each(credits, '$.txn'), Postgres json_array_elements_text).
+// index over them per million credits. The transactions have a column of
+// their own because the uncredited report reads only them (SQLite
+// json_each(txns), Postgres json_array_elements_text(txns::json)).
 
 // PackColumns are the JSON columns of a credit pack, in the order they are
 // written.
-var PackColumns = [...]string{"txn", "txn_hash", "rule", "date", "type", "share", "amount"}
+var PackColumns = [...]string{"txn_hash", "rule", "date", "type", "share", "amount"}
 
 // CreditPacks groups credits by line key (in order of first appearance)
-// and encodes each group, sorted with ledger.SortCredits, as its pack.
-// Text that is not valid UTF-8 (which imports refuse) cannot be stored
-// faithfully in JSON and is an error.
-func CreditPacks(credits []ledger.Credit) (keys, packs []string, err error) {
+// and encodes each group, sorted with ledger.SortCredits, as its
+// transactions and pack. Text that is not valid UTF-8 (which imports
+// refuse) cannot be stored faithfully in JSON and is an error.
+func CreditPacks(credits []ledger.Credit) (keys, txns, packs []string, err error) {
 	groups := map[string][]ledger.Credit{}
 	for _, c := range credits {
 		if _, ok := groups[c.LineKey]; !ok {
@@ -41,6 +45,7 @@ func CreditPacks(credits []ledger.Credit) (keys, packs []string, err error) {
 		}
 		groups[c.LineKey] = append(groups[c.LineKey], c)
 	}
+	txns = make([]string, len(keys))
 	packs = make([]string, len(keys))
 	var buf []byte
 	for i, k := range keys {
@@ -48,12 +53,16 @@ func CreditPacks(credits []ledger.Credit) (keys, packs []string, err error) {
 		if !slices.IsSortedFunc(cs, compareCredits) {
 			slices.SortStableFunc(cs, compareCredits)
 		}
+		if buf, err = appendColumn(buf[:0], cs, func(c *ledger.Credit) string { return c.Txn }); err != nil {
+			return nil, nil, nil, fmt.Errorf("credits of line %s: txn: %w", k, err)
+		}
+		txns[i] = string(buf)
 		if buf, err = appendPack(buf[:0], cs); err != nil {
-			return nil, nil, fmt.Errorf("credits of line %s: %w", k, err)
+			return nil, nil, nil, fmt.Errorf("credits of line %s: %w", k, err)
 		}
 		packs[i] = string(buf)
 	}
-	return keys, packs, nil
+	return keys, txns, packs, nil
 }
 
 func compareCredits(a, b ledger.Credit) int {
@@ -63,8 +72,17 @@ func compareCredits(a, b ledger.Credit) int {
 	return strings.Compare(a.Rule, b.Rule)
 }
 
-// appendPack appends the pack of cs to buf.
+// appendPack appends the pack of cs (every column but the transactions)
+// to buf.
 func appendPack(buf []byte, cs []ledger.Credit) ([]byte, error) {
+	fields := [len(PackColumns)]func(c *ledger.Credit) string{
+		func(c *ledger.Credit) string { return c.TxnHash },
+		func(c *ledger.Credit) string { return c.Rule },
+		func(c *ledger.Credit) string { return c.Date },
+		func(c *ledger.Credit) string { return c.Type },
+		func(c *ledger.Credit) string { return c.Share.String() },
+		func(c *ledger.Credit) string { return c.Amount.String() },
+	}
 	buf = append(buf, '{')
 	for col, name := range PackColumns {
 		if col > 0 {
@@ -72,37 +90,28 @@ func appendPack(buf []byte, cs []ledger.Credit) ([]byte, error) {
 		}
 		buf = append(buf, '"')
 		buf = append(buf, name...)
-		buf = append(buf, `":[`...)
-		for i := range cs {
-			if i > 0 {
-				buf = append(buf, ',')
-			}
-			c := &cs[i]
-			var s string
-			switch col {
-			case 0:
-				s = c.Txn
-			case 1:
-				s = c.TxnHash
-			case 2:
-				s = c.Rule
-			case 3:
-				s = c.Date
-			case 4:
-				s = c.Type
-			case 5:
-				s = c.Share.String()
-			case 6:
-				s = c.Amount.String()
-			}
-			var err error
-			if buf, err = appendJSONString(buf, s); err != nil {
-				return nil, fmt.Errorf("%s of credit %q: %w", name, c.Txn, err)
-			}
+		buf = append(buf, `":`...)
+		var err error
+		if buf, err = appendColumn(buf, cs, fields[col]); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
 		}
-		buf = append(buf, ']')
 	}
 	return append(buf, '}'), nil
+}
+
+// appendColumn appends the JSON array of field of each of cs to buf.
+func appendColumn(buf []byte, cs []ledger.Credit, field func(c *ledger.Credit) string) ([]byte, error) {
+	buf = append(buf, '[')
+	for i := range cs {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		var err error
+		if buf, err = appendJSONString(buf, field(&cs[i])); err != nil {
+			return nil, fmt.Errorf("credit of %q: %w", cs[i].Txn, err)
+		}
+	}
+	return append(buf, ']'), nil
 }
 
 // appendJSONString appends s as a JSON string: quotes, backslashes and
@@ -129,51 +138,55 @@ func appendJSONString(buf []byte, s string) ([]byte, error) {
 	return append(append(buf, s[start:]...), '"'), nil
 }
 
-// DecodeCreditPack decodes the pack of line key into its credits,
-// appended to out.
-func DecodeCreditPack(out []ledger.Credit, key, pack string) ([]ledger.Credit, error) {
+// DecodeCreditPack decodes the transactions and pack of line key into
+// its credits, appended to out.
+func DecodeCreditPack(out []ledger.Credit, key, txns, pack string) ([]ledger.Credit, error) {
+	ids, err := decodeStrings(txns, true, nil)
+	if err != nil {
+		return nil, fmt.Errorf("credits of line %s: txns: %w", key, err)
+	}
 	var cols [len(PackColumns)][]string
-	if err := decodePack(pack, func(col int) bool { return true }, &cols); err != nil {
+	if err := decodePack(pack, &cols); err != nil {
 		return nil, fmt.Errorf("credits of line %s: %w", key, err)
 	}
-	n := len(cols[0])
 	for i, c := range cols {
-		if len(c) != n {
-			return nil, fmt.Errorf("credits of line %s: %d %s for %d transactions", key, len(c), PackColumns[i], n)
+		if len(c) != len(ids) {
+			return nil, fmt.Errorf("credits of line %s: %d %s for %d transactions", key, len(c), PackColumns[i], len(ids))
 		}
 	}
-	for i := range n {
-		c := ledger.Credit{LineKey: key, Txn: cols[0][i], TxnHash: cols[1][i], Rule: cols[2][i], Date: cols[3][i], Type: cols[4][i]}
+	for i, id := range ids {
+		c := ledger.Credit{LineKey: key, Txn: id, TxnHash: cols[0][i], Rule: cols[1][i], Date: cols[2][i], Type: cols[3][i]}
 		var err error
-		if c.Share, err = decimal.NewFromString(cols[5][i]); err != nil {
-			return nil, fmt.Errorf("credit %s of line %s: share %q: %w", c.Txn, key, cols[5][i], err)
+		if c.Share, err = decimal.NewFromString(cols[4][i]); err != nil {
+			return nil, fmt.Errorf("credit %s of line %s: share %q: %w", c.Txn, key, cols[4][i], err)
 		}
-		if c.Amount, err = decimal.NewFromString(cols[6][i]); err != nil {
-			return nil, fmt.Errorf("credit %s of line %s: amount %q: %w", c.Txn, key, cols[6][i], err)
+		if c.Amount, err = decimal.NewFromString(cols[5][i]); err != nil {
+			return nil, fmt.Errorf("credit %s of line %s: amount %q: %w", c.Txn, key, cols[5][i], err)
 		}
 		out = append(out, c)
 	}
 	return out, nil
 }
 
-// packTxns calls fn with each transaction of a pack, in a string that
-// shares the pack's memory (clone it to keep it).
-func packTxns(pack string, fn func(txn string)) error {
-	var cols [len(PackColumns)][]string
-	if err := decodePack(pack, func(col int) bool { return col == 0 }, &cols); err != nil {
-		return err
+// decodeStrings reads a JSON array of strings, appending them to out when
+// keep says so. The strings share s's memory unless they had escapes.
+func decodeStrings(s string, keep bool, out []string) ([]string, error) {
+	p := packScanner{s: s}
+	out = p.strings(keep, out)
+	if p.ws(); p.err == nil && p.i != len(s) {
+		p.err = fmt.Errorf("text after the array at byte %d", p.i)
 	}
-	for _, t := range cols[0] {
-		fn(t)
+	if p.err != nil {
+		return nil, p.err
 	}
-	return nil
+	return out, nil
 }
 
-// decodePack reads a pack's JSON object into cols (by PackColumns), the
-// columns want asks for; others are read past. Whitespace between tokens
-// is allowed (Postgres writes some); unknown or repeated columns, or
-// anything but arrays of strings, are errors.
-func decodePack(s string, want func(col int) bool, cols *[len(PackColumns)][]string) error {
+// decodePack reads a pack's JSON object into cols (by PackColumns).
+// Whitespace between tokens is allowed (Postgres writes some); unknown,
+// missing or repeated columns, or anything but arrays of strings, are
+// errors.
+func decodePack(s string, cols *[len(PackColumns)][]string) error {
 	p := packScanner{s: s}
 	p.expect('{')
 	seen := 0
@@ -193,31 +206,15 @@ func decodePack(s string, want func(col int) bool, cols *[len(PackColumns)][]str
 		}
 		seen |= 1 << max(col, 0)
 		p.expect(':')
-		p.expect('[')
-		p.ws()
-		if p.peek() == ']' {
-			p.i++
-			continue
-		}
-		keep := p.err == nil && want(col)
-		for p.err == nil {
-			v := p.str(keep)
-			if keep {
-				cols[col] = append(cols[col], v)
-			}
-			p.ws()
-			if p.peek() == ']' {
-				p.i++
-				break
-			}
-			p.expect(',')
+		if p.err == nil {
+			cols[col] = p.strings(true, cols[col])
 		}
 	}
 	if p.ws(); p.err == nil && p.i != len(s) {
 		p.err = fmt.Errorf("text after the object at byte %d", p.i)
 	}
 	if p.err == nil && seen != 1<<len(PackColumns)-1 {
-		p.err = fmt.Errorf("a column is missing (have %07b)", seen)
+		p.err = fmt.Errorf("a column is missing (have %06b)", seen)
 	}
 	if p.err != nil {
 		return fmt.Errorf("credit pack: %w", p.err)
@@ -254,6 +251,30 @@ func (p *packScanner) expect(c byte) {
 		return
 	}
 	p.i++
+}
+
+// strings reads a JSON array of strings, appending them to out when keep
+// says so.
+func (p *packScanner) strings(keep bool, out []string) []string {
+	p.expect('[')
+	p.ws()
+	if p.err != nil || p.peek() == ']' {
+		p.i++
+		return out
+	}
+	for p.err == nil {
+		v := p.str(keep)
+		if keep && p.err == nil {
+			out = append(out, v)
+		}
+		p.ws()
+		if p.peek() == ']' {
+			p.i++
+			break
+		}
+		p.expect(',')
+	}
+	return out
 }
 
 // str reads a JSON string; keep says whether its value is needed.

@@ -19,7 +19,7 @@ func TestCreditPackRoundTrip(t *testing.T) {
 		{LineKey: "b", Txn: "T1", TxnHash: "h1", Rule: "split", Date: "2027-01-01", Type: "new", Share: d("0.5"), Amount: d("5")},
 		{LineKey: "b", Txn: "T1", TxnHash: "h1", Rule: "owner", Date: "2027-01-01", Type: "new", Share: d("0.5"), Amount: d("5")},
 	}
-	keys, packs, err := CreditPacks(credits)
+	keys, txns, packs, err := CreditPacks(credits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +32,11 @@ func TestCreditPackRoundTrip(t *testing.T) {
 		if err := json.Unmarshal([]byte(packs[i]), &v); err != nil {
 			t.Fatalf("pack %s is not JSON: %v\n%s", keys[i], err, packs[i])
 		}
-		if got, err = DecodeCreditPack(got, keys[i], packs[i]); err != nil {
+		var ids []string
+		if err := json.Unmarshal([]byte(txns[i]), &ids); err != nil || len(ids) != len(v["rule"]) {
+			t.Fatalf("transactions of %s: %v, %v\n%s", keys[i], ids, err, txns[i])
+		}
+		if got, err = DecodeCreditPack(got, keys[i], txns[i], packs[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -40,33 +44,35 @@ func TestCreditPackRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decoded\n%+v\nwant\n%+v", got, want)
 	}
-	var txns []string
-	if err := packTxns(packs[0], func(s string) { txns = append(txns, s) }); err != nil || strings.Join(txns, ",") != "T1,T1,T2" {
-		t.Fatalf("packTxns = %v, %v", txns, err)
+	if ids, err := decodeStrings(txns[0], true, nil); err != nil || strings.Join(ids, ",") != "T1,T1,T2" {
+		t.Fatalf("decodeStrings(%s) = %v, %v", txns[0], ids, err)
 	}
 }
 
 func TestCreditPackDecode(t *testing.T) {
+	const one = `["T1"]`
 	tests := []struct {
-		name, pack string
-		want       int // credits, or -1 for an error
+		name, txns, pack string
+		want             int // credits, or -1 for an error
 	}{
-		{"compact", `{"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["2027-01-01"],"type":[""],"share":["1"],"amount":["2"]}`, 1},
-		{"spaced, as Postgres writes it", `{"txn" : ["T1", "T2"], "txn_hash" : ["h", "h"], "rule" : ["r", "r"], "date" : ["d", "d"], "type" : ["", ""], "share" : ["1", "1"], "amount" : ["2", "3"]} `, 2},
-		{"columns in another order", `{"amount":["2"],"share":["1"],"type":[""],"date":["d"],"rule":["r"],"txn_hash":["h"],"txn":["T1"]}`, 1},
-		{"escaped unicode", `{"txn":["T\u00fc"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, 1},
-		{"a column missing", `{"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"]}`, -1},
-		{"a column repeated", `{"txn":["T1"],"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
-		{"an unknown column", `{"txn":["T1"],"who":["x"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
-		{"columns of unequal length", `{"txn":["T1","T2"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
-		{"a number, not a string", `{"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":[1],"amount":["2"]}`, -1},
-		{"not a decimal", `{"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["one"],"amount":["2"]}`, -1},
-		{"unterminated", `{"txn":["T1`, -1},
-		{"trailing text", `{"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}x`, -1},
+		{"compact", one, `{"txn_hash":["h"],"rule":["r"],"date":["2027-01-01"],"type":[""],"share":["1"],"amount":["2"]}`, 1},
+		{"spaced, as Postgres writes it", `["T1", "T2"] `, `{"txn_hash" : ["h", "h"], "rule" : ["r", "r"], "date" : ["d", "d"], "type" : ["", ""], "share" : ["1", "1"], "amount" : ["2", "3"]} `, 2},
+		{"columns in another order", one, `{"amount":["2"],"share":["1"],"type":[""],"date":["d"],"rule":["r"],"txn_hash":["h"]}`, 1},
+		{"escaped unicode", `["T\u00fc"]`, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, 1},
+		{"no credits", `[]`, `{"txn_hash":[],"rule":[],"date":[],"type":[],"share":[],"amount":[]}`, 0},
+		{"a column missing", one, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"]}`, -1},
+		{"a column repeated", one, `{"txn_hash":["h"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
+		{"an unknown column", one, `{"txn":["T1"],"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
+		{"columns of unequal length", `["T1","T2"]`, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
+		{"a number, not a string", one, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":[1],"amount":["2"]}`, -1},
+		{"not a decimal", one, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["one"],"amount":["2"]}`, -1},
+		{"transactions not an array", `"T1"`, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}`, -1},
+		{"unterminated", one, `{"txn_hash":["h`, -1},
+		{"trailing text", one, `{"txn_hash":["h"],"rule":["r"],"date":["d"],"type":[""],"share":["1"],"amount":["2"]}x`, -1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeCreditPack(nil, "k", tt.pack)
+			got, err := DecodeCreditPack(nil, "k", tt.txns, tt.pack)
 			if tt.want < 0 {
 				if err == nil {
 					t.Fatalf("decoded %+v, want an error", got)
@@ -78,7 +84,7 @@ func TestCreditPackDecode(t *testing.T) {
 			}
 		})
 	}
-	if _, _, err := CreditPacks([]ledger.Credit{{LineKey: "k", Txn: "T\xff"}}); err == nil {
+	if _, _, _, err := CreditPacks([]ledger.Credit{{LineKey: "k", Txn: "T\xff"}}); err == nil {
 		t.Fatal("a transaction id that is not UTF-8 was packed")
 	}
 }

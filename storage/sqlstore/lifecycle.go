@@ -124,18 +124,18 @@ func (t *tx) ExportLineAdd(ctx context.Context, id int64, keys []string) error {
 
 // ---- credits ----
 
-// scanCredits reads rows of (line key, pack) into credits, each line's
-// in canonical order.
+// scanCredits reads rows of (line key, transactions, pack) into credits,
+// each line's in canonical order.
 func (x queries) scanCredits(rows Rows, fn func(ledger.Credit) error) error {
 	defer rows.Close()
-	var key, pack string
+	var key, txns, pack string
 	var cs []ledger.Credit
 	for rows.Next() {
-		if err := rows.Scan(&key, &pack); err != nil {
+		if err := rows.Scan(&key, &txns, &pack); err != nil {
 			return x.d.err(err)
 		}
 		var err error
-		if cs, err = DecodeCreditPack(cs[:0], key, pack); err != nil {
+		if cs, err = DecodeCreditPack(cs[:0], key, txns, pack); err != nil {
 			return err
 		}
 		for _, c := range cs {
@@ -154,7 +154,7 @@ func (x queries) CreditList(ctx context.Context, lineKeys []string) ([]ledger.Cr
 	var out []ledger.Credit
 	for len(sorted) > 0 {
 		n := min(len(sorted), stageRowsPerInsert)
-		rows, err := x.query(ctx, `SELECT line_key, credits FROM credit WHERE line_key IN (`+placeholders(n)+`) ORDER BY line_key`+x.d.BinaryCollate, strArgs(sorted[:n])...)
+		rows, err := x.query(ctx, `SELECT line_key, txns, credits FROM credit WHERE line_key IN (`+placeholders(n)+`) ORDER BY line_key`+x.d.BinaryCollate, strArgs(sorted[:n])...)
 		if err != nil {
 			return nil, err
 		}
@@ -167,16 +167,16 @@ func (x queries) CreditList(ctx context.Context, lineKeys []string) ([]ledger.Cr
 }
 
 func (x queries) CreditScan(ctx context.Context, fn func(ledger.Credit) error) error {
-	rows, err := x.query(ctx, `SELECT line_key, credits FROM credit ORDER BY line_key`+x.d.BinaryCollate)
+	rows, err := x.query(ctx, `SELECT line_key, txns, credits FROM credit ORDER BY line_key`+x.d.BinaryCollate)
 	if err != nil {
 		return err
 	}
 	return x.scanCredits(rows, fn)
 }
 
-// CreditColumns are credit's columns in insert order: a line's key and its
-// credits' pack (CreditPacks).
-var CreditColumns = []string{"line_key", "credits"}
+// CreditColumns are credit's columns in insert order: a line's key, its
+// credits' transactions and their pack (CreditPacks).
+var CreditColumns = []string{"line_key", "txns", "credits"}
 
 // creditsPerInsert is how many lines' credit packs one INSERT carries:
 // packs run to a few hundred kilobytes each.
@@ -186,21 +186,21 @@ func (t *tx) CreditInsert(ctx context.Context, credits []ledger.Credit) error {
 	if len(credits) == 0 {
 		return nil
 	}
-	keys, packs, err := CreditPacks(credits)
+	keys, txns, packs, err := CreditPacks(credits)
 	if err != nil {
 		return err
 	}
 	if t.d.InsertCredits != nil {
-		return t.d.InsertCredits(ctx, t.tc, keys, packs)
+		return t.d.InsertCredits(ctx, t.tc, keys, txns, packs)
 	}
 	for len(keys) > 0 {
 		n := bulkChunk(len(keys), creditsPerInsert)
-		args := make([]any, 0, 2*n)
+		args := make([]any, 0, 3*n)
 		for i := range n {
-			args = append(args, keys[i], packs[i])
+			args = append(args, keys[i], txns[i], packs[i])
 		}
-		keys, packs = keys[n:], packs[n:]
-		if _, err := t.execPrepared(ctx, `INSERT INTO credit (line_key, credits) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?),", n), ","), args...); err != nil {
+		keys, txns, packs = keys[n:], txns[n:], packs[n:]
+		if _, err := t.execPrepared(ctx, `INSERT INTO credit (line_key, txns, credits) VALUES `+strings.TrimSuffix(strings.Repeat("(?,?,?),", n), ","), args...); err != nil {
 			return err
 		}
 	}

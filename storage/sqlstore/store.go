@@ -613,7 +613,7 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 // UncreditedLeftJoin is the portable FROM … WHERE of TransactionUncredited
 // on SQLite (arguments: the period label, the span's first and last day):
 // the period's transactions left-joined to the distinct transactions that
-// the credit lines in force credit (each line's pack read with json_each),
+// the credit lines in force credit (each line's txns read with json_each),
 // those without one. The credit lines in force are posted and superseded
 // by no later line (ledger_line_supersedes is unique on supersedes).
 // Testing supersedes for the empty string lets the database look a line's
@@ -621,7 +621,7 @@ func (x queries) TransactionCountByOwner(ctx context.Context, span period.Range)
 // the period has a line or two (stale statistics) scans the whole ledger
 // for each credit line.
 const UncreditedLeftJoin = ` FROM txn t LEFT JOIN (
-		SELECT DISTINCT j.value AS txn FROM ledger_line l JOIN credit c ON c.line_key = l.key, json_each(c.credits, '$.txn') j
+		SELECT DISTINCT j.value AS txn FROM ledger_line l JOIN credit c ON c.line_key = l.key, json_each(c.txns) j
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 	) k ON k.txn = t.id
@@ -653,7 +653,7 @@ var UncreditedInMemoryMax = 4_000_000
 // uncreditedInMemory is TransactionUncredited as an anti-join in Go, in
 // one statement (one snapshot): its first arm reads the credits of the
 // credit lines in force (the lines through ledger_line's indexes, their
-// packs by key), whose transactions go into a set; its second
+// transactions by key), which go into a set; its second
 // the period's transactions, each counted unless the set has it. SQLite
 // runs the arms of a UNION ALL one after the other; rows out of that
 // order are an error. The left join's DISTINCT over a million credits
@@ -661,7 +661,7 @@ var UncreditedInMemoryMax = 4_000_000
 // false, and nothing counted, when the credits outnumber
 // UncreditedInMemoryMax.
 func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (n int, sample []string, ok bool, err error) {
-	rows, err := x.query(ctx, `SELECT 0, c.credits FROM ledger_line l JOIN credit c ON c.line_key = l.key
+	rows, err := x.query(ctx, `SELECT 0, c.txns FROM ledger_line l JOIN credit c ON c.line_key = l.key
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 		UNION ALL
@@ -672,6 +672,7 @@ func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, peri
 	defer rows.Close()
 	credited := map[string]struct{}{}
 	counting, full := false, false
+	var scratch []string
 	for rows.Next() {
 		var arm int
 		var id string
@@ -682,17 +683,20 @@ func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, peri
 			if counting {
 				return 0, nil, false, fmt.Errorf("uncredited transactions: a credit read after the period's transactions")
 			}
-			// id is the line's pack.
-			err := packTxns(id, func(txn string) {
-				if _, ok := credited[txn]; ok || full {
-					return
-				}
-				if full = len(credited) == UncreditedInMemoryMax; !full {
-					credited[strings.Clone(txn)] = struct{}{}
-				}
-			})
+			// id is the line's transactions, a JSON array.
+			txns, err := decodeStrings(id, true, scratch[:0])
 			if err != nil {
 				return 0, nil, false, err
+			}
+			scratch = txns
+			for _, txn := range txns {
+				if _, ok := credited[txn]; ok {
+					continue
+				}
+				if full = len(credited) == UncreditedInMemoryMax; full {
+					break
+				}
+				credited[strings.Clone(txn)] = struct{}{}
 			}
 			if full {
 				return 0, nil, false, nil

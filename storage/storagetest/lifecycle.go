@@ -140,12 +140,13 @@ func testTamperEvident(t *testing.T, b *bundle) {
 		{"lines reordered", "ledger_line", `UPDATE ledger_line SET seq = -seq WHERE seq = (SELECT MIN(seq) FROM ledger_line)`},
 		{"seal edited", "seal", `UPDATE seal SET rows = rows + 1 WHERE seq = (SELECT MIN(seq) FROM seal)`},
 		{"credit changed", "credit", `UPDATE credit SET credits = replace(credits, '"1000"', '"1"')`},
-		{"credit removed", "credit", `DELETE FROM credit WHERE credits LIKE '%"T-p2"%'`},
-		{"credit added", "credit", `INSERT INTO credit (line_key, credits)
-			VALUES ('nokey', '{"txn":["T9"],"txn_hash":["h"],"rule":["owner"],"date":["2027-01-05"],"type":[""],"share":["1"],"amount":["5"]}')`},
-		{"credit added to a line", "credit", `UPDATE credit SET credits = replace(replace(replace(replace(replace(replace(replace(credits,
-			'"T-p1"', '"T-p1","T9"'), '"h"', '"h","h"'), '"owner"', '"owner","owner"'), '"2027-01-05"', '"2027-01-05","2027-01-05"'),
-			'"type":[""]', '"type":["",""]'), '"1"', '"1","1"'), '"1000"', '"1000","5"') WHERE credits LIKE '%"T-p1"%'`},
+		{"credit moved to another deal", "credit", `UPDATE credit SET txns = replace(txns, '"T-p1"', '"T-p9"')`},
+		{"credit removed", "credit", `DELETE FROM credit WHERE txns = '["T-p2"]'`},
+		{"credit added", "credit", `INSERT INTO credit (line_key, txns, credits)
+			VALUES ('nokey', '["T9"]', '{"txn_hash":["h"],"rule":["owner"],"date":["2027-01-05"],"type":[""],"share":["1"],"amount":["5"]}')`},
+		{"credit added to a line", "credit", `UPDATE credit SET txns = '["T-p1","T9"]',
+			credits = '{"txn_hash":["h","h"],"rule":["owner","owner"],"date":["2027-01-05","2027-01-05"],"type":["",""],"share":["1","1"],"amount":["1000","5"]}'
+			WHERE txns = '["T-p1"]'`},
 		{"payroll file changed", "export", `UPDATE export SET csv = csv || 'p9,1000000'`},
 		{"paid line forgotten", "export_line", `DELETE FROM export_line WHERE line_key = (SELECT MIN(line_key) FROM export_line)`},
 	}

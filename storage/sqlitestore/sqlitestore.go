@@ -73,7 +73,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Dialect is SQLite's SQL dialect.
 var Dialect = &sqlstore.Dialect{
-	Name: "sqlite",
+	Name:          "sqlite",
+	NulJoinedRows: true,
 	CreateStage: `CREATE TEMP TABLE IF NOT EXISTS txn_stage (
 		id TEXT NOT NULL PRIMARY KEY, line INTEGER NOT NULL, hash TEXT NOT NULL, date TEXT NOT NULL, type TEXT NOT NULL,
 		owner TEXT NOT NULL, territory TEXT NOT NULL, product TEXT NOT NULL, amount TEXT NOT NULL, currency TEXT NOT NULL,

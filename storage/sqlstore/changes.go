@@ -96,7 +96,7 @@ func (x queries) TransactionVersions(ctx context.Context, ids []string) ([]facts
 		chunk := strArgs(ids[start:min(start+changeRowsPerInsert, len(ids))])
 		in := `(` + placeholders(len(chunk)) + `)`
 		rows, err := x.query(ctx, x.txnSelect()+` WHERE id IN `+in+`
-			UNION ALL SELECT id, date, type, owner, territory, product, `+x.money("amount")+`, currency, splits, attrs, hash FROM txn_version WHERE id IN `+in,
+			UNION ALL `+x.txnSelectFrom("txn_version")+` WHERE id IN `+in,
 			append(chunk, chunk...)...)
 		if err != nil {
 			return nil, err

@@ -49,6 +49,14 @@ type Conn interface {
 type Dialect struct {
 	// Name is "sqlite" or "postgres".
 	Name string
+	// NulJoinedRows says that the database's text can hold NUL bytes
+	// (SQLite's can, Postgres's cannot), so that a transaction row is
+	// read as its columns joined by NUL (concat_ws), one column instead
+	// of eleven: fields hold no NUL (imports refuse it), and reading a
+	// column costs the SQLite driver several locked calls. At 1M
+	// transactions a run's reads took 4.4 s of CPU column by column,
+	// 2.5 s joined.
+	NulJoinedRows bool
 	// Numbered placeholders ($1, $2…) instead of ?.
 	Numbered bool
 	// StageTransactions bulk-loads rows (the txn_stage columns, in

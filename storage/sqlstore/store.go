@@ -544,31 +544,71 @@ func (c *txnChunks) next() *facts.Transaction {
 // scanTxnsInto reads rows of txnSelect into c.
 func (x queries) scanTxnsInto(rows Rows, c *txnChunks) error {
 	defer rows.Close()
+	var f [len(txnColumns)]string
+	var row string
 	for rows.Next() {
 		t := c.next()
-		var date, amount, splits, attrs string
-		if err := rows.Scan(&t.ID, &date, &t.Type, &t.Owner, &t.Territory, &t.Product, &amount, &t.Currency, &splits, &attrs, &t.Hash); err != nil {
+		if x.d.NulJoinedRows {
+			if err := rows.Scan(&row); err != nil {
+				return x.d.err(err)
+			}
+			if err := splitNul(row, f[:]); err != nil {
+				return err
+			}
+		} else if err := rows.Scan(&f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9], &f[10]); err != nil {
 			return x.d.err(err)
 		}
+		t.ID, t.Type, t.Owner, t.Territory, t.Product, t.Currency, t.Hash = f[0], f[2], f[3], f[4], f[5], f[7], f[10]
 		var err error
-		if t.Date, err = period.ParseDate(date); err != nil {
+		if t.Date, err = period.ParseDate(f[1]); err != nil {
 			return err
 		}
-		if t.Amount, err = decimal.NewFromString(amount); err != nil {
-			return fmt.Errorf("transaction %s: amount %q: %w", t.ID, amount, err)
+		if t.Amount, err = decimal.NewFromString(f[6]); err != nil {
+			return fmt.Errorf("transaction %s: amount %q: %w", t.ID, f[6], err)
 		}
-		if t.Splits, err = parseSplits(splits); err != nil {
+		if t.Splits, err = parseSplits(f[8]); err != nil {
 			return fmt.Errorf("transaction %s: %w", t.ID, err)
 		}
-		if t.Attrs, err = parseAttrs(attrs); err != nil {
+		if t.Attrs, err = parseAttrs(f[9]); err != nil {
 			return fmt.Errorf("transaction %s: attrs: %w", t.ID, err)
 		}
 	}
 	return x.d.err(rows.Err())
 }
 
-func (x queries) txnSelect() string {
-	return `SELECT id, date, type, owner, territory, product, ` + x.money("amount") + `, currency, splits, attrs, hash FROM txn`
+// txnColumns are the columns txnSelect reads, in order.
+var txnColumns = [...]string{"id", "date", "type", "owner", "territory", "product", "amount", "currency", "splits", "attrs", "hash"}
+
+func (x queries) txnSelect() string { return x.txnSelectFrom("txn") }
+
+// txnSelectFrom is txnSelect from table (txn or txn_version).
+func (x queries) txnSelectFrom(table string) string {
+	cols := txnColumns
+	cols[6] = x.money("amount")
+	if x.d.NulJoinedRows {
+		return `SELECT concat_ws(char(0), ` + strings.Join(cols[:], `, `) + `) FROM ` + table
+	}
+	return `SELECT ` + strings.Join(cols[:], `, `) + ` FROM ` + table
+}
+
+// splitNul splits a row joined by NUL into f, which must take every
+// field.
+func splitNul(row string, f []string) error {
+	for i := range f {
+		j := strings.IndexByte(row, 0)
+		if i == len(f)-1 {
+			if j >= 0 {
+				break
+			}
+			f[i] = row
+			return nil
+		}
+		if j < 0 {
+			break
+		}
+		f[i], row = row[:j], row[j+1:]
+	}
+	return fmt.Errorf("a transaction row read without its %d fields", len(f))
 }
 
 func (x queries) TransactionCount(ctx context.Context) (int, error) {

@@ -2,11 +2,6 @@ package sqlitestore
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
-	"io/fs"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
@@ -28,27 +23,9 @@ import (
 func TestUpgradeFromV6DoesNotPayTwice(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "v6.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := fs.Glob(migrations, "migration/*.up.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sort.Strings(files)
-	stmts := []string{`CREATE TABLE icomp_migration (version INTEGER PRIMARY KEY)`}
-	for v, f := range files[:6] {
-		src, err := migrations.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		stmts = append(stmts, string(src), fmt.Sprintf(`INSERT INTO icomp_migration (version) VALUES (%d)`, v+1))
-	}
 	// A v6 ledger: p1's commission 100 then corrected to 120 (a reversal
 	// and a new line), all exported; p2's 50, not exported yet.
-	stmts = append(stmts,
+	st := openAtVersion(t, 6,
 		`INSERT INTO run (id, period, status, batch_size, batches, batches_done, plans, digest, error, lines) VALUES (1, '2027-Q1', 'done', 0, 1, 1, 'h', '', '', 4)`,
 		`INSERT INTO ledger_line (key, ledger, kind, supersedes, run_id, plan, plan_hash, period, person, subject, amount, detail) VALUES
 			('a1', 'payout', 'post', '', 1, 'ae', 'h', '2027-Q1', 'p1', 'commission', '100', '{"earning_code":"COMM","currency":"USD","trace":{}}'),
@@ -58,18 +35,6 @@ func TestUpgradeFromV6DoesNotPayTwice(t *testing.T) {
 		`INSERT INTO export (id, period, pay_date, digest, csv, lines) VALUES (1, '2027-Q1', '2027-04-15', 'd', 'x', 1)`,
 		`INSERT INTO export_line (export_id, line_key) VALUES (1, 'a1'), (1, 'a2'), (1, 'a3')`,
 	)
-	for _, q := range stmts {
-		if _, err := db.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%.60s: %v", q, err)
-		}
-	}
-	db.Close()
-
-	st, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	if n, err := audit.SealLegacy(ctx, st); err != nil || n != 3 {
 		t.Fatalf("SealLegacy = %d, %v; want the old run, the carry-over run and the export sealed", n, err)
 	}

@@ -200,9 +200,17 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 		// Earlier cancellations were checked by their own periods' runs.
 		return nil, nil
 	}
-	byID := make(map[string]*facts.Transaction, len(c.in.Transactions))
+	// byID finds the deals the cancellations name (nil: none given),
+	// indexing only those.
+	byID := make(map[string]*facts.Transaction, len(all))
+	for _, t := range all {
+		byID[t.Attrs[plans.CancelsAttr]] = nil
+	}
 	for i := range c.in.Transactions {
-		byID[c.in.Transactions[i].ID] = &c.in.Transactions[i]
+		t := &c.in.Transactions[i]
+		if _, ok := byID[t.ID]; ok {
+			byID[t.ID] = t
+		}
 	}
 	slices.SortFunc(all, func(a, b *facts.Transaction) int { return strings.Compare(a.ID, b.ID) })
 	returned := map[string]decimal.Decimal{}
@@ -297,7 +305,8 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 // checkCancellation checks cancellation t against the deal it cancels.
 func (c *calc) checkCancellation(t *facts.Transaction, byID map[string]*facts.Transaction) (cancellation, error) {
 	id := t.Attrs[plans.CancelsAttr]
-	deal, ok := byID[id]
+	deal := byID[id]
+	ok := deal != nil
 	errf := func(format string, args ...any) (cancellation, error) {
 		return cancellation{}, fmt.Errorf("%w: cancellation %s of %s: %s", ErrInput, t.ID, id, fmt.Sprintf(format, args...))
 	}

@@ -644,7 +644,7 @@ func (c *calc) add(p int, cr credit) {
 	if c.in.Period.Contains(date) {
 		pe.credits++
 		cr.pos = int32(len(c.periodCredits))
-		c.periodCredits = append(c.periodCredits, cr)
+		c.periodCredits = append(growFor(c.periodCredits, int(cr.txn)+1, len(c.txns)), cr)
 		if c.dealVals != nil {
 			c.dealVals.grow()
 		}

@@ -196,15 +196,20 @@ func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, me
 	}
 	// f is called for each held component of a deal in turn: the note is
 	// worked out once per deal.
+	// The reasons repeat (every deal without a payment has the same), so
+	// the note of the last reason is kept.
 	var last *facts.Transaction
-	var note string
+	var lastWhy, note string
 	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace, paid fix, pok bool) error {
 		if deal != last {
 			_, why, err := c.heldAt(deal, p0, p0.End)
 			if err != nil {
 				return err
 			}
-			last, note = deal, why+": held until the payment arrives"
+			if last == nil || why != lastWhy {
+				lastWhy, note = why, why+": held until the payment arrives"
+			}
+			last = deal
 		}
 		// negDec(tr.Paid), from the fix at hand.
 		neg, nok := fix{-paid.c, paid.e}, pok && paid.c != math.MinInt64
@@ -241,8 +246,8 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 	// credits start and end. Every deal is checked first, so that only's
 	// errors come before the others, deal by deal.
 	type run struct{ from, to int }
-	var runs []run
 	pcs := nc.periodCredits
+	runs := make([]run, 0, len(pcs)) // at most one per credit
 	for a := 0; a < len(pcs); {
 		b := a + 1
 		for b < len(pcs) && pcs[b].txn == pcs[a].txn {

@@ -169,7 +169,7 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
 		c.dayTxn, c.dayOfTxn = cr.txn, day
 	}
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
+	c.deals.deals[k] = append(growFor(c.deals.deals[k], int(cr.txn)+1, len(c.txns)), dealCredit{day: day, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -203,7 +203,6 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	// leaves them in (date, transaction ID, rule name) order.
 	pi := c.index[p.ID]
 	deals := c.deals.deals[pi*c.deals.n+mi]
-	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
 	c.sortDealsByDay(deals)
 	alone := comp.Per == plans.PerDealAmount
 	// The component's window and the period, in days.
@@ -219,6 +218,10 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		}
 	}
 	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: make([]DealTrace, 0, paid)}
+	var paidIdx []paidDeal // the paid deals, for holds and clawbacks (keepPaidDeals)
+	if c.dealVals != nil {
+		paidIdx = make([]paidDeal, 0, paid)
+	}
 	if alone {
 		dt.Window = ""
 	}
@@ -274,21 +277,25 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		toDec, haveTo = run.valueIn(c.slab), true
 		var dealParts []TierTrace
 		var amount, rounded decimal.Decimal
+		var rf fix // rounded as a fix, when rok
 		done := false
 		if fast {
 			f, ok1 := from.fix()
 			t, ok2 := run.fix()
 			if ok1 && ok2 {
-				dealParts, amount, rounded, _, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true, c.slab)
+				dealParts, amount, rounded, rf, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true, c.slab)
 			}
 		}
+		rok := done
 		if !done {
 			dealParts, amount, parts = tierParts(bounds, fromDec, toDec, parts)
 			rounded = money.RoundHalfUp(amount, c.places)
+			rf, rok = toFix(rounded)
 		}
-		total.Add(rounded)
-		rf, rok := toFix(rounded)
-		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
+		total.addWith(rounded, rf, rok)
+		if c.dealVals != nil {
+			paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
+		}
 		dt.Paid = append(dt.Paid, DealTrace{
 			Txn: c.txns[d.txn].id, Date: c.dayString(d.day), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,

@@ -668,7 +668,7 @@ func (nc *calc) dealSums(pe *payee, comp *plans.Component, m *plans.Measure, slo
 		if m == nil && !comp.Covers(nc.txns[cr.txn].t.Date) {
 			continue // outside the component's window: it paid the deal nothing
 		}
-		if dv, ok := nc.dealValAt(cr.pos, slot); ok {
+		if dv, ok := nc.dealValAt(cr.dv, slot); ok {
 			// What the credit pass worked out for the credit.
 			if dv.skip {
 				continue

@@ -205,9 +205,10 @@ type credit struct {
 	amount decimal.Decimal
 	// level is how many managers up a roll-up credit went (0: direct).
 	level int32
-	// pos is the credit's index in calc.periodCredits, or -1 when it is
-	// dated before the period.
-	pos int32
+	// dv is where calc.dealVals keeps what the credit counted, or -1:
+	// dated before the period, or a deal a recomputation is not read
+	// for (calc.traced), whose values nothing reads.
+	dv int32
 }
 
 // Compute runs the calculation. It returns a *RuleError when a rule fails
@@ -473,7 +474,13 @@ func (c *calc) selectPeople() error {
 // fiscal year to the end of the period, in ID order, and checks that no ID
 // appears twice.
 func (c *calc) selectTransactions() error {
-	c.txns = make([]txnFacts, 0, len(c.in.Transactions))
+	n := 0
+	for i := range c.in.Transactions {
+		if c.yearSpan.Contains(c.in.Transactions[i].Date) {
+			n++
+		}
+	}
+	c.txns = make([]txnFacts, 0, n)
 	sorted := true // transactions usually arrive in ID order already
 	var dup *facts.Transaction
 	inPeriod := 0
@@ -640,14 +647,14 @@ func (c *calc) add(p int, cr credit) {
 	if !plans.Employed(pe.p, date) {
 		return // dated outside the payee's employment (docs/plans.md §20)
 	}
-	cr.pos = -1
+	cr.dv = -1
 	if c.in.Period.Contains(date) {
 		pe.credits++
-		cr.pos = int32(len(c.periodCredits))
-		c.periodCredits = append(growFor(c.periodCredits, int(cr.txn)+1, len(c.txns)), cr)
-		if c.dealVals != nil {
+		if c.dealVals != nil && (c.traced == nil || c.traced[cr.txn]) {
+			cr.dv = int32(c.dealVals.n)
 			c.dealVals.grow()
 		}
+		c.periodCredits = append(growFor(c.periodCredits, int(cr.txn)+1, len(c.txns)), cr)
 	}
 	if c.creditEnvNeeded {
 		c.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: c.plan.Credits[cr.rule].Name, Share: cr.share, Level: c.levelDecimal(cr.level)}
@@ -686,7 +693,7 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 			if !ok {
 				if c.dealVals != nil {
-					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, fix{}, false, true)
+					c.dealVals.put(cr.dv, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, fix{}, false, true)
 				}
 				continue
 			}
@@ -709,7 +716,7 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 		f, fok := toFix(v)
 		agg.sum.addWith(v, f, fok)
 		if c.dealVals != nil {
-			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, f, fok, false)
+			c.dealVals.put(cr.dv, c.dealVals.slotOfMeasure[i], v, f, fok, false)
 		}
 		if c.in.Record != nil {
 			c.record(pe, false, m.Name, cr, date, v)
@@ -731,7 +738,7 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 		}
 		if !ok {
 			if slot >= 0 {
-				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, fix{}, false, true)
+				c.dealVals.put(cr.dv, slot, decimal.Decimal{}, fix{}, false, true)
 			}
 			return nil
 		}
@@ -742,7 +749,7 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 	}
 	f, fok := toFix(v)
 	if slot >= 0 {
-		c.dealVals.put(cr.pos, slot, v, f, fok, false)
+		c.dealVals.put(cr.dv, slot, v, f, fok, false)
 	}
 	agg.count++
 	agg.basis.Add(cr.amount)

@@ -109,9 +109,12 @@ type calc struct {
 	// deals holds the credits per-deal rate tables tier, when the plan
 	// has any (see perdeal.go).
 	deals *perDeal
-	// dayStarts and dealScratch are sortDealsByDay's scratch space.
+	// dayStarts and dealScratch are sortDealsByDay's scratch space,
+	// paidKeys and paidScratch sortPaidDeals's.
 	dayStarts   []int32
 	dealScratch []dealCredit
+	paidKeys    []uint64
+	paidScratch []paidDeal
 	// adj is the current payee's ramped or prorated targets, for traces;
 	// annualMeasures the measures rules read annual_target of (proration.go).
 	adj            adjusted
@@ -153,8 +156,14 @@ type calc struct {
 	slab *decSlab
 	// periodsFound are the periods periodOf found (clawback.go).
 	periodsFound []period.Period
-	// paidDates holds the payment dates paidOn parsed, by their text.
-	paidDates map[string]period.Date
+	// paidDates holds the payment dates paidOn parsed, by their text;
+	// paidOnLast is the last deal paidOn read, and what it read.
+	paidDates  map[string]period.Date
+	paidOnLast struct {
+		t  *facts.Transaction
+		d  period.Date
+		ok bool
+	}
 }
 
 // payee is one person the plan pays, with what the credit pass gathered

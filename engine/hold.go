@@ -47,6 +47,18 @@ type HoldTrace struct {
 // paidOn reads deal t's payment date under the plan's hold: ok is false
 // when the deal has none.
 func (c *calc) paidOn(t *facts.Transaction) (d period.Date, ok bool, err error) {
+	if t == c.paidOnLast.t && t != nil {
+		return c.paidOnLast.d, c.paidOnLast.ok, nil // holds ask up to three times in a row
+	}
+	d, ok, err = c.readPaidOn(t)
+	if err == nil {
+		c.paidOnLast.t, c.paidOnLast.d, c.paidOnLast.ok = t, d, ok
+	}
+	return d, ok, err
+}
+
+// readPaidOn is paidOn, read from t's attributes.
+func (c *calc) readPaidOn(t *facts.Transaction) (d period.Date, ok bool, err error) {
 	h := c.plan.Hold
 	raw, has := t.Attrs[h.Until]
 	if !has || raw == "" {

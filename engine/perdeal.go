@@ -346,15 +346,41 @@ func (c *calc) keepPaidDeals(pi int, comp *plans.Component, dt *DealsTrace, pds 
 	if c.paidDeals == nil {
 		c.paidDeals = make([]paidDeals, len(c.payees)*len(c.plan.Components))
 	}
-	// By transaction, each transaction's in trace order: (txn, pos) is
-	// unique, so an unstable sort on it is the stable sort by txn.
-	slices.SortFunc(pds, func(a, b paidDeal) int {
-		if a.txn != b.txn {
-			return int(a.txn - b.txn)
-		}
-		return int(a.pos - b.pos)
-	})
+	c.sortPaidDeals(pds)
 	c.paidDeals[pi*len(c.plan.Components)+ci] = paidDeals{dt: dt, deals: pds}
+}
+
+// sortPaidDeals sorts pds by transaction, each transaction's in trace
+// order: (txn, pos) is unique, so an unstable sort on it is the stable
+// sort by txn. When the deals are in trace order (pos 0, 1, 2…, as
+// perDealTable makes them), it sorts their (txn, pos) packed in a
+// uint64, which is faster than moving the deals around as it compares,
+// then puts the deals in that order.
+func (c *calc) sortPaidDeals(pds []paidDeal) {
+	keys := c.paidKeys[:0]
+	inOrder := true
+	for i := range pds {
+		if pds[i].pos != int32(i) || pds[i].txn < 0 {
+			inOrder = false
+			break
+		}
+		keys = append(keys, uint64(pds[i].txn)<<32|uint64(pds[i].pos))
+	}
+	c.paidKeys = keys
+	if !inOrder {
+		slices.SortFunc(pds, func(a, b paidDeal) int {
+			if a.txn != b.txn {
+				return int(a.txn - b.txn)
+			}
+			return int(a.pos - b.pos)
+		})
+		return
+	}
+	slices.Sort(keys)
+	c.paidScratch = append(c.paidScratch[:0], pds...)
+	for i, k := range keys {
+		pds[i] = c.paidScratch[uint32(k)]
+	}
 }
 
 // paidDealsOf returns what payee pi's per-deal component ci paid deal by

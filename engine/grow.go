@@ -1,8 +1,7 @@
 package engine
 
 // growFor returns s with room for at least one more element. Slices the
-// credit pass fills (the period's credits, the per-deal tables' credits)
-// grow about evenly over it: when s is full after done of total
+// credit pass fills (the period's credits) grow about evenly over it: when s is full after done of total
 // transactions, it likely ends near len(s) × total ÷ done, and is grown
 // to that (a sixteenth more) in one step rather than by doubling
 // several times, copying everything each time. The estimate is held to

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -85,22 +86,27 @@ func (c *calc) prepareDealVals() {
 	if dv.stride == 0 {
 		return
 	}
-	// Chunks of a quarter of the period's transactions (a first guess
-	// at its credits), at least 64 credits, in a power of two. A
+	// Chunks of about 64 KiB, in a power of two of credits: small
+	// enough that a chunk, zeroed when made, is still in the cache when
+	// the credit pass fills it, and that the last one wastes little. A
 	// recomputation read for a few deals records only their credits
-	// (add): a chunk for twice as many credits as it has deals.
-	guess := cap(c.periodCredits) / 4
+	// (add): a chunk for twice as many credits as it has deals, if less.
+	per := max(dvChunkBytes/(int(unsafe.Sizeof(dealVal{}))*dv.stride), 16)
 	if c.traced != nil {
-		guess = 0
+		guess := 0
 		for _, t := range c.traced {
 			if t {
 				guess += 2
 			}
 		}
+		per = min(per, max(guess, 16))
 	}
-	dv.chunkBits = uint(bits.Len(uint(max(guess, 64) - 1)))
+	dv.chunkBits = uint(bits.Len(uint(per)) - 1)
 	c.dealVals = dv
 }
+
+// dvChunkBytes is about how large a chunk of dealVals is.
+const dvChunkBytes = 64 << 10
 
 // grow adds the slots of one more period credit.
 func (dv *dealVals) grow() {

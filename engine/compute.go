@@ -103,7 +103,8 @@ type calc struct {
 	txnEnv    rules.TxnEnv
 	creditEnv rules.CreditEnv
 	envPayee  int // whose person creditEnv holds, or -1
-	weights   []decimal.Decimal
+	// weights and shares are the split credit's scratch space.
+	weights, shares []decimal.Decimal
 
 	rollupState // manager roll-ups and overrides (rollup.go)
 	// deals holds the credits per-deal rate tables tier, when the plan
@@ -610,7 +611,8 @@ func (c *calc) credit(i int) error {
 			for _, s := range t.Splits {
 				c.weights = append(c.weights, s.Share)
 			}
-			shares := money.AllocateFloorRemainderInOrder(amount, c.weights, c.places)
+			c.shares = money.AllocateFloorRemainderInOrderWith(c.shares, amount, c.weights, c.places, c.slab.dec)
+			shares := c.shares
 			for j, s := range t.Splits {
 				if p, ok := c.index[s.Person]; ok {
 					if foreign {

@@ -413,7 +413,7 @@ func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 func (c *calc) traceOf(cn cancellation, p0 period.Period) ClawbackTrace {
 	ret := cn.t.Amount.Neg()
 	return ClawbackTrace{
-		Cancellation: cn.t.ID, Cancels: cn.deal.ID, DealDate: cn.deal.Date.String(), CancelDate: cn.t.Date.String(),
+		Cancellation: cn.t.ID, Cancels: cn.deal.ID, DealDate: c.dateString(cn.deal.Date), CancelDate: c.dateString(cn.t.Date),
 		Days: cn.days, WindowDays: c.plan.Clawback.WindowDays, Period: p0.Label,
 		DealAmount: cn.deal.Amount, Returned: ret, Share: ret.DivRound(cn.deal.Amount, rules.DivisionPlaces),
 		Credited: decimal.Zero, Paid: decimal.Zero, Rate: decimal.Zero, Amount: decimal.Zero,

@@ -506,7 +506,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
 				if c.plan.Hold.Holds(ci) {
-					held, why, err := c.heldAt(cn.deal, p0, cn.t.Date)
+					held, why, err := c.heldAt(cn.deal, -1, p0, cn.t.Date)
 					if err != nil {
 						return err
 					}

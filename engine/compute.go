@@ -159,7 +159,11 @@ type calc struct {
 	periodsFound []period.Period
 	// paidDates holds the payment dates paidOn parsed, by their text;
 	// paidOnLast is the last deal paidOn read, and what it read.
-	paidDates  map[string]period.Date
+	paidDates map[string]period.Date
+	// untilDecl is the hold's attribute's index in the typed-attribute
+	// cache's declarations, or -1 (untilText), once untilKnown.
+	untilDecl  int
+	untilKnown bool
 	paidOnLast struct {
 		t  *facts.Transaction
 		d  period.Date

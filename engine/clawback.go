@@ -191,7 +191,7 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 	inPeriod := false
 	for i := range c.in.Transactions {
 		t := &c.in.Transactions[i]
-		if t.Attrs[plans.CancelsAttr] != "" && !t.Date.After(c.in.Period.End) {
+		if c.isCancellationAt(t, int32(i)) && !t.Date.After(c.in.Period.End) {
 			all = append(all, t)
 			inPeriod = inPeriod || c.in.Period.Contains(t.Date)
 		}
@@ -677,7 +677,8 @@ func (nc *calc) dealSums(pe *payee, comp *plans.Component, m *plans.Measure, slo
 			if m != nil {
 				credited.addWith(dv.v, fix{dv.c, dv.e}, dv.fok)
 			} else {
-				credited.Add(cr.amount)
+				af, afok := cr.amountFix()
+				credited.addWith(cr.amount, af, afok)
 			}
 			continue
 		}

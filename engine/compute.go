@@ -212,18 +212,27 @@ type txnFacts struct {
 // transaction (an index into calc.txns), the credit rule (an index into
 // the plan's credit rules), the share and the amount.
 type credit struct {
-	payee  int32
-	txn    int32
-	rule   int32
-	share  decimal.Decimal
-	amount decimal.Decimal
+	payee int32
+	txn   int32
+	rule  int32
 	// level is how many managers up a roll-up credit went (0: direct).
 	level int32
 	// dv is where calc.dealVals keeps what the credit counted, or -1:
 	// dated before the period, or a deal a recomputation is not read
 	// for (calc.traced), whose values nothing reads.
 	dv int32
+	// amountE and amountC are amount as a fix (toFix) when amountOK, set
+	// by add: the sums of credit amounts read them instead of the
+	// amount's coefficient, far away in memory by the time they do.
+	amountE  int32
+	amountC  int64
+	amountOK bool
+	share    decimal.Decimal
+	amount   decimal.Decimal
 }
+
+// amountFix is cr.amount as a fix, when ok (toFix).
+func (cr *credit) amountFix() (fix, bool) { return fix{cr.amountC, cr.amountE}, cr.amountOK }
 
 // Compute runs the calculation. It returns a *RuleError when a rule fails
 // and an error wrapping ErrInput when the input is unusable. The Result,
@@ -662,6 +671,8 @@ func (c *calc) add(p int, cr credit) {
 	if !plans.Employed(pe.p, date) {
 		return // dated outside the payee's employment (docs/plans.md §20)
 	}
+	af, afok := toFix(cr.amount)
+	cr.amountC, cr.amountE, cr.amountOK = af.c, af.e, afok
 	cr.dv = -1
 	if c.in.Period.Contains(date) {
 		pe.credits++
@@ -715,20 +726,23 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 		}
 		agg := &pe.measures[i]
 		agg.credits++
+		// v's fix, worked out once while v is at hand (the amount's by
+		// add), spares the sums that add it later a trip to its
+		// coefficient.
 		v := cr.amount
+		f, fok := cr.amountFix()
 		switch {
 		case m.Aggregate == plans.AggregateCount:
 			v = one
+			f, fok = toFix(v)
 		case m.Value != nil:
 			var err error
 			v, err = m.Value.Program.Decimal(&c.m, &c.creditEnv)
 			if err != nil {
 				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
+			f, fok = toFix(v)
 		}
-		// v's fix, worked out once while v is at hand, spares the
-		// sums that add it later a trip to its coefficient.
-		f, fok := toFix(v)
 		agg.sum.addWith(v, f, fok)
 		if c.dealVals != nil {
 			c.dealVals.put(cr.dv, c.dealVals.slotOfMeasure[i], v, f, fok, false)
@@ -767,7 +781,8 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 		c.dealVals.put(cr.dv, slot, v, f, fok, false)
 	}
 	agg.count++
-	agg.basis.Add(cr.amount)
+	af, afok := cr.amountFix()
+	agg.basis.addWith(cr.amount, af, afok)
 	agg.sum.addWith(v, f, fok)
 	if c.in.Record != nil {
 		c.record(pe, true, comp.Name, cr, c.txns[cr.txn].t.Date, v)

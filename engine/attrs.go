@@ -107,12 +107,15 @@ type typedCache struct {
 	decls  []plans.AttributeDecl
 	parsed []bool
 	// present[i*len(decls)+j] says whether transaction i has a value (its
-	// own or the default) for declaration j, held in nums, texts or flags
-	// at the same place as the declaration's type says.
-	present []bool
-	nums    []decimal.Decimal
-	texts   []string
-	flags   []bool
+	// own or the default) for declaration j, held, as the declaration's
+	// type says, in nums[i*nNums+at[j]], texts[i*nTexts+at[j]] or
+	// flags[i*nFlags+at[j]]: each holds only its type's declarations.
+	present               []bool
+	at                    []int
+	nNums, nTexts, nFlags int
+	nums                  []decimal.Decimal
+	texts                 []string
+	flags                 []bool
 	// dates holds the date texts parsed without error: dates repeat.
 	dates map[string]bool
 }
@@ -134,9 +137,24 @@ func typedCacheFor(plan *plans.CompPlan, in *Input) *typedCache {
 	if n := in.nested; n != nil && n.typed != nil && n.typed.covers(plan, in.Transactions) {
 		return n.typed
 	}
-	k := len(in.Transactions) * len(a.Transaction)
-	return &typedCache{txns: in.Transactions, decls: a.Transaction, parsed: make([]bool, len(in.Transactions)),
-		present: make([]bool, k), nums: make([]decimal.Decimal, k), texts: make([]string, k), flags: make([]bool, k)}
+	tc := &typedCache{txns: in.Transactions, decls: a.Transaction, parsed: make([]bool, len(in.Transactions)), at: make([]int, len(a.Transaction))}
+	for j := range a.Transaction {
+		switch a.Transaction[j].Type {
+		case rules.AttrNumber:
+			tc.at[j] = tc.nNums
+			tc.nNums++
+		case rules.AttrDate:
+			tc.at[j] = tc.nTexts
+			tc.nTexts++
+		case rules.AttrBoolean:
+			tc.at[j] = tc.nFlags
+			tc.nFlags++
+		}
+	}
+	n := len(in.Transactions)
+	tc.present = make([]bool, n*len(a.Transaction))
+	tc.nums, tc.texts, tc.flags = make([]decimal.Decimal, n*tc.nNums), make([]string, n*tc.nTexts), make([]bool, n*tc.nFlags)
+	return tc
 }
 
 // covers reports whether tc holds the attributes declared by plan of txns.
@@ -169,7 +187,14 @@ func (tc *typedCache) parse(plan *plans.CompPlan, i int, t *facts.Transaction, s
 			return fmt.Errorf("%w: plan %s: %s: attribute %s: %v (declared %s at %s)", ErrInput, plan.Name, "transaction "+t.ID, d.Name, err, d.Type, d.Pos)
 		}
 		tc.present[i*n+j] = true
-		tc.nums[i*n+j], tc.texts[i*n+j], tc.flags[i*n+j] = v.Number, v.Text, v.Flag
+		switch d.Type {
+		case rules.AttrNumber:
+			tc.nums[i*tc.nNums+tc.at[j]] = v.Number
+		case rules.AttrDate:
+			tc.texts[i*tc.nTexts+tc.at[j]] = v.Text
+		case rules.AttrBoolean:
+			tc.flags[i*tc.nFlags+tc.at[j]] = v.Flag
+		}
 	}
 	tc.parsed[i] = true
 	return nil
@@ -199,11 +224,11 @@ func (tc *typedCache) fill(t *typedMaps, i int) {
 		d := &tc.decls[j]
 		switch d.Type {
 		case rules.AttrNumber:
-			t.numbers[d.Name] = tc.nums[i*n+j]
+			t.numbers[d.Name] = tc.nums[i*tc.nNums+tc.at[j]]
 		case rules.AttrDate:
-			t.dates[d.Name] = tc.texts[i*n+j]
+			t.dates[d.Name] = tc.texts[i*tc.nTexts+tc.at[j]]
 		case rules.AttrBoolean:
-			t.flags[d.Name] = tc.flags[i*n+j]
+			t.flags[d.Name] = tc.flags[i*tc.nFlags+tc.at[j]]
 		}
 	}
 }

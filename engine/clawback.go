@@ -191,7 +191,7 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 	inPeriod := false
 	for i := range c.in.Transactions {
 		t := &c.in.Transactions[i]
-		if t.Attrs[plans.CancelsAttr] != "" && !t.Date.After(c.in.Period.End) {
+		if c.isCancellationAt(t, int32(i)) && !t.Date.After(c.in.Period.End) {
 			all = append(all, t)
 			inPeriod = inPeriod || c.in.Period.Contains(t.Date)
 		}
@@ -200,9 +200,17 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 		// Earlier cancellations were checked by their own periods' runs.
 		return nil, nil
 	}
-	byID := make(map[string]*facts.Transaction, len(c.in.Transactions))
+	// byID finds the deals the cancellations name (nil: none given),
+	// indexing only those.
+	byID := make(map[string]*facts.Transaction, len(all))
+	for _, t := range all {
+		byID[t.Attrs[plans.CancelsAttr]] = nil
+	}
 	for i := range c.in.Transactions {
-		byID[c.in.Transactions[i].ID] = &c.in.Transactions[i]
+		t := &c.in.Transactions[i]
+		if _, ok := byID[t.ID]; ok {
+			byID[t.ID] = t
+		}
 	}
 	slices.SortFunc(all, func(a, b *facts.Transaction) int { return strings.Compare(a.ID, b.ID) })
 	returned := map[string]decimal.Decimal{}
@@ -297,7 +305,8 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 // checkCancellation checks cancellation t against the deal it cancels.
 func (c *calc) checkCancellation(t *facts.Transaction, byID map[string]*facts.Transaction) (cancellation, error) {
 	id := t.Attrs[plans.CancelsAttr]
-	deal, ok := byID[id]
+	deal := byID[id]
+	ok := deal != nil
 	errf := func(format string, args ...any) (cancellation, error) {
 		return cancellation{}, fmt.Errorf("%w: cancellation %s of %s: %s", ErrInput, t.ID, id, fmt.Sprintf(format, args...))
 	}
@@ -404,7 +413,7 @@ func (c *calc) reach(t *facts.Transaction) ([]int, error) {
 func (c *calc) traceOf(cn cancellation, p0 period.Period) ClawbackTrace {
 	ret := cn.t.Amount.Neg()
 	return ClawbackTrace{
-		Cancellation: cn.t.ID, Cancels: cn.deal.ID, DealDate: cn.deal.Date.String(), CancelDate: cn.t.Date.String(),
+		Cancellation: cn.t.ID, Cancels: cn.deal.ID, DealDate: c.dateString(cn.deal.Date), CancelDate: c.dateString(cn.t.Date),
 		Days: cn.days, WindowDays: c.plan.Clawback.WindowDays, Period: p0.Label,
 		DealAmount: cn.deal.Amount, Returned: ret, Share: ret.DivRound(cn.deal.Amount, rules.DivisionPlaces),
 		Credited: decimal.Zero, Paid: decimal.Zero, Rate: decimal.Zero, Amount: decimal.Zero,
@@ -497,7 +506,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
 				if c.plan.Hold.Holds(ci) {
-					held, why, err := c.heldAt(cn.deal, p0, cn.t.Date)
+					held, why, err := c.heldAt(cn.deal, -1, p0, cn.t.Date)
 					if err != nil {
 						return err
 					}
@@ -659,7 +668,7 @@ func (nc *calc) dealSums(pe *payee, comp *plans.Component, m *plans.Measure, slo
 		if m == nil && !comp.Covers(nc.txns[cr.txn].t.Date) {
 			continue // outside the component's window: it paid the deal nothing
 		}
-		if dv, ok := nc.dealValAt(cr.pos, slot); ok {
+		if dv, ok := nc.dealValAt(cr.dv, slot); ok {
 			// What the credit pass worked out for the credit.
 			if dv.skip {
 				continue
@@ -668,7 +677,8 @@ func (nc *calc) dealSums(pe *payee, comp *plans.Component, m *plans.Measure, slo
 			if m != nil {
 				credited.addWith(dv.v, fix{dv.c, dv.e}, dv.fok)
 			} else {
-				credited.Add(cr.amount)
+				af, afok := cr.amountFix()
+				credited.addWith(cr.amount, af, afok)
 			}
 			continue
 		}

@@ -103,15 +103,19 @@ type calc struct {
 	txnEnv    rules.TxnEnv
 	creditEnv rules.CreditEnv
 	envPayee  int // whose person creditEnv holds, or -1
-	weights   []decimal.Decimal
+	// weights and shares are the split credit's scratch space.
+	weights, shares []decimal.Decimal
 
 	rollupState // manager roll-ups and overrides (rollup.go)
 	// deals holds the credits per-deal rate tables tier, when the plan
 	// has any (see perdeal.go).
 	deals *perDeal
-	// dayStarts and dealScratch are sortDealsByDay's scratch space.
+	// dayStarts and dealScratch are sortDealsByDay's scratch space,
+	// paidKeys and paidScratch sortPaidDeals's.
 	dayStarts   []int32
 	dealScratch []dealCredit
+	paidKeys    []uint64
+	paidScratch []paidDeal
 	// adj is the current payee's ramped or prorated targets, for traces;
 	// annualMeasures the measures rules read annual_target of (proration.go).
 	adj            adjusted
@@ -153,8 +157,18 @@ type calc struct {
 	slab *decSlab
 	// periodsFound are the periods periodOf found (clawback.go).
 	periodsFound []period.Period
-	// paidDates holds the payment dates paidOn parsed, by their text.
+	// paidDates holds the payment dates paidOn parsed, by their text;
+	// paidOnLast is the last deal paidOn read, and what it read.
 	paidDates map[string]period.Date
+	// untilDecl is the hold's attribute's index in the typed-attribute
+	// cache's declarations, or -1 (untilText), once untilKnown.
+	untilDecl  int
+	untilKnown bool
+	paidOnLast struct {
+		t  *facts.Transaction
+		d  period.Date
+		ok bool
+	}
 }
 
 // payee is one person the plan pays, with what the credit pass gathered
@@ -198,17 +212,27 @@ type txnFacts struct {
 // transaction (an index into calc.txns), the credit rule (an index into
 // the plan's credit rules), the share and the amount.
 type credit struct {
-	payee  int32
-	txn    int32
-	rule   int32
-	share  decimal.Decimal
-	amount decimal.Decimal
+	payee int32
+	txn   int32
+	rule  int32
 	// level is how many managers up a roll-up credit went (0: direct).
 	level int32
-	// pos is the credit's index in calc.periodCredits, or -1 when it is
-	// dated before the period.
-	pos int32
+	// dv is where calc.dealVals keeps what the credit counted, or -1:
+	// dated before the period, or a deal a recomputation is not read
+	// for (calc.traced), whose values nothing reads.
+	dv int32
+	// amountE and amountC are amount as a fix (toFix) when amountOK, set
+	// by add: the sums of credit amounts read them instead of the
+	// amount's coefficient, far away in memory by the time they do.
+	amountE  int32
+	amountC  int64
+	amountOK bool
+	share    decimal.Decimal
+	amount   decimal.Decimal
 }
+
+// amountFix is cr.amount as a fix, when ok (toFix).
+func (cr *credit) amountFix() (fix, bool) { return fix{cr.amountC, cr.amountE}, cr.amountOK }
 
 // Compute runs the calculation. It returns a *RuleError when a rule fails
 // and an error wrapping ErrInput when the input is unusable. The Result,
@@ -473,7 +497,13 @@ func (c *calc) selectPeople() error {
 // fiscal year to the end of the period, in ID order, and checks that no ID
 // appears twice.
 func (c *calc) selectTransactions() error {
-	c.txns = make([]txnFacts, 0, len(c.in.Transactions))
+	n := 0
+	for i := range c.in.Transactions {
+		if c.yearSpan.Contains(c.in.Transactions[i].Date) {
+			n++
+		}
+	}
+	c.txns = make([]txnFacts, 0, n)
 	sorted := true // transactions usually arrive in ID order already
 	var dup *facts.Transaction
 	inPeriod := 0
@@ -594,7 +624,8 @@ func (c *calc) credit(i int) error {
 			for _, s := range t.Splits {
 				c.weights = append(c.weights, s.Share)
 			}
-			shares := money.AllocateFloorRemainderInOrder(amount, c.weights, c.places)
+			c.shares = money.AllocateFloorRemainderInOrderWith(c.shares, amount, c.weights, c.places, c.slab.dec)
+			shares := c.shares
 			for j, s := range t.Splits {
 				if p, ok := c.index[s.Person]; ok {
 					if foreign {
@@ -640,14 +671,16 @@ func (c *calc) add(p int, cr credit) {
 	if !plans.Employed(pe.p, date) {
 		return // dated outside the payee's employment (docs/plans.md §20)
 	}
-	cr.pos = -1
+	af, afok := toFix(cr.amount)
+	cr.amountC, cr.amountE, cr.amountOK = af.c, af.e, afok
+	cr.dv = -1
 	if c.in.Period.Contains(date) {
 		pe.credits++
-		cr.pos = int32(len(c.periodCredits))
-		c.periodCredits = append(c.periodCredits, cr)
-		if c.dealVals != nil {
+		if c.dealVals != nil && (c.traced == nil || c.traced[cr.txn]) {
+			cr.dv = int32(c.dealVals.n)
 			c.dealVals.grow()
 		}
+		c.periodCredits = append(growFor(c.periodCredits, int(cr.txn)+1, len(c.txns)), cr)
 	}
 	if c.creditEnvNeeded {
 		c.creditEnv.Credit = rules.Credit{Amount: cr.amount, Rule: c.plan.Credits[cr.rule].Name, Share: cr.share, Level: c.levelDecimal(cr.level)}
@@ -686,30 +719,33 @@ func (c *calc) measure(pe *payee, cr *credit, date period.Date) error {
 			}
 			if !ok {
 				if c.dealVals != nil {
-					c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, fix{}, false, true)
+					c.dealVals.put(cr.dv, c.dealVals.slotOfMeasure[i], decimal.Decimal{}, fix{}, false, true)
 				}
 				continue
 			}
 		}
 		agg := &pe.measures[i]
 		agg.credits++
+		// v's fix, worked out once while v is at hand (the amount's by
+		// add), spares the sums that add it later a trip to its
+		// coefficient.
 		v := cr.amount
+		f, fok := cr.amountFix()
 		switch {
 		case m.Aggregate == plans.AggregateCount:
 			v = one
+			f, fok = toFix(v)
 		case m.Value != nil:
 			var err error
 			v, err = m.Value.Program.Decimal(&c.m, &c.creditEnv)
 			if err != nil {
 				return &RuleError{Pos: m.Value.Pos, Subject: c.creditSubject(pe, cr), Err: err}
 			}
+			f, fok = toFix(v)
 		}
-		// v's fix, worked out once while v is at hand, spares the
-		// sums that add it later a trip to its coefficient.
-		f, fok := toFix(v)
 		agg.sum.addWith(v, f, fok)
 		if c.dealVals != nil {
-			c.dealVals.put(cr.pos, c.dealVals.slotOfMeasure[i], v, f, fok, false)
+			c.dealVals.put(cr.dv, c.dealVals.slotOfMeasure[i], v, f, fok, false)
 		}
 		if c.in.Record != nil {
 			c.record(pe, false, m.Name, cr, date, v)
@@ -731,7 +767,7 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 		}
 		if !ok {
 			if slot >= 0 {
-				c.dealVals.put(cr.pos, slot, decimal.Decimal{}, fix{}, false, true)
+				c.dealVals.put(cr.dv, slot, decimal.Decimal{}, fix{}, false, true)
 			}
 			return nil
 		}
@@ -742,10 +778,11 @@ func (c *calc) priceCredit(pe *payee, comp *plans.Component, cr *credit, agg *pe
 	}
 	f, fok := toFix(v)
 	if slot >= 0 {
-		c.dealVals.put(cr.pos, slot, v, f, fok, false)
+		c.dealVals.put(cr.dv, slot, v, f, fok, false)
 	}
 	agg.count++
-	agg.basis.Add(cr.amount)
+	af, afok := cr.amountFix()
+	agg.basis.addWith(cr.amount, af, afok)
 	agg.sum.addWith(v, f, fok)
 	if c.in.Record != nil {
 		c.record(pe, true, comp.Name, cr, c.txns[cr.txn].t.Date, v)

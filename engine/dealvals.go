@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math/bits"
+	"unsafe"
 
 	"github.com/shopspring/decimal"
 
@@ -26,7 +27,9 @@ type dealVal struct {
 }
 
 // dealVals records dealVal per period credit, for the measures and
-// per-credit components the plan's holds and clawbacks read.
+// per-credit components the plan's holds and clawbacks read; each
+// credit's credit.dv says where (the period credits in the order they
+// were made, but for the deals a recomputation is not read for).
 type dealVals struct {
 	// slotOfMeasure and slotOfPerCredit give each measure (by index in
 	// the plan) and per-credit component (by index in calc.perCredit)
@@ -83,11 +86,27 @@ func (c *calc) prepareDealVals() {
 	if dv.stride == 0 {
 		return
 	}
-	// Chunks of a quarter of the period's transactions (a first guess
-	// at its credits), at least 64 credits, in a power of two.
-	dv.chunkBits = uint(bits.Len(uint(max(cap(c.periodCredits)/4, 64) - 1)))
+	// Chunks of about 64 KiB, in a power of two of credits: small
+	// enough that a chunk, zeroed when made, is still in the cache when
+	// the credit pass fills it, and that the last one wastes little. A
+	// recomputation read for a few deals records only their credits
+	// (add): a chunk for twice as many credits as it has deals, if less.
+	per := max(dvChunkBytes/(int(unsafe.Sizeof(dealVal{}))*dv.stride), 16)
+	if c.traced != nil {
+		guess := 0
+		for _, t := range c.traced {
+			if t {
+				guess += 2
+			}
+		}
+		per = min(per, max(guess, 16))
+	}
+	dv.chunkBits = uint(bits.Len(uint(per)) - 1)
 	c.dealVals = dv
 }
+
+// dvChunkBytes is about how large a chunk of dealVals is.
+const dvChunkBytes = 64 << 10
 
 // grow adds the slots of one more period credit.
 func (dv *dealVals) grow() {
@@ -97,12 +116,13 @@ func (dv *dealVals) grow() {
 	dv.n++
 }
 
-// at is the place of period credit pos's slot.
+// at is the place of slot of the credit recorded at pos (credit.dv).
 func (dv *dealVals) at(pos int32, slot int) *dealVal {
 	return &dv.chunks[int(pos)>>dv.chunkBits][(int(pos)&(1<<dv.chunkBits-1))*dv.stride+slot]
 }
 
-// put records what period credit pos counted in slot (when recorded).
+// put records what the credit recorded at pos (credit.dv) counted in
+// slot, unless pos or slot is -1.
 func (dv *dealVals) put(pos int32, slot int, v decimal.Decimal, f fix, fok, skip bool) {
 	if pos < 0 || slot < 0 {
 		return
@@ -135,8 +155,8 @@ func (c *calc) dealValSlot(comp *plans.Component, m *plans.Measure) int {
 	return slot
 }
 
-// dealValAt returns what period credit pos counted in slot (dealValSlot),
-// when the credit pass recorded it.
+// dealValAt returns what the credit recorded at pos (credit.dv) counted
+// in slot (dealValSlot), when the credit pass recorded it.
 func (c *calc) dealValAt(pos int32, slot int) (dealVal, bool) {
 	if slot < 0 || pos < 0 {
 		return dealVal{}, false

@@ -75,8 +75,21 @@ func newDecSlab() *decSlab {
 	return &decSlab{works: true}
 }
 
+// smallInts are decimal.New(c, 0) for c from 0 to len-1, made once and
+// shared, like any decimal, by whoever reads them: typed attributes are
+// often small counts (a quantity), made by the hundred thousand.
+var smallInts = func() (out [256]decimal.Decimal) {
+	for i := range out {
+		out[i] = decimal.New(int64(i), 0)
+	}
+	return out
+}()
+
 // dec is decimal.New(c, e).
 func (s *decSlab) dec(c int64, e int32) decimal.Decimal {
+	if e == 0 && c >= 0 && c < int64(len(smallInts)) {
+		return smallInts[c]
+	}
 	if s == nil || !s.works {
 		return decimal.New(c, e)
 	}

@@ -46,3 +46,19 @@ func sameDecimal(t *rapid.T, got, want decimal.Decimal) {
 		t.Fatalf("slab made %s (%s × 10^%d), decimal.New %s (%s × 10^%d)", got, got.Coefficient(), got.Exponent(), want, want.Coefficient(), want.Exponent())
 	}
 }
+
+// TestSmallIntsUnchanged checks that the shared small integers dec hands
+// out are decimal.New's, and stay so after arithmetic on them.
+func TestSmallIntsUnchanged(t *testing.T) {
+	s := newDecSlab()
+	for i := range int64(len(smallInts)) {
+		d := s.dec(i, 0)
+		_ = d.Add(d).Mul(d).Neg().Round(2).Sub(d).DivRound(decimal.New(3, 0), 8)
+		_ = d.Coefficient().Add(d.Coefficient(), d.Coefficient())
+	}
+	for i := range int64(len(smallInts)) {
+		if d, want := s.dec(i, 0), decimal.New(i, 0); d.String() != want.String() || d.Exponent() != 0 || d.Coefficient().Cmp(want.Coefficient()) != 0 {
+			t.Fatalf("shared %d is now %s (%s × 10^%d)", i, d, d.Coefficient(), d.Exponent())
+		}
+	}
+}

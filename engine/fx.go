@@ -44,20 +44,27 @@ func (c *calc) fxTxn(i int) (amount decimal.Decimal, foreign bool, errForeign fu
 	if t.Currency == "" || t.Currency == c.plan.Currency {
 		return t.Amount, false, nil
 	}
-	rate, month, ok := c.in.FX.Lookup(t.Currency, c.plan.Currency, t.Date)
+	// The month is that of the day's date text, made once per day.
+	month := c.dateString(t.Date)[:7]
+	rate, ok := c.in.FX.LookupMonth(t.Currency, c.plan.Currency, month)
 	if !ok {
 		return t.Amount, true, func() error {
 			return fmt.Errorf("%w: %w", ErrInput, &facts.MissingFXRateError{From: t.Currency, To: c.plan.Currency, Month: month,
 				For: fmt.Sprintf("transaction %s (%s %s) for plan %s", t.ID, t.Amount, t.Currency, c.plan.Name)})
 		}
 	}
-	cv := &Conversion{From: t.Currency, To: c.plan.Currency, Month: month, Rate: rate, SourceAmount: t.Amount,
-		Amount: c.convert(t.Amount, rate)}
+	amount = c.convert(t.Amount, rate)
+	if c.in.nested != nil || !c.in.Period.Contains(t.Date) {
+		// Only the period's credit lines show the conversion, and a
+		// recomputation makes none.
+		return amount, false, nil
+	}
+	cv := &Conversion{From: t.Currency, To: c.plan.Currency, Month: month, Rate: rate, SourceAmount: t.Amount, Amount: amount}
 	if c.conversions == nil {
 		c.conversions = make([]*Conversion, len(c.txns))
 	}
 	c.conversions[i] = cv
-	return cv.Amount, false, nil
+	return amount, false, nil
 }
 
 // convert is money.RoundHalfUp(amount × rate) in the plan's places,

@@ -47,8 +47,54 @@ type HoldTrace struct {
 // paidOn reads deal t's payment date under the plan's hold: ok is false
 // when the deal has none.
 func (c *calc) paidOn(t *facts.Transaction) (d period.Date, ok bool, err error) {
+	return c.paidOnAt(t, -1)
+}
+
+// paidOnAt is paidOn of t, the transaction at index src of
+// Input.Transactions (-1: unknown).
+func (c *calc) paidOnAt(t *facts.Transaction, src int32) (d period.Date, ok bool, err error) {
+	if t == c.paidOnLast.t && t != nil {
+		return c.paidOnLast.d, c.paidOnLast.ok, nil // holds ask up to three times in a row
+	}
+	d, ok, err = c.readPaidOn(t, src)
+	if err == nil {
+		c.paidOnLast.t, c.paidOnLast.d, c.paidOnLast.ok = t, d, ok
+	}
+	return d, ok, err
+}
+
+// untilText is the text of t's payment date (the hold's attribute) and
+// whether t has one. The hold's attribute is a declared date without a
+// default (plans.Load refuses a hold on any other; untilText checks),
+// so the typed-attribute cache, once it has parsed transaction src (t),
+// holds it exactly when t has it, and its text as given (ParseAttr keeps
+// a date's text): it is read there, rather than from t's attributes,
+// which are far away in memory by the time holds read them.
+func (c *calc) untilText(t *facts.Transaction, src int32) (string, bool) {
+	if !c.untilKnown {
+		c.untilKnown, c.untilDecl = true, -1
+		if tc := c.typedTxns; tc != nil {
+			for j := range tc.decls {
+				if d := &tc.decls[j]; d.Name == c.plan.Hold.Until && d.Type == rules.AttrDate && d.Default == nil {
+					c.untilDecl = j
+				}
+			}
+		}
+	}
+	if tc := c.typedTxns; c.untilDecl >= 0 && src >= 0 && int(src) < len(tc.parsed) && tc.parsed[src] {
+		if !tc.present[int(src)*len(tc.decls)+c.untilDecl] {
+			return "", false
+		}
+		return tc.texts[int(src)*tc.nTexts+tc.at[c.untilDecl]], true
+	}
+	raw, has := t.Attrs[c.plan.Hold.Until]
+	return raw, has
+}
+
+// readPaidOn is paidOnAt, read from t's payment date's text.
+func (c *calc) readPaidOn(t *facts.Transaction, src int32) (d period.Date, ok bool, err error) {
 	h := c.plan.Hold
-	raw, has := t.Attrs[h.Until]
+	raw, has := c.untilText(t, src)
 	if !has || raw == "" {
 		return period.Date{}, false, nil
 	}
@@ -73,9 +119,10 @@ func (c *calc) paidOn(t *facts.Transaction) (d period.Date, ok bool, err error) 
 }
 
 // heldAt reports whether deal t, paid in p0, is held on day: it had no
-// payment by the end of p0, and none by day. why says so for traces.
-func (c *calc) heldAt(t *facts.Transaction, p0 period.Period, day period.Date) (held bool, why string, err error) {
-	pd, ok, err := c.paidOn(t)
+// payment by the end of p0, and none by day. why says so for traces. src
+// is t's index in Input.Transactions (-1: unknown).
+func (c *calc) heldAt(t *facts.Transaction, src int32, p0 period.Period, day period.Date) (held bool, why string, err error) {
+	pd, ok, err := c.paidOnAt(t, src)
 	if err != nil {
 		return false, "", err
 	}
@@ -190,21 +237,26 @@ func compareDeals(a, b HoldTrace) int { return strings.Compare(a.Deal, b.Deal) }
 // part, negative (as a fix, when fok), with why. add's p indexes
 // c.payees.
 func (c *calc) holds(nc *calc, p0 period.Period, lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, add func(p, k int, tr *HoldTrace, f fix, fok bool)) error {
-	held := func(deal *facts.Transaction) (bool, error) {
-		ok, _, err := c.heldAt(deal, p0, p0.End)
+	held := func(deal *facts.Transaction, src int32) (bool, error) {
+		ok, _, err := c.heldAt(deal, src, p0, p0.End)
 		return ok, err
 	}
 	// f is called for each held component of a deal in turn: the note is
 	// worked out once per deal.
+	// The reasons repeat (every deal without a payment has the same), so
+	// the note of the last reason is kept.
 	var last *facts.Transaction
-	var note string
+	var lastWhy, note string
 	return nc.eachDeal(c, p0, held, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace, paid fix, pok bool) error {
 		if deal != last {
-			_, why, err := c.heldAt(deal, p0, p0.End)
+			_, why, err := c.heldAt(deal, -1, p0, p0.End) // paidOn's last deal
 			if err != nil {
 				return err
 			}
-			last, note = deal, why+": held until the payment arrives"
+			if last == nil || why != lastWhy {
+				lastWhy, note = why, why+": held until the payment arrives"
+			}
+			last = deal
 		}
 		// negDec(tr.Paid), from the fix at hand.
 		neg, nok := fix{-paid.c, paid.e}, pok && paid.c != math.MinInt64
@@ -235,14 +287,14 @@ type heldComp struct {
 // which only says true. Cancellations are no deals. Deals come in
 // transaction order, each deal's payees in the order the deal credited
 // them, each payee's components in the hold's order.
-func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr *HoldTrace, paid fix, pok bool) error) error {
+func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(t *facts.Transaction, src int32) (bool, error), lines map[[2]string]*Payout, measures map[[2]string]decimal.Decimal, f func(p, k int, deal *facts.Transaction, tr *HoldTrace, paid fix, pok bool) error) error {
 	// A transaction's credits are made together, so they are next to
 	// each other in periodCredits: runs[i] is where the i-th deal's
 	// credits start and end. Every deal is checked first, so that only's
 	// errors come before the others, deal by deal.
 	type run struct{ from, to int }
-	var runs []run
 	pcs := nc.periodCredits
+	runs := make([]run, 0, len(pcs)) // at most one per credit
 	for a := 0; a < len(pcs); {
 		b := a + 1
 		for b < len(pcs) && pcs[b].txn == pcs[a].txn {
@@ -255,7 +307,7 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 		if nc.isCancellationAt(t, tf.src) {
 			continue
 		}
-		if ok, err := only(t); err != nil {
+		if ok, err := only(t, tf.src); err != nil {
 			return err
 		} else if !ok {
 			continue
@@ -304,7 +356,7 @@ func (nc *calc) eachDeal(c *calc, p0 period.Period, only func(*facts.Transaction
 		}
 		dealDate := nc.dateString(deal.Date)
 		paidOn := ""
-		if pd, ok, err := c.paidOn(deal); err != nil {
+		if pd, ok, err := c.paidOnAt(deal, nc.txns[rc[0].txn].src); err != nil {
 			return err
 		} else if ok {
 			paidOn = pd.String()
@@ -475,7 +527,7 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 		if c.isCancellationAt(t, int32(i)) {
 			continue
 		}
-		pd, ok, err := c.paidOn(t)
+		pd, ok, err := c.paidOnAt(t, int32(i))
 		if err != nil {
 			return err
 		}
@@ -502,7 +554,7 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 		for _, d := range deals {
 			only[d] = true
 		}
-		released := func(t *facts.Transaction) (bool, error) { return only[t], nil }
+		released := func(t *facts.Transaction, _ int32) (bool, error) { return only[t], nil }
 		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace, _ fix, _ bool) error {
 			pd, _, _ := c.paidOn(deal)
 			days := int(pd.Time().Sub(deal.Date.Time()) / (24 * time.Hour))

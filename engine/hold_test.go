@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -266,5 +267,51 @@ func TestHoldNeverExceedsLine(t *testing.T) {
 	}
 	if holds == 0 {
 		t.Fatal("no hold line: the test needs some")
+	}
+}
+
+// TestHoldErrorIsTheFirstDeals checks that when holds fail on several
+// deals, the error is the first deal's in transaction order, whichever
+// payee it is and however the deals fall in eachDeal's blocks: here a
+// per-credit component behind a shut gate fails (division by zero) on
+// three deals of three payees, which only the holds, reading every
+// held deal, run into.
+func TestHoldErrorIsTheFirstDeals(t *testing.T) {
+	plan := compPlan(t, planHeader+`attributes:
+  transaction:
+    paid_on: date
+    quantity: number
+`+ownerBookings+`components:
+  - name: kicker
+    type: per_credit
+    gate: measure.bookings < 0
+    amount: credit.amount / txn.attrs.quantity
+hold:
+  until: paid_on
+`)
+	var people []facts.Person
+	for i := range 10 {
+		people = append(people, facts.Person{ID: fmt.Sprintf("ae-%d", i), Role: "AE"})
+	}
+	for _, failing := range [][]int{{700, 900, 1100}, {1100, 900, 700}, {3, 1500, 1600}, {1600, 1500, 1400}} {
+		var txns []facts.Transaction
+		for i := range 1700 {
+			tx := txn(fmt.Sprintf("T-%04d", i), "2027-02-10", "new", fmt.Sprintf("ae-%d", i%10), "100")
+			tx.Attrs = map[string]string{"quantity": "1"}
+			txns = append(txns, tx)
+		}
+		// The failing deals go to payees in the opposite order to the deals'.
+		for j, i := range failing {
+			txns[i].Attrs["quantity"] = "0"
+			txns[i].Owner = fmt.Sprintf("ae-%d", 9-3*j)
+		}
+		first := slices.Min(failing)
+		_, err := engine.Compute(engine.Input{Plan: plan, Period: quarter(t, "2027-Q1"), People: people, Transactions: txns})
+		if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("transaction T-%04d:", first)) {
+			t.Errorf("deals %v fail: err = %v, want the error of T-%04d", failing, err, first)
+		}
+		if testing.Verbose() {
+			t.Log(err)
+		}
 	}
 }

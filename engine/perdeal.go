@@ -110,7 +110,31 @@ func (c *calc) dayString(day int32) string {
 type perDeal struct {
 	measures []bool
 	n        int
-	deals    [][]dealCredit
+	deals    []dealList
+}
+
+// dealList is the credits of one payee's measure in the order they were
+// made, in chunks: a chunk, once full, is never copied to grow the list
+// (sortDealsByDay gathers them, in date order, when a table reads them).
+type dealList struct {
+	chunks [][]dealCredit
+	n      int
+}
+
+// add appends d, with done of total transactions credited: a new chunk
+// is sized for the credits the rest of the pass is likely to add at the
+// pace so far (growFor's estimate), from 32 to 4096 credits.
+func (l *dealList) add(d dealCredit, done, total int) {
+	if k := len(l.chunks); k == 0 || len(l.chunks[k-1]) == cap(l.chunks[k-1]) {
+		size := 32
+		if done > 0 && done < total {
+			size = int(int64(l.n) * int64(total-done) / int64(done))
+		}
+		l.chunks = append(l.chunks, make([]dealCredit, 0, min(max(size+size/16, 32), 4096)))
+	}
+	last := &l.chunks[len(l.chunks)-1]
+	*last = append(*last, d)
+	l.n++
 }
 
 // preparePerDeal sets up the recording of per-deal measures, if any
@@ -140,7 +164,7 @@ func (c *calc) preparePerDeal() {
 	if measures == nil {
 		return
 	}
-	c.deals = &perDeal{measures: measures, n: len(c.plan.Measures), deals: make([][]dealCredit, len(c.payees)*len(c.plan.Measures))}
+	c.deals = &perDeal{measures: measures, n: len(c.plan.Measures), deals: make([]dealList, len(c.payees)*len(c.plan.Measures))}
 }
 
 // intersect is the days in both a and b; empty (Start after End) when
@@ -169,7 +193,7 @@ func (c *calc) recordDeal(i int, cr *credit, date period.Date, v decimal.Decimal
 		day = int32(date.Time().Sub(c.yearSpan.Start.Time()) / (24 * time.Hour))
 		c.dayTxn, c.dayOfTxn = cr.txn, day
 	}
-	c.deals.deals[k] = append(c.deals.deals[k], dealCredit{day: day, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok})
+	c.deals.deals[k].add(dealCredit{day: day, txn: cr.txn, rule: cr.rule, value: v, c: f.c, e: f.e, fok: fok}, int(cr.txn)+1, len(c.txns))
 }
 
 // perDealTable pays a per-deal rate table: the measure's credits in date
@@ -202,9 +226,7 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 	// transaction's rule by rule in name order: a stable sort by date
 	// leaves them in (date, transaction ID, rule name) order.
 	pi := c.index[p.ID]
-	deals := c.deals.deals[pi*c.deals.n+mi]
-	var paidIdx []paidDeal // the paid deals, for holds and clawbacks
-	c.sortDealsByDay(deals)
+	deals := c.sortDealsByDay(&c.deals.deals[pi*c.deals.n+mi])
 	alone := comp.Per == plans.PerDealAmount
 	// The component's window and the period, in days.
 	inPeriod := c.daysOf(c.in.Period.Range)
@@ -219,6 +241,10 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		}
 	}
 	dt := &DealsTrace{Window: c.measureSpans[mi].String(), CarriedIn: decimal.Zero, Paid: make([]DealTrace, 0, paid)}
+	var paidIdx []paidDeal // the paid deals, for holds and clawbacks (keepPaidDeals)
+	if c.dealVals != nil {
+		paidIdx = make([]paidDeal, 0, paid)
+	}
 	if alone {
 		dt.Window = ""
 	}
@@ -274,21 +300,25 @@ func (c *calc) perDealTable(p *facts.Person, comp *plans.Component, env *rules.C
 		toDec, haveTo = run.valueIn(c.slab), true
 		var dealParts []TierTrace
 		var amount, rounded decimal.Decimal
+		var rf fix // rounded as a fix, when rok
 		done := false
 		if fast {
 			f, ok1 := from.fix()
 			t, ok2 := run.fix()
 			if ok1 && ok2 {
-				dealParts, amount, rounded, _, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true, c.slab)
+				dealParts, amount, rounded, rf, parts, done = tierPartsFix(bounds, fbounds, f, t, parts, c.places, true, c.slab)
 			}
 		}
+		rok := done
 		if !done {
 			dealParts, amount, parts = tierParts(bounds, fromDec, toDec, parts)
 			rounded = money.RoundHalfUp(amount, c.places)
+			rf, rok = toFix(rounded)
 		}
-		total.Add(rounded)
-		rf, rok := toFix(rounded)
-		paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
+		total.addWith(rounded, rf, rok)
+		if c.dealVals != nil {
+			paidIdx = append(paidIdx, paidDeal{txn: d.txn, pos: int32(len(dt.Paid)), roundedDec: rounded, rounded: rf, ok: rok})
+		}
 		dt.Paid = append(dt.Paid, DealTrace{
 			Txn: c.txns[d.txn].id, Date: c.dayString(d.day), Rule: c.plan.Credits[d.rule].Name,
 			Value: d.value, From: fromDec, To: toDec, Parts: dealParts, Amount: amount, Rounded: rounded,
@@ -339,15 +369,41 @@ func (c *calc) keepPaidDeals(pi int, comp *plans.Component, dt *DealsTrace, pds 
 	if c.paidDeals == nil {
 		c.paidDeals = make([]paidDeals, len(c.payees)*len(c.plan.Components))
 	}
-	// By transaction, each transaction's in trace order: (txn, pos) is
-	// unique, so an unstable sort on it is the stable sort by txn.
-	slices.SortFunc(pds, func(a, b paidDeal) int {
-		if a.txn != b.txn {
-			return int(a.txn - b.txn)
-		}
-		return int(a.pos - b.pos)
-	})
+	c.sortPaidDeals(pds)
 	c.paidDeals[pi*len(c.plan.Components)+ci] = paidDeals{dt: dt, deals: pds}
+}
+
+// sortPaidDeals sorts pds by transaction, each transaction's in trace
+// order: (txn, pos) is unique, so an unstable sort on it is the stable
+// sort by txn. When the deals are in trace order (pos 0, 1, 2…, as
+// perDealTable makes them), it sorts their (txn, pos) packed in a
+// uint64, which is faster than moving the deals around as it compares,
+// then puts the deals in that order.
+func (c *calc) sortPaidDeals(pds []paidDeal) {
+	keys := c.paidKeys[:0]
+	inOrder := true
+	for i := range pds {
+		if pds[i].pos != int32(i) || pds[i].txn < 0 {
+			inOrder = false
+			break
+		}
+		keys = append(keys, uint64(pds[i].txn)<<32|uint64(pds[i].pos))
+	}
+	c.paidKeys = keys
+	if !inOrder {
+		slices.SortFunc(pds, func(a, b paidDeal) int {
+			if a.txn != b.txn {
+				return int(a.txn - b.txn)
+			}
+			return int(a.pos - b.pos)
+		})
+		return
+	}
+	slices.Sort(keys)
+	c.paidScratch = append(c.paidScratch[:0], pds...)
+	for i, k := range keys {
+		pds[i] = c.paidScratch[uint32(k)]
+	}
 }
 
 // paidDealsOf returns what payee pi's per-deal component ci paid deal by
@@ -477,14 +533,25 @@ func tierPartsFix(tiers []TierTrace, ft []fixTier, from, to fix, buf []TierTrace
 	return parts, amount, rounded, r, buf, true
 }
 
-// sortDealsByDay sorts deals by day, stably: a counting sort, since a
+// sortDealsByDay returns l's credits sorted by day, stably, in
+// c.dealScratch (valid until the next call): a counting sort, since a
 // deal's day is within the fiscal year to date.
-func (c *calc) sortDealsByDay(deals []dealCredit) {
+func (c *calc) sortDealsByDay(l *dealList) []dealCredit {
+	if cap(c.dealScratch) < l.n {
+		c.dealScratch = make([]dealCredit, l.n)
+	}
+	out := c.dealScratch[:l.n]
 	n := len(c.days) + 1
-	for _, d := range deals {
-		if d.day < 0 || int(d.day) >= len(c.days) {
-			slices.SortStableFunc(deals, func(a, b dealCredit) int { return int(a.day - b.day) })
-			return
+	for _, ch := range l.chunks {
+		for _, d := range ch {
+			if d.day < 0 || int(d.day) >= len(c.days) {
+				out = out[:0]
+				for _, ch := range l.chunks {
+					out = append(out, ch...)
+				}
+				slices.SortStableFunc(out, func(a, b dealCredit) int { return int(a.day - b.day) })
+				return out
+			}
 		}
 	}
 	if cap(c.dayStarts) < n {
@@ -492,17 +559,21 @@ func (c *calc) sortDealsByDay(deals []dealCredit) {
 	}
 	starts := c.dayStarts[:n]
 	clear(starts)
-	for _, d := range deals {
-		starts[d.day+1]++
+	for _, ch := range l.chunks {
+		for _, d := range ch {
+			starts[d.day+1]++
+		}
 	}
 	for i := 1; i < n; i++ {
 		starts[i] += starts[i-1]
 	}
-	c.dealScratch = append(c.dealScratch[:0], deals...)
-	for _, d := range c.dealScratch {
-		deals[starts[d.day]] = d
-		starts[d.day]++
+	for _, ch := range l.chunks {
+		for _, d := range ch {
+			out[starts[d.day]] = d
+			starts[d.day]++
+		}
 	}
+	return out
 }
 
 // tierParts pays the move of a running total from `from` to `to` through

@@ -65,7 +65,8 @@ const shortChain = 16
 // returns false or the chain ends. A chain that comes back to someone on
 // it is a manager cycle: an error naming the people on it.
 func (h *hierarchy) climb(person string, d period.Date, visit func(manager, role string, level int) bool) error {
-	chain := []string{person}
+	var buf [shortChain + 1]string // a short chain stays on the stack
+	chain := append(buf[:0], person)
 	// on finds a person on a long chain in constant time (a short one is
 	// scanned): the climb stays linear in the chain's length.
 	var on map[string]int

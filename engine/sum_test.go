@@ -13,13 +13,14 @@ func exact(d decimal.Decimal) string { return fmt.Sprintf("%se%d", d.Coefficient
 
 // TestDecimalSumMatchesAdd checks that decimalSum gives exactly what a
 // chain of decimal.Add from decimal.Zero gives, exponent included, across
-// int64 overflow.
+// int64 overflow, by Add and by addWith given toFix's fix.
 func TestDecimalSumMatchesAdd(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
 		n := rapid.IntRange(0, 30).Draw(t, "n")
 		want := decimal.Zero
 		s := newDecimalSum()
+		w := newDecimalSum() // added to with addWith and the fix toFix gives
 		for i := range n {
 			var d decimal.Decimal
 			switch rapid.IntRange(0, 3).Draw(t, fmt.Sprint("kind", i)) {
@@ -32,9 +33,14 @@ func TestDecimalSumMatchesAdd(t *testing.T) {
 			}
 			want = want.Add(d)
 			s.Add(d)
+			f, ok := toFix(d)
+			w.addWith(d, f, ok)
 		}
 		if got := s.Value(); exact(got) != exact(want) {
 			t.Fatalf("sum = %s, want %s", exact(got), exact(want))
+		}
+		if got := w.Value(); exact(got) != exact(want) {
+			t.Fatalf("sum by addWith = %s, want %s", exact(got), exact(want))
 		}
 		other := decimal.New(rapid.Int64Range(-1e6, 1e6).Draw(t, "other"), rapid.Int32Range(-4, 2).Draw(t, "other exp"))
 		if rapid.Bool().Draw(t, "compare with itself") {

@@ -48,6 +48,13 @@ func (r FXRates) Lookup(from, to string, day period.Date) (rate decimal.Decimal,
 	return rate, month, ok
 }
 
+// LookupMonth returns the rate from → to for month (YYYY-MM, as FXMonth
+// gives it).
+func (r FXRates) LookupMonth(from, to, month string) (rate decimal.Decimal, ok bool) {
+	rate, ok = r.m[fxKey{from, to, month}]
+	return rate, ok
+}
+
 // FXMonth is the month (YYYY-MM) whose rate converts an amount dated day.
 func FXMonth(day period.Date) string { return day.String()[:7] }
 

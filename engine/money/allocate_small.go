@@ -108,31 +108,45 @@ func (x small) sign() int {
 	return 0
 }
 
+// sharesMax is the most shares allocateSmall works out.
+const sharesMax = 16
+
 // allocateSmall is allocateDecimal in int64 arithmetic; ok is false when
 // some step does not fit, and the caller then uses allocateDecimal.
 func allocateSmall(total decimal.Decimal, weights []decimal.Decimal, places int32) ([]decimal.Decimal, bool) {
-	const sharesMax = 16
-	if len(weights) == 0 || len(weights) > sharesMax || places < 0 || places > 18 {
+	var shares [sharesMax]small
+	if !allocateSmallInto(&shares, total, weights, places) {
 		return nil, false
+	}
+	out := make([]decimal.Decimal, len(weights))
+	for i := range out {
+		out[i] = shares[i].decimal()
+	}
+	return out, true
+}
+
+// allocateSmallInto is allocateSmall, leaving the shares in shares[:len(weights)].
+func allocateSmallInto(shares *[sharesMax]small, total decimal.Decimal, weights []decimal.Decimal, places int32) bool {
+	if len(weights) == 0 || len(weights) > sharesMax || places < 0 || places > 18 {
+		return false
 	}
 	t, ok := toSmall(total)
 	if !ok {
-		return nil, false
+		return false
 	}
-	var shares [sharesMax]small
 	allocated := small{0, decimal.Zero.Exponent()}
 	for i, w := range weights {
 		ws, ok := toSmall(w)
 		if !ok {
-			return nil, false
+			return false
 		}
 		p, ok := t.mul(ws)
 		if !ok {
-			return nil, false
+			return false
 		}
 		shares[i] = p.truncate(places)
 		if allocated, ok = allocated.add(shares[i]); !ok {
-			return nil, false
+			return false
 		}
 	}
 	unit := small{1, -places}
@@ -141,11 +155,11 @@ func allocateSmall(total decimal.Decimal, weights []decimal.Decimal, places int3
 	}
 	negAllocated, ok := allocated.neg()
 	if !ok {
-		return nil, false
+		return false
 	}
 	remainder, ok := t.add(negAllocated)
 	if !ok || (remainder.sign() != 0 && remainder.sign() != unit.sign()) {
-		return nil, false // allocateDecimal reports it
+		return false // allocateDecimal reports it
 	}
 	negUnit := small{-unit.c, unit.e}
 	for i := 0; remainder.sign() != 0; i = (i + 1) % len(weights) {
@@ -156,25 +170,21 @@ func allocateSmall(total decimal.Decimal, weights []decimal.Decimal, places int3
 		r, ok1 := remainder.rescale(e)
 		u, ok2 := unit.rescale(e)
 		if !ok1 || !ok2 {
-			return nil, false
+			return false
 		}
 		below := (r.c > 0 && r.c < u.c) || (r.c < 0 && r.c > u.c)
 		if below {
 			if shares[0], ok = shares[0].add(remainder); !ok {
-				return nil, false
+				return false
 			}
 			break
 		}
 		if shares[i], ok = shares[i].add(unit); !ok {
-			return nil, false
+			return false
 		}
 		if remainder, ok = remainder.add(negUnit); !ok {
-			return nil, false
+			return false
 		}
 	}
-	out := make([]decimal.Decimal, len(weights))
-	for i := range out {
-		out[i] = shares[i].decimal()
-	}
-	return out, true
+	return true
 }

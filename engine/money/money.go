@@ -75,6 +75,23 @@ func AllocateFloorRemainderInOrder(total decimal.Decimal, weights []decimal.Deci
 	return allocateDecimal(total, weights, places)
 }
 
+// AllocateFloorRemainderInOrderWith is AllocateFloorRemainderInOrder,
+// appending the shares to dst[:0] (the same decimals, exponents
+// included): shares worked out in int64 arithmetic are made by
+// newDec(coefficient, exponent), which must give decimal.New's decimal,
+// so that a caller making many may make them its own way.
+func AllocateFloorRemainderInOrderWith(dst []decimal.Decimal, total decimal.Decimal, weights []decimal.Decimal, places int32, newDec func(c int64, e int32) decimal.Decimal) []decimal.Decimal {
+	var shares [sharesMax]small
+	if !allocateSmallInto(&shares, total, weights, places) {
+		return append(dst[:0], allocateDecimal(total, weights, places)...)
+	}
+	dst = dst[:0]
+	for i := range weights {
+		dst = append(dst, newDec(shares[i].c, shares[i].e))
+	}
+	return dst
+}
+
 // allocateDecimal is AllocateFloorRemainderInOrder in decimal.Decimal
 // arithmetic; allocateSmall gives the same shares, exponents included,
 // without allocating per step when everything fits an int64.

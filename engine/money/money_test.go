@@ -107,3 +107,45 @@ func TestAllocateRejectsWeightsAboveOne(t *testing.T) {
 	}()
 	AllocateFloorRemainderInOrder(d("1.00"), []decimal.Decimal{d("0.6"), d("0.6")}, 2)
 }
+
+// TestAllocateWithMatches checks that AllocateFloorRemainderInOrderWith
+// gives AllocateFloorRemainderInOrder's shares, exponents included, in
+// the slice given, whether they fit an int64 (made by newDec) or not.
+func TestAllocateWithMatches(t *testing.T) {
+	t.Parallel()
+	rapid.Check(t, func(t *rapid.T) {
+		places := rapid.Int32Range(0, 4).Draw(t, "places")
+		total := decimal.New(rapid.Int64Range(-1e12, 1e12).Draw(t, "total"), -rapid.Int32Range(0, 6).Draw(t, "total places"))
+		if rapid.Bool().Draw(t, "huge") {
+			total = decimal.New(rapid.Int64().Draw(t, "huge total"), rapid.Int32Range(-4, 8).Draw(t, "huge exp"))
+		}
+		n := rapid.IntRange(1, 20).Draw(t, "n") // above sharesMax too
+		k := rapid.Int32Range(0, 12).Draw(t, "weight places")
+		left := pow10[k]
+		weights := make([]decimal.Decimal, n)
+		for i := range n - 1 {
+			part := rapid.Int64Range(0, left).Draw(t, "part")
+			weights[i] = decimal.New(part, -k)
+			left -= part
+		}
+		weights[n-1] = decimal.New(left, -k)
+		want := AllocateFloorRemainderInOrder(total, weights, places)
+		made := 0
+		dst := make([]decimal.Decimal, 3, 8) // reused: its elements are overwritten
+		got := AllocateFloorRemainderInOrderWith(dst, total, weights, places, func(c int64, e int32) decimal.Decimal {
+			made++
+			return decimal.New(c, e)
+		})
+		if len(got) != len(want) {
+			t.Fatalf("%d shares, want %d", len(got), len(want))
+		}
+		for i := range want {
+			if exact(got[i]) != exact(want[i]) {
+				t.Fatalf("share %d of %s by %v: %s, want %s", i, total, weights, exact(got[i]), exact(want[i]))
+			}
+		}
+		if made != 0 && made != n {
+			t.Fatalf("newDec made %d of %d shares", made, n)
+		}
+	})
+}

@@ -53,7 +53,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	} else if !errors.Is(err, fs.ErrExist) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)&_pragma=cache_size(-65536)&_pragma=temp_store(file)&_txlock=immediate"
+	// The WAL is checkpointed into the database once it holds 10,000
+	// pages (40 MB) rather than SQLite's 1,000: a run's batch writes a
+	// few hundred pages, and each checkpoint syncs the file, so a 1M
+	// run's 123 batches checkpoint a tenth as often (run 15.7 → 14.3 s,
+	// medians of 3).
+	dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(on)&_pragma=cache_size(-65536)&_pragma=temp_store(file)&_pragma=wal_autocheckpoint(10000)&_txlock=immediate"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)

@@ -69,22 +69,7 @@ func exact(x decimal.Decimal) string { return fmt.Sprintf("%se%d", x.Coefficient
 func TestAllocateSmallMatchesDecimal(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
-		places := rapid.Int32Range(0, 4).Draw(t, "places")
-		total := decimal.New(rapid.Int64Range(-1e12, 1e12).Draw(t, "total"), -rapid.Int32Range(0, 6).Draw(t, "total places"))
-		if rapid.Bool().Draw(t, "huge") {
-			total = decimal.New(rapid.Int64().Draw(t, "huge total"), rapid.Int32Range(-4, 4).Draw(t, "huge exp"))
-		}
-		// Weights: n non-negative parts of 10^k, as fractions.
-		n := rapid.IntRange(1, 6).Draw(t, "n")
-		k := rapid.Int32Range(0, 12).Draw(t, "weight places")
-		left := pow10[k]
-		weights := make([]decimal.Decimal, n)
-		for i := range n - 1 {
-			part := rapid.Int64Range(0, left).Draw(t, "part")
-			weights[i] = decimal.New(part, -k)
-			left -= part
-		}
-		weights[n-1] = decimal.New(left, -k)
+		total, weights, places := drawAllocation(t, 6, 4)
 		want := allocateDecimal(total, weights, places)
 		got, ok := allocateSmall(total, weights, places)
 		if !ok {
@@ -96,6 +81,28 @@ func TestAllocateSmallMatchesDecimal(t *testing.T) {
 			}
 		}
 	})
+}
+
+// drawAllocation draws an allocation to check: a total (now and then one
+// beyond int64, of exponent up to hugeExp), 1 to maxN weights (non-negative
+// parts of 10^k summing to 1, as fractions) and the places to round to.
+func drawAllocation(t *rapid.T, maxN int, hugeExp int32) (total decimal.Decimal, weights []decimal.Decimal, places int32) {
+	places = rapid.Int32Range(0, 4).Draw(t, "places")
+	total = decimal.New(rapid.Int64Range(-1e12, 1e12).Draw(t, "total"), -rapid.Int32Range(0, 6).Draw(t, "total places"))
+	if rapid.Bool().Draw(t, "huge") {
+		total = decimal.New(rapid.Int64().Draw(t, "huge total"), rapid.Int32Range(-4, hugeExp).Draw(t, "huge exp"))
+	}
+	n := rapid.IntRange(1, maxN).Draw(t, "n")
+	k := rapid.Int32Range(0, 12).Draw(t, "weight places")
+	left := pow10[k]
+	weights = make([]decimal.Decimal, n)
+	for i := range n - 1 {
+		part := rapid.Int64Range(0, left).Draw(t, "part")
+		weights[i] = decimal.New(part, -k)
+		left -= part
+	}
+	weights[n-1] = decimal.New(left, -k)
+	return total, weights, places
 }
 
 func TestAllocateRejectsWeightsAboveOne(t *testing.T) {
@@ -114,21 +121,7 @@ func TestAllocateRejectsWeightsAboveOne(t *testing.T) {
 func TestAllocateWithMatches(t *testing.T) {
 	t.Parallel()
 	rapid.Check(t, func(t *rapid.T) {
-		places := rapid.Int32Range(0, 4).Draw(t, "places")
-		total := decimal.New(rapid.Int64Range(-1e12, 1e12).Draw(t, "total"), -rapid.Int32Range(0, 6).Draw(t, "total places"))
-		if rapid.Bool().Draw(t, "huge") {
-			total = decimal.New(rapid.Int64().Draw(t, "huge total"), rapid.Int32Range(-4, 8).Draw(t, "huge exp"))
-		}
-		n := rapid.IntRange(1, 20).Draw(t, "n") // above sharesMax too
-		k := rapid.Int32Range(0, 12).Draw(t, "weight places")
-		left := pow10[k]
-		weights := make([]decimal.Decimal, n)
-		for i := range n - 1 {
-			part := rapid.Int64Range(0, left).Draw(t, "part")
-			weights[i] = decimal.New(part, -k)
-			left -= part
-		}
-		weights[n-1] = decimal.New(left, -k)
+		total, weights, places := drawAllocation(t, 20, 8) // n above sharesMax too
 		want := AllocateFloorRemainderInOrder(total, weights, places)
 		made := 0
 		dst := make([]decimal.Decimal, 3, 8) // reused: its elements are overwritten
@@ -144,8 +137,8 @@ func TestAllocateWithMatches(t *testing.T) {
 				t.Fatalf("share %d of %s by %v: %s, want %s", i, total, weights, exact(got[i]), exact(want[i]))
 			}
 		}
-		if made != 0 && made != n {
-			t.Fatalf("newDec made %d of %d shares", made, n)
+		if made != 0 && made != len(weights) {
+			t.Fatalf("newDec made %d of %d shares", made, len(weights))
 		}
 	})
 }

@@ -5,7 +5,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"sort"
+	"slices"
+	"strings"
 
 	"github.com/shopspring/decimal"
 )
@@ -27,15 +28,17 @@ type Credit struct {
 	Amount  decimal.Decimal
 }
 
-// SortCredits orders credits by transaction and rule: the canonical order
-// in which they are hashed and listed.
-func SortCredits(cs []Credit) {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].Txn != cs[j].Txn {
-			return cs[i].Txn < cs[j].Txn
-		}
-		return cs[i].Rule < cs[j].Rule
-	})
+// SortCredits orders credits by transaction and rule (CompareCredits):
+// the canonical order in which they are hashed, listed and stored.
+func SortCredits(cs []Credit) { slices.SortStableFunc(cs, CompareCredits) }
+
+// CompareCredits orders two credits by transaction, then rule, in byte
+// order.
+func CompareCredits(a, b Credit) int {
+	if c := strings.Compare(a.Txn, b.Txn); c != 0 {
+		return c
+	}
+	return strings.Compare(a.Rule, b.Rule)
 }
 
 // CreditsBasis is the Basis of the credit summary line over cs (sorted

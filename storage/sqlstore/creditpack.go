@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
@@ -50,8 +49,8 @@ func CreditPacks(credits []ledger.Credit) (keys, txns, packs []string, err error
 	var buf []byte
 	for i, k := range keys {
 		cs := groups[k]
-		if !slices.IsSortedFunc(cs, compareCredits) {
-			slices.SortStableFunc(cs, compareCredits)
+		if !slices.IsSortedFunc(cs, ledger.CompareCredits) {
+			ledger.SortCredits(cs)
 		}
 		if buf, err = appendColumn(buf[:0], cs, func(c *ledger.Credit) string { return c.Txn }); err != nil {
 			return nil, nil, nil, fmt.Errorf("credits of line %s: txn: %w", k, err)
@@ -63,13 +62,6 @@ func CreditPacks(credits []ledger.Credit) (keys, txns, packs []string, err error
 		packs[i] = string(buf)
 	}
 	return keys, txns, packs, nil
-}
-
-func compareCredits(a, b ledger.Credit) int {
-	if c := strings.Compare(a.Txn, b.Txn); c != 0 {
-		return c
-	}
-	return strings.Compare(a.Rule, b.Rule)
 }
 
 // appendPack appends the pack of cs (every column but the transactions)

@@ -701,11 +701,11 @@ var UncreditedInMemoryMax = 4_000_000
 // false, and nothing counted, when the credits outnumber
 // UncreditedInMemoryMax.
 func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, periodLabel string, sampleMax int) (n int, sample []string, ok bool, err error) {
-	rows, err := x.query(ctx, `SELECT 0, c.txns FROM ledger_line l JOIN credit c ON c.line_key = l.key
+	rows, err := x.query(ctx, `SELECT 0, c.txns, c.line_key FROM ledger_line l JOIN credit c ON c.line_key = l.key
 		WHERE l.period = ? AND l.ledger = 'credit' AND l.kind = 'post'
 		  AND NOT EXISTS (SELECT 1 FROM ledger_line s WHERE s.supersedes = l.key AND s.supersedes <> '')
 		UNION ALL
-		SELECT 1, t.id FROM txn t WHERE t.date >= ? AND t.date <= ?`, periodLabel, span.Start.String(), span.End.String())
+		SELECT 1, t.id, '' FROM txn t WHERE t.date >= ? AND t.date <= ?`, periodLabel, span.Start.String(), span.End.String())
 	if err != nil {
 		return 0, nil, false, err
 	}
@@ -715,18 +715,17 @@ func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, peri
 	var scratch []string
 	for rows.Next() {
 		var arm int
-		var id string
-		if err := rows.Scan(&arm, &id); err != nil {
+		var text, key string // a transaction id, or a line's txns and key
+		if err := rows.Scan(&arm, &text, &key); err != nil {
 			return 0, nil, false, x.d.err(err)
 		}
 		if arm == 0 {
 			if counting {
 				return 0, nil, false, fmt.Errorf("uncredited transactions: a credit read after the period's transactions")
 			}
-			// id is the line's transactions, a JSON array.
-			txns, err := decodeStrings(id, true, scratch[:0])
+			txns, err := decodeStrings(text, true, scratch[:0])
 			if err != nil {
-				return 0, nil, false, err
+				return 0, nil, false, fmt.Errorf("credits of line %s: txns: %w", key, err)
 			}
 			scratch = txns
 			for _, txn := range txns {
@@ -744,11 +743,11 @@ func (x queries) uncreditedInMemory(ctx context.Context, span period.Range, peri
 			continue
 		}
 		counting = true
-		if _, ok := credited[id]; ok {
+		if _, ok := credited[text]; ok {
 			continue
 		}
 		n++
-		sample = keepSmallest(sample, id, sampleMax)
+		sample = keepSmallest(sample, text, sampleMax)
 	}
 	if err := rows.Err(); err != nil {
 		return 0, nil, false, x.d.err(err)

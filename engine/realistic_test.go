@@ -348,3 +348,38 @@ func TestAllMechanicsClawbackReuse(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkComputeMechanics is BenchmarkComputeAllMechanics built up one
+// group of mechanics at a time, on the same input, so that each group's
+// cost shows as the difference from the line before it. The plans are
+// the ones the property tests use.
+func BenchmarkComputeMechanics(b *testing.B) {
+	const nPeople, nTxns = 100, 100_000
+	typedDeals := withTyped(withProration(dealsPlan, "ae-all"))
+	steps := []struct{ name, plan string }{
+		{"1-realistic", realisticPlan},
+		{"2-per-deal-tables-curve-window-once", dealsPlan},
+		{"3-proration-ramps-annual-mbo", withProration(dealsPlan, "ae-all")},
+		{"4-typed-attributes", typedDeals},
+		{"5-clawbacks", typedDeals + "clawback:\n  window_days: 90\n"},
+		{"6-holds", allMechanicsPlan},
+		{"7-roll-up", allMechanicsRollupPlan},
+	}
+	in := allMechanicsInput(b, nPeople, nTxns)
+	for _, s := range steps {
+		b.Run(s.name, func(b *testing.B) {
+			in := in
+			in.Plan = compPlan(b, s.plan)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				if _, err := engine.Compute(in); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			n := float64(b.N) * float64(len(in.Transactions))
+			b.ReportMetric(n/b.Elapsed().Seconds(), "txn/s")
+		})
+	}
+}

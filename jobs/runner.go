@@ -15,7 +15,6 @@ import (
 	"github.com/riverqueue/river/riverdriver"
 
 	"github.com/icomp/icomp/calc"
-	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
@@ -220,9 +219,11 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 	return plansFor(ctx, r.Deps.Store, r.Deps.Plans, p)
 }
 
-// plansFor lists, sorted, the hashes of the latest comp plan versions a
-// run of p computes: those (of p.Plan only, when set) in effect in the
-// period.
+// plansFor lists, sorted, the hashes of the comp plan versions a run of
+// p computes (of p.Plan only, when set): of each plan, the newest
+// publication that takes effect by the period's end, when it is in effect
+// in the period (plans.VersionFor). A version effective from a later date
+// leaves the periods before it to the version in force then.
 func plansFor(ctx context.Context, st storage.PlanReader, cache *calc.PlanCache, p StartParams) ([]string, error) {
 	versions, err := st.PlanVersionListLatest(ctx, plans.KindCompPlan)
 	if err != nil {
@@ -235,30 +236,29 @@ func plansFor(ctx context.Context, st storage.PlanReader, cache *calc.PlanCache,
 			continue
 		}
 		names = append(names, v.Name)
-		plan, err := cache.Comp(ctx, st, v.Hash)
+		history, err := st.PlanVersionHistory(ctx, v.Name)
 		if err != nil {
 			return nil, err
 		}
-		// A label of another frequency names no period of this plan (a
-		// monthly plan's calendar cannot even read a bi-weekly label).
-		if f, ok := period.FrequencyOf(p.Period); ok && f != plan.Frequency {
-			if p.Plan != "" {
-				return nil, fmt.Errorf("plan %s pays %s; %s is a %s period", plan.Name, plan.Frequency, p.Period, f)
+		var newestFirst []*plans.CompPlan
+		var hs []string
+		for i := len(history) - 1; i >= 0; i-- {
+			if history[i].Kind != plans.KindCompPlan {
+				continue
 			}
-			continue
+			plan, err := cache.Comp(ctx, st, history[i].Hash)
+			if err != nil {
+				return nil, err
+			}
+			newestFirst = append(newestFirst, plan)
+			hs = append(hs, history[i].Hash)
 		}
-		per, err := plan.Calendar.Parse(p.Period)
+		i, _, ok, err := plans.VersionFor(newestFirst, p.Period, p.Plan != "")
 		if err != nil {
 			return nil, err
 		}
-		if per.Frequency != plan.Frequency {
-			if p.Plan != "" {
-				return nil, fmt.Errorf("plan %s pays %s; %s is a %s period", plan.Name, plan.Frequency, p.Period, per.Frequency)
-			}
-			continue
-		}
-		if plan.EffectiveIn(per) {
-			hashes = append(hashes, v.Hash)
+		if ok {
+			hashes = append(hashes, hs[i])
 		}
 	}
 	if p.Plan != "" && len(names) == 0 {

@@ -242,10 +242,6 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			if err := refuseRelabel(ctx, tx, v); err != nil {
 				return fmt.Errorf("%s: %w", f.Path, err)
 			}
-			prev, err := latestVersion(ctx, tx, v.Kind, v.Name)
-			if err != nil {
-				return err
-			}
 			inserted, err := tx.PlanVersionInsert(ctx, v)
 			if err != nil {
 				return err
@@ -258,7 +254,7 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			if !inserted {
 				continue
 			}
-			marked, err := markPublished(ctx, tx, f, prev)
+			marked, err := markPublished(ctx, tx, f)
 			if err != nil {
 				return err
 			}

@@ -15,8 +15,8 @@ import (
 // published version may change as needing a re-run (an approved one goes
 // back to calculated, so payroll cannot export numbers the new version
 // would change), and returns their labels:
-//   - a comp plan: the periods in its effective dates, or in those of the
-//     version it replaces;
+//   - a comp plan: the periods from its effective from date on (it takes
+//     them over, and ends the plan after its to date; plans.VersionFor);
 //   - a target plan: the periods in the effective dates of the latest comp
 //     plans that read it;
 //   - a settlement policy: every such period (settlement is per person,
@@ -24,7 +24,7 @@ import (
 //
 // Closed periods are left alone: running one again posts what changed
 // into the next open period (docs/lifecycle.md).
-func markPublished(ctx context.Context, tx storage.Tx, f *plans.File, prev *storage.PlanVersion) ([]string, error) {
+func markPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string, error) {
 	recs, err := tx.PeriodList(ctx)
 	if err != nil {
 		return nil, err
@@ -42,12 +42,10 @@ func markPublished(ctx context.Context, tx storage.Tx, f *plans.File, prev *stor
 	switch {
 	case f.Comp != nil:
 		what = fmt.Sprintf("comp plan %s version %s was published", f.Comp.Name, f.Comp.Version)
-		spans = append(spans, openEnded(f.Comp.Effective))
-		if prev != nil {
-			if pf, diags := plans.Load(prev.File, []byte(prev.Source)); len(diags) == 0 && pf.Comp != nil {
-				spans = append(spans, openEnded(pf.Comp.Effective))
-			}
-		}
+		// The version computes the periods from its from date on, ended
+		// or not (plans.VersionFor); those before keep the version in
+		// force then.
+		spans = append(spans, openEnded(period.Range{Start: f.Comp.Effective.Start}))
 	case f.Target != nil:
 		what = fmt.Sprintf("target plan %s version %s was published", f.Target.Name, f.Target.Version)
 		comps, err := tx.PlanVersionListLatest(ctx, plans.KindCompPlan)
@@ -93,19 +91,4 @@ func openEnded(r period.Range) period.Range {
 		r.End = period.MustDate("9999-12-31")
 	}
 	return r
-}
-
-// latestVersion is the latest published version of the plan kind and
-// name, or nil when there is none.
-func latestVersion(ctx context.Context, r storage.Reader, kind, name string) (*storage.PlanVersion, error) {
-	vs, err := r.PlanVersionListLatest(ctx, kind)
-	if err != nil {
-		return nil, err
-	}
-	for i := range vs {
-		if vs[i].Name == name {
-			return &vs[i], nil
-		}
-	}
-	return nil, nil
 }

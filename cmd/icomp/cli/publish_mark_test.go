@@ -39,6 +39,8 @@ caps:
 	}{
 		{"the same comp plan again", "plan.yaml", string(plan), false},
 		{"a comp plan effective from 2028", "later.yaml", strings.NewReplacer("name: golden-ae", "name: golden-ae-2028", "from: 2027-01-01", "from: 2028-01-01").Replace(string(plan)), false},
+		{"a version of the plan effective from 2027-04-01", "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-04-01").Replace(string(plan)), false},
+		{"a version of the plan ending on 2027-02-28", "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-01-01\n  to: 2027-02-28").Replace(string(plan)), true},
 		{"a new comp plan version", "plan.yaml", strings.Replace(string(plan), `version: "1"`, `version: "2"`, 1), true},
 		{"a new target plan version", "targets.yaml", strings.Replace(string(targets), `version: "1"`, `version: "2"`, 1), true},
 		{"a settlement policy", "policy.yaml", policy, true},
@@ -75,5 +77,42 @@ caps:
 				t.Fatalf("payroll exported 2027-Q1 after the publication:\n%s", exp)
 			}
 		})
+	}
+}
+
+// TestLaterVersionLeavesEarlierPeriods: a version of a plan effective from
+// a later date computes the periods from that date on; the periods before
+// it keep the version in force then. Regression test: a run computed only
+// the newest publication, so after publishing golden-ae version 2 from
+// 2027-04-01, running 2027-Q1 again computed nothing for the plan and
+// reversed everything version 1 had paid (a closed Q1 would have taken it
+// back from everyone in the next payroll).
+func TestLaterVersionLeavesEarlierPeriods(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1", "--by", "payroll-lead")
+	before := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1").out
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-04-01", "rate: 0.08}", "rate: 0.10}").Replace(string(plan))
+	path := filepath.Join(t.TempDir(), "plan.yaml")
+	if err := os.WriteFile(path, []byte(v2), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustIcomp(t, "--db", db, "plan", "publish", path); strings.Contains(r.errOut, "needs a re-run") {
+		t.Fatalf("a version from 2027-04-01 marked an earlier period:\n%s", r)
+	}
+	if r := mustIcomp(t, "--db", db, "run", "--period", "2027-Q1"); !strings.Contains(r.out, " 0 ledger line(s) posted") {
+		t.Fatalf("running 2027-Q1 again after a version from 2027-04-01 posted lines:\n%s", r)
+	}
+	if after := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1").out; after != before {
+		t.Fatalf("the 2027-Q1 statement changed:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	q2 := mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	st := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q2").out
+	if !strings.Contains(st, "Plan golden-ae (version 2,") || !strings.Contains(st, "× 0.1 = ") {
+		t.Fatalf("2027-Q2 did not run version 2:\n%s\n%s", q2, st)
 	}
 }

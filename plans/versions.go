@@ -1,0 +1,84 @@
+package plans
+
+import (
+	"fmt"
+
+	"github.com/icomp/icomp/engine/period"
+)
+
+// VersionFor picks, from the publications of one comp plan (newest
+// first), the version a run of the period labelled label computes, and
+// the period as that version reads the label. A version takes over from
+// its effective from date on: a period runs the newest publication that
+// takes effect by the period's last day, so a version published with
+// `from: 2027-07-01` computes 2027-Q3 onwards while earlier periods keep
+// the version in force then, and a version's `to` ends the plan (a later
+// period runs none of its versions, unless a newer one takes effect
+// after it).
+//
+// ok is false when the plan computes nothing for the period: it has
+// taken effect only after it, it has ended before it, or the version in
+// force then pays at another frequency (a quarterly label names no period
+// of a monthly plan). err reports a label no version can read; with
+// strict (a run of this plan only), a period of another frequency is an
+// error too.
+func VersionFor(newestFirst []*CompPlan, label string, strict bool) (i int, per period.Period, ok bool, err error) {
+	if len(newestFirst) == 0 {
+		return 0, period.Period{}, false, nil
+	}
+	f, known := period.FrequencyOf(label)
+	// The period's days, as the newest version paying at the label's
+	// frequency reads the label.
+	var span period.Range
+	found := false
+	for _, p := range newestFirst {
+		if known && f != p.Frequency {
+			continue
+		}
+		q, err := p.Calendar.Parse(label)
+		if err != nil {
+			return 0, period.Period{}, false, err
+		}
+		if q.Frequency != p.Frequency {
+			continue
+		}
+		span, found = q.Range, true
+		break
+	}
+	frequencyErr := func(p *CompPlan) error {
+		g := f
+		if !known {
+			g = "other"
+		}
+		return fmt.Errorf("plan %s pays %s; %s is a %s period", p.Name, p.Frequency, label, g)
+	}
+	if !found {
+		if strict {
+			return 0, period.Period{}, false, frequencyErr(newestFirst[0])
+		}
+		return 0, period.Period{}, false, nil
+	}
+	for i, p := range newestFirst {
+		if p.Effective.Start.After(span.End) {
+			continue // takes effect after the period: an older version decides
+		}
+		if known && f != p.Frequency {
+			if strict {
+				return 0, period.Period{}, false, frequencyErr(p)
+			}
+			return 0, period.Period{}, false, nil
+		}
+		q, err := p.Calendar.Parse(label)
+		if err != nil {
+			return 0, period.Period{}, false, err
+		}
+		if q.Frequency != p.Frequency {
+			if strict {
+				return 0, period.Period{}, false, frequencyErr(p)
+			}
+			return 0, period.Period{}, false, nil
+		}
+		return i, q, p.EffectiveIn(q), nil
+	}
+	return 0, period.Period{}, false, nil
+}

@@ -201,3 +201,45 @@ func TestApproveRefusesAfterFailedRun(t *testing.T) {
 		t.Fatalf("approve after a failed run: %v, want a refusal naming the failed run", err)
 	}
 }
+
+// TestCloseRefusesAfterFailedRun: an approved period whose last run failed
+// half-way holds part of that run's lines; closing it would freeze them.
+// Regression test: Close did not check, as Approve does.
+func TestCloseRefusesAfterFailedRun(t *testing.T) {
+	t.Parallel()
+	b := setupWithData(t)
+	b.mustRun(t, jobs.StartParams{Period: testPeriod})
+	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		p, err := periods.Parse(t.Context(), tx, testPeriod)
+		if err != nil {
+			return err
+		}
+		_, err = periods.Approve(t.Context(), tx, p, "cfo", "2027-04-01T00:00:00Z")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	planPath := filepath.Join(b.dir, "plans", "div-zero.yaml")
+	if err := os.MkdirAll(filepath.Dir(planPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planPath, []byte(divZeroPlan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, planPath)
+	if _, err := b.run(t, jobs.StartParams{Period: testPeriod}); err == nil {
+		t.Fatal("run with a plan that divides by zero succeeded")
+	}
+	err = b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		p, err := periods.Parse(t.Context(), tx, testPeriod)
+		if err != nil {
+			return err
+		}
+		_, err = periods.Close(t.Context(), tx, p, "cfo", "2027-04-02T00:00:00Z")
+		return err
+	})
+	if !errors.Is(err, periods.ErrTransition) || !strings.Contains(err.Error(), "failed") {
+		t.Fatalf("close after a failed run: %v, want a refusal naming the failed run", err)
+	}
+}

@@ -855,7 +855,7 @@ func finishRun(ctx context.Context, tx storage.Tx, cache *calc.PlanCache, run st
 	}
 	changedEarnings := slices.Contains(ledgers, ledger.PayoutLedger)
 	changedBalances := slices.Contains(ledgers, ledger.BalanceLedger)
-	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(ledgers) > 0); err != nil {
+	if err := periods.Calculated(ctx, tx, p, posted, run.ID, len(ledgers) > 0, run.PlanFilter == ""); err != nil {
 		return err
 	}
 	if err := recordRun(ctx, tx, run.ID); err != nil {

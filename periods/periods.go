@@ -157,6 +157,11 @@ func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (
 	default:
 		return rec, fmt.Errorf("%w: %s is %s; only an approved period can be closed (icomp period approve %s first)", ErrTransition, p.Label, rec.Status, p.Label)
 	}
+	if run, failed, err := LastRunFailed(ctx, tx, p.Label); err != nil {
+		return rec, err
+	} else if failed {
+		return rec, fmt.Errorf("%w: run %d of %s, which posts into %s, failed (%s); run it again and approve it before closing", ErrTransition, run.ID, run.Period, p.Label, run.Error)
+	}
 	rec.Status, rec.ClosedBy, rec.ClosedAt = storage.PeriodClosed, by, at
 	return rec, tx.PeriodUpdate(ctx, rec)
 }
@@ -236,8 +241,10 @@ func GuardInputs(ctx context.Context, tx storage.Tx, doing string) error {
 // Calculated records that run runID finished computing earned period p
 // (posting into posted): p becomes calculated unless it is closed, and
 // posted, when it received lines and was approved, goes back to
-// calculated (its payable changed after approval).
-func Calculated(ctx context.Context, tx storage.Tx, p, posted period.Period, runID int64, postedLines bool) error {
+// calculated (its payable changed after approval). A run of every plan
+// (everyPlan) clears p's needs-a-re-run mark; a run of one plan leaves
+// it, since what marked the period may change the other plans.
+func Calculated(ctx context.Context, tx storage.Tx, p, posted period.Period, runID int64, postedLines, everyPlan bool) error {
 	if err := tx.PeriodUpsert(ctx, Record(p)); err != nil {
 		return err
 	}
@@ -249,7 +256,10 @@ func Calculated(ctx context.Context, tx storage.Tx, p, posted period.Period, run
 		if rec.Status == storage.PeriodOpen || (rec.Status == storage.PeriodApproved && postedLines) {
 			rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodCalculated, "", ""
 		}
-		rec.NeedsRerun, rec.CalculatedRun = "", runID
+		if everyPlan {
+			rec.NeedsRerun = ""
+		}
+		rec.CalculatedRun = runID
 		if err := tx.PeriodUpdate(ctx, rec); err != nil {
 			return err
 		}

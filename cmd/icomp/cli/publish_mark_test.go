@@ -116,3 +116,24 @@ func TestLaterVersionLeavesEarlierPeriods(t *testing.T) {
 		t.Fatalf("2027-Q2 did not run version 2:\n%s\n%s", q2, st)
 	}
 }
+
+// TestRunOfOnePlanKeepsRerunMark: a run of one plan (--plan) does not
+// clear the period's needs-a-re-run mark, since what marked it may change
+// the other plans; a run of every plan does. Regression test: the one-plan
+// run cleared it, and the period could be approved, exported and closed
+// without the other plans seeing a late deal.
+func TestRunOfOnePlanKeepsRerunMark(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	late := filepath.Join(t.TempDir(), "late.csv")
+	if err := os.WriteFile(late, []byte("id,date,type,owner,territory,product,amount,currency\nT090,2027-03-28,new,ae-1,west,core,5000.00,USD\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustIcomp(t, "--db", db, "import", "transactions", late)
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1", "--plan", "golden-ae")
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q1"); r.code == ExitOK || !strings.Contains(r.errOut, "needs a re-run") {
+		t.Fatalf("approved 2027-Q1 after a run of one plan:\n%s", r)
+	}
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+}

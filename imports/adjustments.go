@@ -22,28 +22,58 @@ type AdjustmentRecorder struct {
 	By, At string
 }
 
+// AdjustmentResult is what an adjustments import did.
+type AdjustmentResult struct {
+	// Recorded are the new adjustments, with their ids.
+	Recorded []storage.Adjustment
+	// Already are the rows that repeat an adjustment already recorded.
+	Already []AlreadyRecorded
+}
+
+// AlreadyRecorded is a row of an adjustments file that was not recorded
+// because an adjustment with the same person, period, amount, currency,
+// earning code and reason already is.
+type AlreadyRecorded struct {
+	// Line is the row's line in the file.
+	Line int
+	// Same is the recorded adjustment it repeats.
+	Same storage.Adjustment
+}
+
+// adjustmentKey identifies an adjustment's content: what a repeated row
+// repeats.
+func adjustmentKey(a *storage.Adjustment) [6]string {
+	return [6]string{a.Person, a.Period, a.Amount.String(), a.Currency, a.EarningCode, a.Reason}
+}
+
 // Adjustments imports manual adjustments, all or nothing: every row is
 // checked (a known person, a canonical period of the company calendar
 // that is not closed, an exact amount at the currency's precision, an
-// earning code and a reason) before any is recorded.
-func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, who AdjustmentRecorder) ([]storage.Adjustment, error) {
+// earning code and a reason) before any is recorded. Importing the same
+// file again changes nothing: a row with the same person, period,
+// amount, currency, earning code and reason as an adjustment already
+// recorded (from any file, or icomp adjust) is not recorded again and is
+// listed in Already; n such rows match n recorded adjustments, so a file
+// may hold the same adjustment twice on purpose.
+func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, who AdjustmentRecorder) (AdjustmentResult, error) {
 	probs := &problems{file: o.File}
 	rr, err := newRowReader(o.File, o.Format, r, AdjustmentColumns, AdjustmentColumns, probs)
 	if err != nil {
-		return nil, err
+		return AdjustmentResult{}, err
 	}
 	ids, err := st.PersonIDs(ctx)
 	if err != nil {
-		return nil, err
+		return AdjustmentResult{}, err
 	}
-	var out []storage.Adjustment
+	var rows []storage.Adjustment
+	var lines []int
 	for {
 		rec, err := rr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, err
+			return AdjustmentResult{}, err
 		}
 		if rowShapeProblems(rec, probs) {
 			continue
@@ -55,25 +85,53 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 			probs.add(rec.line, msg.Field, "%s", msg.Reason)
 			continue
 		}
-		out = append(out, a)
+		rows = append(rows, a)
+		lines = append(lines, rec.line)
 	}
 	if err := probs.err(); err != nil {
-		return nil, err
+		return AdjustmentResult{}, err
 	}
+	var res AdjustmentResult
 	err = st.InTx(ctx, func(tx storage.Tx) error {
+		res = AdjustmentResult{}
 		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
 			return err
 		}
-		for i := range out {
-			id, err := tx.AdjustmentInsert(ctx, out[i])
+		// The adjustments already recorded in the file's periods, by
+		// content, oldest first.
+		recorded := map[[6]string][]storage.Adjustment{}
+		seen := map[string]bool{}
+		for i := range rows {
+			if seen[rows[i].Period] {
+				continue
+			}
+			seen[rows[i].Period] = true
+			as, err := tx.AdjustmentList(ctx, rows[i].Period, nil)
 			if err != nil {
 				return err
 			}
-			out[i].ID = id
+			for _, a := range as {
+				k := adjustmentKey(&a)
+				recorded[k] = append(recorded[k], a)
+			}
+		}
+		for i := range rows {
+			k := adjustmentKey(&rows[i])
+			if same := recorded[k]; len(same) > 0 {
+				res.Already = append(res.Already, AlreadyRecorded{Line: lines[i], Same: same[0]})
+				recorded[k] = same[1:]
+				continue
+			}
+			id, err := tx.AdjustmentInsert(ctx, rows[i])
+			if err != nil {
+				return err
+			}
+			rows[i].ID = id
+			res.Recorded = append(res.Recorded, rows[i])
 		}
 		return nil
 	})
-	return out, err
+	return res, err
 }
 
 // FieldProblem is a problem with one field of an adjustment.

@@ -98,6 +98,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	start := time.Now()
 	var counts storage.ImportCounts
 	var late imports.Late
+	var adj imports.AdjustmentResult
 	switch kind {
 	case "people":
 		counts, err = imports.People(ctx, st, r, o)
@@ -118,11 +119,10 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	case "fx":
 		counts, err = imports.FX(ctx, st, r, o)
 	case "adjustments":
-		var as []storage.Adjustment
-		as, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
+		adj, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
 		if err == nil {
-			err = st.InTx(ctx, func(tx storage.Tx) error { return markAdjusted(ctx, tx, as) })
-			counts.Inserted = len(as)
+			err = st.InTx(ctx, func(tx storage.Tx) error { return markAdjusted(ctx, tx, adj.Recorded) })
+			counts.Inserted, counts.Unchanged = len(adj.Recorded), len(adj.Already)
 		}
 	case "mbo":
 		var changed []string
@@ -155,7 +155,11 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		return err
 	}
 	if kind == "adjustments" {
-		fmt.Fprintf(e.out, "adjustments: %d recorded; run their periods to make them payable\n", rows)
+		for _, a := range adj.Already {
+			fmt.Fprintf(e.errOut, "%s:%d: not recorded: the same person, period, amount, currency, earning code and reason as adjustment %d (from %s, by %s at %s); give it its own reason to record another\n",
+				path, a.Line, a.Same.ID, a.Same.Source, a.Same.CreatedBy, a.Same.CreatedAt)
+		}
+		fmt.Fprintf(e.out, "adjustments: %d recorded, %d already recorded; run their periods to make them payable\n", len(adj.Recorded), len(adj.Already))
 		return nil
 	}
 	if kind == "targets" {

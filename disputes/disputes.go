@@ -417,7 +417,8 @@ func adjustment(ctx context.Context, st storage.Store, d storage.Dispute, req Re
 	if err != nil {
 		return nil, err
 	}
-	if p := imports.CheckAdjustment(ctx, st, ids, a, req.Amount); p != nil {
+	// A run computed the disputed period: no need to look for its plans.
+	if p := imports.CheckAdjustment(ctx, st, nil, ids, a, req.Amount); p != nil {
 		field := req.FieldNames[p.Field]
 		if field == "" {
 			field = p.Field

@@ -2,6 +2,7 @@ package imports
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
@@ -65,6 +67,7 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 	if err != nil {
 		return AdjustmentResult{}, err
 	}
+	cache := calc.NewPlanCache()
 	var rows []storage.Adjustment
 	var lines []int
 	for {
@@ -81,7 +84,7 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 		a := storage.Adjustment{Person: rec.get("person"), Period: rec.get("period"), Currency: rec.get("currency"),
 			EarningCode: rec.get("earning_code"), Reason: strings.TrimSpace(rec.get("reason")), CreatedBy: who.By, CreatedAt: who.At,
 			Source: o.File + ":" + strconv.Itoa(rec.line)}
-		if msg := CheckAdjustment(ctx, st, ids, &a, rec.get("amount")); msg != nil {
+		if msg := CheckAdjustment(ctx, st, cache, ids, &a, rec.get("amount")); msg != nil {
 			probs.add(rec.line, msg.Field, "%s", msg.Reason)
 			continue
 		}
@@ -137,9 +140,20 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 // FieldProblem is a problem with one field of an adjustment.
 type FieldProblem struct{ Field, Reason string }
 
+// AdjustmentReader is what CheckAdjustment reads: the calendar's periods
+// and the published plans.
+type AdjustmentReader interface {
+	storage.PeriodReader
+	storage.PlanReader
+}
+
 // CheckAdjustment validates a, reading its amount from text; ids are the
-// known people. It returns the first problem, or nil.
-func CheckAdjustment(ctx context.Context, r storage.PeriodReader, ids map[string]bool, a *storage.Adjustment, amount string) *FieldProblem {
+// known people, and plans caches the published plans. It returns the
+// first problem, or nil. A period no published comp plan computes is a
+// problem: no run of it could make the adjustment payable (with plans
+// nil, the caller knows a run computed the period, and that is not
+// checked).
+func CheckAdjustment(ctx context.Context, r AdjustmentReader, plans *calc.PlanCache, ids map[string]bool, a *storage.Adjustment, amount string) *FieldProblem {
 	if a.Person == "" {
 		return &FieldProblem{"person", "required"}
 	}
@@ -152,6 +166,13 @@ func CheckAdjustment(ctx context.Context, r storage.PeriodReader, ids map[string
 	}
 	if p.Label != a.Period {
 		return &FieldProblem{"period", fmt.Sprintf("write the period as %s", p.Label)}
+	}
+	if plans != nil {
+		if _, err := calc.PlansFor(ctx, r, plans, a.Period, ""); errors.Is(err, calc.ErrNoPlans) {
+			return &FieldProblem{"period", fmt.Sprintf("no published comp plan computes %s, so no run of it could pay the adjustment; give a period a plan computes", a.Period)}
+		} else if err != nil {
+			return &FieldProblem{"period", err.Error()}
+		}
 	}
 	prec, ok := money.Precision(a.Currency)
 	if !ok {
@@ -171,6 +192,7 @@ func CheckAdjustment(ctx context.Context, r storage.PeriodReader, ids map[string
 	if a.EarningCode == "" {
 		return &FieldProblem{"earning_code", "required: the payroll earning code the amount is paid under"}
 	}
+	a.Reason = strings.TrimSpace(a.Reason)
 	if a.Reason == "" {
 		return &FieldProblem{"reason", "required: say why, for the person's statement and the audit"}
 	}

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -98,7 +97,7 @@ type StartParams struct {
 }
 
 // ErrNoPlans is returned when no published plan is effective in the period.
-var ErrNoPlans = errors.New("no published comp plan is effective in the period")
+var ErrNoPlans = calc.ErrNoPlans
 
 // Start records a run and enqueues its job in one transaction. If the
 // period already has a run in progress (for example after a crash), it
@@ -220,55 +219,9 @@ func (r *Runner[TDriver, TTx]) plansFor(ctx context.Context, p StartParams) ([]s
 }
 
 // plansFor lists, sorted, the hashes of the comp plan versions a run of
-// p computes (of p.Plan only, when set): of each plan, the newest
-// publication that takes effect by the period's end, when it is in effect
-// in the period (plans.VersionFor). A version effective from a later date
-// leaves the periods before it to the version in force then.
+// p computes (calc.PlansFor).
 func plansFor(ctx context.Context, st storage.PlanReader, cache *calc.PlanCache, p StartParams) ([]string, error) {
-	versions, err := st.PlanVersionListLatest(ctx, plans.KindCompPlan)
-	if err != nil {
-		return nil, err
-	}
-	var hashes []string
-	var names []string
-	for _, v := range versions {
-		if p.Plan != "" && v.Name != p.Plan {
-			continue
-		}
-		names = append(names, v.Name)
-		history, err := st.PlanVersionHistory(ctx, v.Name)
-		if err != nil {
-			return nil, err
-		}
-		var newestFirst []*plans.CompPlan
-		var hs []string
-		for i := len(history) - 1; i >= 0; i-- {
-			if history[i].Kind != plans.KindCompPlan {
-				continue
-			}
-			plan, err := cache.Comp(ctx, st, history[i].Hash)
-			if err != nil {
-				return nil, err
-			}
-			newestFirst = append(newestFirst, plan)
-			hs = append(hs, history[i].Hash)
-		}
-		i, _, ok, err := plans.VersionFor(newestFirst, p.Period, p.Plan != "")
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			hashes = append(hashes, hs[i])
-		}
-	}
-	if p.Plan != "" && len(names) == 0 {
-		return nil, fmt.Errorf("no published plan named %q (icomp plan publish FILE)", p.Plan)
-	}
-	if len(hashes) == 0 {
-		return nil, fmt.Errorf("%w %s", ErrNoPlans, p.Period)
-	}
-	sort.Strings(hashes)
-	return hashes, nil
+	return calc.PlansFor(ctx, st, cache, p.Period, p.Plan)
 }
 
 // Wait polls the run until it is done or failed, calling progress after

@@ -48,3 +48,61 @@ func TestImportAdjustmentsTwice(t *testing.T) {
 		}
 	}
 }
+
+// TestAdjustClosedPeriod: an adjustment of a closed period says where it
+// will post and holds back the approval of that period until the closed
+// one is run again. Regression test: the adjustment was recorded without
+// a word, and the next period was exported and closed without it.
+func TestAdjustClosedPeriod(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
+	r := mustIcomp(t, "--db", db, "adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "125.50", "--earning-code", "ADJ", "--reason", "missed split")
+	if !strings.Contains(r.errOut, "warning: 2027-Q1 is closed: adjustment 1 posts into 2027-Q2 as a prior-period adjustment when 2027-Q1 is run again") {
+		t.Fatalf("adjust into closed 2027-Q1 did not warn:\n%s", r)
+	}
+	if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); exp.code == ExitOK {
+		t.Fatalf("2027-Q2 exported before the closed period's adjustment posted into it:\n%s", exp)
+	}
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
+	if batch := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2").out; !strings.Contains(batch, "125.50") {
+		t.Fatalf("2027-Q2's batch lacks the adjustment:\n%s", batch)
+	}
+}
+
+// TestAdjustRefusesWhatCannotBePaid: an adjustment of a period no
+// published plan computes (it could never become payable) or with a blank
+// reason is refused, by icomp adjust and by the import alike.
+func TestAdjustRefusesWhatCannotBePaid(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	for _, tc := range []struct{ period, reason, want string }{
+		{"2027-M05", "x", "--period: no published comp plan computes 2027-M05"},
+		{"2027", "x", "--period: no published comp plan computes 2027,"},
+		{"2027-Q1", "  ", "--reason: required"},
+	} {
+		r := icomp(t, "--db", db, "adjust", "--person", "ae-1", "--period", tc.period, "--amount", "10", "--earning-code", "ADJ", "--reason", tc.reason)
+		if r.code == ExitOK || !strings.Contains(r.errOut, tc.want) {
+			t.Errorf("adjust %s %q: got\n%s\nwant %q", tc.period, tc.reason, r, tc.want)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "adj.csv")
+	if err := os.WriteFile(path, []byte("person,period,amount,currency,earning_code,reason\nae-1,2027-Q1,10,USD,ADJ,ok\nae-1,2027-M05,10,USD,ADJ,x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := icomp(t, "--db", db, "import", "adjustments", path); r.code == ExitOK || !strings.Contains(r.out+r.errOut, "3: period: no published comp plan computes 2027-M05") {
+		t.Errorf("import of an adjustment of 2027-M05: got\n%s", r)
+	}
+	// The failed import recorded nothing: its good row is new.
+	if err := os.WriteFile(path, []byte("person,period,amount,currency,earning_code,reason\nae-1,2027-Q1,10,USD,ADJ,ok\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := mustIcomp(t, "--db", db, "import", "adjustments", path); !strings.Contains(r.out, "1 recorded, 0 already recorded") {
+		t.Errorf("the failed import recorded its good row:\n%s", r)
+	}
+}

@@ -99,6 +99,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	var counts storage.ImportCounts
 	var late imports.Late
 	var adj imports.AdjustmentResult
+	var adjClosed []string
 	switch kind {
 	case "people":
 		counts, err = imports.People(ctx, st, r, o)
@@ -121,7 +122,11 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	case "adjustments":
 		adj, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
 		if err == nil {
-			err = st.InTx(ctx, func(tx storage.Tx) error { return markAdjusted(ctx, tx, adj.Recorded) })
+			err = st.InTx(ctx, func(tx storage.Tx) error {
+				var err error
+				adjClosed, err = markAdjusted(ctx, tx, adj.Recorded)
+				return err
+			})
 			counts.Inserted, counts.Unchanged = len(adj.Recorded), len(adj.Already)
 		}
 	case "mbo":
@@ -158,6 +163,9 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		for _, a := range adj.Already {
 			fmt.Fprintf(e.errOut, "%s:%d: not recorded: the same person, period, amount, currency, earning code and reason as adjustment %d (from %s, by %s at %s); give it its own reason to record another\n",
 				path, a.Line, a.Same.ID, a.Same.Source, a.Same.CreatedBy, a.Same.CreatedAt)
+		}
+		for _, n := range adjClosed {
+			fmt.Fprintln(e.errOut, n)
 		}
 		fmt.Fprintf(e.out, "adjustments: %d recorded, %d already recorded; run their periods to make them payable\n", len(adj.Recorded), len(adj.Already))
 		return nil

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine/money"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
@@ -202,9 +203,10 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 			if a.CreatedBy == "" {
 				a.CreatedBy = whoami()
 			}
-			if p := imports.CheckAdjustment(ctx, ws.store, ids, &a, amount); p != nil {
+			if p := imports.CheckAdjustment(ctx, ws.store, calc.NewPlanCache(), ids, &a, amount); p != nil {
 				return usageError{fmt.Errorf("--%s: %s", strings.ReplaceAll(p.Field, "_", "-"), p.Reason)}
 			}
+			var notes []string
 			err = ws.store.InTx(ctx, func(tx storage.Tx) error {
 				if err := periods.GuardInputs(ctx, tx, "an adjustment"); err != nil {
 					return err
@@ -214,10 +216,14 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 					return err
 				}
 				a.ID = id
-				return markAdjusted(ctx, tx, []storage.Adjustment{a})
+				notes, err = markAdjusted(ctx, tx, []storage.Adjustment{a})
+				return err
 			})
 			if err != nil {
 				return err
+			}
+			for _, n := range notes {
+				fmt.Fprintln(e.errOut, n)
 			}
 			fmt.Fprintf(e.out, "adjustment %d recorded: %s %s %s for %s in %s; run the period to make it payable (icomp run --period %s)\n",
 				a.ID, a.Amount.StringFixed(money.MustPrecision(a.Currency)), a.Currency, a.EarningCode, a.Person, a.Period, a.Period)
@@ -238,17 +244,40 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 }
 
 // markAdjusted marks the periods of new adjustments as needing a re-run.
-func markAdjusted(ctx context.Context, tx storage.Tx, as []storage.Adjustment) error {
+// An adjustment of a closed period posts, when that period is run again,
+// into the first open period after it: that one is marked (so that it is
+// not approved before the closed one is run), and the returned notes say
+// so, one per adjustment.
+func markAdjusted(ctx context.Context, tx storage.Tx, as []storage.Adjustment) (closed []string, err error) {
 	for _, a := range as {
 		p, err := periods.Parse(ctx, tx, a.Period)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := periods.NeedsRerun(ctx, tx, p, fmt.Sprintf("adjustment %d was added", a.ID)); err != nil {
-			return err
+		rec, err := periods.Get(ctx, tx, p)
+		if err != nil {
+			return nil, err
 		}
+		if rec.Status != storage.PeriodClosed {
+			if err := periods.NeedsRerun(ctx, tx, p, fmt.Sprintf("adjustment %d was added", a.ID)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		cal, err := periods.Calendar(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		posting, err := periods.PostingPeriod(ctx, tx, cal, p)
+		if err != nil {
+			return nil, err
+		}
+		if err := periods.NeedsRerun(ctx, tx, posting, fmt.Sprintf("%s (closed): adjustment %d was added; run %s to post it here as a prior-period adjustment", a.Period, a.ID, a.Period)); err != nil {
+			return nil, err
+		}
+		closed = append(closed, fmt.Sprintf("warning: %s is closed: adjustment %d posts into %s as a prior-period adjustment when %s is run again (icomp run --period %s), and %s cannot be approved before that", a.Period, a.ID, posting.Label, a.Period, a.Period, posting.Label))
 	}
-	return nil
+	return closed, nil
 }
 
 func newVerifyCmd(e *env, db *string) *cobra.Command {

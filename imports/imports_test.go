@@ -478,3 +478,63 @@ func TestFormatOf(t *testing.T) {
 		}
 	}
 }
+
+// TestReimportRefusesClearingAbsentColumns: a transactions file gives each
+// deal whole, so a re-import whose rows lack a column their stored deal
+// has a value in is refused, naming the row and the column, and changes
+// nothing; a column given empty clears the value on purpose, and a new
+// deal may lack any optional column. Regression test: a correction file
+// of id, date, amount and currency left the deal without its type, owner
+// and splits, credited to nobody, without a word.
+func TestReimportRefusesClearingAbsentColumns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	full := "id,date,type,owner,territory,product,amount,currency,splits,attr.channel\n" +
+		"T1,2027-01-10,new,ae-1,west,core,100.00,USD,,web\n" +
+		"T2,2027-01-11,new,ae-1,west,core,250.10,USD,ae-1:0.6;ae-2:0.4,\n"
+	if _, err := b.txns(t, "t.csv", full); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, file, content string
+		want                []string // problems; none: the import succeeds
+	}{
+		{"only the amount", "fix.csv", "id,date,amount,currency\nT2,2027-01-11,300.00,USD\n", []string{
+			`fix.csv:2: owner: transaction "T2" is stored with owner "ae-1", and this row has no owner column: importing it would clear that (a transactions file gives each deal whole); include the column`,
+			`fix.csv:2: product: transaction "T2" is stored with product "core"*`,
+			`fix.csv:2: splits: transaction "T2" is stored with splits "ae-1:0.6;ae-2:0.4"*`,
+			`fix.csv:2: territory: *`,
+			`fix.csv:2: type: *`,
+		}},
+		{"no attribute columns", "fix.csv", "id,date,type,owner,territory,product,amount,currency,splits\nT1,2027-01-10,new,ae-1,west,core,120.00,USD,\n", []string{
+			`fix.csv:2: attrs: transaction "T1" is stored with attributes {"channel":"web"}, and this row has no attr.NAME column*`,
+		}},
+		{"JSON Lines without the owner", "fix.jsonl", `{"id":"T1","date":"2027-01-10","type":"new","territory":"west","product":"core","amount":"120.00","currency":"USD","attrs":{"channel":"web"}}` + "\n", []string{
+			`fix.jsonl:1: owner: *`,
+		}},
+		{"a column given empty clears it", "fix.csv", "id,date,type,owner,territory,product,amount,currency,splits,attr.channel\nT1,2027-01-10,new,ae-1,,core,100.00,USD,,web\n", nil},
+		{"a new deal may lack columns", "new.csv", "id,date,amount,currency\nT9,2027-01-12,5.00,USD\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := b.st.TransactionGet(t.Context(), "T2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = b.txns(t, tc.file, tc.content)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatalf("import: %v", err)
+				}
+				return
+			}
+			wantProblems(t, problems(t, err), tc.want)
+			after, err := b.st.TransactionGet(t.Context(), "T2")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after.Amount.String() != before.Amount.String() || after.Owner != before.Owner {
+				t.Fatalf("the refused import changed T2: %+v, was %+v", after, before)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync/atomic"
 
@@ -327,9 +328,12 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 			}
 			return false
 		}
+		// missing gathers the optional columns some row does not have.
+		missing := map[string]bool{}
 		parse := func(rec record) (storage.StagedTransaction, bool) {
 			t, ok := transactionRow(rec, people, probs)
 			ok = typed.check(rec.line, t.Attrs, false, probs) && ok
+			missingColumns(rec, missing)
 			return storage.StagedTransaction{Transaction: t, Line: rec.line}, ok
 		}
 		write := func(batch []storage.StagedTransaction) error {
@@ -339,6 +343,9 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 			return err
 		}
 		if err := probs.err(); err != nil {
+			return err
+		}
+		if err := refuseClearing(ctx, tx, missing, probs); err != nil {
 			return err
 		}
 		changes, err := lateChanges(ctx, tx, typed.holdDates)
@@ -359,6 +366,49 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 		return storage.ImportCounts{}, Late{}, err
 	}
 	return counts, late, nil
+}
+
+// missingColumns adds to missing the optional transaction columns rec
+// does not have ("attrs" when it has no attribute at all).
+func missingColumns(rec record, missing map[string]bool) {
+	for _, c := range TransactionColumns {
+		if _, ok := rec.fields[c]; !ok && !missing[c] && !contains(transactionRequired, c) {
+			missing[c] = true
+		}
+	}
+	if len(rec.attrCols) == 0 {
+		missing["attrs"] = true
+	}
+}
+
+// refuseClearing reports a problem for each staged row that lacks a
+// column (one of missing) its deal is stored with a value in: a
+// transactions file gives each deal whole, so importing the row would
+// clear the value (a correction file that gives only id, date, amount
+// and currency would leave the deal without its owner, credited to
+// nobody).
+func refuseClearing(ctx context.Context, tx storage.Tx, missing map[string]bool, probs *problems) error {
+	if len(missing) == 0 {
+		return nil
+	}
+	cols := make([]string, 0, len(missing))
+	for c := range missing {
+		cols = append(cols, c)
+	}
+	slices.Sort(cols)
+	clears, err := tx.TransactionStagedClears(ctx, cols, ProblemsShownMax)
+	if err != nil {
+		return err
+	}
+	for _, c := range clears {
+		has := c.Column + " " + echo(c.Stored)
+		what := c.Column + " column"
+		if c.Column == "attrs" {
+			has, what = "attributes "+c.Stored, "attr.NAME column"
+		}
+		probs.add(c.Line, c.Column, "transaction %s is stored with %s, and this row has no %s: importing it would clear that (a transactions file gives each deal whole); include the column", echo(c.ID), has, what)
+	}
+	return probs.err()
 }
 
 // streamChunksAhead is how many chunks of rows streamRows may read and

@@ -210,6 +210,12 @@ type Tx interface {
 	// TransactionMergeStaged moves the staged rows into the store: identical
 	// rows are no-ops, changed rows new versions.
 	TransactionMergeStaged(ctx context.Context) (ImportCounts, error)
+	// TransactionStagedClears lists, before TransactionMergeStaged, the
+	// staged rows that would clear a value their deal is stored with in
+	// one of cols (of type, owner, territory, product, splits and attrs):
+	// empty in the staged row, not in the stored deal. At most limit, by
+	// line.
+	TransactionStagedClears(ctx context.Context, cols []string, limit int) ([]StagedClear, error)
 	// TransactionStagedDates lists, before TransactionMergeStaged, the
 	// distinct dates (YYYY-MM-DD) the merge would change: those of the
 	// staged rows that are new or changed, of the versions the changed
@@ -404,6 +410,17 @@ type TransactionListForPeopleParams struct {
 	Span        period.Range
 	People      []string
 	Territories []string
+}
+
+// StagedClear is a staged transaction row that would clear the value its
+// deal is stored with in Column.
+type StagedClear struct {
+	Line   int
+	ID     string
+	Column string
+	// Stored is the stored value (splits as PERSON:SHARE;…, attrs as a
+	// JSON object).
+	Stored string
 }
 
 // PlanVersion is one published plan or target plan version.

@@ -1070,6 +1070,42 @@ func (t *tx) findDuplicate(ctx context.Context, chunk [][]any) error {
 	return nil
 }
 
+// TransactionStagedClears implements storage.Tx: one join of the staged
+// rows with the stored deals per column, over txn's primary key.
+func (t *tx) TransactionStagedClears(ctx context.Context, cols []string, limit int) ([]storage.StagedClear, error) {
+	var out []storage.StagedClear
+	for _, c := range cols {
+		switch c {
+		case "type", "owner", "territory", "product", "splits", "attrs":
+		default:
+			return nil, fmt.Errorf("TransactionStagedClears: no column %q", c)
+		}
+		rows, err := t.query(ctx, `SELECT s.line, s.id, t.`+c+` FROM txn_stage s JOIN txn t ON t.id = s.id
+			WHERE s.`+c+` = '' AND t.`+c+` <> '' ORDER BY s.line LIMIT ?`, limit)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			sc := storage.StagedClear{Column: c}
+			if err := rows.Scan(&sc.Line, &sc.ID, &sc.Stored); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, sc)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	slices.SortStableFunc(out, func(a, b storage.StagedClear) int { return a.Line - b.Line })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, nil
+}
+
 func (t *tx) TransactionMergeStaged(ctx context.Context) (storage.ImportCounts, error) {
 	c, err := t.mergeStaged(ctx)
 	c.Unchanged += t.unchanged

@@ -67,6 +67,7 @@ func Exercise(t *testing.T, open func(t *testing.T) storage.Store, opts ...Optio
 		{"TransactionStageDuplicate", testTransactionStageDuplicate},
 		{"TransactionStageChunks", testTransactionStageChunks},
 		{"TransactionFirstLoad", testTransactionFirstLoad},
+		{"TransactionStagedClears", testTransactionStagedClears},
 		{"TransactionChangeLog", testTransactionChangeLog},
 		{"TransactionReimport", testTransactionReimport},
 		{"TransactionReimportOneChanged", testTransactionReimportOneChanged},
@@ -591,6 +592,44 @@ func testTransactionStageDuplicate(t *testing.T, b *bundle) {
 	}
 	// The staging area does not leak into the next transaction.
 	wantCounts(t, "clean import after failures", importTxns(t, ctx, st, txn("T1", "2027-01-10", "a", "", "1")), storage.ImportCounts{Inserted: 1})
+}
+
+// testTransactionStagedClears: TransactionStagedClears finds the staged
+// rows that would clear a stored deal's value in the columns asked about,
+// by line, and nothing for new deals or columns given.
+func testTransactionStagedClears(t *testing.T, b *bundle) {
+	ctx, st := b.setup(t)
+	upsertPeople(t, ctx, st, person("a", "A", "1900-01-01"), person("b", "B", "1900-01-01"))
+	stored := txn("T1", "2027-01-10", "a", "west", "1", split("a", "0.5"), split("b", "0.5"))
+	stored.Attrs = map[string]string{"channel": "web"}
+	importTxns(t, ctx, st, stored, txn("T2", "2027-01-10", "b", "", "1"))
+	bare := facts.Transaction{ID: "T1", Date: day("2027-01-10"), Amount: dec("2"), Currency: "USD"}
+	var got []storage.StagedClear
+	err := st.InTx(ctx, func(tx storage.Tx) error {
+		err := tx.TransactionStage(ctx, []storage.StagedTransaction{
+			{Transaction: facts.Transaction{ID: "T2", Date: day("2027-01-10"), Amount: dec("3"), Currency: "USD"}, Line: 2},
+			{Transaction: bare, Line: 3},
+			{Transaction: facts.Transaction{ID: "T9", Date: day("2027-01-10"), Amount: dec("3"), Currency: "USD"}, Line: 4},
+		})
+		if err != nil {
+			return err
+		}
+		got, err = tx.TransactionStagedClears(ctx, []string{"attrs", "owner", "splits", "territory"}, 10)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []storage.StagedClear{
+		{Line: 2, ID: "T2", Column: "owner", Stored: "b"},
+		{Line: 3, ID: "T1", Column: "attrs", Stored: `{"channel":"web"}`},
+		{Line: 3, ID: "T1", Column: "owner", Stored: "a"},
+		{Line: 3, ID: "T1", Column: "splits", Stored: "a:0.5;b:0.5"},
+		{Line: 3, ID: "T1", Column: "territory", Stored: "west"},
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("TransactionStagedClears = %+v, want %+v", got, want)
+	}
 }
 
 // testTransactionFirstLoad: an import into an empty txn (which drops

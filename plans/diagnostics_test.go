@@ -128,6 +128,19 @@ func TestDiagnostics(t *testing.T) {
 			`23:57: component "spiff".where: attributes are text: compare person.attrs.level with "3", in quotes`,
 		}},
 
+		// Text compared with a date that is not YYYY-MM-DD compared in
+		// the wrong order, silently.
+		{"rule-date-text.yaml", []string{
+			`14:23: credit rule "owner".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "2027-3-01" would not follow the calendar: write "2027-03-01"`,
+			`14:49: credit rule "owner".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "2027/06/01" would not follow the calendar: write "2027-06-01"`,
+			`16:34: credit rule "late".when: txn.attrs.signed_on is a date and compares as YYYY-MM-DD text, so comparing it with "2027-3-1" would not follow the calendar: write "2027-03-01"`,
+			`16:48: credit rule "late".when: txn.attrs.signed_on is a date and compares as YYYY-MM-DD text, so comparing it with "2027-13-01" would not follow the calendar: 2027-13-01 is not a day of the calendar`,
+			`18:38: credit rule "listed".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "03/02/2027" would not follow the calendar: write a date as YYYY-MM-DD, such as "2027-03-01"`,
+			`20:28: credit rule "unlisted".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "2027-3-02" would not follow the calendar: write "2027-03-02"`,
+			`28:50: component "bonus".gate: person.attrs.start is a date and compares as YYYY-MM-DD text, so comparing it with "2027-1-1" would not follow the calendar: write "2027-01-01"`,
+			`28:63: component "bonus".gate: period.start is a date and compares as YYYY-MM-DD text, so comparing it with "2027-02-30" would not follow the calendar: 2027-02-30 is not a day of the calendar`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,

@@ -117,7 +117,7 @@ func Compile(src string, env any, kind Kind, names Names, opt ...Option) (*Progr
 	}
 	if tree, err := parser.Parse(src); err == nil {
 		// A rule that does not parse gets expr's own message below.
-		c := &ruleChecker{src: src, env: reflect.TypeOf(env), names: names}
+		c := &ruleChecker{src: src, env: reflect.TypeOf(env), names: names, attrs: o.attrs}
 		if errs := c.check(tree.Node); len(errs) > 0 {
 			return nil, errs
 		}

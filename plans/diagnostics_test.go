@@ -141,6 +141,13 @@ func TestDiagnostics(t *testing.T) {
 			`28:63: component "bonus".gate: period.start is a date and compares as YYYY-MM-DD text, so comparing it with "2027-02-30" would not follow the calendar: 2027-02-30 is not a day of the calendar`,
 		}},
 
+		// A negative cap turned what a person earned into a deduction.
+		{"cap-negative.yaml", []string{
+			`17:10: component "commission".cap: -100 is below 0; a cap is the most the component pays, so it would turn every amount above it, even 0, into a deduction of 100: give 0 or more`,
+			`21:10: component "bonus".cap: -50 is below 0`,
+			`28:13: step "total_cap".amount: -1000 is below 0; a cap_total step is the most the person's lines add up to`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,

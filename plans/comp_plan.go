@@ -319,6 +319,9 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 		}
 		s.Type = sm.enum("type", StepCapTotal, StepCapTotal)
 		s.Amount = sm.rule("amount", true, rules.ComponentEnv{}, rules.KindDecimal, names())
+		if s.Type == StepCapTotal {
+			r.negativeCap(s.Amount, sm.what+".amount", "a cap_total step is the most the person's lines add up to")
+		}
 		sm.done()
 		if s.Name != "" {
 			componentNames = append(componentNames, s.Name)
@@ -329,6 +332,20 @@ func (r *reader) compPlan(root *yaml.Node, src []byte) *CompPlan {
 	p.Hold = r.hold(m.value("hold", false), p)
 	m.done()
 	return p
+}
+
+// negativeCap reports a cap rule that always gives less than 0 (-100, or
+// 0 - 100): a cap is the most a line pays, so a negative one turns what a
+// person earned into a deduction. A cap of 0 is allowed: it pays nothing
+// above 0, as a computed cap can (a target of 0 times a rate), and takes
+// nothing. A cap that reads variables is checked when it runs.
+func (r *reader) negativeCap(rule *Rule, what, is string) {
+	if rule == nil {
+		return
+	}
+	if v, ok := rule.Program.Constant(); ok && v.Sign() < 0 {
+		r.errorAtRule(rule, "%s: %s is below 0; %s, so it would turn every amount above it, even 0, into a deduction of %s: give 0 or more", what, v, is, v.Neg())
+	}
 }
 
 func (r *reader) errorAtRule(rule *Rule, format string, args ...any) {
@@ -365,6 +382,7 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 	}
 	c.Gate = cm.rule("gate", false, rules.ComponentEnv{}, rules.KindBool, names)
 	c.Cap = cm.rule("cap", false, rules.ComponentEnv{}, rules.KindDecimal, names)
+	r.negativeCap(c.Cap, cm.what+".cap", "a cap is the most the component pays")
 	c.Cumulative = cm.boolean("cumulative")
 	r.componentOverride(cm, &c, p)
 	r.componentDeals(cm, &c, p)

@@ -128,6 +128,26 @@ func TestDiagnostics(t *testing.T) {
 			`23:57: component "spiff".where: attributes are text: compare person.attrs.level with "3", in quotes`,
 		}},
 
+		// Text compared with a date that is not YYYY-MM-DD compared in
+		// the wrong order, silently.
+		{"rule-date-text.yaml", []string{
+			`14:23: credit rule "owner".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "2027-3-01" would not follow the calendar: write "2027-03-01"`,
+			`14:49: credit rule "owner".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "2027/06/01" would not follow the calendar: write "2027-06-01"`,
+			`16:34: credit rule "late".when: txn.attrs.signed_on is a date and compares as YYYY-MM-DD text, so comparing it with "2027-3-1" would not follow the calendar: write "2027-03-01"`,
+			`16:48: credit rule "late".when: txn.attrs.signed_on is a date and compares as YYYY-MM-DD text, so comparing it with "2027-13-01" would not follow the calendar: 2027-13-01 is not a day of the calendar`,
+			`18:38: credit rule "listed".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "03/02/2027" would not follow the calendar: write a date as YYYY-MM-DD, such as "2027-03-01"`,
+			`20:28: credit rule "unlisted".when: txn.date is a date and compares as YYYY-MM-DD text, so comparing it with "2027-3-02" would not follow the calendar: write "2027-03-02"`,
+			`28:50: component "bonus".gate: person.attrs.start is a date and compares as YYYY-MM-DD text, so comparing it with "2027-1-1" would not follow the calendar: write "2027-01-01"`,
+			`28:63: component "bonus".gate: period.start is a date and compares as YYYY-MM-DD text, so comparing it with "2027-02-30" would not follow the calendar: 2027-02-30 is not a day of the calendar`,
+		}},
+
+		// A negative cap turned what a person earned into a deduction.
+		{"cap-negative.yaml", []string{
+			`17:10: component "commission".cap: -100 is below 0; a cap is the most the component pays, so it would turn every amount above it, even 0, into a deduction of 100: give 0 or more`,
+			`21:10: component "bonus".cap: -50 is below 0`,
+			`28:13: step "total_cap".amount: -1000 is below 0; a cap_total step is the most the person's lines add up to`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,

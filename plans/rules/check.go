@@ -55,6 +55,8 @@ type ruleChecker struct {
 	src   string
 	env   reflect.Type // the environment struct, or nil
 	names Names
+	// attrs types the declared attributes (see attrs.go), or is nil.
+	attrs *Attributes
 	lets  map[string]bool // names declared with let
 	errs  Errors
 	// predicate names the list function the walk is inside, or "".
@@ -103,6 +105,7 @@ func (c *ruleChecker) steps(n ast.Node) int {
 			c.errorf(n, `ranges (1..10) are not allowed in rules; compare with >= and <=, or write the values as a list such as ["new", "upsell"]`)
 		}
 		c.attrLiteral(n)
+		c.dateLiteral(n)
 		if n.Operator == "in" {
 			// "channel" in txn.attrs asks for a key of the map.
 			return 1 + c.steps(n.Left) + c.object(n.Right)

@@ -2,6 +2,10 @@ package rules
 
 import "github.com/shopspring/decimal"
 
+// A field tagged rules:"date" holds a date as YYYY-MM-DD text, which
+// compares in date order; check.go refuses text written in a rule that is
+// compared with it and is not such a date.
+
 // Person is what a rule sees of a payee, as `person`.
 type Person struct {
 	ID        string            `expr:"id"`
@@ -21,7 +25,7 @@ type Person struct {
 // Txn is what a rule sees of a sales transaction, as `txn`.
 type Txn struct {
 	ID        string            `expr:"id"`
-	Date      string            `expr:"date"` // YYYY-MM-DD, so strings compare in date order
+	Date      string            `expr:"date" rules:"date"` // YYYY-MM-DD, so strings compare in date order
 	Type      string            `expr:"type"`
 	Owner     string            `expr:"owner"`
 	Territory string            `expr:"territory"`
@@ -55,8 +59,8 @@ type Period struct {
 	Label      string          `expr:"label"`
 	FiscalYear decimal.Decimal `expr:"fiscal_year"`
 	Index      decimal.Decimal `expr:"index"`
-	Start      string          `expr:"start"`
-	End        string          `expr:"end"`
+	Start      string          `expr:"start" rules:"date"`
+	End        string          `expr:"end" rules:"date"`
 }
 
 // PersonEnv is the environment of eligibility rules.

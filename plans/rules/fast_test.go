@@ -405,6 +405,20 @@ func leafPaths(t reflect.Type, prefix string, out map[string]string) {
 	}
 }
 
+// datePaths lists the paths of the fields of t tagged rules:"date".
+func datePaths(t reflect.Type, prefix string, out map[string]bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		p := prefix + f.Tag.Get("expr")
+		switch {
+		case f.Tag.Get("rules") == "date":
+			out[p] = true
+		case f.Type.Kind() == reflect.Struct && f.Type != decimalType:
+			datePaths(f.Type, p+".", out)
+		}
+	}
+}
+
 func tablePaths[E any](f *fields[E]) map[string]string {
 	out := map[string]string{}
 	defer maps.DeleteFunc(out, func(p, _ string) bool { return strings.Contains(p, ".#") })
@@ -433,6 +447,8 @@ func checkEveryField[E any](t *testing.T, f *fields[E]) {
 	var zero E
 	want := map[string]string{}
 	leafPaths(reflect.TypeOf(zero), "", want)
+	dates := map[string]bool{}
+	datePaths(reflect.TypeOf(zero), "", dates)
 	got := tablePaths(f)
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("%T accessors:\n%v\nwant the fields:\n%v", zero, got, want)
@@ -446,6 +462,10 @@ func checkEveryField[E any](t *testing.T, f *fields[E]) {
 		switch kind {
 		case "text":
 			src = fmt.Sprintf(`%s == %q || %s >= "M"`, p, p[strings.LastIndex(p, ".")+1:], p)
+			if dates[p] {
+				// Text compared with a date must be a date (check_dates.go).
+				src = fmt.Sprintf(`%s == "2027-01-15" || %s >= "2027-06-01"`, p, p)
+			}
 		case "number":
 			src, k = p+" * 2 - 0.5", KindDecimal
 		case "flag":

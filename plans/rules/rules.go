@@ -87,6 +87,8 @@ type Program struct {
 	// constant is set when the whole rule is a single number literal: it
 	// then evaluates without the VM.
 	constant *decimal.Decimal
+	// env is the type of the environment the rule was compiled for.
+	env reflect.Type
 	// fast, when set, evaluates the rule without the VM for an
 	// environment of the type it was compiled for (see fast.go).
 	fast fastRule
@@ -117,7 +119,7 @@ func Compile(src string, env any, kind Kind, names Names, opt ...Option) (*Progr
 	}
 	if tree, err := parser.Parse(src); err == nil {
 		// A rule that does not parse gets expr's own message below.
-		c := &ruleChecker{src: src, env: reflect.TypeOf(env), names: names}
+		c := &ruleChecker{src: src, env: reflect.TypeOf(env), names: names, attrs: o.attrs}
 		if errs := c.check(tree.Node); len(errs) > 0 {
 			return nil, errs
 		}
@@ -149,7 +151,7 @@ func Compile(src string, env any, kind Kind, names Names, opt ...Option) (*Progr
 			return nil, &Error{Line: 1, Column: 0, Message: fmt.Sprintf("rule gives %s, want %s", typeName(t), kind)}
 		}
 	}
-	prog := &Program{Source: src, kind: kind, prog: p}
+	prog := &Program{Source: src, kind: kind, prog: p, env: reflect.TypeOf(env)}
 	if c, ok := p.Node().(*ast.ConstantNode); ok {
 		if v, ok := c.Value.(decimal.Decimal); ok {
 			prog.constant = &v

@@ -538,3 +538,37 @@ func TestReimportRefusesClearingAbsentColumns(t *testing.T) {
 		})
 	}
 }
+
+// TestPeopleRefuseSharedPayrollID: two people may not share a payroll_id,
+// in the file or with a stored person: the payroll file keys rows by it
+// and would pay both to one employee. Regression test: the import took
+// it, and the export paid ae-1's and ae-2's amounts under one employee id.
+func TestPeopleRefuseSharedPayrollID(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if _, err := b.people(t, "ids.csv", "id,attr.payroll_id\nmgr-1,E100\n"); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, content string
+		want          []string
+	}{
+		{"two in the file", "id,attr.payroll_id\nae-1,E200\nae-2,E200\n", []string{
+			`p.csv:3: attr.payroll_id: "E200" is also "ae-1"'s payroll id (line 2): a payroll file would pay both people to one employee`}},
+		{"one stored", "id,attr.payroll_id\nae-1,E100\n", []string{
+			`p.csv:2: attr.payroll_id: "E100" is already "mgr-1"'s payroll id: a payroll file would pay both people to one employee`}},
+		{"the same person's versions", "id,attr.payroll_id,effective_from\nae-1,E300,2027-01-01\nae-1,E300,2027-02-01\n", nil},
+		{"moving an id from one person to another in one file", "id,attr.payroll_id\nmgr-1,E400\nae-2,E100\n", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.people(t, "p.csv", tc.content)
+			if tc.want == nil {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantProblems(t, problems(t, err), tc.want)
+		})
+	}
+}

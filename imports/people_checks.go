@@ -295,7 +295,62 @@ func checkPeople(ctx context.Context, r storage.Reader, rows []personIn, publish
 	if err := checkManagerCycles(ctx, r, rows, probs); err != nil {
 		return err
 	}
+	if err := checkPayrollIDs(ctx, r, stored, rows, probs); err != nil {
+		return err
+	}
 	return probs.err()
+}
+
+// payrollIDAttr is the person attribute payroll files key people by
+// (reports.ExportPayroll): two people may not share one.
+const payrollIDAttr = "payroll_id"
+
+// checkPayrollIDs reports a row whose payroll_id another person has, in
+// the file or stored (their latest version): the payroll file would pay
+// both people's amounts to one employee.
+func checkPayrollIDs(ctx context.Context, r storage.Reader, stored map[string]bool, rows []personIn, probs *problems) error {
+	type holder struct {
+		id   string
+		line int // 0: stored
+	}
+	byPayrollID := map[string]holder{}
+	inFile := map[string]bool{}
+	for _, in := range rows {
+		inFile[in.ID] = true
+	}
+	var others []string
+	for id := range stored {
+		if !inFile[id] {
+			others = append(others, id)
+		}
+	}
+	slices.Sort(others)
+	latest, err := personMap(ctx, r, latestDay, others)
+	if err != nil {
+		return err
+	}
+	for _, id := range others {
+		if v := latest[id].Attrs[payrollIDAttr]; v != "" {
+			byPayrollID[v] = holder{id: id}
+		}
+	}
+	for _, in := range rows {
+		v := in.Attrs[payrollIDAttr]
+		if v == "" {
+			continue
+		}
+		h, ok := byPayrollID[v]
+		switch {
+		case !ok:
+			byPayrollID[v] = holder{id: in.ID, line: in.Line}
+		case h.id == in.ID:
+		case h.line == 0:
+			probs.add(in.Line, "attr."+payrollIDAttr, "%s is already %s's payroll id: a payroll file would pay both people to one employee", echo(v), echo(h.id))
+		default:
+			probs.add(in.Line, "attr."+payrollIDAttr, "%s is also %s's payroll id (line %d): a payroll file would pay both people to one employee", echo(v), echo(h.id), h.line)
+		}
+	}
+	return nil
 }
 
 // checkManagerCycles reports each manager cycle that a row of the file

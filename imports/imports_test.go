@@ -572,3 +572,24 @@ func TestPeopleRefuseSharedPayrollID(t *testing.T) {
 		})
 	}
 }
+
+// TestReimportUnchangedShortFile: re-importing, in a new process, a file
+// that lacks optional columns and changes nothing stages nothing, and the
+// check for cleared columns must not read the staging table. Regression
+// test: "no such table: txn_stage".
+func TestReimportUnchangedShortFile(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "icomp.db")
+	const short = "id,date,amount,currency\nT9,2027-01-12,5.00,USD\n"
+	for i := range 2 {
+		st, err := sqlitestore.Open(t.Context(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = imports.Transactions(t.Context(), st, strings.NewReader(short), imports.Options{File: "short.csv", Format: imports.CSV})
+		st.Close()
+		if err != nil {
+			t.Fatalf("import %d: %v", i+1, err)
+		}
+	}
+}

@@ -1073,6 +1073,9 @@ func (t *tx) findDuplicate(ctx context.Context, chunk [][]any) error {
 // TransactionStagedClears implements storage.Tx: one join of the staged
 // rows with the stored deals per column, over txn's primary key.
 func (t *tx) TransactionStagedClears(ctx context.Context, cols []string, limit int) ([]storage.StagedClear, error) {
+	if !t.staged {
+		return nil, nil // every row was unchanged
+	}
 	var out []storage.StagedClear
 	for _, c := range cols {
 		switch c {

@@ -19,6 +19,35 @@ type lateChange struct {
 	cal   period.Calendar
 	dates []period.Date
 	recs  []storage.PeriodRecord
+	// from, when set, is the first day a people import changes: every
+	// period ending on or after it is changed.
+	from period.Date
+}
+
+// peopleChanges is the lateChange of a people import whose changes take
+// effect from since: nil when no period was ever computed.
+func peopleChanges(ctx context.Context, tx storage.Tx, since period.Date) (*lateChange, error) {
+	recs, err := tx.PeriodList(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var computed []storage.PeriodRecord
+	for _, r := range recs {
+		if r.Status != storage.PeriodOpen {
+			computed = append(computed, r)
+		}
+	}
+	if len(computed) == 0 {
+		return nil, nil
+	}
+	cal, err := periods.Calendar(ctx, tx)
+	if errors.Is(err, periods.ErrNoCalendar) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &lateChange{cal: cal, recs: computed, from: since}, nil
 }
 
 // lateChanges reads, before the merge, the dates the staged rows change;
@@ -68,7 +97,7 @@ func lateChanges(ctx context.Context, tx storage.Tx, holdDates []string) (*lateC
 // changes into the first open period after it, which is marked too when
 // calculated or approved.
 func (lc *lateChange) mark(ctx context.Context, tx storage.Tx) (rerun, closed []string, err error) {
-	if lc == nil || len(lc.dates) == 0 {
+	if lc == nil || (len(lc.dates) == 0 && lc.from.IsZero()) {
 		return nil, nil, nil
 	}
 	for _, rec := range lc.recs {
@@ -82,14 +111,22 @@ func (lc *lateChange) mark(ctx context.Context, tx storage.Tx) (rerun, closed []
 				in = append(in, d.String())
 			}
 		}
-		if len(in) == 0 {
-			continue
+		var why string
+		if !lc.from.IsZero() {
+			if p.End.Before(lc.from) {
+				continue
+			}
+			why = "a people import changed people from " + lc.from.String()
+		} else {
+			if len(in) == 0 {
+				continue
+			}
+			dates := strings.Join(in, ", ")
+			if len(in) > 3 {
+				dates = fmt.Sprintf("%s, … (%d dates)", strings.Join(in[:3], ", "), len(in))
+			}
+			why = "a transaction import changed deals or payment dates on " + dates
 		}
-		dates := strings.Join(in, ", ")
-		if len(in) > 3 {
-			dates = fmt.Sprintf("%s, … (%d dates)", strings.Join(in[:3], ", "), len(in))
-		}
-		why := "a transaction import changed deals or payment dates on " + dates
 		if rec.Status == storage.PeriodClosed {
 			closed = append(closed, rec.Label)
 			posting, err := periods.PostingPeriod(ctx, tx, lc.cal, p)

@@ -96,11 +96,21 @@ const chunkRows = 5000
 // it is checked: whether a manager exists, or closes a cycle, depends on
 // the whole file.
 func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
+	counts, _, err := PeopleLate(ctx, st, r, o)
+	return counts, err
+}
+
+// PeopleLate is People, also saying which computed periods the import
+// changed (see Late): those ending on or after the first day a changed
+// row takes effect from (its effective date, or an earlier hire or
+// termination date it sets or moves; a new person's hire date).
+func PeopleLate(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, Late, error) {
 	var counts storage.ImportCounts
+	var late Late
 	probs := &problems{file: o.File}
 	rr, err := newRowReader(o.File, o.Format, r, PeopleColumns, peopleRequired, probs)
 	if err != nil {
-		return counts, err
+		return counts, late, err
 	}
 	err = st.InTx(ctx, func(tx storage.Tx) error {
 		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
@@ -191,12 +201,29 @@ func People(ctx context.Context, st storage.Store, r io.Reader, o Options) (stor
 		if err := flush(&fresh, false); err != nil {
 			return err
 		}
-		return flush(&known, true)
+		if err := flush(&known, true); err != nil {
+			return err
+		}
+		var since period.Date
+		for i := range rows {
+			if d := rows[i].since(); !rows[i].unchanged && (since.IsZero() || d.Before(since)) {
+				since = d
+			}
+		}
+		if since.IsZero() {
+			return nil
+		}
+		changes, err := peopleChanges(ctx, tx, since)
+		if err != nil {
+			return err
+		}
+		late.Rerun, late.Closed, err = changes.mark(ctx, tx)
+		return err
 	})
 	if err != nil {
-		return storage.ImportCounts{}, err
+		return storage.ImportCounts{}, Late{}, err
 	}
-	return counts, nil
+	return counts, late, nil
 }
 
 func parseDateField(rec record, field string, required bool, probs *problems) (period.Date, bool) {

@@ -26,6 +26,36 @@ type personIn struct {
 	// unchanged says the row, with the columns it lacks filled in,
 	// equals the person's stored version: nothing is written.
 	unchanged bool
+	// base is the stored version the row's missing columns came from
+	// (stored rows only).
+	base storage.PersonRecord
+}
+
+// since is the first day the row can change pay from: its effective
+// date, or an earlier hire or termination date it sets or moves (a new
+// person's hire date, when given).
+func (in *personIn) since() period.Date {
+	if !in.stored {
+		if !in.HireDate.IsZero() {
+			return in.HireDate
+		}
+		return in.EffectiveFrom
+	}
+	d := in.EffectiveFrom
+	earlier := func(a, b period.Date) {
+		for _, x := range []period.Date{a, b} {
+			if !x.IsZero() && x.Before(d) {
+				d = x
+			}
+		}
+	}
+	if in.HireDate != in.base.HireDate {
+		earlier(in.HireDate, in.base.HireDate)
+	}
+	if in.TerminationDate != in.base.TerminationDate {
+		earlier(in.TerminationDate, in.base.TerminationDate)
+	}
+	return d
 }
 
 // publishedPlans are the latest versions of the published comp plans, by
@@ -145,6 +175,7 @@ func resolvePeople(ctx context.Context, r storage.Reader, rows []personIn, today
 				base = latest[in.ID]
 			}
 			in.fillFrom(base)
+			in.base = base
 			if !in.HireDate.IsZero() && !in.TerminationDate.IsZero() && in.TerminationDate.Before(in.HireDate) && (in.given["hire_date"] || in.given["termination_date"]) {
 				field, other := "termination_date", "hire_date"
 				if !in.given["termination_date"] {

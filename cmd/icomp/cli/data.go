@@ -102,7 +102,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	var adjClosed []string
 	switch kind {
 	case "people":
-		counts, err = imports.People(ctx, st, r, o)
+		counts, late, err = imports.PeopleLate(ctx, st, r, o)
 	case "transactions":
 		counts, late, err = imports.TransactionsLate(ctx, st, r, o)
 	case "targets":
@@ -175,11 +175,15 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		return nil
 	}
 	fmt.Fprintf(e.out, "%s (%d rows in %s)\n", imports.String(kind, counts), rows, time.Since(start).Round(time.Millisecond))
+	what := "deals or payment dates in it"
+	if kind == "people" {
+		what = "people from a day in or before it"
+	}
 	for _, p := range late.Rerun {
-		fmt.Fprintf(e.errOut, "%s needs a re-run: the import changed deals or payment dates in it (icomp run --period %s)\n", p, p)
+		fmt.Fprintf(e.errOut, "%s needs a re-run: the import changed %s (icomp run --period %s)\n", p, what, p)
 	}
 	for _, p := range late.Closed {
-		fmt.Fprintf(e.errOut, "warning: %s is closed and the import changed deals or payment dates in it: run it (icomp run --period %s) to post the changes into the next open period as prior-period adjustments\n", p, p)
+		fmt.Fprintf(e.errOut, "warning: %s is closed and the import changed %s: run it (icomp run --period %s) to post the changes into the next open period as prior-period adjustments\n", p, what, p)
 	}
 	return nil
 }

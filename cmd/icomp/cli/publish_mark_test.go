@@ -137,3 +137,41 @@ func TestRunOfOnePlanKeepsRerunMark(t *testing.T) {
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
 	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
 }
+
+// TestPeopleImportMarksPeriods: a people import that changes people from a
+// day in or before a calculated or approved period sends it back to
+// needing a re-run; changes from a later day, or a new hire after it, do
+// not. Regression test: a role changed back to 2027-01-01 left 2027-Q1
+// approved, and payroll exported it with the person still paid as an AE.
+func TestPeopleImportMarksPeriods(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, csv string
+		marked    bool
+	}{
+		{"a role changed from the year's start", "id,role,effective_from\nae-1,SE,2027-01-01\n", true},
+		{"a role changed from the next quarter", "id,role,effective_from\nae-1,SE,2027-04-01\n", false},
+		{"a termination moved into the quarter", "id,termination_date,effective_from\nae-1,2027-02-15,2027-04-01\n", true},
+		{"a new hire after the quarter", "id,name,role,territory,manager,currency,hire_date\nae-9,Neo,AE,west,mgr-1,USD,2027-05-01\n", false},
+		{"a new person hired before it", "id,name,role,territory,manager,currency,hire_date\nae-9,Neo,AE,west,mgr-1,USD,2026-05-01\n", true},
+		{"the same people again", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			db := fixture(t)
+			mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+			path := "testdata/statement/people.csv"
+			if tc.csv != "" {
+				path = filepath.Join(t.TempDir(), "people.csv")
+				if err := os.WriteFile(path, []byte(tc.csv), 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := mustIcomp(t, "--db", db, "import", "people", path)
+			exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1")
+			if got := strings.Contains(r.errOut, "2027-Q1 needs a re-run: the import changed people"); got != tc.marked || (exp.code == ExitOK) == tc.marked {
+				t.Fatalf("marked %v, want %v:\n%s\nexport: %s", got, tc.marked, r, exp)
+			}
+		})
+	}
+}

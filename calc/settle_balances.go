@@ -2,6 +2,7 @@ package calc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -265,6 +266,7 @@ func (p *personSettlement) deficits(rule plans.DeficitRule) {
 type BalanceSource interface {
 	storage.LedgerReader
 	storage.PeriodReader
+	RunList(ctx context.Context) ([]storage.Run, error)
 }
 
 // OpeningBalances reads the balances people open period p with: the
@@ -299,6 +301,9 @@ func OpeningBalances(ctx context.Context, r BalanceSource, cal period.Calendar, 
 		return nil, false, err
 	}
 	if latest.Label == prev.Label {
+		if err := checkCarriedIn(ctx, r, cal, p, prev, people); err != nil {
+			return nil, false, err
+		}
 		return lines, true, nil
 	}
 	for _, l := range lines {
@@ -308,6 +313,49 @@ func OpeningBalances(ctx context.Context, r BalanceSource, cal period.Calendar, 
 		}
 	}
 	return nil, false, nil
+}
+
+// checkCarriedIn refuses to settle p on prev's closing balances when
+// the period before prev carried the people other balances out since
+// prev's last run: prev opened with the old ones, and p would carry its
+// stale balances on (a late deal in a closed 2027-Q1, run again, changes
+// the draw balance Q1 carries out; closed 2027-Q2 still opens with the old
+// one until it is run again, and settling 2027-Q3 on it recovers the
+// difference twice). Only the step before prev is compared: each run of
+// a later period checks its own step, so runs must follow in order.
+func checkCarriedIn(ctx context.Context, r BalanceSource, cal period.Calendar, p, prev period.Period, people []string) error {
+	before := cal.Shift(prev, -1)
+	rec, err := r.PeriodGet(ctx, before.Label)
+	if errors.Is(err, storage.ErrNotFound) || (err == nil && rec.Status == storage.PeriodOpen) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	runs, err := r.RunList(ctx)
+	if err != nil {
+		return err
+	}
+	var last int64 // prev's last finished run
+	for _, run := range runs {
+		if run.Period == prev.Label && run.Status == storage.RunDone && run.ID > last {
+			last = run.ID
+		}
+	}
+	if last == 0 {
+		return nil
+	}
+	carried, err := balancesOf(ctx, r, before.Label, people)
+	if err != nil {
+		return err
+	}
+	for _, l := range carried {
+		if l.RunID > last {
+			return fmt.Errorf("%w: settling %s: run %d changed the %s balance %s carries out for %s (now %s %s), after %s's last run (run %d) opened with the old one; run %s again first (icomp run --period %s: a closed period posts its changes into the first open period), then %s",
+				engine.ErrInput, p.Label, l.RunID, l.Subject, before.Label, l.Person, l.Amount, l.Currency, prev.Label, last, prev.Label, prev.Label, p.Label)
+		}
+	}
+	return nil
 }
 
 // balancesOf lists the balance lines in force of people in a period,

@@ -95,7 +95,19 @@ type balanceStore struct {
 	storage.PeriodReader
 	periods []storage.PeriodRecord
 	lines   []ledger.Line
+	runs    []storage.Run
 }
+
+func (b balanceStore) PeriodGet(_ context.Context, label string) (storage.PeriodRecord, error) {
+	for _, r := range b.periods {
+		if r.Label == label {
+			return r, nil
+		}
+	}
+	return storage.PeriodRecord{}, storage.ErrNotFound
+}
+
+func (b balanceStore) RunList(context.Context) ([]storage.Run, error) { return b.runs, nil }
 
 func (b balanceStore) PeriodList(context.Context) ([]storage.PeriodRecord, error) {
 	return b.periods, nil
@@ -129,7 +141,16 @@ func TestOpeningBalances(t *testing.T) {
 		}
 		return out
 	}
-	lines := []ledger.Line{balance("2026-M12", "a", "40"), balance("2027-M01", "a", "25"), balance("2027-M01", "b", "0"), balance("2027-Q1", "a", "99")}
+	lines := []ledger.Line{balance("2026-M12", "a", "40"), balance("2027-M01", "a", "25"), balance("2027-M01", "b", "0"), balance("2027-Q1", "a", "99"),
+		balance("2027-M03", "a", "10"), balance("2027-M04", "a", "12")}
+	lines[4].RunID, lines[5].RunID = 7, 5 // M03 run again (run 7) after M04's run 5
+	done := func(ids map[string]int64) []storage.Run {
+		var out []storage.Run
+		for label, id := range ids {
+			out = append(out, storage.Run{ID: id, Period: label, Status: storage.RunDone})
+		}
+		return out
+	}
 	tests := []struct {
 		name     string
 		period   string
@@ -138,14 +159,22 @@ func TestOpeningBalances(t *testing.T) {
 		want     string // person=amount of the opening lines
 		previous bool
 		err      string
+		runs     []storage.Run
 	}{
-		{"the previous month's balances", "2027-M02", nil, calculated("2026-M12", "2027-M01", "2027-Q1"), "a=25 b=0", true, ""},
-		{"across the fiscal year end", "2027-M01", nil, calculated("2026-M12"), "a=40", true, ""},
-		{"nothing calculated before", "2027-M01", nil, nil, "", false, ""},
-		{"a quarter opens with the quarter before", "2027-Q2", nil, calculated("2027-M01", "2027-Q1"), "a=99", true, ""},
-		{"a gap after zero balances is fine", "2027-M03", []string{"b"}, calculated("2027-M01"), "", false, ""},
+		{"the previous month's balances", "2027-M02", nil, calculated("2026-M12", "2027-M01", "2027-Q1"), "a=25 b=0", true, "", nil},
+		{"across the fiscal year end", "2027-M01", nil, calculated("2026-M12"), "a=40", true, "", nil},
+		{"nothing calculated before", "2027-M01", nil, nil, "", false, "", nil},
+		{"a quarter opens with the quarter before", "2027-Q2", nil, calculated("2027-M01", "2027-Q1"), "a=99", true, "", nil},
+		{"a gap after zero balances is fine", "2027-M03", []string{"b"}, calculated("2027-M01"), "", false, "", nil},
 		{"a gap after a balance is refused", "2027-M02", nil, calculated("2026-M12"), "", false,
-			"a carried a deficit/USD balance of 40 USD out of 2026-M12, but 2027-M01 was never calculated; run the periods between in order (icomp run --period 2027-M01)"},
+			"a carried a deficit/USD balance of 40 USD out of 2026-M12, but 2027-M01 was never calculated; run the periods between in order (icomp run --period 2027-M01)", nil},
+		{"the period before the previous one changed its balances since the previous one ran", "2027-M05", []string{"a"}, calculated("2027-M03", "2027-M04"), "", false,
+			"run 7 changed the deficit/USD balance 2027-M03 carries out for a (now 10 USD), after 2027-M04's last run (run 5) opened with the old one; run 2027-M04 again first",
+			done(map[string]int64{"2027-M03": 7, "2027-M04": 5})},
+		{"the previous period ran again after it", "2027-M05", []string{"a"}, calculated("2027-M03", "2027-M04"), "a=12", true, "",
+			append(done(map[string]int64{"2027-M03": 7, "2027-M04": 5}), storage.Run{ID: 8, Period: "2027-M04", Status: storage.RunDone})},
+		{"a failed run of the previous period does not count", "2027-M05", []string{"a"}, calculated("2027-M03", "2027-M04"), "", false, "run 2027-M04 again first",
+			append(done(map[string]int64{"2027-M03": 7, "2027-M04": 5}), storage.Run{ID: 8, Period: "2027-M04", Status: storage.RunFailed})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -158,7 +187,7 @@ func TestOpeningBalances(t *testing.T) {
 			if people == nil {
 				people = []string{"a", "b"}
 			}
-			opening, previous, err := calc.OpeningBalances(context.Background(), balanceStore{periods: tt.periods, lines: lines}, cal, p, people)
+			opening, previous, err := calc.OpeningBalances(context.Background(), balanceStore{periods: tt.periods, lines: lines, runs: tt.runs}, cal, p, people)
 			if tt.err != "" {
 				if !errors.Is(err, engine.ErrInput) || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("OpeningBalances: %v, want an input error saying %q", err, tt.err)

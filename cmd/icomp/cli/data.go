@@ -42,9 +42,11 @@ Importing the same file again changes nothing. Files ending in .jsonl are JSON L
 people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id required; name for new people), attr.NAME
 transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
 targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
-                      per target_plan name, published like icomp plan publish, holding the
-                      published version's targets with the file's added or changed; --replace:
-                      the file's targets only)
+                      per target_plan name, published like icomp plan publish (periods marked
+                      for a re-run), holding the published version, ramps and proration
+                      included, with the file's targets added or changed; --replace: the
+                      file's targets only; rows that could never apply are refused, see
+                      docs/plans.md §8)
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
                       each period makes them payable)
 mbo columns:          ` + fmt.Sprint(imports.MBOColumns) + ` (all required; a score per person, pay
@@ -107,8 +109,11 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		var tr imports.TargetResult
 		tr, err = imports.Targets(ctx, st, r, o)
 		if err == nil {
-			for _, v := range tr.Published {
+			for i, v := range tr.Published {
 				fmt.Fprintf(e.out, "published target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
+				for _, p := range tr.Rerun[i] {
+					fmt.Fprintf(e.errOut, "%s needs a re-run: %s %s version %s was published (icomp run --period %s)\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
+				}
 			}
 			for _, v := range tr.Unchanged {
 				fmt.Fprintf(e.out, "unchanged target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
@@ -254,7 +259,7 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			if !inserted {
 				continue
 			}
-			marked, err := markPublished(ctx, tx, f)
+			marked, err := periods.MarkPublished(ctx, tx, f)
 			if err != nil {
 				return err
 			}

@@ -53,7 +53,8 @@ mbo columns:          ` + fmt.Sprint(imports.MBOColumns) + ` (all required; a sc
                       period and objective of an mbo component, 1 meaning met in full)
 
 fx columns:           ` + fmt.Sprint(imports.FXColumns) + ` (all required; one unit of from is rate units
-                      of to for amounts dated in month, YYYY-MM; see docs/plans.md §18)`,
+                      of to for amounts dated in month, YYYY-MM; a changed rate marks the
+                      computed periods of its month for a re-run; see docs/plans.md §18)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -121,7 +122,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			counts.Inserted = tr.Rows
 		}
 	case "fx":
-		counts, err = imports.FX(ctx, st, r, o)
+		counts, late, err = imports.FXLate(ctx, st, r, o)
 	case "adjustments":
 		var as []storage.Adjustment
 		as, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
@@ -168,11 +169,15 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		return nil
 	}
 	fmt.Fprintf(e.out, "%s (%d rows in %s)\n", imports.String(kind, counts), rows, time.Since(start).Round(time.Millisecond))
+	changed := "deals or payment dates"
+	if kind == "fx" {
+		changed = "exchange rates"
+	}
 	for _, p := range late.Rerun {
-		fmt.Fprintf(e.errOut, "%s needs a re-run: the import changed deals or payment dates in it (icomp run --period %s)\n", p, p)
+		fmt.Fprintf(e.errOut, "%s needs a re-run: the import changed %s in it (icomp run --period %s)\n", p, changed, p)
 	}
 	for _, p := range late.Closed {
-		fmt.Fprintf(e.errOut, "warning: %s is closed and the import changed deals or payment dates in it: run it (icomp run --period %s) to post the changes into the next open period as prior-period adjustments\n", p, p)
+		fmt.Fprintf(e.errOut, "warning: %s is closed and the import changed %s in it: run it (icomp run --period %s) to post the changes into the next open period as prior-period adjustments\n", p, changed, p)
 	}
 	return nil
 }

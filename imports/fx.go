@@ -2,14 +2,18 @@ package imports
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"regexp"
 	"sort"
+	"strconv"
+	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
 )
@@ -29,10 +33,19 @@ var (
 // plain decimal rate, each pair and month once in the file) before any is
 // written. A stored pair and month takes the file's rate.
 func FX(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, error) {
+	counts, _, err := FXLate(ctx, st, r, o)
+	return counts, err
+}
+
+// FXLate is FX, also saying which computed periods the rates it adds or
+// changes fall in (see Late): those are marked as needing a re-run like
+// periods a late transaction falls in, since a re-run converts at the
+// new rate (docs/plans.md §18).
+func FXLate(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.ImportCounts, Late, error) {
 	probs := &problems{file: o.File}
 	rr, err := newRowReader(o.File, o.Format, r, FXColumns, FXColumns, probs)
 	if err != nil {
-		return storage.ImportCounts{}, err
+		return storage.ImportCounts{}, Late{}, err
 	}
 	var rates []facts.FXRate
 	first := map[[3]string]int{}
@@ -42,7 +55,7 @@ func FX(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.
 			break
 		}
 		if err != nil {
-			return storage.ImportCounts{}, err
+			return storage.ImportCounts{}, Late{}, err
 		}
 		if rowShapeProblems(rec, probs) {
 			continue
@@ -60,7 +73,7 @@ func FX(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.
 		rates = append(rates, x)
 	}
 	if err := probs.err(); err != nil {
-		return storage.ImportCounts{}, err
+		return storage.ImportCounts{}, Late{}, err
 	}
 	sort.Slice(rates, func(i, j int) bool {
 		a, b := rates[i], rates[j]
@@ -73,17 +86,49 @@ func FX(ctx context.Context, st storage.Store, r io.Reader, o Options) (storage.
 		return a.Month < b.Month
 	})
 	var counts storage.ImportCounts
+	var late Late
 	err = st.InTx(ctx, func(tx storage.Tx) error {
 		if err := periods.GuardInputs(ctx, tx, "importing"); err != nil {
 			return err
 		}
-		counts, err = tx.FXRateUpsert(ctx, rates)
+		changes, err := computedPeriods(ctx, tx, "an fx import changed exchange rates:")
+		if err != nil {
+			return err
+		}
+		if changes != nil {
+			stored, err := tx.FXRateList(ctx)
+			if err != nil {
+				return err
+			}
+			old := make(map[[3]string]decimal.Decimal, len(stored))
+			for _, x := range stored {
+				old[[3]string{x.From, x.To, x.Month}] = x.Rate
+			}
+			for _, x := range rates {
+				if was, ok := old[[3]string{x.From, x.To, x.Month}]; ok && was.Equal(x.Rate) {
+					continue
+				}
+				changes.hits = append(changes.hits, lateHit{fxMonth(x.Month), fmt.Sprintf("%s→%s %s", x.From, x.To, x.Month)})
+			}
+		}
+		if counts, err = tx.FXRateUpsert(ctx, rates); err != nil {
+			return err
+		}
+		late.Rerun, late.Closed, err = changes.mark(ctx, tx)
 		return err
 	})
 	if err != nil {
-		return storage.ImportCounts{}, err
+		return storage.ImportCounts{}, Late{}, err
 	}
-	return counts, nil
+	return counts, late, nil
+}
+
+// fxMonth is the days of a checked YYYY-MM month.
+func fxMonth(month string) period.Range {
+	y, _ := strconv.Atoi(month[:4])
+	m, _ := strconv.Atoi(month[5:])
+	start := period.NewDate(y, time.Month(m), 1)
+	return period.Range{Start: start, End: period.NewDate(y, time.Month(m)+1, 1).AddDays(-1)}
 }
 
 func fxRow(rec record, probs *problems) (facts.FXRate, bool) {

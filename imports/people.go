@@ -316,11 +316,12 @@ func Transactions(ctx context.Context, st storage.Store, r io.Reader, o Options)
 	return counts, err
 }
 
-// Late says what a transaction import changed in periods already
+// Late says what a transaction or fx import changed in periods already
 // computed: Rerun lists the calculated or approved periods it marked as
-// needing a re-run (it added or changed deals dated in them, or payment
-// dates falling in them); Closed the closed periods it changed so, which
-// only a re-run posting into a later open period acts on.
+// needing a re-run (it added or changed deals dated in them, payment
+// dates falling in them, or exchange rates of a month they share days
+// with); Closed the closed periods it changed so, which only a re-run
+// posting into a later open period acts on.
 type Late struct {
 	Rerun, Closed []string
 }

@@ -42,16 +42,19 @@ Importing the same file again changes nothing. Files ending in .jsonl are JSON L
 people columns:       ` + fmt.Sprint(imports.PeopleColumns) + ` (id required; name for new people), attr.NAME
 transactions columns: ` + fmt.Sprint(imports.TransactionColumns) + ` (id, date, amount, currency required), attr.NAME
 targets columns:      ` + fmt.Sprint(imports.TargetColumns) + ` (person or role; one target plan version
-                      per target_plan name, published like icomp plan publish, holding the
-                      published version's targets with the file's added or changed; --replace:
-                      the file's targets only)
+                      per target_plan name, published like icomp plan publish (periods marked
+                      for a re-run), holding the published version, ramps and proration
+                      included, with the file's targets added or changed; --replace: the
+                      file's targets only; rows that could never apply are refused, see
+                      docs/plans.md §8)
 adjustments columns:  ` + fmt.Sprint(imports.AdjustmentColumns) + ` (all required; the next run of
                       each period makes them payable)
 mbo columns:          ` + fmt.Sprint(imports.MBOColumns) + ` (all required; a score per person, pay
                       period and objective of an mbo component, 1 meaning met in full)
 
 fx columns:           ` + fmt.Sprint(imports.FXColumns) + ` (all required; one unit of from is rate units
-                      of to for amounts dated in month, YYYY-MM; see docs/plans.md §18)`,
+                      of to for amounts dated in month, YYYY-MM; a changed rate marks the
+                      computed periods of its month for a re-run; see docs/plans.md §18)`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ws, err := openWorkspace(cmd.Context(), dbTarget(*db), workspaceOptions{})
@@ -109,8 +112,11 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		var tr imports.TargetResult
 		tr, err = imports.Targets(ctx, st, r, o)
 		if err == nil {
-			for _, v := range tr.Published {
+			for i, v := range tr.Published {
 				fmt.Fprintf(e.out, "published target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
+				for _, p := range tr.Rerun[i] {
+					fmt.Fprintf(e.errOut, "%s needs a re-run: %s %s version %s was published (icomp run --period %s)\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
+				}
 			}
 			for _, v := range tr.Unchanged {
 				fmt.Fprintf(e.out, "unchanged target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
@@ -118,7 +124,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 			counts.Inserted = tr.Rows
 		}
 	case "fx":
-		counts, err = imports.FX(ctx, st, r, o)
+		counts, late, err = imports.FXLate(ctx, st, r, o)
 	case "adjustments":
 		adj, err = imports.Adjustments(ctx, st, r, o, imports.AdjustmentRecorder{By: whoami(), At: nowText()})
 		if err == nil {
@@ -176,8 +182,11 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 	}
 	fmt.Fprintf(e.out, "%s (%d rows in %s)\n", imports.String(kind, counts), rows, time.Since(start).Round(time.Millisecond))
 	what := "deals or payment dates in it"
-	if kind == "people" {
+	switch kind {
+	case "people":
 		what = "people from a day in or before it"
+	case "fx":
+		what = "exchange rates in it"
 	}
 	for _, p := range late.Rerun {
 		fmt.Fprintf(e.errOut, "%s needs a re-run: the import changed %s (icomp run --period %s)\n", p, what, p)
@@ -270,7 +279,7 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			if !inserted {
 				continue
 			}
-			marked, err := markPublished(ctx, tx, f)
+			marked, err := periods.MarkPublished(ctx, tx, f)
 			if err != nil {
 				return err
 			}

@@ -29,9 +29,13 @@ func TestImportTargetsReplace(t *testing.T) {
 		}
 		return path
 	}
+	// A comp plan reading the target plan, and a person with the role:
+	// targets no plan reads, or for a role nobody has, are refused.
+	mustIcomp(t, "--db", db, "plan", "publish", "../../../examples/account-executive/plan.yaml")
+	mustIcomp(t, "--db", db, "import", "people", write("ae.csv", "id,name,role\nae-1,Ana,AE\n"))
 	header := "target_plan,person,role,measure,period,amount\n"
-	mustIcomp(t, "--db", db, "import", "targets", write("q1.csv", header+"q,,AE,bookings,2027-Q1,100\n"))
-	q2 := write("q2.csv", header+"q,,AE,bookings,2027-Q2,200\n")
+	mustIcomp(t, "--db", db, "import", "targets", write("q1.csv", header+"ae-quotas-fy2027,,AE,bookings,2027-Q1,100\n"))
+	q2 := write("q2.csv", header+"ae-quotas-fy2027,,AE,bookings,2027-Q2,200\n")
 	mustIcomp(t, "--db", db, "import", "targets", q2)
 	periodsOf := func() string {
 		t.Helper()
@@ -40,7 +44,7 @@ func TestImportTargetsReplace(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		v, err := st.PlanVersionLatest(t.Context(), plans.KindTargetPlan, "q")
+		v, err := st.PlanVersionLatest(t.Context(), plans.KindTargetPlan, "ae-quotas-fy2027")
 		if err != nil {
 			t.Fatal(err)
 		}

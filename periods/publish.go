@@ -1,4 +1,4 @@
-package cli
+package periods
 
 import (
 	"context"
@@ -6,12 +6,11 @@ import (
 	"fmt"
 
 	"github.com/icomp/icomp/engine/period"
-	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 )
 
-// markPublished marks the calculated or approved periods a newly
+// MarkPublished marks the calculated or approved periods a newly
 // published version may change as needing a re-run (an approved one goes
 // back to calculated, so payroll cannot export numbers the new version
 // would change), and returns their labels:
@@ -23,14 +22,16 @@ import (
 //     across plans).
 //
 // Closed periods are left alone: running one again posts what changed
-// into the next open period (docs/lifecycle.md).
-func markPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string, error) {
+// into the next open period (docs/lifecycle.md). Both icomp plan publish
+// and icomp import targets call it, in the transaction that stores the
+// version.
+func MarkPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string, error) {
 	recs, err := tx.PeriodList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cal, err := periods.Calendar(ctx, tx)
-	if errors.Is(err, periods.ErrNoCalendar) {
+	cal, err := Calendar(ctx, tx)
+	if errors.Is(err, ErrNoCalendar) {
 		return nil, nil
 	}
 	if err != nil {
@@ -77,7 +78,7 @@ func markPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string,
 		if !hit {
 			continue
 		}
-		if err := periods.NeedsRerun(ctx, tx, p, what); err != nil {
+		if err := NeedsRerun(ctx, tx, p, what); err != nil {
 			return nil, err
 		}
 		marked = append(marked, rec.Label)

@@ -106,3 +106,30 @@ func TestAdjustRefusesWhatCannotBePaid(t *testing.T) {
 		t.Errorf("the failed import recorded its good row:\n%s", r)
 	}
 }
+
+// TestExportNeverOverwrites: export payroll --out refuses a file that
+// exists, before recording a batch, and leaves the file as it was.
+// Regression test: it replaced the file (which may be a batch already
+// sent to payroll) without a word.
+func TestExportNeverOverwrites(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	out := filepath.Join(t.TempDir(), "payroll.csv")
+	if err := os.WriteFile(out, []byte("batch 1, sent\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1", "--out", out)
+	if r.code != ExitUsage || !strings.Contains(r.errOut, "exists; payroll files are never overwritten") {
+		t.Fatalf("export over an existing file: %s", r)
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "batch 1, sent\n" {
+		t.Fatalf("the existing file changed: %q, %v", b, err)
+	}
+	if list := mustIcomp(t, "--db", db, "export", "list").out; strings.Count(list, "\n") != 1 {
+		t.Fatalf("a batch was recorded:\n%s", list)
+	}
+	if r := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1", "--out", out+".new"); r.code != ExitOK {
+		t.Fatalf("export to a new file: %s", r)
+	}
+}

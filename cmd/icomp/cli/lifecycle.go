@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"os"
 	"os/user"
@@ -386,6 +387,11 @@ func refuseDuringRun(ctx context.Context, r storage.RunReader) error {
 }
 
 func exportPayroll(ctx context.Context, e *env, st storage.Store, req reports.PayrollRequest, out string, again bool) error {
+	// A file already there may be a batch sent to payroll: checked before
+	// the batch is recorded, and written only if still absent.
+	if err := refuseExisting(out); err != nil {
+		return err
+	}
 	pe, err := reports.ExportPayroll(ctx, st, req)
 	repeat := errors.Is(err, reports.ErrRepeat)
 	if err != nil && !repeat {
@@ -402,12 +408,31 @@ func exportPayroll(ctx context.Context, e *env, st storage.Store, req reports.Pa
 	return writeBatch(e, pe.Export, out, !repeat)
 }
 
+// refuseExisting refuses an --out file that exists: payroll files are
+// never overwritten.
+func refuseExisting(out string) error {
+	if out == "" {
+		return nil
+	}
+	if _, err := os.Lstat(out); err == nil {
+		return usageError{fmt.Errorf("--out %s exists; payroll files are never overwritten: give another name, or move it away", out)}
+	}
+	return nil
+}
+
 func writeBatch(e *env, b storage.Export, out string, isNew bool) error {
 	if out == "" {
 		_, err := io.WriteString(e.out, b.CSV)
 		return err
 	}
-	if err := os.WriteFile(out, []byte(b.CSV), fileMode); err != nil {
+	err := writeFile(out, func(f *os.File) error {
+		_, err := io.WriteString(f, b.CSV)
+		return err
+	})
+	if errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("%w; payroll batch %d is recorded: write it elsewhere with icomp export show %d --out FILE", refuseExisting(out), b.ID, b.ID)
+	}
+	if err != nil {
 		return err
 	}
 	state := "an earlier batch, again"

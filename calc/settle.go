@@ -104,10 +104,19 @@ func Settle(s Settlement) ([]ledger.Line, error) {
 	for _, l := range payable {
 		byPerson[l.Person] = append(byPerson[l.Person], l)
 	}
+	// An adjustment in another currency than its person's is paid in the
+	// person's, converted as earned lines are.
+	adjusted := make([]ledger.Line, 0, len(s.Adjustments))
 	for _, a := range s.Adjustments {
-		byPerson[a.Person] = append(byPerson[a.Person], ledger.Line{Ledger: ledger.PayableLedger, Period: s.Period.Label, Person: a.Person,
+		adjusted = append(adjusted, ledger.Line{Ledger: ledger.PayableLedger, Period: s.Period.Label, Person: a.Person,
 			Subject: ledger.AdjustmentSubjectPrefix + strconv.FormatInt(a.ID, 10), Currency: a.Currency, EarningCode: a.EarningCode,
 			Amount: a.Amount, Reason: fmt.Sprintf("adjustment %d by %s: %s", a.ID, a.CreatedBy, a.Reason)})
+	}
+	if err := convertToPayees(s, adjusted); err != nil {
+		return nil, err
+	}
+	for _, l := range adjusted {
+		byPerson[l.Person] = append(byPerson[l.Person], l)
 	}
 	opening := map[string]map[string]ledger.Line{}
 	for _, l := range s.Opening {

@@ -166,3 +166,35 @@ func TestAttainmentBasisRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestSettleConvertsAdjustments: an adjustment in another currency than
+// its person's is paid in the person's, converted as earned lines are,
+// with the conversion in its reason; without a rate, settling fails
+// naming what is missing. Regression test: a EUR adjustment of a
+// GBP-paid person became a payable EUR line, which payroll cannot pay.
+func TestSettleConvertsAdjustments(t *testing.T) {
+	t.Parallel()
+	m01 := period.Calendar{}.Periods(2027, period.Monthly)[0]
+	people := []facts.Person{{ID: "ae-1", Currency: "GBP"}}
+	adj := []storage.Adjustment{{ID: 3, Person: "ae-1", Period: "2027-M01", Amount: decimal.RequireFromString("100.00"), Currency: "EUR", EarningCode: "ADJ", CreatedBy: "x", Reason: "missed split"}}
+	fx, err := facts.NewFXRates([]facts.FXRate{{From: "EUR", To: "GBP", Month: "2027-01", Rate: decimal.RequireFromString("0.8567")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := calc.Settle(calc.Settlement{Period: m01, Adjustments: adj, People: people, FX: fx})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var line *ledger.Line
+	for i := range got {
+		if got[i].Ledger == ledger.PayableLedger && got[i].Subject == ledger.AdjustmentSubjectPrefix+"3" {
+			line = &got[i]
+		}
+	}
+	if line == nil || line.Currency != "GBP" || line.Amount.String() != "85.67" || !strings.Contains(line.Reason, "100 EUR × 0.8567 (EUR→GBP, 2027-01) = 85.67 GBP") {
+		t.Fatalf("adjustment line %+v, want 85.67 GBP converted at 0.8567", line)
+	}
+	if _, err := calc.Settle(calc.Settlement{Period: m01, Adjustments: adj, People: people}); !errors.Is(err, engine.ErrInput) || !strings.Contains(err.Error(), "EUR") {
+		t.Fatalf("no EUR→GBP rate: %v, want an input error naming it", err)
+	}
+}

@@ -76,7 +76,12 @@ func TestTeamMatchesStatements(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := st.Plans[0].Credits[0]
-	csv := fmt.Sprintf("id,date,type,owner,amount,currency\n%s,%s,new,%s,987654.32,USD\n", c.Txn, c.Date, repPerson)
+	// The deal whole, as a transactions file gives it, with another amount.
+	stored, err := f.st.TransactionGet(ctx, c.Txn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csv := fmt.Sprintf("id,date,type,owner,territory,product,amount,currency\n%s,%s,new,%s,%s,%s,987654.32,USD\n", c.Txn, c.Date, repPerson, stored.Territory, stored.Product)
 	if _, err := imports.Transactions(ctx, f.st, strings.NewReader(csv), imports.Options{File: "changed.csv", Format: imports.FormatOf("changed.csv")}); err != nil {
 		t.Fatal(err)
 	}

@@ -593,3 +593,23 @@ func TestReimportUnchangedShortFile(t *testing.T) {
 		}
 	}
 }
+
+// TestImportDatesAndBOM: a JSON Lines file may start with a UTF-8 byte
+// order mark, as a CSV file may; a date whose year is a typo (0207 for
+// 2027) is refused, naming the row and field, since no period would ever
+// hold the deal. Regression tests: the BOM failed with "invalid character
+// 'ï'", and 0207-05-01 was imported and never paid.
+func TestImportDatesAndBOM(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	if _, err := b.txns(t, "bom.jsonl", "\ufeff"+`{"id":"T1","date":"2027-01-10","owner":"ae-1","amount":"1.00","currency":"USD"}`+"\n"); err != nil {
+		t.Fatalf("JSON Lines with a byte order mark: %v", err)
+	}
+	_, err := b.txns(t, "typo.csv", txnHeader+"T2,0207-05-01,new,ae-1,west,core,1.00,USD,\nT3,2207-05-01,new,ae-1,west,core,1.00,USD,\n")
+	wantProblems(t, problems(t, err), []string{
+		"typo.csv:2: date: 0207-05-01: the year 207 is outside 1900 to 2199; a typo?",
+		"typo.csv:3: date: 2207-05-01: the year 2207 is outside 1900 to 2199; a typo?",
+	})
+	_, err = b.people(t, "hire.csv", "id,name,hire_date\nae-9,Neo,2099-01-01\nae-8,Old,1899-12-31\n")
+	wantProblems(t, problems(t, err), []string{"hire.csv:3: hire_date: 1899-12-31: the year 1899 is outside 1900 to 2199; a typo?"})
+}

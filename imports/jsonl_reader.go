@@ -63,6 +63,11 @@ func (j *jsonlReader) next() (record, error) {
 			rec.fields["\x00json"] = fmt.Sprintf("line is longer than %d bytes, the limit", LineBytesMax)
 			return rec, nil
 		}
+		if j.line == 1 {
+			// A UTF-8 byte order mark (some editors write one), as the
+			// CSV reader allows.
+			text = bytes.TrimPrefix(text, []byte("\ufeff"))
+		}
 		text = bytes.TrimSpace(text)
 		if len(text) == 0 {
 			continue

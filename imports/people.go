@@ -240,8 +240,18 @@ func parseDateField(rec record, field string, required bool, probs *problems) (p
 		probs.add(rec.line, field, "%v", err)
 		return period.Date{}, false
 	}
+	if y := d.Time().Year(); y < minYear || y > maxYear {
+		// 0207-05-01 for 2027-05-01: a deal no period would ever hold.
+		probs.add(rec.line, field, "%s: the year %d is outside %d to %d; a typo?", v, y, minYear, maxYear)
+		return period.Date{}, false
+	}
 	return d, true
 }
+
+// minYear and maxYear bound the years of dates in imports: a date outside
+// them is a typo that no period of the calendar would ever hold, so the
+// row would be imported and never paid.
+const minYear, maxYear = 1900, 2199
 
 func checkID(rec record, field string, required bool, probs *problems) bool {
 	v := rec.get(field)

@@ -88,6 +88,9 @@ type Batch struct {
 	// Record, when set, notes which credits one person's measures and
 	// per-credit components used (see engine.Recorder).
 	Record *engine.Recorder
+	// Versions are the plan's publications, newest first, when it has
+	// more than one (PlanVersions; engine.Input.Versions).
+	Versions []*plans.CompPlan
 }
 
 // Result is a computed batch.
@@ -150,7 +153,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		return nil, err
 	}
 	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, FX: fx, Stop: b.Stop, Record: b.Record,
-		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts})
+		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts, Versions: b.Versions})
 	if err != nil {
 		return nil, err
 	}

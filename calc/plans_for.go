@@ -64,3 +64,38 @@ func PlansFor(ctx context.Context, st storage.PlanReader, cache *PlanCache, labe
 	sort.Strings(hashes)
 	return hashes, nil
 }
+
+// PlanVersions lists the publications of plan's name, newest first, with
+// plan itself in its place (first when it is not published: a what-if
+// candidate), for engine.Input.Versions: nil when plan is the only one.
+func PlanVersions(ctx context.Context, st storage.PlanReader, cache *PlanCache, plan *plans.CompPlan) ([]*plans.CompPlan, error) {
+	history, err := st.PlanVersionHistory(ctx, plan.Name)
+	if err != nil {
+		return nil, err
+	}
+	var out []*plans.CompPlan
+	found := false
+	for i := len(history) - 1; i >= 0; i-- {
+		v := history[i]
+		if v.Kind != plans.KindCompPlan {
+			continue
+		}
+		if v.Hash == plan.Hash {
+			out = append(out, plan)
+			found = true
+			continue
+		}
+		p, err := cache.Comp(ctx, st, v.Hash)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	if !found {
+		out = append([]*plans.CompPlan{plan}, out...)
+	}
+	if len(out) < 2 {
+		return nil, nil
+	}
+	return out, nil
+}

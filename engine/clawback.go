@@ -250,7 +250,7 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 		switch {
 		case !cn.inWindow:
 			note = fmt.Sprintf("cancelled %d days after the deal, outside the %d-day clawback window: nothing clawed back", cn.days, cb.WindowDays)
-		case !c.plan.EffectiveIn(p0):
+		case !c.paidBy(p0):
 			// A run of p0 would not run this plan version: it did not
 			// pay the deal.
 			note = fmt.Sprintf("%s is outside plan %s version %s's effective dates (%s): the plan did not pay the deal, so nothing is clawed back", p0.Label, c.plan.Name, c.plan.Version, c.plan.EffectiveText())
@@ -439,7 +439,8 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 		}
 	}
 	res, nc := done, c
-	if done == nil || !c.reuseDone(p0) {
+	plan0 := c.planFor(p0)
+	if done == nil || plan0 != c.plan || !c.reuseDone(p0) {
 		var people []facts.Person
 		for p := range c.payees {
 			if reach[p] {
@@ -452,7 +453,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 		}
 		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
 		var err error
-		res, err = Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+		res, err = Compute(Input{Plan: plan0, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
 			return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
 		}
@@ -500,13 +501,20 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 			for k, ci := range cb.Components {
 				comp := &c.plan.Components[ci]
 				tr := c.traceOf(cn, p0)
+				// The component as the version that paid p0 has it.
+				nci := nc.componentNamed(comp.Name)
+				if nci < 0 {
+					tr.Note = fmt.Sprintf("version %s of plan %s, which paid %s, has no component %s: nothing to take back through it", nc.plan.Version, nc.plan.Name, p0.Label, comp.Name)
+					add(p, k, tr)
+					continue
+				}
 				line := lines[[2]string{pe.p.ID, comp.Name}]
-				if err := nc.dealPaid(pe, comp, credits, line, measures, &tr); err != nil {
+				if err := nc.dealPaid(pe, &nc.plan.Components[nci], credits, line, measures, &tr); err != nil {
 					return err
 				}
 				tr.Amount = tr.Paid.Mul(tr.Returned).DivRound(tr.DealAmount, rules.DivisionPlaces).Neg()
-				if c.plan.Hold.Holds(ci) {
-					held, why, err := c.heldAt(cn.deal, -1, p0, cn.t.Date)
+				if nc.plan.Hold.Holds(nci) {
+					held, why, err := nc.heldAt(cn.deal, -1, p0, cn.t.Date)
 					if err != nil {
 						return err
 					}
@@ -524,9 +532,43 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 	return nil
 }
 
-// recompute computes period p0 again, for the people deals reach, as the
-// run of p0 computes it (without its holds): the calculation, for reading
-// its credits, and its payout lines and measures by person and name.
+// planFor is the plan version a run of period p0 computes: this
+// calculation's own for its period, or without Input.Versions; else the
+// newest publication that takes effect by p0's end (plans.VersionFor).
+func (c *calc) planFor(p0 period.Period) *plans.CompPlan {
+	if len(c.in.Versions) == 0 || p0.Label == c.in.Period.Label {
+		return c.plan
+	}
+	if i, _, ok, err := plans.VersionFor(c.in.Versions, p0.Label, false); err == nil && ok {
+		return c.in.Versions[i]
+	}
+	return c.plan
+}
+
+// paidBy reports whether a version of the plan computes period p0, so
+// that a deal dated in it was paid by the plan.
+func (c *calc) paidBy(p0 period.Period) bool {
+	if len(c.in.Versions) == 0 || p0.Label == c.in.Period.Label {
+		return c.plan.EffectiveIn(p0)
+	}
+	_, _, ok, err := plans.VersionFor(c.in.Versions, p0.Label, false)
+	return err == nil && ok
+}
+
+// componentNamed is the index of the plan's component called name, or -1.
+func (c *calc) componentNamed(name string) int {
+	for i := range c.plan.Components {
+		if c.plan.Components[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// recompute computes period p0 again with the plan version a run of it
+// computes (planFor), for the people deals reach, as the run of p0
+// computes it (without its holds): the calculation, for reading its
+// credits, and its payout lines and measures by person and name.
 func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, map[[2]string]*Payout, map[[2]string]decimal.Decimal, error) {
 	reach := map[int]bool{}
 	for _, d := range deals {
@@ -545,7 +587,7 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 		}
 	}
 	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
-	res, err := Compute(Input{Plan: c.plan, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+	res, err := Compute(Input{Plan: c.planFor(p0), Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/icomp/icomp/engine"
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
 )
 
 // clawbackPlan pays 10% per credit and a marginal rate table on quarterly
@@ -315,6 +316,44 @@ clawback:
 	for _, who := range []string{"ae-1", "m-1"} {
 		if got := payout(t, res, who, "clawback/commission").Amount; !got.Equal(d("-5000")) {
 			t.Errorf("%s: clawback/commission = %s, want -5000 (10%% of the 50,000 returned)", who, got)
+		}
+	}
+}
+
+// TestClawbackAndReleaseAcrossVersions: version 2 of a plan takes effect
+// from 2027-04-01 at twice the commission rate; version 1 paid 2027-Q1. A
+// Q1 deal cancelled in Q2 is clawed back at what version 1 paid it, and a
+// Q1 deal held until its payment in Q2 is released at what version 1
+// would have paid, when Input.Versions gives both. Regression test: with
+// a run computing only the newest version, nothing was clawed back (the
+// period was outside version 2's dates) and the held deal was never
+// released.
+func TestClawbackAndReleaseAcrossVersions(t *testing.T) {
+	t.Parallel()
+	v1 := compPlan(t, holdPlan)
+	v2 := compPlan(t, strings.NewReplacer(`version: "1"`, `version: "2"`, "effective: {from: 2027-01-01}", "effective: {from: 2027-04-01}",
+		"amount: credit.amount * 0.10", "amount: credit.amount * 0.20").Replace(holdPlan))
+	txns := []facts.Transaction{
+		paid("T-1", "2027-02-10", "100000", "2027-03-01"), // paid in Q1: 10,000 commission, 5,000 steps
+		paid("T-2", "2027-03-20", "50000", "2027-05-01"),  // held in Q1 (5,000 and 4,000), paid for in Q2
+		cancel("C-1", "2027-04-15", "T-1", "-50000"),      // half of T-1 returned in Q2
+	}
+	in := engine.Input{Plan: v2, Period: quarter(t, "2027-Q2"), People: ae1, Transactions: txns, Versions: []*plans.CompPlan{v2, v1}}
+	res := mustCompute(t, in)
+	for line, want := range map[string]string{"clawback/commission": "-5000", "clawback/steps": "-2500", "release/commission": "5000", "release/steps": "4000"} {
+		if got := payout(t, res, "ae-1", line).Amount.String(); got != want {
+			t.Errorf("%s = %s, want %s (what version 1 paid)", line, got, want)
+		}
+	}
+	// Without the versions, version 2 did not pay Q1: nothing either way.
+	in.Versions = nil
+	res = mustCompute(t, in)
+	if got := payout(t, res, "ae-1", "clawback/commission").Amount; !got.IsZero() {
+		t.Errorf("without versions, clawback/commission = %s, want 0", got)
+	}
+	for _, p := range res.Payouts {
+		if p.Component == "release/commission" && !p.Amount.IsZero() {
+			t.Errorf("without versions, release/commission = %s, want none", p.Amount)
 		}
 	}
 }

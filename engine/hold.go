@@ -535,8 +535,8 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 			continue
 		}
 		p0 := c.periodOf(t.Date)
-		if !pd.After(p0.End) || !c.plan.EffectiveIn(p0) {
-			continue // never held, or not paid by this plan version
+		if !pd.After(p0.End) || !c.paidBy(p0) {
+			continue // never held, or not paid by the plan
 		}
 		if _, ok := byPeriod[p0.Label]; !ok {
 			periods = append(periods, p0)
@@ -555,7 +555,24 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 			only[d] = true
 		}
 		released := func(t *facts.Transaction, _ int32) (bool, error) { return only[t], nil }
+		// eachDeal's k indexes the held components of the version that
+		// held the deals; the lines are this version's, by name.
+		kOf := make([]int, len(nc.plan.Hold.Components))
+		for k, ci := range nc.plan.Hold.Components {
+			name := nc.plan.Components[ci].Name
+			kOf[k] = -1
+			for kk, cci := range h.Components {
+				if c.plan.Components[cci].Name == name {
+					kOf[k] = kk
+				}
+			}
+		}
 		err = nc.eachDeal(c, p0, released, lines, measures, func(p, k int, deal *facts.Transaction, tr *HoldTrace, _ fix, _ bool) error {
+			if kOf[k] < 0 {
+				return fmt.Errorf("%w: release of %s: version %s of plan %s held its %s in %s, and version %s does not hold a component of that name, so it has no line to release it on: hold %s in version %s too",
+					ErrInput, deal.ID, nc.plan.Version, c.plan.Name, nc.plan.Components[nc.plan.Hold.Components[k]].Name, p0.Label, c.plan.Version, nc.plan.Components[nc.plan.Hold.Components[k]].Name, c.plan.Version)
+			}
+			k = kOf[k]
 			pd, _, _ := c.paidOn(deal)
 			days := int(pd.Time().Sub(deal.Date.Time()) / (24 * time.Hour))
 			if days > h.MaxDays {

@@ -43,6 +43,12 @@ type Input struct {
 	// Record, when set, notes for one person which credits each measure
 	// and per-credit component used (explain.go); nil records nothing.
 	Record *Recorder
+	// Versions are the plan's published versions, newest publication
+	// first and Plan among them, when it has more than one: a clawback or
+	// release of a deal paid in an earlier period recomputes that period
+	// with the version a run of it computes (plans.VersionFor), matching
+	// components by name. Nil: Plan computes every period.
+	Versions []*plans.CompPlan
 	// nested is set when the calculation recomputes an earlier period for
 	// a clawback (clawback.go).
 	nested *nestedRun

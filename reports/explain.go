@@ -473,7 +473,11 @@ func recompute(ctx context.Context, r ExplainSource, cache *calc.PlanCache, plan
 			return decimal.Zero, err.Error()
 		}
 	}
-	res, err := calc.Compute(ctx, r, calc.Batch{Plan: plan, Targets: targets, Period: p, People: []string{ref.Person}, Record: rec})
+	versions, err := calc.PlanVersions(ctx, r, cache, plan)
+	if err != nil {
+		return decimal.Zero, err.Error()
+	}
+	res, err := calc.Compute(ctx, r, calc.Batch{Plan: plan, Targets: targets, Period: p, People: []string{ref.Person}, Record: rec, Versions: versions})
 	if err != nil {
 		return decimal.Zero, "recomputing: " + err.Error()
 	}

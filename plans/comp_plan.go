@@ -443,7 +443,10 @@ func (r *reader) component(n *yaml.Node, p *CompPlan, measureNames []string, nam
 			t.To = &to
 			toOK = true
 		}
-		t.Rate, _ = tm.decimal("rate", true)
+		var rateOK bool
+		if t.Rate, rateOK = tm.decimal("rate", true); rateOK && t.Rate.Sign() < 0 {
+			r.errorf(tm.values["rate"], "%s tier %d: rate %s is below 0, so the tier would take money back on every amount in it; give 0 or more (the clawback: section takes back what cancelled deals paid)", cm.what, i+1, t.Rate)
+		}
 		valid = append(valid, tn.Kind == yaml.MappingNode && fromOK && (toOK || tm.value("to", false) == nil))
 		tm.done()
 		if !valid[i] {

@@ -148,6 +148,11 @@ func TestDiagnostics(t *testing.T) {
 			`28:13: step "total_cap".amount: -1000 is below 0; a cap_total step is the most the person's lines add up to`,
 		}},
 
+		// A negative tier rate paid a negative commission on bookings.
+		{"rate-negative.yaml", []string{
+			`19:40: component "commission" tier 2: rate -0.05 is below 0, so the tier would take money back on every amount in it; give 0 or more`,
+		}},
+
 		// Plan errors.
 		{"misspelled-key.yaml", []string{
 			`9:1: plan: unknown key "mesures"; did you mean "measures"?`,

@@ -30,6 +30,10 @@ type RuleError struct {
 }
 
 func (e *RuleError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Pos, e.Subject, e.Err) }
+
+// ErrNegativeCap is a cap rule that came out below 0 (plan check refuses
+// a constant one; a computed one is found at run time).
+var ErrNegativeCap = errors.New("negative cap")
 func (e *RuleError) Unwrap() error { return e.Err }
 
 // StoppedError is returned when Input.Stop closes during a calculation;
@@ -945,6 +949,9 @@ func (c *calc) component(p *facts.Person, ci int, agg *perCreditAgg, env *rules.
 		if err != nil {
 			return line, &RuleError{Pos: comp.Cap.Pos, Subject: subject(), Err: err}
 		}
+		if cp.Sign() < 0 {
+			return line, &RuleError{Pos: comp.Cap.Pos, Subject: subject(), Err: fmt.Errorf("%w: the cap came out %s, below 0: a cap is the most the component pays, so it would turn what the person earned into a deduction; write max(0, …)", ErrNegativeCap, cp)}
+		}
 		tr.Cap = &cp
 		if amount.GreaterThan(cp) {
 			amount = cp
@@ -1050,6 +1057,10 @@ func (c *calc) step(p *facts.Person, s *plans.Step, env *rules.ComponentEnv) (Pa
 	limit, err := s.Amount.Program.Decimal(&c.m, env)
 	if err != nil {
 		return line, &RuleError{Pos: s.Amount.Pos, Subject: fmt.Sprintf("person %s, step %s", p.ID, s.Name), Err: err}
+	}
+	if limit.Sign() < 0 {
+		return line, &RuleError{Pos: s.Amount.Pos, Subject: fmt.Sprintf("person %s, step %s", p.ID, s.Name),
+			Err: fmt.Errorf("%w: the cap came out %s, below 0: it is the most the person's lines add up to, so it would turn what they earned into a deduction; write max(0, …)", ErrNegativeCap, limit)}
 	}
 	total := decimal.Zero
 	names := make([]string, 0, len(env.Payout))

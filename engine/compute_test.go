@@ -1004,3 +1004,38 @@ components:
 		}
 	}
 }
+
+// TestComputedCapBelowZero: a cap rule that comes out below 0 for a
+// person (plan check refuses only a constant one) stops the calculation
+// naming the rule and the person, for a component cap and a cap_total
+// step alike. Regression test: a cap of 100 - measure.bookings turned a
+// 50 commission into a -400 deduction.
+func TestComputedCapBelowZero(t *testing.T) {
+	t.Parallel()
+	for name, tail := range map[string]string{
+		"component": `components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.1
+    cap: 100 - measure.bookings
+`,
+		"step": `components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.1
+steps:
+  - name: headroom
+    type: cap_total
+    amount: 100 - measure.bookings
+`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := engine.Compute(engine.Input{Plan: compPlan(t, planHeader+ownerBookings+tail), Period: quarter(t, "2027-Q1"), People: ae1, Transactions: bookings("500")})
+			var re *engine.RuleError
+			if !errors.Is(err, engine.ErrNegativeCap) || !errors.As(err, &re) || !strings.Contains(err.Error(), "person ae-1") || !strings.Contains(err.Error(), "came out -400, below 0") {
+				t.Fatalf("Compute: %v, want a rule error naming the cap of -400 and ae-1", err)
+			}
+		})
+	}
+}

@@ -89,8 +89,10 @@ type Batch struct {
 	// per-credit components used (see engine.Recorder).
 	Record *engine.Recorder
 	// Versions are the plan's publications, newest first, when it has
-	// more than one (PlanVersions; engine.Input.Versions).
-	Versions []*plans.CompPlan
+	// more than one, and VersionTargets the target plans they read
+	// (PlanVersions; engine.Input.Versions).
+	Versions       []*plans.CompPlan
+	VersionTargets map[string]*plans.TargetPlan
 }
 
 // Result is a computed batch.
@@ -153,7 +155,7 @@ func Compute(ctx context.Context, r Source, b Batch) (*Result, error) {
 		return nil, err
 	}
 	res, err := engine.Compute(engine.Input{Plan: plan, Targets: b.Targets, Period: p, People: people, Transactions: txns, Prior: prior, Scores: scores, FX: fx, Stop: b.Stop, Record: b.Record,
-		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts, Versions: b.Versions})
+		Hierarchy: ru.Hierarchy, TeamPayouts: ru.TeamPayouts, Versions: b.Versions, VersionTargets: b.VersionTargets})
 	if err != nil {
 		return nil, err
 	}

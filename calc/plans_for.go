@@ -34,20 +34,15 @@ func PlansFor(ctx context.Context, st storage.PlanReader, cache *PlanCache, labe
 		if err != nil {
 			return nil, err
 		}
-		var newestFirst []*plans.CompPlan
-		var hs []string
+		var hs []string // newest first
 		for i := len(history) - 1; i >= 0; i-- {
-			if history[i].Kind != plans.KindCompPlan {
-				continue
+			if history[i].Kind == plans.KindCompPlan {
+				hs = append(hs, history[i].Hash)
 			}
-			plan, err := cache.Comp(ctx, st, history[i].Hash)
-			if err != nil {
-				return nil, err
-			}
-			newestFirst = append(newestFirst, plan)
-			hs = append(hs, history[i].Hash)
 		}
-		i, _, ok, err := plans.VersionFor(newestFirst, label, only != "")
+		// Versions load only as far back as the period needs: an old one
+		// that no longer loads stops only the periods it computes.
+		i, _, ok, err := plans.VersionForLazy(len(hs), func(i int) (*plans.CompPlan, error) { return cache.Comp(ctx, st, hs[i]) }, label, only != "")
 		if err != nil {
 			return nil, err
 		}
@@ -68,12 +63,16 @@ func PlansFor(ctx context.Context, st storage.PlanReader, cache *PlanCache, labe
 // PlanVersions lists the publications of plan's name, newest first, with
 // plan itself in its place (first when it is not published: a what-if
 // candidate), for engine.Input.Versions: nil when plan is the only one.
-func PlanVersions(ctx context.Context, st storage.PlanReader, cache *PlanCache, plan *plans.CompPlan) ([]*plans.CompPlan, error) {
+// A version that no longer loads (rules a newer icomp refuses) ends the
+// list: clawbacks and releases cannot recompute the periods only it and
+// older versions computed. targets are the target plans the other
+// versions read and plan does not (the latest version of each), for
+// engine.Input.VersionTargets.
+func PlanVersions(ctx context.Context, st storage.PlanReader, cache *PlanCache, plan *plans.CompPlan) (versions []*plans.CompPlan, targets map[string]*plans.TargetPlan, err error) {
 	history, err := st.PlanVersionHistory(ctx, plan.Name)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []*plans.CompPlan
 	found := false
 	for i := len(history) - 1; i >= 0; i-- {
 		v := history[i]
@@ -81,21 +80,44 @@ func PlanVersions(ctx context.Context, st storage.PlanReader, cache *PlanCache, 
 			continue
 		}
 		if v.Hash == plan.Hash {
-			out = append(out, plan)
+			versions = append(versions, plan)
 			found = true
 			continue
 		}
 		p, err := cache.Comp(ctx, st, v.Hash)
 		if err != nil {
-			return nil, err
+			if !found {
+				continue // newer than plan: never computes a period before it
+			}
+			break
 		}
-		out = append(out, p)
+		versions = append(versions, p)
 	}
 	if !found {
-		out = append([]*plans.CompPlan{plan}, out...)
+		versions = append([]*plans.CompPlan{plan}, versions...)
 	}
-	if len(out) < 2 {
-		return nil, nil
+	if len(versions) < 2 {
+		return nil, nil, nil
 	}
-	return out, nil
+	for _, v := range versions {
+		if v.Targets == "" || v.Targets == plan.Targets || targets[v.Targets] != nil {
+			continue
+		}
+		tv, err := st.PlanVersionLatest(ctx, plans.KindTargetPlan, v.Targets)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue // recomputing with it says which target plan is missing
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		tp, err := cache.Target(ctx, st, tv.Hash)
+		if err != nil {
+			return nil, nil, err
+		}
+		if targets == nil {
+			targets = map[string]*plans.TargetPlan{}
+		}
+		targets[v.Targets] = tp
+	}
+	return versions, targets, nil
 }

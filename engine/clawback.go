@@ -245,12 +245,12 @@ func (c *calc) clawbacks(done *Result) ([][]Payout, error) {
 	byPeriod := map[string][]cancellation{}
 	var periods []period.Period
 	for _, cn := range current {
-		p0 := c.periodOf(cn.deal.Date)
+		_, p0, paid := c.paidPeriod(cn.deal.Date)
 		var note string
 		switch {
 		case !cn.inWindow:
 			note = fmt.Sprintf("cancelled %d days after the deal, outside the %d-day clawback window: nothing clawed back", cn.days, cb.WindowDays)
-		case !c.paidBy(p0):
+		case !paid:
 			// A run of p0 would not run this plan version: it did not
 			// pay the deal.
 			note = fmt.Sprintf("%s is outside plan %s version %s's effective dates (%s): the plan did not pay the deal, so nothing is clawed back", p0.Label, c.plan.Name, c.plan.Version, c.plan.EffectiveText())
@@ -453,7 +453,7 @@ func (c *calc) clawbackPeriod(p0 period.Period, cns []cancellation, done *Result
 		}
 		nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
 		var err error
-		res, err = Compute(Input{Plan: plan0, Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+		res, err = Compute(Input{Plan: plan0, Targets: c.targetsFor(plan0), Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 		if err != nil {
 			return fmt.Errorf("clawback of %s (cancelled by %s): recomputing %s, the period that paid it: %w", cns[0].deal.ID, cns[0].t.ID, p0.Label, err)
 		}
@@ -545,14 +545,39 @@ func (c *calc) planFor(p0 period.Period) *plans.CompPlan {
 	return c.plan
 }
 
-// paidBy reports whether a version of the plan computes period p0, so
-// that a deal dated in it was paid by the plan.
-func (c *calc) paidBy(p0 period.Period) bool {
+// paidPeriod is the period that paid a deal dated d, and the plan
+// version that computed it: of the versions (newest first), the first
+// that takes effect by the end of its own period holding d, read with
+// its own calendar and frequency (a quarterly version before a monthly
+// one paid a May deal in Q2). paid is false when that version is not in
+// effect then, or no version takes effect by then: the plan did not pay
+// the deal.
+func (c *calc) paidPeriod(d period.Date) (plan0 *plans.CompPlan, p0 period.Period, paid bool) {
+	p0 = c.periodOf(d)
 	if len(c.in.Versions) == 0 || p0.Label == c.in.Period.Label {
-		return c.plan.EffectiveIn(p0)
+		return c.plan, p0, c.plan.EffectiveIn(p0)
 	}
-	_, _, ok, err := plans.VersionFor(c.in.Versions, p0.Label, false)
-	return err == nil && ok
+	for _, v := range c.in.Versions {
+		pv := PeriodOf(v, d)
+		if v.Effective.Start.After(pv.End) {
+			continue
+		}
+		return v, pv, v.EffectiveIn(pv)
+	}
+	return c.plan, p0, false
+}
+
+// targetsFor is the target plan version plan0 reads: this calculation's
+// when it is the same, else the one Input.VersionTargets gives (nil when
+// none: recomputing then says which is missing).
+func (c *calc) targetsFor(plan0 *plans.CompPlan) *plans.TargetPlan {
+	switch {
+	case plan0.Targets == "":
+		return nil
+	case c.in.Targets != nil && c.in.Targets.Name == plan0.Targets:
+		return c.in.Targets
+	}
+	return c.in.VersionTargets[plan0.Targets]
 }
 
 // componentNamed is the index of the plan's component called name, or -1.
@@ -587,7 +612,8 @@ func (c *calc) recompute(p0 period.Period, deals []*facts.Transaction) (*calc, m
 		}
 	}
 	nested := &nestedRun{typed: c.typedTxns, cancels: c.cancels, deals: dealSet(deals)}
-	res, err := Compute(Input{Plan: c.planFor(p0), Targets: c.in.Targets, Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
+	plan0 := c.planFor(p0)
+	res, err := Compute(Input{Plan: plan0, Targets: c.targetsFor(plan0), Period: p0, People: people, Transactions: c.in.Transactions, FX: c.in.FX, Hierarchy: c.in.Hierarchy, Stop: c.in.Stop, nested: nested})
 	if err != nil {
 		return nil, nil, nil, err
 	}

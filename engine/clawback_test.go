@@ -357,3 +357,58 @@ func TestClawbackAndReleaseAcrossVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestVersionsAcrossTargetsFrequencyAndHold: an earlier period is
+// recomputed with its own version's target plan; a quarterly version
+// before a monthly one releases what it held in its quarter; and a
+// version without hold refuses to drop what an earlier version held.
+// Regression tests for the first cut of Input.Versions, which recomputed
+// with the current version's target plan (and failed), read the deal's
+// period with the current version's calendar (and released nothing), and
+// released nothing when the new version had no hold section.
+func TestVersionsAcrossTargetsFrequencyAndHold(t *testing.T) {
+	t.Parallel()
+	withTargets := func(src, name string) string {
+		return strings.Replace(src, "period: quarterly\n", "period: quarterly\ntargets: "+name+"\n", 1)
+	}
+	v1 := compPlan(t, withTargets(holdPlan, "quotas"))
+	q1 := []facts.Transaction{paid("T-1", "2027-02-10", "100000", "2027-03-01"), cancel("C-1", "2027-04-15", "T-1", "-50000")}
+
+	t.Run("targets", func(t *testing.T) {
+		t.Parallel()
+		v2 := compPlan(t, strings.NewReplacer(`version: "1"`, `version: "2"`, "effective: {from: 2027-01-01}", "effective: {from: 2027-04-01}").Replace(withTargets(holdPlan, "quotas-2")))
+		in := engine.Input{Plan: v2, Targets: targetPlan(t, strings.Replace(quotas, "name: quotas", "name: quotas-2", 1)), Period: quarter(t, "2027-Q2"), People: ae1, Transactions: q1,
+			Versions: []*plans.CompPlan{v2, v1}, VersionTargets: map[string]*plans.TargetPlan{"quotas": targetPlan(t, quotas)}}
+		if got := payout(t, mustCompute(t, in), "ae-1", "clawback/commission").Amount.String(); got != "-5000" {
+			t.Fatalf("clawback/commission = %s, want -5000 (version 1's 10%% of half of T-1)", got)
+		}
+		in.VersionTargets = nil
+		if _, err := engine.Compute(in); err == nil || !strings.Contains(err.Error(), "quotas") {
+			t.Fatalf("without version 1's target plan: %v, want an error naming it", err)
+		}
+	})
+
+	t.Run("frequency", func(t *testing.T) {
+		t.Parallel()
+		monthly := compPlan(t, strings.NewReplacer(`version: "1"`, `version: "2"`, "effective: {from: 2027-01-01}", "effective: {from: 2027-07-01}", "period: quarterly", "period: monthly").Replace(holdPlan))
+		m07, err := period.Calendar{FiscalYearStartMonth: 1}.Parse("2027-M07")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := mustCompute(t, engine.Input{Plan: monthly, Period: m07, People: ae1, Transactions: []facts.Transaction{paid("T-5", "2027-05-10", "30000", "2027-07-15")},
+			Versions: []*plans.CompPlan{monthly, compPlan(t, holdPlan)}})
+		if got := payout(t, res, "ae-1", "release/commission").Amount.String(); got != "3000" {
+			t.Fatalf("release/commission in 2027-M07 = %s, want 3000 (held in 2027-Q2 by the quarterly version)", got)
+		}
+	})
+
+	t.Run("hold dropped", func(t *testing.T) {
+		t.Parallel()
+		noHold := compPlan(t, strings.NewReplacer(`version: "1"`, `version: "2"`, "effective: {from: 2027-01-01}", "effective: {from: 2027-04-01}", "hold:\n  until: paid_on\n", "").Replace(holdPlan))
+		_, err := engine.Compute(engine.Input{Plan: noHold, Period: quarter(t, "2027-Q2"), People: ae1, Transactions: []facts.Transaction{paid("T-2", "2027-03-20", "50000", "2027-05-01")},
+			Versions: []*plans.CompPlan{noHold, compPlan(t, holdPlan)}})
+		if !errors.Is(err, engine.ErrInput) || !strings.Contains(err.Error(), "was held in 2027-Q1 under version 1") || !strings.Contains(err.Error(), "keep hold:") {
+			t.Fatalf("Compute: %v, want an error: version 1 held T-2 and version 2 has no release line", err)
+		}
+	})
+}

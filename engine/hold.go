@@ -149,8 +149,11 @@ func (c *calc) heldAt(t *facts.Transaction, src int32, p0 period.Period, day per
 // clawback or release computes none.
 func (c *calc) holdLines(res *Result) error {
 	h := c.plan.Hold
-	if h == nil || c.in.nested != nil {
+	if c.in.nested != nil {
 		return nil
+	}
+	if h == nil {
+		return c.noReleaseLine()
 	}
 	lines := map[[2]string]*Payout{}
 	for i := range res.Payouts {
@@ -534,8 +537,8 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 		if !ok || !c.in.Period.Contains(pd) {
 			continue
 		}
-		p0 := c.periodOf(t.Date)
-		if !pd.After(p0.End) || !c.paidBy(p0) {
+		_, p0, paid := c.paidPeriod(t.Date)
+		if !pd.After(p0.End) || !paid {
 			continue // never held, or not paid by the plan
 		}
 		if _, ok := byPeriod[p0.Label]; !ok {
@@ -594,6 +597,32 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 		if err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// noReleaseLine refuses a period in which a deal held under an earlier
+// version of the plan is paid for, when this version holds nothing: it
+// has no release line, and the money would never be released.
+func (c *calc) noReleaseLine() error {
+	if len(c.in.Versions) == 0 {
+		return nil
+	}
+	for i := range c.in.Transactions {
+		t := &c.in.Transactions[i]
+		if t.Attrs[plans.CancelsAttr] != "" {
+			continue
+		}
+		plan0, p0, paid := c.paidPeriod(t.Date)
+		if !paid || plan0 == c.plan || plan0.Hold == nil {
+			continue
+		}
+		pd, err := period.ParseDate(t.Attrs[plan0.Hold.Until])
+		if err != nil || !c.in.Period.Contains(pd) || !pd.After(p0.End) {
+			continue
+		}
+		return fmt.Errorf("%w: %s, paid for on %s, was held in %s under version %s of plan %s, and version %s holds nothing, so it has no line to release it on: keep hold: in version %s until the deals held under %s are paid for",
+			ErrInput, t.ID, pd, p0.Label, plan0.Version, c.plan.Name, c.plan.Version, c.plan.Version, plan0.Version)
 	}
 	return nil
 }

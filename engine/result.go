@@ -49,6 +49,10 @@ type Input struct {
 	// with the version a run of it computes (plans.VersionFor), matching
 	// components by name. Nil: Plan computes every period.
 	Versions []*plans.CompPlan
+	// VersionTargets are the target plans, by name, that Versions read
+	// and Plan does not: an earlier period is recomputed with its
+	// version's target plan.
+	VersionTargets map[string]*plans.TargetPlan
 	// nested is set when the calculation recomputes an earlier period for
 	// a clawback (clawback.go).
 	nested *nestedRun

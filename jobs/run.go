@@ -607,11 +607,11 @@ func (w *BatchWorker[TDriver, TTx]) compute(ctx context.Context, run storage.Run
 	if err != nil {
 		return nil, err
 	}
-	versions, err := calc.PlanVersions(ctx, st, w.deps.Plans, plan)
+	versions, vtargets, err := calc.PlanVersions(ctx, st, w.deps.Plans, plan)
 	if err != nil {
 		return nil, err
 	}
-	res, err := calc.Compute(ctx, st, calc.Batch{Plan: plan, Targets: targets, Period: p, People: a.People, Stop: ctx.Done(), Versions: versions})
+	res, err := calc.Compute(ctx, st, calc.Batch{Plan: plan, Targets: targets, Period: p, People: a.People, Stop: ctx.Done(), Versions: versions, VersionTargets: vtargets})
 	if err != nil {
 		return nil, err
 	}

@@ -23,15 +23,37 @@ import (
 // strict (a run of this plan only), a period of another frequency is an
 // error too.
 func VersionFor(newestFirst []*CompPlan, label string, strict bool) (i int, per period.Period, ok bool, err error) {
-	if len(newestFirst) == 0 {
+	return VersionForLazy(len(newestFirst), func(i int) (*CompPlan, error) { return newestFirst[i], nil }, label, strict)
+}
+
+// VersionForLazy is VersionFor over n publications that load(i) loads,
+// newest first, only as far as needed: an old version that no longer
+// loads does not stop periods a newer version computes.
+func VersionForLazy(n int, load func(i int) (*CompPlan, error), label string, strict bool) (i int, per period.Period, ok bool, err error) {
+	if n == 0 {
 		return 0, period.Period{}, false, nil
+	}
+	loaded := make([]*CompPlan, n)
+	at := func(i int) (*CompPlan, error) {
+		if loaded[i] == nil {
+			p, err := load(i)
+			if err != nil {
+				return nil, err
+			}
+			loaded[i] = p
+		}
+		return loaded[i], nil
 	}
 	f, known := period.FrequencyOf(label)
 	// The period's days, as the newest version paying at the label's
 	// frequency reads the label.
 	var span period.Range
 	found := false
-	for _, p := range newestFirst {
+	for i := range n {
+		p, err := at(i)
+		if err != nil {
+			return 0, period.Period{}, false, err
+		}
 		if known && f != p.Frequency {
 			continue
 		}
@@ -54,11 +76,19 @@ func VersionFor(newestFirst []*CompPlan, label string, strict bool) (i int, per 
 	}
 	if !found {
 		if strict {
-			return 0, period.Period{}, false, frequencyErr(newestFirst[0])
+			newest, err := at(0)
+			if err != nil {
+				return 0, period.Period{}, false, err
+			}
+			return 0, period.Period{}, false, frequencyErr(newest)
 		}
 		return 0, period.Period{}, false, nil
 	}
-	for i, p := range newestFirst {
+	for i := range n {
+		p, err := at(i)
+		if err != nil {
+			return 0, period.Period{}, false, err
+		}
 		if p.Effective.Start.After(span.End) {
 			continue // takes effect after the period: an older version decides
 		}

@@ -473,11 +473,11 @@ func recompute(ctx context.Context, r ExplainSource, cache *calc.PlanCache, plan
 			return decimal.Zero, err.Error()
 		}
 	}
-	versions, err := calc.PlanVersions(ctx, r, cache, plan)
+	versions, vtargets, err := calc.PlanVersions(ctx, r, cache, plan)
 	if err != nil {
 		return decimal.Zero, err.Error()
 	}
-	res, err := calc.Compute(ctx, r, calc.Batch{Plan: plan, Targets: targets, Period: p, People: []string{ref.Person}, Record: rec, Versions: versions})
+	res, err := calc.Compute(ctx, r, calc.Batch{Plan: plan, Targets: targets, Period: p, People: []string{ref.Person}, Record: rec, Versions: versions, VersionTargets: vtargets})
 	if err != nil {
 		return decimal.Zero, "recomputing: " + err.Error()
 	}

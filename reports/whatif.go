@@ -169,13 +169,13 @@ func RunWhatIf(ctx context.Context, r WhatIfSource, in WhatIfInput) (*WhatIf, er
 		inScope[person.ID] = true
 	}
 	ids := sortedKeys(inScope)
-	publications, err := calc.PlanVersions(ctx, r, calc.NewPlanCache(), plan)
+	publications, vtargets, err := calc.PlanVersions(ctx, r, calc.NewPlanCache(), plan)
 	if err != nil {
 		return nil, err
 	}
 	for start := 0; start < len(ids); start += calc.BatchPeopleMax {
 		batch := ids[start:min(start+calc.BatchPeopleMax, len(ids))]
-		res, err := calc.Compute(ctx, r, calc.Batch{Plan: plan, Targets: targets, Period: p, People: batch, Versions: publications})
+		res, err := calc.Compute(ctx, r, calc.Batch{Plan: plan, Targets: targets, Period: p, People: batch, Versions: publications, VersionTargets: vtargets})
 		if err != nil {
 			return nil, err
 		}

@@ -31,10 +31,11 @@ type RuleError struct {
 
 func (e *RuleError) Error() string { return fmt.Sprintf("%s: %s: %v", e.Pos, e.Subject, e.Err) }
 
+func (e *RuleError) Unwrap() error { return e.Err }
+
 // ErrNegativeCap is a cap rule that came out below 0 (plan check refuses
 // a constant one; a computed one is found at run time).
 var ErrNegativeCap = errors.New("negative cap")
-func (e *RuleError) Unwrap() error { return e.Err }
 
 // StoppedError is returned when Input.Stop closes during a calculation;
 // Doing says what it was doing: the transaction being credited, or the

@@ -68,6 +68,7 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 		return AdjustmentResult{}, err
 	}
 	cache := calc.NewPlanCache()
+	periodProblems := map[string]*FieldProblem{}
 	var rows []storage.Adjustment
 	var lines []int
 	for {
@@ -84,7 +85,17 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 		a := storage.Adjustment{Person: rec.get("person"), Period: rec.get("period"), Currency: rec.get("currency"),
 			EarningCode: rec.get("earning_code"), Reason: strings.TrimSpace(rec.get("reason")), CreatedBy: who.By, CreatedAt: who.At,
 			Source: o.File + ":" + strconv.Itoa(rec.line)}
-		if msg := CheckAdjustment(ctx, st, cache, ids, &a, rec.get("amount")); msg != nil {
+		msg := CheckAdjustment(ctx, st, nil, ids, &a, rec.get("amount"))
+		if msg == nil {
+			// Whether a plan computes the period, once per period.
+			got, seen := periodProblems[a.Period]
+			if !seen {
+				got = checkPlansCompute(ctx, st, cache, a.Period)
+				periodProblems[a.Period] = got
+			}
+			msg = got
+		}
+		if msg != nil {
 			probs.add(rec.line, msg.Field, "%s", msg.Reason)
 			continue
 		}
@@ -137,6 +148,17 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 	return res, err
 }
 
+// checkPlansCompute is the problem with an adjustment of period label
+// that no published comp plan computes, or nil.
+func checkPlansCompute(ctx context.Context, r storage.PlanReader, plans *calc.PlanCache, label string) *FieldProblem {
+	if _, err := calc.PlansFor(ctx, r, plans, label, ""); errors.Is(err, calc.ErrNoPlans) {
+		return &FieldProblem{"period", fmt.Sprintf("no published comp plan computes %s, so no run of it could pay the adjustment; give a period a plan computes", label)}
+	} else if err != nil {
+		return &FieldProblem{"period", err.Error()}
+	}
+	return nil
+}
+
 // FieldProblem is a problem with one field of an adjustment.
 type FieldProblem struct{ Field, Reason string }
 
@@ -168,10 +190,8 @@ func CheckAdjustment(ctx context.Context, r AdjustmentReader, plans *calc.PlanCa
 		return &FieldProblem{"period", fmt.Sprintf("write the period as %s", p.Label)}
 	}
 	if plans != nil {
-		if _, err := calc.PlansFor(ctx, r, plans, a.Period, ""); errors.Is(err, calc.ErrNoPlans) {
-			return &FieldProblem{"period", fmt.Sprintf("no published comp plan computes %s, so no run of it could pay the adjustment; give a period a plan computes", a.Period)}
-		} else if err != nil {
-			return &FieldProblem{"period", err.Error()}
+		if p := checkPlansCompute(ctx, r, plans, a.Period); p != nil {
+			return p
 		}
 	}
 	prec, ok := money.Precision(a.Currency)

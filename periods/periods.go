@@ -15,6 +15,7 @@ import (
 	"strconv"
 
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/storage"
 )
 
@@ -137,8 +138,82 @@ func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string)
 	} else if failed {
 		return rec, fmt.Errorf("%w: run %d of %s, which posts into %s, failed (%s); run it again before approval", ErrTransition, run.ID, run.Period, p.Label, run.Error)
 	}
+	if err := noPendingAdjustment(ctx, tx, p); err != nil {
+		return rec, err
+	}
 	rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodApproved, by, at
 	return rec, tx.PeriodUpdate(ctx, rec)
+}
+
+// noPendingAdjustment refuses to approve p while an adjustment of a
+// closed period whose changes post into p is not payable yet: the
+// closed period has not been run since it was added, and p's payroll
+// would go out without it.
+func noPendingAdjustment(ctx context.Context, tx storage.Tx, p period.Period) error {
+	adjs, err := tx.AdjustmentList(ctx, "", nil)
+	if err != nil {
+		return err
+	}
+	var cal *period.Calendar
+	byPeriod := map[string][]storage.Adjustment{}
+	var labels []string
+	for _, a := range adjs {
+		if a.Period == p.Label {
+			continue
+		}
+		rec, err := tx.PeriodGet(ctx, a.Period)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if rec.Status != storage.PeriodClosed {
+			continue
+		}
+		if _, ok := byPeriod[a.Period]; !ok {
+			labels = append(labels, a.Period)
+		}
+		byPeriod[a.Period] = append(byPeriod[a.Period], a)
+	}
+	for _, label := range labels {
+		if cal == nil {
+			c, err := Calendar(ctx, tx)
+			if err != nil {
+				return err
+			}
+			cal = &c
+		}
+		q, err := cal.Parse(label)
+		if err != nil {
+			continue
+		}
+		posting, err := PostingPeriod(ctx, tx, *cal, q)
+		if err != nil {
+			return err
+		}
+		if posting.Label != p.Label {
+			continue
+		}
+		var people []string
+		for _, a := range byPeriod[label] {
+			people = append(people, a.Person)
+		}
+		lines, err := tx.LedgerLineList(ctx, storage.LedgerLineListParams{Ledger: ledger.PayableLedger, Period: label, People: people})
+		if err != nil {
+			return err
+		}
+		payable := map[string]bool{}
+		for _, l := range lines {
+			payable[l.Person+"\x00"+l.Subject] = true
+		}
+		for _, a := range byPeriod[label] {
+			if !payable[a.Person+"\x00"+ledger.AdjustmentSubjectPrefix+strconv.FormatInt(a.ID, 10)] {
+				return fmt.Errorf("%w: adjustment %d of %s (closed) is not payable yet: run %s (icomp run --period %s) to post it into %s before approving %s", ErrTransition, a.ID, label, label, label, p.Label, p.Label)
+			}
+		}
+	}
+	return nil
 }
 
 // Close moves an approved period to closed, for good.

@@ -67,10 +67,39 @@ func TestAdjustClosedPeriod(t *testing.T) {
 	if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); exp.code == ExitOK {
 		t.Fatalf("2027-Q2 exported before the closed period's adjustment posted into it:\n%s", exp)
 	}
+	// A full run of 2027-Q2 clears its mark, but the adjustment is still
+	// not payable: approval waits for 2027-Q1's run.
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q2"); r.code == ExitOK || !strings.Contains(r.errOut, "adjustment 1 of 2027-Q1 (closed) is not payable yet: run 2027-Q1") {
+		t.Fatalf("approved 2027-Q2 before the closed period's adjustment posted into it:\n%s", r)
+	}
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
 	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
 	if batch := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2").out; !strings.Contains(batch, "125.50") {
+		t.Fatalf("2027-Q2's batch lacks the adjustment:\n%s", batch)
+	}
+}
+
+// TestAdjustClosedPeriodBeforeNextRun: an adjustment of a closed period
+// made while the next period is still open holds back that period's
+// approval until the closed one is run. Regression test: nothing marked
+// the open period, and it was run, approved and exported without the
+// adjustment.
+func TestAdjustClosedPeriodBeforeNextRun(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
+	mustIcomp(t, "--db", db, "adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "777.00", "--earning-code", "ADJ", "--reason", "late split")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q2"); r.code == ExitOK || !strings.Contains(r.errOut, "run 2027-Q1 (icomp run --period 2027-Q1) to post it into 2027-Q2 before approving 2027-Q2") {
+		t.Fatalf("approved 2027-Q2 with a closed period's adjustment pending:\n%s", r)
+	}
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
+	if batch := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2").out; !strings.Contains(batch, "777.00") {
 		t.Fatalf("2027-Q2's batch lacks the adjustment:\n%s", batch)
 	}
 }

@@ -512,6 +512,9 @@ func TestReimportRefusesClearingAbsentColumns(t *testing.T) {
 		{"JSON Lines without the owner", "fix.jsonl", `{"id":"T1","date":"2027-01-10","type":"new","territory":"west","product":"core","amount":"120.00","currency":"USD","attrs":{"channel":"web"}}` + "\n", []string{
 			`fix.jsonl:1: owner: *`,
 		}},
+		{"another attribute column than the stored one", "fix.csv", "id,date,type,owner,territory,product,amount,currency,splits,attr.region\nT1,2027-01-10,new,ae-1,west,core,120.00,USD,,emea\n", []string{
+			`fix.csv:2: attrs: transaction "T1" is stored with attribute channel "web", and this row has no attr.channel column: importing it would clear that (a transactions file gives each deal whole); include the column`,
+		}},
 		{"a column given empty clears it", "fix.csv", "id,date,type,owner,territory,product,amount,currency,splits,attr.channel\nT1,2027-01-10,new,ae-1,,core,100.00,USD,,web\n", nil},
 		{"a new deal may lack columns", "new.csv", "id,date,amount,currency\nT9,2027-01-12,5.00,USD\n", nil},
 	} {

@@ -2,9 +2,11 @@ package imports
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -368,10 +370,14 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 		}
 		// missing gathers the optional columns some row does not have.
 		missing := map[string]bool{}
+		attrCols := map[string]bool{} // the attributes some row gives
 		parse := func(rec record) (storage.StagedTransaction, bool) {
 			t, ok := transactionRow(rec, people, probs)
 			ok = typed.check(rec.line, t.Attrs, false, probs) && ok
 			missingColumns(rec, missing)
+			for _, a := range rec.attrCols {
+				attrCols[a] = true
+			}
 			return storage.StagedTransaction{Transaction: t, Line: rec.line}, ok
 		}
 		write := func(batch []storage.StagedTransaction) error {
@@ -383,7 +389,7 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 		if err := probs.err(); err != nil {
 			return err
 		}
-		if err := refuseClearing(ctx, tx, missing, probs); err != nil {
+		if err := refuseClearing(ctx, tx, missing, attrCols, probs); err != nil {
 			return err
 		}
 		changes, err := lateChanges(ctx, tx, typed.holdDates)
@@ -420,21 +426,19 @@ func missingColumns(rec record, missing map[string]bool) {
 }
 
 // refuseClearing reports a problem for each staged row that lacks a
-// column (one of missing) its deal is stored with a value in: a
-// transactions file gives each deal whole, so importing the row would
-// clear the value (a correction file that gives only id, date, amount
-// and currency would leave the deal without its owner, credited to
-// nobody).
-func refuseClearing(ctx context.Context, tx storage.Tx, missing map[string]bool, probs *problems) error {
-	if len(missing) == 0 {
+// column (one of missing, or an attribute not among attrs) its deal is
+// stored with a value in: a transactions file gives each deal whole, so
+// importing the row would clear the value (a correction file that gives
+// only id, date, amount and currency would leave the deal without its
+// owner, credited to nobody; one without attr.paid_on, without the
+// payment date a hold releases it on).
+func refuseClearing(ctx context.Context, tx storage.Tx, missing, attrs map[string]bool, probs *problems) error {
+	if len(missing) == 0 && len(attrs) == 0 {
 		return nil
 	}
-	cols := make([]string, 0, len(missing))
-	for c := range missing {
-		cols = append(cols, c)
-	}
-	slices.Sort(cols)
-	clears, err := tx.TransactionStagedClears(ctx, cols, ProblemsShownMax)
+	cols := slices.Sorted(maps.Keys(missing))
+	names := slices.Sorted(maps.Keys(attrs))
+	clears, err := tx.TransactionStagedClears(ctx, cols, names, ProblemsShownMax)
 	if err != nil {
 		return err
 	}
@@ -443,6 +447,23 @@ func refuseClearing(ctx context.Context, tx storage.Tx, missing map[string]bool,
 		what := c.Column + " column"
 		if c.Column == "attrs" {
 			has, what = "attributes "+c.Stored, "attr.NAME column"
+			var stored map[string]string
+			if len(attrs) > 0 && json.Unmarshal([]byte(c.Stored), &stored) == nil {
+				var lacking []string
+				for _, k := range slices.Sorted(maps.Keys(stored)) {
+					if !attrs[k] {
+						lacking = append(lacking, k)
+					}
+				}
+				if len(lacking) > 0 {
+					has = fmt.Sprintf("attribute %s %s", lacking[0], echo(stored[lacking[0]]))
+					what = "attr." + lacking[0] + " column"
+					if len(lacking) > 1 {
+						has = fmt.Sprintf("attributes %s", strings.Join(lacking, ", "))
+						what = "attr." + strings.Join(lacking, ", attr.") + " columns"
+					}
+				}
+			}
 		}
 		probs.add(c.Line, c.Column, "transaction %s is stored with %s, and this row has no %s: importing it would clear that (a transactions file gives each deal whole); include the column", echo(c.ID), has, what)
 	}

@@ -213,9 +213,11 @@ type Tx interface {
 	// TransactionStagedClears lists, before TransactionMergeStaged, the
 	// staged rows that would clear a value their deal is stored with in
 	// one of cols (of type, owner, territory, product, splits and attrs):
-	// empty in the staged row, not in the stored deal. At most limit, by
-	// line.
-	TransactionStagedClears(ctx context.Context, cols []string, limit int) ([]StagedClear, error)
+	// empty in the staged row, not in the stored deal. With attrs given
+	// (the file's attribute names), also the rows whose deal is stored
+	// with an attribute not among them (Column "attrs", Stored the stored
+	// attributes as a JSON object). At most limit, by line.
+	TransactionStagedClears(ctx context.Context, cols, attrs []string, limit int) ([]StagedClear, error)
 	// TransactionStagedDates lists, before TransactionMergeStaged, the
 	// distinct dates (YYYY-MM-DD) the merge would change: those of the
 	// staged rows that are new or changed, of the versions the changed

@@ -271,6 +271,7 @@ var Dialect = &sqlstore.Dialect{
 	BeforeFirstLoad:       `SET LOCAL work_mem = '64MB'; SET LOCAL maintenance_work_mem = '256MB'`,
 	BinaryCollate:         ` COLLATE "C"`,
 	Money:                 func(col string) string { return col + "::text" },
+	JSONKeys:              func(col string) string { return "json_object_keys(" + col + "::json) j(k)" },
 	StageTransactions:     stageTransactions,
 	InsertLedgerLines:     insertLedgerLines,
 	InsertCredits:         insertCredits,

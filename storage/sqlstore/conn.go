@@ -92,6 +92,9 @@ type Dialect struct {
 	BinaryCollate string
 	// Money renders a money column for SELECT as exact text.
 	Money func(col string) string
+	// JSONKeys renders a FROM item listing the keys of the JSON object in
+	// text column col as rows of column k (nil: SQLite's json_each).
+	JSONKeys func(col string) string
 	// InterpretError turns a driver error into a storage error.
 	InterpretError func(error) error
 	// TransactionUncredited, when set, is the backend's

@@ -1072,19 +1072,43 @@ func (t *tx) findDuplicate(ctx context.Context, chunk [][]any) error {
 
 // TransactionStagedClears implements storage.Tx: one join of the staged
 // rows with the stored deals per column, over txn's primary key.
-func (t *tx) TransactionStagedClears(ctx context.Context, cols []string, limit int) ([]storage.StagedClear, error) {
+func (t *tx) TransactionStagedClears(ctx context.Context, cols, attrs []string, limit int) ([]storage.StagedClear, error) {
 	if !t.staged {
 		return nil, nil // every row was unchanged
 	}
-	var out []storage.StagedClear
+	type query struct {
+		col, sql string
+		args     []any
+	}
+	var queries []query
 	for _, c := range cols {
 		switch c {
 		case "type", "owner", "territory", "product", "splits", "attrs":
 		default:
 			return nil, fmt.Errorf("TransactionStagedClears: no column %q", c)
 		}
-		rows, err := t.query(ctx, `SELECT s.line, s.id, t.`+c+` FROM txn_stage s JOIN txn t ON t.id = s.id
-			WHERE s.`+c+` = '' AND t.`+c+` <> '' ORDER BY s.line LIMIT ?`, limit)
+		queries = append(queries, query{c, `SELECT s.line, s.id, t.` + c + ` FROM txn_stage s JOIN txn t ON t.id = s.id
+			WHERE s.` + c + ` = '' AND t.` + c + ` <> '' ORDER BY s.line LIMIT ?`, []any{limit}})
+	}
+	if len(attrs) > 0 && !slices.Contains(cols, "attrs") {
+		keys := "json_each(t.attrs) j" // SQLite: its key column
+		key := "j.key"
+		if t.d.JSONKeys != nil {
+			keys, key = t.d.JSONKeys("t.attrs"), "j.k"
+		}
+		args := make([]any, 0, len(attrs)+1)
+		for _, a := range attrs {
+			args = append(args, a)
+		}
+		args = append(args, limit)
+		queries = append(queries, query{"attrs", `SELECT s.line, s.id, t.attrs FROM txn_stage s JOIN txn t ON t.id = s.id
+			WHERE t.attrs <> '' AND EXISTS (SELECT 1 FROM ` + keys + ` WHERE ` + key + ` NOT IN (` + strings.TrimSuffix(strings.Repeat("?,", len(attrs)), ",") + `))
+			ORDER BY s.line LIMIT ?`, args})
+	}
+	var out []storage.StagedClear
+	for _, q := range queries {
+		c := q.col
+		rows, err := t.query(ctx, q.sql, q.args...)
 		if err != nil {
 			return nil, err
 		}

@@ -614,7 +614,7 @@ func testTransactionStagedClears(t *testing.T, b *bundle) {
 		if err != nil {
 			return err
 		}
-		got, err = tx.TransactionStagedClears(ctx, []string{"attrs", "owner", "splits", "territory"}, 10)
+		got, err = tx.TransactionStagedClears(ctx, []string{"attrs", "owner", "splits", "territory"}, nil, 10)
 		return err
 	})
 	if err != nil {
@@ -629,6 +629,30 @@ func testTransactionStagedClears(t *testing.T, b *bundle) {
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("TransactionStagedClears = %+v, want %+v", got, want)
+	}
+	// A file with other attribute columns than the deal's stored ones.
+	for _, tc := range []struct {
+		attrs []string
+		want  []storage.StagedClear
+	}{
+		{[]string{"region"}, []storage.StagedClear{{Line: 2, ID: "T1", Column: "attrs", Stored: `{"channel":"web"}`}}},
+		{[]string{"channel", "region"}, nil},
+	} {
+		err := st.InTx(ctx, func(tx storage.Tx) error {
+			whole := stored
+			whole.Attrs = map[string]string{"region": "emea"}
+			if err := tx.TransactionStage(ctx, []storage.StagedTransaction{{Transaction: whole, Line: 2}}); err != nil {
+				return err
+			}
+			got, err = tx.TransactionStagedClears(ctx, nil, tc.attrs, 10)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Fatalf("attributes %v: TransactionStagedClears = %+v, want %+v", tc.attrs, got, tc.want)
+		}
 	}
 }
 

@@ -175,3 +175,56 @@ func TestPeopleImportMarksPeriods(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetChangeMarksPeriodsOfOlderVersions: a changed target plan
+// sends back for a re-run the periods that an older version of a comp
+// plan reading it still computes, after a newer version took over from a
+// later date. Regression test: only the latest version of each comp plan
+// was consulted, so after golden-ae version 2 from 2027-07-01, a changed
+// 2027-Q2 quota (imported or published) left the approved 2027-Q2
+// exportable with pay computed against the old quota.
+func TestTargetChangeMarksPeriodsOfOlderVersions(t *testing.T) {
+	t.Parallel()
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := os.ReadFile("testdata/statement/plans/targets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-07-01").Replace(string(plan))
+	changed := strings.NewReplacer(`version: "1"`, `version: "2"`, "2027-Q2: 100000", "2027-Q2: 120000").Replace(string(targets))
+	for _, how := range []string{"import", "publish"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			db := fixture(t)
+			mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+			mustIcomp(t, "--db", db, "period", "approve", "2027-Q2", "--by", "payroll-lead")
+			dir := t.TempDir()
+			write := func(name, content string) string {
+				t.Helper()
+				path := filepath.Join(dir, name)
+				if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return path
+			}
+			if r := mustIcomp(t, "--db", db, "plan", "publish", write("plan.yaml", v2)); strings.Contains(r.errOut, "needs a re-run") {
+				t.Fatalf("a comp plan version from 2027-07-01 marked an earlier period:\n%s", r)
+			}
+			var r result
+			if how == "import" {
+				r = mustIcomp(t, "--db", db, "import", "targets", write("q2.csv", "target_plan,role,measure,period,amount\ngolden-quotas,AE,bookings,2027-Q2,120000\n"))
+			} else {
+				r = mustIcomp(t, "--db", db, "plan", "publish", write("targets.yaml", changed))
+			}
+			if !strings.Contains(r.errOut, "2027-Q2 needs a re-run: target plan golden-quotas version ") {
+				t.Fatalf("the changed 2027-Q2 target did not mark 2027-Q2:\n%s", r)
+			}
+			if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); exp.code == ExitOK {
+				t.Fatalf("payroll exported 2027-Q2 after its target changed:\n%s", exp)
+			}
+		})
+	}
+}

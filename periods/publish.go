@@ -96,9 +96,10 @@ func openEnded(r period.Range) period.Range {
 // each such version, from its effective from date to the day before the
 // earliest from date of a newer version of the plan (which takes over the
 // periods ending on or after it; plans.VersionFor), or its own to date
-// when earlier. A period that straddles a newer version's from date is
-// included too: over-marking costs a re-run, missing a period would let
-// payroll export numbers computed with the old targets.
+// when earlier; a version that no longer loads, every period. A period
+// that straddles a newer version's from date is included too:
+// over-marking costs a re-run, missing a period would let payroll export
+// numbers computed with the old targets.
 func targetReaderSpans(ctx context.Context, r storage.PlanReader, target string) ([]period.Range, error) {
 	comps, err := r.PlanVersionListLatest(ctx, plans.KindCompPlan)
 	if err != nil {
@@ -120,6 +121,10 @@ func targetReaderSpans(ctx context.Context, r storage.PlanReader, target string)
 			}
 			cf, diags := plans.Load(v.File, []byte(v.Source))
 			if len(diags) > 0 || cf.Comp == nil {
+				// A version that no longer loads (a check added since
+				// it was published) may read the target plan, in any
+				// period.
+				spans = append(spans, openEnded(period.Range{Start: period.MustDate("1900-01-01")}))
 				continue
 			}
 			span := openEnded(cf.Comp.Effective)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlitestore"
@@ -615,4 +616,46 @@ func TestImportDatesAndBOM(t *testing.T) {
 	})
 	_, err = b.people(t, "hire.csv", "id,name,hire_date\nae-9,Neo,2099-01-01\nae-8,Old,1899-12-31\n")
 	wantProblems(t, problems(t, err), []string{"hire.csv:3: hire_date: 1899-12-31: the year 1899 is outside 1900 to 2199; a typo?"})
+}
+
+// TestImportNoEndDate: a people file may give termination_date
+// 9999-12-31, HR's usual "no end date"; a year typo such as 0207 is still
+// refused there, and the other people dates keep the 1900 to 2199 bound.
+// Regression test: the year check refused 9999-12-31, so a standard HR
+// export could not be imported.
+func TestImportNoEndDate(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, csv string
+		problems  []string // none: imported
+	}{
+		{"no end date", "id,name,hire_date,termination_date\nae-9,Neo,2027-01-01,9999-12-31\n", nil},
+		{"no end date without hire date", "id,name,termination_date\nae-9,Neo,9999-12-31\n", nil},
+		{"a termination year typo", "id,name,termination_date\nae-9,Neo,0207-05-01\n",
+			[]string{"p.csv:2: termination_date: 0207-05-01: the year 207 is outside 1900 to 9999; a typo?"}},
+		{"a hire date in 9999", "id,name,hire_date\nae-9,Neo,9999-12-31\n",
+			[]string{"p.csv:2: hire_date: 9999-12-31: the year 9999 is outside 1900 to 2199; a typo?"}},
+		{"an effective date in 9999", "id,name,effective_from\nae-9,Neo,9999-12-31\n",
+			[]string{"p.csv:2: effective_from: 9999-12-31: the year 9999 is outside 1900 to 2199; a typo?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b := setup(t)
+			c, err := b.people(t, "p.csv", tc.csv)
+			if tc.problems != nil {
+				wantProblems(t, problems(t, err), tc.problems)
+				return
+			}
+			if err != nil || c != (storage.ImportCounts{Inserted: 1}) {
+				t.Fatalf("counts %+v, err %v; want 1 inserted", c, err)
+			}
+			got, err := b.st.PersonListAsOf(t.Context(), storage.PersonListAsOfParams{Date: period.MustDate("2027-06-30"), IDs: []string{"ae-9"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 1 || got[0].TerminationDate != period.MustDate("9999-12-31") {
+				t.Fatalf("stored %+v, want termination_date 9999-12-31", got)
+			}
+		})
+	}
 }

@@ -228,7 +228,19 @@ func PeopleLate(ctx context.Context, st storage.Store, r io.Reader, o Options) (
 	return counts, late, nil
 }
 
+// parseDateField reads a date whose year is in minYear to maxYear.
 func parseDateField(rec record, field string, required bool, probs *problems) (period.Date, bool) {
+	return parseDateFieldUpTo(rec, field, required, maxYear, probs)
+}
+
+// parseEndDateField reads an end date (termination_date): its year may be
+// up to maxEndYear, since 9999-12-31 is the usual HR placeholder for "no
+// end date" (which ends nothing any period holds).
+func parseEndDateField(rec record, field string, required bool, probs *problems) (period.Date, bool) {
+	return parseDateFieldUpTo(rec, field, required, maxEndYear, probs)
+}
+
+func parseDateFieldUpTo(rec record, field string, required bool, last int, probs *problems) (period.Date, bool) {
 	v := rec.get(field)
 	if v == "" {
 		if required {
@@ -242,9 +254,9 @@ func parseDateField(rec record, field string, required bool, probs *problems) (p
 		probs.add(rec.line, field, "%v", err)
 		return period.Date{}, false
 	}
-	if y := d.Time().Year(); y < minYear || y > maxYear {
+	if y := d.Time().Year(); y < minYear || y > last {
 		// 0207-05-01 for 2027-05-01: a deal no period would ever hold.
-		probs.add(rec.line, field, "%s: the year %d is outside %d to %d; a typo?", v, y, minYear, maxYear)
+		probs.add(rec.line, field, "%s: the year %d is outside %d to %d; a typo?", v, y, minYear, last)
 		return period.Date{}, false
 	}
 	return d, true
@@ -252,8 +264,16 @@ func parseDateField(rec record, field string, required bool, probs *problems) (p
 
 // minYear and maxYear bound the years of dates in imports: a date outside
 // them is a typo that no period of the calendar would ever hold, so the
-// row would be imported and never paid.
-const minYear, maxYear = 1900, 2199
+// row would be imported and never paid. An end date (a person's
+// termination_date) may be as late as maxEndYear: HR systems write
+// 9999-12-31 for "no end date" (a typo such as 2207 for 2027 then reads
+// as not terminated, as leaving the date out would).
+// effective_from keeps maxYear: a version that starts in 2207 would never
+// take effect, the change silently dropped.
+const (
+	minYear, maxYear = 1900, 2199
+	maxEndYear       = 9999
+)
 
 func checkID(rec record, field string, required bool, probs *problems) bool {
 	v := rec.get(field)
@@ -302,7 +322,7 @@ func personRow(rec record, probs *problems) (storage.PersonRecord, bool) {
 	// person is stored (resolvePeople).
 	p.EffectiveFrom, _ = parseDateField(rec, "effective_from", false, probs)
 	p.HireDate, _ = parseDateField(rec, "hire_date", false, probs)
-	p.TerminationDate, _ = parseDateField(rec, "termination_date", false, probs)
+	p.TerminationDate, _ = parseEndDateField(rec, "termination_date", false, probs)
 	if !p.HireDate.IsZero() && !p.TerminationDate.IsZero() && p.TerminationDate.Before(p.HireDate) {
 		probs.add(rec.line, "termination_date", "%s is before hire_date %s", p.TerminationDate, p.HireDate)
 	}

@@ -24,7 +24,9 @@ type personIn struct {
 	// stored says the person was stored before the import.
 	stored bool
 	// unchanged says the row, with the columns it lacks filled in,
-	// equals the person's stored version: nothing is written.
+	// equals the person's stored version (for a row with effective_from,
+	// the version stored with that very effective date): nothing is
+	// written, and no computed period is marked for it.
 	unchanged bool
 	// base is the stored version the row's missing columns came from
 	// (stored rows only).
@@ -184,13 +186,15 @@ func resolvePeople(ctx context.Context, r storage.Reader, rows []personIn, today
 				probs.add(in.Line, field, "%s %s and %s %s (stored): termination_date is before hire_date", field, in.dateOf(field), other, in.dateOf(other))
 			}
 			if in.EffectiveFrom.IsZero() {
-				if samePerson(in.PersonRecord, base) {
-					in.unchanged = true
-				}
+				in.unchanged = samePerson(in.PersonRecord, base)
 				in.EffectiveFrom = today
 				if today.IsZero() {
 					in.EffectiveFrom = base.EffectiveFrom
 				}
+			} else {
+				// The version stored for that very day again (a file
+				// imported twice): nothing changes from that day on.
+				in.unchanged = in.EffectiveFrom == base.EffectiveFrom && samePerson(in.PersonRecord, base)
 			}
 		} else {
 			if in.Name == "" {

@@ -16,8 +16,10 @@ import (
 // would change), and returns their labels:
 //   - a comp plan: the periods from its effective from date on (it takes
 //     them over, and ends the plan after its to date; plans.VersionFor);
-//   - a target plan: the periods in the effective dates of the latest comp
-//     plans that read it;
+//   - a target plan: the periods any version of a comp plan that reads
+//     it may compute (targetReaderSpans), older versions included: a
+//     period keeps the version in force then after a newer one takes over
+//     from a later date, and reads the target plan through it;
 //   - a settlement policy: every such period (settlement is per person,
 //     across plans).
 //
@@ -49,14 +51,9 @@ func MarkPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string,
 		spans = append(spans, openEnded(period.Range{Start: f.Comp.Effective.Start}))
 	case f.Target != nil:
 		what = fmt.Sprintf("target plan %s version %s was published", f.Target.Name, f.Target.Version)
-		comps, err := tx.PlanVersionListLatest(ctx, plans.KindCompPlan)
+		spans, err = targetReaderSpans(ctx, tx, f.Target.Name)
 		if err != nil {
 			return nil, err
-		}
-		for _, v := range comps {
-			if cf, diags := plans.Load(v.File, []byte(v.Source)); len(diags) == 0 && cf.Comp != nil && cf.Comp.Targets == f.Target.Name {
-				spans = append(spans, openEnded(cf.Comp.Effective))
-			}
 		}
 	case f.Settlement != nil:
 		what = fmt.Sprintf("settlement policy %s version %s was published", f.Settlement.Name, f.Settlement.Version)
@@ -92,4 +89,56 @@ func openEnded(r period.Range) period.Range {
 		r.End = period.MustDate("9999-12-31")
 	}
 	return r
+}
+
+// targetReaderSpans returns the days of the periods that a version of a
+// published comp plan reading the target plan named target computes: for
+// each such version, from its effective from date to the day before the
+// earliest from date of a newer version of the plan (which takes over the
+// periods ending on or after it; plans.VersionFor), or its own to date
+// when earlier; a version that no longer loads, every period. A period
+// that straddles a newer version's from date is included too:
+// over-marking costs a re-run, missing a period would let payroll export
+// numbers computed with the old targets.
+func targetReaderSpans(ctx context.Context, r storage.PlanReader, target string) ([]period.Range, error) {
+	comps, err := r.PlanVersionListLatest(ctx, plans.KindCompPlan)
+	if err != nil {
+		return nil, err
+	}
+	var spans []period.Range
+	for _, latest := range comps {
+		history, err := r.PlanVersionHistory(ctx, latest.Name) // oldest first
+		if err != nil {
+			return nil, err
+		}
+		// takenOver is the earliest from date of the versions newer than
+		// the one at hand (zero: none).
+		var takenOver period.Date
+		for i := len(history) - 1; i >= 0; i-- {
+			v := history[i]
+			if v.Kind != plans.KindCompPlan {
+				continue
+			}
+			cf, diags := plans.Load(v.File, []byte(v.Source))
+			if len(diags) > 0 || cf.Comp == nil {
+				// A version that no longer loads (a check added since
+				// it was published) may read the target plan, in any
+				// period.
+				spans = append(spans, openEnded(period.Range{Start: period.MustDate("1900-01-01")}))
+				continue
+			}
+			span := openEnded(cf.Comp.Effective)
+			start := cf.Comp.Effective.Start
+			if cf.Comp.Targets == target && (takenOver.IsZero() || span.Start.Before(takenOver)) {
+				if !takenOver.IsZero() && takenOver.AddDays(-1).Before(span.End) {
+					span.End = takenOver.AddDays(-1)
+				}
+				spans = append(spans, span)
+			}
+			if takenOver.IsZero() || start.Before(takenOver) {
+				takenOver = start
+			}
+		}
+	}
+	return spans, nil
 }

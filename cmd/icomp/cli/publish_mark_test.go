@@ -175,3 +175,103 @@ func TestPeopleImportMarksPeriods(t *testing.T) {
 		})
 	}
 }
+
+// TestTargetChangeMarksPeriodsOfOlderVersions: a changed target plan
+// sends back for a re-run the periods that an older version of a comp
+// plan reading it still computes, after a newer version took over from a
+// later date. Regression test: only the latest version of each comp plan
+// was consulted, so after golden-ae version 2 from 2027-07-01, a changed
+// 2027-Q2 quota (imported or published) left the approved 2027-Q2
+// exportable with pay computed against the old quota.
+func TestTargetChangeMarksPeriodsOfOlderVersions(t *testing.T) {
+	t.Parallel()
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := os.ReadFile("testdata/statement/plans/targets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-07-01").Replace(string(plan))
+	changed := strings.NewReplacer(`version: "1"`, `version: "2"`, "2027-Q2: 100000", "2027-Q2: 120000").Replace(string(targets))
+	for _, how := range []string{"import", "publish"} {
+		t.Run(how, func(t *testing.T) {
+			t.Parallel()
+			db := fixture(t)
+			mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+			mustIcomp(t, "--db", db, "period", "approve", "2027-Q2", "--by", "payroll-lead")
+			dir := t.TempDir()
+			write := func(name, content string) string {
+				t.Helper()
+				path := filepath.Join(dir, name)
+				if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+					t.Fatal(err)
+				}
+				return path
+			}
+			if r := mustIcomp(t, "--db", db, "plan", "publish", write("plan.yaml", v2)); strings.Contains(r.errOut, "needs a re-run") {
+				t.Fatalf("a comp plan version from 2027-07-01 marked an earlier period:\n%s", r)
+			}
+			var r result
+			if how == "import" {
+				r = mustIcomp(t, "--db", db, "import", "targets", write("q2.csv", "target_plan,role,measure,period,amount\ngolden-quotas,AE,bookings,2027-Q2,120000\n"))
+			} else {
+				r = mustIcomp(t, "--db", db, "plan", "publish", write("targets.yaml", changed))
+			}
+			if !strings.Contains(r.errOut, "2027-Q2 needs a re-run: target plan golden-quotas version ") {
+				t.Fatalf("the changed 2027-Q2 target did not mark 2027-Q2:\n%s", r)
+			}
+			if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); exp.code == ExitOK {
+				t.Fatalf("payroll exported 2027-Q2 after its target changed:\n%s", exp)
+			}
+		})
+	}
+}
+
+// TestPeopleReimportWithEffectiveFromMarksNothing: importing again a
+// people file whose rows carry effective_from changes nothing, so it
+// marks no computed period and reports every row unchanged; the same file
+// with one row genuinely changed still marks. Regression test: a row with
+// effective_from never counted as unchanged when deciding what to mark,
+// so the re-import reported "0 changed" yet sent the approved 2027-Q1 back
+// for a re-run.
+func TestPeopleReimportWithEffectiveFromMarksNothing(t *testing.T) {
+	t.Parallel()
+	const file = "id,name,role,territory,manager,currency,hire_date,effective_from\n" +
+		"mgr-1,Mia Okafor,Manager,west,,USD,2021-03-01,2027-01-01\n" +
+		"ae-1,Ana Lopez,AE,west,mgr-1,USD,2024-01-15,2027-01-01\n" +
+		"ae-2,Bo Chen,AE,east,mgr-1,USD,2025-02-01,2027-01-01\n"
+	db := fixture(t)
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	path := write("people.csv", file)
+	if r := mustIcomp(t, "--db", db, "import", "people", path); !strings.Contains(r.errOut, "2027-Q1 needs a re-run: the import changed people") {
+		t.Fatalf("the first import of versions from 2027-01-01 did not mark 2027-Q1:\n%s", r)
+	}
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1", "--by", "payroll-lead")
+
+	r := mustIcomp(t, "--db", db, "import", "people", path)
+	if strings.Contains(r.errOut, "needs a re-run") || !strings.Contains(r.out, "0 inserted, 0 changed, 3 unchanged") {
+		t.Fatalf("the same file again:\n%s", r)
+	}
+	if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1"); exp.code != ExitOK {
+		t.Fatalf("payroll could not export 2027-Q1 after importing the same file again:\n%s", exp)
+	}
+
+	r = mustIcomp(t, "--db", db, "import", "people", write("changed.csv", strings.Replace(file, "Bo Chen,AE,east", "Bo Chen,SE,east", 1)))
+	if !strings.Contains(r.errOut, "2027-Q1 needs a re-run: the import changed people") || !strings.Contains(r.out, "0 inserted, 1 changed, 2 unchanged") {
+		t.Fatalf("a changed row from 2027-01-01 did not mark 2027-Q1:\n%s", r)
+	}
+	if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q1"); exp.code == ExitOK {
+		t.Fatalf("payroll exported 2027-Q1 after a changed person:\n%s", exp)
+	}
+}

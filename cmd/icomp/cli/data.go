@@ -255,6 +255,9 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 				if err := periods.AgreeCalendar(ctx, tx, f.Comp.Name, f.Comp.Calendar); err != nil {
 					return fmt.Errorf("%s: %w", f.Path, err)
 				}
+				if err := refuseTakeover(ctx, tx, f.Comp); err != nil {
+					return fmt.Errorf("%s: %w", f.Path, err)
+				}
 				v = storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name, Version: f.Comp.Version, File: f.Path, Source: string(f.Comp.Source)}
 			case f.Target != nil:
 				v = storage.PlanVersion{Hash: f.Target.Hash, Kind: plans.KindTargetPlan, Name: f.Target.Name, Version: f.Target.Version, File: f.Path, Source: string(f.Target.Source)}
@@ -318,6 +321,52 @@ func refuseRelabel(ctx context.Context, tx storage.Tx, v storage.PlanVersion) er
 	}
 	if len(published) > 0 {
 		return &relabelError{v: v, published: published[len(published)-1].Hash}
+	}
+	return nil
+}
+
+// refuseTakeover refuses a comp plan version that would take over, by
+// being published last, the periods a version with a later effective
+// from date computes: a period runs the newest publication that takes
+// effect by its last day (plans.VersionFor), so a correction of this
+// year's version published after next year's, open-ended, would compute
+// next year too.
+func refuseTakeover(ctx context.Context, tx storage.Tx, p *plans.CompPlan) error {
+	history, err := tx.PlanVersionHistory(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	type version struct {
+		label      string
+		start, end period.Date // end zero: open
+	}
+	var vs []version // oldest publication first
+	for _, h := range history {
+		if h.Kind != plans.KindCompPlan || h.Hash == p.Hash {
+			continue
+		}
+		f, diags := plans.Load(h.File, []byte(h.Source))
+		if len(diags) > 0 || f.Comp == nil {
+			continue
+		}
+		vs = append(vs, version{h.Version, f.Comp.Effective.Start, f.Comp.Effective.End})
+	}
+	reaches := func(start, end, day period.Date) bool {
+		return !start.After(day) && (end.IsZero() || !end.Before(day))
+	}
+	for j, v := range vs {
+		if !v.start.After(p.Effective.Start) || !reaches(p.Effective.Start, p.Effective.End, v.start) {
+			continue
+		}
+		taken := false // a later publication already took over from v's start
+		for _, w := range vs[j+1:] {
+			taken = taken || reaches(w.start, w.end, v.start)
+		}
+		if taken {
+			continue
+		}
+		return fmt.Errorf("plan %s version %s takes effect %s, so published now it would take over the periods version %s computes from %s (a period runs the newest version that takes effect by its end): give it to: %s to leave them to version %s, or start it from %s or later to replace version %s",
+			p.Name, p.Version, p.EffectiveText(), v.label, v.start, v.start.AddDays(-1), v.label, v.start, v.label)
 	}
 	return nil
 }

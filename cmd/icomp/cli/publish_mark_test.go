@@ -275,3 +275,39 @@ func TestPeopleReimportWithEffectiveFromMarksNothing(t *testing.T) {
 		t.Fatalf("payroll exported 2027-Q1 after a changed person:\n%s", exp)
 	}
 }
+
+// TestPublishRefusesTakeover: a version published after one with a later
+// effective from date, reaching that date, would take over its periods
+// (a period runs the newest version that takes effect by its end); it is
+// refused, saying how to write it, and publishes nothing. Regression
+// test: a correction of this year's version, published after next
+// year's, silently computed next year too.
+func TestPublishRefusesTakeover(t *testing.T) {
+	t.Parallel()
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	version := func(label, effective string) string {
+		return strings.NewReplacer(`version: "1"`, `version: "`+label+`"`, "effective:\n  from: 2027-01-01\n", "effective:\n"+effective).Replace(string(plan))
+	}
+	db := fixture(t)
+	dir := t.TempDir()
+	publish := func(name, text string) result {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return icomp(t, "--db", db, "plan", "publish", path)
+	}
+	if r := publish("next.yaml", version("2028", "  from: 2028-01-01\n")); r.code != ExitOK {
+		t.Fatalf("next year's version: %s", r)
+	}
+	r := publish("fix.yaml", version("1.1", "  from: 2027-01-01\n"))
+	if r.code == ExitOK || !strings.Contains(r.errOut, "would take over the periods version 2028 computes from 2028-01-01") || !strings.Contains(r.errOut, "give it to: 2027-12-31") {
+		t.Fatalf("an open-ended correction of 2027 after 2028's version: %s", r)
+	}
+	if r := publish("fix.yaml", version("1.1", "  from: 2027-01-01\n  to: 2027-12-31\n")); r.code != ExitOK {
+		t.Fatalf("the correction ending 2027-12-31: %s", r)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/periods"
@@ -374,7 +375,9 @@ func Resolve(ctx context.Context, st storage.Store, req ResolveRequest) (Resolut
 			if err != nil {
 				return err
 			}
-			if err := periods.NeedsRerun(ctx, tx, p, fmt.Sprintf("adjustment %d was added (dispute %d)", id, cur.ID)); err != nil {
+			// The period, or when it is closed the one the adjustment
+			// posts into, needs a re-run (periods.MarkAdjusted).
+			if _, err := periods.MarkAdjusted(ctx, tx, []storage.Adjustment{*adj}); err != nil {
 				return err
 			}
 			c, err := periods.Calendar(ctx, tx)
@@ -417,8 +420,9 @@ func adjustment(ctx context.Context, st storage.Store, d storage.Dispute, req Re
 	if err != nil {
 		return nil, err
 	}
-	// A run computed the disputed period: no need to look for its plans.
-	if p := imports.CheckAdjustment(ctx, st, nil, ids, a, req.Amount); p != nil {
+	// A dispute may name any period of the calendar (a missing deal):
+	// some published plan must compute it, or nothing would pay it.
+	if p := imports.CheckAdjustment(ctx, st, calc.NewPlanCache(), ids, a, req.Amount); p != nil {
 		field := req.FieldNames[p.Field]
 		if field == "" {
 			field = p.Field

@@ -11,9 +11,28 @@ import (
 	"github.com/icomp/icomp/disputes"
 	"github.com/icomp/icomp/engine/facts"
 	"github.com/icomp/icomp/engine/period"
+	"github.com/icomp/icomp/plans"
 	"github.com/icomp/icomp/storage"
 	"github.com/icomp/icomp/storage/sqlitestore"
 )
+
+// disputedPlan is a quarterly comp plan, so that adjustments of 2027-Q1
+// have a plan to pay them.
+const disputedPlan = `kind: comp_plan
+name: ae
+version: "1"
+effective: {from: 2027-01-01}
+currency: EUR
+period: quarterly
+credit:
+  - name: owner
+measures:
+  - name: bookings
+components:
+  - name: commission
+    type: per_credit
+    amount: credit.amount * 0.1
+`
 
 func openStore(t *testing.T) storage.Store {
 	t.Helper()
@@ -28,7 +47,16 @@ func openStore(t *testing.T) storage.Store {
 		if err != nil {
 			return err
 		}
-		return tx.SettingSet(t.Context(), storage.SettingFiscalYearStart, "1")
+		if err := tx.SettingSet(t.Context(), storage.SettingFiscalYearStart, "1"); err != nil {
+			return err
+		}
+		// A quarterly plan computes the disputed periods.
+		f, diags := plans.Load("ae.yaml", []byte(disputedPlan))
+		if len(diags) > 0 {
+			return fmt.Errorf("plan: %v", diags)
+		}
+		_, err = tx.PlanVersionInsert(t.Context(), storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name, Version: f.Comp.Version, File: "ae.yaml", Source: disputedPlan})
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -216,6 +216,43 @@ func noPendingAdjustment(ctx context.Context, tx storage.Tx, p period.Period) er
 	return nil
 }
 
+// MarkAdjusted marks the periods of new adjustments as needing a re-run.
+// An adjustment of a closed period posts, when that period is run again,
+// into the first open period after it: that one is marked (so that it is
+// not approved before the closed one is run), and the returned notes say
+// so, one per adjustment.
+func MarkAdjusted(ctx context.Context, tx storage.Tx, as []storage.Adjustment) (closed []string, err error) {
+	for _, a := range as {
+		p, err := Parse(ctx, tx, a.Period)
+		if err != nil {
+			return nil, err
+		}
+		rec, err := Get(ctx, tx, p)
+		if err != nil {
+			return nil, err
+		}
+		if rec.Status != storage.PeriodClosed {
+			if err := NeedsRerun(ctx, tx, p, fmt.Sprintf("adjustment %d was added", a.ID)); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		cal, err := Calendar(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		posting, err := PostingPeriod(ctx, tx, cal, p)
+		if err != nil {
+			return nil, err
+		}
+		if err := NeedsRerun(ctx, tx, posting, fmt.Sprintf("%s (closed): adjustment %d was added; run %s to post it here as a prior-period adjustment", a.Period, a.ID, a.Period)); err != nil {
+			return nil, err
+		}
+		closed = append(closed, fmt.Sprintf("warning: %s is closed: adjustment %d posts into %s as a prior-period adjustment when %s is run again (icomp run --period %s), and %s cannot be approved before that", a.Period, a.ID, posting.Label, a.Period, a.Period, posting.Label))
+	}
+	return closed, nil
+}
+
 // Close moves an approved period to closed, for good.
 func Close(ctx context.Context, tx storage.Tx, p period.Period, by, at string) (storage.PeriodRecord, error) {
 	if err := noActiveRun(ctx, tx); err != nil {

@@ -162,3 +162,28 @@ func TestExportNeverOverwrites(t *testing.T) {
 		t.Fatalf("export to a new file: %s", r)
 	}
 }
+
+// TestDisputeAdjustments: an adjustment that resolves a dispute is held
+// to the rules of icomp adjust: one of a closed period marks the period it
+// posts into (approved, it goes back to calculated), and one of a period
+// no published plan computes is refused. Regression tests: the first left
+// the next period approved and exportable without the adjustment, the
+// second was accepted and never paid.
+func TestDisputeAdjustments(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
+	mustIcomp(t, "--db", db, "dispute", "open", "--person", "ae-1", "--period", "2027-Q1", "--line", "golden-ae/commission", "--text", "split missed")
+	mustIcomp(t, "--db", db, "dispute", "resolve", "1", "--adjust", "150.00", "--earning-code", "ADJ", "--note", "split added")
+	if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); exp.code == ExitOK {
+		t.Fatalf("2027-Q2 exported without the closed period's dispute adjustment:\n%s", exp)
+	}
+	mustIcomp(t, "--db", db, "dispute", "open", "--person", "ae-1", "--period", "2027", "--deal", "T001", "--text", "mine")
+	r := icomp(t, "--db", db, "dispute", "resolve", "2", "--adjust", "10.00", "--earning-code", "ADJ", "--note", "by hand")
+	if r.code == ExitOK || !strings.Contains(r.out+r.errOut, "no published comp plan computes 2027") {
+		t.Fatalf("resolving a dispute of 2027 with an adjustment: %s", r)
+	}
+}

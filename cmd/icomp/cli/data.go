@@ -130,7 +130,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		if err == nil {
 			err = st.InTx(ctx, func(tx storage.Tx) error {
 				var err error
-				adjClosed, err = markAdjusted(ctx, tx, adj.Recorded)
+				adjClosed, err = periods.MarkAdjusted(ctx, tx, adj.Recorded)
 				return err
 			})
 			counts.Inserted, counts.Unchanged = len(adj.Recorded), len(adj.Already)

@@ -217,7 +217,7 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 					return err
 				}
 				a.ID = id
-				notes, err = markAdjusted(ctx, tx, []storage.Adjustment{a})
+				notes, err = periods.MarkAdjusted(ctx, tx, []storage.Adjustment{a})
 				return err
 			})
 			if err != nil {
@@ -242,43 +242,6 @@ func newAdjustCmd(e *env, db *string) *cobra.Command {
 		_ = cmd.MarkFlagRequired(f)
 	}
 	return cmd
-}
-
-// markAdjusted marks the periods of new adjustments as needing a re-run.
-// An adjustment of a closed period posts, when that period is run again,
-// into the first open period after it: that one is marked (so that it is
-// not approved before the closed one is run), and the returned notes say
-// so, one per adjustment.
-func markAdjusted(ctx context.Context, tx storage.Tx, as []storage.Adjustment) (closed []string, err error) {
-	for _, a := range as {
-		p, err := periods.Parse(ctx, tx, a.Period)
-		if err != nil {
-			return nil, err
-		}
-		rec, err := periods.Get(ctx, tx, p)
-		if err != nil {
-			return nil, err
-		}
-		if rec.Status != storage.PeriodClosed {
-			if err := periods.NeedsRerun(ctx, tx, p, fmt.Sprintf("adjustment %d was added", a.ID)); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		cal, err := periods.Calendar(ctx, tx)
-		if err != nil {
-			return nil, err
-		}
-		posting, err := periods.PostingPeriod(ctx, tx, cal, p)
-		if err != nil {
-			return nil, err
-		}
-		if err := periods.NeedsRerun(ctx, tx, posting, fmt.Sprintf("%s (closed): adjustment %d was added; run %s to post it here as a prior-period adjustment", a.Period, a.ID, a.Period)); err != nil {
-			return nil, err
-		}
-		closed = append(closed, fmt.Sprintf("warning: %s is closed: adjustment %d posts into %s as a prior-period adjustment when %s is run again (icomp run --period %s), and %s cannot be approved before that", a.Period, a.ID, posting.Label, a.Period, a.Period, posting.Label))
-	}
-	return closed, nil
 }
 
 func newVerifyCmd(e *env, db *string) *cobra.Command {

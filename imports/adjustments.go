@@ -12,6 +12,7 @@ import (
 
 	"github.com/icomp/icomp/calc"
 	"github.com/icomp/icomp/engine/money"
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/periods"
 	"github.com/icomp/icomp/storage"
 )
@@ -69,6 +70,7 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 	}
 	cache := calc.NewPlanCache()
 	periodProblems := map[string]*FieldProblem{}
+	convertProblems := map[[3]string]*FieldProblem{}
 	var rows []storage.Adjustment
 	var lines []int
 	for {
@@ -92,6 +94,21 @@ func Adjustments(ctx context.Context, st storage.Store, r io.Reader, o Options, 
 			if !seen {
 				got = checkPlansCompute(ctx, st, cache, a.Period)
 				periodProblems[a.Period] = got
+			}
+			msg = got
+		}
+		if msg == nil && a.Currency != "" {
+			// Whether it converts into the person's currency, once per
+			// person, period and currency.
+			k := [3]string{a.Person, a.Period, a.Currency}
+			got, seen := convertProblems[k]
+			if !seen {
+				p, err := periods.Parse(ctx, st, a.Period)
+				if err != nil {
+					return AdjustmentResult{}, err
+				}
+				got = checkConvertible(ctx, st, &a, p)
+				convertProblems[k] = got
 			}
 			msg = got
 		}
@@ -159,6 +176,29 @@ func checkPlansCompute(ctx context.Context, r storage.PlanReader, plans *calc.Pl
 	return nil
 }
 
+// checkConvertible is the problem with an adjustment of period p in
+// another currency than its person's when no rate converts it for p's
+// last month (settlement pays it converted, and without the rate the run
+// of p would fail for everyone), or nil.
+func checkConvertible(ctx context.Context, r AdjustmentReader, a *storage.Adjustment, p period.Period) *FieldProblem {
+	people, err := r.PersonListAsOf(ctx, storage.PersonListAsOfParams{Date: p.End, IDs: []string{a.Person}})
+	if err != nil {
+		return &FieldProblem{"currency", err.Error()}
+	}
+	if len(people) == 0 || people[0].Currency == "" || people[0].Currency == a.Currency {
+		return nil
+	}
+	to := people[0].Currency
+	fx, err := calc.LoadFX(ctx, r)
+	if err != nil {
+		return &FieldProblem{"currency", err.Error()}
+	}
+	if _, month, ok := fx.Lookup(a.Currency, to, p.End); !ok {
+		return &FieldProblem{"currency", fmt.Sprintf("%s is paid in %s, and no %s→%s rate for %s converts the adjustment, so the run of %s would fail: import one (icomp import fx) or give the adjustment in %s", a.Person, to, a.Currency, to, month, a.Period, to)}
+	}
+	return nil
+}
+
 // FieldProblem is a problem with one field of an adjustment.
 type FieldProblem struct{ Field, Reason string }
 
@@ -167,6 +207,8 @@ type FieldProblem struct{ Field, Reason string }
 type AdjustmentReader interface {
 	storage.PeriodReader
 	storage.PlanReader
+	storage.PeopleReader
+	storage.FXReader
 }
 
 // CheckAdjustment validates a, reading its amount from text; ids are the
@@ -198,6 +240,7 @@ func CheckAdjustment(ctx context.Context, r AdjustmentReader, plans *calc.PlanCa
 	if !ok {
 		return &FieldProblem{"currency", fmt.Sprintf("%q is not an ISO 4217 currency code such as USD", a.Currency)}
 	}
+
 	d, err := decimal.NewFromString(amount)
 	if err != nil || strings.ContainsAny(amount, "eE") {
 		return &FieldProblem{"amount", fmt.Sprintf("%q is not a decimal amount such as -125.50", amount)}
@@ -215,6 +258,9 @@ func CheckAdjustment(ctx context.Context, r AdjustmentReader, plans *calc.PlanCa
 	a.Reason = strings.TrimSpace(a.Reason)
 	if a.Reason == "" {
 		return &FieldProblem{"reason", "required: say why, for the person's statement and the audit"}
+	}
+	if plans != nil {
+		return checkConvertible(ctx, r, a, p)
 	}
 	return nil
 }

@@ -187,3 +187,40 @@ func TestDisputeAdjustments(t *testing.T) {
 		t.Fatalf("resolving a dispute of 2027 with an adjustment: %s", r)
 	}
 }
+
+// TestAdjustmentCurrencyNeedsRate: an adjustment in another currency than
+// its person's is paid converted, so it needs a rate for its period's last
+// month; without one it is refused (by icomp adjust and the import), since
+// the run of the period would fail for everyone. Regression test: a JPY
+// adjustment of a USD-paid person was accepted and every later run of
+// 2027-Q1 failed on the missing rate.
+func TestAdjustmentCurrencyNeedsRate(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	adjust := func() result {
+		return icomp(t, "--db", db, "adjust", "--person", "ae-1", "--period", "2027-Q1", "--amount", "5000", "--currency", "JPY", "--earning-code", "ADJ", "--reason", "bonus in yen")
+	}
+	if r := adjust(); r.code == ExitOK || !strings.Contains(r.errOut, "ae-1 is paid in USD, and no JPY→USD rate for 2027-03 converts the adjustment") {
+		t.Fatalf("a JPY adjustment without a rate: %s", r)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "adj.csv")
+	if err := os.WriteFile(file, []byte("person,period,amount,currency,earning_code,reason\nae-1,2027-Q1,5000,JPY,ADJ,bonus in yen\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if r := icomp(t, "--db", db, "import", "adjustments", file); r.code == ExitOK || !strings.Contains(r.out+r.errOut, "adj.csv:2: currency: ae-1 is paid in USD") {
+		t.Fatalf("importing a JPY adjustment without a rate: %s", r)
+	}
+	fx := filepath.Join(dir, "fx.csv")
+	if err := os.WriteFile(fx, []byte("from,to,month,rate\nJPY,USD,2027-03,0.0067\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustIcomp(t, "--db", db, "import", "fx", fx)
+	if r := adjust(); r.code != ExitOK {
+		t.Fatalf("a JPY adjustment with a rate: %s", r)
+	}
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	if st := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1").out; !strings.Contains(st, "33.50") {
+		t.Fatalf("the statement does not pay 5000 JPY as 33.50 USD:\n%s", st)
+	}
+}

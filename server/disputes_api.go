@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -123,26 +124,36 @@ type bodyError struct {
 
 func (e *bodyError) Error() string { return e.msg }
 
-// decodeJSONBody decodes the request's JSON object into v, refusing
-// unknown fields, wrong types, trailing data and other content types;
-// the error names the field. fields lists the fields for the messages.
-func decodeJSONBody(r *http.Request, v any, fields string) error {
+// decodeJSONBody decodes the request's JSON object into v (a pointer to
+// a struct), refusing keys that are not exactly its fields' JSON names
+// (letter case and all) or that repeat (checkKeys), wrong types, trailing
+// data and other content types; the error names the field.
+func decodeJSONBody(r *http.Request, v any) error {
+	known := jsonFields(v)
+	fields := strings.Join(known, ", ")
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "application/json" {
 		return &bodyError{http.StatusUnsupportedMediaType, "send the body as a JSON object (Content-Type: application/json) with the fields " + fields}
 	}
-	dec := json.NewDecoder(r.Body)
+	body, err := io.ReadAll(r.Body)
+	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		return &bodyError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d KiB", tooBig.Limit>>10)}
+	}
+	if err != nil {
+		return &bodyError{http.StatusBadRequest, "body: " + err.Error()}
+	}
+	if err := checkKeys(body, known); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	err = dec.Decode(v)
 	var (
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
-		tooBig *http.MaxBytesError
 	)
 	switch {
 	case err == nil:
-	case errors.As(err, &tooBig):
-		return &bodyError{http.StatusRequestEntityTooLarge, fmt.Sprintf("the request is larger than %d KiB", tooBig.Limit>>10)}
 	case errors.Is(err, io.EOF):
 		return &bodyError{http.StatusBadRequest, "body: empty; send a JSON object with the fields " + fields}
 	case errors.Is(err, io.ErrUnexpectedEOF):
@@ -186,8 +197,8 @@ func jsonKind(kind string) string {
 
 // decodeOrFail decodes the body into v, answering the error when it
 // cannot; false when it did.
-func (s *Server) decodeOrFail(w http.ResponseWriter, r *http.Request, v any, fields string) bool {
-	err := decodeJSONBody(r, v, fields)
+func (s *Server) decodeOrFail(w http.ResponseWriter, r *http.Request, v any) bool {
+	err := decodeJSONBody(r, v)
 	if err == nil {
 		return true
 	}
@@ -237,7 +248,7 @@ func (s *Server) apiDisputeOpen(w http.ResponseWriter, r *http.Request, p *princ
 		return
 	}
 	var body apiDisputeOpenBody
-	if !s.decodeOrFail(w, r, &body, "plan, component, txn, text") {
+	if !s.decodeOrFail(w, r, &body) {
 		return
 	}
 	req := disputes.OpenRequest{Person: person, Period: label, Plan: strings.TrimSpace(body.Plan), Subject: strings.TrimSpace(body.Component),
@@ -294,7 +305,7 @@ func (s *Server) apiDisputeReview(w http.ResponseWriter, r *http.Request, p *pri
 		return
 	}
 	var body apiDisputeReviewBody
-	if !s.decodeOrFail(w, r, &body, "note") {
+	if !s.decodeOrFail(w, r, &body) {
 		return
 	}
 	d, err := s.reviewDispute(r.Context(), p, id, body.Note)
@@ -311,7 +322,7 @@ func (s *Server) apiDisputeResolve(w http.ResponseWriter, r *http.Request, p *pr
 		return
 	}
 	var body apiDisputeResolveBody
-	if !s.decodeOrFail(w, r, &body, "action, amount, earning_code, currency, note") {
+	if !s.decodeOrFail(w, r, &body) {
 		return
 	}
 	amount, err := amountText(body.Amount)

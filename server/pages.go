@@ -402,6 +402,12 @@ func (s *Server) startRun(r *http.Request, p *principal, label string) (int64, i
 	if errors.Is(err, jobs.ErrPlansChanged) {
 		return 0, http.StatusConflict, err
 	}
+	if errors.Is(err, jobs.ErrNoPlans) {
+		// A period no published plan computes (2027 when every plan pays
+		// quarterly, a quarter before the plans take effect): the
+		// caller's mistake, not the server's.
+		return 0, http.StatusBadRequest, err
+	}
 	if err != nil {
 		return 0, http.StatusInternalServerError, err
 	}

@@ -78,7 +78,7 @@ func (s *Server) planDiffPage(w http.ResponseWriter, r *http.Request, p *princip
 		case len(all) == 0:
 			s.notFound(w, r)
 		default:
-			s.fail(w, r, false, http.StatusBadRequest, err.Error())
+			s.fail(w, r, false, http.StatusBadRequest, planDiffPageError(err))
 		}
 		return
 	}
@@ -99,6 +99,18 @@ func (s *Server) planDiffPage(w http.ResponseWriter, r *http.Request, p *princip
 	s.render(w, r, p, "plandiff", map[string]any{"Title": "Plan " + name + ": version " + d.From.Version + " → " + d.To.Version,
 		"D": d, "Hunks": hunks, "Periods": ps, "Period": period, "WhatIf": d.To.Kind == plans.KindCompPlan,
 		"Sides": []storage.PlanVersion{d.From, d.To}})
+}
+
+// cliFromHint is how reports.DiffPlanVersions, written for icomp plan
+// diff, tells to name the older version: a flag a web page has not.
+const cliFromHint = "name one with --from"
+
+// planDiffPageError is the message of a diff the page cannot show, worded
+// for the page: the older version is chosen under Compare versions on the
+// Plans page or with from= in the address, not with the command's --from.
+func planDiffPageError(err error) string {
+	return strings.Replace(err.Error(), cliFromHint,
+		"choose one under Compare versions on the Plans page, or add from=VERSION to this page's address", 1)
 }
 
 // hunkView is a hunk of the diff page with its heading.

@@ -144,7 +144,8 @@ func TestPlanDiffPage(t *testing.T) {
 		{"?from=" + plans.HashSource([]byte(diffV1))[:10] + "&to=3", 200, []string{"version 1 → 3"}},
 		{"?from=2&to=2", 200, []string{`id="diff-same"`, "have the same content"}},
 		{"?from=9", 400, []string{"from: plan diff-demo has no version &#34;9&#34;; published versions: 1, 2, 3"}},
-		{"?to=1", 400, []string{"from: plan diff-demo has no version published before 1 with other content"}},
+		{"?to=1", 400, []string{"from: plan diff-demo has no version published before 1 with other content; " +
+			"choose one under Compare versions on the Plans page, or add from=VERSION to this page&#39;s address (published versions: 1, 2, 3)"}},
 	}
 	for _, c := range cases {
 		code, body, _ := f.do(t, "admin", "GET", "/admin/plans/diff-demo/diff"+c.query, nil)
@@ -156,6 +157,9 @@ func TestPlanDiffPage(t *testing.T) {
 			if !strings.Contains(body, h) {
 				t.Errorf("diff%s lacks %q\n%.6000s", c.query, h, body)
 			}
+		}
+		if strings.Contains(body, "--from") {
+			t.Errorf("diff%s names the command's --from flag on a web page\n%.6000s", c.query, body)
 		}
 	}
 	if code, _, _ := f.do(t, "admin", "GET", "/admin/plans/no-such-plan/diff", nil); code != 404 {

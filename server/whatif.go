@@ -13,7 +13,8 @@ import (
 
 // whatIfRequest reads a what-if form: the candidate comp plan YAML pasted
 // (field plan) or uploaded (file field file, which wins), and the period.
-// The body is capped like every POST (maxFormBytes).
+// The body is capped at maxPlanBytes (1 MiB), not the maxFormBytes
+// (64 KiB) of other POSTs, as it carries a plan file (server.go, handle).
 func whatIfRequest(r *http.Request) (reports.WhatIfInput, string, error) {
 	label := strings.TrimSpace(r.FormValue("period"))
 	src := r.FormValue("plan")

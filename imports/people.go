@@ -391,12 +391,17 @@ func TransactionsLate(ctx context.Context, st storage.Store, r io.Reader, o Opti
 		// missing gathers the optional columns some row does not have.
 		missing := map[string]bool{}
 		attrCols := map[string]bool{} // the attributes some row gives
+		columnsSeen := false
 		parse := func(rec record) (storage.StagedTransaction, bool) {
 			t, ok := transactionRow(rec, people, probs)
 			ok = typed.check(rec.line, t.Attrs, false, probs) && ok
-			missingColumns(rec, missing)
-			for _, a := range rec.attrCols {
-				attrCols[a] = true
+			// Every CSV row has the header's columns: the first says it.
+			if o.Format == JSONL || !columnsSeen {
+				columnsSeen = true
+				missingColumns(rec, missing)
+				for _, a := range rec.attrCols {
+					attrCols[a] = true
+				}
 			}
 			return storage.StagedTransaction{Transaction: t, Line: rec.line}, ok
 		}

@@ -1,6 +1,7 @@
 package jobs_test
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/icomp/icomp/audit"
+	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/jobs"
 	"github.com/icomp/icomp/ledger"
 	"github.com/icomp/icomp/periods"
@@ -29,6 +31,37 @@ func (b *testBundle) closePeriod(t *testing.T, label string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// transition moves period label on with change (periods.Approve or
+// periods.Close), by "cfo".
+func (b *testBundle) transition(t *testing.T, label string, change func(context.Context, storage.Tx, period.Period, string, string) (storage.PeriodRecord, error)) error {
+	t.Helper()
+	return b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		p, err := periods.Parse(t.Context(), tx, label)
+		if err != nil {
+			return err
+		}
+		_, err = change(t.Context(), tx, p, "cfo", "2027-04-02T00:00:00Z")
+		return err
+	})
+}
+
+// failRun publishes a plan that divides by zero and runs testPeriod,
+// which fails half-way.
+func (b *testBundle) failRun(t *testing.T) {
+	t.Helper()
+	planPath := filepath.Join(b.dir, "plans", "div-zero.yaml")
+	if err := os.MkdirAll(filepath.Dir(planPath), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(planPath, []byte(divZeroPlan), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b.publish(t, planPath)
+	if _, err := b.run(t, jobs.StartParams{Period: testPeriod}); err == nil {
+		t.Fatal("run with a plan that divides by zero succeeded")
 	}
 }
 
@@ -178,25 +211,8 @@ func TestApproveRefusesAfterFailedRun(t *testing.T) {
 	t.Parallel()
 	b := setupWithData(t)
 	b.mustRun(t, jobs.StartParams{Period: testPeriod})
-	planPath := filepath.Join(b.dir, "plans", "div-zero.yaml")
-	if err := os.MkdirAll(filepath.Dir(planPath), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(planPath, []byte(divZeroPlan), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b.publish(t, planPath)
-	if _, err := b.run(t, jobs.StartParams{Period: testPeriod}); err == nil {
-		t.Fatal("run with a plan that divides by zero succeeded")
-	}
-	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
-		p, err := periods.Parse(t.Context(), tx, testPeriod)
-		if err != nil {
-			return err
-		}
-		_, err = periods.Approve(t.Context(), tx, p, "cfo", "2027-04-01T00:00:00Z")
-		return err
-	})
+	b.failRun(t)
+	err := b.transition(t, testPeriod, periods.Approve)
 	if !errors.Is(err, periods.ErrTransition) || !strings.Contains(err.Error(), "failed") {
 		t.Fatalf("approve after a failed run: %v, want a refusal naming the failed run", err)
 	}
@@ -209,36 +225,11 @@ func TestCloseRefusesAfterFailedRun(t *testing.T) {
 	t.Parallel()
 	b := setupWithData(t)
 	b.mustRun(t, jobs.StartParams{Period: testPeriod})
-	err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
-		p, err := periods.Parse(t.Context(), tx, testPeriod)
-		if err != nil {
-			return err
-		}
-		_, err = periods.Approve(t.Context(), tx, p, "cfo", "2027-04-01T00:00:00Z")
-		return err
-	})
-	if err != nil {
+	if err := b.transition(t, testPeriod, periods.Approve); err != nil {
 		t.Fatal(err)
 	}
-	planPath := filepath.Join(b.dir, "plans", "div-zero.yaml")
-	if err := os.MkdirAll(filepath.Dir(planPath), 0o700); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(planPath, []byte(divZeroPlan), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	b.publish(t, planPath)
-	if _, err := b.run(t, jobs.StartParams{Period: testPeriod}); err == nil {
-		t.Fatal("run with a plan that divides by zero succeeded")
-	}
-	err = b.st.InTx(t.Context(), func(tx storage.Tx) error {
-		p, err := periods.Parse(t.Context(), tx, testPeriod)
-		if err != nil {
-			return err
-		}
-		_, err = periods.Close(t.Context(), tx, p, "cfo", "2027-04-02T00:00:00Z")
-		return err
-	})
+	b.failRun(t)
+	err := b.transition(t, testPeriod, periods.Close)
 	if !errors.Is(err, periods.ErrTransition) || !strings.Contains(err.Error(), "failed") {
 		t.Fatalf("close after a failed run: %v, want a refusal naming the failed run", err)
 	}

@@ -16,13 +16,7 @@ func TestImportAdjustmentsTwice(t *testing.T) {
 	t.Parallel()
 	db := fixture(t)
 	dir := t.TempDir()
-	write := func(name, text string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTemp(t, dir, name, content) }
 	const header = "person,period,amount,currency,earning_code,reason\n"
 	const row = "ae-1,2027-Q1,100.00,USD,ADJ,missed split on T004\n"
 	first := write("adj.csv", header+row+row+"ae-2,2027-Q1,-25.50,USD,ADJ,duplicate SPIFF\n")
@@ -73,12 +67,7 @@ func TestAdjustClosedPeriod(t *testing.T) {
 	if r := icomp(t, "--db", db, "period", "approve", "2027-Q2"); r.code == ExitOK || !strings.Contains(r.errOut, "adjustment 1 of 2027-Q1 (closed) is not payable yet: run 2027-Q1") {
 		t.Fatalf("approved 2027-Q2 before the closed period's adjustment posted into it:\n%s", r)
 	}
-	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
-	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
-	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
-	if batch := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2").out; !strings.Contains(batch, "125.50") {
-		t.Fatalf("2027-Q2's batch lacks the adjustment:\n%s", batch)
-	}
+	postedIntoQ2(t, db, "125.50")
 }
 
 // TestAdjustClosedPeriodBeforeNextRun: an adjustment of a closed period
@@ -96,11 +85,18 @@ func TestAdjustClosedPeriodBeforeNextRun(t *testing.T) {
 	if r := icomp(t, "--db", db, "period", "approve", "2027-Q2"); r.code == ExitOK || !strings.Contains(r.errOut, "run 2027-Q1 (icomp run --period 2027-Q1) to post it into 2027-Q2 before approving 2027-Q2") {
 		t.Fatalf("approved 2027-Q2 with a closed period's adjustment pending:\n%s", r)
 	}
+	postedIntoQ2(t, db, "777.00")
+}
+
+// postedIntoQ2 runs closed 2027-Q1 (posting its adjustment into 2027-Q2)
+// and 2027-Q2, approves Q2 and checks its payroll batch pays amount.
+func postedIntoQ2(t *testing.T, db, amount string) {
+	t.Helper()
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
 	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
-	if batch := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2").out; !strings.Contains(batch, "777.00") {
-		t.Fatalf("2027-Q2's batch lacks the adjustment:\n%s", batch)
+	if batch := mustIcomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2").out; !strings.Contains(batch, amount) {
+		t.Fatalf("2027-Q2's batch lacks the adjustment of %s:\n%s", amount, batch)
 	}
 }
 

@@ -623,3 +623,13 @@ func TestImportRefusedDuringRun(t *testing.T) {
 		t.Fatalf("adjustments after the refused adjust: %+v, %v", as, err)
 	}
 }
+
+// writeTemp writes content to dir/name and returns the path.
+func writeTemp(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -19,14 +18,7 @@ func TestImportTargetsKeepsRampAndMarksPeriods(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "icomp.db")
-	write := func(name, content string) string {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTemp(t, dir, name, content) }
 	mustIcomp(t, "--db", db, "plan", "publish", "../../../examples/account-executive")
 	mustIcomp(t, "--db", db, "import", "people", write("people.csv", "id,name,role,hire_date\nae-1,Ana,AE,2024-01-15\nae-9,Neo,AE,2027-04-15\n"))
 	mustIcomp(t, "--db", db, "import", "transactions", write("txns.csv", "id,date,type,owner,amount,currency\nT1,2027-05-10,new,ae-9,50000,USD\n"))
@@ -74,14 +66,7 @@ func TestImportFXMarksPeriods(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "icomp.db")
-	write := func(name, content string) string {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTemp(t, dir, name, content) }
 	mustIcomp(t, "--db", db, "plan", "publish", "../../../examples/emea-account-executive")
 	mustIcomp(t, "--db", db, "import", "people", write("people.csv", "id,name,role,territory,currency,plans\nemea-ae-1,Ada,EMEA-AE,emea,GBP,emea-ae-quarterly\n"))
 	mustIcomp(t, "--db", db, "import", "transactions", write("txns.csv", "id,date,type,owner,amount,currency\n"+

@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,13 +13,7 @@ func TestImportMBOAndRun(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "icomp.db")
-	write := func(name, content string) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTemp(t, dir, name, content) }
 	mustIcomp(t, "--db", db, "import", "people", write("people.csv", "id,name,role\ndm,Dana,Division manager\n"))
 	mustIcomp(t, "--db", db, "plan", "publish", filepath.Join("..", "..", "..", "examples", "published", "joans-fabrics-mbo"))
 	if r := icomp(t, "--db", db, "import", "mbo", write("bad.csv", "person,period,objective,score\ndm,2021-Q1,roa,119\n")); r.code == ExitOK || !strings.Contains(r.out, "bad.csv:2: score: 119 is above 10") {

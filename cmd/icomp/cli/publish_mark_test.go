@@ -202,14 +202,7 @@ func TestTargetChangeMarksPeriodsOfOlderVersions(t *testing.T) {
 			mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
 			mustIcomp(t, "--db", db, "period", "approve", "2027-Q2", "--by", "payroll-lead")
 			dir := t.TempDir()
-			write := func(name, content string) string {
-				t.Helper()
-				path := filepath.Join(dir, name)
-				if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-					t.Fatal(err)
-				}
-				return path
-			}
+			write := func(name, content string) string { return writeTemp(t, dir, name, content) }
 			if r := mustIcomp(t, "--db", db, "plan", "publish", write("plan.yaml", v2)); strings.Contains(r.errOut, "needs a re-run") {
 				t.Fatalf("a comp plan version from 2027-07-01 marked an earlier period:\n%s", r)
 			}
@@ -244,14 +237,7 @@ func TestPeopleReimportWithEffectiveFromMarksNothing(t *testing.T) {
 		"ae-2,Bo Chen,AE,east,mgr-1,USD,2025-02-01,2027-01-01\n"
 	db := fixture(t)
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		t.Helper()
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
+	write := func(name, content string) string { return writeTemp(t, dir, name, content) }
 	path := write("people.csv", file)
 	if r := mustIcomp(t, "--db", db, "import", "people", path); !strings.Contains(r.errOut, "2027-Q1 needs a re-run: the import changed people") {
 		t.Fatalf("the first import of versions from 2027-01-01 did not mark 2027-Q1:\n%s", r)

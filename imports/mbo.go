@@ -156,11 +156,24 @@ func checkMBOScore(ctx context.Context, r storage.PeriodReader, ids map[string]b
 }
 
 // publishedObjectives lists, sorted, the objectives of the mbo components
-// of the latest published comp plans.
+// of the published comp plans, every version of each (an earlier period
+// may run an earlier version: plans.VersionFor).
 func publishedObjectives(ctx context.Context, r storage.PlanReader) ([]string, error) {
-	vs, err := r.PlanVersionListLatest(ctx, plans.KindCompPlan)
+	latest, err := r.PlanVersionListLatest(ctx, plans.KindCompPlan)
 	if err != nil {
 		return nil, err
+	}
+	var vs []storage.PlanVersion
+	for _, v := range latest {
+		history, err := r.PlanVersionHistory(ctx, v.Name)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range history {
+			if h.Kind == plans.KindCompPlan && !slices.ContainsFunc(vs, func(x storage.PlanVersion) bool { return x.Hash == h.Hash }) {
+				vs = append(vs, h)
+			}
+		}
 	}
 	var out []string
 	for _, v := range vs {

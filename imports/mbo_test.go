@@ -2,6 +2,7 @@ package imports_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -98,3 +99,30 @@ components:
       - {name: csat, weight: 0.5}
       - {name: pipeline, weight: 0.5}
 `
+
+// TestMBOObjectivesOfEarlierVersions: a score may name an objective only
+// an earlier version of a plan has, since an earlier period runs that
+// version. Regression test: objectives were read from the newest
+// publications only, so a Q1 score was refused once a version from Q3
+// renamed the objective.
+func TestMBOObjectivesOfEarlierVersions(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	later := strings.NewReplacer(`version: "1"`, `version: "2"`, "{name: csat", "{name: nps").Replace(mboPlan)
+	if !strings.Contains(later, "nps") {
+		t.Fatal("the test's later version renames no objective")
+	}
+	if err := b.st.InTx(t.Context(), func(tx storage.Tx) error {
+		for i, src := range []string{mboPlan, later} {
+			if _, err := tx.PlanVersionInsert(t.Context(), storage.PlanVersion{Hash: fmt.Sprint("h", i), Kind: "comp_plan", Name: "mbo-plan", Version: fmt.Sprint(i + 1), File: "mbo.yaml", Source: src}); err != nil {
+				return err
+			}
+		}
+		return tx.SettingSet(t.Context(), storage.SettingFiscalYearStart, "1")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := b.mbo(t, "mbo.csv", "person,period,objective,score\nae-1,2027-Q1,csat,0.9\nae-1,2027-Q3,nps,0.8\n"); err != nil {
+		t.Fatalf("scores of both versions' objectives: %v", err)
+	}
+}

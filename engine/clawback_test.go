@@ -412,3 +412,17 @@ func TestVersionsAcrossTargetsFrequencyAndHold(t *testing.T) {
 		}
 	})
 }
+
+// TestReleaseKeepsTheHoldersMaxDays: a deal held under version 1 (max_days
+// 200) and paid for 150 days later is released in full by version 2,
+// whose max_days is 90: the hold's terms are the holding version's.
+func TestReleaseKeepsTheHoldersMaxDays(t *testing.T) {
+	t.Parallel()
+	v1 := compPlan(t, strings.Replace(holdPlan, "  until: paid_on\n", "  until: paid_on\n  max_days: 200\n", 1))
+	v2 := compPlan(t, strings.NewReplacer(`version: "1"`, `version: "2"`, "effective: {from: 2027-01-01}", "effective: {from: 2027-07-01}", "  until: paid_on\n", "  until: paid_on\n  max_days: 90\n").Replace(holdPlan))
+	res := mustCompute(t, engine.Input{Plan: v2, Period: quarter(t, "2027-Q3"), People: ae1, Transactions: []facts.Transaction{paid("T-7", "2027-03-01", "20000", "2027-07-29")},
+		Versions: []*plans.CompPlan{v2, v1}})
+	if got := payout(t, res, "ae-1", "release/commission").Amount.String(); got != "2000" {
+		t.Fatalf("release/commission = %s, want 2000 (version 1 holds for 200 days)", got)
+	}
+}

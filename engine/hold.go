@@ -578,9 +578,14 @@ func (c *calc) releases(add func(p, k int, tr *HoldTrace)) error {
 			k = kOf[k]
 			pd, _, _ := c.paidOn(deal)
 			days := int(pd.Time().Sub(deal.Date.Time()) / (24 * time.Hour))
-			if days > h.MaxDays {
+			// The hold's terms are those of the version that held it.
+			maxDays := h.MaxDays
+			if nc.plan.Hold != nil {
+				maxDays = nc.plan.Hold.MaxDays
+			}
+			if days > maxDays {
 				tr.Amount = decimal.Zero
-				tr.Note = fmt.Sprintf("held in %s; paid on %s, %d days after the deal, later than the plan's %d days: the hold is forfeited, nothing released", p0.Label, pd, days, h.MaxDays)
+				tr.Note = fmt.Sprintf("held in %s; paid on %s, %d days after the deal, later than the plan's %d days: the hold is forfeited, nothing released", p0.Label, pd, days, maxDays)
 				add(p, k, tr)
 				return nil
 			}

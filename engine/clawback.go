@@ -557,9 +557,21 @@ func (c *calc) paidPeriod(d period.Date) (plan0 *plans.CompPlan, p0 period.Perio
 	if len(c.in.Versions) == 0 || p0.Label == c.in.Period.Label {
 		return c.plan, p0, c.plan.EffectiveIn(p0)
 	}
+	// As plans.VersionFor: a version that ended before the deal's period
+	// leaves it only to an older version starting after that end.
+	var ended period.Date
 	for _, v := range c.in.Versions {
 		pv := PeriodOf(v, d)
 		if v.Effective.Start.After(pv.End) {
+			continue
+		}
+		if !ended.IsZero() && !v.Effective.Start.After(ended) {
+			continue
+		}
+		if end := v.Effective.End; !end.IsZero() && end.Before(pv.Start) {
+			if ended.IsZero() || end.After(ended) {
+				ended = end
+			}
 			continue
 		}
 		return v, pv, v.EffectiveIn(pv)

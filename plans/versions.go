@@ -12,9 +12,11 @@ import (
 // its effective from date on: a period runs the newest publication that
 // takes effect by the period's last day, so a version published with
 // `from: 2027-07-01` computes 2027-Q3 onwards while earlier periods keep
-// the version in force then, and a version's `to` ends the plan (a later
-// period runs none of its versions, unless a newer one takes effect
-// after it).
+// the version in force then. A version's `to` ends it: a later period
+// runs an older version only if that one starts after the end (a
+// correction of 2027 ending 2027-12-31, published after the 2028
+// version, leaves 2028 to it), else none (a version ending 2027-06-30
+// ends the plan it corrects).
 //
 // ok is false when the plan computes nothing for the period: it has
 // taken effect only after it, it has ended before it, or the version in
@@ -84,6 +86,13 @@ func VersionForLazy(n int, load func(i int) (*CompPlan, error), label string, st
 		}
 		return 0, period.Period{}, false, nil
 	}
+	// ended is the latest end of a newer version that ended before the
+	// period: it leaves the period to an older version only if that one
+	// starts after it (a 2027 correction ending 2027-12-31, published
+	// after the 2028 version, leaves 2028 to it; a version ending the
+	// plan on 2027-06-30 leaves nothing to the open-ended version it
+	// corrects).
+	var ended period.Date
 	for i := range n {
 		p, err := at(i)
 		if err != nil {
@@ -91,6 +100,15 @@ func VersionForLazy(n int, load func(i int) (*CompPlan, error), label string, st
 		}
 		if p.Effective.Start.After(span.End) {
 			continue // takes effect after the period: an older version decides
+		}
+		if !ended.IsZero() && !p.Effective.Start.After(ended) {
+			continue // replaced, on these days, by the newer version that ended
+		}
+		if !p.Effective.End.IsZero() && p.Effective.End.Before(span.Start) {
+			if ended.IsZero() || p.Effective.End.After(ended) {
+				ended = p.Effective.End
+			}
+			continue
 		}
 		if known && f != p.Frequency {
 			if strict {

@@ -47,6 +47,8 @@ func TestVersionFor(t *testing.T) {
 	y2028 := versionPlan(t, "2028", "{from: 2028-01-01, to: 2028-12-31}", "quarterly")
 	monthly := versionPlan(t, "2027-monthly", "{from: 2027-07-01}", "monthly")
 	earlier := versionPlan(t, "2026", "{from: 2026-01-01}", "quarterly")
+	fix2027 := versionPlan(t, "2027-fix", "{from: 2027-01-01, to: 2027-12-31}", "quarterly")
+	backfill := versionPlan(t, "2026-backfill", "{from: 2026-01-01, to: 2026-12-31}", "quarterly")
 	for _, tc := range []struct {
 		name   string
 		newest []*plans.CompPlan // newest publication first
@@ -69,6 +71,10 @@ func TestVersionFor(t *testing.T) {
 		{"a monthly version from July: its months", []*plans.CompPlan{monthly, y2027}, "2027-M08", "2027-monthly", ""},
 		{"a monthly version from July: no quarter after it", []*plans.CompPlan{monthly, y2027}, "2027-Q3", "", "plan ae pays monthly; 2027-Q3 is a quarterly period"},
 		{"a monthly version from July: no month before it", []*plans.CompPlan{monthly, y2027}, "2027-M03", "", "plan ae pays quarterly; 2027-M03 is a monthly period"},
+		{"a correction of 2027 ending with the year leaves 2028 to its version", []*plans.CompPlan{fix2027, y2028, y2027}, "2028-Q1", "2028", ""},
+		{"the correction runs 2027", []*plans.CompPlan{fix2027, y2028, y2027}, "2027-Q4", "2027-fix", ""},
+		{"a backfilled 2026 version leaves 2027 to the version from 2027", []*plans.CompPlan{backfill, y2027}, "2027-Q1", "2027", ""},
+		{"the backfilled version runs 2026", []*plans.CompPlan{backfill, y2027}, "2026-Q3", "2026-backfill", ""},
 		{"no version", nil, "2027-Q1", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

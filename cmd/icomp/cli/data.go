@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/icomp/icomp/engine"
 	"github.com/icomp/icomp/engine/period"
 	"github.com/icomp/icomp/imports"
 	"github.com/icomp/icomp/periods"
@@ -258,6 +259,9 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 				if err := refuseTakeover(ctx, tx, f.Comp); err != nil {
 					return fmt.Errorf("%s: %w", f.Path, err)
 				}
+				if err := refuseFrequencySeam(ctx, tx, f.Comp); err != nil {
+					return fmt.Errorf("%s: %w", f.Path, err)
+				}
 				v = storage.PlanVersion{Hash: f.Comp.Hash, Kind: plans.KindCompPlan, Name: f.Comp.Name, Version: f.Comp.Version, File: f.Path, Source: string(f.Comp.Source)}
 			case f.Target != nil:
 				v = storage.PlanVersion{Hash: f.Target.Hash, Kind: plans.KindTargetPlan, Name: f.Target.Name, Version: f.Target.Version, File: f.Path, Source: string(f.Target.Source)}
@@ -367,6 +371,54 @@ func refuseTakeover(ctx context.Context, tx storage.Tx, p *plans.CompPlan) error
 		}
 		return fmt.Errorf("plan %s version %s takes effect %s, so published now it would take over the periods version %s computes from %s (a period runs the newest version that takes effect by its end): give it to: %s to leave them to version %s, or start it from %s or later to replace version %s",
 			p.Name, p.Version, p.EffectiveText(), v.label, v.start, v.start.AddDays(-1), v.label, v.start, v.label)
+	}
+	return nil
+}
+
+// refuseFrequencySeam refuses a version that pays at another frequency
+// than the version it follows (the one in force the day before its from
+// date, or the day after its to date) when that date is not where a
+// period of both frequencies starts: the days between would be paid by
+// both versions, or by neither (a monthly version from 2027-08-01 after
+// a quarterly one leaves July to nobody).
+func refuseFrequencySeam(ctx context.Context, tx storage.Tx, p *plans.CompPlan) error {
+	history, err := tx.PlanVersionHistory(ctx, p.Name)
+	if err != nil {
+		return err
+	}
+	var others []*plans.CompPlan // newest publication first
+	for i := len(history) - 1; i >= 0; i-- {
+		h := history[i]
+		if h.Kind != plans.KindCompPlan || h.Hash == p.Hash {
+			continue
+		}
+		if f, diags := plans.Load(h.File, []byte(h.Source)); len(diags) == 0 && f.Comp != nil {
+			others = append(others, f.Comp)
+		}
+	}
+	inForce := func(d period.Date) *plans.CompPlan {
+		for _, o := range others {
+			if !o.Effective.Start.After(d) && (o.Effective.End.IsZero() || !o.Effective.End.Before(d)) {
+				return o
+			}
+		}
+		return nil
+	}
+	seam := func(day period.Date, o *plans.CompPlan) error {
+		if o == nil || o.Frequency == p.Frequency {
+			return nil
+		}
+		if engine.PeriodOf(o, day).Start != day || engine.PeriodOf(p, day).Start != day {
+			return fmt.Errorf("plan %s version %s pays %s from %s, and version %s pays %s: %s starts no period of both, so the days around it would be paid twice or not at all; change frequency where both a %s and a %s period start (the first of a quarter, for quarterly and monthly)",
+				p.Name, p.Version, p.Frequency, day, o.Version, o.Frequency, day, o.Frequency, p.Frequency)
+		}
+		return nil
+	}
+	if err := seam(p.Effective.Start, inForce(p.Effective.Start.AddDays(-1))); err != nil {
+		return err
+	}
+	if end := p.Effective.End; !end.IsZero() {
+		return seam(end.AddDays(1), inForce(end.AddDays(1)))
 	}
 	return nil
 }

@@ -297,3 +297,29 @@ func TestPublishRefusesTakeover(t *testing.T) {
 		t.Fatalf("the correction ending 2027-12-31: %s", r)
 	}
 }
+
+// TestPublishRefusesFrequencySeam: a version paying at another frequency
+// than the one before it must start where a period of both starts;
+// otherwise days would be paid twice or not at all. Regression test: a
+// monthly version from 2027-08-01 after a quarterly one left July's deals
+// unpaid, without a word.
+func TestPublishRefusesFrequencySeam(t *testing.T) {
+	t.Parallel()
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := fixture(t)
+	dir := t.TempDir()
+	monthly := func(from string) string {
+		return writeTemp(t, dir, "m"+from+".yaml", strings.NewReplacer(`version: "1"`, `version: "m`+from+`"`, "from: 2027-01-01", "from: "+from,
+			"period: quarterly", "period: monthly").Replace(string(plan)))
+	}
+	r := icomp(t, "--db", db, "plan", "publish", monthly("2027-08-01"))
+	if r.code == ExitOK || !strings.Contains(r.errOut, "2027-08-01 starts no period of both") {
+		t.Fatalf("a monthly version from 2027-08-01 after a quarterly one: %s", r)
+	}
+	if r := icomp(t, "--db", db, "plan", "publish", monthly("2027-07-01")); r.code != ExitOK {
+		t.Fatalf("a monthly version from 2027-07-01: %s", r)
+	}
+}

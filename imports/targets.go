@@ -39,7 +39,9 @@ type TargetResult struct {
 	// Published[i] sent back for a re-run, as icomp plan publish does
 	// (periods.MarkPublished).
 	Rerun [][]string
-	Rows  int
+	// Closed[i] lists the closed periods Published[i] may change.
+	Closed [][]string
+	Rows   int
 }
 
 type targetKey struct{ plan, person, role, measure string }
@@ -230,12 +232,13 @@ func Targets(ctx context.Context, st storage.Store, r io.Reader, o Options) (Tar
 				res.Unchanged = append(res.Unchanged, v)
 				continue
 			}
-			marked, err := periods.MarkPublished(ctx, tx, f)
+			marked, closed, err := periods.MarkPublished(ctx, tx, f)
 			if err != nil {
 				return err
 			}
 			res.Published = append(res.Published, v)
 			res.Rerun = append(res.Rerun, marked)
+			res.Closed = append(res.Closed, closed)
 		}
 		return nil
 	})

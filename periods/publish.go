@@ -23,21 +23,23 @@ import (
 //   - a settlement policy: every such period (settlement is per person,
 //     across plans).
 //
-// Closed periods are left alone: running one again posts what changed
-// into the next open period (docs/lifecycle.md). Both icomp plan publish
-// and icomp import targets call it, in the transaction that stores the
-// version.
-func MarkPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string, error) {
+// A closed period it may change is listed in closed: running it again
+// posts what changed into the first open period after it, which is
+// marked instead (docs/lifecycle.md), so that a clawback or release
+// there does not read the new version's numbers for a period still
+// paid at the old ones. Both icomp plan publish and icomp import targets
+// call it, in the transaction that stores the version.
+func MarkPublished(ctx context.Context, tx storage.Tx, f *plans.File) (marked, closed []string, err error) {
 	recs, err := tx.PeriodList(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	cal, err := Calendar(ctx, tx)
 	if errors.Is(err, ErrNoCalendar) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var spans []period.Range // nil with all: every period
 	all := false
@@ -53,15 +55,14 @@ func MarkPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string,
 		what = fmt.Sprintf("target plan %s version %s was published", f.Target.Name, f.Target.Version)
 		spans, err = targetReaderSpans(ctx, tx, f.Target.Name)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	case f.Settlement != nil:
 		what = fmt.Sprintf("settlement policy %s version %s was published", f.Settlement.Name, f.Settlement.Version)
 		all = true
 	}
-	var marked []string
 	for _, rec := range recs {
-		if rec.Status != storage.PeriodCalculated && rec.Status != storage.PeriodApproved {
+		if rec.Status != storage.PeriodCalculated && rec.Status != storage.PeriodApproved && rec.Status != storage.PeriodClosed {
 			continue
 		}
 		p, err := cal.Parse(rec.Label)
@@ -75,12 +76,23 @@ func MarkPublished(ctx context.Context, tx storage.Tx, f *plans.File) ([]string,
 		if !hit {
 			continue
 		}
+		if rec.Status == storage.PeriodClosed {
+			posting, err := PostingPeriod(ctx, tx, cal, p)
+			if err != nil {
+				return nil, nil, err
+			}
+			if err := NeedsRerun(ctx, tx, posting, fmt.Sprintf("%s (closed): %s; run %s to post its changes here as prior-period adjustments", rec.Label, what, rec.Label)); err != nil {
+				return nil, nil, err
+			}
+			closed = append(closed, rec.Label)
+			continue
+		}
 		if err := NeedsRerun(ctx, tx, p, what); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		marked = append(marked, rec.Label)
 	}
-	return marked, nil
+	return marked, closed, nil
 }
 
 // openEnded is r with an open end (zero End) made the last day there is.

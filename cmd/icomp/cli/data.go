@@ -115,9 +115,7 @@ func runImportWith(ctx context.Context, e *env, st storage.Store, kind, path str
 		if err == nil {
 			for i, v := range tr.Published {
 				fmt.Fprintf(e.out, "published target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
-				for _, p := range tr.Rerun[i] {
-					fmt.Fprintf(e.errOut, "%s needs a re-run: %s %s version %s was published (icomp run --period %s)\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
-				}
+				printPublishedMarks(e, v, tr.Rerun[i], tr.Closed[i])
 			}
 			for _, v := range tr.Unchanged {
 				fmt.Fprintf(e.out, "unchanged target plan %s version %s (%s)\n", v.Name, v.Version, v.Hash[:12])
@@ -286,13 +284,11 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			if !inserted {
 				continue
 			}
-			marked, err := periods.MarkPublished(ctx, tx, f)
+			marked, closed, err := periods.MarkPublished(ctx, tx, f)
 			if err != nil {
 				return err
 			}
-			for _, p := range marked {
-				fmt.Fprintf(e.errOut, "%s needs a re-run: %s %s version %s was published (icomp run --period %s)\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
-			}
+			printPublishedMarks(e, v, marked, closed)
 		}
 		return nil
 	})
@@ -421,6 +417,17 @@ func refuseFrequencySeam(ctx context.Context, tx storage.Tx, p *plans.CompPlan) 
 		return seam(end.AddDays(1), inForce(end.AddDays(1)))
 	}
 	return nil
+}
+
+// printPublishedMarks says which periods publishing v marked as needing
+// a re-run, and which closed ones it may change.
+func printPublishedMarks(e *env, v storage.PlanVersion, marked, closed []string) {
+	for _, p := range marked {
+		fmt.Fprintf(e.errOut, "%s needs a re-run: %s %s version %s was published (icomp run --period %s)\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
+	}
+	for _, p := range closed {
+		fmt.Fprintf(e.errOut, "warning: %s is closed and %s %s version %s may change it: run it (icomp run --period %s) to post the changes into the next open period as prior-period adjustments\n", p, kindLabel(v.Kind), v.Name, v.Version, p)
+	}
 }
 
 func kindLabel(kind string) string {

@@ -323,3 +323,31 @@ func TestPublishRefusesFrequencySeam(t *testing.T) {
 		t.Fatalf("a monthly version from 2027-07-01: %s", r)
 	}
 }
+
+// TestPublishWarnsAboutClosedPeriods: a version that may change a closed
+// period says so, and marks the open period its changes post into, so
+// that a clawback or release there is not approved against a closed
+// period still paid at the old version's numbers. Regression test: a
+// correction at twice the rate, published after 2027-Q1 closed, left
+// 2027-Q2 approved, and its clawback of a Q1 deal took back twice what
+// Q1 paid.
+func TestPublishWarnsAboutClosedPeriods(t *testing.T) {
+	t.Parallel()
+	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
+	v2 := writeTemp(t, t.TempDir(), "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "rate: 0.08}", "rate: 0.16}").Replace(string(plan)))
+	r := mustIcomp(t, "--db", db, "plan", "publish", v2)
+	if !strings.Contains(r.errOut, "warning: 2027-Q1 is closed and plan golden-ae version 2 may change it") {
+		t.Fatalf("publishing a version that changes closed 2027-Q1: %s", r)
+	}
+	if exp := icomp(t, "--db", db, "export", "payroll", "--period", "2027-Q2"); exp.code == ExitOK {
+		t.Fatalf("2027-Q2 stayed exportable:\n%s", exp)
+	}
+}

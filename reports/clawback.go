@@ -20,6 +20,8 @@ func ClawbackLines(cts []engine.ClawbackTrace) []string {
 		case c.Amount.IsZero() && !c.Paid.IsZero():
 			// Held, not paid: nothing to take back.
 			out = append(out, fmt.Sprintf("%s; the deal earned %s (%s)", head, c.Paid, c.Note))
+		case c.Paid.IsZero() && c.Note == "":
+			out = append(out, head+"; the deal earned nothing here")
 		case c.Paid.IsZero():
 			out = append(out, fmt.Sprintf("%s; the deal earned nothing here (%s)", head, c.Note))
 		default:

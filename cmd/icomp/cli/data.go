@@ -410,13 +410,56 @@ func refuseFrequencySeam(ctx context.Context, tx storage.Tx, p *plans.CompPlan) 
 		}
 		return nil
 	}
-	if err := seam(p.Effective.Start, inForce(p.Effective.Start.AddDays(-1))); err != nil {
+	before := inForce(p.Effective.Start.AddDays(-1))
+	if err := seam(p.Effective.Start, before); err != nil {
+		return err
+	}
+	if err := renamedYearToDate(p, before); err != nil {
 		return err
 	}
 	if end := p.Effective.End; !end.IsZero() {
 		return seam(end.AddDays(1), inForce(end.AddDays(1)))
 	}
 	return nil
+}
+
+// renamedYearToDate refuses a version taking over from o during a fiscal
+// year when o has a cumulative or once component that p lacks by name
+// while p has one o lacks: such a component nets what earlier periods of
+// the year paid under its own name, so a renamed one pays the year to
+// date again (or the milestone twice).
+func renamedYearToDate(p, o *plans.CompPlan) error {
+	if o == nil || engine.PeriodOf(o, p.Effective.Start).FiscalYear != engine.PeriodOf(o, p.Effective.Start.AddDays(-1)).FiscalYear {
+		return nil
+	}
+	netting := func(pl *plans.CompPlan) map[string]bool {
+		out := map[string]bool{}
+		for _, c := range pl.Components {
+			if c.Cumulative || c.Once {
+				out[c.Name] = true
+			}
+		}
+		return out
+	}
+	had, has := netting(o), netting(p)
+	var gone, added []string
+	for n := range had {
+		if !has[n] {
+			gone = append(gone, n)
+		}
+	}
+	for n := range has {
+		if !had[n] {
+			added = append(added, n)
+		}
+	}
+	if len(gone) == 0 || len(added) == 0 {
+		return nil
+	}
+	slices.Sort(gone)
+	slices.Sort(added)
+	return fmt.Errorf("plan %s version %s takes over from version %s on %s, inside a fiscal year, with cumulative or once component %s where version %s has %s: each nets what earlier periods of the year paid under its own name, so the new name would pay the year to date again; keep the name %s",
+		p.Name, p.Version, o.Version, p.Effective.Start, strings.Join(added, ", "), o.Version, strings.Join(gone, ", "), gone[0])
 }
 
 // printPublishedMarks says which periods publishing v marked as needing

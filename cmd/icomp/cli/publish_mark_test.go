@@ -351,3 +351,42 @@ func TestPublishWarnsAboutClosedPeriods(t *testing.T) {
 		t.Fatalf("2027-Q2 stayed exportable:\n%s", exp)
 	}
 }
+
+// TestPublishRefusesRenamedYearToDate: a version taking over during a
+// fiscal year may not rename a cumulative component, which nets what
+// earlier periods of the year paid under its own name. Regression test: a
+// mid-year version renaming ytd_comm to ytd_commission paid the first
+// half's commission again.
+func TestPublishRefusesRenamedYearToDate(t *testing.T) {
+	t.Parallel()
+	version := func(v, from, name string) string {
+		return `kind: comp_plan
+name: ytd
+version: "` + v + `"
+effective: {from: ` + from + `}
+currency: USD
+period: quarterly
+credit:
+  - name: owner
+measures:
+  - name: bookings
+components:
+  - name: ` + name + `
+    type: per_credit
+    cumulative: true
+    amount: credit.amount * 0.1
+`
+	}
+	db := filepath.Join(t.TempDir(), "icomp.db")
+	dir := t.TempDir()
+	mustIcomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v1.yaml", version("1", "2027-01-01", "ytd_comm")))
+	r := icomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v2.yaml", version("2", "2027-07-01", "ytd_commission")))
+	if r.code == ExitOK || !strings.Contains(r.errOut, "keep the name ytd_comm") {
+		t.Fatalf("a mid-year version renaming a cumulative component: %s", r)
+	}
+	for _, ok := range []string{version("2", "2027-07-01", "ytd_comm"), version("2028", "2028-01-01", "ytd_commission")} {
+		if r := icomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "ok.yaml", ok)); r.code != ExitOK {
+			t.Fatalf("the same name mid-year, or a new name from the next fiscal year: %s", r)
+		}
+	}
+}

@@ -53,9 +53,10 @@ func TestRunReversesPeopleWhoLeft(t *testing.T) {
 	}
 }
 
-// TestRunReversesPlansNoLongerInEffect: when a plan's new version ends
-// before the period, a re-run of every plan reverses the lines the plan
-// posted in it; a run limited to another plan leaves them alone.
+// TestRunReversesPlansNoLongerInEffect: when no version of a plan
+// computes the period any more (a new version pays monthly from the same
+// date), a re-run of every plan reverses the lines the plan posted in
+// it; a run limited to another plan leaves them alone.
 func TestRunReversesPlansNoLongerInEffect(t *testing.T) {
 	t.Parallel()
 	b := setupWithData(t)
@@ -75,9 +76,12 @@ func TestRunReversesPlansNoLongerInEffect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ended := strings.Replace(string(src), "effective:\n  from: 2027-01-01", "effective:\n  from: 2026-01-01\n  to: 2026-12-31", 1)
-	if ended == string(src) {
-		t.Fatal("could not rewrite the plan's effective dates")
+	// A version from the same date paying monthly: no version of the
+	// plan computes the quarter any more. (A version that ended before
+	// the quarter would leave it to the version from 2027-01-01.)
+	ended := strings.Replace(strings.Replace(string(src), "period: quarterly", "period: monthly", 1), `version: "`, `version: "monthly-`, 1)
+	if !strings.Contains(ended, "period: monthly") {
+		t.Fatal("could not rewrite the plan's frequency")
 	}
 	dir := filepath.Join(b.dir, "ended")
 	if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -141,6 +141,9 @@ func Approve(ctx context.Context, tx storage.Tx, p period.Period, by, at string)
 	if err := noPendingAdjustment(ctx, tx, p); err != nil {
 		return rec, err
 	}
+	if err := noPendingLateDeal(ctx, tx, p); err != nil {
+		return rec, err
+	}
 	rec.Status, rec.ApprovedBy, rec.ApprovedAt = storage.PeriodApproved, by, at
 	return rec, tx.PeriodUpdate(ctx, rec)
 }
@@ -251,6 +254,77 @@ func MarkAdjusted(ctx context.Context, tx storage.Tx, as []storage.Adjustment) (
 		closed = append(closed, fmt.Sprintf("warning: %s is closed: adjustment %d posts into %s as a prior-period adjustment when %s is run again (icomp run --period %s), and %s cannot be approved before that", a.Period, a.ID, posting.Label, a.Period, a.Period, posting.Label))
 	}
 	return closed, nil
+}
+
+// noPendingLateDeal refuses to approve p while a closed period whose
+// changes post into p has transactions dated in it imported since its
+// last run: running it posts them into p, and p's payroll would go out
+// without them. An import of more than storage.ChangeBulk rows is not
+// looked into here (it lists no ids); it warned about closed periods it
+// changed, and marked the period they post into.
+func noPendingLateDeal(ctx context.Context, tx storage.Tx, p period.Period) error {
+	recs, err := tx.PeriodList(ctx)
+	if err != nil {
+		return err
+	}
+	var cal *period.Calendar
+	var runs []storage.Run
+	for _, rec := range recs {
+		if rec.Status != storage.PeriodClosed || rec.Label == p.Label {
+			continue
+		}
+		if cal == nil {
+			c, err := Calendar(ctx, tx)
+			if err != nil {
+				return err
+			}
+			cal = &c
+			if runs, err = tx.RunList(ctx); err != nil {
+				return err
+			}
+		}
+		q, err := cal.Parse(rec.Label)
+		if err != nil || q.Frequency != p.Frequency {
+			continue
+		}
+		posting, err := PostingPeriod(ctx, tx, *cal, q)
+		if err != nil {
+			return err
+		}
+		if posting.Label != p.Label {
+			continue
+		}
+		var last *storage.Run
+		for i := range runs {
+			if runs[i].Period == q.Label && runs[i].Status == storage.RunDone && (last == nil || runs[i].ID > last.ID) {
+				last = &runs[i]
+			}
+		}
+		if last == nil {
+			continue
+		}
+		changes, _, err := tx.InputChangesSince(ctx, last.InputSeq, storage.ChangeBulk)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if c.Kind != storage.ChangeTransaction {
+				continue
+			}
+			t, err := tx.TransactionGet(ctx, c.Ref)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if q.Contains(t.Date) {
+				return fmt.Errorf("%w: %s is closed and transaction %s, dated in it, was imported since its last run (run %d): run %s (icomp run --period %s) to post the changes into %s before approving %s",
+					ErrTransition, q.Label, c.Ref, last.ID, q.Label, q.Label, p.Label, p.Label)
+			}
+		}
+	}
+	return nil
 }
 
 // Close moves an approved period to closed, for good.

@@ -220,3 +220,23 @@ func TestAdjustmentCurrencyNeedsRate(t *testing.T) {
 		t.Fatalf("the statement does not pay 5000 JPY as 33.50 USD:\n%s", st)
 	}
 }
+
+// TestLateDealInClosedPeriodHoldsApproval: a deal imported into closed
+// 2027-Q1 while 2027-Q2 is still open holds back Q2's approval until Q1
+// is run again (its changes post into Q2). Regression test: Q2 was run,
+// approved and exported without the late deal.
+func TestLateDealInClosedPeriodHoldsApproval(t *testing.T) {
+	t.Parallel()
+	db := fixture(t)
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
+	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
+	late := writeTemp(t, t.TempDir(), "late.csv", "id,date,type,owner,territory,product,amount,currency\nT091,2027-03-28,new,ae-1,west,core,5000.00,USD\n")
+	mustIcomp(t, "--db", db, "import", "transactions", late)
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	if r := icomp(t, "--db", db, "period", "approve", "2027-Q2"); r.code == ExitOK || !strings.Contains(r.errOut, "2027-Q1 is closed and transaction T091, dated in it, was imported since its last run") {
+		t.Fatalf("approved 2027-Q2 with a late deal of closed 2027-Q1 not posted: %s", r)
+	}
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q1")
+	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
+	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
+}

@@ -289,9 +289,31 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 				return err
 			}
 			printPublishedMarks(e, v, marked, closed)
+			if f.Comp != nil {
+				warnEnding(e, f.Comp)
+			}
 		}
 		return nil
 	})
+}
+
+// warnEnding warns when a version ending the plan holds deals until
+// payment or claws them back: after its end no run computes the plan, so
+// deals still held then are never released, and cancellations then are
+// not clawed back.
+func warnEnding(e *env, p *plans.CompPlan) {
+	end := p.Effective.End
+	if end.IsZero() || (p.Hold == nil && p.Clawback == nil) {
+		return
+	}
+	var what []string
+	if p.Hold != nil {
+		what = append(what, "deals still held then (until "+p.Hold.Until+") are never released")
+	}
+	if p.Clawback != nil {
+		what = append(what, fmt.Sprintf("deals cancelled then, even within the %d-day window, are not clawed back", p.Clawback.WindowDays))
+	}
+	fmt.Fprintf(e.errOut, "warning: plan %s version %s ends on %s; unless a later version takes over, no run computes it after that, so %s\n", p.Name, p.Version, end, strings.Join(what, ", and "))
 }
 
 // relabelError reports a version label already published for the plan

@@ -390,3 +390,29 @@ components:
 		}
 	}
 }
+
+// TestPublishWarnsWhenEndingHolds: a version with a to date that holds
+// deals or claws them back says what its end forfeits. Regression test:
+// ending the plan forfeited held deals and clawbacks without a word.
+func TestPublishWarnsWhenEndingHolds(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../../../examples/account-executive/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ending := strings.Replace(string(src), "effective:\n  from: 2027-01-01\n", "effective:\n  from: 2027-01-01\n  to: 2027-06-30\n", 1)
+	if ending == string(src) {
+		t.Fatal("could not give the plan an end")
+	}
+	dir := t.TempDir()
+	writeTemp(t, dir, "plan.yaml", ending)
+	tg, err := os.ReadFile("../../../examples/account-executive/targets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeTemp(t, dir, "targets.yaml", string(tg))
+	r := icomp(t, "--db", filepath.Join(t.TempDir(), "icomp.db"), "plan", "publish", filepath.Join(dir, "plan.yaml"), filepath.Join(dir, "targets.yaml"))
+	if r.code != ExitOK || !strings.Contains(r.errOut, "ends on 2027-06-30; unless a later version takes over") || !strings.Contains(r.errOut, "not clawed back") {
+		t.Fatalf("publishing a version ending a plan with a clawback: %s", r)
+	}
+}

@@ -354,43 +354,49 @@ func refuseRelabel(ctx context.Context, tx storage.Tx, v storage.PlanVersion) er
 // year's version published after next year's, open-ended, would compute
 // next year too.
 func refuseTakeover(ctx context.Context, tx storage.Tx, p *plans.CompPlan) error {
-	history, err := tx.PlanVersionHistory(ctx, p.Name)
+	vs, err := otherVersions(ctx, tx, p)
 	if err != nil {
 		return err
 	}
-	type version struct {
-		label      string
-		start, end period.Date // end zero: open
-	}
-	var vs []version // oldest publication first
-	for _, h := range history {
-		if h.Kind != plans.KindCompPlan || h.Hash == p.Hash {
-			continue
-		}
-		f, diags := plans.Load(h.File, []byte(h.Source))
-		if len(diags) > 0 || f.Comp == nil {
-			continue
-		}
-		vs = append(vs, version{h.Version, f.Comp.Effective.Start, f.Comp.Effective.End})
-	}
-	reaches := func(start, end, day period.Date) bool {
-		return !start.After(day) && (end.IsZero() || !end.Before(day))
+	reaches := func(r period.Range, day period.Date) bool {
+		return !r.Start.After(day) && (r.End.IsZero() || !r.End.Before(day))
 	}
 	for j, v := range vs {
-		if !v.start.After(p.Effective.Start) || !reaches(p.Effective.Start, p.Effective.End, v.start) {
+		start := v.Effective.Start
+		if !start.After(p.Effective.Start) || !reaches(p.Effective, start) {
 			continue
 		}
 		taken := false // a later publication already took over from v's start
-		for _, w := range vs[j+1:] {
-			taken = taken || reaches(w.start, w.end, v.start)
+		for _, w := range vs[:j] {
+			taken = taken || reaches(w.Effective, start)
 		}
 		if taken {
 			continue
 		}
 		return fmt.Errorf("plan %s version %s takes effect %s, so published now it would take over the periods version %s computes from %s (a period runs the newest version that takes effect by its end): give it to: %s to leave them to version %s, or start it from %s or later to replace version %s",
-			p.Name, p.Version, p.EffectiveText(), v.label, v.start, v.start.AddDays(-1), v.label, v.start, v.label)
+			p.Name, p.Version, p.EffectiveText(), v.Version, start, start.AddDays(-1), v.Version, start, v.Version)
 	}
 	return nil
+}
+
+// otherVersions lists the published versions of p's plan other than p,
+// newest publication first (those that no longer load left out).
+func otherVersions(ctx context.Context, tx storage.Tx, p *plans.CompPlan) ([]*plans.CompPlan, error) {
+	history, err := tx.PlanVersionHistory(ctx, p.Name)
+	if err != nil {
+		return nil, err
+	}
+	var out []*plans.CompPlan
+	for i := len(history) - 1; i >= 0; i-- {
+		h := history[i]
+		if h.Kind != plans.KindCompPlan || h.Hash == p.Hash {
+			continue
+		}
+		if f, diags := plans.Load(h.File, []byte(h.Source)); len(diags) == 0 && f.Comp != nil {
+			out = append(out, f.Comp)
+		}
+	}
+	return out, nil
 }
 
 // refuseFrequencySeam refuses a version that pays at another frequency
@@ -400,19 +406,9 @@ func refuseTakeover(ctx context.Context, tx storage.Tx, p *plans.CompPlan) error
 // both versions, or by neither (a monthly version from 2027-08-01 after
 // a quarterly one leaves July to nobody).
 func refuseFrequencySeam(ctx context.Context, tx storage.Tx, p *plans.CompPlan) error {
-	history, err := tx.PlanVersionHistory(ctx, p.Name)
+	others, err := otherVersions(ctx, tx, p)
 	if err != nil {
 		return err
-	}
-	var others []*plans.CompPlan // newest publication first
-	for i := len(history) - 1; i >= 0; i-- {
-		h := history[i]
-		if h.Kind != plans.KindCompPlan || h.Hash == p.Hash {
-			continue
-		}
-		if f, diags := plans.Load(h.File, []byte(h.Source)); len(diags) == 0 && f.Comp != nil {
-			others = append(others, f.Comp)
-		}
 	}
 	inForce := func(d period.Date) *plans.CompPlan {
 		for _, o := range others {

@@ -291,10 +291,41 @@ func publish(ctx context.Context, e *env, st storage.Store, files []*plans.File,
 			printPublishedMarks(e, v, marked, closed)
 			if f.Comp != nil {
 				warnEnding(e, f.Comp)
+				if err := warnDropped(ctx, e, tx, f.Comp); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+}
+
+// warnDropped warns when a version drops the clawback or hold of the
+// version in force before it: cancellations from its from date of deals
+// the earlier version paid are then no clawbacks (a refund, which a hold
+// may even hold for want of a payment date), and a hold of the earlier
+// version has no release line (the run stops on the first such payment).
+func warnDropped(ctx context.Context, e *env, tx storage.Tx, p *plans.CompPlan) error {
+	others, err := otherVersions(ctx, tx, p)
+	if err != nil {
+		return err
+	}
+	day := p.Effective.Start.AddDays(-1)
+	for _, o := range others {
+		if o.Effective.Start.After(day) || (!o.Effective.End.IsZero() && o.Effective.End.Before(day)) {
+			continue
+		}
+		if o.Clawback != nil && p.Clawback == nil {
+			fmt.Fprintf(e.errOut, "warning: plan %s version %s has no clawback: section, and version %s had one: a deal %s paid and cancelled from %s on, even within its %d-day window, is not clawed back\n",
+				p.Name, p.Version, o.Version, o.Version, p.Effective.Start, o.Clawback.WindowDays)
+		}
+		if o.Hold != nil && p.Hold == nil {
+			fmt.Fprintf(e.errOut, "warning: plan %s version %s has no hold: section, and version %s had one: a run from %s on stops when a deal %s held is paid for, since it has no line to release it on\n",
+				p.Name, p.Version, o.Version, p.Effective.Start, o.Version)
+		}
+		return nil
+	}
+	return nil
 }
 
 // warnEnding warns when a version ending the plan holds deals until

@@ -416,3 +416,35 @@ func TestPublishWarnsWhenEndingHolds(t *testing.T) {
 		t.Fatalf("publishing a version ending a plan with a clawback: %s", r)
 	}
 }
+
+// TestPublishWarnsWhenDroppingClawback: a version without the clawback of
+// the version before it says what that forfeits. Regression test: a
+// version from 2027-07-01 without clawback: turned cancellations of Q2
+// deals into refunds without a word.
+func TestPublishWarnsWhenDroppingClawback(t *testing.T) {
+	t.Parallel()
+	src, err := os.ReadFile("../../../examples/account-executive/plan.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(src), "\nclawback:")
+	if i < 0 {
+		t.Fatal("the example plan has no clawback section")
+	}
+	end := i + 1 + strings.Index(string(src[i+1:]), "\n\n")
+	if end <= i {
+		end = len(src)
+	}
+	dropped := strings.NewReplacer(`version: "2027.3"`, `version: "2027.9"`, "from: 2027-01-01", "from: 2027-07-01").Replace(string(src[:i]) + string(src[end:]))
+	dir := t.TempDir()
+	tg, err := os.ReadFile("../../../examples/account-executive/targets.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "icomp.db")
+	mustIcomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v1.yaml", string(src)), writeTemp(t, dir, "targets.yaml", string(tg)))
+	r := icomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v2.yaml", dropped))
+	if r.code != ExitOK || !strings.Contains(r.errOut, "has no clawback: section, and version 2027.3 had one") {
+		t.Fatalf("publishing a version without the clawback of the one before: %s", r)
+	}
+}

@@ -633,3 +633,13 @@ func writeTemp(t *testing.T, dir, name, content string) string {
 	}
 	return path
 }
+
+// readFile returns the content of the file at path.
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}

@@ -16,14 +16,8 @@ import (
 // with numbers computed by the replaced version.
 func TestPublishMarksPeriods(t *testing.T) {
 	t.Parallel()
-	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	targets, err := os.ReadFile("testdata/statement/plans/targets.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := readFile(t, "testdata/statement/plans/plan.yaml")
+	targets := readFile(t, "testdata/statement/plans/targets.yaml")
 	const policy = `kind: settlement_policy
 name: ae-cap
 version: "1"
@@ -37,12 +31,12 @@ caps:
 		name, file, text string
 		marked           bool
 	}{
-		{"the same comp plan again", "plan.yaml", string(plan), false},
-		{"a comp plan effective from 2028", "later.yaml", strings.NewReplacer("name: golden-ae", "name: golden-ae-2028", "from: 2027-01-01", "from: 2028-01-01").Replace(string(plan)), false},
-		{"a version of the plan effective from 2027-04-01", "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-04-01").Replace(string(plan)), false},
-		{"a version of the plan ending on 2027-02-28", "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-01-01\n  to: 2027-02-28").Replace(string(plan)), true},
-		{"a new comp plan version", "plan.yaml", strings.Replace(string(plan), `version: "1"`, `version: "2"`, 1), true},
-		{"a new target plan version", "targets.yaml", strings.Replace(string(targets), `version: "1"`, `version: "2"`, 1), true},
+		{"the same comp plan again", "plan.yaml", plan, false},
+		{"a comp plan effective from 2028", "later.yaml", strings.NewReplacer("name: golden-ae", "name: golden-ae-2028", "from: 2027-01-01", "from: 2028-01-01").Replace(plan), false},
+		{"a version of the plan effective from 2027-04-01", "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-04-01").Replace(plan), false},
+		{"a version of the plan ending on 2027-02-28", "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-01-01\n  to: 2027-02-28").Replace(plan), true},
+		{"a new comp plan version", "plan.yaml", strings.Replace(plan, `version: "1"`, `version: "2"`, 1), true},
+		{"a new target plan version", "targets.yaml", strings.Replace(targets, `version: "1"`, `version: "2"`, 1), true},
 		{"a settlement policy", "policy.yaml", policy, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,9 +50,7 @@ caps:
 			}
 			if tc.file == "targets.yaml" {
 				// A target plan is published with the comp plan that reads it.
-				if err := os.WriteFile(filepath.Join(dir, "plan.yaml"), plan, 0o600); err != nil {
-					t.Fatal(err)
-				}
+				writeTemp(t, dir, "plan.yaml", plan)
 				path = dir
 			}
 			r := mustIcomp(t, "--db", db, "plan", "publish", path)
@@ -92,11 +84,8 @@ func TestLaterVersionLeavesEarlierPeriods(t *testing.T) {
 	db := fixture(t)
 	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1", "--by", "payroll-lead")
 	before := mustIcomp(t, "--db", db, "statement", "--person", "ae-1", "--period", "2027-Q1").out
-	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-04-01", "rate: 0.08}", "rate: 0.10}").Replace(string(plan))
+	plan := readFile(t, "testdata/statement/plans/plan.yaml")
+	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-04-01", "rate: 0.08}", "rate: 0.10}").Replace(plan)
 	path := filepath.Join(t.TempDir(), "plan.yaml")
 	if err := os.WriteFile(path, []byte(v2), 0o600); err != nil {
 		t.Fatal(err)
@@ -185,16 +174,10 @@ func TestPeopleImportMarksPeriods(t *testing.T) {
 // exportable with pay computed against the old quota.
 func TestTargetChangeMarksPeriodsOfOlderVersions(t *testing.T) {
 	t.Parallel()
-	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	targets, err := os.ReadFile("testdata/statement/plans/targets.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-07-01").Replace(string(plan))
-	changed := strings.NewReplacer(`version: "1"`, `version: "2"`, "2027-Q2: 100000", "2027-Q2: 120000").Replace(string(targets))
+	plan := readFile(t, "testdata/statement/plans/plan.yaml")
+	targets := readFile(t, "testdata/statement/plans/targets.yaml")
+	v2 := strings.NewReplacer(`version: "1"`, `version: "2"`, "from: 2027-01-01", "from: 2027-07-01").Replace(plan)
+	changed := strings.NewReplacer(`version: "1"`, `version: "2"`, "2027-Q2: 100000", "2027-Q2: 120000").Replace(targets)
 	for _, how := range []string{"import", "publish"} {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
@@ -270,12 +253,9 @@ func TestPeopleReimportWithEffectiveFromMarksNothing(t *testing.T) {
 // year's, silently computed next year too.
 func TestPublishRefusesTakeover(t *testing.T) {
 	t.Parallel()
-	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := readFile(t, "testdata/statement/plans/plan.yaml")
 	version := func(label, effective string) string {
-		return strings.NewReplacer(`version: "1"`, `version: "`+label+`"`, "effective:\n  from: 2027-01-01\n", "effective:\n"+effective).Replace(string(plan))
+		return strings.NewReplacer(`version: "1"`, `version: "`+label+`"`, "effective:\n  from: 2027-01-01\n", "effective:\n"+effective).Replace(plan)
 	}
 	db := fixture(t)
 	dir := t.TempDir()
@@ -305,15 +285,12 @@ func TestPublishRefusesTakeover(t *testing.T) {
 // unpaid, without a word.
 func TestPublishRefusesFrequencySeam(t *testing.T) {
 	t.Parallel()
-	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := readFile(t, "testdata/statement/plans/plan.yaml")
 	db := fixture(t)
 	dir := t.TempDir()
 	monthly := func(from string) string {
 		return writeTemp(t, dir, "m"+from+".yaml", strings.NewReplacer(`version: "1"`, `version: "m`+from+`"`, "from: 2027-01-01", "from: "+from,
-			"period: quarterly", "period: monthly").Replace(string(plan)))
+			"period: quarterly", "period: monthly").Replace(plan))
 	}
 	r := icomp(t, "--db", db, "plan", "publish", monthly("2027-08-01"))
 	if r.code == ExitOK || !strings.Contains(r.errOut, "2027-08-01 starts no period of both") {
@@ -333,16 +310,13 @@ func TestPublishRefusesFrequencySeam(t *testing.T) {
 // Q1 paid.
 func TestPublishWarnsAboutClosedPeriods(t *testing.T) {
 	t.Parallel()
-	plan, err := os.ReadFile("testdata/statement/plans/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := readFile(t, "testdata/statement/plans/plan.yaml")
 	db := fixture(t)
 	mustIcomp(t, "--db", db, "period", "approve", "2027-Q1")
 	mustIcomp(t, "--db", db, "period", "close", "2027-Q1")
 	mustIcomp(t, "--db", db, "run", "--period", "2027-Q2")
 	mustIcomp(t, "--db", db, "period", "approve", "2027-Q2")
-	v2 := writeTemp(t, t.TempDir(), "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "rate: 0.08}", "rate: 0.16}").Replace(string(plan)))
+	v2 := writeTemp(t, t.TempDir(), "plan.yaml", strings.NewReplacer(`version: "1"`, `version: "2"`, "rate: 0.08}", "rate: 0.16}").Replace(plan))
 	r := mustIcomp(t, "--db", db, "plan", "publish", v2)
 	if !strings.Contains(r.errOut, "warning: 2027-Q1 is closed and plan golden-ae version 2 may change it") {
 		t.Fatalf("publishing a version that changes closed 2027-Q1: %s", r)
@@ -396,21 +370,15 @@ components:
 // ending the plan forfeited held deals and clawbacks without a word.
 func TestPublishWarnsWhenEndingHolds(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("../../../examples/account-executive/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ending := strings.Replace(string(src), "effective:\n  from: 2027-01-01\n", "effective:\n  from: 2027-01-01\n  to: 2027-06-30\n", 1)
-	if ending == string(src) {
+	src := readFile(t, "../../../examples/account-executive/plan.yaml")
+	ending := strings.Replace(src, "effective:\n  from: 2027-01-01\n", "effective:\n  from: 2027-01-01\n  to: 2027-06-30\n", 1)
+	if ending == src {
 		t.Fatal("could not give the plan an end")
 	}
 	dir := t.TempDir()
 	writeTemp(t, dir, "plan.yaml", ending)
-	tg, err := os.ReadFile("../../../examples/account-executive/targets.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTemp(t, dir, "targets.yaml", string(tg))
+	tg := readFile(t, "../../../examples/account-executive/targets.yaml")
+	writeTemp(t, dir, "targets.yaml", tg)
 	r := icomp(t, "--db", filepath.Join(t.TempDir(), "icomp.db"), "plan", "publish", filepath.Join(dir, "plan.yaml"), filepath.Join(dir, "targets.yaml"))
 	if r.code != ExitOK || !strings.Contains(r.errOut, "ends on 2027-06-30; unless a later version takes over") || !strings.Contains(r.errOut, "not clawed back") {
 		t.Fatalf("publishing a version ending a plan with a clawback: %s", r)
@@ -423,26 +391,20 @@ func TestPublishWarnsWhenEndingHolds(t *testing.T) {
 // deals into refunds without a word.
 func TestPublishWarnsWhenDroppingClawback(t *testing.T) {
 	t.Parallel()
-	src, err := os.ReadFile("../../../examples/account-executive/plan.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := strings.Index(string(src), "\nclawback:")
+	src := readFile(t, "../../../examples/account-executive/plan.yaml")
+	i := strings.Index(src, "\nclawback:")
 	if i < 0 {
 		t.Fatal("the example plan has no clawback section")
 	}
-	end := i + 1 + strings.Index(string(src[i+1:]), "\n\n")
+	end := i + 1 + strings.Index(src[i+1:], "\n\n")
 	if end <= i {
 		end = len(src)
 	}
-	dropped := strings.NewReplacer(`version: "2027.3"`, `version: "2027.9"`, "from: 2027-01-01", "from: 2027-07-01").Replace(string(src[:i]) + string(src[end:]))
+	dropped := strings.NewReplacer(`version: "2027.3"`, `version: "2027.9"`, "from: 2027-01-01", "from: 2027-07-01").Replace(src[:i] + src[end:])
 	dir := t.TempDir()
-	tg, err := os.ReadFile("../../../examples/account-executive/targets.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tg := readFile(t, "../../../examples/account-executive/targets.yaml")
 	db := filepath.Join(t.TempDir(), "icomp.db")
-	mustIcomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v1.yaml", string(src)), writeTemp(t, dir, "targets.yaml", string(tg)))
+	mustIcomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v1.yaml", src), writeTemp(t, dir, "targets.yaml", tg))
 	r := icomp(t, "--db", db, "plan", "publish", writeTemp(t, dir, "v2.yaml", dropped))
 	if r.code != ExitOK || !strings.Contains(r.errOut, "has no clawback: section, and version 2027.3 had one") {
 		t.Fatalf("publishing a version without the clawback of the one before: %s", r)

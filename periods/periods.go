@@ -157,21 +157,22 @@ func noPendingAdjustment(ctx context.Context, tx storage.Tx, p period.Period) er
 	if err != nil {
 		return err
 	}
+	if len(adjs) == 0 {
+		return nil
+	}
+	recs, err := tx.PeriodList(ctx)
+	if err != nil {
+		return err
+	}
+	closed := map[string]bool{}
+	for _, rec := range recs {
+		closed[rec.Label] = rec.Status == storage.PeriodClosed
+	}
 	var cal *period.Calendar
 	byPeriod := map[string][]storage.Adjustment{}
 	var labels []string
 	for _, a := range adjs {
-		if a.Period == p.Label {
-			continue
-		}
-		rec, err := tx.PeriodGet(ctx, a.Period)
-		if errors.Is(err, storage.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		if rec.Status != storage.PeriodClosed {
+		if a.Period == p.Label || !closed[a.Period] {
 			continue
 		}
 		if _, ok := byPeriod[a.Period]; !ok {
